@@ -1,0 +1,1 @@
+"""agents: multimodal policies, trainers, pretraining, evaluation and the ``vln`` command."""

@@ -1,0 +1,62 @@
+"""Small builders shared by tests: houses from ASCII art without going through map files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from vlnenv.world.colors import Color
+from vlnenv.world.furniture import Furniture
+from vlnenv.world.house import Cell, House, Item, Room
+from vlnenv.world.objects import ObjectKind
+from vlnenv.world.rooms import RoomType
+
+
+def make_house(
+    rows: Iterable[str],
+    rooms: dict[str, str],
+    furniture: dict[str, str] | None = None,
+    objects: Iterable[tuple[str, str, tuple[int, int]]] = (),
+    name: str = "test house",
+) -> House:
+    """Build a house from grid rows in the map-file glyphs.
+
+    Args:
+        rows: grid lines: ``#`` wall, ``+`` closed door, ``/`` open door, uppercase room
+            letter, lowercase furniture glyph.
+        rooms: letter -> room type word.
+        furniture: glyph -> furniture kind word.
+        objects: (kind word, colour word, (row, col)).
+    """
+    furniture = furniture or {}
+    lines = list(rows)
+    h, w = len(lines), len(lines[0])
+    letters = sorted(rooms)
+    structure = np.zeros((h, w), np.uint8)
+    room_map = np.full((h, w), -1, np.int16)
+    furn = np.full((h, w), -1, np.int16)
+    for r, line in enumerate(lines):
+        assert len(line) == w, f"row {r} has length {len(line)}, expected {w}"
+        for c, ch in enumerate(line):
+            if ch == "#":
+                structure[r, c] = Cell.WALL
+            elif ch == "+":
+                structure[r, c] = Cell.DOOR_CLOSED
+            elif ch == "/":
+                structure[r, c] = Cell.DOOR_OPEN
+            elif ch.isupper():
+                structure[r, c] = Cell.FLOOR
+                room_map[r, c] = letters.index(ch)
+            else:
+                structure[r, c] = Cell.FURNITURE
+                furn[r, c] = Furniture.from_word(furniture[ch])
+    return House(
+        name,
+        structure,
+        [Room(letter, RoomType.from_word(rooms[letter])) for letter in letters],
+        room_map,
+        furn,
+        [Item(tuple(cell), ObjectKind.from_word(k), Color[c.upper()]) for k, c, cell in objects],
+        {Furniture.from_word(kind): glyph for glyph, kind in furniture.items()},
+    )

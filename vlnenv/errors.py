@@ -1,0 +1,62 @@
+"""The project's exception types.
+
+Every error says what was wrong, where, and what was expected. ``MapError`` carries the
+file, line and column of the offending text so that ``str(err)`` reads as
+``path:line:col: found ...; expected ...`` (the form compilers and linters use).
+"""
+
+from __future__ import annotations
+
+
+class VLNError(Exception):
+    """Base class of every error raised by vlnenv."""
+
+
+class MapError(VLNError):
+    """A map file (or map text) that cannot be turned into a valid house.
+
+    Args:
+        message: what is wrong, including what was found and what was expected.
+        path: the file (or ``"<string>"`` for text not read from a file).
+        line: 1-based line in the file, or ``None`` when the error concerns the whole file.
+        col: 1-based column, or ``None``.
+    """
+
+    def __init__(
+        self, message: str, path: str = "<string>", line: int | None = None, col: int | None = None
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.col = col
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.col is not None:
+                where += f":{self.col}"
+        return f"{where}: {self.message}"
+
+
+class HouseError(VLNError):
+    """A house that breaks an invariant (found in memory, not in a file).
+
+    Args:
+        message: what is wrong and what was expected.
+        cell: the (row, col) cell concerned, if any.
+    """
+
+    def __init__(self, message: str, cell: tuple[int, int] | None = None) -> None:
+        self.message = message
+        self.cell = cell
+        super().__init__(message if cell is None else f"cell {cell}: {message}")
+
+
+class UnreachableGoalError(VLNError):
+    """The expert was asked for a path to goal cells that cannot be reached."""
+
+
+class TaskError(VLNError):
+    """A task or episode that cannot be sampled, or a malformed episode record."""

@@ -1,0 +1,18 @@
+"""The house world: catalogues, the House model, map files and the generator."""
+
+from vlnenv.world.colors import COLOR_RGB, Color
+from vlnenv.world.furniture import HOLDERS, Furniture
+from vlnenv.world.objects import ObjectKind
+from vlnenv.world.priors import ROOM_PRIORS, RoomPrior
+from vlnenv.world.rooms import RoomType
+
+__all__ = [
+    "COLOR_RGB",
+    "HOLDERS",
+    "ROOM_PRIORS",
+    "Color",
+    "Furniture",
+    "ObjectKind",
+    "RoomPrior",
+    "RoomType",
+]
