@@ -2,6 +2,7 @@
 
 from vlnenv.world.colors import COLOR_RGB, Color
 from vlnenv.world.furniture import HOLDERS, Furniture
+from vlnenv.world.mapfile import dumps_house, load_house, loads_house, save_house
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.priors import ROOM_PRIORS, RoomPrior
 from vlnenv.world.rooms import RoomType
@@ -15,4 +16,8 @@ __all__ = [
     "ObjectKind",
     "RoomPrior",
     "RoomType",
+    "dumps_house",
+    "load_house",
+    "loads_house",
+    "save_house",
 ]

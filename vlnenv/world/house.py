@@ -122,6 +122,7 @@ class House:
         for piece in self.pieces:
             for cell in piece.cells:
                 self.room_map[cell] = piece.room
+        self._check_room_regions()
         self.objects: tuple[Item, ...] = tuple(sorted(objects))
         self._object_at: dict[Pos, Item] = {}
         self._check_objects()
@@ -159,6 +160,20 @@ class House:
             if count == 0:
                 raise HouseError(f"room {self.rooms[i].letter} ({self.rooms[i].type.word}) "
                                  "has no floor cell")
+
+    def _check_room_regions(self) -> None:
+        """Each room's floor and furniture form one 4-connected area (one room per letter)."""
+        for i, room in enumerate(self.rooms):
+            mask = self.room_map == i
+            cells = np.argwhere(mask)
+            first = self.flood(tuple(cells[0].tolist()), mask)
+            apart = cells[~first[cells[:, 0], cells[:, 1]]]
+            if len(apart):
+                r0, c0 = cells[0].tolist()
+                raise HouseError(
+                    f"room {room.letter} ({room.type.word}) has a second, separate area here, "
+                    f"not connected to its area at {(r0, c0)}; expected one 4-connected area "
+                    "of floor and furniture per room letter", tuple(apart[0].tolist()))
 
     def _find_pieces(self) -> tuple[Piece, ...]:
         seen = np.zeros(self.shape, dtype=bool)
