@@ -1,0 +1,35 @@
+"""Experts: the shortest-path oracle (knows the whole house) and the explorer (knows only
+what the agent has seen)."""
+
+from vlnenv.expert.explorer import Explorer, visible_cells
+from vlnenv.expert.oracle import (
+    UNREACHABLE,
+    Goal,
+    GoalKind,
+    Oracle,
+    Pose,
+    Route,
+    distance_field,
+    enter_cost,
+    follow,
+    geodesic_cells,
+    greedy_action,
+    standable_mask,
+)
+
+__all__ = [
+    "UNREACHABLE",
+    "Explorer",
+    "Goal",
+    "GoalKind",
+    "Oracle",
+    "Pose",
+    "Route",
+    "distance_field",
+    "enter_cost",
+    "follow",
+    "geodesic_cells",
+    "greedy_action",
+    "standable_mask",
+    "visible_cells",
+]

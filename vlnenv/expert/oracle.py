@@ -1,0 +1,410 @@
+"""The shortest-path oracle: exact action-level distance fields and the optimal action
+from any pose.
+
+A pose is ``(row, col, heading)``. The agent can stand on floor and on door cells (a
+closed door is opened when entered, so it counts as standable). Transitions and costs,
+as the world's dynamics define them:
+
+* ``turn_left`` ``(p, h) -> (p, (h - 1) % 4)`` and ``turn_right`` ``(p, h) -> (p, (h + 1) % 4)``:
+  cost 1;
+* ``forward`` ``(p, h) -> (p + DIRECTIONS[h], h)``: cost 1 into floor or an open door,
+  2 into a closed door (``toggle`` then ``forward``); walls and furniture block.
+
+A shortest path never enters the same cell twice (a loop costs at least four actions, a
+turn in place at most two), so every door on it is opened once and the cost model is
+exact. :func:`distance_field` computes the minimal number of actions from every pose to
+the nearest goal pose by a bucketed (Dial) breadth-first search run backwards from the
+goal poses; :func:`greedy_action` reads the optimal action off a field.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from vlnenv.actions import Action
+from vlnenv.errors import UnreachableGoalError
+from vlnenv.state import Pose
+from vlnenv.world.house import DIRECTIONS, Cell, House, Pos
+
+#: Distance of poses from which no goal pose can be reached.
+UNREACHABLE: int = 1 << 30
+
+# Plain ints for the hot loops (enum member look-ups are slow).
+_WALL, _FLOOR = int(Cell.WALL), int(Cell.FLOOR)
+_CLOSED, _OPEN = int(Cell.DOOR_CLOSED), int(Cell.DOOR_OPEN)
+_FORWARD, _LEFT, _RIGHT = int(Action.FORWARD), int(Action.TURN_LEFT), int(Action.TURN_RIGHT)
+_TOGGLE, _STOP = int(Action.TOGGLE), int(Action.STOP)
+
+
+class GoalKind(Enum):
+    """How the cells of a :class:`Goal` are to be reached."""
+
+    STAND = "stand"
+    """Stand on one of the cells, any heading."""
+    FACE = "face"
+    """Stand on a standable cell whose front cell is one of the cells (pickup, drop and
+    toggle targets)."""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A set of goal poses, described by cells and how to reach them.
+
+    Build with :meth:`stand` or :meth:`face`. Hashable, so fields are cached per goal.
+
+    Attributes:
+        kind: stand on the cells, or face them.
+        cells: the goal cells ``(row, col)``.
+    """
+
+    kind: GoalKind
+    cells: frozenset[Pos]
+
+    @classmethod
+    def stand(cls, cells: Iterable[Pos]) -> Goal:
+        """Goal poses: on any of ``cells``, any heading."""
+        return cls(GoalKind.STAND, _cell_set(cells))
+
+    @classmethod
+    def face(cls, cells: Iterable[Pos]) -> Goal:
+        """Goal poses: on a standable cell, facing any of ``cells``."""
+        return cls(GoalKind.FACE, _cell_set(cells))
+
+    def mask(self, shape: tuple[int, int]) -> np.ndarray:
+        """``(H, W)`` bool map of the goal cells (cells outside the grid are dropped)."""
+        out = np.zeros(shape, dtype=bool)
+        for r, c in self.cells:
+            if 0 <= r < shape[0] and 0 <= c < shape[1]:
+                out[r, c] = True
+        return out
+
+    def poses(self, structure: np.ndarray) -> np.ndarray:
+        """``(H, W, 4)`` bool map of the goal poses under ``structure``."""
+        cells = self.mask(structure.shape)
+        standable = standable_mask(structure)
+        if self.kind is GoalKind.STAND:
+            return np.repeat((cells & standable)[:, :, None], 4, axis=2)
+        ahead = np.stack([_ahead(cells, h) for h in range(4)], axis=2)
+        return ahead & standable[:, :, None]
+
+    def __repr__(self) -> str:
+        shown = sorted(self.cells)
+        more = f", ... ({len(shown)} cells)" if len(shown) > 4 else ""
+        return f"Goal.{self.kind.value}([{', '.join(map(str, shown[:4]))}{more}])"
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """An optimal action sequence from a pose to a goal pose.
+
+    Attributes:
+        actions: the actions, without a final ``stop`` (append ``stop`` or the interaction
+            the goal was for); ``len(actions)`` equals the distance.
+        poses: the pose after each action, the start first (``len(actions) + 1`` poses).
+        structure: the structure at the end, doors opened on the way included.
+    """
+
+    actions: tuple[int, ...]
+    poses: tuple[Pose, ...]
+    structure: np.ndarray
+
+    @property
+    def cells(self) -> list[Pos]:
+        """The cells visited, the start included, one entry per cell change."""
+        out = [self.poses[0][:2]]
+        for r, c, _ in self.poses[1:]:
+            if (r, c) != out[-1]:
+                out.append((r, c))
+        return out
+
+
+def standable_mask(structure: np.ndarray) -> np.ndarray:
+    """Cells the agent can stand on, entering closed doors by opening them: floor and doors."""
+    s = structure
+    return (s == _FLOOR) | (s == _OPEN) | (s == _CLOSED)
+
+
+def enter_cost(kind: int) -> int:
+    """Actions needed to move forward into a cell holding ``kind``; ``UNREACHABLE`` if it
+    blocks."""
+    if kind == _FLOOR or kind == _OPEN:
+        return 1
+    if kind == _CLOSED:
+        return 2
+    return UNREACHABLE
+
+
+def distance_field(
+    house: House, goal: Goal, structure: np.ndarray | None = None, *, until: Pose | None = None
+) -> np.ndarray:
+    """Minimal number of actions from every pose to a goal pose.
+
+    Algorithm: Dial's bucketed breadth-first search over poses, run backwards from the goal
+    poses. With edge costs 1 and 2, the poses at distance ``k`` are the unsettled standable
+    predecessors of bucket ``k - 1`` through a turn or a forward step into a passable cell,
+    and of bucket ``k - 2`` through a forward step into a closed door. Buckets are arrays
+    of flat pose indices on the grid padded with a wall border, so each bucket costs a few
+    vectorised numpy operations on its own poses.
+
+    Args:
+        house: the house (gives the grid and, by default, the structure).
+        goal: the goal poses.
+        structure: ``(H, W)`` structure with doors as they are now; ``house.structure``
+            when ``None``.
+        until: stop as soon as this pose is settled. Values up to its distance are exact;
+            larger ones are left at ``UNREACHABLE`` (enough for :func:`greedy_action`).
+
+    Returns:
+        ``(H, W, 4)`` int32, ``[row, col, heading]``; ``UNREACHABLE`` where no goal pose
+        can be reached (including poses on walls and furniture).
+    """
+    s = _as_structure(house, structure)
+    height, width = s.shape
+    padded = np.full((height + 2, width + 2), _WALL, dtype=np.uint8)
+    padded[1:-1, 1:-1] = s
+    kind = padded.ravel()
+    cost = np.where((kind == _FLOOR) | (kind == _OPEN), 1, 0)
+    cost[kind == _CLOSED] = 2
+    standable = cost > 0
+    step = np.array([dr * (width + 2) + dc for dr, dc in DIRECTIONS], dtype=np.int64)
+    field = np.full(padded.size * 4, UNREACHABLE, dtype=np.int32)
+    goals = np.zeros((height + 2, width + 2, 4), dtype=bool)
+    goals[1:-1, 1:-1] = goal.poses(s)
+    last = np.flatnonzero(goals)
+    field[last] = 0
+    older = last[:0]
+    stop = None
+    if until is not None:
+        r, c, h = until
+        stop = ((r + 1) * (width + 2) + c + 1) * 4 + h
+    k = 0
+    while (stop is None or field[stop] == UNREACHABLE) and (len(last) or len(older)):
+        k += 1
+        cells, heads = last >> 2, last & 3
+        turned = np.concatenate([cells * 4 + ((heads + 1) & 3), cells * 4 + ((heads + 3) & 3)])
+        into = cost[cells] == 1
+        walked = (cells[into] - step[heads[into]]) * 4 + heads[into]
+        cells, heads = older >> 2, older & 3
+        into = cost[cells] == 2
+        opened = (cells[into] - step[heads[into]]) * 4 + heads[into]
+        reach = np.concatenate([turned, walked, opened])
+        reach = reach[standable[reach >> 2] & (field[reach] == UNREACHABLE)]
+        field[reach] = k
+        older, last = last, np.unique(reach)
+    return field.reshape(height + 2, width + 2, 4)[1:-1, 1:-1].copy()
+
+
+def greedy_action(field: np.ndarray, pose: Pose, structure: np.ndarray) -> int:
+    """The optimal action at ``pose`` read off a distance field.
+
+    Algorithm: ``stop`` at distance 0; otherwise the move (forward, turn left, turn right,
+    in that order of preference) minimising its cost plus the field at the pose it leads
+    to; ``toggle`` instead of ``forward`` when the front cell is a closed door.
+
+    Raises:
+        UnreachableGoalError: no goal pose can be reached from ``pose``.
+    """
+    r, c, h = pose
+    dist = int(field[r, c, h])
+    if dist >= UNREACHABLE:
+        raise UnreachableGoalError(f"no goal pose can be reached from pose {pose}")
+    if dist == 0:
+        return _STOP
+    dr, dc = DIRECTIONS[h]
+    fr, fc = r + dr, c + dc
+    front_kind = _WALL
+    best, best_cost = _STOP, UNREACHABLE
+    if 0 <= fr < field.shape[0] and 0 <= fc < field.shape[1]:
+        front_kind = int(structure[fr, fc])
+        best, best_cost = _FORWARD, enter_cost(front_kind) + int(field[fr, fc, h])
+    for move, turned in ((_LEFT, (h - 1) % 4), (_RIGHT, (h + 1) % 4)):
+        cost = 1 + int(field[r, c, turned])
+        if cost < best_cost:
+            best, best_cost = move, cost
+    if best == _FORWARD and front_kind == _CLOSED:
+        return _TOGGLE
+    return best
+
+
+def follow(field: np.ndarray, pose: Pose, structure: np.ndarray) -> Route:
+    """Follow :func:`greedy_action` from ``pose`` down to a goal pose.
+
+    ``toggle`` is followed by the ``forward`` through the door it opened; the doors opened
+    are recorded in a copy of ``structure``. Terminates after exactly ``field[pose]``
+    actions, since each chosen move lowers the field by its cost.
+
+    Raises:
+        UnreachableGoalError: no goal pose can be reached from ``pose``.
+    """
+    pose = as_pose(pose)
+    local = np.array(structure, dtype=np.uint8, copy=True)
+    actions: list[int] = []
+    poses = [pose]
+    while True:
+        action = greedy_action(field, pose, structure)
+        if action == _STOP:
+            break
+        r, c, h = pose
+        if action == _LEFT:
+            pose = (r, c, (h - 1) % 4)
+        elif action == _RIGHT:
+            pose = (r, c, (h + 1) % 4)
+        else:
+            dr, dc = DIRECTIONS[h]
+            if action == _TOGGLE:
+                local[r + dr, c + dc] = _OPEN
+                actions.append(action)
+                poses.append(pose)
+                action = _FORWARD
+            pose = (r + dr, c + dc, h)
+        actions.append(action)
+        poses.append(pose)
+    return Route(tuple(actions), tuple(poses), local)
+
+
+def geodesic_cells(
+    house: House, sources: Iterable[Pos], structure: np.ndarray | None = None
+) -> np.ndarray:
+    """Cell-level geodesic distance (4-connected steps, headings ignored) from the nearest
+    source, walking over floor and doors (open or closed).
+
+    Algorithm: breadth-first search by vectorised wavefronts. Sources are at distance 0
+    whatever they hold (so a furniture cell is one step from the floor beside it); the
+    search expands only into floor and door cells.
+
+    Returns:
+        ``(H, W)`` int32; ``UNREACHABLE`` where no source can be reached.
+    """
+    s = _as_structure(house, structure)
+    walk = standable_mask(s)
+    dist = np.full(s.shape, UNREACHABLE, dtype=np.int32)
+    front = Goal.stand(sources).mask(s.shape)
+    reached = front.copy()
+    dist[front] = 0
+    k = 0
+    while front.any():
+        k += 1
+        grown = np.zeros_like(front)
+        grown[1:] |= front[:-1]
+        grown[:-1] |= front[1:]
+        grown[:, 1:] |= front[:, :-1]
+        grown[:, :-1] |= front[:, 1:]
+        front = grown & walk & ~reached
+        dist[front] = k
+        reached |= front
+    return dist
+
+
+class Oracle:
+    """Optimal actions in one house, with distance fields cached per (goal, structure).
+
+    Args:
+        house: the house.
+        cache_size: how many fields to keep (least recently used ones are dropped).
+    """
+
+    def __init__(self, house: House, cache_size: int = 64) -> None:
+        self.house = house
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[Goal, bytes], np.ndarray] = OrderedDict()
+
+    def field(self, goal: Goal, structure: np.ndarray | None = None) -> np.ndarray:
+        """The (read-only, cached) :func:`distance_field` of ``goal`` under ``structure``."""
+        s = _as_structure(self.house, structure)
+        key = (goal, s.tobytes())
+        field = self._cache.get(key)
+        if field is not None:
+            self._cache.move_to_end(key)
+            return field
+        field = distance_field(self.house, goal, s)
+        field.flags.writeable = False
+        self._cache[key] = field
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return field
+
+    def reachable(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> bool:
+        """Whether a goal pose can be reached from ``pose``."""
+        r, c, h = as_pose(pose)
+        if not (0 <= r < self.house.height and 0 <= c < self.house.width):
+            return False
+        return bool(self.field(goal, structure)[r, c, h] < UNREACHABLE)
+
+    def distance(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> int:
+        """Minimal number of actions from ``pose`` to a goal pose (``stop`` not counted).
+
+        Raises:
+            UnreachableGoalError: no goal pose can be reached from ``pose``.
+        """
+        pose = self._check(pose, goal, structure)
+        return int(self.field(goal, structure)[pose])
+
+    def action(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> int:
+        """The optimal action at ``pose``: ``stop`` on a goal pose (of either kind: at a face
+        goal the caller decides what to do), ``toggle`` before walking into a closed door,
+        else the first of forward, turn left, turn right that is optimal.
+
+        Raises:
+            UnreachableGoalError: no goal pose can be reached from ``pose``.
+        """
+        pose = self._check(pose, goal, structure)
+        s = _as_structure(self.house, structure)
+        return greedy_action(self.field(goal, s), pose, s)
+
+    def route(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> Route:
+        """The optimal :class:`Route` from ``pose`` (see :func:`follow`)."""
+        pose = self._check(pose, goal, structure)
+        s = _as_structure(self.house, structure)
+        return follow(self.field(goal, s), pose, s)
+
+    def actions(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> list[int]:
+        """The optimal actions from ``pose`` to a goal pose, without a final ``stop``."""
+        return list(self.route(pose, goal, structure).actions)
+
+    def path(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> list[Pos]:
+        """The cells visited following the optimal actions, the start included."""
+        return self.route(pose, goal, structure).cells
+
+    def _check(self, pose: Pose, goal: Goal, structure: np.ndarray | None) -> Pose:
+        pose = as_pose(pose)
+        if not self.reachable(pose, goal, structure):
+            raise UnreachableGoalError(
+                f"no path from pose {pose} to {goal} in house {self.house.name!r}"
+            )
+        return pose
+
+
+# ---------------------------------------------------------------------- helpers
+def _cell_set(cells: Iterable[Pos]) -> frozenset[Pos]:
+    return frozenset((int(r), int(c)) for r, c in cells)
+
+
+def as_pose(pose: Pose) -> Pose:
+    """``pose`` as plain ints, the heading taken modulo 4."""
+    r, c, h = pose
+    return (int(r), int(c), int(h) % 4)
+
+
+def _as_structure(house: House, structure: np.ndarray | None) -> np.ndarray:
+    if structure is None:
+        return house.structure
+    s = np.asarray(structure, dtype=np.uint8)
+    if s.shape != house.shape:
+        raise ValueError(f"structure has shape {s.shape}, expected the house's {house.shape}")
+    return s
+
+
+def _ahead(cells: np.ndarray, heading: int) -> np.ndarray:
+    """``out[p] = cells[p + DIRECTIONS[heading]]`` (False beyond the grid)."""
+    dr, dc = DIRECTIONS[heading]
+    h, w = cells.shape
+    out = np.zeros_like(cells)
+    out[max(0, -dr): h - max(0, dr), max(0, -dc): w - max(0, dc)] = cells[
+        max(0, dr): h - max(0, -dr), max(0, dc): w - max(0, -dc)
+    ]
+    return out
