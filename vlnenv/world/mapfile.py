@@ -306,10 +306,12 @@ class _Source:
             if len(key) != 1 or key not in letters:
                 raise self.error(f"{label} key {key!r} is not a single {case} letter; expected "
                                  f"one of {letters[0]}-{letters[-1]}", (*where, key), "key")
-            if not isinstance(word, str) or word not in words:
-                found = repr(word) if isinstance(word, str) else _kind(word)
-                raise self.error(f"unknown {noun} {found} for {key!r}; expected "
-                                 f"one of: {', '.join(words)}", (*where, key))
+            if not isinstance(word, str):
+                raise self.error(f"{label} value for {key!r} must be a {noun} word, found "
+                                 f"{_kind(word)}", (*where, key))
+            if word not in words:
+                raise self.error(f"unknown {noun} {word!r} for {key!r}; expected one of: "
+                                 f"{', '.join(words)}", (*where, key))
             out[key] = words[word]
         return out
 
@@ -339,9 +341,10 @@ class _Source:
     def word(self, entry: dict, where: Path, key: str, label: str, words: dict[str, Any]) -> Any:
         """A catalogue word under ``key`` of an object entry."""
         word = self.required(entry, where, key, label)
-        if not isinstance(word, str) or word not in words:
-            found = repr(word) if isinstance(word, str) else _kind(word)
-            raise self.error(f"unknown object {key} {found}; expected one of: "
+        if not isinstance(word, str):
+            raise self.error(f"{key} must be a string, found {_kind(word)}", (*where, key))
+        if word not in words:
+            raise self.error(f"unknown object {key} {word!r}; expected one of: "
                              f"{', '.join(words)}", (*where, key))
         return words[word]
 
