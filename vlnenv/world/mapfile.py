@@ -46,7 +46,7 @@ from vlnenv.world.house import Cell, House, Item, Room
 from vlnenv.world.mapgrid import Grid, read_grid
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
-from vlnenv.world.tomlspots import Path, Spots, locate
+from vlnenv.world.tomlspots import KeyPath, Spots, locate
 
 try:
     import tomllib
@@ -230,12 +230,12 @@ class _Source:
     spots: Spots
 
     # ------------------------------------------------------------------ errors
-    def error(self, message: str, where: Path, part: str = "value") -> MapError:
+    def error(self, message: str, where: KeyPath, part: str = "value") -> MapError:
         """A :class:`MapError` at the key or value of ``where``."""
         spot = self.spots.find(where, part)
         return MapError(message, self.path, spot.line, spot.col)
 
-    def table(self, where: Path, value: object, label: str, keys: tuple[str, ...]) -> dict:
+    def table(self, where: KeyPath, value: object, label: str, keys: tuple[str, ...]) -> dict:
         """Check that ``value`` is a table whose keys are all in ``keys``."""
         if not isinstance(value, dict):
             raise self.error(f"{label} must be a table, found {_kind(value)}", where)
@@ -245,7 +245,7 @@ class _Source:
                                  f"{', '.join(keys)}", (*where, key), "key")
         return value
 
-    def required(self, table: dict, where: Path, key: str, label: str) -> Any:
+    def required(self, table: dict, where: KeyPath, key: str, label: str) -> Any:
         """The value of a required key, or an error at the enclosing table."""
         if key not in table:
             wanted = f"a [{key}] table" if key in ("rooms", "grid") else f"a line '{key} = ...'"
@@ -295,7 +295,7 @@ class _Source:
             seen[kind] = glyph
         return table
 
-    def legend(self, where: Path, value: object, label: str, letters: str, noun: str,
+    def legend(self, where: KeyPath, value: object, label: str, letters: str, noun: str,
                words: dict[str, Any]) -> dict[str, Any]:
         """Parse a letter -> catalogue word table (``noun`` names what the words are)."""
         case = "uppercase" if letters == _UPPER else "lowercase"
@@ -324,7 +324,7 @@ class _Source:
 
     def item(self, i: int, value: object) -> Item:
         """Parse one ``[[objects]]`` entry."""
-        where: Path = ("objects", i)
+        where: KeyPath = ("objects", i)
         entry = self.table(where, value, f"[[objects]] entry {i + 1}", _OBJECT_KEYS)
         label = f"[[objects]] entry {i + 1}"
         kind = self.word(entry, where, "kind", label, {k.word: k for k in ObjectKind})
@@ -338,7 +338,7 @@ class _Source:
                              (*where, "at"))
         return Item((at[0], at[1]), kind, color)
 
-    def word(self, entry: dict, where: Path, key: str, label: str, words: dict[str, Any]) -> Any:
+    def word(self, entry: dict, where: KeyPath, key: str, label: str, words: dict[str, Any]) -> Any:
         """A catalogue word under ``key`` of an object entry."""
         word = self.required(entry, where, key, label)
         if not isinstance(word, str):

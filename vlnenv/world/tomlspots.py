@@ -18,7 +18,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 _KEY_PART = re.compile(r"""[ \t]*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')[ \t]*""")
 
@@ -47,9 +47,9 @@ class Spots:
         entries: path -> where the key (or header) and its value start.
     """
 
-    entries: dict[Path, Entry] = field(default_factory=dict)
+    entries: dict[KeyPath, Entry] = field(default_factory=dict)
 
-    def find(self, path: Path, part: str = "value") -> Spot:
+    def find(self, path: KeyPath, part: str = "value") -> Spot:
         """Position of ``path``'s value (``part="value"``) or key (``part="key"``).
 
         Falls back to the longest recorded prefix of ``path`` (the enclosing table or
@@ -61,7 +61,7 @@ class Spots:
                 return entry.value if part == "value" and end == len(path) else entry.key
         return Spot(1, 1)
 
-    def has(self, path: Path) -> bool:
+    def has(self, path: KeyPath) -> bool:
         """Whether ``path`` itself (not only an enclosing key) was recorded."""
         return path in self.entries
 
@@ -76,8 +76,8 @@ def locate(text: str) -> Spots:
         The positions found; never raises for any string.
     """
     spots = Spots()
-    table: Path = ()
-    array_counts: dict[Path, int] = {}
+    table: KeyPath = ()
+    array_counts: dict[KeyPath, int] = {}
     state = _Scan()
     for lineno, line in enumerate(text.split("\n"), start=1):
         if state.open_ml or state.depth:
