@@ -24,7 +24,6 @@ from vlnenv.render.egocentric import (
     opaque_mask,
     pad_grids,
     render_codes,
-    visible,
 )
 from vlnenv.render.tiles import agent_tile, atlas, view_atlas
 from vlnenv.render.topdown import render_topdown, topdown_from_codes
@@ -51,7 +50,6 @@ __all__ = [
     "update_cell",
     "view_atlas",
     "view_cells",
-    "visible",
     "visible_mask",
     "visible_masks",
 ]

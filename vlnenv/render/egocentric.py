@@ -23,7 +23,7 @@ import numpy as np
 
 from vlnenv.render.codes import N_CODES, Objects, cell_codes
 from vlnenv.render.tiles import view_atlas
-from vlnenv.render.view import MAX_TABLE_VIEW, row_tables, view_offsets, visible_mask
+from vlnenv.render.view import view_offsets, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
 
@@ -60,47 +60,6 @@ def _window(heading: int, view: int, width: int) -> tuple[np.ndarray, int]:
     return offsets, shift
 
 
-@cache
-def _sweep(view: int) -> tuple[list[int], list[int], dict[bytes, int], list, np.ndarray]:
-    """Everything the sweep needs for one view size: the row tables of
-    :func:`~vlnenv.render.view.row_tables` as lists, a row's opacity bytes -> its bit set
-    shifted into the key, the rows' byte slices bottom to top, and bit set -> ``(V,)`` 0/1
-    int32 row."""
-    row_t, up_t = row_tables(view)
-    rows = (np.arange(1 << view)[:, None] >> np.arange(view)) & 1  # (2^V, V)
-    to_key = {row.astype(bool).tobytes(): key << view for key, row in enumerate(rows)}
-    slices = [(i, slice(i * view, (i + 1) * view)) for i in range(view - 1, -1, -1)]
-    return row_t.tolist(), up_t.tolist(), to_key, slices, rows.astype(np.int32)
-
-
-def _seen(raw: bytes, view: int) -> np.ndarray:
-    """``(V, V)`` int32 visibility (1 seen) from the view's opacity as ``V * V`` bool bytes."""
-    row_l, up_l, to_key, slices, rows = _sweep(view)
-    seen = [0] * view
-    mask = 1 << (view // 2)  # the agent's own cell
-    for i, part in slices:
-        key = mask | to_key[raw[part]]
-        seen[i] = row_l[key]
-        mask = up_l[key]
-    return rows.take(seen, axis=0)  # (V, V)
-
-
-def visible(opaque: np.ndarray) -> np.ndarray:
-    """Single-view :func:`~vlnenv.render.view.visible_mask` with the same tables and result,
-    about ten times faster for one view.
-
-    Args:
-        opaque: ``(V, V)`` bool, True for walls, closed doors and cells outside the house.
-
-    Returns:
-        ``(V, V)`` bool, True where the agent sees the cell.
-    """
-    view = opaque.shape[0]
-    if view > MAX_TABLE_VIEW:
-        return visible_mask(opaque)
-    return _seen(np.asarray(opaque, bool).tobytes(), view) == 1
-
-
 def egocentric_codes(
     codes_padded: np.ndarray,
     pad: int,
@@ -127,9 +86,7 @@ def egocentric_codes(
     start = (pos[0] + pad) * width + pos[1] + pad + shift
     opaque = opaque_padded.ravel()[start:][offsets]  # (V, V)
     codes = codes_padded.ravel()[start:][offsets]  # (V, V)
-    if view > MAX_TABLE_VIEW:
-        return codes * visible_mask(opaque)
-    return codes * _seen(opaque.tobytes(), view)
+    return codes * visible_mask(opaque)
 
 
 @cache

@@ -18,7 +18,7 @@ and a whole view costs ``V`` table look-ups.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from vlnenv.world.house import DIRECTIONS, Pos
 MAX_TABLE_VIEW = 9
 
 
-@lru_cache(maxsize=None)
+@cache
 def view_offsets(heading: int, view: int) -> tuple[np.ndarray, np.ndarray]:
     """World (d_row, d_col) offsets of each view cell from the agent, each ``(V, V)``."""
     fr, fc = DIRECTIONS[heading % 4]
@@ -64,7 +64,7 @@ def _sweep_row(mask_in: int, opaque: int, view: int) -> tuple[int, int]:
     return row, up
 
 
-@lru_cache(maxsize=None)
+@cache
 def row_tables(view: int) -> tuple[np.ndarray, np.ndarray]:
     """Tables ``row[key]`` and ``up[key]`` for ``key = mask_in | opaque << V``."""
     if view > MAX_TABLE_VIEW:
@@ -89,7 +89,31 @@ def visible_mask(opaque: np.ndarray) -> np.ndarray:
     Returns:
         ``(V, V)`` bool, True where the agent sees the cell.
     """
-    return visible_masks(opaque[None])[0]
+    view = opaque.shape[0]
+    if view > MAX_TABLE_VIEW:
+        return visible_masks(opaque[None])[0]
+    row_l, up_l, to_key, slices, rows = _sweep(view)
+    raw = np.asarray(opaque, bool).tobytes()
+    seen = [0] * view
+    mask = 1 << (view // 2)  # the agent's own cell
+    for i, part in slices:
+        key = mask | to_key[raw[part]]
+        seen[i] = row_l[key]
+        mask = up_l[key]
+    return rows.take(seen, axis=0)  # (V, V) bool
+
+
+@cache
+def _sweep(view: int) -> tuple[list[int], list[int], dict[bytes, int], list, np.ndarray]:
+    """What a single view's sweep needs: the row tables as lists, a row's opacity bytes ->
+    its bit set shifted into the key, the rows' byte slices bottom to top, and bit set ->
+    ``(V,)`` bool row."""
+    row_t, up_t = row_tables(view)
+    rows = (np.arange(1 << view)[:, None] >> np.arange(view)) & 1 == 1  # (2^V, V)
+    to_key = {row.tobytes(): key << view for key, row in enumerate(rows)}
+    slices = [(i, slice(i * view, (i + 1) * view)) for i in range(view - 1, -1, -1)]
+    rows.flags.writeable = False
+    return row_t.tolist(), up_t.tolist(), to_key, slices, rows
 
 
 def visible_masks(opaque: np.ndarray) -> np.ndarray:

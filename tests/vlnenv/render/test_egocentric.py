@@ -26,10 +26,9 @@ from vlnenv.render.egocentric import (
     opaque_mask,
     pad_grids,
     render_codes,
-    visible,
 )
 from vlnenv.render.tiles import view_atlas
-from vlnenv.render.view import view_cells, visible_mask
+from vlnenv.render.view import view_cells, visible_mask, visible_masks
 from vlnenv.world.colors import Color
 from vlnenv.world.house import Cell
 from vlnenv.world.objects import ObjectKind
@@ -171,12 +170,12 @@ def test_codes_match_a_direct_reference_everywhere():
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from([3, 5, 7, 9]).flatmap(lambda v: arrays(bool, (v, v))))
-def test_fast_visibility_equals_visible_mask_and_always_sees_own_and_front_cell(opaque):
+def test_single_visibility_equals_batched_and_always_sees_own_and_front_cell(opaque):
     view = opaque.shape[0]
-    np.testing.assert_array_equal(visible(opaque), visible_mask(opaque))
+    np.testing.assert_array_equal(visible_mask(opaque), visible_masks(opaque[None])[0])
     opaque[view - 1, view // 2] = False  # the agent stands on a see-through cell
-    seen = visible(opaque)
-    np.testing.assert_array_equal(seen, visible_mask(opaque))
+    seen = visible_mask(opaque)
+    np.testing.assert_array_equal(seen, visible_masks(opaque[None])[0])
     assert seen[view - 1, view // 2] and seen[view - 2, view // 2]
 
 
