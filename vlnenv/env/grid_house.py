@@ -1,0 +1,299 @@
+"""``GridHouseEnv``: follow an English instruction in a house seen through an egocentric
+camera.
+
+## Description
+Each episode places the agent in a house (hand-made, from a suite, or generated) with an
+instruction of one of the task families (``go_to_room``, ``go_to_object``, ``fetch``,
+``follow_route``, ``sequence``). The agent must carry it out and then take ``stop``.
+
+## Action Space
+``Discrete(7)``: 0 turn_left, 1 turn_right, 2 forward, 3 pickup, 4 drop, 5 toggle, 6 stop
+(Minigrid's order). Pickup, drop and toggle act on the cell in front.
+
+## Observation Space
+``Dict`` with
+
+* ``image``: ``Box(0, 255, (V*tile, V*tile, 3), uint8)``, the egocentric RGB view, ``V``
+  cells wide (default 7) at ``tile`` pixels a cell (default 8), the agent at the bottom
+  centre facing up; walls and closed doors hide what lies behind them.
+* ``direction``: ``Discrete(4)``, the heading (0 east, 1 south, 2 west, 3 north).
+* ``carrying``: ``Discrete(1 + len(ObjectKind))``: 0 empty hands, else 1 + object kind.
+* ``instruction``: ``Text``, the instruction in English.
+
+## Rewards
+Sparse by default: on success, at ``stop``, ``1 - 0.9 * t / max_steps`` (``t`` = steps
+taken, as Minigrid); 0 otherwise. With ``dense_reward=λ > 0``, each step also earns
+``λ * (d_{t-1} - d_t)``, where ``d`` is the geodesic cell distance to the target of the
+current stage of the task (the room or object to reach, the object to pick up, the
+requester to return to); when the stage changes the baseline is reset, so a stage switch
+itself earns nothing. This is potential-based shaping within each stage (Ng et al., 1999).
+
+## Episode End
+``terminated`` when the agent takes ``stop`` (success judged there); ``truncated`` when
+``max_steps`` (from the episode record) actions were taken without stopping.
+
+## Info
+``pose`` (row, col, heading), ``success`` (bool, at stop), ``distance_to_goal``
+(geodesic cells to the nearest goal cell), ``path`` (cells so far), ``step``,
+``blocked`` (``forward`` would not move: the front cell is not floor or an open door),
+``episode_id``, ``family``; with ``expert="oracle"``/``"explorer"``/``"both"``, the expert's
+next action under ``expert_action`` (or ``oracle_action`` and ``explorer_action``).
+
+## Registered ids
+``vlnenv/GridHouse-v0`` (generated small houses, all families), ``vlnenv/<Family>-v0`` for
+each family, ``vlnenv/GridHouse-Large-v0`` and ``vlnenv/<Family>-Large-v0`` on large
+generated houses. See :mod:`vlnenv.env.registration`.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from vlnenv.actions import Action
+from vlnenv.env.observer import EgocentricObserver
+from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
+from vlnenv.errors import TaskError
+from vlnenv.expert.oracle import Oracle, geodesic_cells
+from vlnenv.language.instructions import Instruction, instruction_from_task
+from vlnenv.language.verdict import Verdict
+from vlnenv.state import EpisodeState
+from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.sample import DEFAULT_FAMILIES
+from vlnenv.tasks.solver import TaskSolver
+from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig
+from vlnenv.world.house import Cell, House
+from vlnenv.world.objects import ObjectKind
+
+#: Characters an instruction may contain (the ``Text`` space's charset).
+INSTRUCTION_CHARSET = string.ascii_letters + string.digits + " .,;:'!?-"
+#: Longest instruction in characters.
+MAX_INSTRUCTION_CHARS = 512
+
+RENDER_MODES = ("rgb_array", "human", "ansi")
+
+#: Generator presets by name.
+SIZES: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE}
+
+
+class GridHouseEnv(gym.Env[dict[str, Any], int]):
+    """Vision-and-language navigation in a grid house (see the module docstring).
+
+    Args:
+        source: where episodes come from; by default tasks on generated houses.
+        generator: generator config for the default source.
+        size: preset for the default source when ``generator`` is not given: ``"small"``
+            (3-6 rooms) or ``"large"`` (8-14 rooms).
+        houses: houses to sample tasks on (instead of generating them).
+        episodes: fixed episode records (with ``house_map`` naming their houses).
+        house_map: house id -> house, for ``episodes`` and ``reset(options=...)``.
+        families: task families to sample.
+        view: view size in cells (odd, 3..9).
+        tile: tile size in pixels.
+        dense_reward: shaping weight λ (0 = sparse reward only).
+        expert: put an expert's next action in ``info``: ``None``, ``"oracle"``,
+            ``"explorer"`` or ``"both"``.
+        render_mode: ``"rgb_array"``, ``"human"`` or ``"ansi"``.
+        render_view: what ``rgb_array`` shows: ``"topdown"`` (map with agent, path and
+            instruction) or ``"egocentric"``.
+    """
+
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
+
+    def __init__(
+        self,
+        source: EpisodeSource | None = None,
+        generator: GeneratorConfig | None = None,
+        size: str = "small",
+        houses: Sequence[House] | None = None,
+        episodes: Sequence[Episode] | None = None,
+        house_map: dict[str, House] | None = None,
+        families: Sequence[str] = DEFAULT_FAMILIES,
+        view: int = 7,
+        tile: int = 8,
+        dense_reward: float = 0.0,
+        expert: str | None = None,
+        render_mode: str | None = None,
+        render_view: str = "topdown",
+    ) -> None:
+        if view % 2 != 1 or not 3 <= view <= 9:
+            raise ValueError(f"view must be odd and in 3..9, got {view}")
+        if tile < 1:
+            raise ValueError(f"tile must be a positive number of pixels, got {tile}")
+        if render_mode is not None and render_mode not in RENDER_MODES:
+            raise ValueError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
+        if render_view not in ("topdown", "egocentric"):
+            raise ValueError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
+        if expert not in (None, "oracle", "explorer", "both"):
+            raise ValueError(f"expert must be None, 'oracle', 'explorer' or 'both', got {expert!r}")
+        self.house_map = dict(house_map or {})
+        if source is None:
+            if episodes is not None:
+                source = FixedEpisodes(episodes, self.house_map)
+            elif houses is not None:
+                source = HouseTasks(houses, families)
+            else:
+                if generator is None and size not in SIZES:
+                    raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+                source = GeneratedTasks(generator or SIZES[size], families)
+        self.source = source
+        self.view, self.tile = view, tile
+        self.dense_reward = float(dense_reward)
+        self.expert = expert
+        self.render_mode = render_mode
+        self.render_view = render_view
+        side = view * tile
+        self.action_space = spaces.Discrete(len(Action))
+        self.observation_space = spaces.Dict(
+            {
+                "image": spaces.Box(0, 255, (side, side, 3), np.uint8),
+                "direction": spaces.Discrete(4),
+                "carrying": spaces.Discrete(1 + len(ObjectKind)),
+                "instruction": spaces.Text(
+                    max_length=MAX_INSTRUCTION_CHARS, min_length=1, charset=INSTRUCTION_CHARSET
+                ),
+            }
+        )
+        self.state: EpisodeState | None = None
+        self.episode: Episode | None = None
+        self.instruction: Instruction | None = None
+        self._window: Any = None
+
+    # ------------------------------------------------------------------ episode control
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Start an episode: ``options={"episode": Episode | dict, "house": House}`` plays a
+        fixed record (the house may also come from ``house_map``); otherwise the source
+        draws one with the environment's generator."""
+        super().reset(seed=seed)
+        options = options or {}
+        if "episode" in options:
+            house, episode = self._fixed(options)
+        else:
+            house, episode = self.source.draw(self.np_random)
+        self.house, self.episode = house, episode
+        self.instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
+        self.state = EpisodeState.initial(house, episode.start)
+        self.instruction.reset(self.state)
+        self.observer = EgocentricObserver(house, self.state.structure, self.state.objects,
+                                           self.view, self.tile)
+        self._goal_dist = geodesic_cells(house, list(self.instruction.goal_cells))
+        self._oracle = Oracle(house) if self.expert else None
+        self._solvers = self._make_solvers()
+        self._stage_key, self._stage_dist = None, 0.0
+        if self.dense_reward:
+            self._stage_dist = self._stage_distance()
+        self.success = False
+        return self._obs(), self._info()
+
+    def _fixed(self, options: dict[str, Any]) -> tuple[House, Episode]:
+        episode = options["episode"]
+        if isinstance(episode, dict):
+            episode = Episode.from_json(episode, "options['episode']")
+        if not isinstance(episode, Episode):
+            raise TaskError(f"options['episode'] must be an Episode or a dict, "
+                            f"got {type(episode).__name__}")
+        house = options.get("house") or self.house_map.get(episode.house)
+        if house is None:
+            raise TaskError(f"episode {episode.episode_id!r} names house {episode.house!r}; "
+                            "pass options['house'] or give the env a house_map")
+        return house, episode
+
+    def _make_solvers(self) -> dict[str, TaskSolver]:
+        kinds = {"oracle": ["oracle"], "explorer": ["explorer"],
+                 "both": ["oracle", "explorer"]}.get(self.expert or "", [])
+        return {k: TaskSolver(self.instruction, k, self.view, self._oracle) for k in kinds}
+
+    def step(self, action: int) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        state = self.state
+        if state is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        if state.stopped or state.step >= self.episode.max_steps:
+            raise gym.error.ResetNeeded("the episode is over; call reset()")
+        changed = state.step_action(int(action))
+        if changed is not None:
+            self.observer.changed(changed)
+        verdict = self.instruction.verify(state)
+        terminated = state.stopped
+        self.success = verdict is Verdict.SUCCESS
+        reward = 1.0 - 0.9 * state.step / self.episode.max_steps if self.success else 0.0
+        if self.dense_reward:
+            reward += self._shaping()
+        truncated = not terminated and state.step >= self.episode.max_steps
+        if self.render_mode == "human":
+            self.render()
+        return self._obs(), float(reward), terminated, truncated, self._info()
+
+    # ------------------------------------------------------------------ internals
+    def _stage_distance(self) -> float:
+        stage = self.instruction.stage(self.state)
+        if stage != self._stage_key:
+            self._stage_key = stage
+            self._stage_field = geodesic_cells(self.house, list(stage.cells))
+        return float(self._stage_field[self.state.pos])
+
+    def _shaping(self) -> float:
+        before_key, before = self._stage_key, self._stage_dist
+        now = self._stage_distance()
+        self._stage_dist = now
+        if self._stage_key != before_key or not np.isfinite(now) or not np.isfinite(before):
+            return 0.0  # a new stage: its distance becomes the baseline
+        return self.dense_reward * (before - now)
+
+    def _obs(self) -> dict[str, Any]:
+        s = self.state
+        carrying = 0 if s.carrying is None else 1 + int(s.carrying.kind)
+        return {
+            "image": self.observer.image(s.pose),
+            "direction": s.heading,
+            "carrying": carrying,
+            "instruction": self.episode.instruction,
+        }
+
+    def _info(self) -> dict[str, Any]:
+        s = self.state
+        info: dict[str, Any] = {
+            "pose": s.pose,
+            "success": self.success,
+            "distance_to_goal": float(self._goal_dist[s.pos]),
+            "path": list(s.path),
+            "step": s.step,
+            "blocked": int(s.structure[s.front]) not in (Cell.FLOOR, Cell.DOOR_OPEN),
+            "episode_id": self.episode.episode_id,
+            "family": self.episode.family,
+        }
+        if self._solvers and not s.stopped:
+            for kind, solver in self._solvers.items():
+                key = "expert_action" if len(self._solvers) == 1 else f"{kind}_action"
+                info[key] = solver.act(s)
+        return info
+
+    # ------------------------------------------------------------------ rendering
+    def render(self) -> np.ndarray | str | None:
+        """``rgb_array``: top-down map with agent, path and instruction (or the egocentric
+        view); ``human``: a pygame window; ``ansi``: the map as text."""
+        if self.state is None or self.render_mode is None:
+            return None
+        from vlnenv.env import rendering
+
+        if self.render_mode == "ansi":
+            return rendering.ansi(self)
+        frame = rendering.frame(self, self.render_view)
+        if self.render_mode == "human":
+            self._window = rendering.show(frame, self.episode.instruction, self._window,
+                                          self.metadata["render_fps"])
+            return None
+        return frame
+
+    def close(self) -> None:
+        if self._window is not None:
+            from vlnenv.env import rendering
+
+            rendering.close(self._window)
+            self._window = None

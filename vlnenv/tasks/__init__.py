@@ -1,0 +1,1 @@
+"""Tasks: episode records, task sampling and the expert that solves a task."""

@@ -1,0 +1,44 @@
+"""Symbolic observation: what each view cell holds, as ids instead of pixels (as
+Minigrid's ``(type, colour, state)`` encoding)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from vlnenv.render.codes import N_BASE, N_OBJ
+from vlnenv.world.colors import Color
+from vlnenv.world.objects import ObjectKind
+
+
+class SymbolicObservation(gym.ObservationWrapper):
+    """Replace ``image`` by a ``(V, V, 3)`` uint8 array per view cell: the base code (0
+    unseen, wall, doors, floor of each room type, each furniture kind — see
+    :mod:`vlnenv.render.codes`), the object kind + 1 (0 none) and the object colour + 1
+    (0 none). Agent at the bottom centre facing up."""
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        v = self.unwrapped.view
+        high = np.empty((v, v, 3), np.uint8)
+        high[..., 0] = N_BASE - 1
+        high[..., 1] = len(ObjectKind)
+        high[..., 2] = len(Color)
+        obs_space = dict(env.observation_space.spaces)
+        obs_space["image"] = spaces.Box(0, high, (v, v, 3), np.uint8)
+        self.observation_space = spaces.Dict(obs_space)
+
+    def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
+        base = self.unwrapped
+        return {**observation, "image": symbolic_view(base.observer.view_codes(base.state.pose))}
+
+
+def symbolic_view(codes: np.ndarray) -> np.ndarray:
+    """``(..., V, V)`` cell codes -> ``(..., V, V, 3)`` uint8 (base, kind + 1, colour + 1)."""
+    base, obj = np.divmod(codes, N_OBJ)
+    kind = np.where(obj > 0, (obj - 1) // len(Color) + 1, 0)
+    color = np.where(obj > 0, (obj - 1) % len(Color) + 1, 0)
+    return np.stack([base, kind, color], axis=-1).astype(np.uint8)
