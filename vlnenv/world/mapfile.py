@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 from vlnenv.errors import HouseError, MapError
+from vlnenv.fileio import write_text_atomic
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
 from vlnenv.world.house import Cell, House, Item, Room
@@ -134,20 +134,7 @@ def save_house(house: House, path: str | os.PathLike[str]) -> None:
     moved over ``path``; on any error the temporary file is removed and ``path`` is left
     as it was.
     """
-    data = dumps_house(house).encode("utf-8")
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, dumps_house(house))
 
 
 # ---------------------------------------------------------------------- writing helpers
