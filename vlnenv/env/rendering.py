@@ -35,7 +35,8 @@ def frame(env: GridHouseEnv, which: str = "topdown") -> np.ndarray:
             env.house, FRAME_TILE, structure=s.structure, objects=s.objects,
             agent=s.pose, path=s.path,
         )
-    caption = f"{env.episode.instruction}  [step {s.step}/{env.episode.max_steps}]"
+    # The step count on its own line keeps the band, hence the frame, one size all episode.
+    caption = f"{env.episode.instruction}\n[step {s.step}/{env.episode.max_steps}]"
     return draw_text_block(picture, caption)
 
 
@@ -62,7 +63,8 @@ def ansi(env: GridHouseEnv) -> str:
             else:
                 row.append(house.rooms[int(house.room_map[r, c])].letter)
         lines.append("".join(row))
-    carrying = "nothing" if s.carrying is None else f"{s.carrying.color.word} {s.carrying.kind.word}"
+    held = s.carrying
+    carrying = "nothing" if held is None else f"{held.color.word} {held.kind.word}"
     lines.append(f"step {s.step}/{env.episode.max_steps}, carrying {carrying}")
     lines.append(env.episode.instruction)
     return "\n".join(lines) + "\n"
