@@ -99,8 +99,10 @@ def route_directions(route: Sequence[Pos]) -> list[int]:
     return out
 
 
-def runs_between(directions: Sequence[int], start: int, end: int) -> list[Run]:
-    """Maximal straight runs of moves ``start .. end - 1``, sidesteps absorbed."""
+def runs_between(directions: Sequence[int], start: int, end: int,
+                 keep_last: bool = False) -> list[Run]:
+    """Maximal straight runs of moves ``start .. end - 1``, sidesteps absorbed (except,
+    with ``keep_last``, one before the last run: where a route stops, its lane matters)."""
     runs: list[Run] = []
     for i in range(start, end):
         if runs and runs[-1].direction == directions[i]:
@@ -111,7 +113,8 @@ def runs_between(directions: Sequence[int], start: int, end: int) -> list[Run]:
     i = 1
     while i < len(runs) - 1:
         a, b, c = runs[i - 1: i + 2]
-        if b.length == 1 and a.direction == c.direction:
+        if b.length == 1 and a.direction == c.direction and not (
+                keep_last and i + 1 == len(runs) - 1):
             runs[i - 1: i + 2] = [Run(a.direction, a.start, c.end, a.steps + c.steps)]
             i = max(1, i - 1)
         else:
@@ -269,8 +272,8 @@ class _Describer:
         one run is dropped (stepping in one cell further does not change the way)."""
         leg = self.legs[k]
         end = self.legs[k + 1].first if k + 1 < len(self.legs) else len(self.route) - 1
-        runs = runs_between(self.dirs, leg.first, end)
         last = k == len(self.legs) - 1
+        runs = runs_between(self.dirs, leg.first, end, keep_last=last)
         jog = len(runs) >= (2 if last else 3) and runs[0].length == 1
         if jog and runs[0].direction % 2 != runs[1].direction % 2 and self._free_beside(runs):
             return runs[1:]
