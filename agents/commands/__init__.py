@@ -5,4 +5,8 @@ Modules import heavy dependencies (torch, matplotlib, pygame) inside their handl
 """
 
 #: Command-group modules, in the order ``vln --help`` lists them.
-MODULES: tuple[str, ...] = ("agents.commands.house",)
+MODULES: tuple[str, ...] = (
+    "agents.commands.house",
+    "agents.commands.suite",
+    "agents.commands.benchmark",
+)

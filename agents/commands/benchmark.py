@@ -1,0 +1,85 @@
+"""``vln benchmark``: score a policy on a suite split, or compare two results files.
+
+* ``vln benchmark --suite NAME --split SPLIT --policy random|forward[:N]|oracle
+  [--episodes N] [--workers K] [--batch B] [--seed S] [--out DIR]``: runs the policy
+  with a progress bar, prints the per-family table (SR, SPL, NE, OSR, TL, nDTW, SDTW, CLS,
+  mean ± 95% CI) and writes ``results.md``, ``results.csv`` and ``results.json`` (with
+  every episode's record) into ``DIR`` (default ``runs/benchmark/<suite>-<split>-<policy>-
+  seed<S>``).
+* ``vln benchmark --compare A.json B.json``: per family and metric, the difference
+  ``A - B`` with its 95% CI and p-value (paired when both ran the same episodes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``benchmark`` command."""
+    p = sub.add_parser(
+        "benchmark", help="score a policy on a suite split (or compare two results files)",
+        description="Score a policy on a suite split with the standard VLN metrics, per "
+                    "task family; or compare two results files.",
+    )
+    p.add_argument("--suite", default="small", help="suite name or folder (default: small)")
+    p.add_argument("--split", default="val_unseen",
+                   help="train, val_seen, val_unseen (default) or test")
+    p.add_argument("--policy", default=None,
+                   help="registered policy: random, forward[:N], oracle (NAME[:ARGUMENT])")
+    p.add_argument("--episodes", type=int, default=None,
+                   help="evaluate the first N episodes of the split (default: all)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--batch", type=int, default=16,
+                   help="environments stepped together per worker (default 16)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--out", type=Path, default=None, help="folder for the results files")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), default=None,
+                   help="compare two results.json files instead of running")
+    p.set_defaults(func=_benchmark, parser=p)
+
+
+def default_out(suite: str, split: str, policy: str, seed: int) -> Path:
+    """``runs/benchmark/<suite>-<split>-<policy>-seed<S>``, unsafe characters replaced."""
+    name = f"{Path(suite).name}-{split}-{policy}-seed{seed}"
+    return Path("runs") / "benchmark" / re.sub(r"[^A-Za-z0-9_.=-]+", "_", name)
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    if args.compare is not None:
+        return _compare(args.compare[0], args.compare[1])
+    if args.policy is None:
+        args.parser.error("--policy is required (unless --compare is given)")
+    from tqdm import tqdm
+
+    from agents.eval.benchmark import BenchmarkConfig, run_benchmark
+    from agents.eval.report import results_table, write_results
+    from vlnenv.evaluate import select_episodes
+    from vlnenv.suites.load import load_suite
+
+    config = BenchmarkConfig(suite=args.suite, split=args.split, policy=args.policy,
+                             episodes=args.episodes, workers=args.workers, batch=args.batch,
+                             seed=args.seed)
+    total = len(select_episodes(len(load_suite(args.suite).episodes(args.split)),
+                                args.episodes))
+    with tqdm(total=total, desc=f"{args.policy} on {args.suite}/{args.split}", unit="ep",
+              file=sys.stderr, disable=None) as bar:
+        results = run_benchmark(config, progress=bar.update)
+    out = args.out or default_out(args.suite, args.split, args.policy, args.seed)
+    paths = write_results(results, out)
+    print(f"{args.policy} on {results['suite']}/{args.split}: {results['episodes']} episodes, "
+          f"suite sha256 {results['suite_sha256'][:12]}, seed {args.seed}")
+    print(results_table(results), end="")
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def _compare(a_path: Path, b_path: Path) -> int:
+    from agents.eval.report import compare_results, comparison_markdown, load_results
+
+    a, b = load_results(a_path), load_results(b_path)
+    print(comparison_markdown(a, b, compare_results(a, b)), end="")
+    return 0

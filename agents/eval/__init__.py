@@ -1,0 +1,1 @@
+"""Evaluation: the policy registry and the benchmark runner behind ``vln benchmark``."""

@@ -1,0 +1,112 @@
+"""The policy registry of ``vln benchmark --policy``: name -> factory.
+
+A policy is named by a string, ``NAME`` or ``NAME:ARGUMENT`` (``forward:30``; a checkpoint
+loader would take ``checkpoint:runs/bc/best.pt``). Factories are given as entry points,
+``"module:function"`` strings imported on first use (as Gymnasium's ``register`` does), so
+a worker process can rebuild any policy from its name alone, and registering a policy
+costs no import. A factory is called as ``factory(argument, seed)`` with ``argument`` the
+text after the colon (``None`` without one) and returns a :class:`vlnenv.policy.Policy`.
+
+A name that is a path to an existing file is read as ``checkpoint:<path>`` when a
+``checkpoint`` factory is registered.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+
+from vlnenv.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
+from vlnenv.errors import VLNError
+from vlnenv.policy import Policy
+
+PolicyFactory = Callable[[str | None, int], Policy]
+
+
+class PolicyLookupError(VLNError):
+    """A policy name that is not registered, or an argument its factory refuses."""
+
+
+#: Policy name -> factory or ``"module:function"`` entry point.
+POLICIES: dict[str, PolicyFactory | str] = {}
+
+
+def register_policy(name: str, factory: PolicyFactory | str) -> None:
+    """Register ``factory`` (a callable or a ``"module:function"`` string) as ``name``.
+
+    Raises:
+        PolicyLookupError: ``name`` is taken, contains ``:``, or ``factory`` is neither a
+            callable nor an entry-point string.
+    """
+    if not name or ":" in name:
+        raise PolicyLookupError(f"policy name {name!r}: expected a non-empty name without ':'")
+    if name in POLICIES:
+        raise PolicyLookupError(f"policy {name!r} is already registered ({POLICIES[name]!r})")
+    if not (callable(factory) or (isinstance(factory, str) and factory.count(":") == 1)):
+        raise PolicyLookupError(f"policy {name!r}: factory {factory!r} is neither callable "
+                                "nor a 'module:function' string")
+    POLICIES[name] = factory
+
+
+def _resolve(name: str) -> PolicyFactory:
+    factory = POLICIES[name]
+    if callable(factory):
+        return factory
+    module, attr = factory.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def parse_policy(spec: str) -> tuple[str, str | None]:
+    """``"forward:30"`` -> ``("forward", "30")``; an existing file ``p`` ->
+    ``("checkpoint", p)`` when ``checkpoint`` is registered."""
+    if spec not in POLICIES and "checkpoint" in POLICIES and os.path.isfile(spec):
+        return "checkpoint", spec
+    name, sep, argument = spec.partition(":")
+    return name, (argument if sep else None)
+
+
+def make_policy(spec: str, seed: int = 0) -> Policy:
+    """Build the policy named by ``spec`` (see the module docstring).
+
+    Raises:
+        PolicyLookupError: unknown name, or an argument the factory refuses.
+    """
+    name, argument = parse_policy(spec)
+    if name not in POLICIES:
+        raise PolicyLookupError(f"unknown policy {name!r}; expected one of {sorted(POLICIES)} "
+                                "(optionally NAME:ARGUMENT)")
+    return _resolve(name)(argument, seed)
+
+
+def _no_argument(name: str, argument: str | None) -> None:
+    if argument is not None:
+        raise PolicyLookupError(f"policy {name!r} takes no argument, got {argument!r}")
+
+
+def random_policy(argument: str | None, seed: int) -> Policy:
+    """``random``: :class:`RandomPolicy` seeded with the benchmark seed."""
+    _no_argument("random", argument)
+    return RandomPolicy(seed)
+
+
+def forward_policy(argument: str | None, seed: int) -> Policy:
+    """``forward[:N]``: :class:`ForwardPolicy` stopping after ``N`` actions (default 20)."""
+    if argument is None:
+        return ForwardPolicy()
+    try:
+        return ForwardPolicy(int(argument))
+    except ValueError:
+        raise PolicyLookupError(f"policy 'forward:{argument}': expected forward:N with N an "
+                                "integer number of steps") from None
+
+
+def oracle_policy(argument: str | None, seed: int) -> Policy:
+    """``oracle``: :class:`OraclePolicy`, the shortest-path oracle's actions."""
+    _no_argument("oracle", argument)
+    return OraclePolicy()
+
+
+register_policy("random", "agents.eval.policies:random_policy")
+register_policy("forward", "agents.eval.policies:forward_policy")
+register_policy("oracle", "agents.eval.policies:oracle_policy")

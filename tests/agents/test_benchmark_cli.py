@@ -1,0 +1,104 @@
+"""``vln benchmark``: tables and files, identical numbers across runs and worker counts,
+comparisons, and the policy registry."""
+
+import csv
+import json
+import re
+
+import pytest
+
+from agents.cli import main
+from agents.eval.benchmark import METRICS, BenchmarkConfig, run_benchmark, shards
+from agents.eval.policies import PolicyLookupError, make_policy, register_policy
+from vlnenv.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
+
+
+def bench(out, *extra):
+    return main(["benchmark", "--suite", "tiny", "--split", "val_unseen", "--out", str(out),
+                 *extra])
+
+
+def test_benchmark_prints_the_table_and_writes_md_csv_json(tmp_path, capsys):
+    assert bench(tmp_path / "r", "--policy", "oracle") == 0
+    out = capsys.readouterr().out
+    assert "| family" in out and "**overall**" in out and "100.0 ± 0.0" in out
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["suite"] == "tiny" and results["split"] == "val_unseen"
+    assert len(results["suite_sha256"]) == 64
+    assert results["policy_config"] == {"name": "oracle"}
+    assert results["code_version"]["vlnenv"]
+    assert results["seed"] == 0 and results["episodes"] == 10 == len(results["records"])
+    assert results["metrics"]["overall"]["sr"] == {"mean": 1.0, "ci": 0.0}
+    rows = list(csv.DictReader((tmp_path / "r" / "results.csv").open()))
+    assert [r["family"] for r in rows][-1] == "overall"
+    assert set(rows[0]) == {"family", "episodes"} | {f"{m}{s}" for m in METRICS
+                                                     for s in ("", "_ci")}
+    md = (tmp_path / "r" / "results.md").read_text()
+    assert "# oracle on tiny / val_unseen" in md and results["suite_sha256"] in md
+
+
+def test_same_command_twice_gives_identical_files(tmp_path):
+    for name in ("a", "b"):
+        assert bench(tmp_path / name, "--policy", "random", "--seed", "3") == 0
+    for file in ("results.json", "results.md", "results.csv"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+def test_two_workers_give_the_numbers_of_one(tmp_path):
+    assert bench(tmp_path / "one", "--policy", "random", "--batch", "3") == 0
+    assert bench(tmp_path / "two", "--policy", "random", "--workers", "2") == 0
+    one = (tmp_path / "one" / "results.json").read_bytes()
+    assert one == (tmp_path / "two" / "results.json").read_bytes()
+
+
+def test_episodes_limits_the_run(tmp_path):
+    results = run_benchmark(BenchmarkConfig(suite="tiny", split="test", policy="forward:5",
+                                            episodes=4))
+    assert results["episodes"] == 4
+    assert results["policy_config"] == {"name": "forward", "n_steps": 5}
+    assert all(r["steps"] == 6 for r in results["records"])
+
+
+def test_compare_prints_each_family_and_metric_with_ci_and_p(tmp_path, capsys):
+    bench(tmp_path / "o", "--policy", "oracle")
+    bench(tmp_path / "r", "--policy", "random")
+    capsys.readouterr()
+    assert main(["benchmark", "--compare", str(tmp_path / "o" / "results.json"),
+                 str(tmp_path / "r" / "results.json")]) == 0
+    out = capsys.readouterr().out
+    assert "paired t-test" in out
+    assert re.search(r"\| \*\*overall\*\* +\| SR \(%\) +\| 100\.0 ", out)
+    assert re.search(r"\| p +\|", out)
+    assert out.count("\n| ") >= 8
+
+
+def test_unknown_policy_exits_1_naming_the_registered_ones(tmp_path, capsys):
+    assert bench(tmp_path / "x", "--policy", "genius") == 1
+    err = capsys.readouterr().err
+    assert "unknown policy 'genius'" in err and "oracle" in err
+
+
+def test_policy_is_required_without_compare(tmp_path):
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--suite", "tiny"])
+
+
+def test_registry_builds_baselines_and_takes_new_entries():
+    assert isinstance(make_policy("random", 7), RandomPolicy)
+    assert make_policy("random", 7).config() == {"name": "random", "seed": 7}
+    assert make_policy("forward:9").config()["n_steps"] == 9
+    assert isinstance(make_policy("oracle"), OraclePolicy)
+    with pytest.raises(PolicyLookupError, match="forward:N"):
+        make_policy("forward:many")
+    with pytest.raises(PolicyLookupError, match="takes no argument"):
+        make_policy("oracle:x")
+    with pytest.raises(PolicyLookupError, match="already registered"):
+        register_policy("random", lambda argument, seed: RandomPolicy(seed))
+    register_policy("test-forward-3", lambda argument, seed: ForwardPolicy(3))
+    assert make_policy("test-forward-3").config()["n_steps"] == 3
+
+
+def test_shards_are_contiguous_and_balanced():
+    assert shards(list(range(7)), 3) == [[0, 1], [2, 3], [4, 5, 6]]
+    assert shards([5, 6], 4) == [[5], [6]]
+    assert shards(list(range(3)), 1) == [[0, 1, 2]]
