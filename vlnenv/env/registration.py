@@ -11,6 +11,7 @@ from __future__ import annotations
 import gymnasium as gym
 
 ENTRY_POINT = "vlnenv.env.grid_house:GridHouseEnv"
+VECTOR_ENTRY_POINT = "vlnenv.vector:BatchedGridHouseEnv"
 
 #: Id stem -> task families.
 FAMILY_IDS: dict[str, tuple[str, ...]] = {
@@ -41,5 +42,6 @@ def register_envs() -> None:
             gym.register(
                 id=env_id,
                 entry_point=ENTRY_POINT,
+                vector_entry_point=VECTOR_ENTRY_POINT,
                 kwargs={"families": families, "size": size},
             )

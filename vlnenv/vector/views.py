@@ -1,0 +1,113 @@
+"""Batched egocentric images over :class:`~vlnenv.vector.layout.PackedGrids`.
+
+An image is rendered in three gathers, with no loop over environments:
+
+1. which view cells are visible, from a cache of one bit set per (cell, heading) slot of
+   the packed grid (:func:`vlnenv.render.view.visible_masks` fills misses, all at once);
+   an environment's entries are dropped by raising its epoch (after a reset into another
+   house, or a door toggle: only doors change what hides what);
+2. the view cells' codes, ``codes[pos + offsets[heading]]``, zeroed (void) where unseen;
+3. the pixels: the atlas of :func:`vlnenv.render.tiles.view_atlas` seen as rows of one
+   tile (``3 * tile`` bytes each), gathered straight into the ``(N, V*t, V*t, 3)`` output
+   in its memory order ``(N, V, t, V)``. The agent's cell takes the tiles that show the
+   agent (atlas index ``N_CODES + code``), exactly as
+   :func:`vlnenv.render.egocentric.render_codes` draws it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vlnenv.render.codes import N_CODES
+from vlnenv.render.tiles import view_atlas
+from vlnenv.render.view import view_offsets, visible_masks
+
+
+class BatchedViews:
+    """Egocentric images of many agents in packed grids.
+
+    Args:
+        num_envs: number of environments.
+        view: view size ``V`` in cells.
+        tile: tile size ``t`` in pixels.
+    """
+
+    def __init__(self, num_envs: int, view: int, tile: int) -> None:
+        self.view, self.tile = view, tile
+        self.cells = view * view
+        atlas = view_atlas(tile)  # (2 * N_CODES, t, t, 3)
+        self._rows = atlas.reshape(-1, 3 * tile)  # (2 * N_CODES * t, 3t) one tile row each
+        i, y, j = np.meshgrid(np.arange(view), np.arange(tile), np.arange(view), indexing="ij")
+        self._expand = (i * view + j).reshape(-1).astype(np.intp)  # (V t V,) cell per row
+        agent = (i == view - 1) & (j == view // 2)  # (V, t, V)
+        self._row_of = (y + agent * N_CODES * tile).reshape(-1).astype(np.intp)  # (V t V,)
+        self._nbytes = (self.cells + 7) // 8
+        self.epoch = np.ones(num_envs, np.int32)  # (N,) cache entries of older epochs are stale
+        self._bits = np.zeros((0, self._nbytes), np.uint8)
+        self._stamp = np.zeros(0, np.int32)
+        self.offsets = np.zeros((4, self.cells), np.intp)
+
+    def resize(self, flat_cells: int, width: int) -> None:
+        """Fit packed grids of ``flat_cells`` cells and block width ``width``; drops the
+        cache. Its pages are only touched (hence resident) once a slot is used."""
+        self._bits = np.zeros((flat_cells * 4, self._nbytes), np.uint8)  # (slots, bytes)
+        self._stamp = np.zeros(flat_cells * 4, np.int32)  # (slots,) epoch of each entry
+        for h in range(4):
+            d_row, d_col = view_offsets(h, self.view)  # (V, V) each
+            self.offsets[h] = (d_row * width + d_col).reshape(-1)
+
+    def invalidate(self, envs: np.ndarray | int) -> None:
+        """Forget the cached visibility of ``envs`` (their doors or house changed)."""
+        self.epoch[envs] += 1
+
+    def visible(
+        self, pos: np.ndarray, head: np.ndarray, epoch: np.ndarray, opaque: np.ndarray
+    ) -> np.ndarray:
+        """``(M, V*V)`` uint8, 1 where the agent at flat ``pos`` facing ``head`` sees the
+        view cell; ``epoch`` is each agent's environment's epoch."""
+        slot = pos * 4 + head  # (M,)
+        vis = np.unpackbits(self._bits.take(slot, axis=0), axis=1, count=self.cells)  # (M, VV)
+        miss = np.flatnonzero(self._stamp.take(slot) != epoch)
+        if len(miss):
+            idx = self.offsets.take(head[miss], axis=0) + pos[miss, None]  # (K, VV)
+            seen = visible_masks(opaque.take(idx).reshape(-1, self.view, self.view))
+            seen = seen.reshape(len(miss), self.cells)  # (K, VV) bool
+            vis[miss] = seen
+            self._bits[slot[miss]] = np.packbits(seen, axis=1)
+            self._stamp[slot[miss]] = epoch[miss]
+        return vis
+
+    def render(
+        self,
+        pos: np.ndarray,
+        head: np.ndarray,
+        epoch: np.ndarray,
+        codes: np.ndarray,
+        opaque: np.ndarray,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Images of agents at flat ``pos`` facing ``head``.
+
+        Args:
+            pos: ``(M,)`` flat cell indices.
+            head: ``(M,)`` headings.
+            epoch: ``(M,)`` their environments' epochs.
+            codes: the packed ``codes`` layer (code * tile).
+            opaque: the packed ``opaque`` layer.
+            out: ``(M, V*t, V*t, 3)`` uint8 C-contiguous array to write to (new if None).
+
+        Returns:
+            ``(M, V*t, V*t, 3)`` uint8.
+        """
+        m, side = len(pos), self.view * self.tile
+        if out is None:
+            out = np.empty((m, side, side, 3), np.uint8)
+        vis = self.visible(pos, head, epoch, opaque)  # (M, VV)
+        idx = self.offsets.take(head, axis=0)  # (M, VV)
+        idx += pos[:, None]
+        cell_rows = codes.take(idx)  # (M, VV) first atlas row of each view cell's tile
+        cell_rows *= vis  # unseen -> void
+        rows = cell_rows.take(self._expand, axis=1)  # (M, V t V)
+        rows += self._row_of
+        self._rows.take(rows, axis=0, out=out.reshape(m, -1, 3 * self.tile), mode="clip")
+        return out
