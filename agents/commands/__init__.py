@@ -9,4 +9,7 @@ MODULES: tuple[str, ...] = (
     "agents.commands.house",
     "agents.commands.suite",
     "agents.commands.benchmark",
+    "agents.commands.play",
+    "agents.commands.record",
+    "agents.commands.plot",
 )

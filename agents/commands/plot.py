@@ -1,0 +1,103 @@
+"""``vln plot``: figures as PNG (matplotlib, no window).
+
+* ``vln plot trajectory --suite S --split X --episode ID --policy P --out PNG``: the
+  policy's path against the reference path over the map.
+* ``vln plot curves LOG.csv --out PNG``: learning curves (columns ``step`` and any of
+  ``loss``, ``sr_val_seen``, ``sr_val_unseen``).
+* ``vln plot bars RESULTS.json [RESULTS2.json ...] --out PNG [--metric sr]``: a
+  benchmark metric per task family with 95% CI error bars.
+* ``vln plot scaling POINTS.csv --out PNG``: success rate against demonstrations per
+  family (columns ``demos``, ``family``, ``sr``, optionally ``sr_ci``), log x axis.
+
+See :mod:`agents.eval.plots` for the file formats.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.eval.plots import PlotConfig
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, required=True, help="PNG to write")
+    p.add_argument("--width", type=int, default=800, help="figure width in pixels (800)")
+    p.add_argument("--height", type=int, default=500, help="figure height in pixels (500)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``plot`` command group."""
+    group = sub.add_parser("plot", help="trajectories, learning curves, benchmark bars, "
+                                        "scaling (PNG)")
+    cmds = group.add_subparsers(dest="plot_command", metavar="COMMAND", required=True)
+
+    traj = cmds.add_parser("trajectory", help="a policy's path against the reference path")
+    traj.add_argument("--suite", default="small", help="suite name or folder (default: small)")
+    traj.add_argument("--split", default="val_unseen", help="split (default: val_unseen)")
+    traj.add_argument("--episode", default="0", help="episode id or index (default: 0)")
+    traj.add_argument("--policy", default="oracle",
+                      help="random, forward[:N], oracle (default) or a model folder")
+    traj.add_argument("--seed", type=int, default=0, help="policy seed (default: 0)")
+    _common(traj)
+    traj.set_defaults(func=_trajectory)
+
+    curves = cmds.add_parser("curves", help="learning curves from a training log CSV")
+    curves.add_argument("log", type=Path, help="CSV: step, and any of loss, sr_val_seen, "
+                                               "sr_val_unseen")
+    _common(curves)
+    curves.set_defaults(func=_curves)
+
+    bars = cmds.add_parser("bars", help="benchmark metric per family with 95% CI")
+    bars.add_argument("results", type=Path, nargs="+", help="results.json files (or folders)")
+    bars.add_argument("--metric", default="sr",
+                      help="sr (default), spl, ne, osr, tl, ndtw, sdtw or cls")
+    _common(bars)
+    bars.set_defaults(func=_bars)
+
+    scaling = cmds.add_parser("scaling", help="SR against number of demonstrations")
+    scaling.add_argument("points", type=Path, help="CSV: demos, family, sr[, sr_ci]")
+    _common(scaling)
+    scaling.set_defaults(func=_scaling)
+
+
+def _config(args: argparse.Namespace) -> PlotConfig:
+    from agents.eval.plots import PlotConfig
+
+    return PlotConfig(width=args.width, height=args.height)
+
+
+def _done(path: Path) -> int:
+    print(f"wrote {path}")
+    return 0
+
+
+def _trajectory(args: argparse.Namespace) -> int:
+    from agents.eval.drivers import make_driver
+    from agents.eval.episodes import SuiteEpisodes
+    from agents.eval.plots import plot_trajectory
+    from agents.eval.record import run_episode
+
+    ref = SuiteEpisodes(args.suite, args.split, args.episode).get(0)
+    record = run_episode(make_driver(args.policy, args.seed), ref, draw=False).record
+    return _done(plot_trajectory(ref, record, args.policy, args.out, _config(args)))
+
+
+def _curves(args: argparse.Namespace) -> int:
+    from agents.eval.plots import plot_curves
+
+    return _done(plot_curves(args.log, args.out, _config(args)))
+
+
+def _bars(args: argparse.Namespace) -> int:
+    from agents.eval.plots import plot_bars
+
+    return _done(plot_bars(args.results, args.out, args.metric, _config(args)))
+
+
+def _scaling(args: argparse.Namespace) -> int:
+    from agents.eval.plots import plot_scaling
+
+    return _done(plot_scaling(args.points, args.out, _config(args)))
