@@ -1,0 +1,26 @@
+"""agents.models: the multimodal Transformer policy and its parts.
+
+Importing the package registers the built-in fusions (``single_stream``, ``dual_stream``,
+``film``, ``late_fusion``).
+"""
+
+from agents.models import film, late_fusion, streams  # noqa: F401  (register the fusions)
+from agents.models.config import ModelConfig
+from agents.models.device import autocast_context, pick_device
+from agents.models.errors import ModelError
+from agents.models.fusion import FUSIONS, Fusion, FusionOutput, build_fusion, register_fusion
+from agents.models.policy import MultimodalTransformer, PolicyOutput
+
+__all__ = [
+    "FUSIONS",
+    "Fusion",
+    "FusionOutput",
+    "ModelConfig",
+    "ModelError",
+    "MultimodalTransformer",
+    "PolicyOutput",
+    "autocast_context",
+    "build_fusion",
+    "pick_device",
+    "register_fusion",
+]

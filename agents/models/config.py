@@ -1,0 +1,131 @@
+"""``ModelConfig``: every size and switch of the multimodal policy, saved with its weights."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.models.errors import ModelError
+from vlnenv.actions import Action
+from vlnenv.language.vocab import Tokenizer
+from vlnenv.world.objects import ObjectKind
+
+
+def _shipped_vocab_size() -> int:
+    return Tokenizer().vocab_size
+
+
+@dataclass
+class ModelConfig:
+    """Sizes and switches of :class:`~agents.models.policy.MultimodalTransformer`.
+
+    Every submodule is built from this config, and it is written as JSON next to the
+    weights, so a checkpoint says what produced it.
+    """
+
+    vocab_size: int = field(default_factory=_shipped_vocab_size)
+    """Number of token ids (the vocabulary shipped with vlnenv by default)."""
+    max_text_len: int = 128
+    """Longest instruction in tokens (``<cls>`` included); longer ones are truncated."""
+    n_embd: int = 128
+    """Width ``C`` of every token."""
+    n_head: int = 4
+    """Attention heads per attention layer; must divide ``n_embd``."""
+    n_text_layer: int = 2
+    """Transformer layers of the text encoder."""
+    n_vision_layer: int = 1
+    """Transformer layers of the vision encoder over the view-cell tokens."""
+    n_fusion_layer: int = 2
+    """Layers of the fusion (its meaning per fusion: see ``agents.models.fusion``)."""
+    mlp_ratio: int = 4
+    """Hidden width of each feed-forward layer, as a multiple of ``n_embd``."""
+    dropout: float = 0.0
+    """Dropout on attention weights, residual branches and embeddings."""
+    bias: bool = True
+    """Biases in linear layers and layer norms."""
+    fusion: str = "single_stream"
+    """Name of the cross-modal fusion in the registry: ``single_stream``, ``dual_stream``,
+    ``film`` or ``late_fusion`` (or any class registered with ``register_fusion``)."""
+    tile: int = 8
+    """Pixels per view cell along each side; each cell is one patch token."""
+    max_view: int = 9
+    """Largest view, in cells per side, that the 2-D position embeddings cover."""
+    n_directions: int = 4
+    """Headings of the ``direction`` observation."""
+    n_carrying: int = 1 + len(ObjectKind)
+    """Values of the ``carrying`` observation (0 = empty hands)."""
+    n_actions: int = len(Action)
+    """Number of actions (logits of the action head)."""
+    recurrent: bool = True
+    """Carry the state token from step to step; when False every step starts from the
+    initial (zero) state, so the policy sees only the current observation."""
+    mask_instruction: bool = False
+    """Ablation: feed only ``<pad>`` ids instead of the instruction."""
+    blank_image: bool = False
+    """Ablation: feed an all-zero image instead of the view."""
+
+    def __post_init__(self) -> None:
+        positive = ("vocab_size", "max_text_len", "n_embd", "n_head", "n_fusion_layer",
+                    "mlp_ratio", "tile", "max_view", "n_directions", "n_carrying", "n_actions")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ModelError(f"ModelConfig.{name} must be a positive int, got {value!r}")
+        for name in ("n_text_layer", "n_vision_layer"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ModelError(f"ModelConfig.{name} must be an int >= 0, got {value!r}")
+        if self.n_embd % self.n_head:
+            raise ModelError(f"ModelConfig.n_head ({self.n_head}) must divide "
+                             f"n_embd ({self.n_embd})")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
+        if not isinstance(self.fusion, str) or not self.fusion:
+            raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
+        for name in ("bias", "recurrent", "mask_instruction", "blank_image"):
+            if not isinstance(getattr(self, name), bool):
+                raise ModelError(f"ModelConfig.{name} must be a bool, "
+                                 f"got {getattr(self, name)!r}")
+
+    @classmethod
+    def default(cls, **overrides: Any) -> ModelConfig:
+        """The CPU preset: ``C`` = 128, 2 text, 1 vision and 2 fusion layers (about 1.1 M
+        parameters with ``single_stream``, 1.7 M with ``dual_stream``)."""
+        return cls(**overrides)
+
+    @classmethod
+    def large(cls, **overrides: Any) -> ModelConfig:
+        """The GPU preset: ``C`` = 512, 8 heads, 4 text, 2 vision and 4 fusion layers
+        (about 32 M parameters with ``single_stream``)."""
+        sizes: dict[str, Any] = dict(n_embd=512, n_head=8, n_text_layer=4, n_vision_layer=2,
+                                     n_fusion_layer=4, dropout=0.1)
+        return cls(**{**sizes, **overrides})
+
+    def replace(self, **changes: Any) -> ModelConfig:
+        """A copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready fields."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "config") -> ModelConfig:
+        """The config of ``data`` (as written by :meth:`to_dict`).
+
+        Raises:
+            ModelError: ``data`` is not a mapping, names an unknown field, or holds an
+                invalid value; the message starts with ``where``.
+        """
+        if not isinstance(data, dict):
+            raise ModelError(f"{where}: expected a JSON object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ModelError(f"{where}: unknown ModelConfig field(s) {unknown}; "
+                             f"expected some of {sorted(known)}")
+        try:
+            return cls(**data)
+        except ModelError as err:
+            raise ModelError(f"{where}: {err}") from None

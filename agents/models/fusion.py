@@ -1,0 +1,121 @@
+"""The fusion registry: cross-modal fusion strategies registered by name with
+:func:`register_fusion` and built from ``config.fusion`` by :func:`build_fusion`.
+
+A fusion reads the recurrent state token, the encoded instruction and the encoded view,
+and returns the fused state-token output, which is both the next recurrent state and the
+input of the value and progress heads (and of the action head, unless the fusion makes
+its own action log-probabilities, as ``late_fusion`` does).
+
+The built-in fusions (registered when :mod:`agents.models` is imported):
+
+* ``single_stream`` (:mod:`agents.models.streams`): one Transformer over
+  ``[state; text; image]`` tokens, parameters shared by both modalities.
+* ``dual_stream`` (:mod:`agents.models.streams`): a text stack and an image stack with
+  their own parameters, joined by cross-attention in every layer.
+* ``film`` (:mod:`agents.models.film`): image layers modulated by the instruction.
+* ``late_fusion`` (:mod:`agents.models.late_fusion`): product of per-modality experts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, NamedTuple, TypeVar
+
+from torch import Tensor, nn
+
+from agents.models.config import ModelConfig
+from agents.models.errors import ModelError
+from agents.models.text import TextOutput
+from agents.models.vision import VisionOutput
+
+
+class FusionOutput(NamedTuple):
+    """What a fusion returns."""
+
+    state: Tensor
+    """``(B, C)`` the fused output at the state token: the next recurrent state."""
+    features: Tensor
+    """``(B, C)`` input of the value and progress heads (and of the action head)."""
+    logits: Tensor | None
+    """``(B, n_actions)`` normalised action log-probabilities when the fusion makes its
+    own (``makes_logits``), else ``None``."""
+    attention: dict[str, Tensor]
+    """Attention weights by layer name when asked for, else empty."""
+
+
+class Fusion(nn.Module):
+    """Base class of the fusion strategies. Subclasses take the config alone and define
+    :meth:`forward`."""
+
+    name: ClassVar[str] = ""
+    """The registry name (set by :func:`register_fusion`)."""
+    makes_logits: ClassVar[bool] = False
+    """True when :meth:`forward` returns action log-probabilities itself."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def forward(
+        self,
+        state: Tensor,
+        text: TextOutput,
+        image: VisionOutput,
+        return_attention: bool = False,
+    ) -> FusionOutput:
+        """Fuse one step.
+
+        Args:
+            state: ``(B, 1, C)`` the state token (previous state plus its type embedding).
+            text: the encoded instruction (tokens ``(B, L, C)`` and their padding mask).
+            image: the encoded view (tokens ``(B, N, C)``).
+            return_attention: also return attention weights.
+
+        Returns:
+            The fused state and features, and log-probabilities for ``makes_logits``.
+        """
+        raise NotImplementedError
+
+
+#: Registered fusion classes by name.
+FUSIONS: dict[str, type[Fusion]] = {}
+
+F = TypeVar("F", bound=type[Fusion])
+
+
+def register_fusion(name: str) -> Callable[[F], F]:
+    """Class decorator that registers a fusion under ``name``.
+
+    Raises:
+        ModelError: ``name`` is not an identifier or is taken by another class, or the class
+            is not a :class:`Fusion` subclass that defines ``forward``.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ModelError(f"a fusion name must be a Python identifier, got {name!r}")
+
+    def decorate(cls: F) -> F:
+        if not (isinstance(cls, type) and issubclass(cls, Fusion)):
+            raise ModelError(f"fusion {name!r}: {cls!r} is not a subclass of Fusion")
+        if cls.forward is Fusion.forward:
+            raise ModelError(f"fusion {name!r}: {cls.__qualname__} does not define forward()")
+        taken = FUSIONS.get(name)
+        if taken is not None and taken.__qualname__ != cls.__qualname__:
+            raise ModelError(f"fusion {name!r} is already registered to "
+                             f"{taken.__module__}.{taken.__qualname__}")
+        cls.name = name
+        FUSIONS[name] = cls
+        return cls
+
+    return decorate
+
+
+def build_fusion(config: ModelConfig) -> Fusion:
+    """The fusion named by ``config.fusion``, built from ``config``.
+
+    Raises:
+        ModelError: no fusion of that name is registered.
+    """
+    cls = FUSIONS.get(config.fusion)
+    if cls is None:
+        raise ModelError(f"unknown fusion {config.fusion!r}; registered: {sorted(FUSIONS)}")
+    return cls(config)

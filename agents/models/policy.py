@@ -1,0 +1,305 @@
+"""``MultimodalTransformer``: the recurrent vision-and-language policy (text encoder,
+vision encoder, a fusion from the registry, a state token carried across steps as in
+Recurrent VLN-BERT (Hong et al., 2021), and action, value and progress heads)."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from agents.models import io
+from agents.models.config import ModelConfig
+from agents.models.errors import ModelError
+from agents.models.fusion import build_fusion
+from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
+from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
+from agents.models.vision import VisionEncoder, VisionOutput
+from vlnenv.language.vocab import Tokenizer
+
+
+class PolicyOutput(NamedTuple):
+    """Outputs of one step (leading dims ``(B,)``) or of a sequence (``(B, T)``)."""
+
+    logits: Tensor
+    """``(*D, n_actions)`` action logits (normalised log-probabilities for late fusion)."""
+    value: Tensor
+    """``(*D,)`` state value."""
+    progress: Tensor
+    """``(*D,)`` progress estimate in (0, 1)."""
+    state: Tensor
+    """``(B, C)`` the recurrent state after the (last) step."""
+    attention: dict[str, Tensor]
+    """Attention weights by layer (``text.<i>``, ``vision.<i>``, ``fusion.<i>...``) when
+    asked for, else empty."""
+
+
+class MultimodalTransformer(nn.Module):
+    """The multimodal policy; every submodule is built from ``config``.
+
+    Args:
+        config: sizes and switches; :meth:`ModelConfig.default` when ``None``.
+        tokenizer: the vocabulary for string instructions; the one shipped with vlnenv when
+            ``None``. Its size must equal ``config.vocab_size``.
+        seed: seed of the weight initialisation (its own generator; global RNG untouched).
+
+    Raises:
+        ModelError: the tokenizer does not match the config, or the fusion is unknown.
+    """
+
+    def __init__(
+        self, config: ModelConfig | None = None, tokenizer: Tokenizer | None = None, seed: int = 0
+    ) -> None:
+        super().__init__()
+        config = config or ModelConfig.default()
+        tokenizer = tokenizer or Tokenizer()
+        if tokenizer.vocab_size != config.vocab_size:
+            raise ModelError(f"tokenizer has {tokenizer.vocab_size} tokens but "
+                             f"config.vocab_size is {config.vocab_size}")
+        self.config = config
+        self.tokenizer = tokenizer
+        self.instructions = InstructionCache(tokenizer, config.max_text_len)
+        self.text = TextEncoder(config)
+        self.vision = VisionEncoder(config)
+        self.state_emb = nn.Parameter(torch.zeros(config.n_embd))
+        self.fusion = build_fusion(config)
+        self.action_head = (None if self.fusion.makes_logits
+                            else nn.Linear(config.n_embd, config.n_actions, bias=config.bias))
+        self.value_head = nn.Linear(config.n_embd, 1, bias=config.bias)
+        self.progress_head = nn.Linear(config.n_embd, 1, bias=config.bias)
+        self._init_weights(torch.Generator().manual_seed(seed))
+
+    # ------------------------------------------------------------------ construction
+    def _init_weights(self, gen: torch.Generator) -> None:
+        """GPT-2 initialisation, once, from ``gen``: normal(0, 0.02) weights and
+        embeddings, zero biases, unit layer norms, and residual output projections scaled
+        by ``1 / sqrt(2 * layers)``."""
+        c = self.config
+        depth = c.n_text_layer + c.n_vision_layer + c.n_fusion_layer
+        resid_std = 0.02 / math.sqrt(2 * max(depth, 1))
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                std = resid_std if getattr(module, "residual_out", False) else 0.02
+                nn.init.normal_(module.weight, 0.0, std, generator=gen)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Embedding):
+                nn.init.normal_(module.weight, 0.0, 0.02, generator=gen)
+            elif isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        nn.init.normal_(self.state_emb, 0.0, 0.02, generator=gen)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the parameters are."""
+        return self.state_emb.device
+
+    def num_parameters(self) -> int:
+        """Number of parameters."""
+        return sum(p.numel() for p in self.parameters())
+
+    def optim_groups(self, weight_decay: float) -> list[dict[str, Any]]:
+        """Parameter groups for an optimiser: weight decay on matrices and embeddings
+        (``dim >= 2``), none on biases, norms and vectors."""
+        params = [p for p in self.parameters() if p.requires_grad]
+        return [
+            {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+        ]
+
+    def initial_state(self, batch: int, device: torch.device | str | None = None) -> Tensor:
+        """``(batch, C)`` the state at the start of an episode (zeros)."""
+        return torch.zeros(batch, self.config.n_embd, device=device or self.device)
+
+    # ------------------------------------------------------------------ encoders
+    def _masked(
+        self, ids: Tensor, image: Tensor, mask_instruction: bool | None, blank_image: bool | None
+    ) -> tuple[Tensor, Tensor]:
+        if self.config.mask_instruction if mask_instruction is None else mask_instruction:
+            ids = torch.full_like(ids, PAD_ID)  # (..., L)
+        if self.config.blank_image if blank_image is None else blank_image:
+            image = torch.zeros_like(image)  # (..., S, S, 3)
+        return ids, image
+
+    def encode_text(self, text: str | Sequence[str] | Tensor) -> Tensor:
+        """``(B, C)`` instruction summaries (the encoded ``<cls>``) of one string, a list
+        of strings, or ``(B, L)`` token ids."""
+        texts = [text] if isinstance(text, str) else text
+        ids = instruction_ids(texts, self.instructions, self.device)  # (B, L)
+        return self.text(ids).summary  # (B, C)
+
+    def encode_image(
+        self, images: Any, direction: Any = None, carrying: Any = None
+    ) -> Tensor:
+        """``(B, C)`` view summaries (mean of the encoded cell tokens) of ``(B, S, S, 3)``
+        images (numpy or torch, 0..255), with optional ``(B,)`` headings and carried ids."""
+        dev = self.device
+        image = torch.as_tensor(images, device=dev)  # (B, S, S, 3)
+        d = None if direction is None else torch.as_tensor(direction, dtype=torch.long,
+                                                            device=dev)  # (B,)
+        c = None if carrying is None else torch.as_tensor(carrying, dtype=torch.long,
+                                                           device=dev)  # (B,)
+        return self.vision(image, d, c).summary  # (B, C)
+
+    # ------------------------------------------------------------------ one step
+    def _step(
+        self, text: TextOutput, vision: VisionOutput, state: Tensor, return_attention: bool
+    ) -> PolicyOutput:
+        if not self.config.recurrent:
+            state = torch.zeros_like(state)  # (B, C)
+        token = (state + self.state_emb)[:, None]  # (B, 1, C)
+        fused = self.fusion(token, text, vision, return_attention)
+        if fused.logits is not None:
+            logits = fused.logits  # (B, A)
+        else:
+            logits = self.action_head(fused.features).float()  # (B, A)
+        value = self.value_head(fused.features).squeeze(-1).float()  # (B,)
+        progress = torch.sigmoid(self.progress_head(fused.features).squeeze(-1).float())  # (B,)
+        new_state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
+        maps: dict[str, Tensor] = {}
+        if return_attention:
+            maps.update({f"text.{i}": w for i, w in enumerate(text.attention)})
+            maps.update({f"vision.{i}": w for i, w in enumerate(vision.attention)})
+            maps.update(fused.attention)
+        return PolicyOutput(logits, value, progress, new_state, maps)
+
+    def forward(
+        self,
+        obs: Mapping[str, Any],
+        state: Tensor | None = None,
+        *,
+        mask_instruction: bool | None = None,
+        blank_image: bool | None = None,
+        return_attention: bool = False,
+    ) -> PolicyOutput:
+        """One step on a batch of observations.
+
+        Args:
+            obs: ``image`` (B, S, S, 3), ``direction`` (B,), ``carrying`` (B,) and
+                ``instruction`` (B strings, or (B, L) ids), numpy or torch.
+            state: ``(B, C)`` recurrent state; :meth:`initial_state` when ``None``.
+            mask_instruction: feed only ``<pad>`` ids (``None``: ``config.mask_instruction``).
+            blank_image: feed zero images (``None``: ``config.blank_image``).
+            return_attention: also return every layer's attention weights.
+
+        Returns:
+            Logits, value, progress, the next state and the attention maps.
+        """
+        batch = batch_observations(obs, self.instructions, self.device, n_lead=1)
+        ids, image = self._masked(batch.ids, batch.image, mask_instruction, blank_image)
+        if state is None:
+            state = self.initial_state(image.shape[0])
+        text = self.text(ids, return_attention)  # (B, L, C)
+        vision = self.vision(image, batch.direction, batch.carrying, return_attention)
+        return self._step(text, vision, state, return_attention)
+
+    def act(
+        self,
+        obs: Mapping[str, Any],
+        state: Tensor | None = None,
+        *,
+        mask_instruction: bool | None = None,
+        blank_image: bool | None = None,
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """``(logits (B, A), value (B,), new_state (B, C))`` for one step; see
+        :meth:`forward`."""
+        out = self(obs, state, mask_instruction=mask_instruction, blank_image=blank_image)
+        return out.logits, out.value, out.state
+
+    # ------------------------------------------------------------------ sequences
+    def forward_sequence(
+        self,
+        obs_seq: Mapping[str, Any],
+        state: Tensor | None,
+        done_mask: Any,
+        *,
+        mask_instruction: bool | None = None,
+        blank_image: bool | None = None,
+    ) -> PolicyOutput:
+        """Run ``T`` steps of ``B`` environments (behaviour cloning, recurrent PPO).
+
+        The encoders run once over all ``B * T`` observations (each distinct instruction
+        once); only the fusion steps through time.
+
+        Args:
+            obs_seq: ``image`` (B, T, S, S, 3), ``direction`` (B, T), ``carrying`` (B, T),
+                ``instruction`` per environment (B strings or (B, L) ids) or per step
+                (B lists of T strings or (B, T, L) ids).
+            state: ``(B, C)`` state before the first step; zeros when ``None``.
+            done_mask: ``(B, T)`` bool, True where step ``t`` starts a new episode: the
+                state is reset to :meth:`initial_state` before that step.
+            mask_instruction: as in :meth:`forward`.
+            blank_image: as in :meth:`forward`.
+
+        Returns:
+            ``(B, T, A)`` logits, ``(B, T)`` values and progress, and the final ``(B, C)``
+            state.
+        """
+        batch = batch_observations(obs_seq, self.instructions, self.device, n_lead=2)
+        ids, image = self._masked(batch.ids, batch.image, mask_instruction, blank_image)
+        B, T = image.shape[:2]
+        done = torch.as_tensor(done_mask, dtype=torch.bool, device=self.device)  # (B, T)
+        if tuple(done.shape) != (B, T):
+            raise ModelError(f"done_mask must have shape {(B, T)}, got {tuple(done.shape)}")
+        vision = self.vision(image.flatten(0, 1), batch.direction.flatten(0, 1),
+                             batch.carrying.flatten(0, 1))  # (B*T, N, C)
+        vis_tokens = vision.tokens.view(B, T, *vision.tokens.shape[1:])  # (B, T, N, C)
+        if ids.dim() == 2:
+            text = self.text(ids)  # (B, L, C)
+            txt_tokens = text.tokens[:, None].expand(-1, T, -1, -1)  # (B, T, L, C)
+            txt_pad = text.padding[:, None].expand(-1, T, -1)  # (B, T, L)
+        else:
+            flat = trim_padding(ids.flatten(0, 1))  # (B*T, L)
+            uniq, inverse = torch.unique(flat, dim=0, return_inverse=True)  # (U, L), (B*T,)
+            text = self.text(uniq)  # (U, L, C)
+            txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
+            txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
+        state = self.initial_state(B) if state is None else state  # (B, C)
+        steps = []
+        for t in range(T):
+            state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
+            out = self._step(TextOutput(txt_tokens[:, t], txt_pad[:, t], []),
+                             VisionOutput(vis_tokens[:, t], vision.n_ego, []), state, False)
+            state = out.state  # (B, C)
+            steps.append(out)
+        logits = torch.stack([o.logits for o in steps], dim=1)  # (B, T, A)
+        value = torch.stack([o.value for o in steps], dim=1)  # (B, T)
+        progress = torch.stack([o.progress for o in steps], dim=1)  # (B, T)
+        return PolicyOutput(logits, value, progress, state, {})
+
+    # ------------------------------------------------------------------ files
+    def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
+        """Write config, weights and vocabulary into ``directory`` (see
+        :mod:`agents.models.io`) and return it."""
+        return io.write_checkpoint(directory, self.config, self.state_dict(), self.tokenizer)
+
+    @classmethod
+    def from_pretrained(
+        cls, directory: str | os.PathLike[str], device: torch.device | str | None = None
+    ) -> MultimodalTransformer:
+        """The model saved in ``directory`` by :meth:`save_pretrained`, on ``device``
+        (CPU when ``None``), in eval mode.
+
+        Raises:
+            ModelError: a file is missing, corrupt, or does not match the config.
+        """
+        config = io.read_config(directory)
+        tokenizer = io.read_tokenizer(directory)
+        if tokenizer.vocab_size != config.vocab_size:
+            raise ModelError(f"{Path(directory) / io.VOCAB_FILE}: {tokenizer.vocab_size} tokens "
+                             f"but config.vocab_size is {config.vocab_size}")
+        state = io.read_weights(directory)
+        model = cls(config, tokenizer)
+        try:
+            model.load_state_dict(state, strict=True)
+        except RuntimeError as err:
+            raise ModelError(f"{Path(directory) / io.WEIGHTS_FILE}: weights do not fit the "
+                             f"config: {str(err)[:500]}") from None
+        return model.to(device or "cpu").eval()

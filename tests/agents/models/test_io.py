@@ -1,0 +1,79 @@
+"""save_pretrained / from_pretrained: round trips and clear errors for bad files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from agents.models import FUSIONS, ModelError, MultimodalTransformer
+from agents.models import io as model_io
+
+
+@pytest.mark.parametrize("fusion", sorted(FUSIONS))
+def test_round_trip_gives_identical_outputs(fusion, tiny, make_obs, tmp_path):
+    model = MultimodalTransformer(tiny(fusion=fusion), seed=3).eval()
+    model.save_pretrained(tmp_path / "m")
+    loaded = MultimodalTransformer.from_pretrained(tmp_path / "m")
+    assert loaded.config == model.config
+    assert loaded.tokenizer.tokens == model.tokenizer.tokens
+    obs = make_obs(3)
+    state = torch.randn(3, 32)
+    for a, b in zip(model.act(obs, state), loaded.act(obs, state), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_save_writes_the_three_files_and_no_temporaries(tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "model.pt", "vocab.txt"]
+    meta = json.loads((tmp_path / "config.json").read_text())
+    assert meta["format"] == model_io.FORMAT and meta["config"]["n_embd"] == 32
+
+
+def test_corrupt_weights_raise_a_clear_error(tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    weights = tmp_path / "model.pt"
+    weights.write_bytes(weights.read_bytes()[:200])
+    with pytest.raises(ModelError, match=r"model\.pt: not a readable torch weights file"):
+        MultimodalTransformer.from_pretrained(tmp_path)
+
+
+def test_pickled_objects_are_refused(tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    torch.save({"weights": object()}, tmp_path / "model.pt")
+    with pytest.raises(ModelError, match="model.pt"):
+        MultimodalTransformer.from_pretrained(tmp_path)
+
+
+def test_weights_of_another_config_are_named(tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    other = MultimodalTransformer(tiny(n_embd=64))
+    torch.save(other.state_dict(), tmp_path / "model.pt")
+    with pytest.raises(ModelError, match="do not fit the config"):
+        MultimodalTransformer.from_pretrained(tmp_path)
+
+
+def test_missing_folder_says_what_is_missing(tmp_path):
+    with pytest.raises(ModelError, match="config.json: config file not found"):
+        MultimodalTransformer.from_pretrained(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [("{not json", "not valid JSON"), ('{"format": "other"}', "format 'other'"),
+     ('{"format": "vlnenv.MultimodalTransformer", "version": 1, "config": {"n_embd": -1}}',
+      "n_embd")],
+)
+def test_bad_config_file_raises(text, match, tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text(text)
+    with pytest.raises(ModelError, match=match):
+        MultimodalTransformer.from_pretrained(tmp_path)
+
+
+def test_vocabulary_that_does_not_fit_raises(tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    (tmp_path / "vocab.txt").write_text("<pad>\n<unk>\n<cls>\n<sep>\n<mask>\nstop\n")
+    with pytest.raises(ModelError, match=r"vocab\.txt: 6 tokens but config\.vocab_size"):
+        MultimodalTransformer.from_pretrained(tmp_path)
