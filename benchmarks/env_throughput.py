@@ -9,7 +9,8 @@ records; else from episodes sampled on generated small houses); actions are rand
 their step budget and resets are counted in. Observations are the default 56x56x3 RGB images.
 
 * steps/s: environment steps per second (all ``N`` environments together); best of
-  several timing windows, since other processes on the machine come and go.
+  several timing windows, since other processes on the machine come and go. The "no
+  episode ends" row raises every step budget and never stops: stepping alone, no resets.
 * obs MB/s: image bytes produced per second; "% of copy" relates it to the bandwidth of
   ``np.copyto`` of 64 MiB measured in the same run (bytes copied per second), the most an
   image-writing loop could hope for.
@@ -24,6 +25,7 @@ Usage: ``python benchmarks/env_throughput.py [--seconds S] [--cpu K] [--quick]``
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -66,9 +68,11 @@ def episode_source() -> tuple[list[Episode], dict[str, House], str]:
         return episodes, houses, "1,000 episodes on 100 generated small houses"
 
 
-def random_actions(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+def random_actions(
+    rng: np.random.Generator, shape: tuple[int, ...], stop: float = P_STOP
+) -> np.ndarray:
     actions = rng.integers(0, 6, shape)
-    actions[rng.random(shape) < P_STOP] = 6
+    actions[rng.random(shape) < stop] = 6
     return actions
 
 
@@ -99,13 +103,15 @@ def single_rate(env: gym.Env, seconds: float) -> float:
     return best_rate(run, seconds)
 
 
-def batched_rate(env: gym.vector.VectorEnv, seconds: float, warmup: float = 1.5) -> float:
+def batched_rate(
+    env: gym.vector.VectorEnv, seconds: float, warmup: float = 1.5, stop: float = P_STOP
+) -> float:
     """Steps/s of a vector environment (all its environments together), after ``warmup``
     seconds of stepping (each episode record is compiled the first time it is played)."""
     n = env.num_envs
     rng = np.random.default_rng(0)
     env.reset(seed=0)
-    actions = random_actions(rng, (max(16, 4096 // n), n))
+    actions = random_actions(rng, (max(16, 4096 // n), n), stop)
     start, t = time.perf_counter(), 0
     while time.perf_counter() - start < warmup:
         env.step(actions[t % len(actions)])
@@ -170,6 +176,10 @@ def main() -> None:
         rows.append(("BatchedGridHouseEnv, copy=False", n, batched_rate(env, seconds)))
     env = BatchedGridHouseEnv(256, **fixed)
     rows.append(("BatchedGridHouseEnv, copy=True", 256, batched_rate(env, seconds)))
+    endless = [dataclasses.replace(e, max_steps=10**9) for e in episodes]
+    env = BatchedGridHouseEnv(256, copy=False, episodes=endless, house_map=houses)
+    rows.append(("BatchedGridHouseEnv, copy=False, no episode ends", 256,
+                 batched_rate(env, seconds, stop=0.0)))
     if not args.quick:
         env = gym.make_vec("vlnenv/GridHouse-v0", num_envs=64)
         rows.append(("make_vec GridHouse-v0 (generated houses)", 64,

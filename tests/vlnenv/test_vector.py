@@ -338,3 +338,18 @@ def test_oracle_demos_are_the_solvers_actions():
         assert actions == expected, episode.episode_id
         count += 1
     assert count == len(episodes)
+
+
+def test_long_paths_are_kept_whole():
+    episode = Episode("long", "test flat", (4, 1, 0), "Go to the kitchen.",
+                      {"family": "go_to_room", "room": "K"}, ((4, 1),), ((1, 5),), 5000)
+    batched = BatchedGridHouseEnv(2, houses=[HOUSE])
+    single = GridHouseEnv(houses=[HOUSE])
+    batched.reset(options={"episodes": [episode, episode], "houses": [HOUSE, HOUSE]})
+    single.reset(options={"episode": episode, "house": HOUSE})
+    lap = [Action.FORWARD] * 7 + [Action.TURN_LEFT] * 2
+    for action in lap * 80:
+        batched.step(np.array([action, Action.TURN_LEFT]))
+        single.step(action)
+    assert len(single.state.path) > 500
+    assert batched.path(0) == single.state.path and batched.path(1) == [(4, 1)]

@@ -169,11 +169,6 @@ class PackedGrids:
         """Flat index of cell ``(r, c)`` of environment ``i``'s house."""
         return i * self.block_size + (r + self.pad) * self.block_shape[1] + c + self.pad
 
-    def cells(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """House ``(rows, cols)`` of flat indices."""
-        r, c = np.divmod(pos % self.block_size, self.block_shape[1])
-        return r - self.pad, c - self.pad
-
     def interior(self, name: str, i: int, shape: tuple[int, int]) -> np.ndarray:
         """``(H, W)`` writable view of environment ``i``'s house in layer ``name``."""
         block = self.layers[name].reshape(self.num_envs, *self.block_shape)[i]

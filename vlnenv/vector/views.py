@@ -46,6 +46,7 @@ class BatchedViews:
         self._bits = np.zeros((0, self._nbytes), np.uint8)
         self._stamp = np.zeros(0, np.int32)
         self.offsets = np.zeros((4, self.cells), np.intp)
+        self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def resize(self, flat_cells: int, width: int) -> None:
         """Fit packed grids of ``flat_cells`` cells and block width ``width``; drops the
@@ -103,11 +104,20 @@ class BatchedViews:
         if out is None:
             out = np.empty((m, side, side, 3), np.uint8)
         vis = self.visible(pos, head, epoch, opaque)  # (M, VV)
-        idx = self.offsets.take(head, axis=0)  # (M, VV)
+        idx, cell_rows, rows = self._scratch(m)
+        self.offsets.take(head, axis=0, out=idx, mode="clip")  # (M, VV)
         idx += pos[:, None]
-        cell_rows = codes.take(idx)  # (M, VV) first atlas row of each view cell's tile
+        codes.take(idx, out=cell_rows, mode="clip")  # (M, VV) each view cell's first atlas row
         cell_rows *= vis  # unseen -> void
-        rows = cell_rows.take(self._expand, axis=1)  # (M, V t V)
+        cell_rows.take(self._expand, axis=1, out=rows, mode="clip")  # (M, V t V)
         rows += self._row_of
         self._rows.take(rows, axis=0, out=out.reshape(m, -1, 3 * self.tile), mode="clip")
         return out
+
+    def _scratch(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Index arrays for ``m`` images, reused from call to call."""
+        if self._buffers is None or len(self._buffers[0]) < m:
+            self._buffers = (np.empty((m, self.cells), np.intp),
+                             np.empty((m, self.cells), np.intp),
+                             np.empty((m, len(self._expand)), np.intp))
+        return self._buffers[0][:m], self._buffers[1][:m], self._buffers[2][:m]

@@ -91,7 +91,7 @@ class BatchedWorld:
         self.carry_obs = np.zeros(n, np.int64)
         self.item_code = np.zeros((n, 1), np.intp)  # (N, K) object overlay * tile
         self.item_carry = np.zeros((n, 1), np.int64)  # (N, K) carrying observation
-        self.trail = np.zeros((n, 1), np.int32)  # (N, L) flat cells of each path so far
+        self.trail = np.zeros((n, 256), np.int32)  # (N, L) flat cells of each path so far
         self.trail_len = np.zeros(n, np.intp)
         self._dirty = np.zeros(n, bool)  # a door was toggled this episode
         self._door_rows = {_CLOSED: DOOR_CLOSED * N_OBJ * tile, _OPEN: DOOR_OPEN * N_OBJ * tile}
@@ -114,8 +114,6 @@ class BatchedWorld:
         self.steps[i], self.max_steps[i] = 0, episode.max_steps
         self.stopped[i], self.carry[i], self.carry_obs[i] = False, -1, 0
         self._dirty[i] = False
-        if self.trail.shape[1] <= episode.max_steps:  # a path has at most max_steps moves
-            self.trail = _widen(self.trail, -(-(episode.max_steps + 1) // 256) * 256)
         self.trail[i, 0], self.trail_len[i] = self.pos[i], 1
 
     def _house_blocks(self, house: House) -> dict[str, np.ndarray]:
@@ -152,8 +150,11 @@ class BatchedWorld:
         if len(moved):
             dest = front[moved]
             self.pos[moved] = dest
-            self.trail[moved, self.trail_len[moved]] = dest
-            self.trail_len[moved] += 1
+            length = self.trail_len[moved]
+            if length.max() >= self.trail.shape[1]:
+                self.trail = _widen(self.trail, 2 * self.trail.shape[1])
+            self.trail[moved, length] = dest
+            self.trail_len[moved] = length + 1
         acting = np.flatnonzero(_ACTS_ON_FRONT.take(actions))
         objects = self._interact(acting, actions[acting], front[acting])
         np.equal(actions, _STOP, out=self.stopped)
@@ -231,12 +232,13 @@ class BatchedWorld:
 
     def cell(self, i: int) -> Pos:
         """Agent ``i``'s cell ``(row, col)``."""
-        r, c = self.grids.cells(self.pos[i:i + 1])
-        return int(r[0]), int(c[0])
+        r, c = divmod(int(self.pos[i] - self.grids.origin[i]), self.grids.block_shape[1])
+        return r, c
 
     def path(self, i: int) -> list[Pos]:
         """Cells agent ``i`` has visited this episode, the start included."""
-        r, c = self.grids.cells(self.trail[i, :self.trail_len[i]])
+        trail = self.trail[i, :self.trail_len[i]] - self.grids.origin[i]
+        r, c = np.divmod(trail, self.grids.block_shape[1])
         return list(zip(r.tolist(), c.tolist(), strict=True))
 
     def state(self, i: int, path: bool = False) -> EpisodeState:
