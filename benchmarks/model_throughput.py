@@ -35,21 +35,20 @@ _aten = torch.ops.aten
 
 
 def _register_cpu_attention_flops() -> None:
-    """Teach the flop counter the CPU flash-attention kernels (it knows only the cuda ones)."""
-    table = flop_counter.flop_registry
-    fwd = _aten._scaled_dot_product_flash_attention_for_cpu.default
-    bwd = _aten._scaled_dot_product_flash_attention_for_cpu_backward.default
-    if fwd not in table:
+    """Teach the flop counter the CPU flash-attention kernels (it knows only the cuda ones;
+    without this, attention would count zero FLOPs on the CPU)."""
+    fwd = _aten._scaled_dot_product_flash_attention_for_cpu
+    bwd = _aten._scaled_dot_product_flash_attention_for_cpu_backward
+    if fwd not in flop_counter.flop_registry:
+        @flop_counter.register_flop_formula(fwd)
         def fwd_flop(query: Any, key: Any, value: Any, *args: Any, out_shape: Any = None,
                      **kwargs: Any) -> int:
-            return flop_counter.sdpa_flop_count(query.shape, key.shape, value.shape)
-        table[fwd] = fwd_flop
-    if bwd not in table:
+            return flop_counter.sdpa_flop_count(query, key, value)
+    if bwd not in flop_counter.flop_registry:
+        @flop_counter.register_flop_formula(bwd)
         def bwd_flop(grad_out: Any, query: Any, key: Any, value: Any, *args: Any,
                      out_shape: Any = None, **kwargs: Any) -> int:
-            return flop_counter.sdpa_backward_flop_count(grad_out.shape, query.shape,
-                                                         key.shape, value.shape)
-        table[bwd] = bwd_flop
+            return flop_counter.sdpa_backward_flop_count(grad_out, query, key, value)
 
 
 def matmul_peak(device: torch.device, n: int = 2048, seconds: float = 2.0) -> float:

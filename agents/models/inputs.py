@@ -38,7 +38,7 @@ class InstructionCache:
         size: strings remembered.
     """
 
-    def __init__(self, tokenizer: Tokenizer, max_len: int, size: int = 65536) -> None:
+    def __init__(self, tokenizer: Tokenizer, max_len: int, size: int = 4096) -> None:
         self.tokenizer = tokenizer
         self.max_len = max_len
         self.size = size

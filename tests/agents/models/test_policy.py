@@ -233,3 +233,15 @@ def test_weight_decay_only_on_matrices(tiny):
     assert all(p.dim() < 2 for p in no_decay["params"]) and no_decay["weight_decay"] == 0.0
     n = sum(p.numel() for g in (decay, no_decay) for p in g["params"])
     assert n == model.num_parameters()
+
+
+@pytest.mark.parametrize("fusion", ALL)
+def test_runs_under_bf16_autocast(fusion, tiny, make_obs):
+    # The cuda path runs under bf16 autocast; CPU autocast exercises the same dtype mixing.
+    model = MultimodalTransformer(tiny(fusion=fusion))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model.forward_sequence(make_obs(2, 2), None, np.zeros((2, 2), dtype=bool))
+        attn = model(make_obs(2), return_attention=True)
+    assert out.logits.dtype == out.value.dtype == out.state.dtype == torch.float32
+    assert torch.isfinite(out.logits).all() and attn.attention
+    (out.logits.sum() + out.value.sum()).backward()
