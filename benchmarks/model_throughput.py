@@ -11,7 +11,7 @@ autocast).
 Run::
 
     python benchmarks/model_throughput.py [--device auto|cpu|cuda] [--batch 64]
-                                          [--preset default|large] [--seconds 3]
+                                          [--preset default|large] [--seconds 6]
 """
 
 from __future__ import annotations
