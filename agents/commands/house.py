@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _show(args: argparse.Namespace) -> int:
     from PIL import Image
 
+    from vlnenv.fileio import atomic_path
     from vlnenv.render.topdown import render_topdown
     from vlnenv.world.mapfile import load_house
 
@@ -51,9 +52,8 @@ def _show(args: argparse.Namespace) -> int:
     house = load_house(args.file)
     out = args.out or args.file.with_suffix(".png")
     picture = render_topdown(house, args.tile)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    Image.fromarray(picture).save(tmp)
-    tmp.replace(out)
+    with atomic_path(out, ".png") as tmp:
+        Image.fromarray(picture).save(tmp)
     print(f"{out}: {house.name}, {house.height}x{house.width} cells, {len(house.rooms)} rooms")
     return 0
 

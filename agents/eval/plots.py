@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from agents.eval.benchmark import LABELS
 from agents.eval.episodes import EpisodeRef
 from agents.eval.report import LENGTHS, load_results
 from vlnenv.errors import VLNError
+from vlnenv.fileio import atomic_path
 from vlnenv.render.topdown import render_topdown
 from vlnenv.stats import OVERALL
 
@@ -78,17 +78,9 @@ class PlotConfig:
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int) -> Path:
     """Write ``fig`` as a PNG atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, ".png") as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return Path(path)
 
 
 # ---------------------------------------------------------------------- CSV input

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from agents.eval.frames import BACKGROUND, Layout, compose, scene_from_env
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import score_episode
+from vlnenv.fileio import atomic_path
 from vlnenv.metrics import geodesic
 
 #: Video formats by file suffix.
@@ -203,16 +203,9 @@ def write_video(frames: Sequence[np.ndarray], path: str | os.PathLike[str],
         raise RecordError(f"{path}: no frames to write")
     kind = video_format(path)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     writer: Callable[..., None] = write_gif if kind == "GIF" else write_mp4
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        writer(frames, Path(tmp), fps, hold_last)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path, path.suffix) as tmp:
+        writer(frames, tmp, fps, hold_last)
     return path
 
 

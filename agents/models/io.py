@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import torch
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
-from vlnenv.fileio import write_text_atomic
+from vlnenv.fileio import write_bytes_atomic, write_text_atomic
 from vlnenv.language.vocab import Tokenizer
 
 CONFIG_FILE = "config.json"
@@ -26,23 +25,6 @@ VOCAB_FILE = "vocab.txt"
 #: Format tag and version written into ``config.json``.
 FORMAT = "vlnenv.MultimodalTransformer"
 FORMAT_VERSION = 1
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_torch_atomic(obj: Any, path: str | os.PathLike[str]) -> None:
