@@ -60,3 +60,28 @@ def make_house(
         [Item(tuple(cell), ObjectKind.from_word(k), Color[c.upper()]) for k, c, cell in objects],
         {Furniture.from_word(kind): glyph for glyph, kind in furniture.items()},
     )
+
+
+#: A five-room flat (bedroom, office, hallway, kitchen, living room) with open and closed
+#: doors, shared by the expert tests.
+FLAT_ROWS = (
+    "############",
+    "#AAAA#BBBBB#",
+    "#AAAA+BBBcB#",
+    "#AAAA#BBBBB#",
+    "###+####/###",
+    "#HHHHHHHHHH#",
+    "#HHHHHHHHHH#",
+    "##+#####+###",
+    "#KKK#LLLLLL#",
+    "#KfK#LLsLLL#",
+    "#KKK+LLLLLL#",
+    "############",
+)
+FLAT_ROOMS = {"A": "bedroom", "B": "office", "H": "hallway", "K": "kitchen", "L": "living_room"}
+FLAT_FURNITURE = {"c": "desk", "f": "fridge", "s": "sofa"}
+
+
+def flat_house() -> House:
+    """The shared five-room flat."""
+    return make_house(FLAT_ROWS, FLAT_ROOMS, FLAT_FURNITURE)

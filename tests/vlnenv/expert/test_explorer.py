@@ -7,7 +7,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from helpers import make_house
+from helpers import flat_house, make_house
 
 from vlnenv.actions import Action
 from vlnenv.errors import UnreachableGoalError
@@ -30,24 +30,7 @@ TWO_ROOMS = make_house(
     {"A": "bedroom", "K": "kitchen", "H": "hallway"},
     {"b": "bed", "f": "fridge"},
 )
-FLAT = make_house(
-    [
-        "############",
-        "#AAAA#BBBBB#",
-        "#AAAA+BBBcB#",
-        "#AAAA#BBBBB#",
-        "###+####/###",
-        "#HHHHHHHHHH#",
-        "#HHHHHHHHHH#",
-        "##+#####+###",
-        "#KKK#LLLLLL#",
-        "#KfK#LLsLLL#",
-        "#KKK+LLLLLL#",
-        "############",
-    ],
-    {"A": "bedroom", "B": "office", "H": "hallway", "K": "kitchen", "L": "living_room"},
-    {"c": "desk", "f": "fridge", "s": "sofa"},
-)
+FLAT = flat_house()
 
 HAS_GENERATOR = importlib.util.find_spec("vlnenv.world.generate") is not None
 

@@ -8,7 +8,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from helpers import make_house
+from helpers import flat_house, make_house
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,24 +42,7 @@ TWO_ROOMS = make_house(
     {"b": "bed", "f": "fridge"},
     [("cup", "red", (3, 6))],
 )
-FLAT = make_house(
-    [
-        "############",
-        "#AAAA#BBBBB#",
-        "#AAAA+BBBcB#",
-        "#AAAA#BBBBB#",
-        "###+####/###",
-        "#HHHHHHHHHH#",
-        "#HHHHHHHHHH#",
-        "##+#####+###",
-        "#KKK#LLLLLL#",
-        "#KfK#LLsLLL#",
-        "#KKK+LLLLLL#",
-        "############",
-    ],
-    {"A": "bedroom", "B": "office", "H": "hallway", "K": "kitchen", "L": "living_room"},
-    {"c": "desk", "f": "fridge", "s": "sofa"},
-)
+FLAT = flat_house()
 EMPTY = make_house(["#" * 9] + ["#" + "A" * 7 + "#"] * 6 + ["#" * 9], {"A": "hallway"})
 
 HAS_GENERATOR = importlib.util.find_spec("vlnenv.world.generate") is not None
