@@ -14,13 +14,9 @@ from typing import Any
 import numpy as np
 
 from vlnenv.actions import Action
-from vlnenv.errors import VLNError
+from vlnenv.errors import PolicyError
 
 N_ACTIONS = len(Action)
-
-
-class PolicyError(VLNError):
-    """A policy run without what it needs (an info key, a valid argument)."""
 
 
 def _require(info: dict[str, Any], key: str, who: str, hint: str) -> Any:

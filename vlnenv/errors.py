@@ -60,3 +60,26 @@ class UnreachableGoalError(VLNError):
 
 class TaskError(VLNError):
     """A task or episode that cannot be sampled, or a malformed episode record."""
+
+
+class SuiteError(VLNError):
+    """A suite spec, build or built suite that is wrong: names the file (and field) and
+    what was expected."""
+
+
+class MetricError(VLNError, ValueError):
+    """A metric or statistic asked of inputs on which it is undefined (empty path,
+    empty goal, bad threshold, mismatched samples)."""
+
+
+class GeneratorError(VLNError, ValueError):
+    """A generator config (or seed) that cannot produce houses; names the field and what
+    was expected."""
+
+
+class EvaluationError(VLNError):
+    """An evaluation asked for episodes that do not exist, or a policy that misbehaved."""
+
+
+class PolicyError(VLNError):
+    """A policy run without what it needs (an info key, a valid argument)."""

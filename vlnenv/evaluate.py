@@ -30,7 +30,7 @@ import numpy as np
 
 from vlnenv.actions import Action
 from vlnenv.env.grid_house import GridHouseEnv
-from vlnenv.errors import VLNError
+from vlnenv.errors import EvaluationError
 from vlnenv.metrics import Distance, episode_metrics, geodesic, path_length
 from vlnenv.policy import Policy, needs_expert
 from vlnenv.suites.load import Suite, load_suite
@@ -43,10 +43,6 @@ RECORD_KEYS: tuple[str, ...] = (
     "episode_id", "episode_index", "family", "house", "success", "stopped", "steps",
     "path", "actions",
 )
-
-
-class EvaluationError(VLNError):
-    """An evaluation asked for episodes that do not exist, or a policy that misbehaved."""
 
 
 def episode_seed(seed: int, index: int) -> int:

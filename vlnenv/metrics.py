@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from vlnenv.errors import VLNError
+from vlnenv.errors import MetricError
 from vlnenv.world.house import Cell, House
 
 Point = Hashable
@@ -45,11 +45,6 @@ Distance = Callable[[Any, Any], float]
 
 #: Default DTW/CLS distance scale d_th (r4r ``dtw.py`` and ``cls.py``: ``threshold=3.0``).
 D_TH = 3.0
-
-
-class MetricError(VLNError, ValueError):
-    """A metric or statistic asked of inputs on which it is undefined (empty path,
-    empty goal, bad threshold, mismatched samples)."""
 
 
 # ---------------------------------------------------------------------------- distances

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vlnenv.errors import VLNError
+from vlnenv.errors import SuiteError
 from vlnenv.language.instructions import FAMILIES
 
 try:
@@ -63,11 +63,6 @@ _TOP_KEYS = ("name", "version", "description", "seed", "families", "houses", "ep
 _HOUSE_KEYS = ("source", "preset", "dir")
 _EPISODE_KEYS = ("min_reference_cells",)
 _SPLIT_KEYS = ("houses", "episodes")
-
-
-class SuiteError(VLNError):
-    """A suite spec, build or built suite that is wrong: names the file (and field) and
-    what was expected."""
 
 
 @dataclass(frozen=True)

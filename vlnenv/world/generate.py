@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from vlnenv.errors import VLNError
+from vlnenv.errors import GeneratorError
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import HOLDERS, Furniture
 from vlnenv.world.house import DIRECTIONS, Cell, House, Item, Pos, Room
@@ -65,11 +65,6 @@ DEFAULT_OPTIONAL_ROOMS: tuple[tuple[R, float], ...] = (
     (R.LAUNDRY_ROOM, 0.6), (R.NURSERY, 0.5), (R.GYM, 0.4), (R.PANTRY, 0.4), (R.GARAGE, 0.4),
     (R.LIVING_ROOM, 0.3), (R.MEETING_ROOM, 0.2),
 )
-
-
-class GeneratorError(VLNError, ValueError):
-    """A generator config (or seed) that cannot produce houses; names the field and what
-    was expected."""
 
 
 @dataclass(frozen=True)
