@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 
 from vlnenv.errors import MetricError
-from vlnenv.world.house import Cell, House
+from vlnenv.expert.oracle import UNREACHABLE, geodesic_cells
+from vlnenv.world.house import Cell, House, traversable
 
 Point = Hashable
 Path = Sequence[Any]
@@ -57,44 +58,13 @@ def manhattan(a: Sequence[float], b: Sequence[float]) -> float:
     return float(sum(abs(x - y) for x, y in zip(a, b, strict=True)))
 
 
-def _bfs_field(mask: np.ndarray, source: tuple[int, int]) -> np.ndarray:
-    """Breadth-first distances (4-connected, unit steps) from ``source`` within ``mask``.
-
-    Returns a float ``(H, W)`` array, ``inf`` where unreachable. Grows the whole
-    wavefront at once with array shifts, so the cost is one array pass per distance ring.
-    """
-    field = np.full(mask.shape, np.inf)
-    frontier = np.zeros(mask.shape, dtype=bool)
-    frontier[source] = True
-    seen = frontier.copy()
-    ring = 0
-    while frontier.any():
-        field[frontier] = ring
-        grown = np.zeros_like(frontier)
-        grown[1:, :] |= frontier[:-1, :]
-        grown[:-1, :] |= frontier[1:, :]
-        grown[:, 1:] |= frontier[:, :-1]
-        grown[:, :-1] |= frontier[:, 1:]
-        frontier = grown & mask & ~seen
-        seen |= frontier
-        ring += 1
-    return field
-
-
-def _traversable(structure: np.ndarray) -> np.ndarray:
-    """Cells a geodesic walk may use in a structure layer: the set of
-    :meth:`House.traversable_mask` (floor, open and closed doors), for a layer other than
-    the house's own."""
-    s = np.asarray(structure)
-    return (s == Cell.FLOOR) | (s == Cell.DOOR_OPEN) | (s == Cell.DOOR_CLOSED)
-
-
 def geodesic(house: House, structure: np.ndarray | None = None) -> Distance:
     """Geodesic cell distance in a house: the number of 4-connected unit steps of the
     shortest walk over traversable cells (floor and doors, open or closed; a closed door
     costs one step like any cell, opening it is free).
 
-    Distances from each source cell are computed once by breadth-first search and
+    Distances from each source cell are computed once (by
+    :func:`vlnenv.expert.oracle.geodesic_cells`, a breadth-first search) and
     cached, so a metric comparing many cells to one goal costs one search.
 
     Args:
@@ -111,7 +81,7 @@ def geodesic(house: House, structure: np.ndarray | None = None) -> Distance:
     if layer.shape != house.shape:
         raise MetricError(f"structure has shape {layer.shape}, expected the house's "
                           f"{house.shape}")
-    mask = house.traversable_mask() if structure is None else _traversable(layer)
+    mask = traversable(layer)
     fields: dict[tuple[int, int], np.ndarray] = {}
 
     def check(cell: Any) -> tuple[int, int]:
@@ -129,8 +99,9 @@ def geodesic(house: House, structure: np.ndarray | None = None) -> Distance:
         source, target = check(a), check(b)
         field = fields.get(source)
         if field is None:
-            field = fields[source] = _bfs_field(mask, source)
-        return float(field[target])
+            field = fields[source] = geodesic_cells(house, [source], layer)
+        d = int(field[target])
+        return math.inf if d >= UNREACHABLE else float(d)
 
     return dist
 

@@ -46,6 +46,13 @@ class Cell(IntEnum):
     FURNITURE = 4
 
 
+def traversable(structure: np.ndarray) -> np.ndarray:
+    """Cells of a structure layer that an agent can reach by walking and opening doors:
+    floor and doors, open or closed. ``(H, W)`` bool."""
+    s = np.asarray(structure)
+    return (s == Cell.FLOOR) | (s == Cell.DOOR_OPEN) | (s == Cell.DOOR_CLOSED)
+
+
 @dataclass(frozen=True)
 class Room:
     """A room: its map letter and its type."""
@@ -292,8 +299,7 @@ class House:
 
     def traversable_mask(self) -> np.ndarray:
         """Cells the agent can reach by walking and opening doors: floor and all doors."""
-        s = self.structure
-        return (s == Cell.FLOOR) | (s == Cell.DOOR_OPEN) | (s == Cell.DOOR_CLOSED)
+        return traversable(self.structure)
 
     def passable(self, cell: Pos) -> bool:
         """Whether the agent can stand on ``cell`` (with doors as they are in the file)."""
