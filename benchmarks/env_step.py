@@ -1,8 +1,11 @@
 """Single-environment throughput with the default 56x56x3 RGB observation.
 
-Prints steps/s for ``GridHouseEnv`` stepped directly and through ``gym.make`` (Gymnasium's
-order-enforcing and checker wrappers), with random actions (turn/forward/pickup/drop/toggle;
-no stop, so episodes run to truncation and resets are counted in). When Minigrid happens
+Prints steps/s for ``GridHouseEnv`` on the ``small`` suite's train episodes, stepped
+directly and through ``gym.make`` (Gymnasium's order-enforcing and checker wrappers), and
+on freshly generated houses (the default source of ``vlnenv/GridHouse-v0``, where each reset
+generates a house and samples a task: ~10-20 ms), with random actions
+(turn/forward/pickup/drop/toggle; no stop, so episodes run to truncation and resets are
+counted in). When Minigrid happens
 to be installed (it is not a dependency), BabyAI-GoToLocal with
 ``RGBImgPartialObsWrapper`` is timed in the same run for a side-by-side ratio; otherwise the
 ratio is to the 2,300 steps/s measured on a 2-core machine like this one (shared/ANCHORS.md).
@@ -57,10 +60,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30_000)
     args = parser.parse_args()
+    from vlnenv.suites import load_suite
+
+    suite = load_suite("small")
+    fixed = {"episodes": suite.episodes("train"), "house_map": suite.houses}
     rows = [
-        ("GridHouseEnv (direct)", steps_per_second(VLNEnv(), args.steps)),
-        ('gym.make("vlnenv/GridHouse-v0")', steps_per_second(gym.make("vlnenv/GridHouse-v0"),
-                                                              args.steps)),
+        ("GridHouseEnv, small/train episodes", steps_per_second(VLNEnv(**fixed), args.steps)),
+        ('gym.make("vlnenv/GridHouse-v0", episodes=...), small/train',
+         steps_per_second(gym.make("vlnenv/GridHouse-v0", **fixed), args.steps)),
+        ('gym.make("vlnenv/GridHouse-v0"), generated houses',
+         steps_per_second(gym.make("vlnenv/GridHouse-v0"), args.steps)),
     ]
     minigrid = minigrid_steps_per_second(args.steps // 3)
     base, label = (minigrid, "Minigrid, measured now") if minigrid else (

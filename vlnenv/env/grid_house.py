@@ -48,7 +48,7 @@ generated houses. See :mod:`vlnenv.env.registration`.
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -112,7 +112,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         size: str = "small",
         houses: Sequence[House] | None = None,
         episodes: Sequence[Episode] | None = None,
-        house_map: dict[str, House] | None = None,
+        house_map: Mapping[str, House] | None = None,
         families: Sequence[str] = DEFAULT_FAMILIES,
         view: int = 7,
         tile: int = 8,
@@ -131,7 +131,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             raise ValueError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
         if expert not in (None, "oracle", "explorer", "both"):
             raise ValueError(f"expert must be None, 'oracle', 'explorer' or 'both', got {expert!r}")
-        self.house_map = dict(house_map or {})
+        self.house_map: Mapping[str, House] = {} if house_map is None else house_map
         if source is None:
             if episodes is not None:
                 source = FixedEpisodes(episodes, self.house_map)

@@ -40,7 +40,7 @@ class FixedEpisodes:
         if missing:
             raise TaskError(f"episodes name houses that were not given: {missing[:5]}")
         self.episodes = list(episodes)
-        self.houses = dict(houses)
+        self.houses = houses  # kept as given: a suite loads its houses lazily
 
     def draw(self, rng: np.random.Generator) -> tuple[House, Episode]:
         ep = self.episodes[int(rng.integers(len(self.episodes)))]
