@@ -12,4 +12,5 @@ MODULES: tuple[str, ...] = (
     "agents.commands.play",
     "agents.commands.record",
     "agents.commands.plot",
+    "agents.commands.train",
 )

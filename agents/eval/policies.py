@@ -7,8 +7,9 @@ a worker process can rebuild any policy from its name alone, and registering a p
 costs no import. A factory is called as ``factory(argument, seed)`` with ``argument`` the
 text after the colon (``None`` without one) and returns a :class:`vlnenv.policy.Policy`.
 
-A name that is a path to an existing file is read as ``checkpoint:<path>`` when a
-``checkpoint`` factory is registered.
+A name that is a path to an existing file or folder is read as ``checkpoint:<path>`` when
+a ``checkpoint`` factory is registered (``agents.train.policy:checkpoint_policy``: a model
+folder written by ``save_pretrained``, or a training checkpoint).
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ def _resolve(name: str) -> PolicyFactory:
 
 
 def parse_policy(spec: str) -> tuple[str, str | None]:
-    """``"forward:30"`` -> ``("forward", "30")``; an existing file ``p`` ->
+    """``"forward:30"`` -> ``("forward", "30")``; an existing file or folder ``p`` ->
     ``("checkpoint", p)`` when ``checkpoint`` is registered."""
-    if spec not in POLICIES and "checkpoint" in POLICIES and os.path.isfile(spec):
+    if spec not in POLICIES and "checkpoint" in POLICIES and os.path.exists(spec):
         return "checkpoint", spec
     name, sep, argument = spec.partition(":")
     return name, (argument if sep else None)
@@ -110,3 +111,4 @@ def oracle_policy(argument: str | None, seed: int) -> Policy:
 register_policy("random", "agents.eval.policies:random_policy")
 register_policy("forward", "agents.eval.policies:forward_policy")
 register_policy("oracle", "agents.eval.policies:oracle_policy")
+register_policy("checkpoint", "agents.train.policy:checkpoint_policy")

@@ -1,0 +1,172 @@
+"""``vln train``: demonstrations, behaviour cloning, DAgger.
+
+* ``vln train bc [--config FILE] [--set section.field=value ...] [--suite S] [--out DIR]
+  [--resume] [--time-budget S] [--max-steps N] [--seed N] [--device D]``: behaviour
+  cloning; writes ``DIR/{config.json, log.csv, evals.jsonl, last.pt, best.pt, last/,
+  best/, result.json}``.
+* ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
+  training checkpoint or a model folder).
+* ``vln train demos --suite S --split train --teacher oracle|explorer [--workers K]
+  [--sampled N --seed S] [--demos-dir DIR] [--measure N]``: generate (or check) a
+  demonstrations file; ``--measure N`` also times re-rendering N episodes' observations
+  against reading them from a memory-mapped file.
+
+Config precedence: defaults < ``--config`` file (TOML or JSON, sections ``model``,
+``data``, ``optim``, ``eval``, ``run``, ``dagger``) < the flat flags < ``--set``.
+``python -m agents.train bc ...`` is the same command (for ``torchrun``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Flat flag (argparse dest) -> the config field it sets.
+FLAT_FLAGS: dict[str, str] = {
+    "suite": "data.suite",
+    "out": "run.out",
+    "time_budget": "run.time_budget_s",
+    "max_steps": "optim.max_steps",
+    "seed": "run.seed",
+    "device": "run.device",
+    "init": "dagger.init",
+}
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, default=None,
+                   help="TOML or JSON config file (sections model, data, optim, eval, run, "
+                        "dagger)")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                   help="override one field, e.g. --set optim.lr=3e-4 (repeatable)")
+    p.add_argument("--suite", default=None, help="suite to learn from (data.suite)")
+    p.add_argument("--out", default=None, help="run folder (run.out)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last.pt")
+    p.add_argument("--time-budget", type=float, default=None, metavar="S",
+                   help="wall-clock seconds to train, then finish cleanly (run.time_budget_s)")
+    p.add_argument("--max-steps", type=int, default=None, help="optimiser steps (optim.max_steps)")
+    p.add_argument("--seed", type=int, default=None, help="seed (run.seed)")
+    p.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (run.device)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``train`` command group."""
+    group = sub.add_parser("train", help="demonstrations, behaviour cloning, DAgger",
+                           description="Train the multimodal policy by imitation.")
+    add_commands(group.add_subparsers(dest="train_command", metavar="COMMAND", required=True))
+
+
+def add_commands(cmds: argparse._SubParsersAction) -> None:
+    """The ``bc``, ``dagger`` and ``demos`` sub-commands (shared with ``python -m
+    agents.train``)."""
+    bc = cmds.add_parser("bc", help="behaviour cloning on teacher demonstrations")
+    _run_options(bc)
+    bc.set_defaults(func=_bc)
+
+    dagger = cmds.add_parser("dagger", help="DAgger from a checkpoint")
+    dagger.add_argument("--from", dest="init", default=None, metavar="CKPT",
+                        help="starting checkpoint: runs/NAME/last.pt or runs/NAME/best")
+    _run_options(dagger)
+    dagger.set_defaults(func=_dagger)
+
+    demos = cmds.add_parser("demos", help="generate a demonstrations file")
+    demos.add_argument("--suite", default="small", help="suite (default: small)")
+    demos.add_argument("--split", default="train", help="split (default: train)")
+    demos.add_argument("--teacher", choices=("oracle", "explorer"), required=True,
+                       help="the expert whose actions are recorded")
+    demos.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    demos.add_argument("--sampled", type=int, default=0,
+                       help="sample N fresh episodes on the split's houses instead")
+    demos.add_argument("--seed", type=int, default=0, help="seed of sampled episodes")
+    demos.add_argument("--demos-dir", default="runs/demos",
+                       help="folder of demonstration files (default: runs/demos)")
+    demos.add_argument("--measure", type=int, default=0, metavar="N",
+                       help="also time re-rendering N episodes against a memory-mapped file")
+    demos.set_defaults(func=_demos)
+
+
+def config_from_args(args: argparse.Namespace) -> object:
+    """The resolved ``TrainConfig`` of the parsed options (see the module docstring)."""
+    from agents.train.config import resolve_config
+
+    overrides = [f"{field}={getattr(args, dest)}" for dest, field in FLAT_FLAGS.items()
+                 if getattr(args, dest, None) is not None]
+    if args.resume:
+        overrides.append("run.resume=true")
+    return resolve_config(args.config, overrides + list(args.set))
+
+
+def _report(result: object, as_json: bool) -> int:
+    data = result.to_dict()  # type: ignore[attr-defined]
+    if as_json:
+        print(json.dumps(data, indent=2, default=str))
+        return 0
+    print(f"{data['kind']}: {data['steps']} steps, {data['samples']:,} samples, "
+          f"{data['elapsed_s']:.0f} s ({data['stopped_by']}); best step {data['best_step']} "
+          f"SR {data['best_sr']}")
+    for split, r in data["final_eval"].items():
+        families = ", ".join(f"{f} {v:.2f}" for f, v in r["by_family"].items())
+        print(f"  {split}: SR {r['sr']:.3f} on {r['episodes']} episodes ({families})")
+    print(f"wrote {data['out']} (best model: {data['best_model']})")
+    return 0
+
+
+def _bc(args: argparse.Namespace) -> int:
+    from agents.train.bc import train_bc
+
+    return _report(train_bc(config_from_args(args)), args.json)  # type: ignore[arg-type]
+
+
+def _dagger(args: argparse.Namespace) -> int:
+    from agents.train.dagger import train_dagger
+
+    return _report(train_dagger(config_from_args(args)), args.json)  # type: ignore[arg-type]
+
+
+def _demos(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from agents.train.demos import ensure_demos
+    from vlnenv.suites.load import load_suite
+
+    suite = load_suite(args.suite)
+    total = args.sampled or len(suite.episodes(args.split))
+    with tqdm(total=total, desc=f"{args.teacher} on {suite.name}/{args.split}", unit="ep",
+              file=sys.stderr, disable=None) as bar:
+        demos = ensure_demos(suite, args.split, args.teacher, args.demos_dir, args.sampled,
+                             args.seed, args.workers, progress=bar.update)
+    meta = demos.meta
+    print(f"{meta['teacher']} demonstrations of {suite.name}/{args.split}: {len(demos)} "
+          f"episodes, {meta['successful']} successful, {meta['steps']:,} steps")
+    if args.measure:
+        from agents.train.replay import measure_rerender
+
+        n = min(args.measure, len(demos))
+        houses = {e.house: suite.houses[e.house] for e in demos.episodes[:n]}
+        m = measure_rerender(demos.episodes[:n], demos.actions[:n], houses)
+        print(f"re-render ({m['steps']:,} observations of {m['episodes']} episodes): "
+              f"batched env {m['rerender_batched_obs_per_s']:,.0f} obs/s, single env "
+              f"{m['rerender_single_obs_per_s']:,.0f} obs/s; memory-mapped .npy (page cache) "
+              f"{m['disk_memmap_obs_per_s']:,.0f} obs/s; {m['disk_bytes']:,} bytes on disk "
+              f"vs {m['action_bytes']:,} bytes of actions")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m agents.train COMMAND ...``."""
+    from vlnenv.errors import VLNError
+
+    parser = argparse.ArgumentParser(prog="python -m agents.train",
+                                     description="Train the multimodal policy by imitation.")
+    add_commands(parser.add_subparsers(dest="train_command", metavar="COMMAND", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except VLNError as err:
+        print(f"python -m agents.train: error: {err}", file=sys.stderr)
+        return 1

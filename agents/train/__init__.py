@@ -1,0 +1,43 @@
+"""agents.train: demonstrations, behaviour cloning, DAgger, checkpoints and data-parallel
+training for the multimodal policy.
+
+Python API (imported lazily, so ``import agents.train`` costs nothing)::
+
+    from agents.train import TrainConfig, train_bc, train_dagger
+    result = train_bc(TrainConfig())  # -> TrainResult: checkpoints, model folders, logs
+
+Command line: ``vln train bc|dagger|demos`` (``python -m agents.train`` is the same, for
+``torchrun``). See ``docs/training.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "TrainConfig": "agents.train.config",
+    "DataConfig": "agents.train.config",
+    "OptimConfig": "agents.train.config",
+    "EvalConfig": "agents.train.config",
+    "RunConfig": "agents.train.config",
+    "DaggerConfig": "agents.train.config",
+    "resolve_config": "agents.train.config",
+    "TrainError": "agents.train.errors",
+    "TrainResult": "agents.train.trainer",
+    "train_bc": "agents.train.bc",
+    "train_dagger": "agents.train.dagger",
+    "DemoSet": "agents.train.demos",
+    "generate_demos": "agents.train.demos",
+    "load_demos": "agents.train.demos",
+    "ModelPolicy": "agents.train.policy",
+    "load_model": "agents.train.checkpoint",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'agents.train' has no attribute {name!r}")

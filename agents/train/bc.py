@@ -1,0 +1,125 @@
+"""Behaviour cloning: imitate the teachers' demonstrations, sequence by sequence.
+
+``train_bc(config)`` loads (or first generates) the demonstrations of ``data.suite`` /
+``data.split`` for each teacher that ``data.teacher`` names, keeps per episode the
+demonstration of its family's teacher, and trains the recurrent policy on them with
+:class:`~agents.train.trainer.Trainer` for ``optim.max_steps`` steps or until
+``run.time_budget_s`` is spent, then evaluates and writes the final checkpoints. It is
+the same under ``torchrun`` (each rank on its shard, rank 0 writing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from agents.train import distributed
+from agents.train.checkpoint import load_checkpoint
+from agents.train.config import TrainConfig
+from agents.train.demos import DemoSet, ensure_demos, select_teachers
+from agents.train.errors import TrainError
+from agents.train.trainer import Trainer, TrainResult
+from vlnenv.suites.load import Suite
+
+
+def configure_torch(config: TrainConfig, ctx: distributed.Context) -> None:
+    """Threads, deterministic algorithms, and the seed of torch's global RNG (which only
+    dropout draws from; its state is saved in checkpoints)."""
+    if config.run.threads > 0:
+        torch.set_num_threads(config.run.threads)
+    if config.run.deterministic:
+        torch.use_deterministic_algorithms(True)
+    torch.manual_seed(config.run.seed * 1009 + ctx.rank)
+
+
+def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
+                   log: Callable[[str], None] | None = None) -> DemoSet:
+    """The demonstrations the config asks for (rank 0 generates missing files while the
+    other ranks wait), one per episode from its family's teacher, successful ones only,
+    the first ``data.max_episodes`` of them.
+
+    Raises:
+        TrainError: no demonstration is left.
+    """
+    data = config.data
+    teachers = sorted(set(data.teacher.values()))
+
+    def get(teacher: str) -> DemoSet:
+        return ensure_demos(suite, data.split, teacher, data.demos_dir, data.sampled_episodes,
+                            data.sample_seed, data.workers, log=log)
+
+    if ctx.main:
+        for teacher in teachers:
+            get(teacher)
+    distributed.barrier(ctx)
+    demos = select_teachers({t: get(t) for t in teachers}, data.teacher)
+    if data.max_episodes is not None:
+        demos = demos.subset(range(min(data.max_episodes, len(demos))))
+    if len(demos) == 0:
+        raise TrainError(f"no successful demonstrations in {suite.name}/{data.split} for "
+                         f"teachers {data.teacher}")
+    return demos
+
+
+def prepare_run(config: TrainConfig) -> TrainConfig:
+    """The config to run: on resume, the checkpoint's own config (so the schedule, data
+    and model are those the run began with), with this invocation's
+    ``run.time_budget_s``, ``progress_bar`` and ``tensorboard``.
+
+    Raises:
+        TrainError: resuming with no checkpoint, or starting afresh over an earlier run.
+    """
+    last = Path(config.run.out) / "last.pt"
+    if not config.run.resume:
+        if last.exists():
+            raise TrainError(f"{config.run.out} already holds a run ({last}); pass --resume "
+                             "to continue it, or choose another --out")
+        return config
+    if not last.is_file():
+        raise TrainError(f"--resume: no checkpoint {last} to continue from")
+    saved = TrainConfig.from_dict(load_checkpoint(last)["config"], where=str(last))
+    run = dataclasses.replace(saved.run, time_budget_s=config.run.time_budget_s,
+                              progress_bar=config.run.progress_bar,
+                              tensorboard=config.run.tensorboard, resume=True)
+    return saved.replace(run=run)
+
+
+def train_bc(config: TrainConfig) -> TrainResult:
+    """Behaviour cloning (see the module docstring).
+
+    Args:
+        config: the resolved config (``run.resume``: continue ``run.out/last.pt``).
+
+    Returns:
+        The run's result: checkpoints, model folders, logs, final evaluation.
+
+    Raises:
+        TrainError: a bad config, missing demonstrations or checkpoint.
+    """
+    config = prepare_run(config)
+    ctx = distributed.setup(config.run.device)
+    try:
+        configure_torch(config, ctx)
+        trainer = Trainer(config, ctx, "bc")
+        start = time.monotonic()
+        deadline = start + config.run.time_budget_s if config.run.time_budget_s else None
+        demos = load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
+        trainer.set_data(demos)
+        if config.run.resume:
+            trainer.load(trainer.out / "last.pt")
+        trainer.open_logs()
+        trainer.logger.message(
+            f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
+            f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "
+            f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
+        stopped_by = trainer.fit(config.optim.max_steps, deadline)
+        trainer.evaluate_and_save()
+        result = trainer.result(stopped_by)
+        trainer.logger.close()
+        return result
+    finally:
+        distributed.teardown(ctx)

@@ -1,0 +1,453 @@
+"""``TrainConfig``: every knob of a training run, in sections (``model``, ``data``,
+``optim``, ``eval``, ``run``, ``dagger``), each a typed dataclass with a docstring per
+field. The resolved config is written as JSON into the run folder, into every checkpoint
+and into every result, so any number can be traced to what produced it.
+
+A config is built from defaults, then a TOML or JSON file (:func:`read_config_file`, the
+same sections as tables), then ``section.field=value`` overrides
+(:func:`apply_overrides`; ``data.teacher.fetch=oracle`` sets one entry of a dict field).
+Values are checked against the field's type; errors name the field and the source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from agents.models.config import ModelConfig
+from agents.models.errors import ModelError
+from agents.train.errors import TrainError
+from vlnenv.language.instructions import FAMILIES
+from vlnenv.tasks.solver import EXPERTS
+
+#: The teacher whose demonstrations each family imitates, until measurements say
+#: otherwise: the explorer (it knows only what the agent has seen, so an agent that sees
+#: only its view can imitate it) for families whose goal must be searched for, the
+#: oracle for ``follow_route``, whose instruction itself describes the way.
+DEFAULT_TEACHERS: dict[str, str] = {
+    "go_to_room": "explorer",
+    "go_to_object": "explorer",
+    "fetch": "explorer",
+    "follow_route": "oracle",
+    "sequence": "explorer",
+}
+
+
+def _check(ok: bool, where: str, message: str) -> None:
+    if not ok:
+        raise TrainError(f"{where}: {message}")
+
+
+@dataclass
+class DataConfig:
+    """Which demonstrations to learn from and how they are cut into training batches."""
+
+    suite: str = "small"
+    """Suite name (under ``maps/suites``) or folder."""
+    split: str = "train"
+    """Split whose episodes (and houses) the demonstrations come from."""
+    teacher: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEACHERS))
+    """Family -> teacher (``oracle`` or ``explorer``) whose actions are imitated; see
+    :data:`DEFAULT_TEACHERS` for the defaults and why."""
+    sampled_episodes: int = 0
+    """Episodes sampled afresh on the split's houses, used instead of the split's own
+    episodes when > 0 (for more data than the split holds)."""
+    sample_seed: int = 0
+    """Seed of the sampled episodes (each episode has its own generator)."""
+    max_episodes: int | None = None
+    """Use only the first ``N`` demonstrations (in file order; nested for growing ``N``,
+    for scaling studies); ``None``: all."""
+    demos_dir: str = "runs/demos"
+    """Folder of the demonstration files, one per (suite, split, teacher); missing ones
+    are generated there."""
+    workers: int = 1
+    """Processes generating missing demonstrations (the result does not depend on it)."""
+    lanes: int = 32
+    """Batch rows ``B``: each plays demonstrations back to back, its recurrent state
+    carried from chunk to chunk of the same episode (truncated backpropagation)."""
+    chunk: int = 16
+    """Steps ``T`` per row and training step (the backpropagation horizon)."""
+    render_batch: int = 128
+    """Episodes whose observations are re-rendered together in one batched env (more is
+    faster, up to ~256, and holds more observations in memory)."""
+
+    def __post_init__(self) -> None:
+        where = "data"
+        for name in ("lanes", "chunk", "render_batch", "workers"):
+            _check(getattr(self, name) >= 1, f"{where}.{name}", "expected an integer >= 1, "
+                   f"got {getattr(self, name)!r}")
+        _check(self.sampled_episodes >= 0, f"{where}.sampled_episodes",
+               f"expected an integer >= 0, got {self.sampled_episodes!r}")
+        _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
+               f"expected None or an integer >= 1, got {self.max_episodes!r}")
+        for family, teacher in self.teacher.items():
+            _check(family in FAMILIES, f"{where}.teacher", f"unknown family {family!r}; "
+                   f"expected some of {list(FAMILIES)}")
+            _check(teacher in EXPERTS, f"{where}.teacher.{family}",
+                   f"expected one of {list(EXPERTS)}, got {teacher!r}")
+        missing = [f for f in FAMILIES if f not in self.teacher]
+        _check(not missing, f"{where}.teacher", f"no teacher for {missing}")
+
+
+@dataclass
+class OptimConfig:
+    """The optimiser (AdamW on ``model.optim_groups``), its schedule and the losses."""
+
+    lr: float = 1e-3
+    """Peak learning rate, reached at the end of the warm-up."""
+    min_lr_ratio: float = 0.1
+    """The cosine decays to ``lr * min_lr_ratio`` at ``max_steps``."""
+    warmup_steps: int = 100
+    """Steps of linear warm-up from 0 to ``lr``."""
+    max_steps: int = 2000
+    """Optimiser steps of the run (the end of the cosine)."""
+    weight_decay: float = 0.01
+    """AdamW weight decay on matrices and embeddings (none on biases and norms)."""
+    beta1: float = 0.9
+    """AdamW's first-moment decay."""
+    beta2: float = 0.95
+    """AdamW's second-moment decay."""
+    grad_clip: float = 1.0
+    """Clip the global gradient norm to this (0: no clipping)."""
+    progress_weight: float = 0.1
+    """Weight of the progress loss (MSE of the progress head against ``t / n``, expert
+    demonstrations only) added to the action cross-entropy; 0 turns it off."""
+
+    def __post_init__(self) -> None:
+        where = "optim"
+        _check(self.lr > 0, f"{where}.lr", f"expected > 0, got {self.lr!r}")
+        _check(0 <= self.min_lr_ratio <= 1, f"{where}.min_lr_ratio",
+               f"expected a value in [0, 1], got {self.min_lr_ratio!r}")
+        _check(self.max_steps >= 1, f"{where}.max_steps", f"expected >= 1, got {self.max_steps!r}")
+        _check(0 <= self.warmup_steps, f"{where}.warmup_steps",
+               f"expected >= 0, got {self.warmup_steps!r}")
+        for name in ("weight_decay", "grad_clip", "progress_weight"):
+            _check(getattr(self, name) >= 0, f"{where}.{name}",
+                   f"expected >= 0, got {getattr(self, name)!r}")
+        for name in ("beta1", "beta2"):
+            _check(0 <= getattr(self, name) < 1, f"{where}.{name}",
+                   f"expected a value in [0, 1), got {getattr(self, name)!r}")
+
+
+@dataclass
+class EvalConfig:
+    """Evaluation during training (through :func:`vlnenv.evaluate.evaluate`, greedy)."""
+
+    every: int = 250
+    """Evaluate every this many steps, and at the end (0: only at the end)."""
+    episodes: int = 100
+    """Episodes per split, evenly spaced over the split (all when larger than it)."""
+    splits: tuple[str, ...] = ("val_seen", "val_unseen")
+    """Splits evaluated; the log's ``sr_<split>`` columns."""
+    select: str = "val_unseen"
+    """Split whose success rate picks the ``best`` checkpoint."""
+    batch: int = 32
+    """Environments run in lock-step."""
+    seed: int = 0
+    """Evaluation seed (per-episode seeds derive from it)."""
+
+    def __post_init__(self) -> None:
+        where = "eval"
+        _check(self.every >= 0, f"{where}.every", f"expected >= 0, got {self.every!r}")
+        _check(self.episodes >= 1, f"{where}.episodes", f"expected >= 1, got {self.episodes!r}")
+        _check(self.batch >= 1, f"{where}.batch", f"expected >= 1, got {self.batch!r}")
+        _check(self.select in self.splits, f"{where}.select",
+               f"{self.select!r} is not one of the evaluated splits {list(self.splits)}")
+
+
+@dataclass
+class RunConfig:
+    """Where the run writes, on what it runs, and when it stops."""
+
+    out: str = "runs/bc"
+    """Run folder: ``config.json``, ``log.csv``, ``evals.jsonl``, ``last.pt``,
+    ``best.pt``, the ``last/`` and ``best/`` model folders, ``result.json``."""
+    seed: int = 0
+    """Seed of the weights, the data order and everything else random in the run."""
+    device: str = "auto"
+    """``auto`` (cuda when present), ``cpu``, ``cuda`` or ``cuda:N``; under torchrun each
+    rank takes ``cuda:<local rank>``."""
+    time_budget_s: float | None = None
+    """Wall-clock seconds this invocation may train; when spent, training ends cleanly
+    (final evaluation and checkpoints). ``None``: no limit."""
+    checkpoint_every: int = 250
+    """Write ``last.pt`` every this many steps (and at every evaluation and the end)."""
+    log_every: int = 10
+    """Write a ``log.csv`` row every this many steps."""
+    threads: int = 0
+    """torch CPU threads (0: torch's default, all cores)."""
+    deterministic: bool = False
+    """``torch.use_deterministic_algorithms(True)``: bit-exact resumption on CPU."""
+    tensorboard: bool = True
+    """Also log to TensorBoard (``tb/``) when ``torch.utils.tensorboard`` imports."""
+    progress_bar: bool = True
+    """Show a tqdm bar with loss and success rate (on rank 0)."""
+    resume: bool = False
+    """Continue from ``out/last.pt`` (the run folder must hold one)."""
+
+    def __post_init__(self) -> None:
+        where = "run"
+        for name in ("checkpoint_every", "log_every"):
+            _check(getattr(self, name) >= 1, f"{where}.{name}",
+                   f"expected >= 1, got {getattr(self, name)!r}")
+        _check(self.threads >= 0, f"{where}.threads", f"expected >= 0, got {self.threads!r}")
+        _check(self.time_budget_s is None or self.time_budget_s > 0, f"{where}.time_budget_s",
+               f"expected None or > 0, got {self.time_budget_s!r}")
+
+
+@dataclass
+class DaggerConfig:
+    """DAgger (Ross et al., 2011): the learner drives, the teacher labels every state it
+    visits, the labelled trajectories are added to the data, training goes on."""
+
+    init: str = ""
+    """The checkpoint to start from: a training checkpoint (``.pt``) or a model folder
+    (``vln train dagger --from``)."""
+    iterations: int = 3
+    """Rounds of (roll out, label, aggregate, train)."""
+    rollouts: int = 200
+    """Episodes rolled out per iteration (over all ranks), drawn from ``rollout_split``."""
+    rollout_split: str = "train"
+    """Split whose episodes the learner plays (its houses are the training houses)."""
+    rollout_batch: int = 32
+    """Environments run in lock-step during roll-outs."""
+    beta0: float = 0.5
+    """Probability that the teacher, not the learner, acts at iteration 0."""
+    beta_decay: float = 0.5
+    """``beta_i = beta0 * beta_decay ** i``."""
+    steps_per_iteration: int = 500
+    """Optimiser steps after each aggregation (``optim.max_steps`` is set to
+    ``iterations * steps_per_iteration``)."""
+    keep_demos: bool = True
+    """Aggregate with the BC demonstrations of ``data`` (else only DAgger data)."""
+
+    def __post_init__(self) -> None:
+        where = "dagger"
+        for name in ("iterations", "rollouts", "rollout_batch", "steps_per_iteration"):
+            _check(getattr(self, name) >= 1, f"{where}.{name}",
+                   f"expected >= 1, got {getattr(self, name)!r}")
+        for name in ("beta0", "beta_decay"):
+            _check(0 <= getattr(self, name) <= 1, f"{where}.{name}",
+                   f"expected a value in [0, 1], got {getattr(self, name)!r}")
+
+
+@dataclass
+class TrainConfig:
+    """A whole training run (behaviour cloning or DAgger)."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    """The policy's sizes and switches (see :class:`agents.models.ModelConfig`)."""
+    data: DataConfig = field(default_factory=DataConfig)
+    """Demonstrations and batching."""
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    """Optimiser, schedule, losses."""
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    """Evaluation during training."""
+    run: RunConfig = field(default_factory=RunConfig)
+    """Output folder, device, seed, budget."""
+    dagger: DaggerConfig = field(default_factory=DaggerConfig)
+    """DAgger rounds (``train_dagger`` only)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready nested dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "config") -> TrainConfig:
+        """The config of a nested dict (missing sections and fields take defaults).
+
+        Raises:
+            TrainError: an unknown section or field, or a value of the wrong type; the
+                message starts with ``where``.
+        """
+        if not isinstance(data, dict):
+            raise TrainError(f"{where}: expected a mapping of sections, got "
+                             f"{type(data).__name__}")
+        sections = _sections()
+        unknown = sorted(set(data) - set(sections))
+        if unknown:
+            raise TrainError(f"{where}: unknown section(s) {unknown}; expected some of "
+                             f"{sorted(sections)}")
+        built = {}
+        for name, section_cls in sections.items():
+            values = data.get(name, {})
+            if not isinstance(values, dict):
+                raise TrainError(f"{where}: section {name!r} must be a table/object, got "
+                                 f"{type(values).__name__}")
+            built[name] = _build_section(section_cls, values, f"{where}: {name}")
+        return cls(**built)
+
+    def replace(self, **sections: Any) -> TrainConfig:
+        """A copy with whole sections replaced."""
+        return dataclasses.replace(self, **sections)
+
+
+def _sections() -> dict[str, type]:
+    return {f.name: typing.get_type_hints(TrainConfig)[f.name]
+            for f in dataclasses.fields(TrainConfig)}
+
+
+def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(section_cls)
+    known = [f.name for f in dataclasses.fields(section_cls)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise TrainError(f"{where}.{unknown[0]}: unknown field (of {unknown}); expected some "
+                         f"of {known}")
+    kwargs = {k: coerce(v, hints[k], f"{where}.{k}") for k, v in values.items()}
+    try:
+        return section_cls(**kwargs)
+    except ModelError as err:
+        raise TrainError(f"{where}: {err}") from None
+    except TrainError as err:
+        raise TrainError(f"{where.split(': ')[0]}: {err}") from None
+
+
+def coerce(value: Any, hint: Any, where: str) -> Any:
+    """``value`` as the type ``hint`` (``int``, ``float``, ``bool``, ``str``, ``X | None``,
+    ``tuple[str, ...]``, ``dict[str, str]``); strings (from the command line) are parsed.
+
+    Raises:
+        TrainError: ``value`` is not of, and cannot be read as, that type.
+    """
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            if type(None) in args:
+                return None
+        inner = [a for a in args if a is not type(None)]
+        return coerce(value, inner[0], where)
+    if hint is bool:
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+            return value.lower() in ("true", "1", "yes")
+        if isinstance(value, bool):
+            return value
+    elif hint is int:
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        elif isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+    elif origin is tuple:
+        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(items, list | tuple):
+            return tuple(coerce(v.strip() if isinstance(v, str) else v, args[0], where)
+                         for v in items)
+    elif origin is dict:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        if isinstance(value, dict):
+            return {coerce(k, args[0], where): coerce(v, args[1], f"{where}.{k}")
+                    for k, v in value.items()}
+    raise TrainError(f"{where}: expected {_type_name(hint)}, got {value!r}")
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The nested dict of a TOML (``.toml``) or JSON (anything else) config file: tables
+    (objects) ``model``, ``data``, ``optim``, ``eval``, ``run``, ``dagger``. A JSON file
+    written by a run (``config.json``: ``{"format": ..., "config": {...}}``) works too.
+
+    Raises:
+        TrainError: the file is missing or not valid TOML/JSON.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise TrainError(f"{path}: cannot read the config file ({err.strerror})") from None
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise TrainError(f"{path}: not valid TOML ({err})") from None
+    except json.JSONDecodeError as err:
+        raise TrainError(f"{path}:{err.lineno}:{err.colno}: not valid JSON ({err.msg})") from None
+    if isinstance(data, dict) and "config" in data and "format" in data:
+        data = data["config"]
+    if not isinstance(data, dict):
+        raise TrainError(f"{path}: expected a table of sections, got {type(data).__name__}")
+    return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str],
+                    where: str = "--set") -> dict[str, Any]:
+    """A copy of the nested dict ``data`` with ``section.field=value`` (or
+    ``section.field.key=value`` for a dict field) overrides applied, in order. Values stay
+    strings here; :meth:`TrainConfig.from_dict` parses them by the field's type.
+
+    Raises:
+        TrainError: an override without ``=`` or with fewer than two dotted parts.
+    """
+    out = json.loads(json.dumps(data))
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        parts = key.strip().split(".")
+        if not sep or len(parts) < 2 or not all(parts):
+            raise TrainError(f"{where} {item!r}: expected section.field=value "
+                             "(e.g. optim.lr=3e-4)")
+        node = out
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise TrainError(f"{where} {item!r}: {part!r} is not a section or dict field")
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def resolve_config(file: str | Path | None = None, overrides: list[str] | None = None,
+                   base: TrainConfig | None = None) -> TrainConfig:
+    """``base`` (defaults when ``None``), then the config file, then the overrides.
+
+    Raises:
+        TrainError: see :func:`read_config_file`, :func:`apply_overrides` and
+            :meth:`TrainConfig.from_dict`.
+    """
+    data = (base or TrainConfig()).to_dict()
+    where = "config"
+    if file is not None:
+        data = _merge(data, read_config_file(file))
+        where = str(file)
+    data = apply_overrides(data, list(overrides or []))
+    return TrainConfig.from_dict(data, where if not overrides else f"{where} + overrides")
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``, section by section (``data.teacher`` merged key by key)."""
+    out = json.loads(json.dumps(base))
+    for name, values in top.items():
+        if isinstance(values, dict) and isinstance(out.get(name), dict):
+            for key, value in values.items():
+                if isinstance(value, dict) and isinstance(out[name].get(key), dict):
+                    out[name][key] = {**out[name][key], **value}
+                else:
+                    out[name][key] = value
+        else:
+            out[name] = values
+    return out

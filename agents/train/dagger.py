@@ -1,0 +1,233 @@
+"""DAgger (Ross, Gordon & Bagnell, 2011): train on the states the learner itself visits.
+
+Iteration ``i`` (``beta_i = beta0 * decay ** i``):
+
+1. **roll out**: the learner plays ``dagger.rollouts`` episodes of ``rollout_split``
+   (each rank its own share, drawn with its own seeds); at every step the teacher of the
+   episode's family labels the state, and the teacher's action is taken with probability
+   ``beta_i``, the learner's greedy action otherwise;
+2. **label**: the ``oracle`` labels from the state itself; the ``explorer`` is a
+   :class:`~vlnenv.tasks.solver.TaskSolver` that has been fed the learner's own
+   trajectory (``observe`` at every visited pose before ``act``), so its labels use only
+   what the learner could have seen;
+3. **aggregate**: the labelled trajectories join the data (the BC demonstrations and
+   every earlier iteration's), all ranks' trajectories gathered on every rank;
+4. **train**: ``steps_per_iteration`` more optimiser steps from the current weights
+   (the first iteration starts from ``dagger.init``), then evaluate and checkpoint.
+
+Each iteration's trajectories are saved as ``dagger/iter<i>.npz`` (the demonstrations
+format, ``actions`` taken and ``labels`` to imitate).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.models import MultimodalTransformer, autocast_context
+from agents.train import distributed
+from agents.train.bc import configure_torch, load_demos_for, prepare_run
+from agents.train.checkpoint import load_model
+from agents.train.config import TrainConfig
+from agents.train.demos import FORMAT, FORMAT_VERSION, DemoSet, save_demos
+from agents.train.errors import TrainError
+from agents.train.schedule import dagger_beta
+from agents.train.trainer import Trainer, TrainResult
+from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.errors import VLNError
+from vlnenv.evaluate import stack_obs
+from vlnenv.expert.oracle import Oracle
+from vlnenv.state import EpisodeState
+from vlnenv.suites.load import Suite
+from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.solver import TaskSolver
+
+
+def rollout_indices(total: int, count: int, iteration: int, seed: int) -> list[int]:
+    """Which of a split's ``total`` episodes iteration ``iteration`` rolls out: ``count``
+    distinct ones (all of them, then repeats, when ``count > total``), drawn from
+    ``default_rng([seed, iteration])``."""
+    rng = np.random.default_rng([seed, iteration])
+    reps = -(-count // total)
+    return np.concatenate([rng.permutation(total) for _ in range(reps)])[:count].tolist()
+
+
+def teacher_label(solver: TaskSolver, state: EpisodeState) -> int:
+    """The teacher's action in ``state``, after letting it see from the current pose (the
+    explorer remembers every pose it was shown: the learner's history)."""
+    solver.observe(state.pose, state)
+    return solver.act(state)
+
+
+@dataclasses.dataclass
+class _Slot:
+    """One environment of a roll-out and the episode it plays."""
+
+    env: GridHouseEnv
+    position: int = -1
+    solver: TaskSolver | None = None
+    rng: np.random.Generator | None = None
+    actions: list[int] = dataclasses.field(default_factory=list)
+    labels: list[int] = dataclasses.field(default_factory=list)
+    obs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Sequence[Episode],
+                     teacher: Mapping[str, str], beta: float, seed: Sequence[int],
+                     batch: int = 32) -> DemoSet:
+    """Roll ``episodes`` out with the learner (the teacher acting with probability
+    ``beta``, drawn from the episode's generator ``default_rng([*seed, position])``),
+    labelling every visited state with the teacher of the episode's family.
+
+    Returns:
+        One trajectory per episode, in order: ``actions`` taken, teacher ``labels``,
+        ``success`` of the roll-out; ``expert`` false (no progress targets). A trajectory
+        whose teacher gives up (the explorer finds no way from where the learner went)
+        ends at that state.
+    """
+    houses = {hid: suite.houses[hid] for hid in sorted({ep.house for ep in episodes})}
+    oracles = {hid: Oracle(house) for hid, house in houses.items()}
+    slots = [_Slot(GridHouseEnv(episodes=list(episodes), house_map=houses))
+             for _ in range(min(batch, len(episodes)))]
+    results: dict[int, tuple[list[int], list[int], bool]] = {}
+    next_position = 0
+
+    def start(slot: _Slot) -> None:
+        nonlocal next_position
+        slot.position, slot.actions, slot.labels = -1, [], []
+        if next_position >= len(episodes):
+            return
+        ep = episodes[next_position]
+        slot.position, next_position = next_position, next_position + 1
+        slot.obs, _ = slot.env.reset(options={"episode": ep, "house": houses[ep.house]})
+        slot.solver = TaskSolver(slot.env.instruction, teacher[ep.family], slot.env.view,
+                                 oracles[ep.house])
+        slot.rng = np.random.default_rng([*seed, slot.position])
+
+    def finish(slot: _Slot, success: bool) -> None:
+        if slot.actions:
+            results[slot.position] = (slot.actions, slot.labels, success)
+        start(slot)
+
+    for slot in slots:
+        start(slot)
+    model.eval()
+    state = model.initial_state(len(slots))  # (N, C)
+    try:
+        while any(s.position >= 0 for s in slots):
+            with torch.no_grad(), autocast_context(model.device):
+                logits, _, state = model.act(stack_obs([s.obs for s in slots]), state)
+            learner = logits.argmax(-1).tolist()  # (N,)
+            done = torch.zeros(len(slots), dtype=torch.bool)  # (N,)
+            for b, slot in enumerate(slots):
+                if slot.position < 0:
+                    continue
+                try:
+                    label = teacher_label(slot.solver, slot.env.state)
+                except VLNError:
+                    finish(slot, False)
+                    done[b] = True
+                    continue
+                action = label if slot.rng.random() < beta else int(learner[b])
+                slot.actions.append(action)
+                slot.labels.append(label)
+                slot.obs, _, terminated, truncated, info = slot.env.step(action)
+                if terminated or truncated:
+                    finish(slot, bool(info["success"]))
+                    done[b] = True
+            state = state.masked_fill(done.to(state.device)[:, None], 0.0)  # (N, C)
+    finally:
+        model.train()
+    kept = sorted(results)
+    return DemoSet([episodes[p] for p in kept],
+                   [np.asarray(results[p][0], np.uint8) for p in kept],
+                   [np.asarray(results[p][1], np.uint8) for p in kept],
+                   np.array([results[p][2] for p in kept], bool), np.zeros(len(kept), bool),
+                   {"format": FORMAT, "version": FORMAT_VERSION, "suite": suite.name,
+                    "suite_sha256": suite.suite_hash, "teacher": dict(teacher),
+                    "sampled_episodes": 0, "beta": beta})
+
+
+def dagger_config(config: TrainConfig) -> tuple[TrainConfig, MultimodalTransformer]:
+    """The config to run and the starting model: the model section is the checkpoint's
+    (it must fit the weights), ``optim.max_steps`` is ``iterations *
+    steps_per_iteration``.
+
+    Raises:
+        TrainError: no ``dagger.init``, nothing loadable there, or ``run.resume``.
+    """
+    if config.run.resume:
+        raise TrainError("DAgger runs cannot be resumed; start a new one with --from "
+                         "<the run's last.pt or best/>")
+    if not config.dagger.init:
+        raise TrainError("DAgger needs a starting checkpoint: --from runs/NAME/best (a model "
+                         "folder) or runs/NAME/last.pt (dagger.init)")
+    model = load_model(config.dagger.init).train()
+    steps = config.dagger.iterations * config.dagger.steps_per_iteration
+    optim = dataclasses.replace(config.optim, max_steps=steps)
+    return config.replace(model=model.config, optim=optim), model
+
+
+def train_dagger(config: TrainConfig) -> TrainResult:
+    """DAgger from ``config.dagger.init`` (see the module docstring).
+
+    Returns:
+        The run's result; ``extra["iterations"]`` lists, per iteration, ``beta``, the
+        roll-outs' success rate, the trajectories added and the dataset size.
+
+    Raises:
+        TrainError: see :func:`dagger_config`; missing demonstrations.
+    """
+    config, model = dagger_config(config)
+    config = prepare_run(config)
+    ctx = distributed.setup(config.run.device)
+    try:
+        configure_torch(config, ctx)
+        trainer = Trainer(config, ctx, "dagger", model=model)
+        dg = config.dagger
+        deadline = (time.monotonic() + config.run.time_budget_s
+                    if config.run.time_budget_s else None)
+        data = (load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
+                if dg.keep_demos else DemoSet.concat([]))
+        trainer.open_logs()
+        split_episodes = trainer.suite.episodes(dg.rollout_split)
+        trainer.extra["iterations"] = []
+        stopped_by = "max_steps"
+        for i in range(dg.iterations):
+            # ---- roll out (this rank's share) and label
+            beta = dagger_beta(i, dg.beta0, dg.beta_decay)
+            chosen = rollout_indices(len(split_episodes), dg.rollouts, i, config.run.seed)
+            mine = [split_episodes[j] for j in chosen[ctx.rank::ctx.world]]
+            rollouts = collect_rollouts(trainer.model, trainer.suite, mine, config.data.teacher,
+                                        beta, seed=(config.run.seed, i, ctx.rank),
+                                        batch=dg.rollout_batch)
+            # ---- aggregate every rank's trajectories with the data so far
+            new = DemoSet.concat(distributed.gather(rollouts, ctx),
+                                 {**rollouts.meta, "split": dg.rollout_split, "iteration": i})
+            if ctx.main:
+                save_demos(new, trainer.out / "dagger" / f"iter{i}.npz")
+            data = DemoSet.concat([data, new], data.meta)
+            stats = {"iteration": i, "beta": beta, "rollouts": len(new),
+                     "rollout_sr": float(new.success.mean()) if len(new) else 0.0,
+                     "steps_added": new.steps, "episodes": len(data), "steps": data.steps,
+                     "at_step": trainer.step}
+            trainer.extra["iterations"].append(stats)
+            trainer.logger.message(f"dagger iteration {i}: beta {beta:.3f}, roll-out SR "
+                                   f"{stats['rollout_sr']:.2f}, +{len(new)} trajectories "
+                                   f"({new.steps} steps): {len(data)} in all")
+            # ---- train on the aggregate, evaluate, checkpoint
+            trainer.set_data(data)
+            stopped_by = trainer.fit((i + 1) * dg.steps_per_iteration, deadline)
+            trainer.evaluate_and_save()
+            if stopped_by == "time_budget":
+                break
+        result = trainer.result(stopped_by)
+        trainer.logger.close()
+        return result
+    finally:
+        distributed.teardown(ctx)

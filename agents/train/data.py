@@ -1,0 +1,223 @@
+"""Cutting demonstrations into ``(B, T)`` training batches for truncated backpropagation
+through time.
+
+Each of the ``B`` rows (lanes) plays demonstrations back to back; a batch is the next
+``T`` steps of every lane. A lane's recurrent state is carried from one batch to the next
+by the trainer, and ``done[b, t]`` is true where step ``t`` starts an episode, so the model
+resets the state there (``MultimodalTransformer.forward_sequence``). Gradients flow within
+a chunk of ``T`` steps only.
+
+Lanes take episodes from one order: a permutation of this rank's shard (``indices[rank ::
+world]``) drawn from the loader's ``np.random.Generator`` at the start of every epoch. The
+loader's whole state (generator, order, position, what each lane plays and where) is a
+plain dict (:meth:`SequenceLoader.state_dict`), so a resumed run sees the same batches.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.train.demos import DemoSet
+from agents.train.errors import TrainError
+from agents.train.losses import progress_targets
+from agents.train.replay import Rendered, Replayer
+from vlnenv.world.house import House
+
+
+@dataclass
+class Batch:
+    """``B`` lanes of ``T`` steps (numpy)."""
+
+    image: np.ndarray
+    """``(B, T, S, S, 3)`` uint8."""
+    direction: np.ndarray
+    """``(B, T)`` int64."""
+    carrying: np.ndarray
+    """``(B, T)`` int64."""
+    instruction: list[list[str]]
+    """``B`` lists of ``T`` instructions (one per step: a lane changes episode mid-chunk)."""
+    labels: np.ndarray
+    """``(B, T)`` int64 actions to imitate."""
+    done: np.ndarray
+    """``(B, T)`` bool: step ``t`` starts an episode."""
+    progress: np.ndarray
+    """``(B, T)`` float32 progress targets (:func:`~agents.train.losses.progress_targets`)."""
+    progress_mask: np.ndarray
+    """``(B, T)`` bool: the step has a progress target (a teacher's own demonstration)."""
+
+    @property
+    def samples(self) -> int:
+        """Labelled steps in the batch."""
+        return int(self.labels.size)
+
+
+@dataclass
+class _Playing:
+    """An episode a lane plays: its rendered observations and targets."""
+
+    index: int
+    rendered: Rendered
+    labels: np.ndarray
+    progress: np.ndarray
+    expert: bool
+    instruction: str
+
+
+class SequenceLoader:
+    """Endless ``(B, T)`` batches of a rank's shard of demonstrations.
+
+    Args:
+        demos: the demonstrations (all ranks pass the same set).
+        houses: house id -> house for every demonstration's episode.
+        lanes: ``B``.
+        chunk: ``T``.
+        seed: seed of the data order (combined with ``rank``).
+        rank: this process's rank.
+        world: number of ranks.
+        render_batch: demonstrations re-rendered together.
+
+    Raises:
+        TrainError: the shard holds no demonstration.
+    """
+
+    def __init__(self, demos: DemoSet, houses: dict[str, House], lanes: int, chunk: int,
+                 seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64) -> None:
+        self.demos = demos
+        self.lanes, self.chunk = int(lanes), int(chunk)
+        self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
+        if len(self.shard) == 0:
+            raise TrainError(f"rank {rank} of {world} has no demonstrations "
+                             f"({len(demos)} in all); use fewer ranks or more data")
+        self.replayer = Replayer(houses, render_batch)
+        self.render_batch = int(render_batch)
+        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
+        self.epoch = -1
+        self.order = np.zeros(0, np.int64)  # this epoch's permutation of the shard
+        self.cursor = 0  # next position of ``order`` to hand to a lane
+        self.lane_index = np.full(self.lanes, -1, np.int64)  # episode each lane plays
+        self.lane_pos = np.zeros(self.lanes, np.int64)  # next step of it
+        self._playing: list[_Playing | None] = [None] * self.lanes
+        self._ready: deque[_Playing] = deque()  # rendered for order[cursor:cursor + k]
+
+    # ------------------------------------------------------------------ episodes
+    def _new_epoch(self) -> None:
+        self.epoch += 1
+        self.order = self.rng.permutation(self.shard)
+        self.cursor = 0
+        self._ready.clear()
+
+    def _prepare(self, indices: list[int]) -> list[_Playing]:
+        d = self.demos
+        rendered = self.replayer.render([(d.episodes[i], d.actions[i]) for i in indices])
+        out = []
+        for i, r in zip(indices, rendered, strict=True):
+            labels = d.labels[i].astype(np.int64)
+            out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
+                                bool(d.expert[i]), d.episodes[i].instruction))
+        return out
+
+    def _next_episode(self) -> _Playing:
+        if self.cursor >= len(self.order):
+            self._new_epoch()
+        if not self._ready:
+            stop = min(self.cursor + self.render_batch, len(self.order))
+            self._ready.extend(self._prepare(self.order[self.cursor:stop].tolist()))
+        self.cursor += 1
+        return self._ready.popleft()
+
+    # ------------------------------------------------------------------ batches
+    def next_batch(self) -> Batch:
+        """The next ``T`` steps of every lane."""
+        B, T = self.lanes, self.chunk
+        side = self.replayer.view * self.replayer.tile
+        image = np.empty((B, T, side, side, 3), np.uint8)
+        direction = np.empty((B, T), np.int64)
+        carrying = np.empty((B, T), np.int64)
+        labels = np.empty((B, T), np.int64)
+        done = np.zeros((B, T), bool)
+        progress = np.zeros((B, T), np.float32)
+        progress_mask = np.zeros((B, T), bool)
+        instruction = [[""] * T for _ in range(B)]
+        for b in range(B):
+            t = 0
+            while t < T:
+                playing = self._playing[b]
+                if playing is None or self.lane_pos[b] >= len(playing.labels):
+                    playing = self._playing[b] = self._next_episode()
+                    self.lane_index[b], self.lane_pos[b] = playing.index, 0
+                    done[b, t] = True
+                pos = int(self.lane_pos[b])
+                n = min(T - t, len(playing.labels) - pos)
+                src, dst = slice(pos, pos + n), slice(t, t + n)
+                image[b, dst] = playing.rendered.image[src]
+                direction[b, dst] = playing.rendered.direction[src]
+                carrying[b, dst] = playing.rendered.carrying[src]
+                labels[b, dst] = playing.labels[src]
+                progress[b, dst] = playing.progress[src]
+                progress_mask[b, dst] = playing.expert
+                instruction[b][t:t + n] = [playing.instruction] * n
+                self.lane_pos[b] += n
+                t += n
+        return Batch(image, direction, carrying, instruction, labels, done, progress,
+                     progress_mask)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """Everything that decides the coming batches (plain types and tensors)."""
+        return {
+            "rng": self.rng.bit_generator.state,
+            "epoch": self.epoch,
+            "order": torch.from_numpy(self.order.copy()),
+            "cursor": self.cursor,
+            "lane_index": self.lane_index.tolist(),
+            "lane_pos": self.lane_pos.tolist(),
+            "playing": [p is not None for p in self._playing],
+            "shard_size": len(self.shard),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict` (lanes' episodes are rendered again).
+
+        Raises:
+            TrainError: the state belongs to a shard of another size.
+        """
+        if int(state["shard_size"]) != len(self.shard):
+            raise TrainError(f"data-loader state is for a shard of {state['shard_size']} "
+                             f"demonstrations; this shard has {len(self.shard)} (same data, "
+                             "same number of ranks needed to resume)")
+        self.rng.bit_generator.state = state["rng"]
+        self.epoch = int(state["epoch"])
+        self.order = state["order"].numpy().astype(np.int64)
+        self.cursor = int(state["cursor"])
+        self.lane_index = np.array(state["lane_index"], np.int64)
+        self.lane_pos = np.array(state["lane_pos"], np.int64)
+        self._ready.clear()
+        lanes = [b for b, p in enumerate(state["playing"]) if p]
+        prepared = self._prepare([int(self.lane_index[b]) for b in lanes]) if lanes else []
+        self._playing = [None] * self.lanes
+        for b, playing in zip(lanes, prepared, strict=True):
+            self._playing[b] = playing
+
+
+def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, torch.Tensor]:
+    """The batch as tensors on ``device``: ``image``, ``direction``, ``carrying``,
+    ``instruction`` (``(B, T, L)`` token ids from ``encode``, the model's instruction
+    cache), ``labels``, ``done``, ``progress``, ``progress_mask``."""
+    def put(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(a).to(device, non_blocking=True)
+
+    return {
+        "image": put(batch.image),  # (B, T, S, S, 3)
+        "direction": put(batch.direction),  # (B, T)
+        "carrying": put(batch.carrying),  # (B, T)
+        "instruction": put(encode(batch.instruction)),  # (B, T, L)
+        "labels": put(batch.labels),  # (B, T)
+        "done": put(batch.done),  # (B, T)
+        "progress": put(batch.progress),  # (B, T)
+        "progress_mask": put(batch.progress_mask),  # (B, T)
+    }

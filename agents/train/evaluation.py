@@ -1,0 +1,44 @@
+"""Evaluation during training: the greedy policy on the first ``N`` episodes of each
+validation split, through :func:`vlnenv.evaluate.evaluate` (the benchmark's own loop), so
+the numbers in the log are the benchmark's numbers on a subset. Suites assign families in
+turn (episode ``j`` is of family ``j % F``), so the first ``N`` episodes cover every
+family equally."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from agents.models import MultimodalTransformer
+from agents.train.policy import ModelPolicy
+from vlnenv.evaluate import evaluate
+from vlnenv.suites.load import Suite
+
+
+def summarise_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Mean success rate and SPL over ``records``, the success rate per family, and the
+    number of episodes."""
+    by_family: dict[str, list[float]] = defaultdict(list)
+    for r in records:
+        by_family[r["family"]].append(float(r["sr"]))
+    n = max(len(records), 1)
+    return {
+        "episodes": len(records),
+        "sr": sum(float(r["sr"]) for r in records) / n,
+        "spl": sum(float(r["spl"]) for r in records) / n,
+        "by_family": {f: sum(v) / len(v) for f, v in sorted(by_family.items())},
+    }
+
+
+def evaluate_model(model: MultimodalTransformer, suite: Suite, splits: Sequence[str],
+                   episodes: int, batch: int, seed: int) -> dict[str, dict[str, Any]]:
+    """``{split: summary}`` (see :func:`summarise_records`) of the greedy policy on the
+    first ``episodes`` episodes of each split. The model is left in train mode."""
+    policy = ModelPolicy(model)
+    try:
+        return {split: summarise_records(evaluate(policy, suite, split, episodes=episodes,
+                                                  batch=batch, seed=seed))
+                for split in splits}
+    finally:
+        model.train()

@@ -1,0 +1,330 @@
+"""The imitation training loop shared by behaviour cloning and DAgger.
+
+One step: the next ``(B, T)`` batch of every lane (:mod:`agents.train.data`), a forward
+pass through ``forward_sequence`` with the lanes' recurrent states carried over from the
+previous chunk (truncated backpropagation through time), the action cross-entropy (plus
+the weighted progress loss), backward (averaged across ranks by DDP), gradient clipping,
+an AdamW step and a scheduler step. Every ``eval.every`` steps rank 0 evaluates, keeps the
+best checkpoint by ``eval.select`` success rate, and writes ``last``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from agents.models import MultimodalTransformer, autocast_context
+from agents.train import distributed
+from agents.train.checkpoint import (
+    export_model,
+    load_checkpoint,
+    model_of,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from agents.train.config import TrainConfig
+from agents.train.data import SequenceLoader, batch_tensors
+from agents.train.demos import DemoSet
+from agents.train.errors import TrainError
+from agents.train.evaluation import evaluate_model
+from agents.train.logging import RunLogger
+from agents.train.losses import accuracy, action_loss, progress_loss
+from agents.train.schedule import lr_factor
+from vlnenv.fileio import write_text_atomic
+from vlnenv.suites.load import Suite, load_suite
+
+#: Format tag of ``result.json`` and ``config.json``.
+RESULT_FORMAT = "vlnenv.TrainResult"
+CONFIG_FORMAT = "vlnenv.TrainConfig"
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What a run produced (also written as ``result.json`` in the run folder)."""
+
+    kind: str
+    """``bc`` or ``dagger``."""
+    out: str
+    """The run folder."""
+    steps: int
+    """Optimiser steps taken in all (resumed segments included)."""
+    samples: int
+    """Labelled steps trained on, over all ranks."""
+    elapsed_s: float
+    """Wall-clock seconds of training, over all segments."""
+    stopped_by: str
+    """``max_steps`` or ``time_budget``."""
+    best_step: int | None
+    """Step of the best evaluation (``None``: never evaluated)."""
+    best_sr: float | None
+    """Its success rate on ``eval.select``."""
+    final_eval: dict[str, Any]
+    """The last evaluation: ``{split: {sr, spl, episodes, by_family}}``."""
+    last_checkpoint: str
+    """The training checkpoint to resume from (``last.pt``)."""
+    best_checkpoint: str | None
+    """The best training checkpoint (``best.pt``)."""
+    last_model: str
+    """The last model folder (``last/``), for ``vln benchmark --policy``."""
+    best_model: str | None
+    """The best model folder (``best/``)."""
+    log: str
+    """``log.csv``."""
+    evals: str
+    """``evals.jsonl``."""
+    weight_digests: list[str]
+    """SHA-256 of the final weights on each rank (all equal in a healthy DDP run)."""
+    extra: dict[str, Any]
+    """What the trainer adds (DAgger: the dataset size per iteration)."""
+    config: dict[str, Any]
+    """The resolved ``TrainConfig``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": RESULT_FORMAT, **dataclasses.asdict(self)}
+
+
+class SequenceModule(nn.Module):
+    """``forward(obs, state, done)`` = ``model.forward_sequence``, so that
+    ``DistributedDataParallel``, which hooks ``forward``, wraps sequence training."""
+
+    def __init__(self, model: MultimodalTransformer) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, obs: Mapping[str, Tensor], state: Tensor, done: Tensor) -> Any:
+        return self.model.forward_sequence(obs, state, done)
+
+
+class Trainer:
+    """The model, optimiser, scheduler, data and books of one run.
+
+    Args:
+        config: the resolved config.
+        ctx: this process's place in the run (:func:`agents.train.distributed.setup`).
+        kind: ``bc`` or ``dagger`` (written into checkpoints and results).
+        model: start from these weights (else fresh ones seeded with ``run.seed``).
+    """
+
+    def __init__(self, config: TrainConfig, ctx: distributed.Context, kind: str,
+                 model: MultimodalTransformer | None = None) -> None:
+        self.config, self.ctx, self.kind = config, ctx, kind
+        self.out = Path(config.run.out)
+        self.suite: Suite = load_suite(config.data.suite)
+        self.model = (model or MultimodalTransformer(config.model, seed=config.run.seed))
+        self.model.to(ctx.device).train()
+        self.net = distributed.wrap(SequenceModule(self.model), ctx)
+        opt = config.optim
+        self.optimizer = torch.optim.AdamW(self.model.optim_groups(opt.weight_decay), lr=opt.lr,
+                                           betas=(opt.beta1, opt.beta2))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, partial(lr_factor, warmup_steps=opt.warmup_steps,
+                                    max_steps=opt.max_steps, min_ratio=opt.min_lr_ratio))
+        self.step = 0
+        self.samples = 0
+        self.elapsed_before = 0.0  # training seconds of earlier segments (resumed runs)
+        self.best: dict[str, Any] = {"sr": None, "step": None}
+        self.final_eval: dict[str, Any] = {}
+        self.extra: dict[str, Any] = {}
+        self.loader: SequenceLoader | None = None
+        self.lane_state: Tensor | None = None
+        self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False)
+        self._started = time.monotonic()
+
+    # ------------------------------------------------------------------ set-up
+    def open_logs(self) -> None:
+        """Start (or, when resumed, continue) the log files and the bar."""
+        run = self.config.run
+        self.logger = RunLogger(self.out, self.config.eval.splits, self.config.optim.max_steps,
+                                self.step, enabled=self.ctx.main, tensorboard=run.tensorboard,
+                                progress_bar=run.progress_bar)
+        if self.ctx.main:
+            config = {"format": CONFIG_FORMAT, "kind": self.kind, "config": self.config_dict()}
+            write_text_atomic(self.out / "config.json", json.dumps(config, indent=2) + "\n")
+
+    def config_dict(self) -> dict[str, Any]:
+        """The resolved config as a dict."""
+        return self.config.to_dict()
+
+    def set_data(self, demos: DemoSet) -> None:
+        """Train on ``demos`` from now on (this rank's shard; lanes start afresh)."""
+        data = self.config.data
+        houses = {hid: self.suite.houses[hid] for hid in sorted({e.house for e in demos.episodes})}
+        self.loader = SequenceLoader(demos, houses, data.lanes, data.chunk,
+                                     seed=self.config.run.seed, rank=self.ctx.rank,
+                                     world=self.ctx.world, render_batch=data.render_batch)
+        self.lane_state = self.model.initial_state(data.lanes)  # (B, C)
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any] | None:
+        """The checkpoint payload (on rank 0; ``None`` elsewhere). Every rank must call
+        it: the ranks' data states are gathered."""
+        assert self.loader is not None and self.lane_state is not None
+        mine = {"loader": self.loader.state_dict(), "lane_state": self.lane_state.cpu(),
+                "rng": rng_state(self.ctx.device)}
+        ranks = distributed.gather(mine, self.ctx)
+        if not self.ctx.main:
+            return None
+        return {
+            "kind": self.kind,
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "model_config": self.model.config.to_dict(),
+            "vocab": list(self.model.tokenizer.tokens),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "step": self.step,
+            "samples": self.samples,
+            "elapsed_s": self.elapsed(),
+            "best": dict(self.best),
+            "ranks": ranks,
+            "config": self.config_dict(),
+            "extra": dict(self.extra),
+        }
+
+    def save(self, best: bool = False) -> None:
+        """Write ``last.pt`` and ``last/`` (and ``best.pt``, ``best/`` when ``best``)."""
+        payload = self.state_dict()
+        if payload is None:
+            return
+        names = ["last", "best"] if best else ["last"]
+        for name in reversed(names):  # last.pt last: its presence means all is written
+            export_model(self.model, self.out / name, payload["config"])
+            save_checkpoint(self.out / f"{name}.pt", payload)
+
+    def load(self, path: Path) -> None:
+        """Continue from the checkpoint at ``path`` (data set with :meth:`set_data`
+        first, as it was)."""
+        assert self.loader is not None
+        data = load_checkpoint(path)
+        if data.get("kind") != self.kind:
+            raise TrainError(f"{path}: a {data.get('kind')!r} checkpoint; expected {self.kind!r}")
+        if len(data["ranks"]) != self.ctx.world:
+            raise TrainError(f"{path}: written by {len(data['ranks'])} rank(s); resume it with "
+                             f"as many (this run has {self.ctx.world})")
+        self.model.load_state_dict(model_of(data, str(path)).state_dict())
+        self.optimizer.load_state_dict(data["optimizer"])
+        self.scheduler.load_state_dict(data["scheduler"])
+        self.step, self.samples = int(data["step"]), int(data["samples"])
+        self.elapsed_before = float(data["elapsed_s"])
+        self.best = dict(data["best"])
+        self.extra = dict(data.get("extra", {}))
+        mine = data["ranks"][self.ctx.rank]
+        self.loader.load_state_dict(mine["loader"])
+        self.lane_state = mine["lane_state"].to(self.ctx.device)
+        set_rng_state(mine["rng"], self.ctx.device)
+
+    def elapsed(self) -> float:
+        """Training seconds so far, earlier segments included."""
+        return self.elapsed_before + time.monotonic() - self._started
+
+    # ------------------------------------------------------------------ one step
+    def train_step(self) -> dict[str, float]:
+        """One optimiser step; returns its losses, accuracy, learning rate and norm."""
+        assert self.loader is not None and self.lane_state is not None
+        opt = self.config.optim
+        lr = self.optimizer.param_groups[0]["lr"]
+        # ---- batch: the next T steps of every lane
+        batch = self.loader.next_batch()
+        b_ = batch_tensors(batch, self.model.instructions.encode, self.ctx.device)
+        b_obs = {k: b_[k] for k in ("image", "direction", "carrying", "instruction")}
+        b_valid = torch.ones_like(b_["done"])  # (B, T) every lane step is a demonstration step
+        # ---- forward: the state carried in from the previous chunk, reset at episode starts
+        with autocast_context(self.ctx.device):
+            out = self.net(b_obs, self.lane_state, b_["done"])  # logits (B, T, A)
+            loss_action = action_loss(out.logits, b_["labels"], b_valid)
+            loss_progress = progress_loss(out.progress, b_["progress"], b_["progress_mask"])
+            loss = loss_action + opt.progress_weight * loss_progress
+        # ---- backward (gradients averaged over ranks), clip, step
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = (float(nn.utils.clip_grad_norm_(self.model.parameters(), opt.grad_clip))
+                     if opt.grad_clip > 0 else math.nan)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.lane_state = out.state.detach()  # (B, C) truncated backpropagation
+        self.step += 1
+        self.samples += batch.samples * self.ctx.world
+        return {"loss": float(loss.detach()), "loss_action": float(loss_action.detach()),
+                "loss_progress": float(loss_progress.detach()),
+                "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
+                "lr": lr, "grad_norm": grad_norm}
+
+    # ------------------------------------------------------------------ the loop
+    def fit(self, until: int, deadline: float | None = None) -> str:
+        """Train until step ``until`` or the monotonic-clock ``deadline``; evaluate and
+        checkpoint on the way. Returns ``max_steps`` or ``time_budget``."""
+        run, ev = self.config.run, self.config.eval
+        window: list[dict[str, float]] = []
+        window_start, window_samples = time.monotonic(), self.samples
+        while self.step < until:
+            if deadline is not None and distributed.any_across(time.monotonic() > deadline,
+                                                               self.ctx):
+                return "time_budget"
+            window.append(self.train_step())
+            self.logger.advance()
+            # ---- log: means over the window, across ranks
+            if self.step % run.log_every == 0 or self.step == until:
+                now = time.monotonic()
+                row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
+                                                  self.ctx)
+                       for k in ("loss", "loss_action", "loss_progress", "accuracy")}
+                row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
+                           epoch=self.loader.epoch if self.loader else 0,
+                           elapsed=round(self.elapsed(), 2))
+                row["samples/s"] = (self.samples - window_samples) / max(now - window_start, 1e-9)
+                self.logger.row(row)
+                window, window_start, window_samples = [], now, self.samples
+            # ---- evaluate, keep the best, checkpoint
+            paused = time.monotonic()
+            if ev.every > 0 and self.step % ev.every == 0 and self.step < until:
+                self.evaluate_and_save()
+            elif self.step % run.checkpoint_every == 0:
+                self.save()
+            window_start += time.monotonic() - paused  # samples/s counts training time only
+        return "max_steps"
+
+    def evaluate_and_save(self) -> None:
+        """Evaluate (rank 0), update the best, and write the checkpoints."""
+        is_best = False
+        if self.ctx.main:
+            ev = self.config.eval
+            results = evaluate_model(self.model, self.suite, ev.splits, ev.episodes, ev.batch,
+                                     ev.seed)
+            self.final_eval = results
+            self.logger.evaluation(self.step, results)
+            sr = results[ev.select]["sr"]
+            is_best = self.best["sr"] is None or sr > self.best["sr"]
+            if is_best:
+                self.best = {"sr": sr, "step": self.step}
+        is_best = bool(distributed.broadcast(is_best, self.ctx))
+        self.best = distributed.broadcast(self.best, self.ctx)
+        self.save(best=is_best)
+
+    def result(self, stopped_by: str) -> TrainResult:
+        """The run's :class:`TrainResult` (every rank must call it; rank 0 writes
+        ``result.json``)."""
+        digests = distributed.gather(distributed.weights_digest(self.model), self.ctx)
+        has_best = self.best["step"] is not None
+        out = self.out
+        result = TrainResult(
+            kind=self.kind, out=str(out), steps=self.step, samples=self.samples,
+            elapsed_s=round(self.elapsed(), 3), stopped_by=stopped_by,
+            best_step=self.best["step"], best_sr=self.best["sr"], final_eval=self.final_eval,
+            last_checkpoint=str(out / "last.pt"),
+            best_checkpoint=str(out / "best.pt") if has_best else None,
+            last_model=str(out / "last"), best_model=str(out / "best") if has_best else None,
+            log=str(out / "log.csv"), evals=str(out / "evals.jsonl"), weight_digests=digests,
+            extra=dict(self.extra), config=self.config_dict())
+        if self.ctx.main:
+            write_text_atomic(out / "result.json",
+                              json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+        return result

@@ -1,0 +1,71 @@
+"""Fixtures of the training tests: one torch thread, a tiny model, demonstrations of the
+tiny suite made once per session, and one short behaviour-cloning run shared by the
+tests that need a trained checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+from agents.train.config import TrainConfig, resolve_config
+
+#: A model small enough to train in seconds on one CPU thread.
+TINY_MODEL = ["model.n_embd=32", "model.n_head=2", "model.n_text_layer=1",
+              "model.n_vision_layer=1", "model.n_fusion_layer=1"]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run as fast on one thread, and steadily on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def demos_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder the tiny suite's demonstrations are generated into (once)."""
+    return tmp_path_factory.mktemp("demos")
+
+
+def tiny_overrides(out: Path, demos_dir: Path) -> list[str]:
+    """Overrides of a fast run on the tiny suite."""
+    return [*TINY_MODEL, "data.suite=tiny", f"data.demos_dir={demos_dir}",
+            "data.lanes=4", "data.chunk=8", "data.render_batch=8", "optim.warmup_steps=2",
+            "optim.max_steps=40", "optim.lr=3e-3", "eval.every=0", "eval.episodes=3",
+            "eval.batch=3", "run.log_every=5", "run.checkpoint_every=10",
+            "run.progress_bar=false", f"run.out={out}"]
+
+
+@pytest.fixture
+def overrides() -> Callable[[Path, Path], list[str]]:
+    """``overrides(out, demos_dir)``: the overrides of a fast tiny-suite run."""
+    return tiny_overrides
+
+
+@pytest.fixture
+def tiny_config(tmp_path: Path, demos_dir: Path) -> Callable[..., TrainConfig]:
+    """``tiny_config(*overrides)``: a fast tiny-suite config writing under ``tmp_path``."""
+
+    def make(*overrides: str) -> TrainConfig:
+        return resolve_config(None, tiny_overrides(tmp_path / "run", demos_dir) + list(overrides))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def bc_run(tmp_path_factory: pytest.TempPathFactory, demos_dir: Path):
+    """One behaviour-cloning run of 40 steps on the tiny suite (its ``TrainResult``)."""
+    from agents.train.bc import train_bc
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        out = tmp_path_factory.mktemp("bc") / "run"
+        return train_bc(resolve_config(None, tiny_overrides(out, demos_dir)))
+    finally:
+        torch.set_num_threads(threads)

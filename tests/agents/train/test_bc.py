@@ -1,0 +1,88 @@
+"""Behaviour cloning on the tiny suite: the loss falls, the run folder holds what the
+benchmark and the recorder read, and the time budget ends a run cleanly."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from agents.cli import main as vln
+from agents.eval.drivers import make_driver
+from agents.eval.plots import plot_curves
+from agents.eval.policies import make_policy
+from agents.train.bc import train_bc
+from agents.train.checkpoint import load_checkpoint
+from agents.train.errors import TrainError
+from agents.train.policy import ModelPolicy
+from vlnenv.evaluate import evaluate
+
+
+def rows(path: str) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_few_dozen_steps_lower_the_loss(bc_run):
+    losses = [float(r["loss"]) for r in rows(bc_run.log) if r["loss"]]
+    assert len(losses) == 8  # a row every 5 of 40 steps
+    assert losses[-1] < 0.8 * losses[0]
+    assert bc_run.steps == 40 and bc_run.stopped_by == "max_steps"
+    assert bc_run.samples == 40 * 4 * 8
+
+
+def test_the_run_folder_holds_logs_checkpoints_and_models(bc_run, tmp_path: Path):
+    out = Path(bc_run.out)
+    for name in ("config.json", "log.csv", "evals.jsonl", "last.pt", "best.pt", "result.json"):
+        assert (out / name).is_file(), name
+    for folder in ("last", "best"):
+        assert {"config.json", "model.pt", "vocab.txt", "train_config.json"} <= {
+            p.name for p in (out / folder).iterdir()}
+    result = json.loads((out / "result.json").read_text())
+    assert result["config"]["optim"]["max_steps"] == 40
+    assert set(result["final_eval"]) == {"val_seen", "val_unseen"}
+    columns = rows(bc_run.log)[0].keys()
+    assert {"step", "loss", "lr", "sr_val_seen", "sr_val_unseen", "samples/s",
+            "elapsed"} <= set(columns)
+    assert plot_curves(bc_run.log, tmp_path / "curves.png").is_file()
+    ckpt = load_checkpoint(out / "last.pt")  # weights_only=True
+    assert ckpt["step"] == 40 and ckpt["config"]["data"]["suite"] == "tiny"
+    assert {"optimizer", "scheduler", "ranks", "model", "vocab", "model_config"} <= set(ckpt)
+    assert isinstance(ckpt["ranks"][0]["rng"]["torch"], torch.Tensor)
+
+
+@pytest.mark.parametrize("which", ["best", "last.pt"])
+def test_checkpoint_policies_run_in_the_benchmark(bc_run, which: str):
+    spec = str(Path(bc_run.out) / which)
+    policy = make_policy(spec)
+    assert isinstance(policy, ModelPolicy)
+    records = evaluate(policy, "tiny", "val_unseen", episodes=2, batch=2)
+    assert len(records) == 2 and policy.config()["path"] == spec
+    assert make_driver(spec).needs_expert is False  # vln record --policy works too
+
+
+def test_vln_benchmark_takes_a_run_folder(bc_run, tmp_path: Path, capsys):
+    best = str(Path(bc_run.out) / "best")
+    code = vln(["benchmark", "--suite", "tiny", "--split", "val_unseen", "--policy", best,
+                "--episodes", "2", "--out", str(tmp_path / "bench")])
+    assert code == 0
+    assert json.loads((tmp_path / "bench" / "results.json").read_text())["episodes"] == 2
+
+
+def test_a_fresh_run_never_overwrites_one(bc_run, tiny_config):
+    config = tiny_config(f"run.out={bc_run.out}")
+    with pytest.raises(TrainError, match="already holds a run"):
+        train_bc(config)
+    with pytest.raises(TrainError, match="no checkpoint"):
+        train_bc(tiny_config("run.resume=true"))
+
+
+def test_the_time_budget_ends_training_cleanly(tiny_config):
+    result = train_bc(tiny_config("optim.max_steps=100000", "run.time_budget_s=1.5"))
+    assert result.stopped_by == "time_budget"
+    assert 0 < result.steps < 100000
+    assert Path(result.best_model).is_dir() and Path(result.last_checkpoint).is_file()
+    assert load_checkpoint(result.last_checkpoint)["step"] == result.steps

@@ -1,0 +1,83 @@
+"""Building a TrainConfig from defaults, a TOML or JSON file, flat flags and ``--set``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agents.cli import build_parser
+from agents.commands.train import config_from_args
+from agents.train.config import DEFAULT_TEACHERS, TrainConfig, resolve_config
+from agents.train.errors import TrainError
+
+
+def parse(*argv: str):
+    return config_from_args(build_parser().parse_args(["train", "bc", *argv]))
+
+
+def test_defaults_round_trip_through_a_dict():
+    config = TrainConfig()
+    assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert config.data.teacher == DEFAULT_TEACHERS
+    assert config.data.teacher["follow_route"] == "oracle"
+    assert config.data.teacher["fetch"] == "explorer"
+
+
+def test_command_line_overrides_are_parsed_by_field_type():
+    config = parse("--suite", "tiny", "--time-budget", "90", "--out", "runs/x",
+                   "--set", "optim.lr=3e-4", "--set", "model.fusion=film",
+                   "--set", "eval.splits=val_unseen", "--set", "eval.select=val_unseen",
+                   "--set", "data.teacher.fetch=oracle", "--set", "data.max_episodes=none",
+                   "--set", "run.deterministic=true")
+    assert config.data.suite == "tiny"
+    assert config.run.time_budget_s == 90.0
+    assert config.run.out == "runs/x"
+    assert config.optim.lr == 3e-4
+    assert config.model.fusion == "film"
+    assert config.eval.splits == ("val_unseen",)
+    assert config.data.teacher == {**DEFAULT_TEACHERS, "fetch": "oracle"}
+    assert config.data.max_episodes is None
+    assert config.run.deterministic is True
+
+
+def test_toml_file_then_flags_then_set(tmp_path: Path):
+    file = tmp_path / "cpu.toml"
+    file.write_text('[model]\nn_embd = 64\nfusion = "film"\n\n[optim]\nlr = 0.002\n'
+                    'max_steps = 300\n\n[data.teacher]\nsequence = "oracle"\n', encoding="utf-8")
+    config = parse("--config", str(file), "--max-steps", "500", "--set", "optim.lr=0.001")
+    assert config.model.n_embd == 64 and config.model.fusion == "film"
+    assert config.optim.max_steps == 500  # the flag beats the file
+    assert config.optim.lr == 0.001  # --set beats the file
+    assert config.data.teacher["sequence"] == "oracle"
+    assert config.data.teacher["go_to_room"] == "explorer"  # merged, not replaced
+
+
+def test_json_file_as_a_run_writes_it(tmp_path: Path):
+    file = tmp_path / "config.json"
+    base = resolve_config(None, ["optim.warmup_steps=7"]).to_dict()
+    file.write_text(json.dumps({"format": "vlnenv.TrainConfig", "config": base}),
+                    encoding="utf-8")
+    assert resolve_config(file).optim.warmup_steps == 7
+
+
+@pytest.mark.parametrize(("override", "names"), [
+    ("optim.lrate=1", "optim.lrate"),  # unknown field
+    ("optimizer.lr=1", "optimizer"),  # unknown section
+    ("optim.max_steps=many", "optim.max_steps"),  # not an int
+    ("optim.lr=-1", "optim.lr"),  # out of range
+    ("data.teacher.fetch=human", "data.teacher.fetch"),  # not a teacher
+    ("model.n_head=3", "n_head"),  # the model config's own check
+    ("lr=1", "section.field=value"),  # no section
+])
+def test_bad_overrides_name_the_field(override: str, names: str):
+    with pytest.raises(TrainError, match=names.replace(".", r"\.")):
+        resolve_config(None, [override])
+
+
+def test_bad_file_names_the_file(tmp_path: Path):
+    file = tmp_path / "bad.toml"
+    file.write_text("[optim\n", encoding="utf-8")
+    with pytest.raises(TrainError, match="bad.toml"):
+        resolve_config(file)

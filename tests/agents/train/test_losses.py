@@ -1,0 +1,56 @@
+"""The imitation losses on sequences small enough to work out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from agents.models import ModelConfig, MultimodalTransformer
+from agents.train.losses import accuracy, action_loss, progress_loss, progress_targets
+
+
+def test_action_loss_of_a_two_step_sequence_by_hand():
+    logits = torch.zeros(1, 2, 7)  # step 0: uniform over 7 actions -> -log(1/7)
+    logits[0, 1, 0] = math.log(6.0)  # step 1: p(0) = 6 / (6 + 6) = 1/2 -> -log(1/2)
+    targets = torch.tensor([[3, 0]])
+    both = torch.ones(1, 2, dtype=torch.bool)
+    expected = (math.log(7) + math.log(2)) / 2
+    assert float(action_loss(logits, targets, both)) == pytest.approx(expected)
+    first = torch.tensor([[True, False]])
+    assert float(action_loss(logits, targets, first)) == pytest.approx(math.log(7))
+    assert float(accuracy(logits, targets, both)) == pytest.approx(0.5)  # argmax 0 hits step 1
+
+
+def test_progress_loss_and_targets_by_hand():
+    assert progress_targets(4).tolist() == [0.25, 0.5, 0.75, 1.0]
+    progress = torch.tensor([[0.5, 0.5]])
+    targets = torch.tensor([[0.25, 1.0]])
+    mask = torch.tensor([[True, True]])
+    assert float(progress_loss(progress, targets, mask)) == pytest.approx((0.0625 + 0.25) / 2)
+    assert float(progress_loss(progress, targets, torch.zeros_like(mask))) == 0.0
+
+
+def test_sequence_loss_equals_the_loss_of_two_single_steps():
+    model = MultimodalTransformer(ModelConfig(n_embd=32, n_head=2, n_text_layer=1,
+                                              n_vision_layer=1, n_fusion_layer=1), seed=3)
+    model.requires_grad_(False)
+    gen = torch.Generator().manual_seed(0)
+    image = torch.randint(0, 256, (2, 2, 56, 56, 3), generator=gen, dtype=torch.uint8)
+    obs = {"image": image, "direction": torch.tensor([[0, 1], [2, 3]]),
+           "carrying": torch.zeros(2, 2, dtype=torch.long),
+           "instruction": ["Go to the kitchen.", "Bring me a pillow."]}
+    targets = torch.tensor([[2, 6], [1, 2]])
+    done = torch.tensor([[True, False], [True, False]])
+    out = model.forward_sequence(obs, None, done)
+    loss = action_loss(out.logits, targets, torch.ones_like(done))
+    # by hand: step 0 from the zero state, step 1 from the state step 0 left
+    one = {"instruction": obs["instruction"], "carrying": torch.zeros(2, dtype=torch.long)}
+    step0 = model({**one, "image": image[:, 0], "direction": obs["direction"][:, 0]}, None)
+    step1 = model({**one, "image": image[:, 1], "direction": obs["direction"][:, 1]},
+                  step0.state)
+    nll = [F.cross_entropy(s.logits, targets[:, t], reduction="none")
+           for t, s in enumerate((step0, step1))]
+    assert float(loss) == pytest.approx(float(torch.cat(nll).mean()), rel=1e-5)
