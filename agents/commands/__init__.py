@@ -6,6 +6,7 @@ Modules import heavy dependencies (torch, matplotlib, pygame) inside their handl
 
 #: Command-group modules, in the order ``vln --help`` lists them.
 MODULES: tuple[str, ...] = (
+    "agents.commands.quickstart",
     "agents.commands.house",
     "agents.commands.suite",
     "agents.commands.benchmark",

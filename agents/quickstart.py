@@ -1,0 +1,248 @@
+"""``vln quickstart``: the main job, end to end, on the shipped default suite.
+
+1. load the ``small`` suite and verify its content hashes;
+2. train the policy by behaviour cloning on the teachers' demonstrations
+   (``configs/quickstart.toml``; demonstrations are generated on first use) for a
+   wall-clock budget;
+3. run one DAgger round from the BC checkpoint, and keep it only if it pays (higher
+   success on a ``val_unseen`` subset than BC);
+4. benchmark the kept model, ``random`` and ``oracle`` on ``val_unseen``;
+5. write a report folder: ``report.md`` (a table per task family), ``curves.png`` (the
+   learning curve), ``success.gif`` (a successful episode of the model, or of the oracle
+   when the model has none — the report says which), and each benchmark's
+   ``results.{md,csv,json}``.
+
+Every number in the report comes from the files next to it; ``vln benchmark --suite small
+--split val_unseen --policy OUT/model`` reproduces the model's row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vlnenv.errors import VLNError
+
+#: The training config the quickstart starts from (resolved copy saved in the report).
+CONFIG_FILE = Path(__file__).resolve().parents[1] / "configs" / "quickstart.toml"
+
+#: Families with a success-rate target in the quickstart's budget (issue 7).
+TARGETS: dict[str, float] = {"go_to_room": 0.80, "go_to_object": 0.80, "fetch": 0.50}
+
+
+class QuickstartError(VLNError):
+    """The quickstart could not run (a broken suite, a failed training run)."""
+
+
+@dataclass(frozen=True)
+class QuickstartConfig:
+    """What ``vln quickstart`` does and how long it may take."""
+
+    suite: str = "small"
+    """Suite to train and evaluate on."""
+    out: str = "runs/quickstart"
+    """Report folder (replaced if it exists)."""
+    bc_budget_s: float = 540.0
+    """Wall-clock seconds of behaviour cloning."""
+    dagger_budget_s: float = 150.0
+    """Wall-clock seconds of the DAgger round (0: skip it)."""
+    episodes: int | None = None
+    """Benchmark episodes of ``val_unseen`` (``None``: all)."""
+    workers: int = 2
+    """Benchmark worker processes."""
+    seed: int = 0
+    """Seed of training, DAgger and the benchmark."""
+    overrides: tuple[str, ...] = ()
+    """Extra ``section.field=value`` settings for the training config."""
+
+
+def _say(message: str) -> None:
+    print(f"[quickstart {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def check_suite(name: str) -> Any:
+    """Load a suite and verify its hashes (the oracle check is ``vln suite check``)."""
+    from vlnenv.suites import load_suite
+    from vlnenv.suites.check import check_hashes
+
+    suite = load_suite(name)
+    problems = check_hashes(suite)
+    if problems:
+        raise QuickstartError(f"suite {name} fails its hash check: {problems[0]} "
+                              f"(and {len(problems) - 1} more); rebuild it with "
+                              f"`vln suite build maps/suites/{name}/spec.toml`")
+    return suite
+
+
+def train_config(config: QuickstartConfig, out: Path, budget: float) -> Any:
+    """The resolved BC config: the shipped file, the quickstart's settings, overrides."""
+    from agents.train.config import resolve_config
+
+    settings = [f"data.suite={config.suite}", f"run.out={out}", f"run.seed={config.seed}",
+                f"run.time_budget_s={budget}", "run.progress_bar=false", *config.overrides]
+    return resolve_config(CONFIG_FILE, settings)
+
+
+def sr_of(result: Any) -> float:
+    """Success rate of a training result's final ``val_unseen`` evaluation."""
+    final = result.final_eval.get("val_unseen") or {}
+    return float(final.get("sr", 0.0))
+
+
+def benchmark(policy: str, config: QuickstartConfig, out: Path) -> dict[str, Any]:
+    """Benchmark ``policy`` on ``val_unseen`` and write its results under ``out``."""
+    from agents.eval.benchmark import BenchmarkConfig, run_benchmark
+    from agents.eval.report import write_results
+
+    results = run_benchmark(BenchmarkConfig(
+        suite=config.suite, split="val_unseen", policy=policy, episodes=config.episodes,
+        workers=config.workers, seed=config.seed))
+    write_results(results, out)
+    return results
+
+
+def family_table(runs: dict[str, dict[str, Any]]) -> str:
+    """Markdown: SR (and SPL, nDTW) per family for each benchmarked policy, with the
+    targets."""
+    from agents.eval.report import fmt_estimate, markdown_table
+
+    names = list(runs)
+    families = sorted({f for r in runs.values() for f in r["metrics"]} - {"overall"})
+    header = ["family", "episodes", *[f"SR {n}" for n in names], "SPL model", "nDTW model",
+              "target SR"]
+    rows = []
+    for family in [*families, "overall"]:
+        cells = [family, str(runs[names[0]]["metrics"][family]["episodes"])]
+        for name in names:
+            est = runs[name]["metrics"][family]["sr"]
+            cells.append(fmt_estimate("sr", est["mean"], est["ci"]))
+        model = runs.get("model", runs[names[0]])["metrics"][family]
+        cells += [fmt_estimate("spl", model["spl"]["mean"], model["spl"]["ci"]),
+                  fmt_estimate("ndtw", model["ndtw"]["mean"], model["ndtw"]["ci"]),
+                  f"{TARGETS[family]:.0%}" if family in TARGETS else ""]
+        rows.append(cells)
+    return markdown_table(header, rows)
+
+
+def first_success(results: dict[str, Any]) -> str | None:
+    """Episode id of the first successful episode of a benchmark, if any."""
+    for record in results["records"]:
+        if record.get("sr", 0) >= 1:
+            return str(record["episode_id"])
+    return None
+
+
+def record_success(model_dir: Path, model_results: dict[str, Any],
+                   oracle_results: dict[str, Any], config: QuickstartConfig,
+                   out: Path) -> str:
+    """``success.gif`` of the model's first success, or of the oracle's first episode."""
+    from agents.eval.drivers import make_driver
+    from agents.eval.episodes import SuiteEpisodes
+    from agents.eval.record import record_episodes
+
+    episode, who = first_success(model_results), "the trained model"
+    spec = str(model_dir)
+    if episode is None:
+        episode, who, spec = first_success(oracle_results), "the oracle (the model had no " \
+            "success to show)", "oracle"
+    driver = make_driver(spec, config.seed)
+    record_episodes(driver, SuiteEpisodes(config.suite, "val_unseen", episode), out)
+    return f"{who}, episode {episode}"
+
+
+def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) -> Path:
+    """Run every step; returns the report folder."""
+    from agents.eval.plots import plot_curves
+    from agents.train import train_bc, train_dagger
+
+    started = time.perf_counter()
+    out = Path(config.out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    suite = check_suite(config.suite)
+    say(f"suite {suite.name}: hashes ok ({suite.suite_hash[:12]})")
+
+    say(f"behaviour cloning for {config.bc_budget_s:.0f} s (demonstrations are generated "
+        "on first use)")
+    bc_config = train_config(config, out / "bc", config.bc_budget_s)
+    bc = train_bc(bc_config)
+    say(f"BC: {bc.steps} steps, {bc.samples:,} samples, val_unseen SR {sr_of(bc):.1%} "
+        "(subset)")
+    chosen, chosen_name = bc, "BC"
+    dagger_line = "DAgger: skipped (budget 0)."
+    if config.dagger_budget_s > 0:
+        dagger_config = train_config(config, out / "dagger", config.dagger_budget_s)
+        dagger_config = dataclasses.replace(
+            dagger_config, dagger=dataclasses.replace(dagger_config.dagger, init=bc.last_checkpoint,
+                                                      iterations=1))
+        say(f"one DAgger round for {config.dagger_budget_s:.0f} s")
+        dagger = train_dagger(dagger_config)
+        pays = sr_of(dagger) > sr_of(bc)
+        dagger_line = (f"DAgger (1 round): val_unseen SR {sr_of(dagger):.1%} vs BC "
+                       f"{sr_of(bc):.1%} on the evaluation subset: "
+                       f"{'kept' if pays else 'not kept (it did not pay)'}.")
+        say(dagger_line)
+        if pays:
+            chosen, chosen_name = dagger, "BC + DAgger"
+    model_dir = out / "model"
+    shutil.copytree(chosen.best_model or chosen.last_model, model_dir)
+
+    runs: dict[str, dict[str, Any]] = {}
+    for name, policy in (("random", "random"), ("model", str(model_dir)),
+                         ("oracle", "oracle")):
+        say(f"benchmark {name} on {config.suite}/val_unseen")
+        runs[name] = benchmark(policy, config, out / "benchmark" / name)
+    plot_curves(Path(chosen.out) / "log.csv", out / "curves.png")
+    gif = record_success(model_dir, runs["model"], runs["oracle"], config, out / "success.gif")
+    elapsed = time.perf_counter() - started
+    report = report_markdown(config, runs, chosen_name, dagger_line, gif, elapsed, bc)
+    (out / "report.md").write_text(report)
+    (out / "quickstart.json").write_text(json.dumps(
+        {"config": dataclasses.asdict(config), "model": chosen_name, "elapsed_s": elapsed,
+         "train_config": bc_config.to_dict()}, indent=2, sort_keys=True) + "\n")
+    say(f"done in {elapsed / 60:.1f} min: {out / 'report.md'}")
+    print(family_table(runs))
+    return out
+
+
+def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, Any]], chosen: str,
+                    dagger_line: str, gif: str, elapsed: float, bc: Any) -> str:
+    """The report's text."""
+    model = runs["model"]
+    return "\n".join([
+        "# vln quickstart report",
+        "",
+        f"Suite `{config.suite}` (sha256 `{model['suite_sha256'][:16]}…`), split "
+        f"`val_unseen`, {model['episodes']} episodes, seed {config.seed}; finished in "
+        f"{elapsed / 60:.1f} minutes.",
+        "",
+        f"Model: {chosen}, {bc.steps} BC steps on {bc.samples:,} labelled steps "
+        f"({config.bc_budget_s:.0f} s budget). {dagger_line}",
+        "",
+        "## Success per task family (95% CI)",
+        "",
+        family_table(runs),
+        "",
+        "Reproduce the model's row: `vln benchmark --suite "
+        f"{config.suite} --split val_unseen --policy {Path(config.out) / 'model'}`.",
+        "",
+        "## The model's full table",
+        "",
+        (Path(config.out) / "benchmark" / "model" / "results.md").read_text(),
+        "",
+        "## Learning curve",
+        "",
+        "![learning curve](curves.png)",
+        "",
+        f"## An episode: {gif}",
+        "",
+        "![episode](success.gif)",
+        "",
+    ])

@@ -1,0 +1,34 @@
+"""``vln quickstart`` end to end on the tiny suite with tiny budgets: every report file is
+written and the report's model row is what the benchmark reproduces."""
+
+import json
+
+import pytest
+
+from agents.cli import main
+from agents.eval.report import load_results
+
+
+@pytest.mark.slow
+def test_quickstart_writes_a_report_that_the_benchmark_reproduces(tmp_path):
+    out = tmp_path / "qs"
+    code = main(["quickstart", "--suite", "tiny", "--out", str(out), "--bc-budget", "3",
+                 "--dagger-budget", "3", "--workers", "1",
+                 "--set", "eval.episodes=4", "--set", f"data.demos_dir={tmp_path / 'demos'}",
+                 "--set", "dagger.rollouts=8", "--set", "dagger.steps_per_iteration=2",
+                 "--set", "run.threads=1"])
+    assert code == 0
+    for name in ("report.md", "curves.png", "success.gif", "quickstart.json",
+                 "model/config.json", "benchmark/model/results.json",
+                 "benchmark/random/results.json", "benchmark/oracle/results.json"):
+        assert (out / name).is_file(), name
+    report = (out / "report.md").read_text()
+    assert "| go_to_room" in report and "SR oracle" in report
+    assert json.loads((out / "quickstart.json").read_text())["model"] in ("BC", "BC + DAgger")
+    oracle = load_results(out / "benchmark" / "oracle" / "results.json")
+    assert oracle["metrics"]["overall"]["sr"]["mean"] == 1.0
+    again = tmp_path / "again"
+    assert main(["benchmark", "--suite", "tiny", "--split", "val_unseen", "--policy",
+                 str(out / "model"), "--out", str(again)]) == 0
+    first = load_results(out / "benchmark" / "model" / "results.json")
+    assert load_results(again / "results.json")["metrics"] == first["metrics"]
