@@ -1,9 +1,9 @@
 """``vln quickstart``: the main job, end to end, on the shipped default suite.
 
 1. load the ``small`` suite and verify its content hashes;
-2. train the policy by behaviour cloning on the teachers' demonstrations
-   (``configs/quickstart.toml``; demonstrations are generated on first use) for a
-   wall-clock budget;
+2. generate the teachers' demonstrations of the train split (or find them in
+   ``runs/demos``), then train the policy by behaviour cloning on them
+   (``configs/quickstart.toml``) for a wall-clock budget;
 3. run one DAgger round from the BC checkpoint, and keep it only if it pays (higher
    success on a ``val_unseen`` subset than BC);
 4. benchmark the kept model, ``random`` and ``oracle`` on ``val_unseen``;
@@ -89,6 +89,20 @@ def train_config(config: QuickstartConfig, out: Path, budget: float) -> Any:
     return resolve_config(CONFIG_FILE, settings)
 
 
+def prepare_demos(bc_config: Any, suite: Any, say: Callable[[str], None]) -> None:
+    """Generate (or find) each teacher's demonstrations before training starts, with two
+    worker processes, so the training budget is spent training."""
+    from agents.train.demos import ensure_demos
+
+    data = bc_config.data
+    for teacher in sorted(set(data.teacher.values())):
+        started = time.perf_counter()
+        demos = ensure_demos(suite, data.split, teacher, data.demos_dir, data.sampled_episodes,
+                             data.sample_seed, max(2, data.workers))
+        say(f"{teacher} demonstrations: {len(demos)} episodes, {demos.steps:,} steps "
+            f"({time.perf_counter() - started:.0f} s)")
+
+
 def sr_of(result: Any) -> float:
     """Success rate of a training result's final ``val_unseen`` evaluation."""
     final = result.final_eval.get("val_unseen") or {}
@@ -169,9 +183,9 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
     suite = check_suite(config.suite)
     say(f"suite {suite.name}: hashes ok ({suite.suite_hash[:12]})")
 
-    say(f"behaviour cloning for {config.bc_budget_s:.0f} s (demonstrations are generated "
-        "on first use)")
     bc_config = train_config(config, out / "bc", config.bc_budget_s)
+    prepare_demos(bc_config, suite, say)
+    say(f"behaviour cloning for {config.bc_budget_s:.0f} s")
     bc = train_bc(bc_config)
     say(f"BC: {bc.steps} steps, {bc.samples:,} samples, val_unseen SR {sr_of(bc):.1%} "
         "(subset)")
