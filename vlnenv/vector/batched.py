@@ -44,7 +44,7 @@ episode's end, or :meth:`BatchedGridHouseEnv.path` at any time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -97,7 +97,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         size: str = "small",
         houses: Sequence[House] | None = None,
         episodes: Sequence[Episode] | None = None,
-        house_map: dict[str, House] | None = None,
+        house_map: Mapping[str, House] | None = None,
         families: Sequence[str] = DEFAULT_FAMILIES,
         view: int = 7,
         tile: int = 8,
