@@ -11,6 +11,7 @@ the results, which hold only what determines the numbers.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queue_module
 import subprocess
 from collections.abc import Callable, Sequence
@@ -71,8 +72,15 @@ def shards(indices: Sequence[int], workers: int) -> list[list[int]]:
 
 
 def run_shard(suite: str, split: str, policy: str, seed: int, indices: list[int], batch: int,
-              progress_queue: Any = None) -> list[dict[str, Any]]:
-    """Evaluate one shard (runs in a worker process; every argument pickles)."""
+              progress_queue: Any = None, threads: int = 0) -> list[dict[str, Any]]:
+    """Evaluate one shard (runs in a worker process; every argument pickles). ``threads``
+    > 0 caps torch's intra-op threads, so that workers do not oversubscribe the cores (a
+    model policy in two workers with two threads each ran many times slower than with
+    one)."""
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
     report = progress_queue.put if progress_queue is not None else None
     return evaluate(make_policy(policy, seed), suite, split, episodes=indices, batch=batch,
                     seed=seed, progress=report)
@@ -92,8 +100,9 @@ def run_parallel(config: BenchmarkConfig, suite: str, parts: list[list[int]],
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=ctx) as pool:
         progress_queue = manager.Queue() if progress is not None else None
+        threads = max(1, (os.cpu_count() or 1) // len(parts))
         futures = [pool.submit(run_shard, suite, config.split, config.policy, config.seed,
-                               part, config.batch, progress_queue) for part in parts]
+                               part, config.batch, progress_queue, threads) for part in parts]
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
