@@ -60,12 +60,14 @@ class RunLogger:
         enabled: write anything at all.
         tensorboard: also write TensorBoard scalars when possible.
         progress_bar: show the tqdm bar.
+        verbose: print :meth:`message` lines (default: ``enabled``).
     """
 
     def __init__(self, out: Path, splits: Sequence[str], total_steps: int, start_step: int = 0,
-                 enabled: bool = True, tensorboard: bool = True, progress_bar: bool = True
-                 ) -> None:
+                 enabled: bool = True, tensorboard: bool = True, progress_bar: bool = True,
+                 verbose: bool | None = None) -> None:
         self.enabled = enabled
+        self.verbose = enabled if verbose is None else verbose
         self.columns = log_columns(splits)
         self.csv_path, self.evals_path = out / "log.csv", out / "evals.jsonl"
         self.tb: Any = None
@@ -132,7 +134,7 @@ class RunLogger:
 
     def message(self, text: str) -> None:
         """Print a line above the bar (rank 0 only)."""
-        if self.enabled:
+        if self.verbose:
             tqdm.write(text, file=sys.stderr)
 
     def _show(self) -> None:

@@ -137,8 +137,14 @@ class Trainer:
         self.extra: dict[str, Any] = {}
         self.loader: SequenceLoader | None = None
         self.lane_state: Tensor | None = None
-        self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False)
+        self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False,
+                                verbose=ctx.main)  # messages only, until open_logs
         self._started = time.monotonic()
+        missing = [s for s in (config.data.split, *config.eval.splits)
+                   if s not in self.suite.splits]
+        if missing:
+            raise TrainError(f"suite {self.suite.name} has no split(s) {missing} (data.split, "
+                             f"eval.splits); it has {list(self.suite.splits)}")
 
     # ------------------------------------------------------------------ set-up
     def open_logs(self) -> None:

@@ -1,0 +1,70 @@
+"""Reading a value as a config field's type: from TOML/JSON (already typed, checked) or
+from the command line (a string, parsed)."""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from agents.train.errors import TrainError
+
+
+def coerce(value: Any, hint: Any, where: str) -> Any:
+    """``value`` as the type ``hint`` (``int``, ``float``, ``bool``, ``str``, ``X | None``,
+    ``tuple[str, ...]``, ``dict[str, str]``); strings (from the command line) are parsed.
+
+    Raises:
+        TrainError: ``value`` is not of, and cannot be read as, that type.
+    """
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            if type(None) in args:
+                return None
+        inner = [a for a in args if a is not type(None)]
+        return coerce(value, inner[0], where)
+    if hint is bool:
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+            return value.lower() in ("true", "1", "yes")
+        if isinstance(value, bool):
+            return value
+    elif hint is int:
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        elif isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+    elif origin is tuple:
+        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(items, list | tuple):
+            return tuple(coerce(v.strip() if isinstance(v, str) else v, args[0], where)
+                         for v in items)
+    elif origin is dict:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        if isinstance(value, dict):
+            return {coerce(k, args[0], where): coerce(v, args[1], f"{where}.{k}")
+                    for k, v in value.items()}
+    raise TrainError(f"{where}: expected {_type_name(hint)}, got {value!r}")
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
