@@ -18,6 +18,7 @@ The built-in fusions (registered when :mod:`agents.models` is imported):
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import ClassVar, NamedTuple, TypeVar
 
@@ -43,7 +44,7 @@ class FusionOutput(NamedTuple):
     """Attention weights by layer name when asked for, else empty."""
 
 
-class Fusion(nn.Module):
+class Fusion(nn.Module, ABC):
     """Base class of the fusion strategies. Subclasses take the config alone and define
     :meth:`forward`."""
 
@@ -56,6 +57,7 @@ class Fusion(nn.Module):
         super().__init__()
         self.config = config
 
+    @abstractmethod
     def forward(
         self,
         state: Tensor,
@@ -74,7 +76,6 @@ class Fusion(nn.Module):
         Returns:
             The fused state and features, and log-probabilities for ``makes_logits``.
         """
-        raise NotImplementedError
 
 
 #: Registered fusion classes by name.
