@@ -66,8 +66,8 @@ def _draw_go_to_room(house: House, rng: np.random.Generator, start: Pose) -> Ins
 
 
 def _draw_go_to_object(house: House, rng: np.random.Generator, start: Pose) -> Instruction:
-    items = [it for it in house.objects if start[:2] not in object_goal_cells(house, it.cell)]
-    items = [it for it in items if object_goal_cells(house, it.cell)]
+    goals = {it: object_goal_cells(house, it.cell) for it in house.objects}
+    items = [it for it, goal in goals.items() if goal and start[:2] not in goal]
     if not items:
         raise TaskError("go_to_object needs an object away from the start")
     return GoToObject(house, items[int(rng.integers(len(items)))])
