@@ -85,3 +85,22 @@ FLAT_FURNITURE = {"c": "desk", "f": "fridge", "s": "sofa"}
 def flat_house() -> House:
     """The shared five-room flat."""
     return make_house(FLAT_ROWS, FLAT_ROOMS, FLAT_FURNITURE)
+
+
+#: Bedroom and kitchen above a hallway, joined by a closed door, an open door and a closed
+#: door, shared by the expert tests.
+TWO_ROOMS_ROWS = (
+    "##########",
+    "#AAb#KKKf#",
+    "#AAA+KKKK#",
+    "#AAA#KKKK#",
+    "##/####+##",
+    "#HHHHHHHH#",
+    "##########",
+)
+
+
+def two_rooms_house(objects=()) -> House:
+    """The shared bedroom-kitchen-hallway house, with optional objects."""
+    return make_house(TWO_ROOMS_ROWS, {"A": "bedroom", "K": "kitchen", "H": "hallway"},
+                      {"b": "bed", "f": "fridge"}, objects)

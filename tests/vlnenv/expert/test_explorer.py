@@ -7,7 +7,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from helpers import flat_house, make_house
+from helpers import flat_house, make_house, two_rooms_house
 
 from vlnenv.actions import Action
 from vlnenv.errors import UnreachableGoalError
@@ -17,19 +17,7 @@ from vlnenv.state import EpisodeState
 from vlnenv.world.house import Cell, House
 
 CORRIDOR = make_house(["###########", "#AAAAAAAAA#", "###########"], {"A": "hallway"})
-TWO_ROOMS = make_house(
-    [
-        "##########",
-        "#AAb#KKKf#",
-        "#AAA+KKKK#",
-        "#AAA#KKKK#",
-        "##/####+##",
-        "#HHHHHHHH#",
-        "##########",
-    ],
-    {"A": "bedroom", "K": "kitchen", "H": "hallway"},
-    {"b": "bed", "f": "fridge"},
-)
+TWO_ROOMS = two_rooms_house()
 FLAT = flat_house()
 
 HAS_GENERATOR = importlib.util.find_spec("vlnenv.world.generate") is not None

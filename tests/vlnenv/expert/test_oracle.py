@@ -8,7 +8,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from helpers import flat_house, make_house
+from helpers import flat_house, make_house, two_rooms_house
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,20 +28,7 @@ CORRIDOR = make_house(["#######", "#AAAAA#", "#######"], {"A": "hallway"})
 DOOR_CORRIDOR = make_house(
     ["#######", "#AA+BB#", "#######"], {"A": "hallway", "B": "bedroom"}
 )
-TWO_ROOMS = make_house(
-    [
-        "##########",
-        "#AAb#KKKf#",
-        "#AAA+KKKK#",
-        "#AAA#KKKK#",
-        "##/####+##",
-        "#HHHHHHHH#",
-        "##########",
-    ],
-    {"A": "bedroom", "K": "kitchen", "H": "hallway"},
-    {"b": "bed", "f": "fridge"},
-    [("cup", "red", (3, 6))],
-)
+TWO_ROOMS = two_rooms_house([("cup", "red", (3, 6))])
 FLAT = flat_house()
 EMPTY = make_house(["#" * 9] + ["#" + "A" * 7 + "#"] * 6 + ["#" * 9], {"A": "hallway"})
 
