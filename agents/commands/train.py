@@ -5,7 +5,8 @@
   cloning; writes ``DIR/{config.json, log.csv, evals.jsonl, last.pt, best.pt, last/,
   best/, result.json}``.
 * ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
-  training checkpoint or a model folder).
+  training checkpoint or a model folder); ``vln train dagger --out DIR --resume``
+  continues the DAgger run in ``DIR`` from its ``last.pt``.
 * ``vln train demos --suite S --split train --teacher oracle|explorer [--workers K]
   [--sampled N --seed S] [--demos-dir DIR] [--measure N]``: generate (or check) a
   demonstrations file; ``--measure N`` also times re-rendering N episodes' observations

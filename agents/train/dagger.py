@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,9 +33,9 @@ import torch
 from agents.models import MultimodalTransformer, autocast_context
 from agents.train import distributed
 from agents.train.bc import configure_torch, load_demos_for, prepare_run
-from agents.train.checkpoint import load_model
+from agents.train.checkpoint import load_checkpoint, load_model, model_of
 from agents.train.config import TrainConfig
-from agents.train.demos import FORMAT, FORMAT_VERSION, DemoSet, save_demos
+from agents.train.demos import FORMAT, FORMAT_VERSION, DemoSet, load_demos, save_demos
 from agents.train.errors import TrainError
 from agents.train.schedule import dagger_beta
 from agents.train.trainer import Trainer, TrainResult
@@ -154,37 +155,104 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
 
 
 def dagger_config(config: TrainConfig) -> tuple[TrainConfig, MultimodalTransformer]:
-    """The config to run and the starting model: the model section is the checkpoint's
-    (it must fit the weights), ``optim.max_steps`` is ``iterations *
-    steps_per_iteration``.
+    """The config to run and the starting model.
+
+    A new run: the model section is ``dagger.init``'s (it must fit the weights) and
+    ``optim.max_steps`` is ``iterations * steps_per_iteration``. On ``run.resume``: the
+    config saved in ``run.out/last.pt`` (see :func:`~agents.train.bc.prepare_run`) and
+    that checkpoint's model (its weights are loaded again by :meth:`Trainer.load`).
 
     Raises:
-        TrainError: no ``dagger.init``, nothing loadable there, or ``run.resume``.
+        TrainError: a new run with no ``dagger.init`` or nothing loadable there, or over
+            an earlier run; a resume with no ``last.pt`` or one that is not DAgger's.
     """
     if config.run.resume:
-        raise TrainError("DAgger runs cannot be resumed; start a new one with --from "
-                         "<the run's last.pt or best/>")
+        config = prepare_run(config)
+        last = Path(config.run.out) / "last.pt"
+        saved = load_checkpoint(last)
+        if saved.get("kind") != "dagger":
+            raise TrainError(f"--resume: {last} is a {saved.get('kind')!r} checkpoint, not a "
+                             f"DAgger run's; start DAgger from it with --from {last}")
+        return config, model_of(saved, str(last)).train()
     if not config.dagger.init:
         raise TrainError("DAgger needs a starting checkpoint: --from runs/NAME/best (a model "
                          "folder) or runs/NAME/last.pt (dagger.init)")
     model = load_model(config.dagger.init).train()
     steps = config.dagger.iterations * config.dagger.steps_per_iteration
     optim = dataclasses.replace(config.optim, max_steps=steps)
-    return config.replace(model=model.config, optim=optim), model
+    return prepare_run(config.replace(model=model.config, optim=optim)), model
+
+
+def iteration_path(out: Path, iteration: int) -> Path:
+    """Where iteration ``iteration``'s labelled trajectories are saved."""
+    return out / "dagger" / f"iter{iteration}.npz"
+
+
+def load_iteration(trainer: Trainer, iteration: int) -> DemoSet:
+    """Iteration ``iteration``'s trajectories as saved by this run.
+
+    Raises:
+        TrainError: the file is missing, unreadable, or another iteration's.
+    """
+    path = iteration_path(trainer.out, iteration)
+    if not path.is_file():
+        raise TrainError(f"--resume: {path} is missing (iteration {iteration}'s roll-outs)")
+    demos = load_demos(path, trainer.suite)
+    if demos.meta.get("iteration") != iteration:
+        raise TrainError(f"--resume: {path} holds iteration {demos.meta.get('iteration')!r}'s "
+                         f"roll-outs, not iteration {iteration}'s")
+    return demos
+
+
+def resume_point(trainer: Trainer) -> tuple[int, bool]:
+    """Where a resumed run (``last.pt`` loaded) goes on: the iteration in progress, and
+    whether its roll-outs are still to be done (the checkpoint closed the iteration before).
+
+    The checkpoint's ``extra`` holds ``iterations`` (the stats of every iteration whose
+    roll-outs joined the data) and ``iterations_done`` (those trained to their last step,
+    evaluated and checkpointed).
+
+    Raises:
+        TrainError: the books and the checkpoint's step disagree.
+    """
+    per = trainer.config.dagger.steps_per_iteration
+    stats = trainer.extra.get("iterations")
+    if not isinstance(stats, list) or not stats:
+        raise TrainError(f"--resume: {trainer.out / 'last.pt'} holds no DAgger iteration "
+                         "records (extra['iterations'])")
+    aggregated = len(stats)
+    done = int(trainer.extra.get("iterations_done", aggregated - 1))
+    if done == aggregated:  # closed at its last step: the next iteration starts afresh
+        current, fresh = aggregated, True
+        fits = trainer.step == aggregated * per
+    else:
+        current, fresh = aggregated - 1, False
+        fits = done == current and current * per <= trainer.step <= (current + 1) * per
+    if not fits:
+        raise TrainError(f"--resume: step {trainer.step} of {trainer.out / 'last.pt'} does not "
+                         f"fit its {aggregated} aggregated and {done} finished iteration(s) "
+                         f"of {per} steps")
+    return current, fresh
 
 
 def train_dagger(config: TrainConfig) -> TrainResult:
-    """DAgger from ``config.dagger.init`` (see the module docstring).
+    """DAgger from ``config.dagger.init`` (see the module docstring), or, with
+    ``run.resume``, the run in ``run.out`` continued from its ``last.pt``: the data are
+    rebuilt as they were at the checkpoint (the demonstrations, then ``dagger/iter<i>.npz``
+    in order), and the run goes on within the iteration the checkpoint's step falls in, or
+    with the next iteration's roll-outs when the checkpoint closed an iteration (read back
+    from ``dagger/iter<i+1>.npz`` when that was written before the interruption).
 
     Returns:
         The run's result; ``extra["iterations"]`` lists, per iteration, ``beta``, the
-        roll-outs' success rate, the trajectories added and the dataset size.
+        roll-outs' success rate, the trajectories added and the dataset size;
+        ``extra["iterations_done"]`` counts the iterations trained to their end.
 
     Raises:
-        TrainError: see :func:`dagger_config`; missing demonstrations.
+        TrainError: see :func:`dagger_config`; missing demonstrations; on resume, missing
+            iteration files or books that do not fit the checkpoint.
     """
     config, model = dagger_config(config)
-    config = prepare_run(config)
     ctx = distributed.setup(config.run.device)
     try:
         configure_torch(config, ctx)
@@ -194,38 +262,71 @@ def train_dagger(config: TrainConfig) -> TrainResult:
                     if config.run.time_budget_s else None)
         data = (load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
                 if dg.keep_demos else DemoSet.concat([]))
+        first, reuse = 0, False
+        if config.run.resume:
+            # ---- the data as at the checkpoint, then the checkpoint itself
+            checkpoint = load_checkpoint(trainer.out / "last.pt")
+            aggregated = len(checkpoint.get("extra", {}).get("iterations", []))
+            for j in range(aggregated):
+                data = DemoSet.concat([data, load_iteration(trainer, j)], data.meta)
+            trainer.set_data(data)
+            trainer.load(trainer.out / "last.pt")
+            first, fresh = resume_point(trainer)
+            reuse = fresh and iteration_path(trainer.out, first).is_file()
+            last_stats = trainer.extra["iterations"][-1]
+            if (last_stats["episodes"], last_stats["steps"]) != (len(data), data.steps):
+                raise TrainError(f"--resume: the rebuilt data ({len(data)} trajectories, "
+                                 f"{data.steps} steps) differ from the run's "
+                                 f"({last_stats['episodes']}, {last_stats['steps']})")
+            where = (f"iteration {first}{' (roll-outs first)' if fresh else ''}"
+                     if first < dg.iterations else f"all {dg.iterations} iterations done")
+            trainer.logger.message(f"dagger: resuming at step {trainer.step}, {where}, "
+                                   f"{len(data)} trajectories")
+        else:
+            trainer.extra["iterations"] = []
+            trainer.extra["iterations_done"] = 0
         trainer.open_logs()
         split_episodes = trainer.suite.episodes(dg.rollout_split)
-        trainer.extra["iterations"] = []
         stopped_by = "max_steps"
-        for i in range(dg.iterations):
-            # ---- roll out (this rank's share) and label
-            beta = dagger_beta(i, dg.beta0, dg.beta_decay)
-            chosen = rollout_indices(len(split_episodes), dg.rollouts, i, config.run.seed)
-            mine = [split_episodes[j] for j in chosen[ctx.rank::ctx.world]]
-            rollouts = collect_rollouts(trainer.model, trainer.suite, mine, config.data.teacher,
-                                        beta, seed=(config.run.seed, i, ctx.rank),
-                                        batch=dg.rollout_batch)
-            # ---- aggregate every rank's trajectories with the data so far
-            new = DemoSet.concat(distributed.gather(rollouts, ctx),
-                                 {**rollouts.meta, "split": dg.rollout_split, "iteration": i})
-            if ctx.main:
-                save_demos(new, trainer.out / "dagger" / f"iter{i}.npz")
-            data = DemoSet.concat([data, new], data.meta)
-            stats = {"iteration": i, "beta": beta, "rollouts": len(new),
-                     "rollout_sr": float(new.success.mean()) if len(new) else 0.0,
-                     "steps_added": new.steps, "episodes": len(data), "steps": data.steps,
-                     "at_step": trainer.step}
-            trainer.extra["iterations"].append(stats)
-            trainer.logger.message(f"dagger iteration {i}: beta {beta:.3f}, roll-out SR "
-                                   f"{stats['rollout_sr']:.2f}, +{len(new)} trajectories "
-                                   f"({new.steps} steps): {len(data)} in all")
+        for i in range(first, dg.iterations):
+            if i == len(trainer.extra["iterations"]):
+                # ---- roll out (this rank's share) and label, unless saved before the resume
+                beta = dagger_beta(i, dg.beta0, dg.beta_decay)
+                if reuse and i == first:
+                    new = load_iteration(trainer, i)
+                else:
+                    chosen = rollout_indices(len(split_episodes), dg.rollouts, i,
+                                             config.run.seed)
+                    mine = [split_episodes[j] for j in chosen[ctx.rank::ctx.world]]
+                    rollouts = collect_rollouts(trainer.model, trainer.suite, mine,
+                                                config.data.teacher, beta,
+                                                seed=(config.run.seed, i, ctx.rank),
+                                                batch=dg.rollout_batch)
+                    # ---- aggregate every rank's trajectories with the data so far
+                    new = DemoSet.concat(distributed.gather(rollouts, ctx),
+                                         {**rollouts.meta, "split": dg.rollout_split,
+                                          "iteration": i})
+                    if ctx.main:
+                        save_demos(new, iteration_path(trainer.out, i))
+                data = DemoSet.concat([data, new], data.meta)
+                stats = {"iteration": i, "beta": beta, "rollouts": len(new),
+                         "rollout_sr": float(new.success.mean()) if len(new) else 0.0,
+                         "steps_added": new.steps, "episodes": len(data), "steps": data.steps,
+                         "at_step": trainer.step}
+                trainer.extra["iterations"].append(stats)
+                trainer.logger.message(f"dagger iteration {i}: beta {beta:.3f}, roll-out SR "
+                                       f"{stats['rollout_sr']:.2f}, +{len(new)} trajectories "
+                                       f"({new.steps} steps): {len(data)} in all")
+                trainer.set_data(data)
             # ---- train on the aggregate, evaluate, checkpoint
-            trainer.set_data(data)
             stopped_by = trainer.fit((i + 1) * dg.steps_per_iteration, deadline)
+            if stopped_by == "max_steps":
+                trainer.extra["iterations_done"] = i + 1
             trainer.evaluate_and_save()
             if stopped_by == "time_budget":
                 break
+        if first >= dg.iterations:  # resumed a finished run: evaluate for the result
+            trainer.evaluate_and_save()
         result = trainer.result(stopped_by)
         trainer.logger.close()
         return result
