@@ -52,6 +52,10 @@ class Fusion(nn.Module, ABC):
     """The registry name (set by :func:`register_fusion`)."""
     makes_logits: ClassVar[bool] = False
     """True when :meth:`forward` returns action log-probabilities itself."""
+    precomputes: ClassVar[bool] = False
+    """True when the fusion splits into a state-independent :meth:`context` and a cheap
+    per-step :meth:`read`, so that a sequence computes the context of all ``B * T`` steps
+    in one batch and only the read steps through time."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -76,6 +80,19 @@ class Fusion(nn.Module, ABC):
         Returns:
             The fused state and features, and log-probabilities for ``makes_logits``.
         """
+
+    def context(
+        self, text: TextOutput, image: VisionOutput, return_attention: bool = False
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """(``precomputes`` fusions) ``(B, S, C)`` what the state token reads at a step,
+        from the instruction and view alone, and the attention maps of computing it."""
+        raise NotImplementedError(f"fusion {self.name!r} does not precompute a context")
+
+    def read(self, state: Tensor, context: Tensor, return_attention: bool = False
+             ) -> FusionOutput:
+        """(``precomputes`` fusions) one step: the ``(B, 1, C)`` state token reads the
+        ``(B, S, C)`` :meth:`context`; ``forward`` is ``read(state, context(...))``."""
+        raise NotImplementedError(f"fusion {self.name!r} does not precompute a context")
 
 
 #: Registered fusion classes by name.

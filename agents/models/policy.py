@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from agents.models import io
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
-from agents.models.fusion import build_fusion
+from agents.models.fusion import FusionOutput, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.vision import VisionEncoder, VisionOutput
@@ -156,6 +156,10 @@ class MultimodalTransformer(nn.Module):
             state = torch.zeros_like(state)  # (B, C)
         token = (state + self.state_emb)[:, None]  # (B, 1, C)
         fused = self.fusion(token, text, vision, return_attention)
+        return self._heads(fused, state, text, vision, return_attention)
+
+    def _heads(self, fused: FusionOutput, state: Tensor, text: TextOutput | None,
+               vision: VisionOutput | None, return_attention: bool) -> PolicyOutput:
         if fused.logits is not None:
             logits = fused.logits  # (B, A)
         else:
@@ -164,7 +168,7 @@ class MultimodalTransformer(nn.Module):
         progress = torch.sigmoid(self.progress_head(fused.features).squeeze(-1).float())  # (B,)
         new_state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
         maps: dict[str, Tensor] = {}
-        if return_attention:
+        if return_attention and text is not None and vision is not None:
             maps.update({f"text.{i}": w for i, w in enumerate(text.attention)})
             maps.update({f"vision.{i}": w for i, w in enumerate(vision.attention)})
             maps.update(fused.attention)
@@ -262,6 +266,8 @@ class MultimodalTransformer(nn.Module):
             txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
             txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
         state = self.initial_state(B) if state is None else state  # (B, C)
+        if self.fusion.precomputes:
+            return self._read_sequence(txt_tokens, txt_pad, vision, done, state)
         steps = []
         for t in range(T):
             state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
@@ -272,6 +278,31 @@ class MultimodalTransformer(nn.Module):
         logits = torch.stack([o.logits for o in steps], dim=1)  # (B, T, A)
         value = torch.stack([o.value for o in steps], dim=1)  # (B, T)
         progress = torch.stack([o.progress for o in steps], dim=1)  # (B, T)
+        return PolicyOutput(logits, value, progress, state, {})
+
+    def _read_sequence(self, txt_tokens: Tensor, txt_pad: Tensor, vision: VisionOutput,
+                       done: Tensor, state: Tensor) -> PolicyOutput:
+        """``forward_sequence`` for ``precomputes`` fusions: the context of all ``B * T``
+        steps in one batch, then only the state token's read steps through time."""
+        B, T = done.shape
+        text = TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])  # (B*T, L, C)
+        ctx, _ = self.fusion.context(text, vision)  # (B*T, S, C)
+        ctx = ctx.view(B, T, *ctx.shape[1:])  # (B, T, S, C)
+        feats = []
+        for t in range(T):
+            state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
+            if not self.config.recurrent:
+                state = torch.zeros_like(state)
+            fused = self.fusion.read((state + self.state_emb)[:, None], ctx[:, t])
+            state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
+            feats.append(fused)
+        features = torch.stack([f.features for f in feats], dim=1)  # (B, T, C)
+        if feats[0].logits is not None:
+            logits = torch.stack([f.logits for f in feats], dim=1)  # (B, T, A)
+        else:
+            logits = self.action_head(features).float()  # (B, T, A)
+        value = self.value_head(features).squeeze(-1).float()  # (B, T)
+        progress = torch.sigmoid(self.progress_head(features).squeeze(-1).float())  # (B, T)
         return PolicyOutput(logits, value, progress, state, {})
 
     # ------------------------------------------------------------------ files

@@ -59,6 +59,8 @@ class DataConfig:
     teacher: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEACHERS))
     """Family -> teacher (``oracle`` or ``explorer``) whose actions are imitated; see
     :data:`DEFAULT_TEACHERS` for the defaults and why."""
+    families: tuple[str, ...] = tuple(FAMILIES)
+    """Task families whose demonstrations are trained on (the others are left out)."""
     sampled_episodes: int = 0
     """Episodes sampled afresh on the split's houses, used instead of the split's own
     episodes when > 0 (for more data than the split holds)."""
@@ -97,6 +99,9 @@ class DataConfig:
                    f"expected one of {list(EXPERTS)}, got {teacher!r}")
         missing = [f for f in FAMILIES if f not in self.teacher]
         _check(not missing, f"{where}.teacher", f"no teacher for {missing}")
+        unknown = [f for f in self.families if f not in FAMILIES]
+        _check(bool(self.families) and not unknown, f"{where}.families",
+               f"expected one or more of {list(FAMILIES)}, got {list(self.families)}")
 
 
 @dataclass

@@ -28,10 +28,13 @@ def test_flop_count_matches_the_analytic_count(make_obs):
     obs = make_obs(4, side=3 * 8)  # 9 cells + ego token = 10 tokens, no text layers
     with torch.utils.flop_counter.FlopCounterMode(display=False) as counter:
         model(obs)
-    B, N, C, T = 4, 10, 32, 11  # vision over N tokens, fusion over 1 + N
+    B, N, C, S = 4, 10, 32, 11  # vision and FiLM layers over N tokens, read over S = 1 + N
     per_layer = lambda n: 2 * n * (3 * C * C + C * C + 8 * C * C) + 4 * n * n * C  # noqa: E731
-    expected = B * (2 * 9 * 192 * C + per_layer(N) + per_layer(T)  # patches, layers
+    read = (2 * C * C + 2 * S * 2 * C * C + 4 * S * C + 2 * C * C  # q, kv, attention, proj
+            + 2 * 8 * C * C)  # feed-forward of the one state token
+    expected = B * (2 * 9 * 192 * C + 2 * per_layer(N)  # patches, vision and FiLM layers
                     + 2 * C * 2 * C  # FiLM (gamma, beta)
+                    + read
                     + 2 * C * (7 + 1 + 1))  # heads
     assert counter.get_total_flops() == expected
 
