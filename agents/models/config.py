@@ -60,6 +60,10 @@ class ModelConfig:
     recurrent: bool = True
     """Carry the state token from step to step; when False every step starts from the
     initial (zero) state, so the policy sees only the current observation."""
+    goal_head: bool = False
+    """Add a head that scores every view cell as showing the current target (trained by
+    the goal-in-view auxiliary loss of ``agents.train.targets``); needs a fusion that
+    precomputes its context (``film``)."""
     mask_instruction: bool = False
     """Ablation: feed only ``<pad>`` ids instead of the instruction."""
     blank_image: bool = False
@@ -83,7 +87,7 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
-        for name in ("bias", "recurrent", "mask_instruction", "blank_image"):
+        for name in ("bias", "recurrent", "goal_head", "mask_instruction", "blank_image"):
             if not isinstance(getattr(self, name), bool):
                 raise ModelError(f"ModelConfig.{name} must be a bool, "
                                  f"got {getattr(self, name)!r}")

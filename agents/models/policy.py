@@ -37,6 +37,9 @@ class PolicyOutput(NamedTuple):
     attention: dict[str, Tensor]
     """Attention weights by layer (``text.<i>``, ``vision.<i>``, ``fusion.<i>...``) when
     asked for, else empty."""
+    goal: Tensor | None = None
+    """``(B, T, V*V)`` goal-in-view scores of every view cell (``forward_sequence`` of a
+    model with ``config.goal_head``), else ``None``."""
 
 
 class MultimodalTransformer(nn.Module):
@@ -72,6 +75,11 @@ class MultimodalTransformer(nn.Module):
                             else nn.Linear(config.n_embd, config.n_actions, bias=config.bias))
         self.value_head = nn.Linear(config.n_embd, 1, bias=config.bias)
         self.progress_head = nn.Linear(config.n_embd, 1, bias=config.bias)
+        if config.goal_head and not self.fusion.precomputes:
+            raise ModelError(f"goal_head needs a fusion that precomputes its context (film); "
+                             f"{config.fusion!r} does not")
+        self.goal_head = (nn.Linear(config.n_embd, 1, bias=config.bias) if config.goal_head
+                          else None)
         self._init_weights(torch.Generator().manual_seed(seed))
 
     # ------------------------------------------------------------------ construction
@@ -303,7 +311,11 @@ class MultimodalTransformer(nn.Module):
             logits = self.action_head(features).float()  # (B, T, A)
         value = self.value_head(features).squeeze(-1).float()  # (B, T)
         progress = torch.sigmoid(self.progress_head(features).squeeze(-1).float())  # (B, T)
-        return PolicyOutput(logits, value, progress, state, {})
+        goal = None
+        if self.goal_head is not None:
+            n_cells = vision.tokens.shape[1] - vision.n_ego
+            goal = self.goal_head(ctx[:, :, -n_cells:]).squeeze(-1).float()  # (B, T, V*V)
+        return PolicyOutput(logits, value, progress, state, {}, goal)
 
     # ------------------------------------------------------------------ files
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:

@@ -127,6 +127,10 @@ class OptimConfig:
     progress_weight: float = 0.1
     """Weight of the progress loss (MSE of the progress head against ``t / n``, expert
     demonstrations only) added to the action cross-entropy; 0 turns it off."""
+    goal_weight: float = 0.0
+    """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
+    scores against :mod:`agents.train.targets`, over the cells the agent sees); > 0 needs
+    ``model.goal_head``. 0 turns it off."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -136,7 +140,7 @@ class OptimConfig:
         _check(self.max_steps >= 1, f"{where}.max_steps", f"expected >= 1, got {self.max_steps!r}")
         _check(0 <= self.warmup_steps, f"{where}.warmup_steps",
                f"expected >= 0, got {self.warmup_steps!r}")
-        for name in ("weight_decay", "grad_clip", "progress_weight"):
+        for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
         for name in ("beta1", "beta2"):
@@ -160,9 +164,14 @@ class EvalConfig:
     """Environments run in lock-step."""
     seed: int = 0
     """Evaluation seed (per-episode seeds derive from it)."""
+    families: tuple[str, ...] = tuple(FAMILIES)
+    """Task families evaluated: the first ``episodes`` episodes of these families."""
 
     def __post_init__(self) -> None:
         where = "eval"
+        unknown = [f for f in self.families if f not in FAMILIES]
+        _check(bool(self.families) and not unknown, f"{where}.families",
+               f"expected one or more of {list(FAMILIES)}, got {list(self.families)}")
         _check(self.every >= 0, f"{where}.every", f"expected >= 0, got {self.every!r}")
         _check(self.episodes >= 1, f"{where}.episodes", f"expected >= 1, got {self.episodes!r}")
         _check(self.batch >= 1, f"{where}.batch", f"expected >= 1, got {self.batch!r}")

@@ -26,6 +26,8 @@ from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.losses import progress_targets
 from agents.train.replay import Rendered, Replayer
+from agents.train.targets import goal_view_targets
+from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.world.house import House
 
 
@@ -49,6 +51,9 @@ class Batch:
     """``(B, T)`` float32 progress targets (:func:`~agents.train.losses.progress_targets`)."""
     progress_mask: np.ndarray
     """``(B, T)`` bool: the step has a progress target (a teacher's own demonstration)."""
+    goal: np.ndarray
+    """``(B, T, V*V)`` bool: the view cells showing the current target
+    (:mod:`agents.train.targets`); all false when the loader makes no goal targets."""
 
     @property
     def samples(self) -> int:
@@ -66,6 +71,7 @@ class _Playing:
     progress: np.ndarray
     expert: bool
     instruction: str
+    goal: np.ndarray | None
 
 
 class SequenceLoader:
@@ -80,13 +86,15 @@ class SequenceLoader:
         rank: this process's rank.
         world: number of ranks.
         render_batch: demonstrations re-rendered together.
+        goal_targets: also make the goal-in-view targets (:mod:`agents.train.targets`).
 
     Raises:
         TrainError: the shard holds no demonstration.
     """
 
     def __init__(self, demos: DemoSet, houses: dict[str, House], lanes: int, chunk: int,
-                 seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64) -> None:
+                 seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64,
+                 goal_targets: bool = False) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -94,6 +102,8 @@ class SequenceLoader:
             raise TrainError(f"rank {rank} of {world} has no demonstrations "
                              f"({len(demos)} in all); use fewer ranks or more data")
         self.replayer = Replayer(houses, render_batch)
+        self._target_env = (GridHouseEnv(episodes=[demos.episodes[int(self.shard[0])]],
+                                         house_map=dict(houses)) if goal_targets else None)
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -115,10 +125,14 @@ class SequenceLoader:
         d = self.demos
         rendered = self.replayer.render([(d.episodes[i], d.actions[i]) for i in indices])
         out = []
+        env = self._target_env
         for i, r in zip(indices, rendered, strict=True):
             labels = d.labels[i].astype(np.int64)
+            ep = d.episodes[i]
+            goal = (None if env is None else
+                    goal_view_targets(env, ep, self.replayer.houses[ep.house], d.actions[i]))
             out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
-                                bool(d.expert[i]), d.episodes[i].instruction))
+                                bool(d.expert[i]), ep.instruction, goal))
         return out
 
     def _next_episode(self) -> _Playing:
@@ -142,6 +156,7 @@ class SequenceLoader:
         done = np.zeros((B, T), bool)
         progress = np.zeros((B, T), np.float32)
         progress_mask = np.zeros((B, T), bool)
+        goal = np.zeros((B, T, self.replayer.view ** 2), bool)
         instruction = [[""] * T for _ in range(B)]
         for b in range(B):
             t = 0
@@ -160,11 +175,13 @@ class SequenceLoader:
                 labels[b, dst] = playing.labels[src]
                 progress[b, dst] = playing.progress[src]
                 progress_mask[b, dst] = playing.expert
+                if playing.goal is not None:
+                    goal[b, dst] = playing.goal[src]
                 instruction[b][t:t + n] = [playing.instruction] * n
                 self.lane_pos[b] += n
                 t += n
         return Batch(image, direction, carrying, instruction, labels, done, progress,
-                     progress_mask)
+                     progress_mask, goal)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -220,4 +237,5 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
         "done": put(batch.done),  # (B, T)
         "progress": put(batch.progress),  # (B, T)
         "progress_mask": put(batch.progress_mask),  # (B, T)
+        "goal": put(batch.goal),  # (B, T, V*V)
     }

@@ -31,14 +31,25 @@ def summarise_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def family_indices(suite: Suite, split: str, families: Sequence[str], count: int) -> list[int]:
+    """Indices of the first ``count`` episodes of ``split`` whose family is in
+    ``families``."""
+    keep = set(families)
+    return [j for j, ep in enumerate(suite.episodes(split)) if ep.family in keep][:count]
+
+
 def evaluate_model(model: MultimodalTransformer, suite: Suite, splits: Sequence[str],
-                   episodes: int, batch: int, seed: int) -> dict[str, dict[str, Any]]:
+                   episodes: int, batch: int, seed: int,
+                   families: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """``{split: summary}`` (see :func:`summarise_records`) of the greedy policy on the
-    first ``episodes`` episodes of each split. The model is left in train mode."""
+    first ``episodes`` episodes of each split (of ``families`` only, when given). The
+    model is left in train mode."""
     policy = ModelPolicy(model)
     try:
-        return {split: summarise_records(evaluate(policy, suite, split, episodes=episodes,
-                                                  batch=batch, seed=seed))
+        return {split: summarise_records(evaluate(
+                    policy, suite, split, batch=batch, seed=seed,
+                    episodes=episodes if families is None
+                    else family_indices(suite, split, families, episodes)))
                 for split in splits}
     finally:
         model.train()

@@ -40,6 +40,35 @@ def progress_loss(progress: Tensor, targets: Tensor, mask: Tensor) -> Tensor:
     return masked_mean((progress.float() - targets) ** 2, mask)
 
 
+def seen_cells(image: Tensor, tile: int) -> Tensor:
+    """``(..., V*V)`` bool: the view cells the agent sees (any non-black pixel; the
+    renderer paints unseen cells black) of ``(..., S, S, 3)`` images, ``S = V * tile``."""
+    *lead, S, _, _ = image.shape
+    V = S // tile
+    cells = image.reshape(*lead, V, tile, V, tile, 3)  # (..., V, t, V, t, 3)
+    return cells.amax(dim=(-4, -2, -1)).reshape(*lead, V * V) > 0  # (..., V*V)
+
+
+def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
+    """Binary cross-entropy of the per-cell goal scores against the goal-in-view targets
+    (:mod:`agents.train.targets`), averaged over the cells the agent sees.
+
+    Args:
+        logits: ``(B, T, V*V)`` goal scores (``PolicyOutput.goal``).
+        targets: ``(B, T, V*V)`` bool.
+        image: ``(B, T, S, S, 3)`` the views (which cells are seen).
+
+    Raises:
+        ValueError: the model gives no goal scores (``model.goal_head`` is off).
+    """
+    if logits is None:
+        raise ValueError("the goal loss needs a model with model.goal_head = true")
+    tile = image.shape[-2] // int(round(logits.shape[-1] ** 0.5))
+    bce = F.binary_cross_entropy_with_logits(logits.float(), targets.float(),
+                                             reduction="none")  # (B, T, P)
+    return masked_mean(bce, seen_cells(image, tile))
+
+
 def progress_targets(length: int) -> Tensor:
     """``(length,)`` the progress after each step of an ``length``-step demonstration:
     ``t / length`` for the 1-based step number ``t``, so the ``stop`` step reads 1."""

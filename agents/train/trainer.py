@@ -38,9 +38,10 @@ from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.evaluation import evaluate_model
 from agents.train.logging import RunLogger
-from agents.train.losses import accuracy, action_loss, progress_loss
+from agents.train.losses import accuracy, action_loss, goal_loss, progress_loss
 from agents.train.schedule import lr_factor
 from vlnenv.fileio import write_text_atomic
+from vlnenv.language.instructions import FAMILIES
 from vlnenv.suites.load import Suite, load_suite
 
 #: Format tag of ``result.json`` and ``config.json``.
@@ -167,7 +168,8 @@ class Trainer:
         houses = {hid: self.suite.houses[hid] for hid in sorted({e.house for e in demos.episodes})}
         self.loader = SequenceLoader(demos, houses, data.lanes, data.chunk,
                                      seed=self.config.run.seed, rank=self.ctx.rank,
-                                     world=self.ctx.world, render_batch=data.render_batch)
+                                     world=self.ctx.world, render_batch=data.render_batch,
+                                     goal_targets=self.config.optim.goal_weight > 0)
         self.lane_state = self.model.initial_state(data.lanes)  # (B, C)
 
     # ------------------------------------------------------------------ checkpoints
@@ -249,6 +251,10 @@ class Trainer:
             loss_action = action_loss(out.logits, b_["labels"], b_valid)
             loss_progress = progress_loss(out.progress, b_["progress"], b_["progress_mask"])
             loss = loss_action + opt.progress_weight * loss_progress
+            loss_goal = torch.zeros((), device=loss.device)
+            if opt.goal_weight > 0:
+                loss_goal = goal_loss(out.goal, b_["goal"], b_obs["image"])
+                loss = loss + opt.goal_weight * loss_goal
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -261,6 +267,7 @@ class Trainer:
         self.samples += batch.samples * self.ctx.world
         return {"loss": float(loss.detach()), "loss_action": float(loss_action.detach()),
                 "loss_progress": float(loss_progress.detach()),
+                "loss_goal": float(loss_goal.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -282,7 +289,8 @@ class Trainer:
                 now = time.monotonic()
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
-                       for k in ("loss", "loss_action", "loss_progress", "accuracy")}
+                       for k in ("loss", "loss_action", "loss_progress", "loss_goal",
+                                 "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))
@@ -303,8 +311,9 @@ class Trainer:
         is_best = False
         if self.ctx.main:
             ev = self.config.eval
+            families = None if set(ev.families) == set(FAMILIES) else ev.families
             results = evaluate_model(self.model, self.suite, ev.splits, ev.episodes, ev.batch,
-                                     ev.seed)
+                                     ev.seed, families)
             self.final_eval = results
             self.logger.evaluation(self.step, results)
             sr = results[ev.select]["sr"]

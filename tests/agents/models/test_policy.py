@@ -245,3 +245,16 @@ def test_runs_under_bf16_autocast(fusion, tiny, make_obs):
     assert out.logits.dtype == out.value.dtype == out.state.dtype == torch.float32
     assert torch.isfinite(out.logits).all() and attn.attention
     (out.logits.sum() + out.value.sum()).backward()
+
+
+def test_goal_head_scores_every_view_cell_of_every_step(tiny, make_obs):
+    model = MultimodalTransformer(tiny(fusion="film", goal_head=True))
+    out = model.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool))
+    assert out.goal is not None and tuple(out.goal.shape) == (2, 3, 49)
+    plain = MultimodalTransformer(tiny(fusion="film"))
+    assert plain.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool)).goal is None
+
+
+def test_goal_head_needs_a_fusion_with_a_context(tiny):
+    with pytest.raises(ModelError, match="goal_head"):
+        MultimodalTransformer(tiny(fusion="single_stream", goal_head=True))

@@ -86,3 +86,21 @@ def test_the_time_budget_ends_training_cleanly(tiny_config):
     assert 0 < result.steps < 100000
     assert Path(result.best_model).is_dir() and Path(result.last_checkpoint).is_file()
     assert load_checkpoint(result.last_checkpoint)["step"] == result.steps
+
+
+def test_families_restrict_the_demonstrations_and_the_evaluation(tiny_config):
+    from agents.train.bc import load_demos_for
+    from agents.train.distributed import Context
+    from agents.train.evaluation import family_indices
+    from vlnenv.suites import load_suite
+
+    config = tiny_config("data.families=go_to_room,fetch", "eval.families=fetch")
+    suite = load_suite("tiny")
+    demos = load_demos_for(config, suite, Context(0, 1, 0, torch.device("cpu")))
+    assert {ep.family for ep in demos.episodes} == {"go_to_room", "fetch"}
+    everything = load_demos_for(tiny_config(), suite, Context(0, 1, 0, torch.device("cpu")))
+    assert len(demos) == sum(ep.family in ("go_to_room", "fetch") for ep in everything.episodes)
+    val = suite.episodes("val_unseen")
+    picked = family_indices(suite, "val_unseen", config.eval.families, 2)
+    assert [val[j].family for j in picked] == ["fetch"] * len(picked)
+    assert picked == [j for j, ep in enumerate(val) if ep.family == "fetch"][:2]

@@ -68,6 +68,8 @@ def test_json_file_as_a_run_writes_it(tmp_path: Path):
     ("optim.max_steps=many", "optim.max_steps"),  # not an int
     ("optim.lr=-1", "optim.lr"),  # out of range
     ("data.teacher.fetch=human", "data.teacher.fetch"),  # not a teacher
+    ("data.families=go_to_kitchen", "data.families"),  # not a family
+    ("eval.families=go_to_room,dance", "eval.families"),  # not a family
     ("model.n_head=3", "n_head"),  # the model config's own check
     ("lr=1", "section.field=value"),  # no section
 ])

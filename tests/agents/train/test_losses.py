@@ -9,7 +9,14 @@ import torch
 import torch.nn.functional as F
 
 from agents.models import ModelConfig, MultimodalTransformer
-from agents.train.losses import accuracy, action_loss, progress_loss, progress_targets
+from agents.train.losses import (
+    accuracy,
+    action_loss,
+    goal_loss,
+    progress_loss,
+    progress_targets,
+    seen_cells,
+)
 
 
 def test_action_loss_of_a_two_step_sequence_by_hand():
@@ -54,3 +61,25 @@ def test_sequence_loss_equals_the_loss_of_two_single_steps():
     nll = [F.cross_entropy(s.logits, targets[:, t], reduction="none")
            for t, s in enumerate((step0, step1))]
     assert float(loss) == pytest.approx(float(torch.cat(nll).mean()), rel=1e-5)
+
+
+def test_seen_cells_are_those_with_a_lit_pixel():
+    image = torch.zeros(1, 1, 6, 6, 3, dtype=torch.uint8)  # a 3 x 3 view of 2-pixel tiles
+    image[0, 0, 0, 5, 2] = 9  # one pixel of cell (0, 2)
+    image[0, 0, 4:, 2:4] = 200  # the whole of cell (2, 1), the agent's
+    assert seen_cells(image, 2)[0, 0].tolist() == [False, False, True, False, False,
+                                                  False, False, True, False]
+
+
+def test_goal_loss_counts_seen_cells_only():
+    image = torch.zeros(1, 1, 6, 6, 3, dtype=torch.uint8)
+    image[0, 0, 4:, :] = 50  # the bottom row of cells is seen
+    logits = torch.zeros(1, 1, 9)
+    logits[0, 0, 0] = 100.0  # an unseen cell: confidently wrong, but not counted
+    logits[0, 0, 7] = math.log(3.0)  # p = 3/4 on a seen target cell -> -log(3/4)
+    targets = torch.zeros(1, 1, 9, dtype=torch.bool)
+    targets[0, 0, 7] = True
+    expected = (math.log(2) + math.log(4 / 3) + math.log(2)) / 3  # cells 6, 7, 8
+    assert float(goal_loss(logits, targets, image)) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="goal_head"):
+        goal_loss(None, targets, image)
