@@ -1,0 +1,207 @@
+"""Imitation studies at one training budget: grounding ablations, teacher per family, and
+scaling with the number of demonstrations (issue 7).
+
+Every variant is the quickstart's behaviour cloning (``configs/quickstart.toml``) for the
+same number of optimiser steps, changed in one way:
+
+* ``full``: as configured (default teachers);
+* ``mask_instruction`` / ``blank_image``: the instruction replaced by padding / the image
+  by zeros (``model.mask_instruction`` / ``model.blank_image``), in training and testing;
+* ``teacher_oracle`` / ``teacher_explorer``: every family taught by that teacher;
+* ``demos_<N>``: only the first ``N`` demonstrations (``data.max_episodes``).
+
+Each is scored two ways on ``val_unseen``: closed-loop success (the greedy policy on the
+first ``--episodes`` episodes, five families in turn; the benchmark's own loop) and the
+teacher-forced NLL and accuracy of the default teachers' actions on the first
+``--held-out`` demonstrations (:mod:`agents.train.validation`), which still separates
+runs whose success is 0.
+
+    python scripts/imitation_studies.py --out runs/studies --steps 600 --parallel 2
+
+writes ``runs/studies/<variant>/`` (each a ``vln train bc`` run folder),
+``results.json``, ``studies.md`` (the tables) and ``scaling.png`` (held-out NLL and
+success against demonstrations).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "quickstart.toml"
+FAMILIES = ("go_to_room", "go_to_object", "fetch", "follow_route", "sequence")
+
+
+def teacher_overrides(teacher: str) -> list[str]:
+    return [f"data.teacher.{f}={teacher}" for f in FAMILIES]
+
+
+def variants(total: int, scaling: list[int]) -> dict[str, list[str]]:
+    """Variant name -> its ``--set`` overrides."""
+    out = {
+        "full": [],
+        "mask_instruction": ["model.mask_instruction=true"],
+        "blank_image": ["model.blank_image=true"],
+        "teacher_oracle": teacher_overrides("oracle"),
+        "teacher_explorer": teacher_overrides("explorer"),
+    }
+    for n in scaling:
+        if n < total:
+            out[f"demos_{n}"] = [f"data.max_episodes={n}"]
+    return out
+
+
+def train(name: str, overrides: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Run one variant's ``vln train bc`` in a subprocess (one torch thread)."""
+    out = Path(args.out) / name
+    if (out / "result.json").is_file():
+        return json.loads((out / "result.json").read_text())
+    settings = [f"data.suite={args.suite}", f"run.out={out}", f"run.seed={args.seed}",
+                f"optim.max_steps={args.steps}", f"optim.warmup_steps={min(50, args.steps)}",
+                f"data.lanes={args.lanes}", f"data.chunk={args.chunk}",
+                f"data.demos_dir={args.demos_dir}",
+                "eval.every=0", f"eval.episodes={args.episodes}", "eval.splits=val_unseen",
+                "run.threads=1", "run.progress_bar=false", "run.tensorboard=false",
+                *args.set, *overrides]
+    cmd = [sys.executable, "-m", "agents.train", "bc", "--config", str(CONFIG)]
+    for s in settings:
+        cmd += ["--set", s]
+    started = time.perf_counter()
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "4194304"}
+    with open(Path(args.out) / f"{name}.log", "w") as log:
+        subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, env=env)
+    print(f"{name}: trained in {time.perf_counter() - started:.0f} s", flush=True)
+    return json.loads((out / "result.json").read_text())
+
+
+def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    """Add ``held_out`` (teacher-forced NLL/accuracy of the default teachers' actions, so
+    comparable across the ablation and scaling variants, not across teachers) to each
+    result."""
+    import torch
+
+    from agents.train.checkpoint import load_model
+    from agents.train.config import DEFAULT_TEACHERS
+    from agents.train.validation import held_out_demos, score_demos
+    from vlnenv.suites import load_suite
+
+    torch.set_num_threads(args.threads)
+    suite = load_suite(args.suite)
+    demos = held_out_demos(suite, "val_unseen", DEFAULT_TEACHERS, args.demos_dir,
+                           episodes=args.held_out, workers=2)
+    for result in results.values():
+        if "held_out" not in result:
+            model = load_model(result["last_model"])
+            result["held_out"] = score_demos(model, demos, suite.houses)
+
+
+def fmt(x: float, pct: bool = False) -> str:
+    return f"{100 * x:.1f}" if pct else f"{x:.3f}"
+
+
+def table(results: dict[str, dict[str, Any]], names: list[str]) -> list[str]:
+    header = ("| variant | demos | steps | samples | SR val_unseen (%) | "
+              + " | ".join(f"SR {f}" for f in FAMILIES)
+              + " | held-out NLL | held-out acc (%) |")
+    lines = [header, "|" + "---|" * (8 + len(FAMILIES) - 1)]
+    for name in names:
+        r = results[name]
+        ev = r["final_eval"]["val_unseen"]
+        fams = " | ".join(fmt(ev["by_family"].get(f, 0.0), True) for f in FAMILIES)
+        held = r["held_out"]["overall"]
+        lines.append(f"| `{name}` | {r['config']['data'].get('max_episodes') or 'all'} | "
+                     f"{r['steps']} | {r['samples']:,} | {fmt(ev['sr'], True)} | {fams} | "
+                     f"{fmt(held['nll'])} | {fmt(held['accuracy'], True)} |")
+    return lines
+
+
+def scaling_plot(results: dict[str, dict[str, Any]], names: list[str], total: int,
+                 out: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = sorted((results[n]["config"]["data"].get("max_episodes") or total, n)
+                    for n in names)
+    x = [p[0] for p in points]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=110)
+    for f in ("overall", *FAMILIES):
+        a.plot(x, [results[n]["held_out"].get(f, {}).get("nll", float("nan"))
+                   for _, n in points], marker="o", label=f.replace("_", " "),
+               **({"color": "black", "linewidth": 3} if f == "overall" else {}))
+        if f != "overall":
+            b.plot(x, [100 * results[n]["final_eval"]["val_unseen"]["by_family"].get(f, 0.0)
+                       for _, n in points], marker="o", label=f.replace("_", " "))
+    for ax in (a, b):
+        ax.set_xscale("log")
+        ax.set_xlabel("demonstrations")
+        ax.grid(alpha=0.3)
+    a.set_ylabel("held-out NLL (val_unseen)")
+    b.set_ylabel("success rate val_unseen (%)")
+    a.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default="runs/studies")
+    p.add_argument("--suite", default="small")
+    p.add_argument("--steps", type=int, default=600, help="optimiser steps of every variant")
+    p.add_argument("--lanes", type=int, default=16)
+    p.add_argument("--chunk", type=int, default=16)
+    p.add_argument("--episodes", type=int, default=100, help="closed-loop episodes")
+    p.add_argument("--held-out", type=int, default=250, help="held-out demonstrations")
+    p.add_argument("--scaling", default="625,1250,2500", help="demonstration counts")
+    p.add_argument("--only", default="", help="comma-separated variant names")
+    p.add_argument("--parallel", type=int, default=2, help="variants trained at once")
+    p.add_argument("--threads", type=int, default=2, help="torch threads for scoring")
+    p.add_argument("--demos-dir", default="runs/demos")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", action="append", default=[], help="extra override, all variants")
+    args = p.parse_args(argv)
+
+    from vlnenv.suites import load_suite
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    total = len(load_suite(args.suite).episodes("train"))
+    scaling = [int(n) for n in args.scaling.split(",") if n]
+    todo = variants(total, scaling)
+    if args.only:
+        todo = {k: v for k, v in todo.items() if k in args.only.split(",")}
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.parallel) as pool:
+        futures = {name: pool.submit(train, name, ov, args) for name, ov in todo.items()}
+        results = {name: f.result() for name, f in futures.items()}
+    held_out_scores(results, args)
+    (out / "results.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    ablation = [n for n in ("full", "mask_instruction", "blank_image") if n in results]
+    teachers = [n for n in ("full", "teacher_oracle", "teacher_explorer") if n in results]
+    scale = [n for n in results if n.startswith("demos_")] + (["full"] if "full" in results
+                                                            else [])
+    lines = [f"# Imitation studies ({args.suite}, {args.steps} steps x {args.lanes} x "
+             f"{args.chunk} samples per variant)", "",
+             f"`python scripts/imitation_studies.py {' '.join(argv or sys.argv[1:])}`; "
+             f"{time.perf_counter() - started:.0f} s in all.", "",
+             "## Grounding ablations", "", *table(results, ablation), "",
+             "## Teacher per family", "", *table(results, teachers), "",
+             "## Demonstrations", "", *table(results, scale), ""]
+    (out / "studies.md").write_text("\n".join(lines))
+    if len(scale) > 1:
+        scaling_plot(results, scale, total, out / "scaling.png")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
