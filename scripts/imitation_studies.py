@@ -8,10 +8,12 @@ same number of optimiser steps, changed in one way:
 * ``mask_instruction`` / ``blank_image``: the instruction replaced by padding / the image
   by zeros (``model.mask_instruction`` / ``model.blank_image``), in training and testing;
 * ``teacher_oracle`` / ``teacher_explorer``: every family taught by that teacher;
+* ``goal_aux``: with the goal-in-view auxiliary loss (:mod:`agents.train.targets`);
 * ``demos_<N>``: only the first ``N`` demonstrations (``data.max_episodes``).
 
-Each is scored two ways on ``val_unseen``: closed-loop success (the greedy policy on the
-first ``--episodes`` episodes, five families in turn; the benchmark's own loop) and the
+Each is scored on ``val_unseen``: closed-loop success on the first ``--episodes``
+episodes (five families in turn; the benchmark's own loop), with greedy and with sampled
+actions (:class:`agents.train.policy.SampledModelPolicy`), and the
 teacher-forced NLL and accuracy of the default teachers' actions on the first
 ``--held-out`` demonstrations (:mod:`agents.train.validation`), which still separates
 runs whose success is 0.
@@ -52,6 +54,7 @@ def variants(total: int, scaling: list[int]) -> dict[str, list[str]]:
         "blank_image": ["model.blank_image=true"],
         "teacher_oracle": teacher_overrides("oracle"),
         "teacher_explorer": teacher_overrides("explorer"),
+        "goal_aux": ["model.goal_head=true", "optim.goal_weight=1.0"],
     }
     for n in scaling:
         if n < total:
@@ -83,24 +86,40 @@ def train(name: str, overrides: list[str], args: argparse.Namespace) -> dict[str
 
 
 def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
-    """Add ``held_out`` (teacher-forced NLL/accuracy of the default teachers' actions, so
-    comparable across the ablation and scaling variants, not across teachers) to each
-    result."""
+    """Add to each result ``held_out`` (teacher-forced NLL/accuracy of the default
+    teachers' actions, so comparable across the ablation and scaling variants, not across
+    teachers) and ``sampled`` (closed-loop success of the policy with sampled actions on
+    the first ``--episodes`` episodes), reusing those an earlier run of the script saved."""
     import torch
 
     from agents.train.checkpoint import load_model
     from agents.train.config import DEFAULT_TEACHERS
+    from agents.train.evaluation import summarise_records
+    from agents.train.policy import SampledModelPolicy
     from agents.train.validation import held_out_demos, score_demos
+    from vlnenv.evaluate import evaluate
     from vlnenv.suites import load_suite
 
     torch.set_num_threads(args.threads)
     suite = load_suite(args.suite)
-    demos = held_out_demos(suite, "val_unseen", DEFAULT_TEACHERS, args.demos_dir,
-                           episodes=args.held_out, workers=2)
-    for result in results.values():
+    saved_path = Path(args.out) / "results.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.is_file() else {}
+    demos = None
+    for name, result in results.items():
+        for key in ("held_out", "sampled"):
+            if key in saved.get(name, {}) and key not in result:
+                result[key] = saved[name][key]
         if "held_out" not in result:
-            model = load_model(result["last_model"])
-            result["held_out"] = score_demos(model, demos, suite.houses)
+            if demos is None:
+                demos = held_out_demos(suite, "val_unseen", DEFAULT_TEACHERS, args.demos_dir,
+                                       episodes=args.held_out, workers=2)
+            result["held_out"] = score_demos(load_model(result["last_model"]), demos,
+                                             suite.houses)
+        if "sampled" not in result:
+            policy = SampledModelPolicy(load_model(result["last_model"]), seed=args.seed)
+            result["sampled"] = summarise_records(evaluate(
+                policy, suite, "val_unseen", episodes=args.episodes, batch=32,
+                seed=args.seed))
 
 
 def fmt(x: float, pct: bool = False) -> str:
@@ -108,17 +127,18 @@ def fmt(x: float, pct: bool = False) -> str:
 
 
 def table(results: dict[str, dict[str, Any]], names: list[str]) -> list[str]:
-    header = ("| variant | demos | steps | samples | SR val_unseen (%) | "
-              + " | ".join(f"SR {f}" for f in FAMILIES)
+    header = ("| variant | demos | steps | samples | SR greedy (%) | SR sampled (%) | "
+              + " | ".join(f"sampled {f}" for f in FAMILIES)
               + " | held-out NLL | held-out acc (%) |")
-    lines = [header, "|" + "---|" * (8 + len(FAMILIES) - 1)]
+    lines = [header, "|" + "---|" * (8 + len(FAMILIES))]
     for name in names:
         r = results[name]
-        ev = r["final_eval"]["val_unseen"]
-        fams = " | ".join(fmt(ev["by_family"].get(f, 0.0), True) for f in FAMILIES)
+        greedy, sampled = r["final_eval"]["val_unseen"], r["sampled"]
+        fams = " | ".join(fmt(sampled["by_family"].get(f, 0.0), True) for f in FAMILIES)
         held = r["held_out"]["overall"]
         lines.append(f"| `{name}` | {r['config']['data'].get('max_episodes') or 'all'} | "
-                     f"{r['steps']} | {r['samples']:,} | {fmt(ev['sr'], True)} | {fams} | "
+                     f"{r['steps']} | {r['samples']:,} | {fmt(greedy['sr'], True)} | "
+                     f"{fmt(sampled['sr'], True)} | {fams} | "
                      f"{fmt(held['nll'])} | {fmt(held['accuracy'], True)} |")
     return lines
 
@@ -138,14 +158,14 @@ def scaling_plot(results: dict[str, dict[str, Any]], names: list[str], total: in
                    for _, n in points], marker="o", label=f.replace("_", " "),
                **({"color": "black", "linewidth": 3} if f == "overall" else {}))
         if f != "overall":
-            b.plot(x, [100 * results[n]["final_eval"]["val_unseen"]["by_family"].get(f, 0.0)
+            b.plot(x, [100 * results[n]["sampled"]["by_family"].get(f, 0.0)
                        for _, n in points], marker="o", label=f.replace("_", " "))
     for ax in (a, b):
         ax.set_xscale("log")
         ax.set_xlabel("demonstrations")
         ax.grid(alpha=0.3)
     a.set_ylabel("held-out NLL (val_unseen)")
-    b.set_ylabel("success rate val_unseen (%)")
+    b.set_ylabel("success rate, sampled actions (%)")
     a.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out)
@@ -185,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         results = {name: f.result() for name, f in futures.items()}
     held_out_scores(results, args)
     (out / "results.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    ablation = [n for n in ("full", "mask_instruction", "blank_image") if n in results]
+    ablation = [n for n in ("full", "mask_instruction", "blank_image", "goal_aux")
+                if n in results]
     teachers = [n for n in ("full", "teacher_oracle", "teacher_explorer") if n in results]
     scale = [n for n in results if n.startswith("demos_")] + (["full"] if "full" in results
                                                             else [])
@@ -193,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
              f"{args.chunk} samples per variant)", "",
              f"`python scripts/imitation_studies.py {' '.join(argv or sys.argv[1:])}`; "
              f"{time.perf_counter() - started:.0f} s in all.", "",
-             "## Grounding ablations", "", *table(results, ablation), "",
+             "## Grounding ablations (and the goal-in-view auxiliary)", "",
+             *table(results, ablation), "",
              "## Teacher per family", "", *table(results, teachers), "",
              "## Demonstrations", "", *table(results, scale), ""]
     (out / "studies.md").write_text("\n".join(lines))

@@ -166,9 +166,14 @@ class EvalConfig:
     """Evaluation seed (per-episode seeds derive from it)."""
     families: tuple[str, ...] = tuple(FAMILIES)
     """Task families evaluated: the first ``episodes`` episodes of these families."""
+    decoding: str = "greedy"
+    """``greedy`` (arg-max actions) or ``sample`` (actions drawn from the policy, one
+    generator per episode; see ``agents.train.policy.SampledModelPolicy``)."""
 
     def __post_init__(self) -> None:
         where = "eval"
+        _check(self.decoding in ("greedy", "sample"), f"{where}.decoding",
+               f"expected 'greedy' or 'sample', got {self.decoding!r}")
         unknown = [f for f in self.families if f not in FAMILIES]
         _check(bool(self.families) and not unknown, f"{where}.families",
                f"expected one or more of {list(FAMILIES)}, got {list(self.families)}")

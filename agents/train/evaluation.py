@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.models import MultimodalTransformer
-from agents.train.policy import ModelPolicy
+from agents.train.policy import ModelPolicy, SampledModelPolicy
 from vlnenv.evaluate import evaluate
 from vlnenv.suites.load import Suite
 
@@ -40,11 +40,14 @@ def family_indices(suite: Suite, split: str, families: Sequence[str], count: int
 
 def evaluate_model(model: MultimodalTransformer, suite: Suite, splits: Sequence[str],
                    episodes: int, batch: int, seed: int,
-                   families: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-    """``{split: summary}`` (see :func:`summarise_records`) of the greedy policy on the
-    first ``episodes`` episodes of each split (of ``families`` only, when given). The
-    model is left in train mode."""
-    policy = ModelPolicy(model)
+                   families: Sequence[str] | None = None,
+                   decoding: str = "greedy") -> dict[str, dict[str, Any]]:
+    """``{split: summary}`` (see :func:`summarise_records`) of the policy (greedy, or
+    ``decoding="sample"``: sampled with per-episode generators from ``seed``) on the first
+    ``episodes`` episodes of each split (of ``families`` only, when given). The model is
+    left in train mode."""
+    policy = (SampledModelPolicy(model, seed=seed) if decoding == "sample"
+              else ModelPolicy(model))
     try:
         return {split: summarise_records(evaluate(
                     policy, suite, split, batch=batch, seed=seed,

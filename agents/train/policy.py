@@ -1,9 +1,9 @@
-"""A ``MultimodalTransformer`` as a :class:`vlnenv.policy.Policy` (greedy, recurrent), and
-the ``checkpoint`` factory of the benchmark's policy registry.
+"""A ``MultimodalTransformer`` as a :class:`vlnenv.policy.Policy` (greedy, or sampled),
+and the ``checkpoint`` and ``sampled`` factories of the benchmark's policy registry.
 
 ``vln benchmark --policy runs/X/best`` (a model folder written by ``save_pretrained``) or
 ``--policy runs/X/last.pt`` (a training checkpoint) builds a :class:`ModelPolicy` through
-:func:`checkpoint_policy`.
+:func:`checkpoint_policy`; ``--policy sampled:runs/X/best`` a :class:`SampledModelPolicy`.
 """
 
 from __future__ import annotations
@@ -51,6 +51,64 @@ class ModelPolicy:
                 "model": self.model.config.to_dict()}
 
 
+class SampledModelPolicy(ModelPolicy):
+    """The model's actions drawn from ``softmax(logits / temperature)`` instead of the
+    arg-max. A greedy recurrent policy that is unsure can repeat one action forever
+    (walking into a wall leaves the view, and so the decision, unchanged); sampling
+    breaks such loops.
+
+    Each episode draws from its own generator, seeded from ``(seed,
+    info["episode_seed"])`` (as :class:`vlnenv.baselines.RandomPolicy`), so its actions
+    do not depend on the batch or the worker count. The state is ``(recurrent state,
+    [(episode key, generator)] per slot)``.
+
+    Args:
+        model: the model (put in eval mode).
+        source: where it was loaded from.
+        temperature: ``T > 0``; 1 samples the model's own distribution.
+        seed: the policy's seed.
+    """
+
+    def __init__(self, model: MultimodalTransformer, source: str | None = None,
+                 temperature: float = 1.0, seed: int = 0) -> None:
+        super().__init__(model, source)
+        if not temperature > 0:
+            raise ValueError(f"sampling temperature must be > 0, got {temperature!r}")
+        self.temperature = float(temperature)
+        self.seed = int(seed)
+
+    def initial_state(self, batch: int) -> Any:
+        """``(B, C)`` zeros and a generator per slot."""
+        gens = [(None, np.random.default_rng([self.seed, 2**32 + b])) for b in range(batch)]
+        return self.model.initial_state(batch), gens
+
+    def act(self, obs: dict[str, Any], state: Any,
+            infos: list[dict[str, Any]]) -> tuple[np.ndarray, Any]:
+        hidden, gens = state[0], list(state[1])
+        with torch.no_grad(), autocast_context(self.model.device):
+            logits, _, hidden = self.model.act(obs, hidden)  # (B, A), _, (B, C)
+        probs = torch.softmax(logits.float() / self.temperature, -1).cpu().double().numpy()
+        actions = np.empty(len(probs), np.int64)  # (B,)
+        for b, p in enumerate(probs):
+            key, rng = gens[b]
+            seed = infos[b].get("episode_seed") if b < len(infos) else None
+            if seed is not None and key != seed:
+                key, rng = seed, np.random.default_rng([self.seed, int(seed)])
+                gens[b] = (key, rng)
+            actions[b] = rng.choice(len(p), p=p / p.sum())
+        return actions, (hidden, gens)
+
+    def reset_done(self, state: Any, done: np.ndarray) -> Any:
+        hidden = super().reset_done(state[0], done)
+        gens = [(None, rng) if d else (key, rng) for (key, rng), d in zip(state[1], done,
+                                                                          strict=True)]
+        return hidden, gens
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "name": "sampled", "temperature": self.temperature,
+                "seed": self.seed}
+
+
 def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
     """``checkpoint:PATH``: the model of a model folder (``save_pretrained``) or of a
     training checkpoint file, on cuda when there is one.
@@ -65,3 +123,19 @@ def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
                          "(a model folder) or checkpoint:runs/NAME/last.pt")
     model = load_model(argument, pick_device("auto"))
     return ModelPolicy(model, str(Path(argument)))
+
+
+def sampled_policy(argument: str | None, seed: int) -> SampledModelPolicy:
+    """``sampled:PATH``: the model of a model folder or training checkpoint, its actions
+    sampled (temperature 1) with per-episode generators from ``seed``.
+
+    Raises:
+        TrainError: no path, or nothing loadable there.
+    """
+    from agents.train.errors import TrainError
+
+    if not argument:
+        raise TrainError("policy 'sampled' needs a path: sampled:runs/NAME/best (a model "
+                         "folder) or sampled:runs/NAME/last.pt")
+    model = load_model(argument, pick_device("auto"))
+    return SampledModelPolicy(model, str(Path(argument)), seed=seed)

@@ -313,7 +313,7 @@ class Trainer:
             ev = self.config.eval
             families = None if set(ev.families) == set(FAMILIES) else ev.families
             results = evaluate_model(self.model, self.suite, ev.splits, ev.episodes, ev.batch,
-                                     ev.seed, families)
+                                     ev.seed, families, ev.decoding)
             self.final_eval = results
             self.logger.evaluation(self.step, results)
             sr = results[ev.select]["sr"]

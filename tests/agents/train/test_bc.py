@@ -64,6 +64,18 @@ def test_checkpoint_policies_run_in_the_benchmark(bc_run, which: str):
     assert make_driver(spec).needs_expert is False  # vln record --policy works too
 
 
+def test_sampled_policies_draw_the_same_actions_in_any_batch(bc_run):
+    spec = "sampled:" + str(Path(bc_run.out) / "best")
+    runs = [evaluate(make_policy(spec, seed=3), "tiny", "val_unseen", episodes=3, batch=b)
+            for b in (1, 3)]
+    assert [r["actions"] for r in runs[0]] == [r["actions"] for r in runs[1]]
+    other = evaluate(make_policy(spec, seed=4), "tiny", "val_unseen", episodes=3, batch=3)
+    assert [r["actions"] for r in other] != [r["actions"] for r in runs[0]]
+    assert make_policy(spec).config()["name"] == "sampled"
+    with pytest.raises(TrainError, match="sampled:runs"):
+        make_policy("sampled")
+
+
 def test_vln_benchmark_takes_a_run_folder(bc_run, tmp_path: Path, capsys):
     best = str(Path(bc_run.out) / "best")
     code = vln(["benchmark", "--suite", "tiny", "--split", "val_unseen", "--policy", best,

@@ -70,6 +70,7 @@ def test_json_file_as_a_run_writes_it(tmp_path: Path):
     ("data.teacher.fetch=human", "data.teacher.fetch"),  # not a teacher
     ("data.families=go_to_kitchen", "data.families"),  # not a family
     ("eval.families=go_to_room,dance", "eval.families"),  # not a family
+    ("eval.decoding=beam", "eval.decoding"),  # not a decoding
     ("model.n_head=3", "n_head"),  # the model config's own check
     ("lr=1", "section.field=value"),  # no section
 ])
