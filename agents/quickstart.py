@@ -6,7 +6,8 @@
    (``configs/quickstart.toml``) for a wall-clock budget;
 3. run one DAgger round from the BC checkpoint, and keep it only if it pays (higher
    success on a ``val_unseen`` subset than BC);
-4. benchmark the kept model, ``random`` and ``oracle`` on ``val_unseen``;
+4. benchmark the kept model (greedy, and with sampled actions), ``random`` and
+   ``oracle`` on ``val_unseen``;
 5. write a report folder: ``report.md`` (a table per task family), ``curves.png`` (the
    learning curve), ``success.gif`` (a successful episode of the model, or of the oracle
    when the model has none — the report says which), and each benchmark's
@@ -210,7 +211,7 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
 
     runs: dict[str, dict[str, Any]] = {}
     for name, policy in (("random", "random"), ("model", str(model_dir)),
-                         ("oracle", "oracle")):
+                         ("model_sampled", f"sampled:{model_dir}"), ("oracle", "oracle")):
         say(f"benchmark {name} on {config.suite}/val_unseen")
         runs[name] = benchmark(policy, config, out / "benchmark" / name)
     plot_curves(Path(chosen.out) / "log.csv", out / "curves.png")
@@ -244,8 +245,13 @@ def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, Any]], c
         "",
         family_table(runs),
         "",
-        "Reproduce the model's row: `vln benchmark --suite "
-        f"{config.suite} --split val_unseen --policy {Path(config.out) / 'model'}`.",
+        "`model` acts greedily (arg-max), `model_sampled` draws its actions from the "
+        "policy (one generator per episode, seeded): a greedy policy that is unsure can "
+        "repeat an action forever (walking into a wall changes nothing it sees).",
+        "",
+        "Reproduce the model's rows: `vln benchmark --suite "
+        f"{config.suite} --split val_unseen --policy {Path(config.out) / 'model'}` and "
+        f"`--policy sampled:{Path(config.out) / 'model'}` (seed {config.seed}).",
         "",
         "## The model's full table",
         "",
