@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"# Imitation studies ({args.suite}, {args.steps} steps x {args.lanes} x "
              f"{args.chunk} samples per variant)", "",
              f"`python scripts/imitation_studies.py {' '.join(argv or sys.argv[1:])}`; "
-             f"{time.perf_counter() - started:.0f} s in all.", "",
+             f"training {sum(r['elapsed_s'] for r in results.values()):.0f} s summed over "
+             f"the variants, this invocation {time.perf_counter() - started:.0f} s.", "",
              "## Grounding ablations (and the goal-in-view auxiliary)", "",
              *table(results, ablation), "",
              "## Teacher per family", "", *table(results, teachers), "",
