@@ -8,11 +8,19 @@ from agents.models import film, late_fusion, streams  # noqa: F401  (register th
 from agents.models.config import ModelConfig
 from agents.models.device import autocast_context, pick_device
 from agents.models.errors import ModelError
-from agents.models.fusion import FUSIONS, Fusion, FusionOutput, build_fusion, register_fusion
+from agents.models.fusion import (
+    FUSIONS,
+    ContextFusion,
+    Fusion,
+    FusionOutput,
+    build_fusion,
+    register_fusion,
+)
 from agents.models.policy import MultimodalTransformer, PolicyOutput
 
 __all__ = [
     "FUSIONS",
+    "ContextFusion",
     "Fusion",
     "FusionOutput",
     "ModelConfig",

@@ -63,7 +63,7 @@ class ModelConfig:
     goal_head: bool = False
     """Add a head that scores every view cell as showing the current target (trained by
     the goal-in-view auxiliary loss of ``agents.train.targets``); needs a fusion that
-    precomputes its context (``film``)."""
+    computes a per-step context (a ``ContextFusion``: ``film``)."""
     mask_instruction: bool = False
     """Ablation: feed only ``<pad>`` ids instead of the instruction."""
     blank_image: bool = False

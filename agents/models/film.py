@@ -9,14 +9,14 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
-from agents.models.fusion import Fusion, FusionOutput, register_fusion
+from agents.models.fusion import ContextFusion, FusionOutput, register_fusion
 from agents.models.layers import MLP, Attention, Block
 from agents.models.text import TextOutput
 from agents.models.vision import VisionOutput
 
 
 @register_fusion("film")
-class FiLM(Fusion):
+class FiLM(ContextFusion):
     """Instruction-conditioned image layers, then one read by the state token.
 
     Context (no dependence on the state, so a sequence computes it for all ``B * T``
@@ -30,8 +30,6 @@ class FiLM(Fusion):
     fused state is ``ln_f(s)``. Attention maps: ``fusion.<i>`` ``(B, H, N, N)`` for the
     image layers and ``fusion.<n_fusion_layer>`` ``(B, H, 1, 1 + N)`` for the read.
     """
-
-    precomputes = True
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
@@ -48,7 +46,7 @@ class FiLM(Fusion):
     def context(
         self, text: TextOutput, image: VisionOutput, return_attention: bool = False
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """See :meth:`Fusion.context`: ``(B, 1 + N, C)`` ``[text_summary; image]``."""
+        """See :meth:`ContextFusion.context`: ``(B, 1 + N, C)`` ``[text_summary; image]``."""
         x = image.tokens  # (B, N, C)
         summary = text.summary  # (B, C)
         mods = self.film(summary).unsqueeze(1)  # (B, 1, 2*layers*C)
@@ -65,18 +63,10 @@ class FiLM(Fusion):
     def read(
         self, state: Tensor, context: Tensor, return_attention: bool = False
     ) -> FusionOutput:
-        """See :meth:`Fusion.read`."""
+        """See :meth:`ContextFusion.read`."""
         a, w = self.read_attn(self.ln_q(state), context, None, return_attention)
         s = state + a  # (B, 1, C)
         s = s + self.mlp(self.ln_m(s))  # (B, 1, C)
         h = self.ln_f(s[:, 0])  # (B, C)
         maps = {} if w is None else {f"fusion.{len(self.blocks)}": w}
         return FusionOutput(h, h, None, maps)
-
-    def forward(
-        self, state: Tensor, text: TextOutput, image: VisionOutput, return_attention: bool = False
-    ) -> FusionOutput:
-        """See :meth:`Fusion.forward`: :meth:`context`, then :meth:`read`."""
-        ctx, maps = self.context(text, image, return_attention)
-        out = self.read(state, ctx, return_attention)
-        return out._replace(attention={**maps, **out.attention})

@@ -52,10 +52,6 @@ class Fusion(nn.Module, ABC):
     """The registry name (set by :func:`register_fusion`)."""
     makes_logits: ClassVar[bool] = False
     """True when :meth:`forward` returns action log-probabilities itself."""
-    precomputes: ClassVar[bool] = False
-    """True when the fusion splits into a state-independent :meth:`context` and a cheap
-    per-step :meth:`read`, so that a sequence computes the context of all ``B * T`` steps
-    in one batch and only the read steps through time."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -81,18 +77,33 @@ class Fusion(nn.Module, ABC):
             The fused state and features, and log-probabilities for ``makes_logits``.
         """
 
+
+
+class ContextFusion(Fusion):
+    """A fusion in two parts: a state-independent :meth:`context` of the instruction and
+    the view, and a cheap per-step :meth:`read` of it by the state token, so that a
+    sequence computes the context of all ``B * T`` steps in one batch and only the read
+    steps through time (``MultimodalTransformer.forward_sequence``)."""
+
+    @abstractmethod
     def context(
         self, text: TextOutput, image: VisionOutput, return_attention: bool = False
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """(``precomputes`` fusions) ``(B, S, C)`` what the state token reads at a step,
-        from the instruction and view alone, and the attention maps of computing it."""
-        raise NotImplementedError(f"fusion {self.name!r} does not precompute a context")
+        """``(B, S, C)`` what the state token reads at a step, from the instruction and
+        view alone, and the attention maps of computing it."""
 
+    @abstractmethod
     def read(self, state: Tensor, context: Tensor, return_attention: bool = False
              ) -> FusionOutput:
-        """(``precomputes`` fusions) one step: the ``(B, 1, C)`` state token reads the
-        ``(B, S, C)`` :meth:`context`; ``forward`` is ``read(state, context(...))``."""
-        raise NotImplementedError(f"fusion {self.name!r} does not precompute a context")
+        """One step: the ``(B, 1, C)`` state token reads the ``(B, S, C)`` context."""
+
+    def forward(
+        self, state: Tensor, text: TextOutput, image: VisionOutput, return_attention: bool = False
+    ) -> FusionOutput:
+        """:meth:`context`, then :meth:`read`; the attention maps of both."""
+        ctx, maps = self.context(text, image, return_attention)
+        out = self.read(state, ctx, return_attention)
+        return out._replace(attention={**maps, **out.attention})
 
 
 #: Registered fusion classes by name.

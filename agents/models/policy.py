@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from agents.models import io
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
-from agents.models.fusion import FusionOutput, build_fusion
+from agents.models.fusion import ContextFusion, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.vision import VisionEncoder, VisionOutput
@@ -75,9 +75,9 @@ class MultimodalTransformer(nn.Module):
                             else nn.Linear(config.n_embd, config.n_actions, bias=config.bias))
         self.value_head = nn.Linear(config.n_embd, 1, bias=config.bias)
         self.progress_head = nn.Linear(config.n_embd, 1, bias=config.bias)
-        if config.goal_head and not self.fusion.precomputes:
-            raise ModelError(f"goal_head needs a fusion that precomputes its context (film); "
-                             f"{config.fusion!r} does not")
+        if config.goal_head and not isinstance(self.fusion, ContextFusion):
+            raise ModelError(f"goal_head needs a fusion with a per-step context (film); "
+                             f"{config.fusion!r} has none")
         self.goal_head = (nn.Linear(config.n_embd, 1, bias=config.bias) if config.goal_head
                           else None)
         self._init_weights(torch.Generator().manual_seed(seed))
@@ -157,6 +157,15 @@ class MultimodalTransformer(nn.Module):
         return self.vision(image, d, c).summary  # (B, C)
 
     # ------------------------------------------------------------------ one step
+    def _outputs(self, features: Tensor, logits: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
+        """Action logits (the fusion's own, else the action head's), value and progress
+        of ``(*D, C)`` fused features: ``(*D, A)``, ``(*D,)``, ``(*D,)``."""
+        if logits is None:
+            logits = self.action_head(features).float()  # (*D, A)
+        value = self.value_head(features).squeeze(-1).float()  # (*D,)
+        progress = torch.sigmoid(self.progress_head(features).squeeze(-1).float())  # (*D,)
+        return logits, value, progress
+
     def _step(
         self, text: TextOutput, vision: VisionOutput, state: Tensor, return_attention: bool
     ) -> PolicyOutput:
@@ -164,19 +173,10 @@ class MultimodalTransformer(nn.Module):
             state = torch.zeros_like(state)  # (B, C)
         token = (state + self.state_emb)[:, None]  # (B, 1, C)
         fused = self.fusion(token, text, vision, return_attention)
-        return self._heads(fused, state, text, vision, return_attention)
-
-    def _heads(self, fused: FusionOutput, state: Tensor, text: TextOutput | None,
-               vision: VisionOutput | None, return_attention: bool) -> PolicyOutput:
-        if fused.logits is not None:
-            logits = fused.logits  # (B, A)
-        else:
-            logits = self.action_head(fused.features).float()  # (B, A)
-        value = self.value_head(fused.features).squeeze(-1).float()  # (B,)
-        progress = torch.sigmoid(self.progress_head(fused.features).squeeze(-1).float())  # (B,)
+        logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
         new_state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
         maps: dict[str, Tensor] = {}
-        if return_attention and text is not None and vision is not None:
+        if return_attention:
             maps.update({f"text.{i}": w for i, w in enumerate(text.attention)})
             maps.update({f"vision.{i}": w for i, w in enumerate(vision.attention)})
             maps.update(fused.attention)
@@ -274,7 +274,7 @@ class MultimodalTransformer(nn.Module):
             txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
             txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
         state = self.initial_state(B) if state is None else state  # (B, C)
-        if self.fusion.precomputes:
+        if isinstance(self.fusion, ContextFusion):
             return self._read_sequence(txt_tokens, txt_pad, vision, done, state)
         steps = []
         for t in range(T):
@@ -290,7 +290,7 @@ class MultimodalTransformer(nn.Module):
 
     def _read_sequence(self, txt_tokens: Tensor, txt_pad: Tensor, vision: VisionOutput,
                        done: Tensor, state: Tensor) -> PolicyOutput:
-        """``forward_sequence`` for ``precomputes`` fusions: the context of all ``B * T``
+        """``forward_sequence`` for a :class:`ContextFusion`: the context of all ``B * T``
         steps in one batch, then only the state token's read steps through time."""
         B, T = done.shape
         text = TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])  # (B*T, L, C)
@@ -305,12 +305,9 @@ class MultimodalTransformer(nn.Module):
             state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
             feats.append(fused)
         features = torch.stack([f.features for f in feats], dim=1)  # (B, T, C)
-        if feats[0].logits is not None:
-            logits = torch.stack([f.logits for f in feats], dim=1)  # (B, T, A)
-        else:
-            logits = self.action_head(features).float()  # (B, T, A)
-        value = self.value_head(features).squeeze(-1).float()  # (B, T)
-        progress = torch.sigmoid(self.progress_head(features).squeeze(-1).float())  # (B, T)
+        own = (torch.stack([f.logits for f in feats], dim=1)  # (B, T, A)
+               if feats[0].logits is not None else None)
+        logits, value, progress = self._outputs(features, own)  # (B, T, A), (B, T), (B, T)
         goal = None
         if self.goal_head is not None:
             n_cells = vision.tokens.shape[1] - vision.n_ego
