@@ -1,8 +1,12 @@
-"""Small builders shared by tests: houses from ASCII art without going through map files."""
+"""Small builders shared by tests: houses from ASCII art without going through map files,
+and scripts loaded as modules."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -104,3 +108,18 @@ def two_rooms_house(objects=()) -> House:
     """The shared bedroom-kitchen-hallway house, with optional objects."""
     return make_house(TWO_ROOMS_ROWS, {"A": "bedroom", "K": "kitchen", "H": "hallway"},
                       {"b": "bed", "f": "fridge"}, objects)
+
+
+#: The repository root.
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(relative: str) -> ModuleType:
+    """A script of the repository (``benchmarks/x.py``, ``scripts/y.py``) imported as a
+    module, so tests can call its functions."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

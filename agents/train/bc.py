@@ -57,9 +57,8 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
             get(teacher)
     distributed.barrier(ctx)
     demos = select_teachers({t: get(t) for t in teachers}, data.teacher)
-    if set(data.families) != {ep.family for ep in demos.episodes}:
-        demos = demos.subset([i for i, ep in enumerate(demos.episodes)
-                              if ep.family in data.families])
+    demos = demos.subset([i for i, ep in enumerate(demos.episodes)
+                          if ep.family in data.families])
     if data.max_episodes is not None:
         demos = demos.subset(range(min(data.max_episodes, len(demos))))
     if len(demos) == 0:

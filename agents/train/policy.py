@@ -109,9 +109,9 @@ class SampledModelPolicy(ModelPolicy):
                 "seed": self.seed}
 
 
-def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
-    """``checkpoint:PATH``: the model of a model folder (``save_pretrained``) or of a
-    training checkpoint file, on cuda when there is one.
+def _model_at(name: str, argument: str | None) -> MultimodalTransformer:
+    """The model behind policy ``name:PATH`` (a model folder or a training checkpoint), on
+    cuda when there is one.
 
     Raises:
         TrainError: no path, or nothing loadable there.
@@ -119,23 +119,19 @@ def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
     from agents.train.errors import TrainError
 
     if not argument:
-        raise TrainError("policy 'checkpoint' needs a path: checkpoint:runs/NAME/best "
-                         "(a model folder) or checkpoint:runs/NAME/last.pt")
-    model = load_model(argument, pick_device("auto"))
-    return ModelPolicy(model, str(Path(argument)))
+        raise TrainError(f"policy {name!r} needs a path: {name}:runs/NAME/best (a model "
+                         f"folder) or {name}:runs/NAME/last.pt")
+    return load_model(argument, pick_device("auto"))
+
+
+def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
+    """``checkpoint:PATH``: the model of a model folder (``save_pretrained``) or of a
+    training checkpoint file, greedy (see :func:`_model_at`)."""
+    return ModelPolicy(_model_at("checkpoint", argument), str(Path(argument or "")))
 
 
 def sampled_policy(argument: str | None, seed: int) -> SampledModelPolicy:
-    """``sampled:PATH``: the model of a model folder or training checkpoint, its actions
-    sampled (temperature 1) with per-episode generators from ``seed``.
-
-    Raises:
-        TrainError: no path, or nothing loadable there.
-    """
-    from agents.train.errors import TrainError
-
-    if not argument:
-        raise TrainError("policy 'sampled' needs a path: sampled:runs/NAME/best (a model "
-                         "folder) or sampled:runs/NAME/last.pt")
-    model = load_model(argument, pick_device("auto"))
-    return SampledModelPolicy(model, str(Path(argument)), seed=seed)
+    """``sampled:PATH``: the same model, its actions sampled (temperature 1) with
+    per-episode generators from ``seed`` (see :func:`_model_at`)."""
+    return SampledModelPolicy(_model_at("sampled", argument), str(Path(argument or "")),
+                              seed=seed)

@@ -41,7 +41,6 @@ from agents.train.logging import RunLogger
 from agents.train.losses import accuracy, action_loss, goal_loss, progress_loss
 from agents.train.schedule import lr_factor
 from vlnenv.fileio import write_text_atomic
-from vlnenv.language.instructions import FAMILIES
 from vlnenv.suites.load import Suite, load_suite
 
 #: Format tag of ``result.json`` and ``config.json``.
@@ -311,9 +310,8 @@ class Trainer:
         is_best = False
         if self.ctx.main:
             ev = self.config.eval
-            families = None if set(ev.families) == set(FAMILIES) else ev.families
             results = evaluate_model(self.model, self.suite, ev.splits, ev.episodes, ev.batch,
-                                     ev.seed, families, ev.decoding)
+                                     ev.seed, ev.families, ev.decoding)
             self.final_eval = results
             self.logger.evaluation(self.step, results)
             sr = results[ev.select]["sr"]

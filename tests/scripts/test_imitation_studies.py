@@ -3,24 +3,15 @@ scored both ways, and lands in the tables and the plot."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
-
-PATH = Path(__file__).parents[2] / "scripts" / "imitation_studies.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("imitation_studies", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import load_script
 
 
 def test_variants_change_one_thing_each():
-    studies = load_script()
+    studies = load_script("scripts/imitation_studies.py")
     v = studies.variants(5000, [625, 1250, 5000])
     assert v["full"] == [] and v["mask_instruction"] == ["model.mask_instruction=true"]
     assert v["demos_625"] == ["data.max_episodes=625"] and "demos_5000" not in v
@@ -29,7 +20,7 @@ def test_variants_change_one_thing_each():
 
 @pytest.mark.slow
 def test_tiny_studies_write_tables_and_plot(tmp_path: Path):
-    studies = load_script()
+    studies = load_script("scripts/imitation_studies.py")
     out = tmp_path / "studies"
     assert studies.main(["--out", str(out), "--suite", "tiny", "--steps", "3", "--lanes", "2",
                          "--chunk", "4", "--episodes", "5", "--held-out", "5",

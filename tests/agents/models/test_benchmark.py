@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import torch
+from helpers import load_script
 
 from agents.models import ModelConfig, MultimodalTransformer
 
-PATH = Path(__file__).parents[3] / "benchmarks" / "model_throughput.py"
-
-
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location("model_throughput", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_flop_count_matches_the_analytic_count(make_obs):
-    bench = load_benchmark()
+    bench = load_script("benchmarks/model_throughput.py")
     bench._register_cpu_attention_flops()
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=0, n_vision_layer=1,
                          n_fusion_layer=1, fusion="film")
@@ -40,7 +29,7 @@ def test_flop_count_matches_the_analytic_count(make_obs):
 
 
 def test_measure_runs(make_obs):
-    bench = load_benchmark()
+    bench = load_script("benchmarks/model_throughput.py")
     bench._register_cpu_attention_flops()
     obs = make_obs(2)
     result = bench.measure("single_stream", "default", obs, torch.device("cpu"), seconds=0.0)
