@@ -104,6 +104,7 @@ def train_bc(config: TrainConfig) -> TrainResult:
     """
     config = prepare_run(config)
     ctx = distributed.setup(config.run.device)
+    trainer: Trainer | None = None
     try:
         configure_torch(config, ctx)
         trainer = Trainer(config, ctx, "bc")
@@ -124,4 +125,6 @@ def train_bc(config: TrainConfig) -> TrainResult:
         trainer.logger.close()
         return result
     finally:
+        if trainer is not None:
+            trainer.close()
         distributed.teardown(ctx)

@@ -84,12 +84,18 @@ class DataConfig:
     render_batch: int = 128
     """Episodes whose observations are re-rendered together in one batched env (more is
     faster, up to ~256, and holds more observations in memory)."""
+    loader_workers: int = 0
+    """Processes re-rendering the coming episodes ahead of training (0: the training
+    process renders them when needed). The batches do not depend on it; use it where
+    cores are spare (a GPU run), not where training already uses every core."""
 
     def __post_init__(self) -> None:
         where = "data"
         for name in ("lanes", "chunk", "render_batch", "workers"):
             _check(getattr(self, name) >= 1, f"{where}.{name}", "expected an integer >= 1, "
                    f"got {getattr(self, name)!r}")
+        _check(self.loader_workers >= 0, f"{where}.loader_workers",
+               f"expected an integer >= 0, got {self.loader_workers!r}")
         _check(self.sampled_episodes >= 0, f"{where}.sampled_episodes",
                f"expected an integer >= 0, got {self.sampled_episodes!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",

@@ -254,6 +254,7 @@ def train_dagger(config: TrainConfig) -> TrainResult:
     """
     config, model = dagger_config(config)
     ctx = distributed.setup(config.run.device)
+    trainer: Trainer | None = None
     try:
         configure_torch(config, ctx)
         trainer = Trainer(config, ctx, "dagger", model=model)
@@ -331,4 +332,6 @@ def train_dagger(config: TrainConfig) -> TrainResult:
         trainer.logger.close()
         return result
     finally:
+        if trainer is not None:
+            trainer.close()
         distributed.teardown(ctx)

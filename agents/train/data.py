@@ -11,11 +11,18 @@ Lanes take episodes from one order: a permutation of this rank's shard (``indice
 world]``) drawn from the loader's ``np.random.Generator`` at the start of every epoch. The
 loader's whole state (generator, order, position, what each lane plays and where) is a
 plain dict (:meth:`SequenceLoader.state_dict`), so a resumed run sees the same batches.
+
+Episodes are re-rendered ``render_batch`` at a time, in order. With ``workers > 0`` a pool of
+that many processes renders the coming groups of this epoch's order ahead of training (the
+groups are a pure function of their indices), so the batches are the same for any number
+of workers; only the time to make them changes.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +34,6 @@ from agents.train.errors import TrainError
 from agents.train.losses import progress_targets
 from agents.train.replay import Rendered, Replayer
 from agents.train.targets import goal_view_targets
-from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.world.house import House
 
 
@@ -74,6 +80,36 @@ class _Playing:
     goal: np.ndarray | None
 
 
+def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
+                     indices: list[int]) -> list[_Playing]:
+    """The rendered observations and targets of demonstrations ``indices``, in order."""
+    rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
+    out = []
+    for i, r in zip(indices, rendered, strict=True):
+        labels = demos.labels[i].astype(np.int64)
+        ep = demos.episodes[i]
+        goal = (goal_view_targets(ep, replayer.houses[ep.house], demos.actions[i],
+                                  replayer.view) if goal_targets else None)
+        out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
+                            bool(demos.expert[i]), ep.instruction, goal))
+    return out
+
+
+_WORKER: dict[str, Any] = {}  # a pool process's demonstrations and replayer
+
+
+def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
+                 goal_targets: bool) -> None:
+    torch.set_num_threads(1)
+    _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
+                   goal_targets=goal_targets)
+
+
+def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
+    return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
+                            indices)
+
+
 class SequenceLoader:
     """Endless ``(B, T)`` batches of a rank's shard of demonstrations.
 
@@ -87,6 +123,8 @@ class SequenceLoader:
         world: number of ranks.
         render_batch: demonstrations re-rendered together.
         goal_targets: also make the goal-in-view targets (:mod:`agents.train.targets`).
+        workers: processes rendering upcoming episodes ahead (0: render in this process
+            when needed); the batches do not depend on it. Call :meth:`close` to stop them.
 
     Raises:
         TrainError: the shard holds no demonstration.
@@ -94,7 +132,7 @@ class SequenceLoader:
 
     def __init__(self, demos: DemoSet, houses: dict[str, House], lanes: int, chunk: int,
                  seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64,
-                 goal_targets: bool = False) -> None:
+                 goal_targets: bool = False, workers: int = 0) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -102,8 +140,7 @@ class SequenceLoader:
             raise TrainError(f"rank {rank} of {world} has no demonstrations "
                              f"({len(demos)} in all); use fewer ranks or more data")
         self.replayer = Replayer(houses, render_batch)
-        self._target_env = (GridHouseEnv(episodes=[demos.episodes[int(self.shard[0])]],
-                                         house_map=dict(houses)) if goal_targets else None)
+        self.goal_targets = bool(goal_targets)
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -113,6 +150,23 @@ class SequenceLoader:
         self.lane_pos = np.zeros(self.lanes, np.int64)  # next step of it
         self._playing: list[_Playing | None] = [None] * self.lanes
         self._ready: deque[_Playing] = deque()  # rendered for order[cursor:cursor + k]
+        self._ahead: dict[int, Future[list[_Playing]]] = {}  # group start -> its rendering
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(workers, mp_context=context,
+                                             initializer=_init_worker,
+                                             initargs=(demos, dict(houses), self.render_batch,
+                                                       self.goal_targets))
+        self._depth = 2 * workers  # groups rendered ahead
+
+    def close(self) -> None:
+        """Stop the rendering processes (if any)."""
+        self._drop_ahead()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     # ------------------------------------------------------------------ episodes
     def _new_epoch(self) -> None:
@@ -120,27 +174,37 @@ class SequenceLoader:
         self.order = self.rng.permutation(self.shard)
         self.cursor = 0
         self._ready.clear()
+        self._drop_ahead()
+
+    def _drop_ahead(self) -> None:
+        for future in self._ahead.values():
+            future.cancel()
+        self._ahead.clear()
 
     def _prepare(self, indices: list[int]) -> list[_Playing]:
-        d = self.demos
-        rendered = self.replayer.render([(d.episodes[i], d.actions[i]) for i in indices])
-        out = []
-        env = self._target_env
-        for i, r in zip(indices, rendered, strict=True):
-            labels = d.labels[i].astype(np.int64)
-            ep = d.episodes[i]
-            goal = (None if env is None else
-                    goal_view_targets(env, ep, self.replayer.houses[ep.house], d.actions[i]))
-            out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
-                                bool(d.expert[i]), ep.instruction, goal))
-        return out
+        return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices)
+
+    def _group(self, start: int) -> list[_Playing]:
+        """The rendered group of ``order[start:start + render_batch]``; with a pool, the
+        next groups of the epoch are set rendering too."""
+        stop = min(start + self.render_batch, len(self.order))
+        if self._pool is None:
+            return self._prepare(self.order[start:stop].tolist())
+        for ahead in range(self._depth + 1):
+            first = start + ahead * self.render_batch
+            if first >= len(self.order):
+                break
+            if first not in self._ahead:
+                last = min(first + self.render_batch, len(self.order))
+                self._ahead[first] = self._pool.submit(_prepare_in_worker,
+                                                       self.order[first:last].tolist())
+        return self._ahead.pop(start).result()
 
     def _next_episode(self) -> _Playing:
         if self.cursor >= len(self.order):
             self._new_epoch()
         if not self._ready:
-            stop = min(self.cursor + self.render_batch, len(self.order))
-            self._ready.extend(self._prepare(self.order[self.cursor:stop].tolist()))
+            self._ready.extend(self._group(self.cursor))
         self.cursor += 1
         return self._ready.popleft()
 
@@ -214,6 +278,7 @@ class SequenceLoader:
         self.lane_index = np.array(state["lane_index"], np.int64)
         self.lane_pos = np.array(state["lane_pos"], np.int64)
         self._ready.clear()
+        self._drop_ahead()
         lanes = [b for b, p in enumerate(state["playing"]) if p]
         prepared = self._prepare([int(self.lane_index[b]) for b in lanes]) if lanes else []
         self._playing = [None] * self.lanes

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.language.instructions import instruction_from_task
 from vlnenv.render.view import view_cells
+from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
 from vlnenv.world.house import House
 
@@ -30,27 +31,54 @@ def stage_cells_in_view(cells: frozenset[tuple[int, int]], pos: tuple[int, int],
                         view: int) -> np.ndarray:
     """``(V * V,)`` bool: which view cells (row-major, row 0 the far edge) show one of
     ``cells`` for an agent at ``pos`` facing ``heading``."""
+    if not cells:
+        return np.zeros(view * view, bool)
+    rows, cols = (np.array(c, np.int64) for c in zip(*cells, strict=True))
+    shape = (int(max(rows.max(), pos[0] + view)) + 1, int(max(cols.max(), pos[1] + view)) + 1)
+    return _mask_in_view(_cells_mask(cells, shape), pos, heading, view)
+
+
+def _cells_mask(cells: frozenset[tuple[int, int]], shape: tuple[int, int]) -> np.ndarray:
+    """``(H, W)`` bool grid, true on ``cells`` (those inside the grid)."""
+    mask = np.zeros(shape, bool)
+    for r, c in cells:
+        if 0 <= r < shape[0] and 0 <= c < shape[1]:
+            mask[r, c] = True
+    return mask
+
+
+def _mask_in_view(mask: np.ndarray, pos: tuple[int, int], heading: int,
+                  view: int) -> np.ndarray:
+    """``(V * V,)`` bool: ``mask`` read at the world cells each view cell shows (false
+    off the grid)."""
     rows, cols = view_cells(pos, heading, view)  # (V, V) each
-    hit = np.fromiter(((r, c) in cells for r, c in zip(rows.ravel().tolist(),
-                                                     cols.ravel().tolist(), strict=True)),
-                      dtype=bool, count=view * view)
+    rows, cols = rows.ravel(), cols.ravel()  # (V*V,)
+    inside = (rows >= 0) & (rows < mask.shape[0]) & (cols >= 0) & (cols < mask.shape[1])
+    hit = np.zeros(view * view, bool)
+    hit[inside] = mask[rows[inside], cols[inside]]
     return hit  # (V*V,)
 
 
-def goal_view_targets(env: GridHouseEnv, episode: Episode, house: House,
-                      actions: Sequence[int]) -> np.ndarray:
+def goal_view_targets(episode: Episode, house: House, actions: Sequence[int],
+                      view: int = 7) -> np.ndarray:
     """``(n, V * V)`` bool targets of an ``n``-step demonstration: replays its first
-    ``n - 1`` actions in ``env`` and marks, before each step, the view cells that show the
-    current stage's cells."""
-    env.reset(options={"episode": episode, "house": house})
-    view = env.view
+    ``n - 1`` actions on the episode's state and instruction alone (as
+    :meth:`GridHouseEnv.step <vlnenv.env.grid_house.GridHouseEnv.step>` advances them:
+    ``state.step_action`` then ``instruction.verify``, with no observation rendered) and
+    marks, before each step, the view cells that show the current stage's cells."""
+    instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
+    state = EpisodeState.initial(house, episode.start)
+    instruction.reset(state)
     out = np.zeros((len(actions), view * view), bool)
+    shape = (house.height, house.width)
+    masks: dict[frozenset[tuple[int, int]], np.ndarray] = {}  # a stage's cells -> (H, W)
     for t, action in enumerate(actions):
-        state, instruction = env.state, env.instruction
-        assert state is not None and instruction is not None
         stage = instruction.stage(state)
         cells = stage.evidence if stage.evidence is not None else stage.cells
-        out[t] = stage_cells_in_view(cells, state.pos, state.heading, view)
+        if cells not in masks:
+            masks[cells] = _cells_mask(cells, shape)
+        out[t] = _mask_in_view(masks[cells], state.pos, state.heading, view)
         if t + 1 < len(actions):
-            env.step(int(action))
+            state.step_action(int(action))
+            instruction.verify(state)
     return out

@@ -165,11 +165,18 @@ class Trainer:
         """Train on ``demos`` from now on (this rank's shard; lanes start afresh)."""
         data = self.config.data
         houses = {hid: self.suite.houses[hid] for hid in sorted({e.house for e in demos.episodes})}
+        self.close()
         self.loader = SequenceLoader(demos, houses, data.lanes, data.chunk,
                                      seed=self.config.run.seed, rank=self.ctx.rank,
                                      world=self.ctx.world, render_batch=data.render_batch,
-                                     goal_targets=self.config.optim.goal_weight > 0)
+                                     goal_targets=self.config.optim.goal_weight > 0,
+                                     workers=data.loader_workers)
         self.lane_state = self.model.initial_state(data.lanes)  # (B, C)
+
+    def close(self) -> None:
+        """Stop the data loader's rendering processes (if any)."""
+        if self.loader is not None:
+            self.loader.close()
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any] | None:

@@ -9,11 +9,20 @@ from agents.train.demos import generate_demos
 from vlnenv.suites.load import load_suite
 
 
-def loader(rank: int = 0, world: int = 1, seed: int = 0) -> SequenceLoader:
+def loader(rank: int = 0, world: int = 1, seed: int = 0, workers: int = 0,
+           goal_targets: bool = False) -> SequenceLoader:
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", "oracle")
     return SequenceLoader(demos, dict(suite.split_houses("train")), lanes=3, chunk=7,
-                          seed=seed, rank=rank, world=world, render_batch=4)
+                          seed=seed, rank=rank, world=world, render_batch=4,
+                          goal_targets=goal_targets, workers=workers)
+
+
+def assert_same_batches(x, y):
+    for name in ("image", "direction", "carrying", "labels", "done", "progress",
+                 "progress_mask", "goal"):
+        np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=name)
+    assert x.instruction == y.instruction
 
 
 def test_lanes_play_whole_demonstrations_back_to_back():
@@ -42,9 +51,24 @@ def test_state_dict_resumes_the_same_batches():
     b = loader(seed=4)
     b.load_state_dict(state)
     for _ in range(6):  # across an epoch boundary too
-        x, y = a.next_batch(), b.next_batch()
-        assert np.array_equal(x.image, y.image) and np.array_equal(x.labels, y.labels)
-        assert np.array_equal(x.done, y.done) and x.instruction == y.instruction
+        assert_same_batches(a.next_batch(), b.next_batch())
+
+
+def test_rendering_processes_give_the_same_batches_as_rendering_in_process():
+    # 10 demonstrations in groups of 4: three groups an epoch; 30 batches cross epochs.
+    plain, pooled = loader(seed=2, goal_targets=True), loader(seed=2, goal_targets=True,
+                                                             workers=2)
+    try:
+        for step in range(30):
+            assert_same_batches(plain.next_batch(), pooled.next_batch())
+            if step == 12:  # and after a resume, which drops what was rendered ahead
+                resumed = loader(seed=2, goal_targets=True, workers=2)
+                resumed.load_state_dict(pooled.state_dict())
+                pooled.close()
+                pooled = resumed
+        assert pooled.epoch == plain.epoch >= 2
+    finally:
+        pooled.close()
 
 
 def test_ranks_take_disjoint_shards():
