@@ -52,7 +52,9 @@ timeout $((TRAIN_S + 150)) python3 -m agents.train bc --config configs/gpu.toml 
   > "$OUT/gpu_large.txt" 2>&1 &
 nvidia-smi dmon -s u -c 6 -d 20 >> "$LOG" 2>&1 &
 wait
-tail -4 "$OUT/gpu_small.txt" "$OUT/gpu_large.txt" | tee -a "$LOG"
-tar -czf "$OUT/runs.tar.gz" --exclude='*.pt' --exclude='demos' runs/gpu_small runs/gpu_large \
-  2>&1 | tee -a "$LOG"
+for run in gpu_small gpu_large; do
+  tail -n 5 "$OUT/$run.txt"; grep -v '^$' "runs/$run/log.csv" | tail -n 3
+done 2>&1 | tee -a "$LOG"
+tar -czf "$OUT/runs.tar.gz" --exclude='runs/gpu_*/last.pt' --exclude='runs/gpu_*/best.pt' \
+  runs/gpu_small runs/gpu_large 2>&1 | tee -a "$LOG"
 step "done"
