@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ def train(name: str, overrides: list[str], args: argparse.Namespace) -> dict[str
                 f"data.lanes={args.lanes}", f"data.chunk={args.chunk}",
                 f"data.demos_dir={args.demos_dir}",
                 "eval.every=0", f"eval.episodes={args.episodes}", "eval.splits=val_unseen",
+                "eval.decoding=greedy",
                 "run.threads=1", "run.progress_bar=false", "run.tensorboard=false",
                 *args.set, *overrides]
     cmd = [sys.executable, "-m", "agents.train", "bc", "--config", str(CONFIG)]
@@ -88,14 +90,15 @@ def train(name: str, overrides: list[str], args: argparse.Namespace) -> dict[str
 def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     """Add to each result ``held_out`` (teacher-forced NLL/accuracy of the default
     teachers' actions, so comparable across the ablation and scaling variants, not across
-    teachers) and ``sampled`` (closed-loop success of the policy with sampled actions on
-    the first ``--episodes`` episodes), reusing those an earlier run of the script saved."""
+    teachers), ``greedy`` and ``sampled`` (closed-loop success of the policy with arg-max
+    and with sampled actions on the first ``--episodes`` episodes), reusing those an
+    earlier run of the script saved."""
     import torch
 
     from agents.train.checkpoint import load_model
     from agents.train.config import DEFAULT_TEACHERS
     from agents.train.evaluation import summarise_records
-    from agents.train.policy import SampledModelPolicy
+    from agents.train.policy import ModelPolicy, SampledModelPolicy
     from agents.train.validation import held_out_demos, score_demos
     from vlnenv.evaluate import evaluate
     from vlnenv.suites import load_suite
@@ -106,7 +109,7 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
     saved = json.loads(saved_path.read_text()) if saved_path.is_file() else {}
     demos = None
     for name, result in results.items():
-        for key in ("held_out", "sampled"):
+        for key in ("held_out", "greedy", "sampled"):
             if key in saved.get(name, {}) and key not in result:
                 result[key] = saved[name][key]
         if "held_out" not in result:
@@ -115,11 +118,13 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
                                        episodes=args.held_out, workers=2)
             result["held_out"] = score_demos(load_model(result["last_model"]), demos,
                                              suite.houses)
-        if "sampled" not in result:
-            policy = SampledModelPolicy(load_model(result["last_model"]), seed=args.seed)
-            result["sampled"] = summarise_records(evaluate(
-                policy, suite, "val_unseen", episodes=args.episodes, batch=32,
-                seed=args.seed))
+        policies = {"greedy": ModelPolicy, "sampled": partial(SampledModelPolicy,
+                                                                 seed=args.seed)}
+        for key, make in policies.items():
+            if key not in result:
+                result[key] = summarise_records(evaluate(
+                    make(load_model(result["last_model"])), suite, "val_unseen",
+                    episodes=args.episodes, batch=32, seed=args.seed))
 
 
 def fmt(x: float, pct: bool = False) -> str:
@@ -133,7 +138,7 @@ def table(results: dict[str, dict[str, Any]], names: list[str]) -> list[str]:
     lines = [header, "|" + "---|" * (8 + len(FAMILIES))]
     for name in names:
         r = results[name]
-        greedy, sampled = r["final_eval"]["val_unseen"], r["sampled"]
+        greedy, sampled = r["greedy"], r["sampled"]
         fams = " | ".join(fmt(sampled["by_family"].get(f, 0.0), True) for f in FAMILIES)
         held = r["held_out"]["overall"]
         lines.append(f"| `{name}` | {r['config']['data'].get('max_episodes') or 'all'} | "
