@@ -157,7 +157,7 @@ class SequenceLoader:
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self._pool = ProcessPoolExecutor(workers, mp_context=context,
                                              initializer=_init_worker,
-                                             initargs=(demos, dict(houses), self.render_batch,
+                                             initargs=(demos, houses, self.render_batch,
                                                        self.goal_targets))
         self._depth = 2 * workers  # groups rendered ahead
 
@@ -187,18 +187,18 @@ class SequenceLoader:
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the
         next groups of the epoch are set rendering too."""
-        stop = min(start + self.render_batch, len(self.order))
         if self._pool is None:
-            return self._prepare(self.order[start:stop].tolist())
-        for ahead in range(self._depth + 1):
-            first = start + ahead * self.render_batch
-            if first >= len(self.order):
-                break
+            return self._prepare(self._indices(start))
+        for first in range(start, min(start + (self._depth + 1) * self.render_batch,
+                                      len(self.order)), self.render_batch):
             if first not in self._ahead:
-                last = min(first + self.render_batch, len(self.order))
                 self._ahead[first] = self._pool.submit(_prepare_in_worker,
-                                                       self.order[first:last].tolist())
+                                                       self._indices(first))
         return self._ahead.pop(start).result()
+
+    def _indices(self, start: int) -> list[int]:
+        """The demonstrations of the group that starts at ``order[start]``."""
+        return self.order[start:start + self.render_batch].tolist()
 
     def _next_episode(self) -> _Playing:
         if self.cursor >= len(self.order):

@@ -28,13 +28,9 @@ from vlnenv.world.house import House
 
 
 def stage_cells_in_view(cells: frozenset[tuple[int, int]], pos: tuple[int, int], heading: int,
-                        view: int) -> np.ndarray:
+                        view: int, shape: tuple[int, int]) -> np.ndarray:
     """``(V * V,)`` bool: which view cells (row-major, row 0 the far edge) show one of
-    ``cells`` for an agent at ``pos`` facing ``heading``."""
-    if not cells:
-        return np.zeros(view * view, bool)
-    rows, cols = (np.array(c, np.int64) for c in zip(*cells, strict=True))
-    shape = (int(max(rows.max(), pos[0] + view)) + 1, int(max(cols.max(), pos[1] + view)) + 1)
+    ``cells`` of an ``(H, W)`` house for an agent at ``pos`` facing ``heading``."""
     return _mask_in_view(_cells_mask(cells, shape), pos, heading, view)
 
 

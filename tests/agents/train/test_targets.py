@@ -16,10 +16,10 @@ NORTH, EAST = 3, 0
 def test_cells_ahead_and_beside_the_agent_land_where_the_view_shows_them():
     # A 3 x 3 view: the agent at view (2, 1); facing north, the cell ahead of (5, 5) is
     # (4, 5) -> view (1, 1) = index 4; its right neighbour (4, 6) -> view (1, 2) = index 5.
-    hit = stage_cells_in_view(frozenset({(4, 5), (4, 6), (9, 9)}), (5, 5), NORTH, 3)
+    hit = stage_cells_in_view(frozenset({(4, 5), (4, 6), (9, 9)}), (5, 5), NORTH, 3, (10, 10))
     assert np.flatnonzero(hit).tolist() == [4, 5]
     # Facing east the cell ahead is (5, 6): view index 4 again; the agent's own cell is 7.
-    hit = stage_cells_in_view(frozenset({(5, 6), (5, 5)}), (5, 5), EAST, 3)
+    hit = stage_cells_in_view(frozenset({(5, 6), (5, 5)}), (5, 5), EAST, 3, (10, 10))
     assert np.flatnonzero(hit).tolist() == [4, 7]
 
 
@@ -43,7 +43,8 @@ def _targets_through_the_env(env, ep, house, actions):
     for t, action in enumerate(actions):
         stage = env.instruction.stage(env.state)
         cells = stage.evidence if stage.evidence is not None else stage.cells
-        out[t] = stage_cells_in_view(cells, env.state.pos, env.state.heading, 7)
+        out[t] = stage_cells_in_view(cells, env.state.pos, env.state.heading, 7,
+                                     (house.height, house.width))
         if t + 1 < len(actions):
             env.step(int(action))
     return out
