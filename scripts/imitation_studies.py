@@ -41,6 +41,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "quickstart.toml"
 FAMILIES = ("go_to_room", "go_to_object", "fetch", "follow_route", "sequence")
+#: ``eval.decoding`` -> the result key its evaluation fills.
+DECODED = {"greedy": "greedy", "sample": "sampled"}
 
 
 def teacher_overrides(teacher: str) -> list[str]:
@@ -73,7 +75,7 @@ def train(name: str, overrides: list[str], args: argparse.Namespace) -> dict[str
                 f"data.lanes={args.lanes}", f"data.chunk={args.chunk}",
                 f"data.demos_dir={args.demos_dir}",
                 "eval.every=0", f"eval.episodes={args.episodes}", "eval.splits=val_unseen",
-                "eval.decoding=greedy",
+                f"eval.seed={args.seed}",
                 "run.threads=1", "run.progress_bar=false", "run.tensorboard=false",
                 *args.set, *overrides]
     cmd = [sys.executable, "-m", "agents.train", "bc", "--config", str(CONFIG)]
@@ -91,8 +93,9 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
     """Add to each result ``held_out`` (teacher-forced NLL/accuracy of the default
     teachers' actions, so comparable across the ablation and scaling variants, not across
     teachers), ``greedy`` and ``sampled`` (closed-loop success of the policy with arg-max
-    and with sampled actions on the first ``--episodes`` episodes), reusing those an
-    earlier run of the script saved."""
+    and with sampled actions on the first ``--episodes`` episodes: the training's final
+    evaluation is one of them, per its ``eval.decoding``), reusing those an earlier run
+    of the script saved."""
     import torch
 
     from agents.train.checkpoint import load_model
@@ -112,6 +115,8 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
         for key in ("held_out", "greedy", "sampled"):
             if key in saved.get(name, {}) and key not in result:
                 result[key] = saved[name][key]
+        decoding = result["config"]["eval"].get("decoding", "greedy")
+        result.setdefault(DECODED[decoding], result["final_eval"]["val_unseen"])
         if "held_out" not in result:
             if demos is None:
                 demos = held_out_demos(suite, "val_unseen", DEFAULT_TEACHERS, args.demos_dir,

@@ -31,6 +31,18 @@ def test_tiny_studies_write_tables_and_plot(tmp_path: Path):
     for r in results.values():
         assert r["steps"] == 3 and r["held_out"]["overall"]["episodes"] == 5
         assert 0.0 <= r["held_out"]["overall"]["accuracy"] <= 1.0
+    # the sampled scores reuse the training's final evaluation (eval.decoding = "sample"
+    # in the quickstart config): they must be what evaluating the saved model gives
+    from agents.train.checkpoint import load_model
+    from agents.train.evaluation import summarise_records
+    from agents.train.policy import SampledModelPolicy
+    from vlnenv.evaluate import evaluate
+
+    r = results["full"]
+    assert r["config"]["eval"]["decoding"] == "sample"
+    fresh = summarise_records(evaluate(SampledModelPolicy(load_model(r["last_model"]), seed=0),
+                                       "tiny", "val_unseen", episodes=5, batch=32, seed=0))
+    assert json.loads(json.dumps(fresh)) == r["sampled"]
     text = (out / "studies.md").read_text()
     assert "`mask_instruction`" in text and "`demos_4`" in text
     assert (out / "scaling.png").stat().st_size > 0
