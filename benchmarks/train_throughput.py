@@ -1,0 +1,77 @@
+"""Behaviour-cloning step throughput of model variants, side by side in one run.
+
+Each row builds the quickstart's trainer (``configs/quickstart.toml``, its demonstrations
+under ``runs/demos``, made first when missing) with one variant's overrides, takes two
+warm-up steps, then times :meth:`agents.train.trainer.Trainer.train_step` (batch, forward,
+loss, backward, AdamW) for ``--seconds`` and reports labelled steps (samples) per second
+and the ratio to the first row. The data loader renders in this process, as in the
+quickstart. The default rows are the widths the quickstart chose between: C=64 with 4
+heads (the second version), C=48 with 4 heads, and C=32 with 2 heads (the third).
+
+Usage: ``python benchmarks/train_throughput.py [--seconds 20] [--threads 2]
+[--variant NAME=section.field=value,...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import torch
+
+from agents.train import distributed
+from agents.train.bc import load_demos_for
+from agents.train.config import resolve_config
+from agents.train.trainer import Trainer
+
+VARIANTS = {
+    "C64 h4": ["model.n_embd=64", "model.n_head=4"],
+    "C48 h4": ["model.n_embd=48", "model.n_head=4"],
+    "C32 h2": ["model.n_embd=32", "model.n_head=2"],
+}
+
+
+def rate(overrides: list[str], seconds: float, out: str) -> tuple[int, float]:
+    """Parameters and samples per second of the quickstart's training step."""
+    config = resolve_config("configs/quickstart.toml", [*overrides, f"run.out={out}",
+                                                        "run.progress_bar=false",
+                                                        "run.tensorboard=false"])
+    ctx = distributed.setup("cpu")
+    trainer = Trainer(config, ctx, "bc")
+    trainer.set_data(load_demos_for(config, trainer.suite, ctx))
+    try:
+        for _ in range(2):
+            trainer.train_step()
+        start, samples = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            trainer.train_step()
+            samples += config.data.lanes * config.data.chunk
+        return trainer.model.num_parameters(), samples / (time.perf_counter() - start)
+    finally:
+        trainer.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--variant", action="append", default=[],
+                        help="NAME=override,override (replaces the default rows)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    variants = ({v.split("=", 1)[0]: v.split("=", 1)[1].split(",") for v in args.variant}
+                or VARIANTS)
+    print(f"quickstart BC step (configs/quickstart.toml), torch threads {args.threads}, "
+          f"{args.seconds:g} s a row")
+    print(f"{'variant':<10}  {'params':>9}  {'samples/s':>10}  {'x first':>7}")
+    base = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, overrides) in enumerate(variants.items()):
+            params, r = rate(overrides, args.seconds, f"{tmp}/{i}")
+            base = base or r
+            print(f"{name:<10}  {params:>9,}  {r:>10,.0f}  {r / base:>7.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
