@@ -83,3 +83,8 @@ class EvaluationError(VLNError):
 
 class PolicyError(VLNError):
     """A policy run without what it needs (an info key, a valid argument)."""
+
+
+class RenderError(VLNError, ValueError):
+    """An image that the renderer could not have drawn (wrong shape, or a tile that is in
+    no atlas), given to something that reads images back."""

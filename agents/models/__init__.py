@@ -16,7 +16,7 @@ from agents.models.fusion import (
     build_fusion,
     register_fusion,
 )
-from agents.models.policy import MultimodalTransformer, PolicyOutput
+from agents.models.policy import CELL_CLASSES, MultimodalTransformer, PolicyOutput
 
 __all__ = [
     "FUSIONS",
@@ -27,6 +27,7 @@ __all__ = [
     "ModelError",
     "MultimodalTransformer",
     "PolicyOutput",
+    "CELL_CLASSES",
     "autocast_context",
     "build_fusion",
     "pick_device",

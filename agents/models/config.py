@@ -64,6 +64,12 @@ class ModelConfig:
     """Add a head that scores every view cell as showing the current target (trained by
     the goal-in-view auxiliary loss of ``agents.train.targets``); needs a fusion that
     computes a per-step context (a ``ContextFusion``: ``film``)."""
+    cell_head: bool = False
+    """Add a head that classifies what every view cell shows (base: wall, door, the floor
+    of each room type or each furniture kind; object kind; object colour) from the vision
+    encoder's cell tokens, before any fusion (trained by the cell-recognition auxiliary
+    loss, ``optim.cell_weight``; labels read off the pixels by
+    :mod:`vlnenv.render.decode`). Works with every fusion."""
     mask_instruction: bool = False
     """Ablation: feed only ``<pad>`` ids instead of the instruction."""
     blank_image: bool = False
@@ -87,7 +93,8 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
-        for name in ("bias", "recurrent", "goal_head", "mask_instruction", "blank_image"):
+        for name in ("bias", "recurrent", "goal_head", "cell_head", "mask_instruction",
+                     "blank_image"):
             if not isinstance(getattr(self, name), bool):
                 raise ModelError(f"ModelConfig.{name} must be a bool, "
                                  f"got {getattr(self, name)!r}")

@@ -21,6 +21,13 @@ from agents.models.inputs import InstructionCache, batch_observations, instructi
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.vision import VisionEncoder, VisionOutput
 from vlnenv.language.vocab import Tokenizer
+from vlnenv.render.codes import N_BASE
+from vlnenv.world.colors import Color
+from vlnenv.world.objects import ObjectKind
+
+#: Classes of the cell-recognition head, in the order of its logits: the base code
+#: (:mod:`vlnenv.render.codes`), the object kind + 1 and the object colour + 1 (0: none).
+CELL_CLASSES: tuple[int, int, int] = (N_BASE, 1 + len(ObjectKind), 1 + len(Color))
 
 
 class PolicyOutput(NamedTuple):
@@ -40,6 +47,10 @@ class PolicyOutput(NamedTuple):
     goal: Tensor | None = None
     """``(B, T, V*V)`` goal-in-view scores of every view cell (``forward_sequence`` of a
     model with ``config.goal_head``), else ``None``."""
+    cells: Tensor | None = None
+    """``(B, T, V*V, sum(CELL_CLASSES))`` what-is-in-this-cell logits of every view cell
+    (``forward_sequence`` of a model with ``config.cell_head``; base, kind and colour
+    logits side by side, see :data:`CELL_CLASSES`), else ``None``."""
 
 
 class MultimodalTransformer(nn.Module):
@@ -80,6 +91,8 @@ class MultimodalTransformer(nn.Module):
                              f"{config.fusion!r} has none")
         self.goal_head = (nn.Linear(config.n_embd, 1, bias=config.bias) if config.goal_head
                           else None)
+        self.cell_head = (nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias)
+                          if config.cell_head else None)
         self._init_weights(torch.Generator().manual_seed(seed))
 
     # ------------------------------------------------------------------ construction
@@ -252,7 +265,7 @@ class MultimodalTransformer(nn.Module):
 
         Returns:
             ``(B, T, A)`` logits, ``(B, T)`` values and progress, and the final ``(B, C)``
-            state.
+            state; ``goal`` and ``cells`` with ``config.goal_head`` / ``config.cell_head``.
         """
         batch = batch_observations(obs_seq, self.instructions, self.device, n_lead=2)
         ids, image = self._masked(batch.ids, batch.image, mask_instruction, blank_image)
@@ -274,8 +287,13 @@ class MultimodalTransformer(nn.Module):
             txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
             txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
         state = self.initial_state(B) if state is None else state  # (B, C)
+        cells = None
+        if self.cell_head is not None:
+            cells = self.cell_head(vision.cells).float()  # (B*T, V*V, K)
+            cells = cells.view(B, T, *cells.shape[1:])  # (B, T, V*V, K)
         if isinstance(self.fusion, ContextFusion):
-            return self._read_sequence(txt_tokens, txt_pad, vision, done, state)
+            return self._read_sequence(txt_tokens, txt_pad, vision, done, state)._replace(
+                cells=cells)
         steps = []
         for t in range(T):
             state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
@@ -286,7 +304,7 @@ class MultimodalTransformer(nn.Module):
         logits = torch.stack([o.logits for o in steps], dim=1)  # (B, T, A)
         value = torch.stack([o.value for o in steps], dim=1)  # (B, T)
         progress = torch.stack([o.progress for o in steps], dim=1)  # (B, T)
-        return PolicyOutput(logits, value, progress, state, {})
+        return PolicyOutput(logits, value, progress, state, {}, None, cells)
 
     def _read_sequence(self, txt_tokens: Tensor, txt_pad: Tensor, vision: VisionOutput,
                        done: Tensor, state: Tensor) -> PolicyOutput:

@@ -139,6 +139,11 @@ class OptimConfig:
     """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
     scores against :mod:`agents.train.targets`, over the cells the agent sees); > 0 needs
     ``model.goal_head``. 0 turns it off."""
+    cell_weight: float = 0.0
+    """Weight of the cell-recognition loss (cross-entropy of the model's per-cell base,
+    object-kind and colour logits against the labels read off the view's pixels,
+    :mod:`vlnenv.render.decode`, over the cells the agent sees); > 0 needs
+    ``model.cell_head``. 0 turns it off."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -148,7 +153,8 @@ class OptimConfig:
         _check(self.max_steps >= 1, f"{where}.max_steps", f"expected >= 1, got {self.max_steps!r}")
         _check(0 <= self.warmup_steps, f"{where}.warmup_steps",
                f"expected >= 0, got {self.warmup_steps!r}")
-        for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight"):
+        for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
+                     "cell_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
         for name in ("beta1", "beta2"):

@@ -34,6 +34,7 @@ from agents.train.errors import TrainError
 from agents.train.losses import progress_targets
 from agents.train.replay import Rendered, Replayer
 from agents.train.targets import goal_view_targets
+from vlnenv.render.decode import symbolic_cells
 from vlnenv.world.house import House
 
 
@@ -60,6 +61,10 @@ class Batch:
     goal: np.ndarray
     """``(B, T, V*V)`` bool: the view cells showing the current target
     (:mod:`agents.train.targets`); all false when the loader makes no goal targets."""
+    cells: np.ndarray
+    """``(B, T, V*V, 3)`` uint8: what each view cell shows (base, object kind + 1, colour
+    + 1; :func:`vlnenv.render.decode.symbolic_cells`); zeros when the loader makes no cell
+    targets."""
 
     @property
     def samples(self) -> int:
@@ -78,10 +83,11 @@ class _Playing:
     expert: bool
     instruction: str
     goal: np.ndarray | None
+    cells: np.ndarray | None
 
 
 def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
-                     indices: list[int]) -> list[_Playing]:
+                     indices: list[int], cell_targets: bool = False) -> list[_Playing]:
     """The rendered observations and targets of demonstrations ``indices``, in order."""
     rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
     out = []
@@ -90,8 +96,9 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
         ep = demos.episodes[i]
         goal = (goal_view_targets(ep, replayer.houses[ep.house], demos.actions[i],
                                   replayer.view) if goal_targets else None)
+        cells = symbolic_cells(r.image, replayer.tile) if cell_targets else None  # (n, V*V, 3)
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
-                            bool(demos.expert[i]), ep.instruction, goal))
+                            bool(demos.expert[i]), ep.instruction, goal, cells))
     return out
 
 
@@ -99,15 +106,15 @@ _WORKER: dict[str, Any] = {}  # a pool process's demonstrations and replayer
 
 
 def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
-                 goal_targets: bool) -> None:
+                 goal_targets: bool, cell_targets: bool) -> None:
     torch.set_num_threads(1)
     _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
-                   goal_targets=goal_targets)
+                   goal_targets=goal_targets, cell_targets=cell_targets)
 
 
 def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
     return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
-                            indices)
+                            indices, _WORKER["cell_targets"])
 
 
 class SequenceLoader:
@@ -123,6 +130,8 @@ class SequenceLoader:
         world: number of ranks.
         render_batch: demonstrations re-rendered together.
         goal_targets: also make the goal-in-view targets (:mod:`agents.train.targets`).
+        cell_targets: also make the cell-recognition labels
+            (:func:`vlnenv.render.decode.symbolic_cells`).
         workers: processes rendering upcoming episodes ahead (0: render in this process
             when needed); the batches do not depend on it. Call :meth:`close` to stop them.
 
@@ -132,7 +141,8 @@ class SequenceLoader:
 
     def __init__(self, demos: DemoSet, houses: dict[str, House], lanes: int, chunk: int,
                  seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64,
-                 goal_targets: bool = False, workers: int = 0) -> None:
+                 goal_targets: bool = False, workers: int = 0,
+                 cell_targets: bool = False) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -141,6 +151,7 @@ class SequenceLoader:
                              f"({len(demos)} in all); use fewer ranks or more data")
         self.replayer = Replayer(houses, render_batch)
         self.goal_targets = bool(goal_targets)
+        self.cell_targets = bool(cell_targets)
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -158,7 +169,7 @@ class SequenceLoader:
             self._pool = ProcessPoolExecutor(workers, mp_context=context,
                                              initializer=_init_worker,
                                              initargs=(demos, houses, self.render_batch,
-                                                       self.goal_targets))
+                                                       self.goal_targets, self.cell_targets))
         self._depth = 2 * workers  # groups rendered ahead
 
     def close(self) -> None:
@@ -182,7 +193,8 @@ class SequenceLoader:
         self._ahead.clear()
 
     def _prepare(self, indices: list[int]) -> list[_Playing]:
-        return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices)
+        return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices,
+                                self.cell_targets)
 
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the
@@ -221,6 +233,7 @@ class SequenceLoader:
         progress = np.zeros((B, T), np.float32)
         progress_mask = np.zeros((B, T), bool)
         goal = np.zeros((B, T, self.replayer.view ** 2), bool)
+        cells = np.zeros((B, T, self.replayer.view ** 2, 3), np.uint8)
         instruction = [[""] * T for _ in range(B)]
         for b in range(B):
             t = 0
@@ -241,11 +254,13 @@ class SequenceLoader:
                 progress_mask[b, dst] = playing.expert
                 if playing.goal is not None:
                     goal[b, dst] = playing.goal[src]
+                if playing.cells is not None:
+                    cells[b, dst] = playing.cells[src]
                 instruction[b][t:t + n] = [playing.instruction] * n
                 self.lane_pos[b] += n
                 t += n
         return Batch(image, direction, carrying, instruction, labels, done, progress,
-                     progress_mask, goal)
+                     progress_mask, goal, cells)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -303,4 +318,5 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
         "progress": put(batch.progress),  # (B, T)
         "progress_mask": put(batch.progress_mask),  # (B, T)
         "goal": put(batch.goal),  # (B, T, V*V)
+        "cells": put(batch.cells),  # (B, T, V*V, 3)
     }

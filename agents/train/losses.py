@@ -69,6 +69,33 @@ def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
     return masked_mean(bce, seen_cells(image, tile))
 
 
+def cell_loss(logits: Tensor | None, targets: Tensor, image: Tensor,
+              classes: tuple[int, ...]) -> Tensor:
+    """Cross-entropy of the cell-recognition head against what each view cell shows,
+    summed over the label kinds (base, object kind, object colour) and averaged over the
+    cells the agent sees: ``mean_cells sum_k -log softmax(logits_k)[target_k]``.
+
+    Args:
+        logits: ``(B, T, V*V, sum(classes))`` (``PolicyOutput.cells``), the logits of each
+            label kind side by side.
+        targets: ``(B, T, V*V, len(classes))`` integer labels
+            (:func:`vlnenv.render.decode.symbolic_cells`).
+        image: ``(B, T, S, S, 3)`` the views (which cells are seen).
+        classes: classes of each label kind (``agents.models.policy.CELL_CLASSES``).
+
+    Raises:
+        ValueError: the model gives no cell logits (``model.cell_head`` is off).
+    """
+    if logits is None:
+        raise ValueError("the cell loss needs a model with model.cell_head = true")
+    tile = image.shape[-2] // int(round(logits.shape[-2] ** 0.5))
+    parts = logits.float().split(list(classes), dim=-1)  # kinds x (B, T, P, K_i)
+    nll = sum(F.cross_entropy(part.flatten(0, 2), targets[..., i].flatten().long(),
+                              reduction="none")
+              for i, part in enumerate(parts))  # (B*T*P,)
+    return masked_mean(nll, seen_cells(image, tile).flatten())
+
+
 def progress_targets(length: int) -> Tensor:
     """``(length,)`` the progress after each step of an ``length``-step demonstration:
     ``t / length`` for the 1-based step number ``t``, so the ``stop`` step reads 1."""

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from agents.models import MultimodalTransformer, autocast_context
+from agents.models import CELL_CLASSES, MultimodalTransformer, autocast_context
 from agents.train import distributed
 from agents.train.checkpoint import (
     export_model,
@@ -38,7 +38,7 @@ from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.evaluation import evaluate_model
 from agents.train.logging import RunLogger
-from agents.train.losses import accuracy, action_loss, goal_loss, progress_loss
+from agents.train.losses import accuracy, action_loss, cell_loss, goal_loss, progress_loss
 from agents.train.schedule import lr_factor
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
@@ -140,6 +140,10 @@ class Trainer:
         self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False,
                                 verbose=ctx.main)  # messages only, until open_logs
         self._started = time.monotonic()
+        for weight, head in (("goal_weight", "goal_head"), ("cell_weight", "cell_head")):
+            if getattr(opt, weight) > 0 and not getattr(self.model.config, head):
+                raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
+                                 f"model.{head} = true (set it, or the weight to 0)")
         missing = [s for s in (config.data.split, *config.eval.splits)
                    if s not in self.suite.splits]
         if missing:
@@ -170,6 +174,7 @@ class Trainer:
                                      seed=self.config.run.seed, rank=self.ctx.rank,
                                      world=self.ctx.world, render_batch=data.render_batch,
                                      goal_targets=self.config.optim.goal_weight > 0,
+                                     cell_targets=self.config.optim.cell_weight > 0,
                                      workers=data.loader_workers)
         self.lane_state = self.model.initial_state(data.lanes)  # (B, C)
 
@@ -261,6 +266,10 @@ class Trainer:
             if opt.goal_weight > 0:
                 loss_goal = goal_loss(out.goal, b_["goal"], b_obs["image"])
                 loss = loss + opt.goal_weight * loss_goal
+            loss_cell = torch.zeros((), device=loss.device)
+            if opt.cell_weight > 0:
+                loss_cell = cell_loss(out.cells, b_["cells"], b_obs["image"], CELL_CLASSES)
+                loss = loss + opt.cell_weight * loss_cell
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -274,6 +283,7 @@ class Trainer:
         return {"loss": float(loss.detach()), "loss_action": float(loss_action.detach()),
                 "loss_progress": float(loss_progress.detach()),
                 "loss_goal": float(loss_goal.detach()),
+                "loss_cell": float(loss_cell.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -295,7 +305,7 @@ class Trainer:
                 now = time.monotonic()
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
-                       for k in ("loss", "loss_action", "loss_progress", "loss_goal",
+                       for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
                                  "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,

@@ -168,3 +168,11 @@ def update_cell(
     code = code_at(house, structure, objects, cell)
     codes[cell[0], cell[1]] = code
     return code
+
+
+def symbolic_view(codes: np.ndarray) -> np.ndarray:
+    """``(..., V, V)`` cell codes -> ``(..., V, V, 3)`` uint8 (base, kind + 1, colour + 1)."""
+    base, obj = np.divmod(codes, N_OBJ)
+    kind = np.where(obj > 0, (obj - 1) // len(Color) + 1, 0)
+    color = np.where(obj > 0, (obj - 1) % len(Color) + 1, 0)
+    return np.stack([base, kind, color], axis=-1).astype(np.uint8)

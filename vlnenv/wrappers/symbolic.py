@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from vlnenv.render.codes import N_BASE, N_OBJ
+from vlnenv.render.codes import N_BASE, symbolic_view
 from vlnenv.world.colors import Color
 from vlnenv.world.objects import ObjectKind
 
@@ -34,11 +34,3 @@ class SymbolicObservation(gym.ObservationWrapper):
     def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
         base = self.unwrapped
         return {**observation, "image": symbolic_view(base.observer.view_codes(base.state.pose))}
-
-
-def symbolic_view(codes: np.ndarray) -> np.ndarray:
-    """``(..., V, V)`` cell codes -> ``(..., V, V, 3)`` uint8 (base, kind + 1, colour + 1)."""
-    base, obj = np.divmod(codes, N_OBJ)
-    kind = np.where(obj > 0, (obj - 1) // len(Color) + 1, 0)
-    color = np.where(obj > 0, (obj - 1) % len(Color) + 1, 0)
-    return np.stack([base, kind, color], axis=-1).astype(np.uint8)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents.models import FUSIONS, ModelError, MultimodalTransformer
+from agents.models import CELL_CLASSES, FUSIONS, ModelError, MultimodalTransformer
 from agents.models.late_fusion import product_of_experts
 from agents.models.text import PAD_ID
 
@@ -258,3 +258,12 @@ def test_goal_head_scores_every_view_cell_of_every_step(tiny, make_obs):
 def test_goal_head_needs_a_fusion_with_a_context(tiny):
     with pytest.raises(ModelError, match="goal_head"):
         MultimodalTransformer(tiny(fusion="single_stream", goal_head=True))
+
+
+@pytest.mark.parametrize("fusion", ["film", "single_stream"])
+def test_cell_head_classifies_every_view_cell_of_every_step(tiny, make_obs, fusion):
+    model = MultimodalTransformer(tiny(fusion=fusion, cell_head=True))
+    out = model.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool))
+    assert out.cells is not None and tuple(out.cells.shape) == (2, 3, 49, sum(CELL_CLASSES))
+    plain = MultimodalTransformer(tiny(fusion=fusion))
+    assert plain.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool)).cells is None

@@ -116,3 +116,19 @@ def test_families_restrict_the_demonstrations_and_the_evaluation(tiny_config):
     picked = family_indices(suite, "val_unseen", config.eval.families, 2)
     assert [val[j].family for j in picked] == ["fetch"] * len(picked)
     assert picked == [j for j, ep in enumerate(val) if ep.family == "fetch"][:2]
+
+
+def test_the_cell_recognition_loss_is_learnt_alongside_the_actions(tiny_config):
+    result = train_bc(tiny_config("model.cell_head=true", "optim.cell_weight=1.0",
+                                  "optim.max_steps=30"))
+    cell = [float(r["loss_cell"]) for r in rows(result.log) if r["loss_cell"]]
+    assert cell[0] > 3.0  # ~ log 42 + log 27 + log 11 untrained
+    assert cell[-1] < 0.6 * cell[0]
+
+
+@pytest.mark.parametrize("weight,head", [("cell_weight", "cell_head"),
+                                         ("goal_weight", "goal_head")])
+def test_an_auxiliary_loss_without_its_head_is_refused_before_training(tiny_config, weight,
+                                                                       head):
+    with pytest.raises(TrainError, match=f"model.{head} = true"):
+        train_bc(tiny_config(f"optim.{weight}=1.0", "model.fusion=film"))

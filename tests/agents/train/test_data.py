@@ -6,21 +6,23 @@ import numpy as np
 
 from agents.train.data import SequenceLoader
 from agents.train.demos import generate_demos
+from vlnenv.render.decode import symbolic_cells
 from vlnenv.suites.load import load_suite
 
 
 def loader(rank: int = 0, world: int = 1, seed: int = 0, workers: int = 0,
-           goal_targets: bool = False) -> SequenceLoader:
+           goal_targets: bool = False, cell_targets: bool = False) -> SequenceLoader:
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", "oracle")
     return SequenceLoader(demos, dict(suite.split_houses("train")), lanes=3, chunk=7,
                           seed=seed, rank=rank, world=world, render_batch=4,
-                          goal_targets=goal_targets, workers=workers)
+                          goal_targets=goal_targets, workers=workers,
+                          cell_targets=cell_targets)
 
 
 def assert_same_batches(x, y):
     for name in ("image", "direction", "carrying", "labels", "done", "progress",
-                 "progress_mask", "goal"):
+                 "progress_mask", "goal", "cells"):
         np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=name)
     assert x.instruction == y.instruction
 
@@ -56,13 +58,13 @@ def test_state_dict_resumes_the_same_batches():
 
 def test_rendering_processes_give_the_same_batches_as_rendering_in_process():
     # 10 demonstrations in groups of 4: three groups an epoch; 30 batches cross epochs.
-    plain, pooled = loader(seed=2, goal_targets=True), loader(seed=2, goal_targets=True,
-                                                             workers=2)
+    plain = loader(seed=2, goal_targets=True, cell_targets=True)
+    pooled = loader(seed=2, goal_targets=True, cell_targets=True, workers=2)
     try:
         for step in range(30):
             assert_same_batches(plain.next_batch(), pooled.next_batch())
             if step == 12:  # and after a resume, which drops what was rendered ahead
-                resumed = loader(seed=2, goal_targets=True, workers=2)
+                resumed = loader(seed=2, goal_targets=True, cell_targets=True, workers=2)
                 resumed.load_state_dict(pooled.state_dict())
                 pooled.close()
                 pooled = resumed
@@ -75,3 +77,11 @@ def test_ranks_take_disjoint_shards():
     shards = [set(loader(rank=r, world=2).shard.tolist()) for r in range(2)]
     assert not shards[0] & shards[1]
     assert shards[0] | shards[1] == set(range(10))
+
+
+def test_cell_targets_name_what_each_view_cell_shows():
+    batch = loader(seed=1, cell_targets=True).next_batch()
+    assert batch.cells.shape == (3, 7, 49, 3)
+    np.testing.assert_array_equal(batch.cells, symbolic_cells(batch.image))
+    assert batch.cells[..., 0].max() > 3  # floors and furniture, not only walls and doors
+    assert not loader(seed=1).next_batch().cells.any()  # off: zeros

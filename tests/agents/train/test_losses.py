@@ -12,6 +12,7 @@ from agents.models import ModelConfig, MultimodalTransformer
 from agents.train.losses import (
     accuracy,
     action_loss,
+    cell_loss,
     goal_loss,
     progress_loss,
     progress_targets,
@@ -83,3 +84,18 @@ def test_goal_loss_counts_seen_cells_only():
     assert float(goal_loss(logits, targets, image)) == pytest.approx(expected)
     with pytest.raises(ValueError, match="goal_head"):
         goal_loss(None, targets, image)
+
+
+def test_cell_loss_sums_the_label_kinds_over_seen_cells_only():
+    image = torch.zeros(1, 1, 4, 4, 3, dtype=torch.uint8)  # a 2 x 2 view of 2-pixel tiles
+    image[0, 0, 2:, :2] = 80  # only cell (1, 0) is seen
+    classes = (3, 2, 2)
+    logits = torch.zeros(1, 1, 4, 7)
+    logits[0, 0, 0, 0] = -50.0  # an unseen cell, confidently wrong: not counted
+    logits[0, 0, 2, :3] = torch.tensor([math.log(2.0), 0.0, 0.0])  # base p = 1/2 on class 0
+    targets = torch.zeros(1, 1, 4, 3, dtype=torch.uint8)
+    targets[0, 0, 2] = torch.tensor([0, 1, 0])  # kind and colour: uniform over 2 -> log 2
+    expected = math.log(2) + math.log(2) + math.log(2)
+    assert float(cell_loss(logits, targets, image, classes)) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="cell_head"):
+        cell_loss(None, targets, image, classes)
