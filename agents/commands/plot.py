@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(curves)
     curves.set_defaults(func=_curves)
 
-    bars = cmds.add_parser("bars", help="benchmark metric per family with 95% CI")
+    bars = cmds.add_parser("bars", help="benchmark metric per family with 95%% CI")
     bars.add_argument("results", type=Path, nargs="+", help="results.json files (or folders)")
     bars.add_argument("--metric", default="sr",
                       help="sr (default), spl, ne, osr, tl, ndtw, sdtw or cls")
