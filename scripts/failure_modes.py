@@ -1,0 +1,146 @@
+"""How a policy fails: outcomes per family from a benchmark's results, and (for a model)
+how well it spots the target and decides to stop or pick up on held-out demonstrations.
+
+From ``vln benchmark ... --out DIR`` (``DIR/results.json``, the per-episode records with
+their actions), every episode's actions are replayed on its state and instruction alone
+(no rendering) to tell, per family:
+
+* ``success`` / ``wrong stop`` (the policy stopped, not at the goal) / ``timeout``;
+* ``target seen``: of the failures, those where the current target was in view at some
+  step (:func:`agents.train.targets.goal_view_targets`);
+* ``go_to_object`` wrong stops beside another object, beside the target (never: it would
+  be a success) or beside none;
+* ``fetch``: whether the first object picked up was the one asked for.
+
+With ``--model DIR`` it also scores the model teacher-forced on the first ``--demos``
+``val_unseen`` demonstrations (the default teachers'): recall and precision of ``stop``
+and ``pickup`` (rare labels the episode's outcome hangs on), navigation accuracy (turns
+and ``forward``), and how often the goal head's highest-scoring seen cell shows the target
+when the target is in view.
+
+    python scripts/failure_modes.py runs/bench --model runs/quickstart/model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.train.targets import goal_view_targets
+from vlnenv.language.instructions import instruction_from_task
+from vlnenv.state import EpisodeState
+from vlnenv.suites.load import Suite, load_suite
+
+
+def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[str, Counter]:
+    """Per family, the counts described in the module docstring."""
+    episodes = suite.episodes(split)
+    out: dict[str, Counter] = defaultdict(Counter)
+    for rec in records:
+        ep = episodes[rec["episode_index"]]
+        house = suite.houses[ep.house]
+        c = out[rec["family"]]
+        kind = "success" if rec["success"] else "wrong stop" if rec["stopped"] else "timeout"
+        c[kind] += 1
+        actions = rec["actions"]
+        if not rec["success"] and goal_view_targets(ep, house, actions).any():
+            c["failed, target seen"] += 1
+        state = EpisodeState.initial(house, ep.start)
+        instruction = instruction_from_task(ep.task, house, ep.episode_id)
+        instruction.reset(state)
+        first = None
+        for action in actions[:-1] if rec["stopped"] else actions:
+            state.step_action(int(action))
+            instruction.verify(state)
+            if first is None and state.carrying is not None:
+                first = state.carrying
+        target = ep.task.get("object")
+        if rec["family"] == "go_to_object" and kind == "wrong stop":
+            r, col = state.pos
+            near = [it for it in state.objects.values()
+                    if abs(it.cell[0] - r) + abs(it.cell[1] - col) <= 1]
+            c["wrong stop beside an object" if near else "wrong stop beside none"] += 1
+        if rec["family"] == "fetch" and target is not None:
+            if first is None:
+                c["picked nothing"] += 1
+            elif first.kind.word == target["kind"] and (target.get("color") is None or
+                                                        first.color.word == target["color"]):
+                c["picked the target first"] += 1
+            else:
+                c["picked another object first"] += 1
+    return dict(out)
+
+
+def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict[str, float]:
+    """Stop and pickup recall/precision, navigation accuracy and goal-head top-1 of the
+    model on the first ``n`` ``val_unseen`` demonstrations."""
+    import torch
+
+    from agents.models import MultimodalTransformer
+    from agents.train.config import DataConfig
+    from agents.train.losses import seen_cells
+    from agents.train.replay import Replayer
+    from agents.train.validation import held_out_demos
+
+    model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
+    demos = held_out_demos(suite, "val_unseen", DataConfig().teacher, demos_dir)
+    demos = demos.subset(range(min(n, len(demos))))
+    rendered = Replayer(suite.houses, 64).render(
+        [(demos.episodes[i], demos.actions[i]) for i in range(len(demos))])
+    labels, preds, hits, shown = [], [], 0, 0
+    for i, r in enumerate(rendered):
+        ep, steps = demos.episodes[i], len(demos.labels[i])
+        obs = {"image": r.image[None], "direction": r.direction[None],
+               "carrying": r.carrying[None], "instruction": [ep.instruction]}
+        done = np.zeros((1, steps), bool)
+        done[:, 0] = True
+        with torch.no_grad():
+            out = model.forward_sequence(obs, None, done)
+        labels.append(np.asarray(demos.labels[i]))
+        preds.append(out.logits[0].argmax(-1).numpy())
+        if out.goal is not None:
+            target = goal_view_targets(ep, suite.houses[ep.house], demos.actions[i])  # (n, P)
+            seen = seen_cells(torch.from_numpy(r.image), model.config.tile).numpy()  # (n, P)
+            score = np.where(seen, out.goal[0].numpy(), -np.inf)  # (n, P)
+            has = target.any(1)
+            hits += int(target[has, score[has].argmax(1)].sum())
+            shown += int(has.sum())
+    y, p = np.concatenate(labels), np.concatenate(preds)
+    res: dict[str, float] = {"steps": float(len(y)),
+                             "navigation accuracy": float((y == p)[y < 3].mean())}
+    for action, name in ((6, "stop"), (3, "pickup")):
+        tp = float(((y == action) & (p == action)).sum())
+        res[f"{name} recall"] = tp / max(float((y == action).sum()), 1.0)
+        res[f"{name} precision"] = tp / max(float((p == action).sum()), 1.0)
+    if shown:
+        res["goal top-1 when in view"] = hits / shown
+    return res
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="a `vln benchmark --out` folder or its results.json")
+    parser.add_argument("--model", help="model folder to score teacher-forced")
+    parser.add_argument("--demos", type=int, default=300)
+    parser.add_argument("--demos-dir", default="runs/demos")
+    args = parser.parse_args()
+    path = Path(args.results)
+    data = json.loads((path / "results.json" if path.is_dir() else path).read_text())
+    suite = load_suite(data["suite"])
+    print(f"{data['policy']} on {data['suite']}/{data['split']}, {len(data['records'])} episodes")
+    for family, counts in sorted(outcomes(data["records"], suite, data["split"]).items()):
+        print(f"  {family:<13} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if args.model:
+        scores = teacher_forced(args.model, suite, args.demos_dir, args.demos)
+        print(f"{args.model}, teacher-forced on the first {args.demos} val_unseen demonstrations:")
+        print("  " + ", ".join(f"{k} {v:.3f}" if k != "steps" else f"{k} {v:,.0f}"
+                               for k, v in scores.items()))
+
+
+if __name__ == "__main__":
+    main()
