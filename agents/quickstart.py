@@ -64,6 +64,9 @@ class QuickstartConfig:
     """Seed of training, DAgger and the benchmark."""
     overrides: tuple[str, ...] = ()
     """Extra ``section.field=value`` settings for the training config."""
+    config_file: str | None = None
+    """Training config file (TOML or JSON) to start from instead of the shipped
+    ``configs/quickstart.toml`` (e.g. ``configs/gpu_large.toml`` on a GPU)."""
 
 
 def _say(message: str) -> None:
@@ -85,12 +88,13 @@ def check_suite(name: str) -> Any:
 
 
 def train_config(config: QuickstartConfig, out: Path, budget: float) -> Any:
-    """The resolved BC config: the shipped file, the quickstart's settings, overrides."""
+    """The resolved BC config: the config file (the shipped one by default), the
+    quickstart's settings, overrides."""
     from agents.train.config import resolve_config
 
     settings = [f"data.suite={config.suite}", f"run.out={out}", f"run.seed={config.seed}",
                 f"run.time_budget_s={budget}", "run.progress_bar=false", *config.overrides]
-    return resolve_config(CONFIG_FILE, settings)
+    return resolve_config(config.config_file or CONFIG_FILE, settings)
 
 
 def prepare_demos(bc_config: Any, suite: Any, say: Callable[[str], None]) -> None:

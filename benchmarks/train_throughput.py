@@ -6,7 +6,9 @@ warm-up steps, then times :meth:`agents.train.trainer.Trainer.train_step` (batch
 loss, backward, AdamW) for ``--seconds`` and reports labelled steps (samples) per second
 and the ratio to the first row. The data loader renders in this process, as in the
 quickstart. The default rows are the widths the quickstart chose between: C=64 with 4
-heads (the second version), C=48 with 4 heads, and C=32 with 2 heads (the third).
+heads (the second version), C=48 with 4 heads, and C=32 with 2 heads (the third); then
+C=32 and C=64 with the cell-recognition auxiliary (``model.cell_head``, its labels read
+off every view by the loader).
 
 Usage: ``python benchmarks/train_throughput.py [--seconds 20] [--threads 2]
 [--variant NAME=section.field=value,...]``
@@ -25,10 +27,13 @@ from agents.train.bc import load_demos_for
 from agents.train.config import resolve_config
 from agents.train.trainer import Trainer
 
+CELLS = ["model.cell_head=true", "optim.cell_weight=1.0"]
 VARIANTS = {
     "C64 h4": ["model.n_embd=64", "model.n_head=4"],
     "C48 h4": ["model.n_embd=48", "model.n_head=4"],
     "C32 h2": ["model.n_embd=32", "model.n_head=2"],
+    "C32 h2 cells": ["model.n_embd=32", "model.n_head=2", *CELLS],
+    "C64 h4 cells": ["model.n_embd=64", "model.n_head=4", *CELLS],
 }
 
 
@@ -64,13 +69,13 @@ def main() -> None:
                 or VARIANTS)
     print(f"quickstart BC step (configs/quickstart.toml), torch threads {args.threads}, "
           f"{args.seconds:g} s a row")
-    print(f"{'variant':<10}  {'params':>9}  {'samples/s':>10}  {'x first':>7}")
+    print(f"{'variant':<13}  {'params':>9}  {'samples/s':>10}  {'x first':>7}")
     base = None
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, overrides) in enumerate(variants.items()):
             params, r = rate(overrides, args.seconds, f"{tmp}/{i}")
             base = base or r
-            print(f"{name:<10}  {params:>9,}  {r:>10,.0f}  {r / base:>7.2f}", flush=True)
+            print(f"{name:<13}  {params:>9,}  {r:>10,.0f}  {r / base:>7.2f}", flush=True)
 
 
 if __name__ == "__main__":

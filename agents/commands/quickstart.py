@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="benchmark only the first N val_unseen episodes")
     p.add_argument("--workers", type=int, default=d.workers, help="benchmark processes")
     p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="training config to start from (default: configs/quickstart.toml)")
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="SECTION.FIELD=VALUE", help="training config override")
     p.set_defaults(func=_run)
@@ -34,5 +36,5 @@ def _run(args: argparse.Namespace) -> int:
     run_quickstart(QuickstartConfig(
         suite=args.suite, out=args.out, bc_budget_s=args.bc_budget,
         dagger_budget_s=args.dagger_budget, episodes=args.episodes, workers=args.workers,
-        seed=args.seed, overrides=tuple(args.overrides)))
+        seed=args.seed, overrides=tuple(args.overrides), config_file=args.config))
     return 0

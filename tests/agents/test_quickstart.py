@@ -32,3 +32,15 @@ def test_quickstart_writes_a_report_that_the_benchmark_reproduces(tmp_path):
                  str(out / "model"), "--out", str(again)]) == 0
     first = load_results(out / "benchmark" / "model" / "results.json")
     assert load_results(again / "results.json")["metrics"] == first["metrics"]
+
+
+def test_a_config_file_replaces_the_shipped_one_under_the_quickstarts_settings(tmp_path):
+    from agents.quickstart import QuickstartConfig, train_config
+
+    shipped = train_config(QuickstartConfig(), tmp_path / "a", 10.0)
+    gpu = train_config(QuickstartConfig(config_file="configs/gpu_large.toml",
+                                        overrides=("optim.lr=0.0005",)), tmp_path / "b", 10.0)
+    assert shipped.model.n_embd == 32 and not shipped.model.cell_head
+    assert gpu.model.n_embd == 128 and gpu.model.cell_head and gpu.data.lanes == 128
+    assert gpu.run.time_budget_s == 10.0 and gpu.run.out == str(tmp_path / "b")
+    assert gpu.optim.lr == 0.0005  # overrides still come last
