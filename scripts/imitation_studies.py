@@ -1,8 +1,8 @@
 """Imitation studies at one training budget: grounding ablations, teacher per family, and
 scaling with the number of demonstrations (issue 7).
 
-Every variant is the quickstart's behaviour cloning (``configs/quickstart.toml``) for the
-same number of optimiser steps, changed in one way:
+Every variant is the quickstart's behaviour cloning (``configs/quickstart.toml``, or
+``--config FILE``) for the same number of optimiser steps, changed in one way:
 
 * ``full``: as configured (default teachers);
 * ``mask_instruction`` / ``blank_image``: the instruction replaced by padding / the image
@@ -75,10 +75,13 @@ def train(name: str, overrides: list[str], args: argparse.Namespace) -> dict[str
                 f"data.lanes={args.lanes}", f"data.chunk={args.chunk}",
                 f"data.demos_dir={args.demos_dir}",
                 "eval.every=0", f"eval.episodes={args.episodes}", "eval.splits=val_unseen",
+                # every family, as the greedy evaluation here: the final evaluation of the
+                # training is reused as the sampled score, so both cover the same episodes
+                f"eval.families={','.join(FAMILIES)}",
                 f"eval.seed={args.seed}",
                 "run.threads=1", "run.progress_bar=false", "run.tensorboard=false",
                 *args.set, *overrides]
-    cmd = [sys.executable, "-m", "agents.train", "bc", "--config", str(CONFIG)]
+    cmd = [sys.executable, "-m", "agents.train", "bc", "--config", str(args.config)]
     for s in settings:
         cmd += ["--set", s]
     started = time.perf_counter()
@@ -185,6 +188,9 @@ def scaling_plot(results: dict[str, dict[str, Any]], names: list[str], total: in
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="runs/studies")
+    p.add_argument("--config", default=str(CONFIG),
+                   help="training config every variant starts from (default: the quickstart's; "
+                        "configs/quickstart_v3.toml for the tables of its third version)")
     p.add_argument("--suite", default="small")
     p.add_argument("--steps", type=int, default=600, help="optimiser steps of every variant")
     p.add_argument("--lanes", type=int, default=16)
