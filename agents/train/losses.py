@@ -69,18 +69,18 @@ def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
     return masked_mean(bce, seen_cells(image, tile))
 
 
-def cell_loss(logits: Tensor | None, targets: Tensor, image: Tensor,
-              classes: tuple[int, ...]) -> Tensor:
+def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) -> Tensor:
     """Cross-entropy of the cell-recognition head against what each view cell shows,
     summed over the label kinds (base, object kind, object colour) and averaged over the
-    cells the agent sees: ``mean_cells sum_k -log softmax(logits_k)[target_k]``.
+    cells the agent sees: ``mean_cells sum_k -log softmax(logits_k)[target_k]``. A cell is
+    seen unless its base label is void (0): the renderer paints exactly those black, so
+    this is :func:`seen_cells` read off the labels instead of the pixels.
 
     Args:
         logits: ``(B, T, V*V, sum(classes))`` (``PolicyOutput.cells``), the logits of each
             label kind side by side.
         targets: ``(B, T, V*V, len(classes))`` integer labels
             (:func:`vlnenv.render.decode.symbolic_cells`).
-        image: ``(B, T, S, S, 3)`` the views (which cells are seen).
         classes: classes of each label kind (``agents.models.policy.CELL_CLASSES``).
 
     Raises:
@@ -88,12 +88,12 @@ def cell_loss(logits: Tensor | None, targets: Tensor, image: Tensor,
     """
     if logits is None:
         raise ValueError("the cell loss needs a model with model.cell_head = true")
-    tile = image.shape[-2] // int(round(logits.shape[-2] ** 0.5))
+    targets = targets.long()  # (B, T, P, K)
     parts = logits.float().split(list(classes), dim=-1)  # kinds x (B, T, P, K_i)
-    nll = sum(F.cross_entropy(part.flatten(0, 2), targets[..., i].flatten().long(),
+    nll = sum(F.cross_entropy(part.flatten(0, 2), targets[..., i].flatten(),
                               reduction="none")
               for i, part in enumerate(parts))  # (B*T*P,)
-    return masked_mean(nll, seen_cells(image, tile).flatten())
+    return masked_mean(nll, targets[..., 0].flatten() != 0)
 
 
 def progress_targets(length: int) -> Tensor:

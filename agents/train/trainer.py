@@ -268,7 +268,7 @@ class Trainer:
                 loss = loss + opt.goal_weight * loss_goal
             loss_cell = torch.zeros((), device=loss.device)
             if opt.cell_weight > 0:
-                loss_cell = cell_loss(out.cells, b_["cells"], b_obs["image"], CELL_CLASSES)
+                loss_cell = cell_loss(out.cells, b_["cells"], CELL_CLASSES)
                 loss = loss + opt.cell_weight * loss_cell
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)

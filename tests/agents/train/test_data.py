@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from agents.train.data import SequenceLoader
 from agents.train.demos import generate_demos
+from agents.train.losses import seen_cells
 from vlnenv.render.decode import symbolic_cells
 from vlnenv.suites.load import load_suite
 
@@ -84,4 +86,6 @@ def test_cell_targets_name_what_each_view_cell_shows():
     assert batch.cells.shape == (3, 7, 49, 3)
     np.testing.assert_array_equal(batch.cells, symbolic_cells(batch.image))
     assert batch.cells[..., 0].max() > 3  # floors and furniture, not only walls and doors
+    seen = seen_cells(torch.from_numpy(batch.image), 8).numpy()  # (B, T, V*V)
+    np.testing.assert_array_equal(batch.cells[..., 0] != 0, seen)  # void base = unseen
     assert not loader(seed=1).next_batch().cells.any()  # off: zeros
