@@ -11,7 +11,7 @@ auxiliaries pinned: C=64 with 4 heads (the second version), C=48 with 4 heads, C
 (``model.cell_head``, its labels read off every view by the loader).
 
 Usage: ``python benchmarks/train_throughput.py [--seconds 20] [--threads 2]
-[--variant NAME=section.field=value,...]``
+[--config FILE] [--variant NAME=section.field=value,...]``
 """
 
 from __future__ import annotations
@@ -38,11 +38,10 @@ VARIANTS = {
 }
 
 
-def rate(overrides: list[str], seconds: float, out: str) -> tuple[int, float]:
-    """Parameters and samples per second of the quickstart's training step."""
-    config = resolve_config("configs/quickstart.toml", [*overrides, f"run.out={out}",
-                                                        "run.progress_bar=false",
-                                                        "run.tensorboard=false"])
+def rate(base: str, overrides: list[str], seconds: float, out: str) -> tuple[int, float]:
+    """Parameters and samples per second of the training step of config ``base``."""
+    config = resolve_config(base, [*overrides, f"run.out={out}", "run.progress_bar=false",
+                                   "run.tensorboard=false"])
     ctx = distributed.setup("cpu")
     trainer = Trainer(config, ctx, "bc")
     trainer.set_data(load_demos_for(config, trainer.suite, ctx))
@@ -62,19 +61,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--config", default="configs/quickstart.toml",
+                        help="config the rows start from (configs/quickstart_v3.toml: the "
+                             "one the figures in docs/training.md were measured with)")
     parser.add_argument("--variant", action="append", default=[],
                         help="NAME=override,override (replaces the default rows)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     variants = ({v.split("=", 1)[0]: v.split("=", 1)[1].split(",") for v in args.variant}
                 or VARIANTS)
-    print(f"quickstart BC step (configs/quickstart.toml), torch threads {args.threads}, "
+    print(f"BC step ({args.config}), torch threads {args.threads}, "
           f"{args.seconds:g} s a row")
     print(f"{'variant':<13}  {'params':>9}  {'samples/s':>10}  {'x first':>7}")
     base = None
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, overrides) in enumerate(variants.items()):
-            params, r = rate(overrides, args.seconds, f"{tmp}/{i}")
+            params, r = rate(args.config, overrides, args.seconds, f"{tmp}/{i}")
             base = base or r
             print(f"{name:<13}  {params:>9,}  {r:>10,.0f}  {r / base:>7.2f}", flush=True)
 
