@@ -44,6 +44,9 @@ DEFAULT_TEACHERS: dict[str, str] = {
     "sequence": "explorer",
 }
 
+#: Forms of the goal-in-view loss (``optim.goal_loss``).
+GOAL_LOSSES: tuple[str, ...] = ("bce", "choice")
+
 
 def _check(ok: bool, where: str, message: str) -> None:
     if not ok:
@@ -139,6 +142,10 @@ class OptimConfig:
     """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
     scores against :mod:`agents.train.targets`, over the cells the agent sees); > 0 needs
     ``model.goal_head``. 0 turns it off."""
+    goal_loss: str = "bce"
+    """Form of the goal-in-view loss: ``bce`` (a binary term per seen cell,
+    :func:`agents.train.losses.goal_loss`) or ``choice`` (one softmax per step over the
+    seen cells and "not in view", :func:`agents.train.losses.goal_choice_loss`)."""
     cell_weight: float = 0.0
     """Weight of the cell-recognition loss (cross-entropy of the model's per-cell base,
     object-kind and colour logits against the labels read off the view's pixels,
@@ -160,6 +167,8 @@ class OptimConfig:
         for name in ("beta1", "beta2"):
             _check(0 <= getattr(self, name) < 1, f"{where}.{name}",
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")
+        _check(self.goal_loss in GOAL_LOSSES, f"{where}.goal_loss",
+               f"expected one of {list(GOAL_LOSSES)}, got {self.goal_loss!r}")
 
 
 @dataclass

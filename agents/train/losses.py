@@ -69,6 +69,40 @@ def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
     return masked_mean(bce, seen_cells(image, tile))
 
 
+def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
+    """Which seen cell shows the goal, as one choice per step: a softmax over the seen
+    cells' goal scores and a fixed "not in view" score of 0, against the seen target cells
+    (or "not in view" when none is seen). With ``z_c`` the scores, ``S`` the seen cells and
+    ``G`` the seen target cells of a step,
+
+        ``loss = logsumexp({z_c : c in S} + {0}) - logsumexp({z_c : c in G} or {0})``,
+
+    the multi-positive cross-entropy (a room's cells are all targets), averaged over the
+    steps. Unlike :func:`goal_loss`, whose per-cell binary terms let one target among ~30
+    seen cells weigh 1/30 of a step, every step is one ranking of the named target against
+    the other things in view (the confusion of ``scripts/failure_modes.py``: stopping beside
+    another object).
+
+    Args:
+        logits: ``(B, T, V*V)`` goal scores (``PolicyOutput.goal``).
+        targets: ``(B, T, V*V)`` bool.
+        image: ``(B, T, S, S, 3)`` the views (which cells are seen).
+
+    Raises:
+        ValueError: the model gives no goal scores (``model.goal_head`` is off).
+    """
+    if logits is None:
+        raise ValueError("the goal loss needs a model with model.goal_head = true")
+    tile = image.shape[-2] // int(round(logits.shape[-1] ** 0.5))
+    seen = seen_cells(image, tile)  # (B, T, P)
+    scores = logits.float().masked_fill(~seen, float("-inf"))  # (B, T, P)
+    scores = torch.cat([scores, scores.new_zeros(*scores.shape[:-1], 1)], dim=-1)  # (B, T, P+1)
+    hit = targets.bool() & seen  # (B, T, P)
+    positive = torch.cat([hit, ~hit.any(dim=-1, keepdim=True)], dim=-1)  # (B, T, P+1)
+    chosen = scores.masked_fill(~positive, float("-inf"))  # (B, T, P+1)
+    return (scores.logsumexp(dim=-1) - chosen.logsumexp(dim=-1)).mean()
+
+
 def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) -> Tensor:
     """Cross-entropy of the cell-recognition head against what each view cell shows,
     summed over the label kinds (base, object kind, object colour) and averaged over the

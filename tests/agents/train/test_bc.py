@@ -126,6 +126,14 @@ def test_the_cell_recognition_loss_is_learnt_alongside_the_actions(tiny_config):
     assert cell[-1] < 0.6 * cell[0]
 
 
+def test_the_goal_choice_loss_is_learnt_alongside_the_actions(tiny_config):
+    result = train_bc(tiny_config("model.fusion=film", "model.goal_head=true",
+                                  "optim.goal_weight=1.0", "optim.goal_loss=choice",
+                                  "optim.max_steps=30"))
+    goal = [float(r["loss_goal"]) for r in rows(result.log) if r["loss_goal"]]
+    assert goal[-1] < 0.8 * goal[0]
+
+
 @pytest.mark.parametrize("weight,head", [("cell_weight", "cell_head"),
                                          ("goal_weight", "goal_head")])
 def test_an_auxiliary_loss_without_its_head_is_refused_before_training(tiny_config, weight,

@@ -13,6 +13,7 @@ from agents.train.losses import (
     accuracy,
     action_loss,
     cell_loss,
+    goal_choice_loss,
     goal_loss,
     progress_loss,
     progress_targets,
@@ -97,3 +98,32 @@ def test_cell_loss_sums_the_label_kinds_over_seen_cells_only():
     assert float(cell_loss(logits, targets, classes)) == pytest.approx(expected)
     with pytest.raises(ValueError, match="cell_head"):
         cell_loss(None, targets, classes)
+
+
+def _bottom_row_seen() -> torch.Tensor:
+    image = torch.zeros(1, 1, 6, 6, 3, dtype=torch.uint8)
+    image[0, 0, 4:, :] = 50  # of the 3 x 3 view, cells 6, 7, 8 are seen
+    return image
+
+
+def test_goal_choice_loss_ranks_the_seen_target_against_seen_cells_and_not_in_view():
+    image = _bottom_row_seen()
+    logits = torch.zeros(1, 1, 9)
+    logits[0, 0, 0] = 100.0  # an unseen cell: not a candidate
+    logits[0, 0, 7] = math.log(2.0)  # target: exp 2 against 1 + 1 (cells 6, 8) + 1 (none)
+    targets = torch.zeros(1, 1, 9, dtype=torch.bool)
+    targets[0, 0, 7] = True
+    assert float(goal_choice_loss(logits, targets, image)) == pytest.approx(math.log(5 / 2))
+    targets[0, 0, 8] = True  # two target cells: -log((2 + 1) / 5)
+    assert float(goal_choice_loss(logits, targets, image)) == pytest.approx(math.log(5 / 3))
+
+
+def test_goal_choice_loss_picks_not_in_view_when_no_target_is_seen():
+    image = _bottom_row_seen()
+    logits = torch.full((1, 2, 9), 0.0)
+    targets = torch.zeros(1, 2, 9, dtype=torch.bool)
+    targets[0, 0, 1] = True  # a target that is not seen counts as not in view
+    # each step: "not in view" (score 0) against cells 6, 7, 8 (score 0) -> log 4
+    assert float(goal_choice_loss(logits, targets, image)) == pytest.approx(math.log(4))
+    with pytest.raises(ValueError, match="goal_head"):
+        goal_choice_loss(None, targets, image)
