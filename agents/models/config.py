@@ -11,6 +11,9 @@ from vlnenv.actions import Action
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.world.objects import ObjectKind
 
+#: Values of ``ModelConfig.vision_stem``.
+VISION_STEMS: tuple[str, ...] = ("pixels", "tiles")
+
 
 def _shipped_vocab_size() -> int:
     return Tokenizer().vocab_size
@@ -49,6 +52,12 @@ class ModelConfig:
     ``film`` or ``late_fusion`` (or any class registered with ``register_fusion``)."""
     tile: int = 8
     """Pixels per view cell along each side; each cell is one patch token."""
+    vision_stem: str = "pixels"
+    """How a view cell becomes a token: ``pixels``, a learnt linear map of its tile's
+    pixels (the vision encoder must learn what the tiles show); ``tiles``, the tile read
+    back exactly into what it shows (base, object kind, object colour: the inverse of the
+    renderer, :mod:`vlnenv.render.decode`, as the symbolic observations of BabyAI give
+    them) and embedded. ``tiles`` works only on views drawn by vlnenv's renderer."""
     max_view: int = 9
     """Largest view, in cells per side, that the 2-D position embeddings cover."""
     n_directions: int = 4
@@ -93,6 +102,9 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
+        if self.vision_stem not in VISION_STEMS:
+            raise ModelError(f"ModelConfig.vision_stem must be one of {list(VISION_STEMS)}, "
+                             f"got {self.vision_stem!r}")
         for name in ("bias", "recurrent", "goal_head", "cell_head", "mask_instruction",
                      "blank_image"):
             if not isinstance(getattr(self, name), bool):

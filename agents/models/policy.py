@@ -19,15 +19,9 @@ from agents.models.errors import ModelError
 from agents.models.fusion import ContextFusion, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
+from agents.models.tiles import CELL_CLASSES
 from agents.models.vision import VisionEncoder, VisionOutput
 from vlnenv.language.vocab import Tokenizer
-from vlnenv.render.codes import N_BASE
-from vlnenv.world.colors import Color
-from vlnenv.world.objects import ObjectKind
-
-#: Classes of the cell-recognition head, in the order of its logits: the base code
-#: (:mod:`vlnenv.render.codes`), the object kind + 1 and the object colour + 1 (0: none).
-CELL_CLASSES: tuple[int, int, int] = (N_BASE, 1 + len(ObjectKind), 1 + len(Color))
 
 
 class PolicyOutput(NamedTuple):

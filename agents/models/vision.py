@@ -1,6 +1,7 @@
-"""The vision encoder: every cell of the egocentric view is a patch token (a linear map of
-its tile's pixels) with learned row and column embeddings, plus one ego token that embeds
-the heading and the carried object."""
+"""The vision encoder: every cell of the egocentric view is a token (a linear map of its
+tile's pixels, or with the ``tiles`` stem the sum of embeddings of what the tile shows)
+with learned row and column embeddings, plus one ego token that embeds the heading and
+the carried object."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from torch import Tensor, nn
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.layers import Block
+from agents.models.tiles import CELL_CLASSES, TileReader
 
 
 class VisionOutput(NamedTuple):
@@ -45,7 +47,13 @@ class VisionEncoder(nn.Module):
         super().__init__()
         self.tile = config.tile
         self.max_view = config.max_view
-        self.patch = nn.Linear(3 * config.tile * config.tile, config.n_embd, bias=config.bias)
+        self.stem = config.vision_stem
+        if self.stem == "tiles":
+            self.reader = TileReader(config.tile)
+            self.label_emb = nn.ModuleList(nn.Embedding(k, config.n_embd) for k in CELL_CLASSES)
+        else:
+            self.patch = nn.Linear(3 * config.tile * config.tile, config.n_embd,
+                                   bias=config.bias)
         self.row_emb = nn.Embedding(config.max_view, config.n_embd)
         self.col_emb = nn.Embedding(config.max_view, config.n_embd)
         self.dir_emb = nn.Embedding(config.n_directions, config.n_embd)
@@ -73,6 +81,16 @@ class VisionEncoder(nn.Module):
         x = x.view(B, V, t, V, t, 3).permute(0, 1, 3, 2, 4, 5)  # (B, V, V, t, t, 3)
         return x.reshape(B, V * V, t * t * 3)  # (B, P, t*t*3)
 
+    def embed_cells(self, image: Tensor) -> Tensor:
+        """``(B, V*V, C)`` one token per view cell: ``W · pixels + b`` (``pixels`` stem), or
+        ``E_base[base] + E_kind[kind] + E_colour[colour]`` of the cell's labels read off its
+        tile (``tiles`` stem, :class:`~agents.models.tiles.TileReader`)."""
+        patches = self.patches(image)  # (B, P, t*t*3), checks the shape
+        if self.stem == "pixels":
+            return self.patch(patches)  # (B, P, C)
+        labels = self.reader(image)  # (B, P, 3)
+        return sum(emb(labels[..., k]) for k, emb in enumerate(self.label_emb))  # (B, P, C)
+
     def forward(
         self,
         image: Tensor,
@@ -91,7 +109,7 @@ class VisionEncoder(nn.Module):
         Returns:
             The encoded tokens and attention weights.
         """
-        x = self.patch(self.patches(image))  # (B, P, C)
+        x = self.embed_cells(image)  # (B, P, C)
         V = int(round(x.shape[1] ** 0.5))
         idx = torch.arange(V, device=x.device)  # (V,)
         pos = self.row_emb(idx)[:, None] + self.col_emb(idx)[None, :]  # (V, V, C)

@@ -1,0 +1,64 @@
+"""The ``tiles`` vision stem: views read back on tensors exactly as vlnenv's decoder reads
+them, a clear error on views vlnenv never draws, and a model that saves and loads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agents.models import ModelConfig, ModelError, MultimodalTransformer
+from agents.models.tiles import TileReader
+from vlnenv import VLNEnv
+from vlnenv.render.codes import N_CODES, symbolic_view
+from vlnenv.render.decode import symbolic_cells
+from vlnenv.render.tiles import view_atlas
+
+
+def test_every_atlas_tile_reads_as_its_labels_with_and_without_the_agent():
+    atlas = torch.from_numpy(np.array(view_atlas(8)))  # (2 N_CODES, 8, 8, 3): 1-cell views
+    labels = TileReader(8)(atlas)[:, 0]  # (2 N_CODES, 3)
+    expected = symbolic_view(np.tile(np.arange(N_CODES), 2))  # (2 N_CODES, 3)
+    np.testing.assert_array_equal(labels.numpy(), expected)
+
+
+def test_views_of_random_walks_read_as_the_numpy_decoder_reads_them():
+    env, images = VLNEnv(), []
+    for seed in range(3):
+        obs, _ = env.reset(seed=seed)
+        images.append(obs["image"])
+        for action in np.random.default_rng(seed).integers(0, 6, 30).tolist():
+            obs, *_ = env.step(action)
+            images.append(obs["image"])
+    views = np.stack(images)  # (N, 56, 56, 3)
+    reader = TileReader(8)
+    expected = symbolic_cells(views)  # (N, 49, 3)
+    np.testing.assert_array_equal(reader(torch.from_numpy(views)).numpy(), expected)
+    np.testing.assert_array_equal(reader(torch.from_numpy(views).float()).numpy(), expected)
+
+
+def test_a_view_vlnenv_never_draws_is_refused_naming_the_cell():
+    view = np.array(view_atlas(8)[:49]).reshape(7, 7, 8, 8, 3).swapaxes(1, 2).reshape(56, 56, 3)
+    view = np.stack([view, view])  # (2, 56, 56, 3)
+    view[1, 8 + 3, 16 + 2, 0] ^= 1  # one pixel of view 1, cell (1, 2) = index 9
+    with pytest.raises(ModelError, match=r"view 1, cell 9: .* \(1 such cells\)"):
+        TileReader(8)(torch.from_numpy(view))
+
+
+def test_a_tiles_stem_model_saves_without_its_tables_and_loads_back(tmp_path):
+    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1,
+                         fusion="film", vision_stem="tiles")
+    model = MultimodalTransformer(config).eval()
+    assert not any(name.startswith("vision.reader") for name in model.state_dict())
+    env = VLNEnv()
+    obs, _ = env.reset(seed=0)
+    batch = {"image": obs["image"][None], "direction": [obs["direction"]],
+             "carrying": [obs["carrying"]], "instruction": [obs["instruction"]]}
+    loaded = MultimodalTransformer.from_pretrained(model.save_pretrained(tmp_path / "m"))
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(batch).logits, model(batch).logits)
+
+
+def test_an_unknown_vision_stem_is_refused():
+    with pytest.raises(ModelError, match="vision_stem"):
+        ModelConfig(vision_stem="conv")
