@@ -96,7 +96,7 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
     for i, r in enumerate(rendered):
         ep, steps = demos.episodes[i], len(demos.labels[i])
         obs = {"image": r.image[None], "direction": r.direction[None],
-               "carrying": r.carrying[None], "instruction": [ep.instruction]}
+               "carrying": r.carrying[None], "gps": r.gps[None], "instruction": [ep.instruction]}
         done = np.zeros((1, steps), bool)
         done[:, 0] = True
         with torch.no_grad():

@@ -74,13 +74,24 @@ def select_episodes(total: int, episodes: int | Sequence[int] | None) -> list[in
 
 def stack_obs(observations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Batch single observations: arrays stacked along a new first axis, instructions in
-    a list."""
-    return {
+    a list; ``gps`` when the observations have it (an environment's always do).
+
+    Raises:
+        EvaluationError: some observations have ``gps`` and others do not.
+    """
+    batch = {
         "image": np.stack([o["image"] for o in observations]),  # (B, H, W, 3)
         "direction": np.array([o["direction"] for o in observations], np.int64),  # (B,)
         "carrying": np.array([o["carrying"] for o in observations], np.int64),  # (B,)
         "instruction": [o["instruction"] for o in observations],
     }
+    with_gps = sum("gps" in o for o in observations)
+    if with_gps not in (0, len(observations)):
+        raise EvaluationError(f"{with_gps} of {len(observations)} observations have 'gps': "
+                              f"all or none must")
+    if with_gps:
+        batch["gps"] = np.stack([o["gps"] for o in observations]).astype(np.int64)  # (B, 2)
+    return batch
 
 
 def score_episode(

@@ -5,8 +5,9 @@ A policy acts for a batch of ``B`` environments in lock-step. The evaluator call
 1. ``state = policy.initial_state(B)`` once;
 2. ``actions, state = policy.act(obs, state, infos)`` each step, where ``obs`` is the
    batched observation (``image`` ``(B, H, W, 3)`` uint8, ``direction`` ``(B,)``,
-   ``carrying`` ``(B,)``, ``instruction`` a list of ``B`` strings) and ``infos`` the ``B``
-   info dicts of the environments (see :class:`~vlnenv.env.GridHouseEnv`);
+   ``carrying`` ``(B,)``, ``instruction`` a list of ``B`` strings, ``gps`` ``(B, 2)``) and
+   ``infos`` the ``B`` info dicts of the environments (see
+   :class:`~vlnenv.env.GridHouseEnv`);
 3. ``state = policy.reset_done(state, done)`` after a step in which the slots where
    ``done`` (``(B,)`` bool) is true finished their episode and began the next one; the
    ``obs`` and ``infos`` of the next ``act`` are those of the new episodes.
@@ -30,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 #: Batched observation keys (see the module docstring).
-OBS_KEYS: tuple[str, ...] = ("image", "direction", "carrying", "instruction")
+OBS_KEYS: tuple[str, ...] = ("image", "direction", "carrying", "instruction", "gps")
 
 
 @runtime_checkable

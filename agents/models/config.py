@@ -66,6 +66,13 @@ class ModelConfig:
     """Values of the ``carrying`` observation (0 = empty hands)."""
     n_actions: int = len(Action)
     """Number of actions (logits of the action head)."""
+    gps: bool = False
+    """Embed the ``gps`` observation (cell minus start cell) in the ego token: the way back
+    to the start in the agent's own frame, ``(f, r) = (-gps · fwd, -gps · right)`` for
+    the heading's forward and right unit vectors, each clipped to ``±gps_range`` cells
+    and embedded (``E_f[f] + E_r[r]``). For ``fetch``, whose requester waits at the start."""
+    gps_range: int = 16
+    """Largest ``|f|``, ``|r|`` told apart by the gps embedding; farther is clipped."""
     recurrent: bool = True
     """Carry the state token from step to step; when False every step starts from the
     initial (zero) state, so the policy sees only the current observation."""
@@ -86,7 +93,8 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         positive = ("vocab_size", "max_text_len", "n_embd", "n_head", "n_fusion_layer",
-                    "mlp_ratio", "tile", "max_view", "n_directions", "n_carrying", "n_actions")
+                    "mlp_ratio", "tile", "max_view", "n_directions", "n_carrying", "n_actions",
+                    "gps_range")
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -105,7 +113,7 @@ class ModelConfig:
         if self.vision_stem not in VISION_STEMS:
             raise ModelError(f"ModelConfig.vision_stem must be one of {list(VISION_STEMS)}, "
                              f"got {self.vision_stem!r}")
-        for name in ("bias", "recurrent", "goal_head", "cell_head", "mask_instruction",
+        for name in ("bias", "gps", "recurrent", "goal_head", "cell_head", "mask_instruction",
                      "blank_image"):
             if not isinstance(getattr(self, name), bool):
                 raise ModelError(f"ModelConfig.{name} must be a bool, "

@@ -26,6 +26,8 @@ class ObservationBatch(NamedTuple):
     """``(*D,)`` int64 carried object ids."""
     ids: Tensor
     """``(B, L)`` int64 instruction ids (per episode) or ``(*D, L)`` (per step)."""
+    gps: Tensor | None = None
+    """``(*D, 2)`` int64 cell minus start cell, when the observations have ``gps``."""
 
 
 class InstructionCache:
@@ -98,8 +100,8 @@ def batch_observations(
     """Tensors of a batched observation dict.
 
     Args:
-        obs: ``image``, ``direction``, ``carrying`` and ``instruction``, batched over
-            ``n_lead`` leading dims (numpy arrays, tensors or lists).
+        obs: ``image``, ``direction``, ``carrying`` and ``instruction`` (and optionally
+            ``gps``), batched over ``n_lead`` leading dims (numpy arrays, tensors or lists).
         cache: tokenises string instructions.
         device: where the tensors go.
         n_lead: 1 for ``(B,)`` batches, 2 for ``(B, T)`` sequences.
@@ -129,4 +131,10 @@ def batch_observations(
         raise ModelError(f"observation 'instruction' must be {lead[0]} instructions (ids of "
                          f"shape ({lead[0]}, L)) or one per step ({lead}, L); got ids of "
                          f"shape {tuple(ids.shape)}")
-    return ObservationBatch(image, direction, carrying, ids)
+    gps = None
+    if obs.get("gps") is not None:
+        gps = _as_tensor(obs["gps"], "gps", device, torch.long)
+        if tuple(gps.shape) != (*lead, 2):
+            raise ModelError(f"observation 'gps' must have shape {(*lead, 2)}, "
+                             f"got {tuple(gps.shape)}")
+    return ObservationBatch(image, direction, carrying, ids, gps)

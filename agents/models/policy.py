@@ -151,17 +151,19 @@ class MultimodalTransformer(nn.Module):
         return self.text(ids).summary  # (B, C)
 
     def encode_image(
-        self, images: Any, direction: Any = None, carrying: Any = None
+        self, images: Any, direction: Any = None, carrying: Any = None, gps: Any = None
     ) -> Tensor:
         """``(B, C)`` view summaries (mean of the encoded cell tokens) of ``(B, S, S, 3)``
-        images (numpy or torch, 0..255), with optional ``(B,)`` headings and carried ids."""
+        images (numpy or torch, 0..255), with optional ``(B,)`` headings and carried ids
+        and ``(B, 2)`` gps (needed by a model with ``config.gps``)."""
         dev = self.device
         image = torch.as_tensor(images, device=dev)  # (B, S, S, 3)
         d = None if direction is None else torch.as_tensor(direction, dtype=torch.long,
                                                             device=dev)  # (B,)
         c = None if carrying is None else torch.as_tensor(carrying, dtype=torch.long,
                                                            device=dev)  # (B,)
-        return self.vision(image, d, c).summary  # (B, C)
+        g = None if gps is None else torch.as_tensor(gps, dtype=torch.long, device=dev)
+        return self.vision(image, d, c, gps=g).summary  # (B, C)
 
     # ------------------------------------------------------------------ one step
     def _outputs(self, features: Tensor, logits: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
@@ -201,8 +203,9 @@ class MultimodalTransformer(nn.Module):
         """One step on a batch of observations.
 
         Args:
-            obs: ``image`` (B, S, S, 3), ``direction`` (B,), ``carrying`` (B,) and
-                ``instruction`` (B strings, or (B, L) ids), numpy or torch.
+            obs: ``image`` (B, S, S, 3), ``direction`` (B,), ``carrying`` (B,),
+                ``instruction`` (B strings, or (B, L) ids) and ``gps`` (B, 2) (read only
+                by a model with ``config.gps``), numpy or torch.
             state: ``(B, C)`` recurrent state; :meth:`initial_state` when ``None``.
             mask_instruction: feed only ``<pad>`` ids (``None``: ``config.mask_instruction``).
             blank_image: feed zero images (``None``: ``config.blank_image``).
@@ -216,7 +219,8 @@ class MultimodalTransformer(nn.Module):
         if state is None:
             state = self.initial_state(image.shape[0])
         text = self.text(ids, return_attention)  # (B, L, C)
-        vision = self.vision(image, batch.direction, batch.carrying, return_attention)
+        vision = self.vision(image, batch.direction, batch.carrying, return_attention,
+                             gps=batch.gps)
         return self._step(text, vision, state, return_attention)
 
     def act(
@@ -250,7 +254,8 @@ class MultimodalTransformer(nn.Module):
         Args:
             obs_seq: ``image`` (B, T, S, S, 3), ``direction`` (B, T), ``carrying`` (B, T),
                 ``instruction`` per environment (B strings or (B, L) ids) or per step
-                (B lists of T strings or (B, T, L) ids).
+                (B lists of T strings or (B, T, L) ids), and ``gps`` (B, T, 2) (read only
+                by a model with ``config.gps``).
             state: ``(B, C)`` state before the first step; zeros when ``None``.
             done_mask: ``(B, T)`` bool, True where step ``t`` starts a new episode: the
                 state is reset to :meth:`initial_state` before that step.
@@ -267,8 +272,9 @@ class MultimodalTransformer(nn.Module):
         done = torch.as_tensor(done_mask, dtype=torch.bool, device=self.device)  # (B, T)
         if tuple(done.shape) != (B, T):
             raise ModelError(f"done_mask must have shape {(B, T)}, got {tuple(done.shape)}")
+        gps = None if batch.gps is None else batch.gps.flatten(0, 1)  # (B*T, 2)
         vision = self.vision(image.flatten(0, 1), batch.direction.flatten(0, 1),
-                             batch.carrying.flatten(0, 1))  # (B*T, N, C)
+                             batch.carrying.flatten(0, 1), gps=gps)  # (B*T, N, C)
         vis_tokens = vision.tokens.view(B, T, *vision.tokens.shape[1:])  # (B, T, N, C)
         if ids.dim() == 2:
             text = self.text(ids)  # (B, L, C)

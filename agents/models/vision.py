@@ -38,6 +38,23 @@ class VisionOutput(NamedTuple):
         return self.cells.mean(dim=1)
 
 
+#: ``(row, col)`` unit step of each heading (0 east, 1 south, 2 west, 3 north), as
+#: ``vlnenv.world.house.DIRECTIONS``; heading ``d + 1`` is ``d``'s right.
+_STEPS = ((0, 1), (1, 0), (0, -1), (-1, 0))
+
+
+def home_vector(gps: Tensor, direction: Tensor, limit: int) -> tuple[Tensor, Tensor]:
+    """``(B,)``, ``(B,)`` embedding indices of the way back to the start in the agent's
+    frame: ``f = -gps · fwd(d)`` (cells ahead), ``r = -gps · right(d)`` (cells to the
+    right), each clipped to ``[-limit, limit]`` and shifted by ``limit``."""
+    steps = torch.tensor(_STEPS, dtype=torch.long, device=gps.device)  # (4, 2)
+    d = direction.long() % 4  # (B,)
+    home = -gps.long()  # (B, 2)
+    f = (home * steps[d]).sum(-1)  # (B,)
+    r = (home * steps[(d + 1) % 4]).sum(-1)  # (B,)
+    return f.clamp(-limit, limit) + limit, r.clamp(-limit, limit) + limit
+
+
 class VisionEncoder(nn.Module):
     """Patch tokens with 2-D positions and an ego token, then ``config.n_vision_layer``
     pre-norm Transformer layers and a final layer norm. Works for any view of
@@ -58,6 +75,10 @@ class VisionEncoder(nn.Module):
         self.col_emb = nn.Embedding(config.max_view, config.n_embd)
         self.dir_emb = nn.Embedding(config.n_directions, config.n_embd)
         self.carry_emb = nn.Embedding(config.n_carrying, config.n_embd)
+        self.use_gps, self.gps_range = config.gps, config.gps_range
+        if config.gps:
+            self.home_emb = nn.ModuleList(nn.Embedding(2 * config.gps_range + 1, config.n_embd)
+                                          for _ in range(2))
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_vision_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
@@ -97,6 +118,8 @@ class VisionEncoder(nn.Module):
         direction: Tensor | None = None,
         carrying: Tensor | None = None,
         return_attention: bool = False,
+        *,
+        gps: Tensor | None = None,
     ) -> VisionOutput:
         """Encode views.
 
@@ -105,6 +128,8 @@ class VisionEncoder(nn.Module):
             direction: ``(B,)`` headings, or ``None``.
             carrying: ``(B,)`` carried object ids (0 none), or ``None``.
             return_attention: also return each layer's attention weights.
+            gps: ``(B, 2)`` cells minus start cells, or ``None``; embedded (with
+                ``direction``) by a model with ``config.gps``.
 
         Returns:
             The encoded tokens and attention weights.
@@ -120,6 +145,13 @@ class VisionEncoder(nn.Module):
         if carrying is not None:
             carry = self.carry_emb(carrying)  # (B, C)
             ego = carry if ego is None else ego + carry  # (B, C)
+        if self.use_gps:
+            if gps is None or direction is None:
+                raise ModelError("a model with config.gps needs the 'gps' and 'direction' "
+                                 "observations")
+            f, r = home_vector(gps, direction, self.gps_range)  # (B,), (B,)
+            home = self.home_emb[0](f) + self.home_emb[1](r)  # (B, C)
+            ego = home if ego is None else ego + home
         n_ego = 0
         if ego is not None:
             x = torch.cat([ego[:, None], x], dim=1)  # (B, 1+P, C)

@@ -48,6 +48,8 @@ class Batch:
     """``(B, T)`` int64."""
     carrying: np.ndarray
     """``(B, T)`` int64."""
+    gps: np.ndarray
+    """``(B, T, 2)`` int64 cell minus start cell."""
     instruction: list[list[str]]
     """``B`` lists of ``T`` instructions (one per step: a lane changes episode mid-chunk)."""
     labels: np.ndarray
@@ -228,6 +230,7 @@ class SequenceLoader:
         image = np.empty((B, T, side, side, 3), np.uint8)
         direction = np.empty((B, T), np.int64)
         carrying = np.empty((B, T), np.int64)
+        gps = np.empty((B, T, 2), np.int64)
         labels = np.empty((B, T), np.int64)
         done = np.zeros((B, T), bool)
         progress = np.zeros((B, T), np.float32)
@@ -249,6 +252,7 @@ class SequenceLoader:
                 image[b, dst] = playing.rendered.image[src]
                 direction[b, dst] = playing.rendered.direction[src]
                 carrying[b, dst] = playing.rendered.carrying[src]
+                gps[b, dst] = playing.rendered.gps[src]
                 labels[b, dst] = playing.labels[src]
                 progress[b, dst] = playing.progress[src]
                 progress_mask[b, dst] = playing.expert
@@ -259,7 +263,7 @@ class SequenceLoader:
                 instruction[b][t:t + n] = [playing.instruction] * n
                 self.lane_pos[b] += n
                 t += n
-        return Batch(image, direction, carrying, instruction, labels, done, progress,
+        return Batch(image, direction, carrying, gps, instruction, labels, done, progress,
                      progress_mask, goal, cells)
 
     # ------------------------------------------------------------------ state
@@ -302,7 +306,7 @@ class SequenceLoader:
 
 
 def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, torch.Tensor]:
-    """The batch as tensors on ``device``: ``image``, ``direction``, ``carrying``,
+    """The batch as tensors on ``device``: ``image``, ``direction``, ``carrying``, ``gps``,
     ``instruction`` (``(B, T, L)`` token ids from ``encode``, the model's instruction
     cache), ``labels``, ``done``, ``progress``, ``progress_mask``."""
     def put(a: np.ndarray) -> torch.Tensor:
@@ -312,6 +316,7 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
         "image": put(batch.image),  # (B, T, S, S, 3)
         "direction": put(batch.direction),  # (B, T)
         "carrying": put(batch.carrying),  # (B, T)
+        "gps": put(batch.gps),  # (B, T, 2)
         "instruction": put(encode(batch.instruction)),  # (B, T, L)
         "labels": put(batch.labels),  # (B, T)
         "done": put(batch.done),  # (B, T)

@@ -41,6 +41,8 @@ class Rendered:
     """``(n,)`` int64 headings."""
     carrying: np.ndarray
     """``(n,)`` int64 carried-object ids."""
+    gps: np.ndarray
+    """``(n, 2)`` int64 cell minus start cell (the ``gps`` observation)."""
 
 
 class Replayer:
@@ -84,7 +86,8 @@ class Replayer:
         lengths = np.array([len(a) for _, a in group])  # (G,)
         side = obs["image"].shape[1]
         out = [Rendered(np.empty((n, side, side, 3), np.uint8), np.empty(n, np.int64),
-                        np.empty(n, np.int64)) for n in lengths.tolist()]
+                        np.empty(n, np.int64), np.empty((n, 2), np.int64))
+               for n in lengths.tolist()]
         horizon = int(lengths.max())
         actions = np.full((k, horizon), _FILLER, np.int64)  # (K, T)
         for b, (_, acts) in enumerate(group):
@@ -96,6 +99,7 @@ class Replayer:
                 out[b].image[t] = obs["image"][b]
                 out[b].direction[t] = obs["direction"][b]
                 out[b].carrying[t] = obs["carrying"][b]
+                out[b].gps[t] = obs["gps"][b]
         return out
 
 
@@ -110,7 +114,8 @@ def replay_single(env: GridHouseEnv, episode: Episode, house: House,
         frames.append(obs)
     return Rendered(np.stack([f["image"] for f in frames]),
                     np.array([f["direction"] for f in frames], np.int64),
-                    np.array([f["carrying"] for f in frames], np.int64))
+                    np.array([f["carrying"] for f in frames], np.int64),
+                    np.stack([f["gps"] for f in frames]).astype(np.int64))
 
 
 def measure_rerender(episodes: Sequence[Episode], actions: Sequence[np.ndarray],

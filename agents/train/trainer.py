@@ -261,7 +261,7 @@ class Trainer:
         # ---- batch: the next T steps of every lane
         batch = self.loader.next_batch()
         b_ = batch_tensors(batch, self.model.instructions.encode, self.ctx.device)
-        b_obs = {k: b_[k] for k in ("image", "direction", "carrying", "instruction")}
+        b_obs = {k: b_[k] for k in ("image", "direction", "carrying", "instruction", "gps")}
         b_valid = torch.ones_like(b_["done"])  # (B, T) every lane step is a demonstration step
         # ---- forward: the state carried in from the previous chunk, reset at episode starts
         with autocast_context(self.ctx.device):

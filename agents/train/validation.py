@@ -50,12 +50,14 @@ def score_demos(model: MultimodalTransformer, demos: DemoSet, houses: Mapping[st
             image = np.zeros((G, T, side, side, 3), np.uint8)
             direction = np.zeros((G, T), np.int64)
             carrying = np.zeros((G, T), np.int64)
+            gps = np.zeros((G, T, 2), np.int64)
             labels = np.zeros((G, T), np.int64)
             valid = np.zeros((G, T), bool)
             for g, (r, n, i) in enumerate(zip(rendered, lengths, idx, strict=True)):
                 image[g, :n], direction[g, :n], carrying[g, :n] = r.image, r.direction, r.carrying
+                gps[g, :n] = r.gps
                 labels[g, :n], valid[g, :n] = demos.labels[i], True
-            obs = {"image": image, "direction": direction, "carrying": carrying,
+            obs = {"image": image, "direction": direction, "carrying": carrying, "gps": gps,
                    "instruction": [demos.episodes[i].instruction for i in idx]}
             done = np.zeros((G, T), bool)
             done[:, 0] = True

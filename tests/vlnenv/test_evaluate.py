@@ -134,10 +134,19 @@ def test_policy_sees_batched_observations(tiny):
 
 def test_stack_obs_stacks_arrays_and_lists_texts():
     obs = [{"image": np.zeros((2, 2, 3), np.uint8), "direction": 1, "carrying": 0,
-            "instruction": "a"},
+            "instruction": "a", "gps": np.array([0, 0])},
            {"image": np.ones((2, 2, 3), np.uint8), "direction": 3, "carrying": 2,
-            "instruction": "b"}]
+            "instruction": "b", "gps": np.array([-2, 5])}]
     batch = stack_obs(obs)
     assert batch["image"].shape == (2, 2, 2, 3) and batch["image"].dtype == np.uint8
     assert batch["direction"].tolist() == [1, 3] and batch["carrying"].tolist() == [0, 2]
     assert batch["instruction"] == ["a", "b"]
+    assert batch["gps"].tolist() == [[0, 0], [-2, 5]] and batch["gps"].dtype == np.int64
+
+
+def test_stack_obs_refuses_a_mix_of_observations_with_and_without_gps():
+    obs = {"image": np.zeros((2, 2, 3), np.uint8), "direction": 0, "carrying": 0,
+           "instruction": "a"}
+    assert "gps" not in stack_obs([obs, obs])
+    with pytest.raises(EvaluationError, match="1 of 2 observations have 'gps'"):
+        stack_obs([{**obs, "gps": np.zeros(2, np.int64)}, obs])

@@ -46,7 +46,7 @@ def pair(n, mode=SAME, **kwargs):
 
 
 def assert_same_obs(a, b):
-    for key in ("image", "direction", "carrying"):
+    for key in ("image", "direction", "carrying", "gps"):
         assert np.array_equal(a[key], b[key]), key
         assert a[key].dtype == b[key].dtype, key
     assert a["instruction"] == b["instruction"]
@@ -71,6 +71,8 @@ def assert_same_infos(a, b):
         for i in np.flatnonzero(mask):
             fa, fb = a["final_obs"][i], b["final_obs"][i]
             assert np.array_equal(fa["image"], fb["image"])
+            assert np.array_equal(fa["gps"], fb["gps"])
+            assert fa["gps"].dtype == fb["gps"].dtype == np.int64
             assert (fa["direction"], fa["carrying"], fa["instruction"]) == (
                 fb["direction"], fb["carrying"], fb["instruction"])
         assert_same_infos(a["final_info"], b["final_info"])

@@ -19,6 +19,11 @@ instruction of one of the task families (``go_to_room``, ``go_to_object``, ``fet
 * ``direction``: ``Discrete(4)``, the heading (0 east, 1 south, 2 west, 3 north).
 * ``carrying``: ``Discrete(1 + len(ObjectKind))``: 0 empty hands, else 1 + object kind.
 * ``instruction``: ``Text``, the instruction in English.
+* ``gps``: ``Box(-GPS_LIMIT, GPS_LIMIT, (2,), int64)``, the agent's cell minus the
+  episode's start cell, ``(d_row, d_col)`` in grid axes (rows grow south): the agent's
+  displacement from where it started, as the GPS sensor of Habitat's navigation tasks
+  gives it (with ``direction`` as the compass). A requester waiting at the start
+  (``fetch``) is at ``-gps``.
 
 ## Rewards
 Sparse by default: on success, at ``stop``, ``1 - 0.9 * t / max_steps`` (``t`` = steps
@@ -74,6 +79,14 @@ from vlnenv.world.objects import ObjectKind
 INSTRUCTION_CHARSET = string.ascii_letters + string.digits + " .,;:'!?-"
 #: Longest instruction in characters.
 MAX_INSTRUCTION_CHARS = 512
+#: Bound of each ``gps`` component (houses are far smaller than this).
+GPS_LIMIT = 2**15 - 1
+
+def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:
+    """``(2,)`` int64 ``gps`` observation: cell ``pos`` minus the start cell (the first two
+    entries of ``start``, a cell or a pose)."""
+    return np.array([int(pos[0]) - int(start[0]), int(pos[1]) - int(start[1])], np.int64)
+
 
 RENDER_MODES = ("rgb_array", "human", "ansi")
 
@@ -157,6 +170,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
                 "instruction": spaces.Text(
                     max_length=MAX_INSTRUCTION_CHARS, min_length=1, charset=INSTRUCTION_CHARSET
                 ),
+                "gps": spaces.Box(-GPS_LIMIT, GPS_LIMIT, (2,), np.int64),
             }
         )
         self.state: EpisodeState | None = None
@@ -254,6 +268,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             "direction": s.heading,
             "carrying": carrying,
             "instruction": self.episode.instruction,
+            "gps": gps(s.pos, self.episode.start),
         }
 
     def _info(self) -> dict[str, Any]:

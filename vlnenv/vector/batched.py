@@ -263,7 +263,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         final_obs = np.full(self.num_envs, None, object)
         for i in ended.tolist():
             final_obs[i] = {"image": image[i].copy(), "direction": int(world.head[i]),
-                            "carrying": int(world.carry_obs[i]), "instruction": self._texts[i]}
+                            "carrying": int(world.carry_obs[i]), "instruction": self._texts[i],
+                            "gps": world.gps(np.array([i]))[0]}
         final_info = {k: v.copy() if k.startswith("_") else v for k, v in infos.items()}
         for key in [k for k in final_info if k.startswith("_")]:
             final_info[key] &= done
@@ -298,6 +299,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             "direction": world.head.astype(np.int64),
             "carrying": world.carry_obs.copy(),
             "instruction": tuple(self._texts),
+            "gps": world.gps(),  # (N, 2)
         }
 
     def _infos(self, success: np.ndarray, envs: np.ndarray, mask: np.ndarray) -> dict[str, Any]:

@@ -89,6 +89,7 @@ class BatchedWorld:
         self.stopped = np.zeros(n, bool)
         self.carry = np.full(n, -1, np.intp)
         self.carry_obs = np.zeros(n, np.int64)
+        self.start = np.zeros((n, 2), np.int64)  # (N, 2) start cell (row, col)
         self.item_code = np.zeros((n, 1), np.intp)  # (N, K) object overlay * tile
         self.item_carry = np.zeros((n, 1), np.int64)  # (N, K) carrying observation
         self.trail = np.zeros((n, 256), np.int32)  # (N, L) flat cells of each path so far
@@ -111,6 +112,7 @@ class BatchedWorld:
         self._load_items(i, house)
         self.houses[i], self.episodes[i] = house, episode
         self.pos[i], self.head[i] = self.grids.flat(i, r, c), h % 4
+        self.start[i] = r, c
         self.steps[i], self.max_steps[i] = 0, episode.max_steps
         self.stopped[i], self.carry[i], self.carry_obs[i] = False, -1, 0
         self._dirty[i] = False
@@ -224,6 +226,12 @@ class BatchedWorld:
             pos, head, origin = self.pos[envs], self.head[envs], self.grids.origin[envs]
         r, c = np.divmod(pos - origin, self.grids.block_shape[1])
         return np.stack([r, c, head], axis=1).astype(np.int64)
+
+    def gps(self, envs: np.ndarray | None = None) -> np.ndarray:
+        """``(M, 2)`` int64 cell minus start cell of the agents of ``envs`` (all by default),
+        the ``gps`` observation."""
+        start = self.start if envs is None else self.start[envs]
+        return self.poses(envs)[:, :2] - start  # (M, 2)
 
     def blocked(self, envs: np.ndarray | None = None) -> np.ndarray:
         """``(M,)`` whether ``forward`` would not move (front not floor or open door)."""

@@ -111,6 +111,17 @@ def test_observation_keys_match_the_space():
     assert env.observation_space.contains(obs)
 
 
+def test_gps_is_the_cell_minus_the_start_cell():
+    env = VLNEnv()
+    obs, _ = env.reset(options={"episode": kitchen_episode(), "house": HOUSE})  # (1, 2) east
+    assert obs["gps"].tolist() == [0, 0] and obs["gps"].dtype == np.int64
+    for action, expected in [(F, [0, 1]), (F, [0, 2]), (R, [0, 2]), (F, [1, 2]),
+                             (R, [1, 2]), (R, [1, 2]), (F, [0, 2])]:
+        obs, *_ = env.step(action)
+        assert obs["gps"].tolist() == expected
+        assert env.observation_space.contains(obs)
+
+
 def _digest(seed: int, n: int) -> str:
     env = VLNEnv()
     h = hashlib.sha256()
