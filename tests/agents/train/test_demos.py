@@ -63,6 +63,8 @@ def test_batched_replay_renders_what_a_single_env_shows():
         assert np.array_equal(r.image, ref.image)
         assert np.array_equal(r.direction, ref.direction)
         assert np.array_equal(r.carrying, ref.carrying)
+        assert np.array_equal(r.gps, ref.gps) and r.gps.shape == (len(actions), 2)
+    assert any(np.abs(r.gps).sum() > 0 for r in rendered)  # the agents moved
 
 
 def test_files_round_trip_ids_only_for_split_episodes(tmp_path: Path):
