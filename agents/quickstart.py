@@ -50,7 +50,7 @@ class QuickstartConfig:
     """Suite to train and evaluate on."""
     out: str = "runs/quickstart"
     """Report folder (replaced if it exists)."""
-    bc_budget_s: float = 690.0
+    bc_budget_s: float = 840.0
     """Wall-clock seconds of behaviour cloning."""
     dagger_budget_s: float = 0.0
     """Wall-clock seconds of the DAgger round (0: skip it). Off by default: a 150 s round
