@@ -1,7 +1,7 @@
 """The vision encoder: every cell of the egocentric view is a token (a linear map of its
 tile's pixels, or with the ``tiles`` stem the sum of embeddings of what the tile shows)
-with learned row and column embeddings, plus one ego token that embeds the heading and
-the carried object."""
+with learned row and column embeddings, plus one ego token that embeds the heading, the
+carried object and (``config.gps``) the way back to the start."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.layers import Block
 from agents.models.tiles import CELL_CLASSES, TileReader
+from vlnenv.world.house import DIRECTIONS
 
 
 class VisionOutput(NamedTuple):
@@ -38,16 +39,12 @@ class VisionOutput(NamedTuple):
         return self.cells.mean(dim=1)
 
 
-#: ``(row, col)`` unit step of each heading (0 east, 1 south, 2 west, 3 north), as
-#: ``vlnenv.world.house.DIRECTIONS``; heading ``d + 1`` is ``d``'s right.
-_STEPS = ((0, 1), (1, 0), (0, -1), (-1, 0))
-
-
 def home_vector(gps: Tensor, direction: Tensor, limit: int) -> tuple[Tensor, Tensor]:
     """``(B,)``, ``(B,)`` embedding indices of the way back to the start in the agent's
     frame: ``f = -gps · fwd(d)`` (cells ahead), ``r = -gps · right(d)`` (cells to the
-    right), each clipped to ``[-limit, limit]`` and shifted by ``limit``."""
-    steps = torch.tensor(_STEPS, dtype=torch.long, device=gps.device)  # (4, 2)
+    right; headings turn clockwise, so ``right(d) = fwd(d + 1)``), each clipped to
+    ``[-limit, limit]`` and shifted by ``limit``."""
+    steps = torch.tensor(DIRECTIONS, dtype=torch.long, device=gps.device)  # (4, 2) clockwise
     d = direction.long() % 4  # (B,)
     home = -gps.long()  # (B, 2)
     f = (home * steps[d]).sum(-1)  # (B,)
