@@ -80,8 +80,8 @@ class VisionEncoder(nn.Module):
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_vision_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
 
-    def patches(self, image: Tensor) -> Tensor:
-        """``(B, V*V, 3*tile*tile)`` pixel values in [0, 1] of each view cell.
+    def view_cells(self, image: Tensor) -> int:
+        """``V``, the cells per side of ``image``'s views.
 
         Raises:
             ModelError: ``image`` is not ``(B, H, W, 3)`` with square sides that are a
@@ -89,12 +89,19 @@ class VisionEncoder(nn.Module):
         """
         if image.dim() != 4 or image.shape[-1] != 3 or image.shape[1] != image.shape[2]:
             raise ModelError(f"image must be (B, S, S, 3), got shape {tuple(image.shape)}")
-        B, S = image.shape[0], image.shape[1]
-        t = self.tile
+        S, t = image.shape[1], self.tile
         if S % t or not 1 <= S // t <= self.max_view:
             raise ModelError(f"image side {S} px must be V * tile with tile={t} and "
                              f"1 <= V <= max_view={self.max_view}")
-        V = S // t
+        return S // t
+
+    def patches(self, image: Tensor) -> Tensor:
+        """``(B, V*V, 3*tile*tile)`` pixel values in [0, 1] of each view cell.
+
+        Raises:
+            ModelError: the shape is wrong (:meth:`view_cells`).
+        """
+        B, V, t = image.shape[0], self.view_cells(image), self.tile
         x = image.float().div(255.0)  # (B, S, S, 3)
         x = x.view(B, V, t, V, t, 3).permute(0, 1, 3, 2, 4, 5)  # (B, V, V, t, t, 3)
         return x.reshape(B, V * V, t * t * 3)  # (B, P, t*t*3)
@@ -103,9 +110,9 @@ class VisionEncoder(nn.Module):
         """``(B, V*V, C)`` one token per view cell: ``W · pixels + b`` (``pixels`` stem), or
         ``E_base[base] + E_kind[kind] + E_colour[colour]`` of the cell's labels read off its
         tile (``tiles`` stem, :class:`~agents.models.tiles.TileReader`)."""
-        patches = self.patches(image)  # (B, P, t*t*3), checks the shape
         if self.stem == "pixels":
-            return self.patch(patches)  # (B, P, C)
+            return self.patch(self.patches(image))  # (B, P, C)
+        self.view_cells(image)  # checks the shape
         labels = self.reader(image)  # (B, P, 3)
         return sum(emb(labels[..., k]) for k, emb in enumerate(self.label_emb))  # (B, P, C)
 

@@ -26,6 +26,7 @@ except ModuleNotFoundError:  # Python 3.10
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.train.errors import TrainError
+from agents.train.losses import GOAL_LOSSES
 from agents.train.typed import coerce
 from vlnenv.language.instructions import FAMILIES
 from vlnenv.tasks.solver import EXPERTS
@@ -43,10 +44,6 @@ DEFAULT_TEACHERS: dict[str, str] = {
     "follow_route": "oracle",
     "sequence": "explorer",
 }
-
-#: Forms of the goal-in-view loss (``optim.goal_loss``).
-GOAL_LOSSES: tuple[str, ...] = ("bce", "choice")
-
 
 def _check(ok: bool, where: str, message: str) -> None:
     if not ok:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -49,6 +51,18 @@ def seen_cells(image: Tensor, tile: int) -> Tensor:
     return cells.amax(dim=(-4, -2, -1)).reshape(*lead, V * V) > 0  # (..., V*V)
 
 
+def _seen_goal_cells(logits: Tensor | None, image: Tensor) -> Tensor:
+    """``(B, T, V*V)`` bool: the view cells the agent sees, for the goal scores ``logits``
+    of ``image``'s views.
+
+    Raises:
+        ValueError: the model gives no goal scores (``model.goal_head`` is off).
+    """
+    if logits is None:
+        raise ValueError("the goal loss needs a model with model.goal_head = true")
+    return seen_cells(image, image.shape[-2] // int(round(logits.shape[-1] ** 0.5)))
+
+
 def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
     """Binary cross-entropy of the per-cell goal scores against the goal-in-view targets
     (:mod:`agents.train.targets`), averaged over the cells the agent sees.
@@ -61,12 +75,10 @@ def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
     Raises:
         ValueError: the model gives no goal scores (``model.goal_head`` is off).
     """
-    if logits is None:
-        raise ValueError("the goal loss needs a model with model.goal_head = true")
-    tile = image.shape[-2] // int(round(logits.shape[-1] ** 0.5))
+    seen = _seen_goal_cells(logits, image)  # (B, T, P)
     bce = F.binary_cross_entropy_with_logits(logits.float(), targets.float(),
                                              reduction="none")  # (B, T, P)
-    return masked_mean(bce, seen_cells(image, tile))
+    return masked_mean(bce, seen)
 
 
 def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
@@ -91,16 +103,20 @@ def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> T
     Raises:
         ValueError: the model gives no goal scores (``model.goal_head`` is off).
     """
-    if logits is None:
-        raise ValueError("the goal loss needs a model with model.goal_head = true")
-    tile = image.shape[-2] // int(round(logits.shape[-1] ** 0.5))
-    seen = seen_cells(image, tile)  # (B, T, P)
+    seen = _seen_goal_cells(logits, image)  # (B, T, P)
     scores = logits.float().masked_fill(~seen, float("-inf"))  # (B, T, P)
     scores = torch.cat([scores, scores.new_zeros(*scores.shape[:-1], 1)], dim=-1)  # (B, T, P+1)
     hit = targets.bool() & seen  # (B, T, P)
     positive = torch.cat([hit, ~hit.any(dim=-1, keepdim=True)], dim=-1)  # (B, T, P+1)
     chosen = scores.masked_fill(~positive, float("-inf"))  # (B, T, P+1)
     return (scores.logsumexp(dim=-1) - chosen.logsumexp(dim=-1)).mean()
+
+
+#: The forms of the goal-in-view loss by name (``optim.goal_loss``).
+GOAL_LOSSES: dict[str, Callable[[Tensor | None, Tensor, Tensor], Tensor]] = {
+    "bce": goal_loss,
+    "choice": goal_choice_loss,
+}
 
 
 def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) -> Tensor:

@@ -38,14 +38,7 @@ from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.evaluation import evaluate_model
 from agents.train.logging import RunLogger
-from agents.train.losses import (
-    accuracy,
-    action_loss,
-    cell_loss,
-    goal_choice_loss,
-    goal_loss,
-    progress_loss,
-)
+from agents.train.losses import GOAL_LOSSES, accuracy, action_loss, cell_loss, progress_loss
 from agents.train.schedule import lr_factor
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
@@ -271,8 +264,7 @@ class Trainer:
             loss = loss_action + opt.progress_weight * loss_progress
             loss_goal = torch.zeros((), device=loss.device)
             if opt.goal_weight > 0:
-                goal_fn = goal_choice_loss if opt.goal_loss == "choice" else goal_loss
-                loss_goal = goal_fn(out.goal, b_["goal"], b_obs["image"])
+                loss_goal = GOAL_LOSSES[opt.goal_loss](out.goal, b_["goal"], b_obs["image"])
                 loss = loss + opt.goal_weight * loss_goal
             loss_cell = torch.zeros((), device=loss.device)
             if opt.cell_weight > 0:

@@ -82,6 +82,7 @@ MAX_INSTRUCTION_CHARS = 512
 #: Bound of each ``gps`` component (houses are far smaller than this).
 GPS_LIMIT = 2**15 - 1
 
+
 def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:
     """``(2,)`` int64 ``gps`` observation: cell ``pos`` minus the start cell (the first two
     entries of ``start``, a cell or a pose)."""
