@@ -80,6 +80,12 @@ class ModelConfig:
     """Add a head that scores every view cell as showing the current target (trained by
     the goal-in-view auxiliary loss of ``agents.train.targets``); needs a fusion that
     computes a per-step context (a ``ContextFusion``: ``film``)."""
+    goal_memory: bool = False
+    """Remember where the goal head saw the target (:mod:`agents.models.memory`): each
+    step the seen view cells' goal scores are written into a ``(2 gps_range + 1)^2`` map
+    around the start (carried in the recurrent state) and the best remembered cell's
+    offset from the agent, in its own frame, and score are embedded into the state
+    token's query. Needs ``goal_head``, ``gps`` and ``recurrent``."""
     cell_head: bool = False
     """Add a head that classifies what every view cell shows (base: wall, door, the floor
     of each room type or each furniture kind; object kind; object colour) from the vision
@@ -113,11 +119,15 @@ class ModelConfig:
         if self.vision_stem not in VISION_STEMS:
             raise ModelError(f"ModelConfig.vision_stem must be one of {list(VISION_STEMS)}, "
                              f"got {self.vision_stem!r}")
-        for name in ("bias", "gps", "recurrent", "goal_head", "cell_head", "mask_instruction",
-                     "blank_image"):
+        for name in ("bias", "gps", "recurrent", "goal_head", "goal_memory", "cell_head",
+                     "mask_instruction", "blank_image"):
             if not isinstance(getattr(self, name), bool):
                 raise ModelError(f"ModelConfig.{name} must be a bool, "
                                  f"got {getattr(self, name)!r}")
+        if self.goal_memory and not (self.goal_head and self.gps and self.recurrent):
+            raise ModelError("ModelConfig.goal_memory needs goal_head, gps and recurrent "
+                             f"(got goal_head={self.goal_head}, gps={self.gps}, "
+                             f"recurrent={self.recurrent})")
 
     @classmethod
     def default(cls, **overrides: Any) -> ModelConfig:

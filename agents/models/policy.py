@@ -18,6 +18,7 @@ from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.fusion import ContextFusion, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
+from agents.models.memory import GoalMemory
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.tiles import CELL_CLASSES
 from agents.models.vision import VisionEncoder, VisionOutput
@@ -34,7 +35,8 @@ class PolicyOutput(NamedTuple):
     progress: Tensor
     """``(*D,)`` progress estimate in (0, 1)."""
     state: Tensor
-    """``(B, C)`` the recurrent state after the (last) step."""
+    """``(B, state_size)`` the recurrent state after the (last) step (``C`` numbers, then
+    the goal map of a model with ``config.goal_memory``)."""
     attention: dict[str, Tensor]
     """Attention weights by layer (``text.<i>``, ``vision.<i>``, ``fusion.<i>...``) when
     asked for, else empty."""
@@ -87,6 +89,7 @@ class MultimodalTransformer(nn.Module):
                           else None)
         self.cell_head = (nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias)
                           if config.cell_head else None)
+        self.memory = GoalMemory(config) if config.goal_memory else None
         self._init_weights(torch.Generator().manual_seed(seed))
 
     # ------------------------------------------------------------------ construction
@@ -129,9 +132,15 @@ class MultimodalTransformer(nn.Module):
             {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
         ]
 
+    @property
+    def state_size(self) -> int:
+        """Numbers in the recurrent state: ``C``, plus the goal map's ``M * M`` with
+        ``config.goal_memory``."""
+        return self.config.n_embd + (0 if self.memory is None else self.memory.size)
+
     def initial_state(self, batch: int, device: torch.device | str | None = None) -> Tensor:
-        """``(batch, C)`` the state at the start of an episode (zeros)."""
-        return torch.zeros(batch, self.config.n_embd, device=device or self.device)
+        """``(batch, state_size)`` the state at the start of an episode (zeros)."""
+        return torch.zeros(batch, self.state_size, device=device or self.device)
 
     # ------------------------------------------------------------------ encoders
     def _masked(
@@ -206,7 +215,7 @@ class MultimodalTransformer(nn.Module):
             obs: ``image`` (B, S, S, 3), ``direction`` (B,), ``carrying`` (B,),
                 ``instruction`` (B strings, or (B, L) ids) and ``gps`` (B, 2) (read only
                 by a model with ``config.gps``), numpy or torch.
-            state: ``(B, C)`` recurrent state; :meth:`initial_state` when ``None``.
+            state: ``(B, state_size)`` recurrent state; :meth:`initial_state` when ``None``.
             mask_instruction: feed only ``<pad>`` ids (``None``: ``config.mask_instruction``).
             blank_image: feed zero images (``None``: ``config.blank_image``).
             return_attention: also return every layer's attention weights.
@@ -221,7 +230,34 @@ class MultimodalTransformer(nn.Module):
         text = self.text(ids, return_attention)  # (B, L, C)
         vision = self.vision(image, batch.direction, batch.carrying, return_attention,
                              gps=batch.gps)
+        if self.memory is not None:
+            return self._memory_step(text, vision, image, batch.gps, batch.direction, state,
+                                     return_attention)
         return self._step(text, vision, state, return_attention)
+
+    def _goal_logits(self, ctx: Tensor, vision: VisionOutput) -> Tensor:
+        """``(..., V*V)`` goal scores of the view cells from a ``(..., S, C)`` context."""
+        n_cells = vision.tokens.shape[1] - vision.n_ego
+        return self.goal_head(ctx[..., -n_cells:, :]).squeeze(-1).float()  # (..., V*V)
+
+    def _memory_step(self, text: TextOutput, vision: VisionOutput, image: Tensor, gps: Tensor,
+                     direction: Tensor, state: Tensor, return_attention: bool) -> PolicyOutput:
+        """One step of a model with ``config.goal_memory``: the context, the goal map's
+        write and read, then the state token (plus the read-out) reads the context."""
+        C = self.config.n_embd
+        hidden, goal_map = state[:, :C], state[:, C:]  # (B, C), (B, M*M)
+        ctx, maps = self.fusion.context(text, vision, return_attention)  # (B, S, C)
+        recall, goal_map = self.memory(goal_map, self._goal_logits(ctx, vision), image, gps,
+                                       direction)  # (B, C), (B, M*M)
+        fused = self.fusion.read((hidden + self.state_emb + recall)[:, None], ctx,
+                                 return_attention)
+        logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
+        new_state = torch.cat([fused.state.float(), goal_map], dim=1)  # (B, state_size)
+        if return_attention:
+            maps = {**{f"text.{i}": w for i, w in enumerate(text.attention)},
+                    **{f"vision.{i}": w for i, w in enumerate(vision.attention)},
+                    **maps, **fused.attention}
+        return PolicyOutput(logits, value, progress, new_state, maps if return_attention else {})
 
     def act(
         self,
@@ -231,7 +267,7 @@ class MultimodalTransformer(nn.Module):
         mask_instruction: bool | None = None,
         blank_image: bool | None = None,
     ) -> tuple[Tensor, Tensor, Tensor]:
-        """``(logits (B, A), value (B,), new_state (B, C))`` for one step; see
+        """``(logits (B, A), value (B,), new_state (B, state_size))`` for one step; see
         :meth:`forward`."""
         out = self(obs, state, mask_instruction=mask_instruction, blank_image=blank_image)
         return out.logits, out.value, out.state
@@ -256,14 +292,14 @@ class MultimodalTransformer(nn.Module):
                 ``instruction`` per environment (B strings or (B, L) ids) or per step
                 (B lists of T strings or (B, T, L) ids), and ``gps`` (B, T, 2) (read only
                 by a model with ``config.gps``).
-            state: ``(B, C)`` state before the first step; zeros when ``None``.
+            state: ``(B, state_size)`` state before the first step; zeros when ``None``.
             done_mask: ``(B, T)`` bool, True where step ``t`` starts a new episode: the
                 state is reset to :meth:`initial_state` before that step.
             mask_instruction: as in :meth:`forward`.
             blank_image: as in :meth:`forward`.
 
         Returns:
-            ``(B, T, A)`` logits, ``(B, T)`` values and progress, and the final ``(B, C)``
+            ``(B, T, A)`` logits, ``(B, T)`` values and progress, and the final ``(B, state_size)``
             state; ``goal`` and ``cells`` with ``config.goal_head`` / ``config.cell_head``.
         """
         batch = batch_observations(obs_seq, self.instructions, self.device, n_lead=2)
@@ -292,8 +328,8 @@ class MultimodalTransformer(nn.Module):
             cells = self.cell_head(vision.cells).float()  # (B*T, V*V, K)
             cells = cells.view(B, T, *cells.shape[1:])  # (B, T, V*V, K)
         if isinstance(self.fusion, ContextFusion):
-            return self._read_sequence(txt_tokens, txt_pad, vision, done, state)._replace(
-                cells=cells)
+            return self._read_sequence(txt_tokens, txt_pad, vision, done, state, image,
+                                       batch.gps, batch.direction)._replace(cells=cells)
         steps = []
         for t in range(T):
             state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
@@ -307,29 +343,36 @@ class MultimodalTransformer(nn.Module):
         return PolicyOutput(logits, value, progress, state, {}, None, cells)
 
     def _read_sequence(self, txt_tokens: Tensor, txt_pad: Tensor, vision: VisionOutput,
-                       done: Tensor, state: Tensor) -> PolicyOutput:
+                       done: Tensor, state: Tensor, image: Tensor, gps: Tensor | None,
+                       direction: Tensor) -> PolicyOutput:
         """``forward_sequence`` for a :class:`ContextFusion`: the context of all ``B * T``
-        steps in one batch, then only the state token's read steps through time."""
+        steps in one batch, then only the state token's read (and with
+        ``config.goal_memory`` the goal map's write and read) steps through time."""
         B, T = done.shape
+        C = self.config.n_embd
         text = TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])  # (B*T, L, C)
         ctx, _ = self.fusion.context(text, vision)  # (B*T, S, C)
         ctx = ctx.view(B, T, *ctx.shape[1:])  # (B, T, S, C)
+        goal = None if self.goal_head is None else self._goal_logits(ctx, vision)  # (B,T,V*V)
         feats = []
         for t in range(T):
-            state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
+            state = state.masked_fill(done[:, t, None], 0.0)  # (B, state_size)
             if not self.config.recurrent:
                 state = torch.zeros_like(state)
-            fused = self.fusion.read((state + self.state_emb)[:, None], ctx[:, t])
-            state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
+            query = state[:, :C] + self.state_emb  # (B, C)
+            goal_map = state[:, C:]  # (B, M*M) (empty without goal memory)
+            if self.memory is not None:
+                recall, goal_map = self.memory(goal_map, goal[:, t], image[:, t], gps[:, t],
+                                               direction[:, t])  # (B, C), (B, M*M)
+                query = query + recall
+            fused = self.fusion.read(query[:, None], ctx[:, t])
+            hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(query)
+            state = torch.cat([hidden, goal_map], dim=1)  # (B, state_size)
             feats.append(fused)
         features = torch.stack([f.features for f in feats], dim=1)  # (B, T, C)
         own = (torch.stack([f.logits for f in feats], dim=1)  # (B, T, A)
                if feats[0].logits is not None else None)
         logits, value, progress = self._outputs(features, own)  # (B, T, A), (B, T), (B, T)
-        goal = None
-        if self.goal_head is not None:
-            n_cells = vision.tokens.shape[1] - vision.n_ego
-            goal = self.goal_head(ctx[:, :, -n_cells:]).squeeze(-1).float()  # (B, T, V*V)
         return PolicyOutput(logits, value, progress, state, {}, goal)
 
     # ------------------------------------------------------------------ files

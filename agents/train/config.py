@@ -132,6 +132,10 @@ class OptimConfig:
     """AdamW's second-moment decay."""
     grad_clip: float = 1.0
     """Clip the global gradient norm to this (0: no clipping)."""
+    stop_weight: float = 1.0
+    """Weight of the ``stop`` label in the action cross-entropy relative to the other
+    actions' 1 (:func:`agents.train.losses.action_weights`); the teacher stops once an
+    episode, so a weight > 1 trades stop precision for recall."""
     progress_weight: float = 0.1
     """Weight of the progress loss (MSE of the progress head against ``t / n``, expert
     demonstrations only) added to the action cross-entropy; 0 turns it off."""
@@ -157,6 +161,8 @@ class OptimConfig:
         _check(self.max_steps >= 1, f"{where}.max_steps", f"expected >= 1, got {self.max_steps!r}")
         _check(0 <= self.warmup_steps, f"{where}.warmup_steps",
                f"expected >= 0, got {self.warmup_steps!r}")
+        _check(self.stop_weight > 0, f"{where}.stop_weight",
+               f"expected > 0, got {self.stop_weight!r}")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
                      "cell_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",

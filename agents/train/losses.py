@@ -8,6 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from agents.models.memory import seen_cells
+from vlnenv.actions import Action
+
 
 def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
     """Mean of ``values`` where ``mask`` is true (0 when nothing is)."""
@@ -15,20 +18,36 @@ def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
     return (values * weights).sum() / weights.sum().clamp(min=1.0)
 
 
-def action_loss(logits: Tensor, targets: Tensor, mask: Tensor) -> Tensor:
+def action_loss(logits: Tensor, targets: Tensor, mask: Tensor,
+                class_weights: Tensor | None = None) -> Tensor:
     """Cross-entropy of the expert's actions, averaged over the steps where ``mask``.
 
     ``-log softmax(logits)[target]``; for ``late_fusion`` the logits already are
-    normalised log-probabilities, which ``log_softmax`` leaves unchanged.
+    normalised log-probabilities, which ``log_softmax`` leaves unchanged. With
+    ``class_weights`` ``w`` the mean is weighted by the target's class, as PyTorch's
+    weighted cross-entropy: ``sum_i w[y_i] * nll_i / sum_i w[y_i]`` over the masked steps.
 
     Args:
         logits: ``(B, T, A)`` action logits.
         targets: ``(B, T)`` int64 expert actions.
         mask: ``(B, T)`` bool, the steps that count.
+        class_weights: ``(A,)`` non-negative weights per action, or ``None`` (all 1).
     """
     nll = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(),
                           reduction="none")  # (B*T,)
-    return masked_mean(nll, mask.flatten())
+    if class_weights is None:
+        return masked_mean(nll, mask.flatten())
+    w = class_weights.to(nll.device, nll.dtype)[targets.flatten()]  # (B*T,)
+    keep = mask.flatten().to(nll.dtype) * w  # (B*T,)
+    return (nll * keep).sum() / keep.sum().clamp(min=1e-12)
+
+
+def action_weights(n_actions: int, stop_weight: float, stop: int = int(Action.STOP)) -> Tensor:
+    """``(n_actions,)`` class weights of :func:`action_loss`: ``stop_weight`` for ``stop``,
+    1 for every other action (the teacher stops once an episode, so its label is rare)."""
+    w = torch.ones(n_actions)  # (A,)
+    w[stop] = float(stop_weight)
+    return w
 
 
 def progress_loss(progress: Tensor, targets: Tensor, mask: Tensor) -> Tensor:
@@ -40,15 +59,6 @@ def progress_loss(progress: Tensor, targets: Tensor, mask: Tensor) -> Tensor:
         mask: ``(B, T)`` bool.
     """
     return masked_mean((progress.float() - targets) ** 2, mask)
-
-
-def seen_cells(image: Tensor, tile: int) -> Tensor:
-    """``(..., V*V)`` bool: the view cells the agent sees (any non-black pixel; the
-    renderer paints unseen cells black) of ``(..., S, S, 3)`` images, ``S = V * tile``."""
-    *lead, S, _, _ = image.shape
-    V = S // tile
-    cells = image.reshape(*lead, V, tile, V, tile, 3)  # (..., V, t, V, t, 3)
-    return cells.amax(dim=(-4, -2, -1)).reshape(*lead, V * V) > 0  # (..., V*V)
 
 
 def _seen_goal_cells(logits: Tensor | None, image: Tensor) -> Tensor:

@@ -38,7 +38,14 @@ from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.evaluation import evaluate_model
 from agents.train.logging import RunLogger
-from agents.train.losses import GOAL_LOSSES, accuracy, action_loss, cell_loss, progress_loss
+from agents.train.losses import (
+    GOAL_LOSSES,
+    accuracy,
+    action_loss,
+    action_weights,
+    cell_loss,
+    progress_loss,
+)
 from agents.train.schedule import lr_factor
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
@@ -259,7 +266,9 @@ class Trainer:
         # ---- forward: the state carried in from the previous chunk, reset at episode starts
         with autocast_context(self.ctx.device):
             out = self.net(b_obs, self.lane_state, b_["done"])  # logits (B, T, A)
-            loss_action = action_loss(out.logits, b_["labels"], b_valid)
+            weights = (None if opt.stop_weight == 1.0 else
+                       action_weights(out.logits.shape[-1], opt.stop_weight))  # (A,)
+            loss_action = action_loss(out.logits, b_["labels"], b_valid, weights)
             loss_progress = progress_loss(out.progress, b_["progress"], b_["progress_mask"])
             loss = loss_action + opt.progress_weight * loss_progress
             loss_goal = torch.zeros((), device=loss.device)

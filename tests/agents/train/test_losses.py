@@ -12,6 +12,7 @@ from agents.models import ModelConfig, MultimodalTransformer
 from agents.train.losses import (
     accuracy,
     action_loss,
+    action_weights,
     cell_loss,
     goal_choice_loss,
     goal_loss,
@@ -31,6 +32,22 @@ def test_action_loss_of_a_two_step_sequence_by_hand():
     first = torch.tensor([[True, False]])
     assert float(action_loss(logits, targets, first)) == pytest.approx(math.log(7))
     assert float(accuracy(logits, targets, both)) == pytest.approx(0.5)  # argmax 0 hits step 1
+
+
+def test_stop_weight_weights_the_mean_by_the_target_class():
+    logits = torch.zeros(1, 2, 7)  # uniform: every step costs log 7 ...
+    logits[0, 1, 6] = math.log(6.0)  # ... but step 1 (a stop): p(stop) = 6 / 12 -> log 2
+    targets = torch.tensor([[2, 6]])
+    both = torch.ones(1, 2, dtype=torch.bool)
+    weights = action_weights(7, 3.0)
+    assert weights.tolist() == [1, 1, 1, 1, 1, 1, 3]
+    expected = (1 * math.log(7) + 3 * math.log(2)) / (1 + 3)
+    assert float(action_loss(logits, targets, both, weights)) == pytest.approx(expected)
+    unweighted = float(action_loss(logits, targets, both))
+    assert float(action_loss(logits, targets, both, action_weights(7, 1.0))) == pytest.approx(
+        unweighted)
+    first = torch.tensor([[True, False]])  # the masked stop counts in neither sum
+    assert float(action_loss(logits, targets, first, weights)) == pytest.approx(math.log(7))
 
 
 def test_progress_loss_and_targets_by_hand():
