@@ -57,6 +57,33 @@ def _offsets(view: int) -> Tensor:
     return torch.from_numpy(np.stack(table)).long()  # (4, V*V, 2)
 
 
+@lru_cache(maxsize=1)
+def _steps() -> Tensor:
+    """``(4, 2)`` int64 unit steps of the headings, clockwise from east."""
+    return torch.tensor(DIRECTIONS, dtype=torch.long)
+
+
+def map_index(seen: Tensor, gps: Tensor, direction: Tensor, radius: int) -> Tensor:
+    """``(..., V*V)`` int64 place of each view cell in the ``M x M`` map (row-major,
+    ``M = 2 * radius + 1``, the start cell at ``(radius, radius)``): ``gps +
+    view_offset(heading, i)`` shifted by ``radius``; ``M * M`` for a cell that is not seen
+    or lies farther than ``radius`` from the start (it is not stored).
+
+    Args:
+        seen: ``(..., V*V)`` bool, the cells the agent sees.
+        gps: ``(..., 2)`` the agent's cell minus the start cell.
+        direction: ``(...)`` headings.
+        radius: ``R``.
+    """
+    P = seen.shape[-1]
+    M = 2 * radius + 1
+    offsets = _offsets(int(round(P ** 0.5))).to(gps.device)[direction.long() % 4]  # (..., P, 2)
+    where = gps.long()[..., None, :] + offsets  # (..., P, 2) each view cell from the start
+    inside = seen & (where.abs() <= radius).all(dim=-1)  # (..., P)
+    index = (where[..., 0] + radius) * M + (where[..., 1] + radius)  # (..., P)
+    return torch.where(inside, index, torch.full_like(index, M * M))  # (..., P)
+
+
 def write_goal_map(goal_map: Tensor, scores: Tensor, seen: Tensor, gps: Tensor,
                    direction: Tensor, radius: int) -> Tensor:
     """The map after one step's view: ``(B, M*M)`` with ``M = 2 * radius + 1``.
@@ -70,35 +97,58 @@ def write_goal_map(goal_map: Tensor, scores: Tensor, seen: Tensor, gps: Tensor,
         direction: ``(B,)`` headings.
         radius: ``R``.
     """
-    B, P = scores.shape
-    M = 2 * radius + 1
-    offsets = _offsets(int(round(P ** 0.5))).to(gps.device)[direction.long() % 4]  # (B, P, 2)
-    where = gps.long()[:, None, :] + offsets  # (B, P, 2) offset of each view cell from start
-    inside = seen & (where.abs() <= radius).all(dim=-1)  # (B, P)
-    index = (where[..., 0] + radius) * M + (where[..., 1] + radius)  # (B, P)
-    index = torch.where(inside, index, torch.full_like(index, M * M))  # (B, P) M*M: dropped
-    padded = torch.cat([goal_map, goal_map.new_zeros(B, 1)], dim=1)  # (B, M*M+1)
+    index = map_index(seen, gps, direction, radius)  # (B, P)
+    padded = torch.cat([goal_map, goal_map.new_zeros(goal_map.shape[0], 1)], dim=1)  # (B, MM+1)
     padded = padded.scatter(1, index, scores.to(goal_map.dtype))  # (B, M*M+1)
     return padded[:, :-1]  # (B, M*M)
 
 
+def goal_maps(goal_map: Tensor, scores: Tensor, index: Tensor,
+              done: Tensor | None = None) -> Tensor:
+    """``(B, T, M*M)`` the map after each of ``T`` steps of :func:`write_goal_map`, at once.
+
+    A cell holds the score of its last write, so with ``w[b, t, k]`` the last step ``<= t``
+    that wrote cell ``k`` (a running maximum of the steps' stamps) the map is
+    ``scores_at(w)``; a step that starts an episode stamps every cell it does not write
+    with 0 (the map is emptied first); a cell no step has stamped keeps ``goal_map``.
+
+    Args:
+        goal_map: ``(B, M*M)`` the map before the first step.
+        scores: ``(B, T, V*V)`` the view cells' scores.
+        index: ``(B, T, V*V)`` their places (:func:`map_index`; ``M*M``: not stored).
+        done: ``(B, T)`` bool, True where a step starts an episode, or ``None``.
+    """
+    B, T, P = scores.shape
+    MM = goal_map.shape[1]
+    t = torch.arange(T, device=index.device).view(1, T, 1)  # (1, T, 1)
+    stamp = torch.full((B, T, MM + 1), -1, dtype=torch.long, device=index.device)
+    stamp = stamp.scatter(2, index, t.expand(B, T, P))  # (B, T, MM+1) t where written
+    value = goal_map.new_zeros(B, T, MM + 1).scatter(2, index, scores.to(goal_map.dtype))
+    if done is not None:
+        stamp = torch.where(done[..., None] & (stamp < 0), t, stamp)  # emptied: value 0
+    last = stamp[..., :MM].cummax(dim=1).values  # (B, T, MM) last stamp so far, -1: none
+    stored = value[..., :MM].gather(1, last.clamp(min=0))  # (B, T, MM)
+    return torch.where(last >= 0, stored, goal_map[:, None, :])  # (B, T, MM)
+
+
 def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
                   radius: int) -> tuple[Tensor, Tensor, Tensor]:
-    """``(B,)`` embedding indices ``(f, r, s)`` of the best stored cell: its offset from the
-    agent ahead and to the right, each clipped to ``[-radius, radius]`` and shifted by
-    ``radius``, and its score's bin ``min(floor(score * SCORE_BINS), SCORE_BINS - 1)``.
+    """``(...)`` embedding indices ``(f, r, s)`` of the best stored cell of ``(..., M*M)``
+    maps: its offset from the agent ahead and to the right, each clipped to
+    ``[-radius, radius]`` and shifted by ``radius``, and its score's bin
+    ``min(floor(score * SCORE_BINS), SCORE_BINS - 1)``.
 
     Headings turn clockwise, so ``right(d) = fwd(d + 1)`` (as
     :func:`agents.models.vision.home_vector`). An empty map reads score bin 0."""
     M = 2 * radius + 1
-    best, k = goal_map.max(dim=1)  # (B,), (B,) first maximum
-    cell = torch.stack([k // M - radius, k % M - radius], dim=-1)  # (B, 2) from the start
-    rel = cell - gps.long()  # (B, 2) from the agent
-    steps = torch.tensor(DIRECTIONS, dtype=torch.long, device=gps.device)  # (4, 2)
-    d = direction.long() % 4  # (B,)
-    f = (rel * steps[d]).sum(-1).clamp(-radius, radius) + radius  # (B,)
-    r = (rel * steps[(d + 1) % 4]).sum(-1).clamp(-radius, radius) + radius  # (B,)
-    s = (best.float() * SCORE_BINS).long().clamp(0, SCORE_BINS - 1)  # (B,)
+    best, k = goal_map.max(dim=-1)  # (...), (...) first maximum
+    cell = torch.stack([k // M - radius, k % M - radius], dim=-1)  # (..., 2) from the start
+    rel = cell - gps.long()  # (..., 2) from the agent
+    steps = _steps().to(gps.device)  # (4, 2)
+    d = direction.long() % 4  # (...)
+    f = (rel * steps[d]).sum(-1).clamp(-radius, radius) + radius  # (...)
+    r = (rel * steps[(d + 1) % 4]).sum(-1).clamp(-radius, radius) + radius  # (...)
+    s = (best.float() * SCORE_BINS).long().clamp(0, SCORE_BINS - 1)  # (...)
     return f, r, s
 
 
@@ -130,8 +180,30 @@ class GoalMemory(nn.Module):
         Returns:
             ``(B, C)`` the read-out embedding and ``(B, M*M)`` the map after the step.
         """
-        scores = torch.sigmoid(goal_logits.detach().float())  # (B, V*V)
-        seen = seen_cells(image, self.tile)  # (B, V*V)
-        goal_map = write_goal_map(goal_map, scores, seen, gps, direction, self.radius)
-        f, r, s = read_goal_map(goal_map, gps, direction, self.radius)  # (B,) each
-        return self.f_emb(f) + self.r_emb(r) + self.s_emb(s), goal_map  # (B, C), (B, M*M)
+        recall, goal_map = self.sequence(goal_map, goal_logits[:, None], image[:, None],
+                                         gps[:, None], direction[:, None])
+        return recall[:, 0], goal_map  # (B, C), (B, M*M)
+
+    def sequence(self, goal_map: Tensor, goal_logits: Tensor, image: Tensor, gps: Tensor,
+                 direction: Tensor, done: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``T`` steps at once: the map does not depend on the policy's state, so the maps
+        after every step come from one running maximum (:func:`goal_maps`) and are read
+        and embedded for all ``B * T`` steps together.
+
+        Args:
+            goal_map: ``(B, M*M)`` the map before the first step.
+            goal_logits: ``(B, T, V*V)`` (detached here).
+            image: ``(B, T, S, S, 3)``.
+            gps: ``(B, T, 2)``.
+            direction: ``(B, T)``.
+            done: ``(B, T)`` bool, True where a step starts a new episode (the map is
+                emptied before it), or ``None``.
+
+        Returns:
+            ``(B, T, C)`` the read-outs and ``(B, M*M)`` the map after the last step.
+        """
+        scores = torch.sigmoid(goal_logits.detach().float())  # (B, T, V*V)
+        index = map_index(seen_cells(image, self.tile), gps, direction, self.radius)  # (B,T,P)
+        maps = goal_maps(goal_map, scores, index, done)  # (B, T, M*M)
+        f, r, s = read_goal_map(maps, gps, direction, self.radius)  # (B, T) each
+        return self.f_emb(f) + self.r_emb(r) + self.s_emb(s), maps[:, -1]  # (B,T,C), (B,MM)

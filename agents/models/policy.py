@@ -354,21 +354,23 @@ class MultimodalTransformer(nn.Module):
         ctx, _ = self.fusion.context(text, vision)  # (B*T, S, C)
         ctx = ctx.view(B, T, *ctx.shape[1:])  # (B, T, S, C)
         goal = None if self.goal_head is None else self._goal_logits(ctx, vision)  # (B,T,V*V)
+        hidden, goal_map = state[:, :C], state[:, C:]  # (B, C), (B, M*M) (M = 0: no memory)
+        recall = None
+        if self.memory is not None:
+            recall, goal_map = self.memory.sequence(goal_map, goal, image, gps, direction,
+                                                    done)  # (B, T, C), (B, M*M)
         feats = []
         for t in range(T):
-            state = state.masked_fill(done[:, t, None], 0.0)  # (B, state_size)
+            hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
             if not self.config.recurrent:
-                state = torch.zeros_like(state)
-            query = state[:, :C] + self.state_emb  # (B, C)
-            goal_map = state[:, C:]  # (B, M*M) (empty without goal memory)
-            if self.memory is not None:
-                recall, goal_map = self.memory(goal_map, goal[:, t], image[:, t], gps[:, t],
-                                               direction[:, t])  # (B, C), (B, M*M)
-                query = query + recall
+                hidden = torch.zeros_like(hidden)
+            query = hidden + self.state_emb  # (B, C)
+            if recall is not None:
+                query = query + recall[:, t]
             fused = self.fusion.read(query[:, None], ctx[:, t])
-            hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(query)
-            state = torch.cat([hidden, goal_map], dim=1)  # (B, state_size)
+            hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
             feats.append(fused)
+        state = torch.cat([hidden, goal_map], dim=1)  # (B, state_size)
         features = torch.stack([f.features for f in feats], dim=1)  # (B, T, C)
         own = (torch.stack([f.logits for f in feats], dim=1)  # (B, T, A)
                if feats[0].logits is not None else None)

@@ -8,7 +8,13 @@ import pytest
 import torch
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.memory import SCORE_BINS, read_goal_map, write_goal_map
+from agents.models.memory import (
+    SCORE_BINS,
+    goal_maps,
+    map_index,
+    read_goal_map,
+    write_goal_map,
+)
 
 R = 2  # a 5 x 5 map, the start at (2, 2)
 M = 2 * R + 1
@@ -131,3 +137,25 @@ def test_what_is_remembered_changes_the_action():
         remembered = model.initial_state(1)
         remembered[0, 32 + 3] = 1.0  # a sure target remembered at map cell (0, 3)
         assert not torch.allclose(fresh, model(obs, remembered).logits)
+
+
+def test_the_maps_of_a_sequence_equal_step_by_step_writes_with_episode_starts():
+    gen = torch.Generator().manual_seed(0)
+    B, T, P = 3, 6, 9
+    scores = torch.rand(B, T, P, generator=gen)
+    seen = torch.rand(B, T, P, generator=gen) > 0.3
+    gps = torch.randint(-3, 4, (B, T, 2), generator=gen)
+    direction = torch.randint(0, 4, (B, T), generator=gen)
+    done = torch.rand(B, T, generator=gen) > 0.7
+    before = torch.rand(B, M * M, generator=gen)  # carried in from an earlier chunk
+    maps = goal_maps(before, scores, map_index(seen, gps, direction, R), done)
+    goal_map = before
+    for t in range(T):
+        goal_map = goal_map.masked_fill(done[:, t, None], 0.0)
+        goal_map = write_goal_map(goal_map, scores[:, t], seen[:, t], gps[:, t],
+                                  direction[:, t], R)
+        torch.testing.assert_close(maps[:, t], goal_map)
+        for got, want in zip(read_goal_map(maps[:, t], gps[:, t], direction[:, t], R),
+                             read_goal_map(goal_map, gps[:, t], direction[:, t], R),
+                             strict=True):
+            assert torch.equal(got, want)
