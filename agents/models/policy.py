@@ -49,6 +49,16 @@ class PolicyOutput(NamedTuple):
     logits side by side, see :data:`CELL_CLASSES`), else ``None``."""
 
 
+def _attention_maps(text: TextOutput, vision: VisionOutput,
+                    fusion: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Every layer's attention weights by name: ``text.<i>``, ``vision.<i>``, then the
+    fusion's own."""
+    maps = {f"text.{i}": w for i, w in enumerate(text.attention)}
+    maps.update({f"vision.{i}": w for i, w in enumerate(vision.attention)})
+    maps.update(fusion)
+    return maps
+
+
 class MultimodalTransformer(nn.Module):
     """The multimodal policy; every submodule is built from ``config``.
 
@@ -193,11 +203,7 @@ class MultimodalTransformer(nn.Module):
         fused = self.fusion(token, text, vision, return_attention)
         logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
         new_state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
-        maps: dict[str, Tensor] = {}
-        if return_attention:
-            maps.update({f"text.{i}": w for i, w in enumerate(text.attention)})
-            maps.update({f"vision.{i}": w for i, w in enumerate(vision.attention)})
-            maps.update(fused.attention)
+        maps = _attention_maps(text, vision, fused.attention) if return_attention else {}
         return PolicyOutput(logits, value, progress, new_state, maps)
 
     def forward(
@@ -253,11 +259,9 @@ class MultimodalTransformer(nn.Module):
                                  return_attention)
         logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
         new_state = torch.cat([fused.state.float(), goal_map], dim=1)  # (B, state_size)
-        if return_attention:
-            maps = {**{f"text.{i}": w for i, w in enumerate(text.attention)},
-                    **{f"vision.{i}": w for i, w in enumerate(vision.attention)},
-                    **maps, **fused.attention}
-        return PolicyOutput(logits, value, progress, new_state, maps if return_attention else {})
+        maps = (_attention_maps(text, vision, {**maps, **fused.attention}) if return_attention
+                else {})
+        return PolicyOutput(logits, value, progress, new_state, maps)
 
     def act(
         self,
@@ -299,8 +303,9 @@ class MultimodalTransformer(nn.Module):
             blank_image: as in :meth:`forward`.
 
         Returns:
-            ``(B, T, A)`` logits, ``(B, T)`` values and progress, and the final ``(B, state_size)``
-            state; ``goal`` and ``cells`` with ``config.goal_head`` / ``config.cell_head``.
+            ``(B, T, A)`` logits, ``(B, T)`` values and progress, and the final
+            ``(B, state_size)`` state; ``goal`` and ``cells`` with ``config.goal_head`` /
+            ``config.cell_head``.
         """
         batch = batch_observations(obs_seq, self.instructions, self.device, n_lead=2)
         ids, image = self._masked(batch.ids, batch.image, mask_instruction, blank_image)

@@ -159,3 +159,14 @@ def test_the_maps_of_a_sequence_equal_step_by_step_writes_with_episode_starts():
                              read_goal_map(goal_map, gps[:, t], direction[:, t], R),
                              strict=True):
             assert torch.equal(got, want)
+
+
+def test_a_memory_model_returns_every_layers_attention():
+    model = _model()
+    with torch.no_grad():
+        out = model(_obs(2), return_attention=True)
+        plain = model(_obs(2))
+    assert sorted(out.attention) == ["fusion.0", "fusion.1", "text.0", "vision.0"]
+    assert tuple(out.attention["fusion.1"].shape[:3]) == (2, 2, 1)  # the state token's read
+    torch.testing.assert_close(out.logits, plain.logits)
+    assert plain.attention == {}
