@@ -33,8 +33,8 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
+from agents.models.vision import egocentric_indices
 from vlnenv.render.view import view_offsets
-from vlnenv.world.house import DIRECTIONS
 
 #: Bins of the remembered best score in the read-out embedding.
 SCORE_BINS = 8
@@ -55,12 +55,6 @@ def _offsets(view: int) -> Tensor:
     heading (CPU; moved to the device by the caller)."""
     table = [np.stack([a.ravel() for a in view_offsets(h, view)], axis=-1) for h in range(4)]
     return torch.from_numpy(np.stack(table)).long()  # (4, V*V, 2)
-
-
-@lru_cache(maxsize=1)
-def _steps() -> Tensor:
-    """``(4, 2)`` int64 unit steps of the headings, clockwise from east."""
-    return torch.tensor(DIRECTIONS, dtype=torch.long)
 
 
 def map_index(seen: Tensor, gps: Tensor, direction: Tensor, radius: int) -> Tensor:
@@ -138,16 +132,12 @@ def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
     ``[-radius, radius]`` and shifted by ``radius``, and its score's bin
     ``min(floor(score * SCORE_BINS), SCORE_BINS - 1)``.
 
-    Headings turn clockwise, so ``right(d) = fwd(d + 1)`` (as
-    :func:`agents.models.vision.home_vector`). An empty map reads score bin 0."""
+    The offset is :func:`agents.models.vision.egocentric_indices` of ``cell - gps``. An
+    empty map reads score bin 0."""
     M = 2 * radius + 1
     best, k = goal_map.max(dim=-1)  # (...), (...) first maximum
     cell = torch.stack([k // M - radius, k % M - radius], dim=-1)  # (..., 2) from the start
-    rel = cell - gps.long()  # (..., 2) from the agent
-    steps = _steps().to(gps.device)  # (4, 2)
-    d = direction.long() % 4  # (...)
-    f = (rel * steps[d]).sum(-1).clamp(-radius, radius) + radius  # (...)
-    r = (rel * steps[(d + 1) % 4]).sum(-1).clamp(-radius, radius) + radius  # (...)
+    f, r = egocentric_indices(cell - gps.long(), direction, radius)  # (...) each
     s = (best.float() * SCORE_BINS).long().clamp(0, SCORE_BINS - 1)  # (...)
     return f, r, s
 

@@ -5,6 +5,7 @@ carried object and (``config.gps``) the way back to the start."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import torch
@@ -39,17 +40,29 @@ class VisionOutput(NamedTuple):
         return self.cells.mean(dim=1)
 
 
+@lru_cache(maxsize=1)
+def _unit_steps() -> Tensor:
+    """``(4, 2)`` int64 ``(row, col)`` unit step of each heading, clockwise from east
+    (``vlnenv.world.house.DIRECTIONS``)."""
+    return torch.tensor(DIRECTIONS, dtype=torch.long)
+
+
+def egocentric_indices(offset: Tensor, direction: Tensor, limit: int) -> tuple[Tensor, Tensor]:
+    """``(...)``, ``(...)`` embedding indices of world ``(row, col)`` offsets ``(..., 2)``
+    in the agent's frame: ``f = offset · fwd(d)`` (cells ahead), ``r = offset · right(d)``
+    (cells to the right; headings turn clockwise, so ``right(d) = fwd(d + 1)``), each
+    clipped to ``[-limit, limit]`` and shifted by ``limit``."""
+    steps = _unit_steps().to(offset.device)  # (4, 2)
+    d = direction.long() % 4  # (...)
+    f = (offset.long() * steps[d]).sum(-1)  # (...)
+    r = (offset.long() * steps[(d + 1) % 4]).sum(-1)  # (...)
+    return f.clamp(-limit, limit) + limit, r.clamp(-limit, limit) + limit
+
+
 def home_vector(gps: Tensor, direction: Tensor, limit: int) -> tuple[Tensor, Tensor]:
     """``(B,)``, ``(B,)`` embedding indices of the way back to the start in the agent's
-    frame: ``f = -gps · fwd(d)`` (cells ahead), ``r = -gps · right(d)`` (cells to the
-    right; headings turn clockwise, so ``right(d) = fwd(d + 1)``), each clipped to
-    ``[-limit, limit]`` and shifted by ``limit``."""
-    steps = torch.tensor(DIRECTIONS, dtype=torch.long, device=gps.device)  # (4, 2) clockwise
-    d = direction.long() % 4  # (B,)
-    home = -gps.long()  # (B, 2)
-    f = (home * steps[d]).sum(-1)  # (B,)
-    r = (home * steps[(d + 1) % 4]).sum(-1)  # (B,)
-    return f.clamp(-limit, limit) + limit, r.clamp(-limit, limit) + limit
+    frame: :func:`egocentric_indices` of ``-gps``."""
+    return egocentric_indices(-gps.long(), direction, limit)
 
 
 class VisionEncoder(nn.Module):

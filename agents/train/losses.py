@@ -35,10 +35,9 @@ def action_loss(logits: Tensor, targets: Tensor, mask: Tensor,
     """
     nll = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(),
                           reduction="none")  # (B*T,)
-    if class_weights is None:
-        return masked_mean(nll, mask.flatten())
-    w = class_weights.to(nll.device, nll.dtype)[targets.flatten()]  # (B*T,)
-    keep = mask.flatten().to(nll.dtype) * w  # (B*T,)
+    keep = mask.flatten().to(nll.dtype)  # (B*T,)
+    if class_weights is not None:
+        keep = keep * class_weights.to(nll.device, nll.dtype)[targets.flatten()]  # (B*T,)
     return (nll * keep).sum() / keep.sum().clamp(min=1e-12)
 
 

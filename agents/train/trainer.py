@@ -136,6 +136,8 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, partial(lr_factor, warmup_steps=opt.warmup_steps,
                                     max_steps=opt.max_steps, min_ratio=opt.min_lr_ratio))
+        self.action_weights = (None if opt.stop_weight == 1.0 else action_weights(
+            self.model.config.n_actions, opt.stop_weight).to(ctx.device))  # (A,); None: plain
         self.step = 0
         self.samples = 0
         self.elapsed_before = 0.0  # training seconds of earlier segments (resumed runs)
@@ -266,9 +268,7 @@ class Trainer:
         # ---- forward: the state carried in from the previous chunk, reset at episode starts
         with autocast_context(self.ctx.device):
             out = self.net(b_obs, self.lane_state, b_["done"])  # logits (B, T, A)
-            weights = (None if opt.stop_weight == 1.0 else
-                       action_weights(out.logits.shape[-1], opt.stop_weight))  # (A,)
-            loss_action = action_loss(out.logits, b_["labels"], b_valid, weights)
+            loss_action = action_loss(out.logits, b_["labels"], b_valid, self.action_weights)
             loss_progress = progress_loss(out.progress, b_["progress"], b_["progress_mask"])
             loss = loss_action + opt.progress_weight * loss_progress
             loss_goal = torch.zeros((), device=loss.device)
