@@ -198,9 +198,9 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
     say(f"BC: {bc.steps} steps, {bc.samples:,} samples, val_unseen SR {sr_of(bc):.1%} "
         "(subset)")
     chosen, chosen_name = bc, "BC"
-    dagger_line = ("DAgger: not run (`--dagger-budget 0`, the default: measured with this "
-                   "version's policy, 690 s of BC and a 150 s round scored below 690 s of BC "
-                   "alone; its minutes go to BC).")
+    dagger_line = ("DAgger: not run (`--dagger-budget 0`, the default: measured with the "
+                   "goal-memory policy, a 150 s round after 690 s of BC scored below its BC "
+                   "checkpoint, docs/training.md \"Round five\"; its minutes go to BC).")
     if config.dagger_budget_s > 0:
         dagger_config = train_config(config, out / "dagger", config.dagger_budget_s)
         dagger_config = dataclasses.replace(

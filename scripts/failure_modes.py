@@ -12,6 +12,11 @@ their actions), every episode's actions are replayed on its state and instructio
   be a success) or beside none;
 * ``fetch``: whether the first object picked up was the one asked for.
 
+With ``--model DIR`` of a model with the goal memory, each ``go_to_object`` wrong stop is
+replayed through the model to read its goal map at the stop: whether the best remembered
+cell was the target (and how far the agent stopped from it) or another object the goal
+head scored above 0.5 (and whether the target had been seen at all).
+
 With ``--model DIR`` it also scores the model teacher-forced on the first ``--demos``
 ``val_unseen`` demonstrations (the default teachers'): recall and precision of ``stop``
 and ``pickup`` (rare labels the episode's outcome hangs on), navigation accuracy (turns
@@ -76,6 +81,67 @@ def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[st
     return dict(out)
 
 
+def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
+                       model_dir: str) -> Counter:
+    """For the ``go_to_object`` wrong stops of a model with ``model.goal_memory``, what its
+    goal map held at the stop (module docstring)."""
+    import torch
+
+    from agents.models import MultimodalTransformer
+    from agents.models.memory import goal_maps, map_index, seen_cells
+    from agents.train.replay import Replayer
+
+    model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
+    if model.memory is None:
+        raise SystemExit(f"{model_dir}: not a goal-memory model (model.goal_memory is off)")
+    R = model.config.gps_range
+    M = 2 * R + 1
+    episodes = suite.episodes(split)
+    chosen = [r for r in records if r["family"] == "go_to_object" and r["stopped"]
+              and not r["success"]]
+    pairs = [(episodes[r["episode_index"]], r["actions"]) for r in chosen]
+    out: Counter = Counter()
+    for (ep, actions), r in zip(pairs, Replayer(suite.houses, 64).render(pairs), strict=True):
+        house = suite.houses[ep.house]
+        state = EpisodeState.initial(house, ep.start)
+        instruction = instruction_from_task(ep.task, house, ep.episode_id)
+        instruction.reset(state)
+        stage = instruction.stage(state)
+        targets = stage.evidence if stage.evidence is not None else stage.cells
+        for action in actions[:-1]:
+            state.step_action(int(action))
+            instruction.verify(state)
+        n = len(r.direction)
+        obs = {"image": r.image[None], "direction": r.direction[None],
+               "carrying": r.carrying[None], "gps": r.gps[None],
+               "instruction": [ep.instruction]}
+        done = np.zeros((1, n), bool)
+        done[:, 0] = True
+        with torch.no_grad():
+            seq = model.forward_sequence(obs, None, done)
+            image = torch.from_numpy(r.image)[None]  # (1, n, S, S, 3)
+            index = map_index(seen_cells(image, model.config.tile),
+                              torch.from_numpy(np.asarray(r.gps))[None].long(),
+                              torch.from_numpy(np.asarray(r.direction))[None].long(), R)
+            maps = goal_maps(torch.zeros(1, M * M), torch.sigmoid(seq.goal), index,
+                             torch.from_numpy(done))  # (1, n, M*M)
+        final = maps[0, -1]
+        k, score = int(final.argmax()), float(final.max())
+        best = (ep.start[0] + k // M - R, ep.start[1] + k % M - R)
+        seen = {(ep.start[0] + int(i) // M - R, ep.start[1] + int(i) % M - R)
+                for i in index.flatten().tolist() if i < M * M}
+        away = abs(best[0] - state.pos[0]) + abs(best[1] - state.pos[1])
+        if best in targets:
+            where = "beside it" if away <= 1 else "2+ cells away"
+            out[f"remembered the target, stopped {where}"] += 1
+        elif score > 0.5:
+            out["remembered another object (score > 0.5), target "
+                + ("seen" if seen & set(targets) else "never seen")] += 1
+        else:
+            out["remembered nothing sure (best score <= 0.5)"] += 1
+    return out
+
+
 def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict[str, float]:
     """Stop and pickup recall/precision, navigation accuracy and goal-head top-1 of the
     model on the first ``n`` ``val_unseen`` demonstrations."""
@@ -135,6 +201,12 @@ def main() -> None:
     print(f"{data['policy']} on {data['suite']}/{data['split']}, {len(data['records'])} episodes")
     for family, counts in sorted(outcomes(data["records"], suite, data["split"]).items()):
         print(f"  {family:<13} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    from agents.models.io import read_config
+
+    if args.model and read_config(args.model).goal_memory:
+        counts = remembered_at_stop(data["records"], suite, data["split"], args.model)
+        print("  go_to_object wrong stops, the goal map at the stop: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if args.model:
         scores = teacher_forced(args.model, suite, args.demos_dir, args.demos)
         print(f"{args.model}, teacher-forced on the first {args.demos} val_unseen demonstrations:")

@@ -86,6 +86,20 @@ class ModelConfig:
     around the start (carried in the recurrent state) and the best remembered cell's
     offset from the agent, in its own frame, and score are embedded into the state
     token's query. Needs ``goal_head``, ``gps`` and ``recurrent``."""
+    memory_distance: bool = False
+    """Also embed the best remembered cell's distance from the agent, ``E_d[min(|f| +
+    |r|, 2 gps_range)]`` (cells, Manhattan): "beside the target" (distance 1, where
+    ``go_to_object`` must stop; 2, a diagonal, fails) becomes one embedding instead of a
+    conjunction of the two offsets'. Needs ``goal_memory``."""
+    goal_match: bool = False
+    """Add to each view cell's goal score how well what the cell head sees there matches
+    what the instruction names: a linear head on the instruction summary predicts the
+    target's base, object kind and colour (``t_a``, one distribution per label kind
+    ``a``), and the cell's score gains ``sum_a log sum_k softmax(t_a)_k
+    softmax(c_{i,a})_k`` with ``c_i`` the cell head's (detached) logits. The text head
+    learns from the goal loss alone; a label the words leave open (an unnamed colour)
+    can stay flat and then adds the same to every cell. Needs ``goal_head`` and
+    ``cell_head``."""
     cell_head: bool = False
     """Add a head that classifies what every view cell shows (base: wall, door, the floor
     of each room type or each furniture kind; object kind; object colour) from the vision
@@ -119,8 +133,8 @@ class ModelConfig:
         if self.vision_stem not in VISION_STEMS:
             raise ModelError(f"ModelConfig.vision_stem must be one of {list(VISION_STEMS)}, "
                              f"got {self.vision_stem!r}")
-        for name in ("bias", "gps", "recurrent", "goal_head", "goal_memory", "cell_head",
-                     "mask_instruction", "blank_image"):
+        for name in ("bias", "gps", "recurrent", "goal_head", "goal_memory", "memory_distance",
+                     "goal_match", "cell_head", "mask_instruction", "blank_image"):
             if not isinstance(getattr(self, name), bool):
                 raise ModelError(f"ModelConfig.{name} must be a bool, "
                                  f"got {getattr(self, name)!r}")
@@ -128,6 +142,12 @@ class ModelConfig:
             raise ModelError("ModelConfig.goal_memory needs goal_head, gps and recurrent "
                              f"(got goal_head={self.goal_head}, gps={self.gps}, "
                              f"recurrent={self.recurrent})")
+        if self.goal_match and not (self.goal_head and self.cell_head):
+            raise ModelError("ModelConfig.goal_match needs goal_head and cell_head (got "
+                             f"goal_head={self.goal_head}, cell_head={self.cell_head})")
+        if self.memory_distance and not self.goal_memory:
+            raise ModelError("ModelConfig.memory_distance needs goal_memory (got "
+                             "goal_memory=False)")
 
     @classmethod
     def default(cls, **overrides: Any) -> ModelConfig:

@@ -17,7 +17,9 @@ Learning for Vision and Language Navigation"); this is the smallest such map:
 * **Read** (every step, after the write): the best stored cell ``k = argmax map``, its
   score ``s`` and its offset from the agent in the agent's frame, ``f = (k - gps) · fwd``
   and ``r = (k - gps) · right`` (cells ahead and to the right, clipped to ``±R``), are
-  embedded: ``E_f[f] + E_r[r] + E_s[min(floor(s * K), K - 1)]`` with ``K`` score bins.
+  embedded: ``E_f[f] + E_r[r] + E_s[min(floor(s * K), K - 1)]`` with ``K`` score bins,
+  plus, with ``config.memory_distance``, ``E_d[min(|f| + |r|, 2 R)]``, the cell's
+  distance from the agent (whether it is beside the agent is then one embedding).
 
 The map rides in the recurrent state after the ``C`` state-token numbers (``M * M``
 more), so everything that carries, resets (zeros: nothing seen) or detaches the state
@@ -142,6 +144,12 @@ def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
     return f, r, s
 
 
+def memory_distance(f: Tensor, r: Tensor, radius: int) -> Tensor:
+    """``(...)`` the read-out cell's distance from the agent, ``min(|f - R| + |r - R|,
+    2 R)``, of the shifted offset indices ``f``, ``r`` of :func:`read_goal_map`."""
+    return ((f - radius).abs() + (r - radius).abs()).clamp(max=2 * radius)  # (...)
+
+
 class GoalMemory(nn.Module):
     """The goal map's write, read and embedding (module docstring); holds only the
     read-out embeddings."""
@@ -154,6 +162,8 @@ class GoalMemory(nn.Module):
         self.f_emb = nn.Embedding(2 * self.radius + 1, config.n_embd)
         self.r_emb = nn.Embedding(2 * self.radius + 1, config.n_embd)
         self.s_emb = nn.Embedding(SCORE_BINS, config.n_embd)
+        self.d_emb = (nn.Embedding(2 * self.radius + 1, config.n_embd)
+                      if config.memory_distance else None)
 
     def forward(self, goal_map: Tensor, goal_logits: Tensor, image: Tensor, gps: Tensor,
                 direction: Tensor) -> tuple[Tensor, Tensor]:
@@ -196,4 +206,7 @@ class GoalMemory(nn.Module):
         index = map_index(seen_cells(image, self.tile), gps, direction, self.radius)  # (B,T,P)
         maps = goal_maps(goal_map, scores, index, done)  # (B, T, M*M)
         f, r, s = read_goal_map(maps, gps, direction, self.radius)  # (B, T) each
-        return self.f_emb(f) + self.r_emb(r) + self.s_emb(s), maps[:, -1]  # (B,T,C), (B,MM)
+        recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, T, C)
+        if self.d_emb is not None:
+            recall = recall + self.d_emb(memory_distance(f, r, self.radius))  # (B, T, C)
+        return recall, maps[:, -1]  # (B, T, C), (B, M*M)

@@ -18,6 +18,7 @@ from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.fusion import ContextFusion, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
+from agents.models.match import attribute_match
 from agents.models.memory import GoalMemory
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.tiles import CELL_CLASSES
@@ -99,6 +100,8 @@ class MultimodalTransformer(nn.Module):
                           else None)
         self.cell_head = (nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias)
                           if config.cell_head else None)
+        self.match_head = (nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias)
+                           if config.goal_match else None)
         self.memory = GoalMemory(config) if config.goal_memory else None
         self._init_weights(torch.Generator().manual_seed(seed))
 
@@ -241,10 +244,21 @@ class MultimodalTransformer(nn.Module):
                                      return_attention)
         return self._step(text, vision, state, return_attention)
 
-    def _goal_logits(self, ctx: Tensor, vision: VisionOutput) -> Tensor:
-        """``(..., V*V)`` goal scores of the view cells from a ``(..., S, C)`` context."""
+    def _goal_logits(self, ctx: Tensor, vision: VisionOutput, summary: Tensor,
+                     cells: Tensor | None = None) -> Tensor:
+        """``(..., V*V)`` goal scores of the view cells from a ``(..., S, C)`` context; with
+        ``config.goal_match`` plus :func:`attribute_match` of the ``(N, C)`` instruction
+        summaries and the ``(N, V*V, K)`` cell logits (computed here when ``None``), ``N``
+        the context's leading dims flattened."""
         n_cells = vision.tokens.shape[1] - vision.n_ego
-        return self.goal_head(ctx[..., -n_cells:, :]).squeeze(-1).float()  # (..., V*V)
+        goal = self.goal_head(ctx[..., -n_cells:, :]).squeeze(-1).float()  # (..., V*V)
+        if self.match_head is None:
+            return goal
+        if cells is None:
+            cells = self.cell_head(vision.cells)  # (N, V*V, K)
+        match = attribute_match(self.match_head(summary), cells.detach(),
+                                CELL_CLASSES)  # (N, V*V)
+        return goal + match.view(goal.shape)  # (..., V*V)
 
     def _memory_step(self, text: TextOutput, vision: VisionOutput, image: Tensor, gps: Tensor,
                      direction: Tensor, state: Tensor, return_attention: bool) -> PolicyOutput:
@@ -253,8 +267,8 @@ class MultimodalTransformer(nn.Module):
         C = self.config.n_embd
         hidden, goal_map = state[:, :C], state[:, C:]  # (B, C), (B, M*M)
         ctx, maps = self.fusion.context(text, vision, return_attention)  # (B, S, C)
-        recall, goal_map = self.memory(goal_map, self._goal_logits(ctx, vision), image, gps,
-                                       direction)  # (B, C), (B, M*M)
+        goal = self._goal_logits(ctx, vision, text.summary)  # (B, V*V)
+        recall, goal_map = self.memory(goal_map, goal, image, gps, direction)  # (B,C), (B,MM)
         fused = self.fusion.read((hidden + self.state_emb + recall)[:, None], ctx,
                                  return_attention)
         logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
@@ -328,13 +342,14 @@ class MultimodalTransformer(nn.Module):
             txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
             txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
         state = self.initial_state(B) if state is None else state  # (B, C)
-        cells = None
+        cells = flat_cells = None
         if self.cell_head is not None:
-            cells = self.cell_head(vision.cells).float()  # (B*T, V*V, K)
-            cells = cells.view(B, T, *cells.shape[1:])  # (B, T, V*V, K)
+            flat_cells = self.cell_head(vision.cells)  # (B*T, V*V, K)
+            cells = flat_cells.float().view(B, T, *flat_cells.shape[1:])  # (B, T, V*V, K)
         if isinstance(self.fusion, ContextFusion):
             return self._read_sequence(txt_tokens, txt_pad, vision, done, state, image,
-                                       batch.gps, batch.direction)._replace(cells=cells)
+                                       batch.gps, batch.direction,
+                                       flat_cells)._replace(cells=cells)
         steps = []
         for t in range(T):
             state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
@@ -349,7 +364,7 @@ class MultimodalTransformer(nn.Module):
 
     def _read_sequence(self, txt_tokens: Tensor, txt_pad: Tensor, vision: VisionOutput,
                        done: Tensor, state: Tensor, image: Tensor, gps: Tensor | None,
-                       direction: Tensor) -> PolicyOutput:
+                       direction: Tensor, cells: Tensor | None = None) -> PolicyOutput:
         """``forward_sequence`` for a :class:`ContextFusion`: the context of all ``B * T``
         steps in one batch, then only the state token's read (and with
         ``config.goal_memory`` the goal map's write and read) steps through time."""
@@ -358,7 +373,8 @@ class MultimodalTransformer(nn.Module):
         text = TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])  # (B*T, L, C)
         ctx, _ = self.fusion.context(text, vision)  # (B*T, S, C)
         ctx = ctx.view(B, T, *ctx.shape[1:])  # (B, T, S, C)
-        goal = None if self.goal_head is None else self._goal_logits(ctx, vision)  # (B,T,V*V)
+        goal = (None if self.goal_head is None
+                else self._goal_logits(ctx, vision, text.summary, cells))  # (B, T, V*V)
         hidden, goal_map = state[:, :C], state[:, C:]  # (B, C), (B, M*M) (M = 0: no memory)
         recall = None
         if self.memory is not None:

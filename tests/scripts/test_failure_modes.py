@@ -9,6 +9,7 @@ from collections import Counter
 from helpers import load_script
 
 from agents.eval.benchmark import BenchmarkConfig, run_benchmark
+from agents.models import ModelConfig, MultimodalTransformer
 from vlnenv.suites.load import load_suite
 
 
@@ -35,3 +36,15 @@ def test_stopping_at_once_is_a_wrong_stop_that_picked_nothing():
     for family, c in counts.items():
         assert c["success"] + c["wrong stop"] == sum(r["family"] == family for r in recs)
     assert counts["fetch"]["picked nothing"] == counts["fetch"]["wrong stop"]
+
+
+def test_the_goal_map_at_a_wrong_stop_is_read_for_every_go_to_object_failure(tmp_path):
+    script = load_script("scripts/failure_modes.py")
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=True, goal_head=True,
+                         goal_memory=True, memory_distance=True)
+    model_dir = MultimodalTransformer(config, seed=0).save_pretrained(tmp_path / "model")
+    recs = records("forward:0")  # stops at once: every go_to_object episode a wrong stop
+    counts = script.remembered_at_stop(recs, load_suite("tiny"), "val_unseen", str(model_dir))
+    assert sum(counts.values()) == sum(r["family"] == "go_to_object" for r in recs) > 0
+    # it never moved: whatever it remembers, a target there would have been a success
+    assert not any(k.startswith("remembered the target, stopped beside") for k in counts)

@@ -13,6 +13,7 @@ from agents.models.memory import (
     SCORE_BINS,
     goal_maps,
     map_index,
+    memory_distance,
     read_goal_map,
     write_goal_map,
 )
@@ -78,6 +79,24 @@ def test_the_best_cell_is_read_in_the_agents_frame():
         SCORE_BINS - 1)
 
 
+def test_the_distance_read_out_counts_cells_to_the_remembered_target():
+    goal_map = torch.zeros(1, M * M)
+    goal_map[0, 4 * M + 1] = 0.9  # offset (2, -1) from the start, as above
+    cases = [((0, 0), 0, 3),    # 1 behind, 2 right
+             ((2, 0), 3, 1),    # beside it, to the west: one cell
+             ((1, 0), 3, 2),    # diagonal: two cells (not beside it)
+             ((2, -1), 3, 0),   # on it
+             ((-2, 2), 3, 4)]   # 4 rows and 3 columns away, clipped to 2 R = 4
+    for gps, heading, expected in cases:
+        f, r, _ = read_goal_map(goal_map, torch.tensor([gps]), torch.tensor([heading]), R)
+        assert int(memory_distance(f, r, R)) == expected, (gps, heading)
+
+
+def test_the_distance_read_out_needs_the_goal_memory():
+    with pytest.raises(ModelError, match="memory_distance needs goal_memory"):
+        ModelConfig(fusion="film", goal_head=True, gps=True, memory_distance=True)
+
+
 def test_goal_memory_needs_the_goal_head_and_gps():
     with pytest.raises(ModelError, match="goal_memory needs goal_head, gps"):
         ModelConfig(fusion="film", goal_head=True, goal_memory=True)
@@ -85,9 +104,10 @@ def test_goal_memory_needs_the_goal_head_and_gps():
         ModelConfig(fusion="film", gps=True, goal_memory=True)
 
 
-def _model() -> MultimodalTransformer:
+def _model(distance: bool = False) -> MultimodalTransformer:
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
-                         gps=True, goal_head=True, goal_memory=True, gps_range=4)
+                         gps=True, goal_head=True, goal_memory=True, gps_range=4,
+                         memory_distance=distance)
     return MultimodalTransformer(config, seed=1).eval()
 
 
@@ -109,8 +129,9 @@ def test_the_state_carries_the_map_after_the_state_token():
     assert bool((goal_map > 0).any()) and float(goal_map.max()) <= 1.0
 
 
-def test_a_sequence_with_memory_equals_the_steps_one_by_one_and_forgets_at_a_start():
-    model = _model()
+@pytest.mark.parametrize("distance", [False, True])
+def test_a_sequence_with_memory_equals_the_steps_one_by_one_and_forgets_at_a_start(distance):
+    model = _model(distance)
     T = 4
     obs = _obs(T)
     seq = {k: (v[None] if k != "instruction" else [v]) for k, v in obs.items()}

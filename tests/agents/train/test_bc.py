@@ -13,11 +13,11 @@ import torch
 from agents.cli import main as vln
 from agents.eval.drivers import make_driver
 from agents.eval.plots import plot_curves
-from agents.eval.policies import make_policy
+from agents.eval.policies import PolicyLookupError, make_policy
 from agents.train.bc import train_bc
 from agents.train.checkpoint import load_checkpoint
 from agents.train.errors import TrainError
-from agents.train.policy import ModelPolicy
+from agents.train.policy import ModelPolicy, split_temperature
 from vlnenv.evaluate import evaluate
 
 
@@ -74,6 +74,23 @@ def test_sampled_policies_draw_the_same_actions_in_any_batch(bc_run):
     assert make_policy(spec).config()["name"] == "sampled"
     with pytest.raises(TrainError, match="sampled:runs"):
         make_policy("sampled")
+
+
+def test_sampled_policies_take_a_temperature_after_the_path(bc_run, tmp_path: Path):
+    best = str(Path(bc_run.out) / "best")
+    assert make_policy(f"sampled:{best}@0.5").config()["temperature"] == 0.5
+    assert make_policy(f"sampled:{best}").config()["temperature"] == 1.0
+    assert split_temperature("runs/x/best@0.25") == ("runs/x/best", 0.25)
+    odd = tmp_path / "model@2"  # a folder whose own name has an @ is taken whole
+    odd.mkdir()
+    assert split_temperature(str(odd)) == (str(odd), 1.0)
+    for bad in ("0", "-1", "hot", "inf", "nan", ""):
+        with pytest.raises(PolicyLookupError, match="temperature > 0"):
+            make_policy(f"sampled:{best}@{bad}")
+    cold = evaluate(make_policy(f"sampled:{best}@0.01", seed=3), "tiny", "val_unseen",
+                    episodes=3, batch=3)
+    greedy = evaluate(make_policy(best), "tiny", "val_unseen", episodes=3, batch=3)
+    assert [r["actions"] for r in cold] == [r["actions"] for r in greedy]
 
 
 def test_vln_benchmark_takes_a_run_folder(bc_run, tmp_path: Path, capsys):

@@ -1,0 +1,112 @@
+"""The goal scores' attribute match (``agents.models.match``), worked out by hand, and a
+model with ``config.goal_match`` (its scores move with the words; step by step equals a
+sequence)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from agents.models import ModelConfig, ModelError, MultimodalTransformer
+from agents.models.match import attribute_match
+from agents.models.tiles import CELL_CLASSES
+
+BIG = 50.0  # a logit gap that makes a softmax one-hot to float precision
+
+
+def _one_hot_logits(index: int, k: int) -> torch.Tensor:
+    logits = torch.zeros(k)
+    logits[index] = BIG
+    return logits
+
+
+def test_flat_words_score_every_cell_zero():
+    cells = torch.randn(2, 5, 3 + 4)  # (N, P, K): two label kinds of 3 and 4 classes
+    match = attribute_match(torch.zeros(2, 7), cells, (3, 4))
+    torch.testing.assert_close(match, torch.zeros(2, 5), atol=1e-6, rtol=0)
+
+
+def test_named_labels_score_log_k_where_the_cell_shows_them_and_far_below_elsewhere():
+    text = torch.cat([_one_hot_logits(1, 3), _one_hot_logits(2, 4)])[None]  # (1, 7)
+    shows = torch.cat([_one_hot_logits(1, 3), _one_hot_logits(2, 4)])  # both agree
+    half = torch.cat([_one_hot_logits(1, 3), _one_hot_logits(0, 4)])  # the second differs
+    unsure = torch.zeros(7)  # the cell head cannot tell: chance on both
+    match = attribute_match(text, torch.stack([shows, half, unsure])[None], (3, 4))[0]
+    assert match[0].item() == pytest.approx(math.log(3) + math.log(4), abs=1e-5)
+    assert match[1].item() < -BIG / 2  # a named label the cell does not show
+    assert match[2].item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_a_label_the_words_leave_open_does_not_tell_cells_apart():
+    # the words name class 0 of the first kind and nothing of the second (flat logits)
+    text = torch.cat([_one_hot_logits(0, 3), torch.zeros(4)])[None]
+    red = torch.cat([_one_hot_logits(0, 3), _one_hot_logits(1, 4)])
+    blue = torch.cat([_one_hot_logits(0, 3), _one_hot_logits(3, 4)])
+    match = attribute_match(text, torch.stack([red, blue])[None], (3, 4))[0]
+    assert match[0].item() == pytest.approx(match[1].item(), abs=1e-5)
+    assert match[0].item() == pytest.approx(math.log(3), abs=1e-5)
+
+
+def test_goal_match_needs_the_goal_and_cell_heads():
+    with pytest.raises(ModelError, match="goal_match needs goal_head and cell_head"):
+        ModelConfig(fusion="film", goal_head=True, goal_match=True)
+    with pytest.raises(ModelError, match="goal_match needs goal_head and cell_head"):
+        ModelConfig(fusion="film", cell_head=True, goal_match=True)
+
+
+def _model() -> MultimodalTransformer:
+    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
+                         gps=True, goal_head=True, goal_memory=True, gps_range=4,
+                         cell_head=True, goal_match=True)
+    return MultimodalTransformer(config, seed=1).eval()
+
+
+def _obs(n: int, instruction: str = "go to the red ball") -> dict:
+    rng = np.random.default_rng(0)
+    return {"image": rng.integers(0, 255, (n, 56, 56, 3), dtype=np.uint8),
+            "direction": rng.integers(0, 4, n), "carrying": np.zeros(n, np.int64),
+            "gps": rng.integers(-2, 3, (n, 2)), "instruction": [instruction] * n}
+
+
+def _sequence(model: MultimodalTransformer, obs: dict, done: np.ndarray):
+    seq = {k: (v[None] if k != "instruction" else [v]) for k, v in obs.items()}
+    with torch.no_grad():
+        return model.forward_sequence(seq, None, done)
+
+
+def test_the_match_adds_to_the_goal_scores_and_follows_the_words():
+    model = _model()
+    done = np.array([[True, False, False]])
+    with torch.no_grad():
+        model.match_head.weight.zero_()
+        model.match_head.bias.zero_()
+    flat = _sequence(model, _obs(3), done).goal  # flat words: the plain goal head's scores
+    with torch.no_grad():
+        model.match_head.bias.copy_(torch.linspace(-3, 3, model.match_head.bias.numel()))
+    named = _sequence(model, _obs(3), done)
+    # the same views and words: the scores moved by the match of the cell head's labels
+    expected = attribute_match(model.match_head.bias.expand(3, -1),
+                               named.cells[0], CELL_CLASSES)  # (T, P)
+    torch.testing.assert_close(named.goal[0], flat[0] + expected, atol=1e-4, rtol=1e-4)
+
+
+def test_a_sequence_with_the_match_equals_the_steps_one_by_one():
+    model = _model()
+    T = 4
+    obs = _obs(T)
+    done = np.zeros((1, T), bool)
+    done[0, 0] = done[0, 2] = True
+    whole = _sequence(model, obs, done)
+    state, steps = None, []
+    with torch.no_grad():
+        for t in range(T):
+            if done[0, t]:
+                state = None
+            out = model({k: v[t:t + 1] for k, v in obs.items()}, state)
+            state = out.state
+            steps.append(out.logits[0])
+    torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(whole.state, state, atol=1e-5, rtol=1e-4)
