@@ -84,11 +84,12 @@ def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[st
 def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
                        model_dir: str) -> Counter:
     """For the ``go_to_object`` wrong stops of a model with ``model.goal_memory``, what its
-    goal map held at the stop (module docstring)."""
+    goal map held at the stop (module docstring): the map is the one the model carries in
+    its state after the last step."""
     import torch
 
     from agents.models import MultimodalTransformer
-    from agents.models.memory import goal_maps, map_index, seen_cells
+    from agents.models.memory import seen_cells
     from agents.train.replay import Replayer
 
     model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
@@ -111,32 +112,24 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
         for action in actions[:-1]:
             state.step_action(int(action))
             instruction.verify(state)
-        n = len(r.direction)
         obs = {"image": r.image[None], "direction": r.direction[None],
                "carrying": r.carrying[None], "gps": r.gps[None],
                "instruction": [ep.instruction]}
-        done = np.zeros((1, n), bool)
+        done = np.zeros((1, len(r.direction)), bool)
         done[:, 0] = True
         with torch.no_grad():
-            seq = model.forward_sequence(obs, None, done)
-            image = torch.from_numpy(r.image)[None]  # (1, n, S, S, 3)
-            index = map_index(seen_cells(image, model.config.tile),
-                              torch.from_numpy(np.asarray(r.gps))[None].long(),
-                              torch.from_numpy(np.asarray(r.direction))[None].long(), R)
-            maps = goal_maps(torch.zeros(1, M * M), torch.sigmoid(seq.goal), index,
-                             torch.from_numpy(done))  # (1, n, M*M)
-        final = maps[0, -1]
-        k, score = int(final.argmax()), float(final.max())
+            final = model.forward_sequence(obs, None, done).state[0, model.config.n_embd:]
+        k, score = int(final.argmax()), float(final.max())  # the best cell of the (M*M,) map
         best = (ep.start[0] + k // M - R, ep.start[1] + k % M - R)
-        seen = {(ep.start[0] + int(i) // M - R, ep.start[1] + int(i) % M - R)
-                for i in index.flatten().tolist() if i < M * M}
+        shown = goal_view_targets(ep, house, actions) & seen_cells(
+            torch.from_numpy(r.image), model.config.tile).numpy()  # (n, V*V)
         away = abs(best[0] - state.pos[0]) + abs(best[1] - state.pos[1])
         if best in targets:
             where = "beside it" if away <= 1 else "2+ cells away"
             out[f"remembered the target, stopped {where}"] += 1
         elif score > 0.5:
             out["remembered another object (score > 0.5), target "
-                + ("seen" if seen & set(targets) else "never seen")] += 1
+                + ("seen" if shown.any() else "never seen")] += 1
         else:
             out["remembered nothing sure (best score <= 0.5)"] += 1
     return out

@@ -87,10 +87,10 @@ class ModelConfig:
     offset from the agent, in its own frame, and score are embedded into the state
     token's query. Needs ``goal_head``, ``gps`` and ``recurrent``."""
     memory_distance: bool = False
-    """Also embed the best remembered cell's distance from the agent, ``E_d[min(|f| +
-    |r|, 2 gps_range)]`` (cells, Manhattan): "beside the target" (distance 1, where
-    ``go_to_object`` must stop; 2, a diagonal, fails) becomes one embedding instead of a
-    conjunction of the two offsets'. Needs ``goal_memory``."""
+    """Also embed the best remembered cell's distance from the agent, ``E_d[|f| + |r|]``
+    (cells, Manhattan; ``f``, ``r`` each clipped to ``±gps_range``): "beside the target"
+    (distance 1, where ``go_to_object`` must stop; 2, a diagonal, fails) becomes one
+    embedding instead of a conjunction of the two offsets. Needs ``goal_memory``."""
     goal_match: bool = False
     """Add to each view cell's goal score how well what the cell head sees there matches
     what the instruction names: a linear head on the instruction summary predicts the

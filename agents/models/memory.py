@@ -18,8 +18,9 @@ Learning for Vision and Language Navigation"); this is the smallest such map:
   score ``s`` and its offset from the agent in the agent's frame, ``f = (k - gps) · fwd``
   and ``r = (k - gps) · right`` (cells ahead and to the right, clipped to ``±R``), are
   embedded: ``E_f[f] + E_r[r] + E_s[min(floor(s * K), K - 1)]`` with ``K`` score bins,
-  plus, with ``config.memory_distance``, ``E_d[min(|f| + |r|, 2 R)]``, the cell's
-  distance from the agent (whether it is beside the agent is then one embedding).
+  plus, with ``config.memory_distance``, ``E_d[|f| + |r|]`` (``f``, ``r`` clipped as
+  above), the cell's distance from the agent (whether it is beside the agent is then one
+  embedding).
 
 The map rides in the recurrent state after the ``C`` state-token numbers (``M * M``
 more), so everything that carries, resets (zeros: nothing seen) or detaches the state
@@ -145,9 +146,10 @@ def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
 
 
 def memory_distance(f: Tensor, r: Tensor, radius: int) -> Tensor:
-    """``(...)`` the read-out cell's distance from the agent, ``min(|f - R| + |r - R|,
-    2 R)``, of the shifted offset indices ``f``, ``r`` of :func:`read_goal_map`."""
-    return ((f - radius).abs() + (r - radius).abs()).clamp(max=2 * radius)  # (...)
+    """``(...)`` the read-out cell's distance from the agent, ``|f - R| + |r - R|`` (at
+    most ``2 R``: each offset is already clipped to ``±R``), of the shifted offset indices
+    ``f``, ``r`` of :func:`read_goal_map`."""
+    return (f - radius).abs() + (r - radius).abs()  # (...)
 
 
 class GoalMemory(nn.Module):
