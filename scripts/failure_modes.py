@@ -118,7 +118,8 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
         done = np.zeros((1, len(r.direction)), bool)
         done[:, 0] = True
         with torch.no_grad():
-            final = model.forward_sequence(obs, None, done).state[0, model.config.n_embd:]
+            C, MM = model.config.n_embd, model.memory.size
+            final = model.forward_sequence(obs, None, done).state[0, C:C + MM]
         k, score = int(final.argmax()), float(final.max())  # the best cell of the (M*M,) map
         best = (ep.start[0] + k // M - R, ep.start[1] + k % M - R)
         shown = goal_view_targets(ep, house, actions) & seen_cells(

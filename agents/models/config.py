@@ -13,6 +13,8 @@ from vlnenv.world.objects import ObjectKind
 
 #: Values of ``ModelConfig.vision_stem``.
 VISION_STEMS: tuple[str, ...] = ("pixels", "tiles")
+#: Values of ``ModelConfig.match_reader``.
+MATCH_READERS: tuple[str, ...] = ("summary", "attend")
 
 
 def _shipped_vocab_size() -> int:
@@ -91,6 +93,13 @@ class ModelConfig:
     (cells, Manhattan; ``f``, ``r`` each clipped to ``±gps_range``): "beside the target"
     (distance 1, where ``go_to_object`` must stop; 2, a diagonal, fails) becomes one
     embedding instead of a conjunction of the two offsets. Needs ``goal_memory``."""
+    explore_memory: bool = False
+    """Remember which cells the agent has seen and whether the cell head took each for
+    traversable, in a second ``(2 gps_range + 1)^2`` map around the start (carried in the
+    recurrent state after the goal map), and embed which neighbours lead closer to the
+    nearest frontier (a traversable seen cell beside an unseen one) and how far it is
+    (:mod:`agents.models.explore`): the explorer teacher's own search rule, planned over
+    what the student saw. Needs ``goal_memory`` and ``cell_head``."""
     goal_match: bool = False
     """Add to each view cell's goal score how well what the cell head sees there matches
     what the instruction names: a linear head on the instruction summary predicts the
@@ -100,6 +109,11 @@ class ModelConfig:
     learns from the goal loss alone; a label the words leave open (an unnamed colour)
     can stay flat and then adds the same to every cell. Needs ``goal_head`` and
     ``cell_head``."""
+    match_reader: str = "summary"
+    """The goal match's text head: ``summary``, a linear map of the instruction summary
+    (the ``<cls>`` token); ``attend``, one learnt query per label kind attending over the
+    instruction's tokens (:class:`agents.models.match.AttributeReader`), so colour and
+    kind words are read off their own tokens."""
     cell_head: bool = False
     """Add a head that classifies what every view cell shows (base: wall, door, the floor
     of each room type or each furniture kind; object kind; object colour) from the vision
@@ -130,11 +144,15 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
+        if self.match_reader not in MATCH_READERS:
+            raise ModelError(f"ModelConfig.match_reader must be one of {list(MATCH_READERS)}, "
+                             f"got {self.match_reader!r}")
         if self.vision_stem not in VISION_STEMS:
             raise ModelError(f"ModelConfig.vision_stem must be one of {list(VISION_STEMS)}, "
                              f"got {self.vision_stem!r}")
         for name in ("bias", "gps", "recurrent", "goal_head", "goal_memory", "memory_distance",
-                     "goal_match", "cell_head", "mask_instruction", "blank_image"):
+                     "explore_memory", "goal_match", "cell_head", "mask_instruction",
+                     "blank_image"):
             if not isinstance(getattr(self, name), bool):
                 raise ModelError(f"ModelConfig.{name} must be a bool, "
                                  f"got {getattr(self, name)!r}")
@@ -145,6 +163,9 @@ class ModelConfig:
         if self.goal_match and not (self.goal_head and self.cell_head):
             raise ModelError("ModelConfig.goal_match needs goal_head and cell_head (got "
                              f"goal_head={self.goal_head}, cell_head={self.cell_head})")
+        if self.explore_memory and not (self.goal_memory and self.cell_head):
+            raise ModelError("ModelConfig.explore_memory needs goal_memory and cell_head (got "
+                             f"goal_memory={self.goal_memory}, cell_head={self.cell_head})")
         if self.memory_distance and not self.goal_memory:
             raise ModelError("ModelConfig.memory_distance needs goal_memory (got "
                              "goal_memory=False)")

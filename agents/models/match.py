@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 
 def attribute_match(text_logits: Tensor, cell_logits: Tensor,
@@ -41,3 +41,38 @@ def attribute_match(text_logits: Tensor, cell_logits: Tensor,
         joint = t.log_softmax(-1)[:, None, :] + c.log_softmax(-1)  # (N, P, K_a)
         total = total + joint.logsumexp(-1) + math.log(k)  # (N, P)
     return total
+
+
+class AttributeReader(nn.Module):
+    """The goal match's text head with ``config.match_reader = "attend"``: per label kind
+    ``a`` a learnt query attends over the encoded instruction tokens and a linear map of
+    what it pooled gives that kind's logits,
+
+        ``alpha_a = softmax_j(q_a · LN(h_j) / sqrt(C))`` (padding masked),
+        ``l_a = W_a sum_j alpha_a(j) h_j + b_a``,
+
+    so a colour word can be read off its own token instead of through the one ``<cls>``
+    summary (which, read by a linear head, named the object's kind but not its colour:
+    docs/training.md, "Round seven").
+
+    Args:
+        n_embd: ``C``.
+        classes: ``K_a`` of each label kind.
+        bias: biases in the linear maps.
+    """
+
+    def __init__(self, n_embd: int, classes: tuple[int, ...], bias: bool = True) -> None:
+        super().__init__()
+        self.query = nn.Embedding(len(classes), n_embd)  # (A, C) one query per label kind
+        self.norm = nn.LayerNorm(n_embd)
+        self.heads = nn.ModuleList(nn.Linear(n_embd, k, bias=bias) for k in classes)
+
+    def forward(self, tokens: Tensor, padding: Tensor) -> Tensor:
+        """``(N, sum(classes))`` logits of ``(N, L, C)`` encoded tokens with ``(N, L)``
+        padding (True: ignored)."""
+        keys = self.norm(tokens)  # (N, L, C)
+        scores = torch.einsum("nlc,ac->nal", keys.float(), self.query.weight.float())
+        scores = scores / math.sqrt(tokens.shape[-1])  # (N, A, L)
+        scores = scores.masked_fill(padding[:, None, :], float("-inf"))
+        pooled = scores.softmax(dim=-1).to(tokens.dtype) @ tokens  # (N, A, C)
+        return torch.cat([head(pooled[:, a]) for a, head in enumerate(self.heads)], dim=-1)

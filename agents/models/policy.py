@@ -16,9 +16,10 @@ from torch import Tensor, nn
 from agents.models import io
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
+from agents.models.explore import ExploreMemory
 from agents.models.fusion import ContextFusion, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
-from agents.models.match import attribute_match
+from agents.models.match import AttributeReader, attribute_match
 from agents.models.memory import GoalMemory
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.tiles import CELL_CLASSES
@@ -48,6 +49,10 @@ class PolicyOutput(NamedTuple):
     """``(B, T, V*V, sum(CELL_CLASSES))`` what-is-in-this-cell logits of every view cell
     (``forward_sequence`` of a model with ``config.cell_head``; base, kind and colour
     logits side by side, see :data:`CELL_CLASSES`), else ``None``."""
+    match: Tensor | None = None
+    """``(B, T, sum(CELL_CLASSES))`` what the instruction names, as the goal match's text
+    head reads it (``forward_sequence`` of a model with ``config.goal_match``; base, kind
+    and colour logits side by side), else ``None``."""
 
 
 def _attention_maps(text: TextOutput, vision: VisionOutput,
@@ -100,9 +105,13 @@ class MultimodalTransformer(nn.Module):
                           else None)
         self.cell_head = (nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias)
                           if config.cell_head else None)
-        self.match_head = (nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias)
-                           if config.goal_match else None)
+        self.match_head: nn.Module | None = None
+        if config.goal_match:
+            self.match_head = (AttributeReader(config.n_embd, CELL_CLASSES, config.bias)
+                               if config.match_reader == "attend"
+                               else nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias))
         self.memory = GoalMemory(config) if config.goal_memory else None
+        self.explore = ExploreMemory(config) if config.explore_memory else None
         self._init_weights(torch.Generator().manual_seed(seed))
 
     # ------------------------------------------------------------------ construction
@@ -148,8 +157,10 @@ class MultimodalTransformer(nn.Module):
     @property
     def state_size(self) -> int:
         """Numbers in the recurrent state: ``C``, plus the goal map's ``M * M`` with
-        ``config.goal_memory``."""
-        return self.config.n_embd + (0 if self.memory is None else self.memory.size)
+        ``config.goal_memory``, plus the explore map's ``M * M`` with
+        ``config.explore_memory``."""
+        return (self.config.n_embd + (0 if self.memory is None else self.memory.size)
+                + (0 if self.explore is None else self.explore.size))
 
     def initial_state(self, batch: int, device: torch.device | str | None = None) -> Tensor:
         """``(batch, state_size)`` the state at the start of an episode (zeros)."""
@@ -244,31 +255,46 @@ class MultimodalTransformer(nn.Module):
                                      return_attention)
         return self._step(text, vision, state, return_attention)
 
-    def _goal_logits(self, ctx: Tensor, vision: VisionOutput, summary: Tensor,
+    def _words(self, text: TextOutput) -> Tensor | None:
+        """``(N, K)`` what the instruction names (the goal match's text head: a linear map of
+        the summary, or with ``config.match_reader = "attend"`` an
+        :class:`AttributeReader` over the tokens); ``None`` without ``config.goal_match``."""
+        if self.match_head is None:
+            return None
+        if isinstance(self.match_head, AttributeReader):
+            return self.match_head(text.tokens, text.padding)  # (N, K)
+        return self.match_head(text.summary)  # (N, K)
+
+    def _goal_logits(self, ctx: Tensor, vision: VisionOutput, words: Tensor | None,
                      cells: Tensor | None = None) -> Tensor:
         """``(..., V*V)`` goal scores of the view cells from a ``(..., S, C)`` context; with
-        ``config.goal_match`` plus :func:`attribute_match` of the ``(N, C)`` instruction
-        summaries and the ``(N, V*V, K)`` cell logits (computed here when ``None``), ``N``
-        the context's leading dims flattened."""
+        ``config.goal_match`` plus :func:`attribute_match` of the ``(N, K)`` match-head
+        logits ``words`` and the ``(N, V*V, K)`` cell logits (computed here when ``None``),
+        ``N`` the context's leading dims flattened."""
         n_cells = vision.tokens.shape[1] - vision.n_ego
         goal = self.goal_head(ctx[..., -n_cells:, :]).squeeze(-1).float()  # (..., V*V)
         if self.match_head is None:
             return goal
         if cells is None:
             cells = self.cell_head(vision.cells)  # (N, V*V, K)
-        match = attribute_match(self.match_head(summary), cells.detach(),
-                                CELL_CLASSES)  # (N, V*V)
+        match = attribute_match(words, cells.detach(), CELL_CLASSES)  # (N, V*V)
         return goal + match.view(goal.shape)  # (..., V*V)
 
     def _memory_step(self, text: TextOutput, vision: VisionOutput, image: Tensor, gps: Tensor,
                      direction: Tensor, state: Tensor, return_attention: bool) -> PolicyOutput:
         """One step of a model with ``config.goal_memory``: the context, the goal map's
         write and read, then the state token (plus the read-out) reads the context."""
-        C = self.config.n_embd
-        hidden, goal_map = state[:, :C], state[:, C:]  # (B, C), (B, M*M)
+        C, MM = self.config.n_embd, self.memory.size
+        hidden, goal_map = state[:, :C], state[:, C:C + MM]  # (B, C), (B, M*M)
         ctx, maps = self.fusion.context(text, vision, return_attention)  # (B, S, C)
-        goal = self._goal_logits(ctx, vision, text.summary)  # (B, V*V)
+        cells = None if self.cell_head is None else self.cell_head(vision.cells)  # (B, V*V, K)
+        words = self._words(text)  # (B, K) or None
+        goal = self._goal_logits(ctx, vision, words, cells)  # (B, V*V)
         recall, goal_map = self.memory(goal_map, goal, image, gps, direction)  # (B,C), (B,MM)
+        if self.explore is not None:
+            seen, explore_map = self.explore(state[:, C + MM:], cells, image, gps, direction)
+            recall = recall + seen  # (B, C)
+            goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
         fused = self.fusion.read((hidden + self.state_emb + recall)[:, None], ctx,
                                  return_attention)
         logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
@@ -373,13 +399,21 @@ class MultimodalTransformer(nn.Module):
         text = TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])  # (B*T, L, C)
         ctx, _ = self.fusion.context(text, vision)  # (B*T, S, C)
         ctx = ctx.view(B, T, *ctx.shape[1:])  # (B, T, S, C)
+        words = self._words(text)  # (B*T, K) or None
         goal = (None if self.goal_head is None
-                else self._goal_logits(ctx, vision, text.summary, cells))  # (B, T, V*V)
-        hidden, goal_map = state[:, :C], state[:, C:]  # (B, C), (B, M*M) (M = 0: no memory)
+                else self._goal_logits(ctx, vision, words, cells))  # (B, T, V*V)
+        MM = 0 if self.memory is None else self.memory.size
+        hidden, goal_map = state[:, :C], state[:, C:C + MM]  # (B, C), (B, M*M) (M = 0: none)
         recall = None
         if self.memory is not None:
             recall, goal_map = self.memory.sequence(goal_map, goal, image, gps, direction,
                                                     done)  # (B, T, C), (B, M*M)
+        if self.explore is not None:
+            seen, explore_map = self.explore.sequence(
+                state[:, C + MM:], cells.view(B, T, *cells.shape[1:]), image, gps, direction,
+                done)  # (B, T, C), (B, M*M)
+            recall = recall + seen  # (B, T, C)
+            goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
         feats = []
         for t in range(T):
             hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
@@ -396,7 +430,8 @@ class MultimodalTransformer(nn.Module):
         own = (torch.stack([f.logits for f in feats], dim=1)  # (B, T, A)
                if feats[0].logits is not None else None)
         logits, value, progress = self._outputs(features, own)  # (B, T, A), (B, T), (B, T)
-        return PolicyOutput(logits, value, progress, state, {}, goal)
+        match = None if words is None else words.float().view(B, T, -1)  # (B, T, K)
+        return PolicyOutput(logits, value, progress, state, {}, goal, match=match)
 
     # ------------------------------------------------------------------ files
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:

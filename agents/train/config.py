@@ -153,6 +153,13 @@ class OptimConfig:
     :mod:`vlnenv.render.decode`, over the cells the agent sees); > 0 needs
     ``model.cell_head``. 0 turns it off."""
 
+    match_weight: float = 0.0
+    """Weight of the match loss (:func:`agents.train.losses.match_loss`: cross-entropy of
+    the goal match's text head against the labels of the target's view cells, at steps
+    where the target is in view and the agent carries nothing); > 0 needs
+    ``model.goal_match``. 0 turns it off (the text head then learns from the goal loss
+    alone)."""
+
     def __post_init__(self) -> None:
         where = "optim"
         _check(self.lr > 0, f"{where}.lr", f"expected > 0, got {self.lr!r}")
@@ -164,7 +171,7 @@ class OptimConfig:
         _check(self.stop_weight > 0, f"{where}.stop_weight",
                f"expected > 0, got {self.stop_weight!r}")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
-                     "cell_weight"):
+                     "cell_weight", "match_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
         for name in ("beta1", "beta2"):

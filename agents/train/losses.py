@@ -155,6 +155,41 @@ def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) 
     return masked_mean(nll, targets[..., 0].flatten() != 0)
 
 
+def match_loss(logits: Tensor | None, goal: Tensor, cells: Tensor, carrying: Tensor,
+               classes: tuple[int, ...]) -> Tensor:
+    """Cross-entropy of the goal match's text head against what the target looks like:
+    at each step where the agent carries nothing and sees the current target, the target
+    ``q_a`` of label kind ``a`` (base, object kind, colour) is the share of the target's
+    seen view cells (base label not void) showing each class, and the loss is
+    ``mean_steps sum_a -sum_k q_a(k) log softmax(l_a)_k``. Its minimum is the head's
+    ``p_a`` = what the target shows given the words, the ``p_a`` that
+    :func:`agents.models.match.attribute_match` scores cells with (a label the words leave
+    open is learnt as its frequency among targets). Steps carrying an object (``fetch`` on
+    its way back, whose target is the requester) are left out: the words name the object
+    to fetch.
+
+    Args:
+        logits: ``(B, T, sum(classes))`` (``PolicyOutput.match``).
+        goal: ``(B, T, V*V)`` bool, the view cells showing the current target.
+        cells: ``(B, T, V*V, len(classes))`` integer labels of what each view cell shows.
+        carrying: ``(B, T)`` what the agent carries (0: nothing).
+        classes: classes of each label kind (``agents.models.policy.CELL_CLASSES``).
+
+    Raises:
+        ValueError: the model gives no match logits (``model.goal_match`` is off).
+    """
+    if logits is None:
+        raise ValueError("the match loss needs a model with model.goal_match = true")
+    goal = (goal & (cells[..., 0] != 0)).float()  # (B, T, P) target cells that are seen
+    share = goal / goal.sum(dim=-1, keepdim=True).clamp(min=1.0)  # (B, T, P)
+    nll = torch.zeros(goal.shape[:2], device=logits.device)  # (B, T)
+    for i, part in enumerate(logits.float().split(list(classes), dim=-1)):  # (B, T, K_i)
+        onehot = F.one_hot(cells[..., i].long(), classes[i]).float()  # (B, T, P, K_i)
+        q = (share[..., None] * onehot).sum(dim=-2)  # (B, T, K_i)
+        nll = nll - (q * part.log_softmax(dim=-1)).sum(dim=-1)  # (B, T)
+    return masked_mean(nll, (goal.sum(dim=-1) > 0) & (carrying == 0))
+
+
 def progress_targets(length: int) -> Tensor:
     """``(length,)`` the progress after each step of an ``length``-step demonstration:
     ``t / length`` for the 1-based step number ``t``, so the ``stop`` step reads 1."""

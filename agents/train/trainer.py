@@ -44,6 +44,7 @@ from agents.train.losses import (
     action_loss,
     action_weights,
     cell_loss,
+    match_loss,
     progress_loss,
 )
 from agents.train.schedule import lr_factor
@@ -149,7 +150,8 @@ class Trainer:
         self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False,
                                 verbose=ctx.main)  # messages only, until open_logs
         self._started = time.monotonic()
-        for weight, head in (("goal_weight", "goal_head"), ("cell_weight", "cell_head")):
+        for weight, head in (("goal_weight", "goal_head"), ("cell_weight", "cell_head"),
+                             ("match_weight", "goal_match")):
             if getattr(opt, weight) > 0 and not getattr(self.model.config, head):
                 raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
                                  f"model.{head} = true (set it, or the weight to 0)")
@@ -176,14 +178,14 @@ class Trainer:
 
     def set_data(self, demos: DemoSet) -> None:
         """Train on ``demos`` from now on (this rank's shard; lanes start afresh)."""
-        data = self.config.data
+        data, opt = self.config.data, self.config.optim
         houses = {hid: self.suite.houses[hid] for hid in sorted({e.house for e in demos.episodes})}
         self.close()
         self.loader = SequenceLoader(demos, houses, data.lanes, data.chunk,
                                      seed=self.config.run.seed, rank=self.ctx.rank,
                                      world=self.ctx.world, render_batch=data.render_batch,
-                                     goal_targets=self.config.optim.goal_weight > 0,
-                                     cell_targets=self.config.optim.cell_weight > 0,
+                                     goal_targets=opt.goal_weight > 0 or opt.match_weight > 0,
+                                     cell_targets=opt.cell_weight > 0 or opt.match_weight > 0,
                                      workers=data.loader_workers)
         self.lane_state = self.model.initial_state(data.lanes)  # (B, C)
 
@@ -279,6 +281,11 @@ class Trainer:
             if opt.cell_weight > 0:
                 loss_cell = cell_loss(out.cells, b_["cells"], CELL_CLASSES)
                 loss = loss + opt.cell_weight * loss_cell
+            loss_match = torch.zeros((), device=loss.device)
+            if opt.match_weight > 0:
+                loss_match = match_loss(out.match, b_["goal"], b_["cells"], b_obs["carrying"],
+                                        CELL_CLASSES)
+                loss = loss + opt.match_weight * loss_match
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -293,6 +300,7 @@ class Trainer:
                 "loss_progress": float(loss_progress.detach()),
                 "loss_goal": float(loss_goal.detach()),
                 "loss_cell": float(loss_cell.detach()),
+                "loss_match": float(loss_match.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -315,7 +323,7 @@ class Trainer:
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
                        for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                                 "accuracy")}
+                                 "loss_match", "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))

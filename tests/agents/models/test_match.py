@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.match import attribute_match
+from agents.models.match import AttributeReader, attribute_match
 from agents.models.tiles import CELL_CLASSES
 
 BIG = 50.0  # a logit gap that makes a softmax one-hot to float precision
@@ -91,6 +91,8 @@ def test_the_match_adds_to_the_goal_scores_and_follows_the_words():
     expected = attribute_match(model.match_head.bias.expand(3, -1),
                                named.cells[0], CELL_CLASSES)  # (T, P)
     torch.testing.assert_close(named.goal[0], flat[0] + expected, atol=1e-4, rtol=1e-4)
+    # the text head's logits come out per step (for the match loss): here its bias alone
+    torch.testing.assert_close(named.match[0], model.match_head.bias.expand(3, -1))
 
 
 def test_a_sequence_with_the_match_equals_the_steps_one_by_one():
@@ -110,3 +112,40 @@ def test_a_sequence_with_the_match_equals_the_steps_one_by_one():
             steps.append(out.logits[0])
     torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(whole.state, state, atol=1e-5, rtol=1e-4)
+
+
+def test_the_attending_reader_reads_each_label_kind_off_the_tokens_it_attends_to():
+    classes = (3, 4)
+    reader = AttributeReader(8, classes)
+    tokens = torch.randn(2, 5, 8)
+    padding = torch.tensor([[False, False, False, True, True], [False] * 5])
+    out = reader(tokens, padding)
+    assert tuple(out.shape) == (2, 7)
+    # padded tokens are ignored: changing them changes nothing
+    changed = tokens.clone()
+    changed[0, 3:] = 100.0
+    torch.testing.assert_close(reader(changed, padding)[0], out[0])
+    # one token: every query pools it, so each kind's logits are its head of that token
+    one = reader(tokens[:, :1], padding[:, :1])
+    torch.testing.assert_close(one[:, :3], reader.heads[0](tokens[:, 0]))
+    torch.testing.assert_close(one[:, 3:], reader.heads[1](tokens[:, 0]))
+
+
+def test_a_model_with_the_attending_reader_steps_as_its_sequence():
+    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
+                         goal_head=True, cell_head=True, goal_match=True, match_reader="attend")
+    model = MultimodalTransformer(config, seed=1).eval()
+    assert isinstance(model.match_head, AttributeReader)
+    T = 3
+    obs = _obs(T)
+    done = np.array([[True, False, False]])
+    with torch.no_grad():
+        whole = _sequence(model, obs, done)
+        state, steps = None, []
+        for t in range(T):
+            out = model({k: v[t:t + 1] for k, v in obs.items()}, state)
+            state, steps = out.state, [*steps, out.logits[0]]
+    torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
+    assert tuple(whole.match.shape) == (1, T, sum(CELL_CLASSES))
+    with pytest.raises(ModelError, match="match_reader must be one of"):
+        ModelConfig(match_reader="mean")

@@ -16,6 +16,7 @@ from agents.train.losses import (
     cell_loss,
     goal_choice_loss,
     goal_loss,
+    match_loss,
     progress_loss,
     progress_targets,
     seen_cells,
@@ -115,6 +116,27 @@ def test_cell_loss_sums_the_label_kinds_over_seen_cells_only():
     assert float(cell_loss(logits, targets, classes)) == pytest.approx(expected)
     with pytest.raises(ValueError, match="cell_head"):
         cell_loss(None, targets, classes)
+
+
+def test_match_loss_learns_what_the_targets_in_view_show_while_nothing_is_carried():
+    classes = (3, 2)  # base, and one more label kind; a view of 3 cells
+    logits = torch.zeros(1, 3, 5)  # flat: each label kind costs log K per whole target
+    logits[0, 0, :3] = torch.tensor([0.0, math.log(2.0), 0.0])  # base p = 1/2 on class 1
+    goal = torch.tensor([[[True, False, False],  # one target cell: labels (1, 1)
+                          [True, True, True],  # one unseen (base 0), two seen, bases 2 and 1
+                          [True, False, False]]])  # carrying: left out
+    cells = torch.tensor([[[[1, 1], [0, 0], [0, 0]],
+                           [[0, 0], [2, 1], [1, 1]],
+                           [[2, 0], [0, 0], [0, 0]]]])
+    carrying = torch.tensor([[0, 0, 3]])
+    first = math.log(2) + math.log(2)  # -log 1/2 (base) - log 1/2 (kind)
+    second = math.log(3) + math.log(2)  # q = (0, 1/2, 1/2) of flat bases, then kind 1
+    got = match_loss(logits, goal, cells, carrying, classes)
+    assert float(got) == pytest.approx((first + second) / 2)
+    nothing = torch.zeros(1, 3, 3, dtype=torch.bool)
+    assert float(match_loss(logits, nothing, cells, carrying, classes)) == 0.0
+    with pytest.raises(ValueError, match="goal_match"):
+        match_loss(None, goal, cells, carrying, classes)
 
 
 def _bottom_row_seen() -> torch.Tensor:

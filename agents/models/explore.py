@@ -1,0 +1,177 @@
+"""``ExploreMemory``: where the agent has looked, and which way the nearest unlooked-at
+place lies.
+
+Half of the seventh quickstart's ``go_to_object`` failures never had the target in view
+(docs/training.md, "Round seven"): the policy ran out of steps searching. The explorer
+teacher (:mod:`vlnenv.expert.explorer`) searches by a rule over what the agent has seen:
+walk to the nearest *frontier* (a known traversable cell beside an unseen one) and face
+the unseen cell. A student whose only memory is its recurrent state must rebuild that
+memory from 16-step chunks. Map-based navigation agents keep it explicitly and plan over
+it analytically (frontier-based exploration: Yamauchi, 1997, "A Frontier-Based Approach
+for Autonomous Exploration"; a learnt map with an analytical planner: Chaplot et al.,
+2020, "Learning to Explore using Active Neural SLAM"). This module is the smallest such
+map with such a planner:
+
+* **Write** (every step): each view cell the agent sees (any non-black pixel) is stored
+  at its place in an ``M x M`` grid around the start (``M = 2 R + 1``, ``R =
+  config.gps_range``; the places of :func:`agents.models.memory.map_index`) as ``1 +
+  p_open``, ``p_open`` the cell head's (detached) probability that the cell's base is
+  traversable (a floor or a door, open or closed: :data:`OPEN_BASES`); 0 is "never seen".
+  The last sight wins, as in the goal map, and an episode start empties the map.
+* **Plan** (every step, after the write; no parameters): cells with ``p_open > 0.5`` are
+  passable; a frontier is a passable cell with an unseen 4-neighbour (a place beyond the
+  map counts as unseen). ``D`` = the 4-connected path length through passable cells to
+  the nearest frontier (:func:`frontier_distances`, a breadth-first relaxation run to
+  convergence).
+* **Read**: with ``D_0`` the agent's own cell's ``D`` and ``D_k`` that of its neighbour
+  ahead, right, behind and left (``-1`` for an unseen neighbour: reaching it is the point,
+  ``inf`` for a wall), the four bits ``[D_k < D_0]`` (the ways that lead closer to
+  unseen ground) and ``min(D_0, 2 R)`` (``2 R + 1``: no frontier reachable) are embedded,
+  ``E_w[sum_k 2^k [D_k < D_0]] + E_d[min(D_0, 2R)]``, and added to the state token's
+  query beside the goal memory's read-out.
+
+The map rides in the recurrent state after the goal map (``M * M`` more numbers).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from agents.models.config import ModelConfig
+from agents.models.memory import goal_maps, map_index, seen_cells
+from agents.models.vision import _unit_steps
+from vlnenv.render.codes import DOOR_CLOSED, DOOR_OPEN, FLOOR_BASE, FURNITURE_BASE, N_BASE
+
+#: Base codes (:mod:`vlnenv.render.codes`) an agent can walk onto (doors open when walked
+#: into): both doors and the floor of every room type.
+OPEN_BASES: tuple[int, ...] = (DOOR_CLOSED, DOOR_OPEN, *range(FLOOR_BASE, FURNITURE_BASE))
+
+#: Stands for "no path" in :func:`frontier_distances` (larger than any path in a map).
+FAR = 1.0e6
+
+
+def open_scores(cell_logits: Tensor) -> Tensor:
+    """``(..., V*V)`` the probability the cell head gives each cell's base being
+    traversable, ``sum_{b in OPEN_BASES} softmax(c_base)_b``, of ``(..., V*V, K)`` cell
+    logits (the base logits first, :data:`agents.models.tiles.CELL_CLASSES`)."""
+    base = cell_logits[..., :N_BASE].float().softmax(dim=-1)  # (..., V*V, N_BASE)
+    return base[..., list(OPEN_BASES)].sum(dim=-1)  # (..., V*V)
+
+
+def _neighbours(x: Tensor, fill: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The 4-neighbours of every cell of ``(N, M, M)`` ``x`` (above, below, left, right),
+    ``fill`` beyond the map: four ``(N, M, M)``."""
+    p = F.pad(x, (1, 1, 1, 1), value=fill)  # (N, M+2, M+2)
+    return p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]
+
+
+def frontier_distances(maps: Tensor, radius: int) -> Tensor:
+    """``(N, M, M)`` path length from each cell to the nearest frontier of ``(N, M*M)``
+    explore maps (module docstring): 0 on a frontier, ``d + 1`` on a passable cell whose
+    best passable 4-neighbour has ``d``, :data:`FAR` where no frontier can be reached and
+    on every cell that is not passable.
+
+    A breadth-first search as repeated relaxation ``D <- min(D, min_nbr D + 1)`` on
+    passable cells, stopped when nothing changes (at most the longest path's length + 1
+    sweeps)."""
+    M = 2 * radius + 1
+    v = maps.float().view(-1, M, M)  # (N, M, M)
+    unseen = (v <= 0).float()  # (N, M, M)
+    passable = v > 1.5  # (N, M, M) seen, p_open > 0.5
+    near_unseen = torch.stack(_neighbours(unseen, 1.0)).amax(dim=0) > 0  # (N, M, M)
+    far = torch.full_like(v, FAR)
+    dist = torch.where(passable & near_unseen, torch.zeros_like(v), far)  # (N, M, M)
+    for _ in range(M * M):
+        a, b, c, d = _neighbours(dist, FAR)
+        best = torch.minimum(torch.minimum(a, b), torch.minimum(c, d))  # (N, M, M)
+        new = torch.where(passable, torch.minimum(dist, best + 1), far)
+        if torch.equal(new, dist):
+            break
+        dist = new
+    return dist
+
+
+def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
+                  radius: int) -> tuple[Tensor, Tensor]:
+    """``(N,)`` embedding indices ``(w, d)`` of the agent's way to the nearest frontier.
+
+    ``w = sum_k 2^k [D_k < D_0]`` over the neighbours ahead, right, behind, left (``k = 0..3``)
+    of the agent's cell, ``D_k = -1`` for a neighbour never seen (or beyond the map) and
+    ``D_k = dist`` otherwise (:data:`FAR` for a wall); ``d = min(D_0, 2 R)``, or ``2 R + 1``
+    when ``D_0`` is :data:`FAR` (no frontier reachable, or the agent beyond the map).
+
+    Args:
+        maps: ``(N, M*M)`` explore maps.
+        dist: ``(N, M, M)`` :func:`frontier_distances` of them.
+        gps: ``(N, 2)`` the agent's cell minus the start cell.
+        direction: ``(N,)`` headings.
+        radius: ``R``.
+    """
+    N, M = dist.shape[0], 2 * radius + 1
+    flat = dist.reshape(N, M * M)  # (N, M*M)
+    seen = maps.reshape(N, M * M) > 0  # (N, M*M)
+    cell = gps.long() + radius  # (N, 2) the agent's place in the map
+    inside = ((cell >= 0) & (cell < M)).all(dim=-1)  # (N,)
+    here = torch.where(inside, cell[:, 0] * M + cell[:, 1], 0)  # (N,)
+    d0 = torch.where(inside, flat.gather(1, here[:, None])[:, 0], FAR)  # (N,)
+    steps = _unit_steps().to(gps.device)  # (4, 2) unit step of each heading
+    heading = direction.long() % 4  # (N,)
+    w = torch.zeros_like(here)
+    for k in range(4):  # ahead, right, behind, left: headings d, d+1, d+2, d+3
+        nbr = cell + steps[(heading + k) % 4]  # (N, 2)
+        on_map = ((nbr >= 0) & (nbr < M)).all(dim=-1)  # (N,)
+        at = torch.where(on_map, nbr[:, 0] * M + nbr[:, 1], 0)  # (N,)
+        dk = torch.where(seen.gather(1, at[:, None])[:, 0] & on_map,
+                         flat.gather(1, at[:, None])[:, 0], -1.0)  # (N,)
+        w = w + ((dk < d0) & inside).long() * (1 << k)
+    d = torch.where(d0 >= FAR, 2 * radius + 1, d0.clamp(max=2 * radius).long())  # (N,)
+    return w, d
+
+
+class ExploreMemory(nn.Module):
+    """The explore map's write, plan and read (module docstring); holds only the read-out
+    embeddings."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.radius = config.gps_range
+        self.tile = config.tile
+        self.size = (2 * self.radius + 1) ** 2
+        self.w_emb = nn.Embedding(16, config.n_embd)
+        self.d_emb = nn.Embedding(2 * self.radius + 2, config.n_embd)
+
+    def sequence(self, explore_map: Tensor, cell_logits: Tensor, image: Tensor, gps: Tensor,
+                 direction: Tensor, done: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``T`` steps at once (the map does not depend on the policy's state).
+
+        Args:
+            explore_map: ``(B, M*M)`` the map before the first step.
+            cell_logits: ``(B, T, V*V, K)`` the cell head's logits (detached here).
+            image: ``(B, T, S, S, 3)``.
+            gps: ``(B, T, 2)``.
+            direction: ``(B, T)``.
+            done: ``(B, T)`` bool, True where a step starts a new episode, or ``None``.
+
+        Returns:
+            ``(B, T, C)`` the read-outs and ``(B, M*M)`` the map after the last step.
+        """
+        B, T = direction.shape
+        stored = 1.0 + open_scores(cell_logits.detach())  # (B, T, V*V) in [1, 2]
+        index = map_index(seen_cells(image, self.tile), gps, direction, self.radius)
+        maps = goal_maps(explore_map, stored, index, done)  # (B, T, M*M)
+        flat = maps.reshape(B * T, -1)  # (B*T, M*M)
+        dist = frontier_distances(flat, self.radius)  # (B*T, M, M)
+        w, d = frontier_read(flat, dist, gps.reshape(B * T, 2), direction.reshape(B * T),
+                             self.radius)  # (B*T,) each
+        recall = (self.w_emb(w) + self.d_emb(d)).view(B, T, -1)  # (B, T, C)
+        return recall, maps[:, -1]  # (B, T, C), (B, M*M)
+
+    def forward(self, explore_map: Tensor, cell_logits: Tensor, image: Tensor, gps: Tensor,
+                direction: Tensor) -> tuple[Tensor, Tensor]:
+        """One step: ``(B, C)`` read-out and ``(B, M*M)`` map of ``(B, V*V, K)`` cell
+        logits, ``(B, S, S, 3)`` images, ``(B, 2)`` gps and ``(B,)`` headings."""
+        recall, explore_map = self.sequence(explore_map, cell_logits[:, None], image[:, None],
+                                            gps[:, None], direction[:, None])
+        return recall[:, 0], explore_map  # (B, C), (B, M*M)

@@ -1,0 +1,160 @@
+"""The explore memory (``agents.models.explore``): the frontier planner worked out by hand
+on small maps, and a model that carries the map in its state (step by step equals a
+sequence; an episode start forgets it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agents.models import CELL_CLASSES, ModelConfig, ModelError, MultimodalTransformer
+from agents.models.explore import (
+    FAR,
+    OPEN_BASES,
+    frontier_distances,
+    frontier_read,
+    open_scores,
+)
+from agents.models.memory import map_index
+from vlnenv.render.codes import WALL
+
+R = 2  # 5 x 5 maps, the start at (2, 2)
+M = 2 * R + 1
+
+# 0 never seen, 1 a seen wall, 2 a seen floor. Row 2 is a corridor walled at its west
+# end whose east end (2, 4) has not been seen: (2, 3) is the only frontier.
+CORRIDOR = [[1, 1, 1, 1, 1],
+            [1, 1, 1, 1, 1],
+            [1, 2, 2, 2, 0],
+            [1, 1, 1, 1, 1],
+            [1, 1, 1, 1, 1]]
+
+
+def _maps(*grids: list[list[float]]) -> torch.Tensor:
+    return torch.tensor(grids, dtype=torch.float32).view(len(grids), M * M)
+
+
+def _read(grid: list[list[float]], gps: tuple[int, int], heading: int) -> tuple[int, int]:
+    maps = _maps(grid)
+    w, d = frontier_read(maps, frontier_distances(maps, R), torch.tensor([gps]),
+                         torch.tensor([heading]), R)
+    return int(w), int(d)
+
+
+def test_open_scores_are_the_cell_heads_probability_of_a_floor_or_door():
+    logits = torch.full((3, sum(CELL_CLASSES)), -30.0)
+    logits[0, OPEN_BASES[-1]] = 30.0  # a floor
+    logits[1, WALL] = 30.0
+    logits[2, :CELL_CLASSES[0]] = 0.0  # flat: the open bases' share
+    scores = open_scores(logits)
+    assert scores[0] == pytest.approx(1.0)
+    assert scores[1] == pytest.approx(0.0, abs=1e-6)
+    assert scores[2] == pytest.approx(len(OPEN_BASES) / CELL_CLASSES[0])
+
+
+def test_the_distances_count_steps_along_the_corridor_to_its_unseen_end():
+    dist = frontier_distances(_maps(CORRIDOR), R)[0]
+    assert dist[2].tolist() == [FAR, 2.0, 1.0, 0.0, FAR]  # a wall, 2, 1, the frontier, unseen
+    assert bool((dist[[0, 1, 3, 4]] == FAR).all())  # walls are not passable
+
+
+def test_a_fully_seen_room_has_no_frontier():
+    closed = [row[:] for row in CORRIDOR]
+    closed[2][4] = 1  # the east end seen: a wall
+    dist = frontier_distances(_maps(closed), R)[0]
+    assert bool((dist == FAR).all())
+    assert _read(closed, (0, 0), 0) == (0, 2 * R + 1)
+
+
+def test_a_half_open_cell_is_not_passable_and_the_map_edge_counts_as_unseen():
+    grid = [[1.0] * 5 for _ in range(5)]
+    grid[2] = [2.0, 1.4, 2.0, 2.0, 1.0]  # (2, 1) p_open 0.4: a wall; (2, 0) on the map's edge
+    dist = frontier_distances(_maps(grid), R)[0]
+    assert dist[2].tolist() == [0.0, FAR, FAR, FAR, FAR]
+
+
+@pytest.mark.parametrize(("heading", "bits"), [(0, 1), (1, 8), (2, 4), (3, 2)])
+def test_the_way_to_the_frontier_is_read_in_the_agents_frame(heading, bits):
+    # from the start (2, 2) the frontier (2, 3) is east: ahead (bit 0) facing east
+    # (heading 0), left (bit 3) facing south, behind (bit 2) facing west, right (bit 1)
+    # facing north
+    assert _read(CORRIDOR, (0, 0), heading) == (bits, 1)
+
+
+def test_on_the_frontier_the_unseen_neighbour_is_the_way():
+    assert _read(CORRIDOR, (0, 1), 3) == (2, 0)  # facing north on (2, 3): (2, 4) is right
+    assert _read(CORRIDOR, (0, 1), 0) == (1, 0)  # facing east: straight ahead
+
+
+def test_an_agent_beyond_the_map_reads_no_way():
+    assert _read(CORRIDOR, (5, 5), 0) == (0, 2 * R + 1)
+
+
+def test_explore_memory_needs_the_goal_memory_and_the_cell_head():
+    base = dict(fusion="film", gps=True, goal_head=True, goal_memory=True)
+    with pytest.raises(ModelError, match="explore_memory needs goal_memory and cell_head"):
+        ModelConfig(**base, explore_memory=True)
+    with pytest.raises(ModelError, match="explore_memory needs goal_memory and cell_head"):
+        ModelConfig(fusion="film", gps=True, goal_head=True, cell_head=True,
+                    explore_memory=True)
+
+
+def _model(match: bool = False) -> MultimodalTransformer:
+    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
+                         gps=True, goal_head=True, goal_memory=True, cell_head=True,
+                         gps_range=4, explore_memory=True, goal_match=match)
+    return MultimodalTransformer(config, seed=1).eval()
+
+
+def _obs(n: int) -> dict:
+    rng = np.random.default_rng(0)
+    return {"image": rng.integers(0, 255, (n, 56, 56, 3), dtype=np.uint8),
+            "direction": rng.integers(0, 4, n), "carrying": np.zeros(n, np.int64),
+            "gps": rng.integers(-2, 3, (n, 2)), "instruction": ["go to the red ball"] * n}
+
+
+def test_the_state_carries_the_explore_map_after_the_goal_map():
+    model = _model()
+    assert model.state_size == 32 + 2 * 81
+    with torch.no_grad():
+        out = model(_obs(2))
+    explore_map = out.state[:, 32 + 81:]  # (2, 81): 0 unseen, 1 + p_open seen
+    obs = _obs(2)
+    index = map_index(torch.ones(2, 49, dtype=torch.bool), torch.as_tensor(obs["gps"]),
+                      torch.as_tensor(obs["direction"]), 4)  # every cell of a random view is lit
+    stored = explore_map[explore_map > 0]
+    assert stored.numel() == int((index < 81).sum())  # those on the map
+    assert bool(((stored >= 1) & (stored <= 2)).all())
+
+
+@pytest.mark.parametrize("match", [False, True])
+def test_a_sequence_with_the_explore_memory_equals_the_steps_one_by_one(match):
+    model = _model(match)
+    T = 4
+    obs = _obs(T)
+    seq = {k: (v[None] if k != "instruction" else [v]) for k, v in obs.items()}
+    done = np.zeros((1, T), bool)
+    done[0, 0] = done[0, 2] = True  # a second episode starts at step 2
+    with torch.no_grad():
+        whole = model.forward_sequence(seq, None, done)
+        state, steps = None, []
+        for t in range(T):
+            if done[0, t]:
+                state = None
+            out = model({k: v[t:t + 1] for k, v in obs.items()}, state)
+            state = out.state
+            steps.append(out.logits[0])
+    torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(whole.state, state, atol=1e-5, rtol=1e-4)
+
+
+def test_what_was_explored_changes_the_action():
+    model = _model()
+    obs = _obs(1)
+    with torch.no_grad():
+        fresh = model(obs).logits
+        explored = model.initial_state(1)
+        explored[0, 32 + 81:] = 1.0  # every cell seen, a wall: the cell behind the agent
+        # (out of view) is a wall now, not unseen ground
+        assert not torch.allclose(fresh, model(obs, explored).logits)
