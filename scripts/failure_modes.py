@@ -12,10 +12,11 @@ their actions), every episode's actions are replayed on its state and instructio
   be a success) or beside none;
 * ``fetch``: whether the first object picked up was the one asked for.
 
-With ``--model DIR`` of a model with the goal memory, each ``go_to_object`` wrong stop is
-replayed through the model to read its goal map at the stop: whether the best remembered
-cell was the target (and how far the agent stopped from it) or another object the goal
-head scored above 0.5 (and whether the target had been seen at all).
+With ``--model DIR`` of a model with the goal memory, each ``go_to_object`` wrong stop and
+timeout is replayed through the model to read its goal map at the end: whether the best
+remembered cell was the target (and how far from it the agent ended), another object the
+goal head scored above 0.5, or nothing sure (and, for the last two, whether the target
+had been in view at all).
 
 With ``--model DIR`` it also scores the model teacher-forced on the first ``--demos``
 ``val_unseen`` demonstrations (the default teachers'): recall and precision of ``stop``
@@ -82,10 +83,10 @@ def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[st
 
 
 def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
-                       model_dir: str) -> Counter:
-    """For the ``go_to_object`` wrong stops of a model with ``model.goal_memory``, what its
-    goal map held at the stop (module docstring): the map is the one the model carries in
-    its state after the last step."""
+                       model_dir: str, outcome: str = "wrong stop") -> Counter:
+    """For the ``go_to_object`` wrong stops (``outcome="timeout"``: timeouts) of a model
+    with ``model.goal_memory``, what its goal map held at the end (module docstring): the
+    map is the one the model carries in its state after the last step."""
     import torch
 
     from agents.models import MultimodalTransformer
@@ -98,8 +99,9 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
     R = model.config.gps_range
     M = 2 * R + 1
     episodes = suite.episodes(split)
-    chosen = [r for r in records if r["family"] == "go_to_object" and r["stopped"]
-              and not r["success"]]
+    stopped = outcome == "wrong stop"
+    chosen = [r for r in records if r["family"] == "go_to_object" and not r["success"]
+              and bool(r["stopped"]) == stopped]
     pairs = [(episodes[r["episode_index"]], r["actions"]) for r in chosen]
     out: Counter = Counter()
     for (ep, actions), r in zip(pairs, Replayer(suite.houses, 64).render(pairs), strict=True):
@@ -127,12 +129,50 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
         away = abs(best[0] - state.pos[0]) + abs(best[1] - state.pos[1])
         if best in targets:
             where = "beside it" if away <= 1 else "2+ cells away"
-            out[f"remembered the target, stopped {where}"] += 1
+            out[f"remembered the target, {'stopped' if stopped else 'ended'} {where}"] += 1
         elif score > 0.5:
             out["remembered another object (score > 0.5), target "
                 + ("seen" if shown.any() else "never seen")] += 1
         else:
-            out["remembered nothing sure (best score <= 0.5)"] += 1
+            out["remembered nothing sure (best score <= 0.5), target "
+                + ("seen" if shown.any() else "never seen")] += 1
+    return out
+
+
+def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
+    """How well the goal match's text head of a ``model.goal_match`` model names the target
+    of the split's ``go_to_object`` instructions: top-1 of the object kind, and top-1 of
+    the colour where the instruction says the colour's name (``None`` keys are left out
+    when no instruction does)."""
+    import torch
+
+    from agents.models import CELL_CLASSES, MultimodalTransformer
+    from agents.models.text import TextOutput
+    from vlnenv.world.colors import Color
+    from vlnenv.world.objects import ObjectKind
+
+    model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
+    if model.match_head is None:
+        raise SystemExit(f"{model_dir}: not a goal-match model (model.goal_match is off)")
+    episodes = [e for e in suite.episodes(split) if e.family == "go_to_object"]
+    ids = model.instructions.encode([e.instruction for e in episodes])  # (N, L)
+    with torch.no_grad():
+        text = model.text(torch.as_tensor(ids))
+        words = model._words(TextOutput(text.tokens, text.padding, []))  # (N, K)
+    base, kinds = CELL_CLASSES[0], CELL_CLASSES[1]
+    kind = words[:, base:base + kinds].argmax(-1) - 1  # (N,) -1: none
+    colour = words[:, base + kinds:].argmax(-1) - 1  # (N,)
+    kind_hits = colour_hits = named = 0
+    for e, k, c in zip(episodes, kind.tolist(), colour.tolist(), strict=True):
+        target = e.task["object"]
+        kind_hits += int(k == int(ObjectKind[target["kind"].upper()]))
+        if target["color"] in e.instruction.lower():
+            named += 1
+            colour_hits += int(c == int(Color[target["color"].upper()]))
+    out = {"instructions": float(len(episodes)),
+           "kind top-1": kind_hits / max(len(episodes), 1)}
+    if named:
+        out.update({"colour named": float(named), "named colour top-1": colour_hits / named})
     return out
 
 
@@ -198,9 +238,16 @@ def main() -> None:
     from agents.models.io import read_config
 
     if args.model and read_config(args.model).goal_memory:
-        counts = remembered_at_stop(data["records"], suite, data["split"], args.model)
-        print("  go_to_object wrong stops, the goal map at the stop: "
-              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        for outcome in ("wrong stop", "timeout"):
+            counts = remembered_at_stop(data["records"], suite, data["split"], args.model,
+                                        outcome)
+            print(f"  go_to_object {outcome}s, the goal map at the end: "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if args.model and read_config(args.model).goal_match:
+        reading = match_reading(args.model, suite, data["split"])
+        print(f"  the goal match's words on {data['split']} go_to_object instructions: "
+              + ", ".join(f"{k} {v:.3f}" if v < 1 or k.endswith("top-1") else f"{k} {v:.0f}"
+                          for k, v in reading.items()))
     if args.model:
         scores = teacher_forced(args.model, suite, args.demos_dir, args.demos)
         print(f"{args.model}, teacher-forced on the first {args.demos} val_unseen demonstrations:")

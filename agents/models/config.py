@@ -112,8 +112,8 @@ class ModelConfig:
     match_reader: str = "summary"
     """The goal match's text head: ``summary``, a linear map of the instruction summary
     (the ``<cls>`` token); ``attend``, one learnt query per label kind attending over the
-    instruction's tokens (:class:`agents.models.match.AttributeReader`), so colour and
-    kind words are read off their own tokens."""
+    instruction's tokens (:class:`agents.models.match.AttributeReader`), so a colour or
+    kind word can be read off its own token."""
     cell_head: bool = False
     """Add a head that classifies what every view cell shows (base: wall, door, the floor
     of each room type or each furniture kind; object kind; object colour) from the vision

@@ -52,8 +52,10 @@ class AttributeReader(nn.Module):
         ``l_a = W_a sum_j alpha_a(j) h_j + b_a``,
 
     so a colour word can be read off its own token instead of through the one ``<cls>``
-    summary (which, read by a linear head, named the object's kind but not its colour:
-    docs/training.md, "Round seven").
+    summary. Measured (docs/training.md, "Round seven"): trained against the target's labels
+    (``optim.match_weight``) it names 60% of the colours ``val_unseen`` instructions say,
+    the summary's linear head 13%; trained by the goal loss alone neither reads colour
+    (7%, 20%), though both name the object's kind (97%).
 
     Args:
         n_embd: ``C``.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import torch
 from helpers import load_script
 
 from agents.eval.benchmark import BenchmarkConfig, run_benchmark
@@ -48,3 +49,36 @@ def test_the_goal_map_at_a_wrong_stop_is_read_for_every_go_to_object_failure(tmp
     assert sum(counts.values()) == sum(r["family"] == "go_to_object" for r in recs) > 0
     # it never moved: whatever it remembers, a target there would have been a success
     assert not any(k.startswith("remembered the target, stopped beside") for k in counts)
+
+
+def test_the_goal_map_at_a_timeout_is_read_for_every_go_to_object_timeout(tmp_path):
+    script = load_script("scripts/failure_modes.py")
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=True, goal_head=True,
+                         goal_memory=True, cell_head=True, explore_memory=True)
+    model_dir = MultimodalTransformer(config, seed=0).save_pretrained(tmp_path / "model")
+    recs = records("forward:100000")  # never stops: every episode runs out of steps
+    counts = script.remembered_at_stop(recs, load_suite("tiny"), "val_unseen", str(model_dir),
+                                       "timeout")
+    assert sum(counts.values()) == sum(r["family"] == "go_to_object" for r in recs) > 0
+    assert not any("stopped" in k for k in counts)
+    assert script.remembered_at_stop(recs, load_suite("tiny"), "val_unseen",
+                                     str(model_dir)) == {}  # no wrong stop to read
+
+
+def test_the_match_reading_scores_every_go_to_object_instruction(tmp_path):
+    script = load_script("scripts/failure_modes.py")
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal_head=True, cell_head=True,
+                         goal_match=True, match_reader="attend")
+    model = MultimodalTransformer(config, seed=0)
+    with torch.no_grad():  # words that always name "no object" and "no colour"
+        for head in model.match_head.heads:
+            head.weight.zero_()
+            head.bias.zero_()
+        model.match_head.heads[1].bias[0] = model.match_head.heads[2].bias[0] = 5.0
+    model_dir = model.save_pretrained(tmp_path / "model")
+    suite = load_suite("tiny")
+    reading = script.match_reading(str(model_dir), suite, "val_unseen")
+    assert reading["instructions"] == sum(e.family == "go_to_object"
+                                          for e in suite.episodes("val_unseen")) > 0
+    assert reading["kind top-1"] == 0.0  # every target is some object
+    assert reading.get("named colour top-1", 0.0) == 0.0
