@@ -41,7 +41,7 @@ from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
 from agents.models.memory import goal_maps, map_index, seen_cells
-from agents.models.vision import _unit_steps
+from agents.models.vision import unit_steps
 from vlnenv.render.codes import DOOR_CLOSED, DOOR_OPEN, FLOOR_BASE, FURNITURE_BASE, N_BASE
 
 #: Base codes (:mod:`vlnenv.render.codes`) an agent can walk onto (doors open when walked
@@ -116,7 +116,7 @@ def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
     inside = ((cell >= 0) & (cell < M)).all(dim=-1)  # (N,)
     here = torch.where(inside, cell[:, 0] * M + cell[:, 1], 0)  # (N,)
     d0 = torch.where(inside, flat.gather(1, here[:, None])[:, 0], FAR)  # (N,)
-    steps = _unit_steps().to(gps.device)  # (4, 2) unit step of each heading
+    steps = unit_steps().to(gps.device)  # (4, 2) unit step of each heading
     heading = direction.long() % 4  # (N,)
     w = torch.zeros_like(here)
     for k in range(4):  # ahead, right, behind, left: headings d, d+1, d+2, d+3

@@ -38,7 +38,8 @@ class PolicyOutput(NamedTuple):
     """``(*D,)`` progress estimate in (0, 1)."""
     state: Tensor
     """``(B, state_size)`` the recurrent state after the (last) step (``C`` numbers, then
-    the goal map of a model with ``config.goal_memory``)."""
+    the goal map of a model with ``config.goal_memory``, then the explore map of one with
+    ``config.explore_memory``)."""
     attention: dict[str, Tensor]
     """Attention weights by layer (``text.<i>``, ``vision.<i>``, ``fusion.<i>...``) when
     asked for, else empty."""

@@ -41,7 +41,7 @@ class VisionOutput(NamedTuple):
 
 
 @lru_cache(maxsize=1)
-def _unit_steps() -> Tensor:
+def unit_steps() -> Tensor:
     """``(4, 2)`` int64 ``(row, col)`` unit step of each heading, clockwise from east
     (``vlnenv.world.house.DIRECTIONS``)."""
     return torch.tensor(DIRECTIONS, dtype=torch.long)
@@ -52,7 +52,7 @@ def egocentric_indices(offset: Tensor, direction: Tensor, limit: int) -> tuple[T
     in the agent's frame: ``f = offset · fwd(d)`` (cells ahead), ``r = offset · right(d)``
     (cells to the right; headings turn clockwise, so ``right(d) = fwd(d + 1)``), each
     clipped to ``[-limit, limit]`` and shifted by ``limit``."""
-    steps = _unit_steps().to(offset.device)  # (4, 2)
+    steps = unit_steps().to(offset.device)  # (4, 2)
     d = direction.long() % 4  # (...)
     f = (offset.long() * steps[d]).sum(-1)  # (...)
     r = (offset.long() * steps[(d + 1) % 4]).sum(-1)  # (...)
