@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
-from agents.models.memory import goal_maps, map_index, seen_cells
+from agents.models.memory import goal_maps
 from agents.models.vision import unit_steps
 from vlnenv.render.codes import DOOR_CLOSED, DOOR_OPEN, FLOOR_BASE, FURNITURE_BASE, N_BASE
 
@@ -142,14 +142,15 @@ class ExploreMemory(nn.Module):
         self.w_emb = nn.Embedding(16, config.n_embd)
         self.d_emb = nn.Embedding(2 * self.radius + 2, config.n_embd)
 
-    def sequence(self, explore_map: Tensor, cell_logits: Tensor, image: Tensor, gps: Tensor,
+    def sequence(self, explore_map: Tensor, cell_logits: Tensor, index: Tensor, gps: Tensor,
                  direction: Tensor, done: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """``T`` steps at once (the map does not depend on the policy's state).
 
         Args:
             explore_map: ``(B, M*M)`` the map before the first step.
             cell_logits: ``(B, T, V*V, K)`` the cell head's logits (detached here).
-            image: ``(B, T, S, S, 3)``.
+            index: ``(B, T, V*V)`` the view cells' places in the map
+                (:meth:`agents.models.memory.GoalMemory.places`: the goal map's own).
             gps: ``(B, T, 2)``.
             direction: ``(B, T)``.
             done: ``(B, T)`` bool, True where a step starts a new episode, or ``None``.
@@ -159,7 +160,6 @@ class ExploreMemory(nn.Module):
         """
         B, T = direction.shape
         stored = 1.0 + open_scores(cell_logits.detach())  # (B, T, V*V) in [1, 2]
-        index = map_index(seen_cells(image, self.tile), gps, direction, self.radius)
         maps = goal_maps(explore_map, stored, index, done)  # (B, T, M*M)
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
         dist = frontier_distances(flat, self.radius)  # (B*T, M, M)
@@ -168,10 +168,11 @@ class ExploreMemory(nn.Module):
         recall = (self.w_emb(w) + self.d_emb(d)).view(B, T, -1)  # (B, T, C)
         return recall, maps[:, -1]  # (B, T, C), (B, M*M)
 
-    def forward(self, explore_map: Tensor, cell_logits: Tensor, image: Tensor, gps: Tensor,
+    def forward(self, explore_map: Tensor, cell_logits: Tensor, index: Tensor, gps: Tensor,
                 direction: Tensor) -> tuple[Tensor, Tensor]:
         """One step: ``(B, C)`` read-out and ``(B, M*M)`` map of ``(B, V*V, K)`` cell
-        logits, ``(B, S, S, 3)`` images, ``(B, 2)`` gps and ``(B,)`` headings."""
-        recall, explore_map = self.sequence(explore_map, cell_logits[:, None], image[:, None],
+        logits, ``(B, V*V)`` places of the view cells, ``(B, 2)`` gps and ``(B,)``
+        headings."""
+        recall, explore_map = self.sequence(explore_map, cell_logits[:, None], index[:, None],
                                             gps[:, None], direction[:, None])
         return recall[:, 0], explore_map  # (B, C), (B, M*M)

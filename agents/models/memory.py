@@ -167,8 +167,13 @@ class GoalMemory(nn.Module):
         self.d_emb = (nn.Embedding(2 * self.radius + 1, config.n_embd)
                       if config.memory_distance else None)
 
+    def places(self, image: Tensor, gps: Tensor, direction: Tensor) -> Tensor:
+        """``(..., V*V)`` :func:`map_index` of the view cells the ``(..., S, S, 3)`` images
+        show (the places both the goal and the explore map write)."""
+        return map_index(seen_cells(image, self.tile), gps, direction, self.radius)
+
     def forward(self, goal_map: Tensor, goal_logits: Tensor, image: Tensor, gps: Tensor,
-                direction: Tensor) -> tuple[Tensor, Tensor]:
+                direction: Tensor, index: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Write one step's view into ``(B, M*M)`` ``goal_map``, then read it.
 
         Args:
@@ -178,16 +183,20 @@ class GoalMemory(nn.Module):
             image: ``(B, S, S, 3)`` the view (for the cells it shows).
             gps: ``(B, 2)``.
             direction: ``(B,)``.
+            index: ``(B, V*V)`` :func:`map_index` of the view cells when the caller has it
+                (computed from ``image`` when ``None``).
 
         Returns:
             ``(B, C)`` the read-out embedding and ``(B, M*M)`` the map after the step.
         """
         recall, goal_map = self.sequence(goal_map, goal_logits[:, None], image[:, None],
-                                         gps[:, None], direction[:, None])
+                                         gps[:, None], direction[:, None],
+                                         index=None if index is None else index[:, None])
         return recall[:, 0], goal_map  # (B, C), (B, M*M)
 
     def sequence(self, goal_map: Tensor, goal_logits: Tensor, image: Tensor, gps: Tensor,
-                 direction: Tensor, done: Tensor | None = None) -> tuple[Tensor, Tensor]:
+                 direction: Tensor, done: Tensor | None = None,
+                 index: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """``T`` steps at once: the map does not depend on the policy's state, so the maps
         after every step come from one running maximum (:func:`goal_maps`) and are read
         and embedded for all ``B * T`` steps together.
@@ -200,12 +209,15 @@ class GoalMemory(nn.Module):
             direction: ``(B, T)``.
             done: ``(B, T)`` bool, True where a step starts a new episode (the map is
                 emptied before it), or ``None``.
+            index: ``(B, T, V*V)`` :func:`map_index` of the view cells when the caller has
+                it (the explore memory writes the same places), else ``None``.
 
         Returns:
             ``(B, T, C)`` the read-outs and ``(B, M*M)`` the map after the last step.
         """
         scores = torch.sigmoid(goal_logits.detach().float())  # (B, T, V*V)
-        index = map_index(seen_cells(image, self.tile), gps, direction, self.radius)  # (B,T,P)
+        if index is None:
+            index = self.places(image, gps, direction)  # (B, T, P)
         maps = goal_maps(goal_map, scores, index, done)  # (B, T, M*M)
         f, r, s = read_goal_map(maps, gps, direction, self.radius)  # (B, T) each
         recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, T, C)

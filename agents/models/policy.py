@@ -291,9 +291,11 @@ class MultimodalTransformer(nn.Module):
         cells = None if self.cell_head is None else self.cell_head(vision.cells)  # (B, V*V, K)
         words = self._words(text)  # (B, K) or None
         goal = self._goal_logits(ctx, vision, words, cells)  # (B, V*V)
-        recall, goal_map = self.memory(goal_map, goal, image, gps, direction)  # (B,C), (B,MM)
+        index = self.memory.places(image, gps, direction)  # (B, V*V) written once, read twice
+        recall, goal_map = self.memory(goal_map, goal, image, gps, direction,
+                                       index)  # (B, C), (B, M*M)
         if self.explore is not None:
-            seen, explore_map = self.explore(state[:, C + MM:], cells, image, gps, direction)
+            seen, explore_map = self.explore(state[:, C + MM:], cells, index, gps, direction)
             recall = recall + seen  # (B, C)
             goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
         fused = self.fusion.read((hidden + self.state_emb + recall)[:, None], ctx,
@@ -407,11 +409,12 @@ class MultimodalTransformer(nn.Module):
         hidden, goal_map = state[:, :C], state[:, C:C + MM]  # (B, C), (B, M*M) (M = 0: none)
         recall = None
         if self.memory is not None:
+            index = self.memory.places(image, gps, direction)  # (B, T, V*V)
             recall, goal_map = self.memory.sequence(goal_map, goal, image, gps, direction,
-                                                    done)  # (B, T, C), (B, M*M)
+                                                    done, index)  # (B, T, C), (B, M*M)
         if self.explore is not None:
             seen, explore_map = self.explore.sequence(
-                state[:, C + MM:], cells.view(B, T, *cells.shape[1:]), image, gps, direction,
+                state[:, C + MM:], cells.view(B, T, *cells.shape[1:]), index, gps, direction,
                 done)  # (B, T, C), (B, M*M)
             recall = recall + seen  # (B, T, C)
             goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
