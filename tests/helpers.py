@@ -123,3 +123,24 @@ def load_script(relative: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def assert_steps_match_sequence(model, obs: dict, done: np.ndarray) -> None:
+    """One environment's ``T`` observations (``obs`` values ``(T, ...)``, the instruction a
+    list of ``T`` strings) run step by step (the state reset where ``done[0, t]``) give the
+    logits and final state of one ``forward_sequence`` over them."""
+    import torch
+
+    T = done.shape[1]
+    seq = {k: (v[None] if k != "instruction" else [v]) for k, v in obs.items()}
+    with torch.no_grad():
+        whole = model.forward_sequence(seq, None, done)
+        state, steps = None, []
+        for t in range(T):
+            if done[0, t]:
+                state = None
+            out = model({k: v[t:t + 1] for k, v in obs.items()}, state)
+            state = out.state
+            steps.append(out.logits[0])
+    torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(whole.state, state, atol=1e-5, rtol=1e-4)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import assert_steps_match_sequence
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
 from agents.models.memory import (
@@ -131,24 +132,9 @@ def test_the_state_carries_the_map_after_the_state_token():
 
 @pytest.mark.parametrize("distance", [False, True])
 def test_a_sequence_with_memory_equals_the_steps_one_by_one_and_forgets_at_a_start(distance):
-    model = _model(distance)
-    T = 4
-    obs = _obs(T)
-    seq = {k: (v[None] if k != "instruction" else [v]) for k, v in obs.items()}
-    done = np.zeros((1, T), bool)
+    done = np.zeros((1, 4), bool)
     done[0, 0] = done[0, 2] = True  # a second episode starts at step 2
-    with torch.no_grad():
-        whole = model.forward_sequence(seq, None, done)
-        state, steps = None, []
-        for t in range(T):
-            if done[0, t]:
-                state = None
-            one = {k: v[t:t + 1] for k, v in obs.items()}
-            out = model(one, state)
-            state = out.state
-            steps.append(out.logits[0])
-    torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
-    torch.testing.assert_close(whole.state, state, atol=1e-5, rtol=1e-4)
+    assert_steps_match_sequence(_model(distance), _obs(4), done)
 
 
 def test_what_is_remembered_changes_the_action():

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from helpers import assert_steps_match_sequence
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
 from agents.models.match import AttributeReader, attribute_match
@@ -96,22 +97,9 @@ def test_the_match_adds_to_the_goal_scores_and_follows_the_words():
 
 
 def test_a_sequence_with_the_match_equals_the_steps_one_by_one():
-    model = _model()
-    T = 4
-    obs = _obs(T)
-    done = np.zeros((1, T), bool)
+    done = np.zeros((1, 4), bool)
     done[0, 0] = done[0, 2] = True
-    whole = _sequence(model, obs, done)
-    state, steps = None, []
-    with torch.no_grad():
-        for t in range(T):
-            if done[0, t]:
-                state = None
-            out = model({k: v[t:t + 1] for k, v in obs.items()}, state)
-            state = out.state
-            steps.append(out.logits[0])
-    torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
-    torch.testing.assert_close(whole.state, state, atol=1e-5, rtol=1e-4)
+    assert_steps_match_sequence(_model(), _obs(4), done)
 
 
 def test_the_attending_reader_reads_each_label_kind_off_the_tokens_it_attends_to():
@@ -139,13 +127,9 @@ def test_a_model_with_the_attending_reader_steps_as_its_sequence():
     T = 3
     obs = _obs(T)
     done = np.array([[True, False, False]])
+    assert_steps_match_sequence(model, obs, done)
     with torch.no_grad():
         whole = _sequence(model, obs, done)
-        state, steps = None, []
-        for t in range(T):
-            out = model({k: v[t:t + 1] for k, v in obs.items()}, state)
-            state, steps = out.state, [*steps, out.logits[0]]
-    torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
     assert tuple(whole.match.shape) == (1, T, sum(CELL_CLASSES))
     with pytest.raises(ModelError, match="match_reader must be one of"):
         ModelConfig(match_reader="mean")
