@@ -147,7 +147,6 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
     import torch
 
     from agents.models import CELL_CLASSES, MultimodalTransformer
-    from agents.models.text import TextOutput
     from vlnenv.world.colors import Color
     from vlnenv.world.objects import ObjectKind
 
@@ -157,8 +156,7 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
     episodes = [e for e in suite.episodes(split) if e.family == "go_to_object"]
     ids = model.instructions.encode([e.instruction for e in episodes])  # (N, L)
     with torch.no_grad():
-        text = model.text(torch.as_tensor(ids))
-        words = model._words(TextOutput(text.tokens, text.padding, []))  # (N, K)
+        words = model.instruction_labels(model.text(torch.as_tensor(ids)))  # (N, K)
     base, kinds = CELL_CLASSES[0], CELL_CLASSES[1]
     kind = words[:, base:base + kinds].argmax(-1) - 1  # (N,) -1: none
     colour = words[:, base + kinds:].argmax(-1) - 1  # (N,)

@@ -256,7 +256,7 @@ class MultimodalTransformer(nn.Module):
                                      return_attention)
         return self._step(text, vision, state, return_attention)
 
-    def _words(self, text: TextOutput) -> Tensor | None:
+    def instruction_labels(self, text: TextOutput) -> Tensor | None:
         """``(N, K)`` what the instruction names (the goal match's text head: a linear map of
         the summary, or with ``config.match_reader = "attend"`` an
         :class:`AttributeReader` over the tokens); ``None`` without ``config.goal_match``."""
@@ -289,7 +289,7 @@ class MultimodalTransformer(nn.Module):
         hidden, goal_map = state[:, :C], state[:, C:C + MM]  # (B, C), (B, M*M)
         ctx, maps = self.fusion.context(text, vision, return_attention)  # (B, S, C)
         cells = None if self.cell_head is None else self.cell_head(vision.cells)  # (B, V*V, K)
-        words = self._words(text)  # (B, K) or None
+        words = self.instruction_labels(text)  # (B, K) or None
         goal = self._goal_logits(ctx, vision, words, cells)  # (B, V*V)
         index = self.memory.places(image, gps, direction)  # (B, V*V) written once, read twice
         recall, goal_map = self.memory(goal_map, goal, image, gps, direction,
@@ -402,7 +402,7 @@ class MultimodalTransformer(nn.Module):
         text = TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])  # (B*T, L, C)
         ctx, _ = self.fusion.context(text, vision)  # (B*T, S, C)
         ctx = ctx.view(B, T, *ctx.shape[1:])  # (B, T, S, C)
-        words = self._words(text)  # (B*T, K) or None
+        words = self.instruction_labels(text)  # (B*T, K) or None
         goal = (None if self.goal_head is None
                 else self._goal_logits(ctx, vision, words, cells))  # (B, T, V*V)
         MM = 0 if self.memory is None else self.memory.size
