@@ -21,8 +21,12 @@ had been in view at all).
 With ``--model DIR`` it also scores the model teacher-forced on the first ``--demos``
 ``val_unseen`` demonstrations (the default teachers'): recall and precision of ``stop``
 and ``pickup`` (rare labels the episode's outcome hangs on), navigation accuracy (turns
-and ``forward``), and how often the goal head's highest-scoring seen cell shows the target
-when the target is in view.
+and ``forward``), how often the goal head's highest-scoring seen cell shows the target
+when the target is seen (steps whose target is in the view square but hidden behind a
+wall do not count: no seen cell could be right), and, for ``go_to_object``, how often the
+goal head takes a look-alike (an object of the target's kind, not the target) for the
+target: the share of steps with a look-alike seen and the target not where some seen
+cell scores above "not in view".
 
     python scripts/failure_modes.py runs/bench --model runs/quickstart/model
 """
@@ -174,9 +178,51 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
     return out
 
 
+def same_kind_in_view(episode: Any, house: Any, actions: Any, view: int = 7) -> np.ndarray:
+    """``(n, V*V)`` bool: the view cells showing an object of the ``go_to_object`` target's
+    kind other than the target, before each of the ``n`` steps (objects stay put in
+    ``go_to_object``, so only the agent's pose is replayed)."""
+    from agents.train.targets import stage_cells_in_view
+
+    target = episode.task["object"]
+    cell = tuple(target["cell"])
+    others = frozenset(tuple(it.cell) for it in house.objects
+                       if it.kind.word == target["kind"] and tuple(it.cell) != cell)
+    state = EpisodeState.initial(house, episode.start)
+    out = np.zeros((len(actions), view * view), bool)
+    for t, action in enumerate(actions):
+        out[t] = stage_cells_in_view(others, state.pos, state.heading, view,
+                                     (house.height, house.width))
+        state.step_action(int(action))
+    return out
+
+
+def goal_choices(goal: np.ndarray, target: np.ndarray, seen: np.ndarray,
+                 same_kind: np.ndarray | None = None) -> Counter:
+    """Counts of how the goal head chooses, over ``(n, P)`` scores, targets and seen cells:
+    ``seen`` steps where a target cell is seen and ``hits`` where the best seen cell is
+    one; with ``same_kind`` (``(n, P)`` cells showing a look-alike of the target), at steps
+    where no target is seen but a look-alike is, ``look-alike steps`` and ``look-alike in
+    view``, those where some seen cell outscores the fixed "not in view" 0 of
+    :func:`agents.train.losses.goal_choice_loss` (the goal head thinks the target is in
+    view)."""
+    out: Counter = Counter()
+    shown = target & seen  # (n, P)
+    score = np.where(seen, goal, -np.inf)  # (n, P)
+    has = shown.any(1)  # (n,)
+    out["seen"] += int(has.sum())
+    out["hits"] += int(shown[has, score[has].argmax(1)].sum())
+    if same_kind is not None:
+        alike = ~has & (same_kind & seen).any(1)  # (n,)
+        out["look-alike steps"] += int(alike.sum())
+        out["look-alike in view"] += int((score[alike].max(1) > 0).sum())
+    return out
+
+
 def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict[str, float]:
-    """Stop and pickup recall/precision, navigation accuracy and goal-head top-1 of the
-    model on the first ``n`` ``val_unseen`` demonstrations."""
+    """Stop and pickup recall/precision, navigation accuracy, goal-head top-1 and look-alike
+    confusion (module docstring) of the model on the first ``n`` ``val_unseen``
+    demonstrations."""
     import torch
 
     from agents.models import MultimodalTransformer
@@ -190,7 +236,7 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
     demos = demos.subset(range(min(n, len(demos))))
     rendered = Replayer(suite.houses, 64).render(
         [(demos.episodes[i], demos.actions[i]) for i in range(len(demos))])
-    labels, preds, hits, shown = [], [], 0, 0
+    labels, preds, choices = [], [], Counter()
     for i, r in enumerate(rendered):
         ep, steps = demos.episodes[i], len(demos.labels[i])
         obs = {"image": r.image[None], "direction": r.direction[None],
@@ -202,12 +248,12 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
         labels.append(np.asarray(demos.labels[i]))
         preds.append(out.logits[0].argmax(-1).numpy())
         if out.goal is not None:
-            target = goal_view_targets(ep, suite.houses[ep.house], demos.actions[i])  # (n, P)
+            house = suite.houses[ep.house]
+            target = goal_view_targets(ep, house, demos.actions[i])  # (n, P)
             seen = seen_cells(torch.from_numpy(r.image), model.config.tile).numpy()  # (n, P)
-            score = np.where(seen, out.goal[0].numpy(), -np.inf)  # (n, P)
-            has = target.any(1)
-            hits += int(target[has, score[has].argmax(1)].sum())
-            shown += int(has.sum())
+            alike = (same_kind_in_view(ep, house, demos.actions[i])
+                     if ep.family == "go_to_object" else None)  # (n, P)
+            choices += goal_choices(out.goal[0].numpy(), target, seen, alike)
     y, p = np.concatenate(labels), np.concatenate(preds)
     res: dict[str, float] = {"steps": float(len(y)),
                              "navigation accuracy": float((y == p)[y < 3].mean())}
@@ -215,8 +261,12 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
         tp = float(((y == action) & (p == action)).sum())
         res[f"{name} recall"] = tp / max(float((y == action).sum()), 1.0)
         res[f"{name} precision"] = tp / max(float((p == action).sum()), 1.0)
-    if shown:
-        res["goal top-1 when in view"] = hits / shown
+    if choices["seen"]:
+        res["goal top-1 when seen"] = choices["hits"] / choices["seen"]
+    if choices["look-alike steps"]:
+        res["look-alike steps"] = float(choices["look-alike steps"])
+        res["'in view' beside a look-alike"] = (choices["look-alike in view"]
+                                                / choices["look-alike steps"])
     return res
 
 
@@ -249,7 +299,7 @@ def main() -> None:
     if args.model:
         scores = teacher_forced(args.model, suite, args.demos_dir, args.demos)
         print(f"{args.model}, teacher-forced on the first {args.demos} val_unseen demonstrations:")
-        print("  " + ", ".join(f"{k} {v:.3f}" if k != "steps" else f"{k} {v:,.0f}"
+        print("  " + ", ".join(f"{k} {v:.3f}" if not k.endswith("steps") else f"{k} {v:,.0f}"
                                for k, v in scores.items()))
 
 

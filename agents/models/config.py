@@ -14,7 +14,7 @@ from vlnenv.world.objects import ObjectKind
 #: Values of ``ModelConfig.vision_stem``.
 VISION_STEMS: tuple[str, ...] = ("pixels", "tiles")
 #: Values of ``ModelConfig.match_reader``.
-MATCH_READERS: tuple[str, ...] = ("summary", "attend")
+MATCH_READERS: tuple[str, ...] = ("summary", "attend", "tokens")
 
 
 def _shipped_vocab_size() -> int:
@@ -113,7 +113,8 @@ class ModelConfig:
     """The goal match's text head: ``summary``, a linear map of the instruction summary
     (the ``<cls>`` token); ``attend``, one learnt query per label kind attending over the
     instruction's tokens (:class:`agents.models.match.AttributeReader`), so a colour or
-    kind word can be read off its own token."""
+    kind word can be read off its own token; ``tokens``, label logits of every token,
+    each class keeping its strongest token (:class:`agents.models.match.TokenReader`)."""
     cell_head: bool = False
     """Add a head that classifies what every view cell shows (base: wall, door, the floor
     of each room type or each furniture kind; object kind; object colour) from the vision

@@ -78,3 +78,34 @@ class AttributeReader(nn.Module):
         scores = scores.masked_fill(padding[:, None, :], float("-inf"))
         pooled = scores.softmax(dim=-1).to(tokens.dtype) @ tokens  # (N, A, C)
         return torch.cat([head(pooled[:, a]) for a, head in enumerate(self.heads)], dim=-1)
+
+
+class TokenReader(nn.Module):
+    """The goal match's text head with ``config.match_reader = "tokens"``: every instruction
+    token gets its own label logits and each class keeps its strongest token (a multiple-
+    instance "bag of words" classifier, e.g. the max-pooled word scores of Kim, 2014,
+    "Convolutional Neural Networks for Sentence Classification"),
+
+        ``l_a(k) = logsumexp_j (W_a LN(h_j) + b_a)_k`` over the non-padding tokens ``j``,
+
+    so a colour word raises its colour wherever it stands, and its gradient reaches that
+    token's own logits directly (no query has to learn to find it first, as in
+    :class:`AttributeReader`).
+
+    Args:
+        n_embd: ``C``.
+        classes: ``K_a`` of each label kind.
+        bias: biases in the linear map.
+    """
+
+    def __init__(self, n_embd: int, classes: tuple[int, ...], bias: bool = True) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(n_embd)
+        self.head = nn.Linear(n_embd, sum(classes), bias=bias)
+
+    def forward(self, tokens: Tensor, padding: Tensor) -> Tensor:
+        """``(N, sum(classes))`` logits of ``(N, L, C)`` encoded tokens with ``(N, L)``
+        padding (True: ignored)."""
+        logits = self.head(self.norm(tokens)).float()  # (N, L, K)
+        logits = logits.masked_fill(padding[..., None], float("-inf"))  # (N, L, K)
+        return logits.logsumexp(dim=1)  # (N, K)

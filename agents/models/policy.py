@@ -19,7 +19,7 @@ from agents.models.errors import ModelError
 from agents.models.explore import ExploreMemory
 from agents.models.fusion import ContextFusion, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
-from agents.models.match import AttributeReader, attribute_match
+from agents.models.match import AttributeReader, TokenReader, attribute_match
 from agents.models.memory import GoalMemory
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.tiles import CELL_CLASSES
@@ -108,8 +108,10 @@ class MultimodalTransformer(nn.Module):
                           if config.cell_head else None)
         self.match_head: nn.Module | None = None
         if config.goal_match:
-            self.match_head = (AttributeReader(config.n_embd, CELL_CLASSES, config.bias)
-                               if config.match_reader == "attend"
+            readers = {"attend": AttributeReader, "tokens": TokenReader}
+            self.match_head = (readers[config.match_reader](config.n_embd, CELL_CLASSES,
+                                                            config.bias)
+                               if config.match_reader in readers
                                else nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias))
         self.memory = GoalMemory(config) if config.goal_memory else None
         self.explore = ExploreMemory(config) if config.explore_memory else None
@@ -258,11 +260,12 @@ class MultimodalTransformer(nn.Module):
 
     def instruction_labels(self, text: TextOutput) -> Tensor | None:
         """``(N, K)`` what the instruction names (the goal match's text head: a linear map of
-        the summary, or with ``config.match_reader = "attend"`` an
-        :class:`AttributeReader` over the tokens); ``None`` without ``config.goal_match``."""
+        the summary, or with ``config.match_reader = "attend"`` / ``"tokens"`` an
+        :class:`AttributeReader` / :class:`TokenReader` over the tokens); ``None`` without
+        ``config.goal_match``."""
         if self.match_head is None:
             return None
-        if isinstance(self.match_head, AttributeReader):
+        if isinstance(self.match_head, AttributeReader | TokenReader):
             return self.match_head(text.tokens, text.padding)  # (N, K)
         return self.match_head(text.summary)  # (N, K)
 

@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # Python 3.10
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.train.errors import TrainError
-from agents.train.losses import GOAL_LOSSES
+from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
 from agents.train.typed import coerce
 from vlnenv.language.instructions import FAMILIES
 from vlnenv.tasks.solver import EXPERTS
@@ -159,6 +159,9 @@ class OptimConfig:
     where the target is in view and the agent carries nothing); > 0 needs
     ``model.goal_match``. 0 turns it off (the text head then learns from the goal loss
     alone)."""
+    match_labels: tuple[str, ...] = MATCH_LABELS
+    """The label kinds the match loss teaches the text head (of ``base``, ``kind``,
+    ``colour``); the others learn from the goal loss alone."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -179,6 +182,10 @@ class OptimConfig:
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")
         _check(self.goal_loss in GOAL_LOSSES, f"{where}.goal_loss",
                f"expected one of {list(GOAL_LOSSES)}, got {self.goal_loss!r}")
+        unknown = [k for k in self.match_labels if k not in MATCH_LABELS]
+        _check(bool(self.match_labels) and not unknown, f"{where}.match_labels",
+               f"expected a non-empty subset of {list(MATCH_LABELS)}, got "
+               f"{list(self.match_labels)!r}")
 
 
 @dataclass

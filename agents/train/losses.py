@@ -155,8 +155,13 @@ def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) 
     return masked_mean(nll, targets[..., 0].flatten() != 0)
 
 
+#: Names of the cell label kinds, in the order of ``agents.models.tiles.CELL_CLASSES``
+#: (``optim.match_labels``).
+MATCH_LABELS: tuple[str, ...] = ("base", "kind", "colour")
+
+
 def match_loss(logits: Tensor | None, goal: Tensor, cells: Tensor, carrying: Tensor,
-               classes: tuple[int, ...]) -> Tensor:
+               classes: tuple[int, ...], kinds: tuple[int, ...] | None = None) -> Tensor:
     """Cross-entropy of the goal match's text head against what the target looks like:
     at each step where the agent carries nothing and sees the current target, the target
     ``q_a`` of label kind ``a`` (base, object kind, colour) is the share of the target's
@@ -174,16 +179,21 @@ def match_loss(logits: Tensor | None, goal: Tensor, cells: Tensor, carrying: Ten
         cells: ``(B, T, V*V, len(classes))`` integer labels of what each view cell shows.
         carrying: ``(B, T)`` what the agent carries (0: nothing).
         classes: classes of each label kind (``agents.models.policy.CELL_CLASSES``).
+        kinds: the label kinds (indices into ``classes``) the sum runs over; all when
+            ``None`` (``optim.match_labels``).
 
     Raises:
         ValueError: the model gives no match logits (``model.goal_match`` is off).
     """
     if logits is None:
         raise ValueError("the match loss needs a model with model.goal_match = true")
+    kinds = tuple(range(len(classes))) if kinds is None else kinds
     goal = (goal & (cells[..., 0] != 0)).float()  # (B, T, P) target cells that are seen
     share = goal / goal.sum(dim=-1, keepdim=True).clamp(min=1.0)  # (B, T, P)
     nll = torch.zeros(goal.shape[:2], device=logits.device)  # (B, T)
     for i, part in enumerate(logits.float().split(list(classes), dim=-1)):  # (B, T, K_i)
+        if i not in kinds:
+            continue
         onehot = F.one_hot(cells[..., i].long(), classes[i]).float()  # (B, T, P, K_i)
         q = (share[..., None] * onehot).sum(dim=-2)  # (B, T, K_i)
         nll = nll - (q * part.log_softmax(dim=-1)).sum(dim=-1)  # (B, T)

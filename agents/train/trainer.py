@@ -40,6 +40,7 @@ from agents.train.evaluation import evaluate_model
 from agents.train.logging import RunLogger
 from agents.train.losses import (
     GOAL_LOSSES,
+    MATCH_LABELS,
     accuracy,
     action_loss,
     action_weights,
@@ -284,7 +285,8 @@ class Trainer:
             loss_match = torch.zeros((), device=loss.device)
             if opt.match_weight > 0:
                 loss_match = match_loss(out.match, b_["goal"], b_["cells"], b_obs["carrying"],
-                                        CELL_CLASSES)
+                                        CELL_CLASSES, tuple(MATCH_LABELS.index(k)
+                                                            for k in opt.match_labels))
                 loss = loss + opt.match_weight * loss_match
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)

@@ -82,3 +82,43 @@ def test_the_match_reading_scores_every_go_to_object_instruction(tmp_path):
                                           for e in suite.episodes("val_unseen")) > 0
     assert reading["kind top-1"] == 0.0  # every target is some object
     assert reading.get("named colour top-1", 0.0) == 0.0
+
+
+def test_goal_choices_count_hits_among_seen_cells_and_look_alikes_taken_for_the_target():
+    import numpy as np
+
+    script = load_script("scripts/failure_modes.py")
+    goal = np.array([[5.0, 1.0, -1.0],  # the target (cell 1) seen, an unseen cell 0 scores most
+                     [-2.0, 3.0, -1.0],  # the target seen and chosen
+                     [0.0, -1.0, 0.5],  # no target; a look-alike (cell 2) scores above 0
+                     [0.0, -1.0, -0.5]])  # no target; the look-alike stays below 0
+    target = np.array([[0, 1, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]], bool)
+    seen = np.array([[0, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]], bool)
+    alike = np.array([[0, 0, 1], [0, 0, 1], [0, 0, 1], [0, 0, 1]], bool)
+    counts = script.goal_choices(goal, target, seen, alike)
+    assert counts == {"seen": 2, "hits": 2, "look-alike steps": 2, "look-alike in view": 1}
+    hidden = target.copy()
+    hidden[0] = [1, 0, 0]  # a target in the view square but hidden: that step does not count
+    assert script.goal_choices(goal, hidden, seen)["seen"] == 1
+
+
+def test_look_alikes_are_the_other_objects_of_the_target_kind_in_view():
+    import numpy as np
+
+    from vlnenv.render.view import view_cells
+
+    script = load_script("scripts/failure_modes.py")
+    suite = load_suite("small")
+    flagged = 0
+    for ep in [e for e in suite.episodes("val_unseen") if e.family == "go_to_object"]:
+        house = suite.houses[ep.house]
+        got = script.same_kind_in_view(ep, house, [6])[0]  # (V*V,) at the start pose
+        r0, c0, heading = ep.start
+        rows, cols = (a.ravel() for a in view_cells((r0, c0), heading, 7))
+        kind, cell = ep.task["object"]["kind"], tuple(ep.task["object"]["cell"])
+        alike = {tuple(it.cell) for it in house.objects
+                 if it.kind.word == kind and tuple(it.cell) != cell}
+        expected = np.array([(r, c) in alike for r, c in zip(rows, cols, strict=True)])
+        np.testing.assert_array_equal(got, expected)
+        flagged += int(got.any())
+    assert flagged > 0  # some episode starts with a look-alike in view

@@ -12,7 +12,7 @@ import torch
 from helpers import assert_steps_match_sequence
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.match import AttributeReader, attribute_match
+from agents.models.match import AttributeReader, TokenReader, attribute_match
 from agents.models.tiles import CELL_CLASSES
 
 BIG = 50.0  # a logit gap that makes a softmax one-hot to float precision
@@ -119,11 +119,41 @@ def test_the_attending_reader_reads_each_label_kind_off_the_tokens_it_attends_to
     torch.testing.assert_close(one[:, 3:], reader.heads[1](tokens[:, 0]))
 
 
-def test_a_model_with_the_attending_reader_steps_as_its_sequence():
+def test_the_token_reader_keeps_each_class_at_its_strongest_token():
+    classes = (3, 4)
+    reader = TokenReader(8, classes)
+    tokens = torch.randn(2, 5, 8)
+    padding = torch.tensor([[False, False, False, True, True], [False] * 5])
+    out = reader(tokens, padding)
+    assert tuple(out.shape) == (2, 7)
+    # by hand: every token's logits, then logsumexp over the unpadded tokens per class
+    per_token = reader.head(reader.norm(tokens))  # (2, 5, 7)
+    torch.testing.assert_close(out[0], per_token[0, :3].logsumexp(0))
+    torch.testing.assert_close(out[1], per_token[1].logsumexp(0))
+    # padded tokens are ignored: changing them changes nothing
+    changed = tokens.clone()
+    changed[0, 3:] = 100.0
+    torch.testing.assert_close(reader(changed, padding)[0], out[0])
+    # one token: its own logits
+    torch.testing.assert_close(reader(tokens[:, :1], padding[:, :1]), per_token[:, 0])
+    # a class one token scores far above the others stays there however many tokens follow
+    with torch.no_grad():
+        reader.head.weight.zero_()
+        reader.head.bias.zero_()
+        reader.head.weight[1, 0] = 100.0  # class 1 of the first kind, read off feature 0
+    loud = torch.zeros(1, 5, 8)
+    loud[0, 2, 0], loud[0, 2, 1] = 1.0, -1.0  # the third token's normed feature 0 is +2
+    got = reader(loud, torch.zeros(1, 5, dtype=torch.bool))[0, :3].softmax(-1)
+    assert got[1].item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("reader", "kind"), [("attend", AttributeReader),
+                                              ("tokens", TokenReader)])
+def test_a_model_with_a_token_reader_steps_as_its_sequence(reader, kind):
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
-                         goal_head=True, cell_head=True, goal_match=True, match_reader="attend")
+                         goal_head=True, cell_head=True, goal_match=True, match_reader=reader)
     model = MultimodalTransformer(config, seed=1).eval()
-    assert isinstance(model.match_head, AttributeReader)
+    assert isinstance(model.match_head, kind)
     T = 3
     obs = _obs(T)
     done = np.array([[True, False, False]])

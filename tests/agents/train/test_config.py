@@ -72,6 +72,7 @@ def test_json_file_as_a_run_writes_it(tmp_path: Path):
     ("eval.families=go_to_room,dance", "eval.families"),  # not a family
     ("eval.decoding=beam", "eval.decoding"),  # not a decoding
     ("optim.goal_loss=hinge", "optim.goal_loss"),  # not a goal loss
+    ("optim.match_labels=size", "optim.match_labels"),  # not a label kind
     ("optim.stop_weight=0", "optim.stop_weight"),  # must be > 0
     ("model.n_head=3", "n_head"),  # the model config's own check
     ("lr=1", "section.field=value"),  # no section

@@ -133,6 +133,9 @@ def test_match_loss_learns_what_the_targets_in_view_show_while_nothing_is_carrie
     second = math.log(3) + math.log(2)  # q = (0, 1/2, 1/2) of flat bases, then kind 1
     got = match_loss(logits, goal, cells, carrying, classes)
     assert float(got) == pytest.approx((first + second) / 2)
+    # the kind alone (optim.match_labels): log 2 at both steps
+    got = match_loss(logits, goal, cells, carrying, classes, kinds=(1,))
+    assert float(got) == pytest.approx(math.log(2))
     nothing = torch.zeros(1, 3, 3, dtype=torch.bool)
     assert float(match_loss(logits, nothing, cells, carrying, classes)) == 0.0
     with pytest.raises(ValueError, match="goal_match"):
