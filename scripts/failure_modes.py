@@ -15,8 +15,9 @@ their actions), every episode's actions are replayed on its state and instructio
 With ``--model DIR`` of a model with the goal memory, each ``go_to_object`` wrong stop and
 timeout is replayed through the model to read its goal map at the end: whether the best
 remembered cell was the target (and how far from it the agent ended), another object the
-goal head scored above 0.5, or nothing sure (and, for the last two, whether the target
-had been in view at all).
+goal head scored above 0.5 (a look-alike: an object of the target's kind, or another
+cell), or nothing sure (and, for the last two, whether the target had been in view at
+all).
 
 With ``--model DIR`` it also scores the model teacher-forced on the first ``--demos``
 ``val_unseen`` demonstrations (the default teachers'): recall and precision of ``stop``
@@ -135,7 +136,9 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
             where = "beside it" if away <= 1 else "2+ cells away"
             out[f"remembered the target, {'stopped' if stopped else 'ended'} {where}"] += 1
         elif score > 0.5:
-            out["remembered another object (score > 0.5), target "
+            there = state.objects.get(best)
+            alike = there is not None and there.kind.word == ep.task["object"]["kind"]
+            out[f"remembered {'a look-alike' if alike else 'another cell'} (score > 0.5), target "
                 + ("seen" if shown.any() else "never seen")] += 1
         else:
             out["remembered nothing sure (best score <= 0.5), target "
@@ -163,7 +166,7 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
         words = model.instruction_labels(model.text(torch.as_tensor(ids)))  # (N, K)
     base, kinds = CELL_CLASSES[0], CELL_CLASSES[1]
     kind = words[:, base:base + kinds].argmax(-1) - 1  # (N,) -1: none
-    colour = words[:, base + kinds:].argmax(-1) - 1  # (N,)
+    colour = words[:, base + kinds:sum(CELL_CLASSES)].argmax(-1) - 1  # (N,) (rooms after)
     kind_hits = colour_hits = named = 0
     for e, k, c in zip(episodes, kind.tolist(), colour.tolist(), strict=True):
         target = e.task["object"]

@@ -115,6 +115,13 @@ class ModelConfig:
     instruction's tokens (:class:`agents.models.match.AttributeReader`), so a colour or
     kind word can be read off its own token; ``tokens``, label logits of every token,
     each class keeping its strongest token (:class:`agents.models.match.TokenReader`)."""
+    match_room: bool = False
+    """Add a room term to the goal match: the text head also reads which type of room the
+    instruction names (``R`` more logits), each view cell's room type is read off the
+    cell head's floor labels around it (:func:`agents.models.match.room_context`), and
+    the cell's score gains :func:`agents.models.match.room_match` of the two, so "the
+    candle in the bedroom" can tell that candle from one in the office. Needs
+    ``goal_match``."""
     cell_head: bool = False
     """Add a head that classifies what every view cell shows (base: wall, door, the floor
     of each room type or each furniture kind; object kind; object colour) from the vision
@@ -167,6 +174,8 @@ class ModelConfig:
         if self.explore_memory and not (self.goal_memory and self.cell_head):
             raise ModelError("ModelConfig.explore_memory needs goal_memory and cell_head (got "
                              f"goal_memory={self.goal_memory}, cell_head={self.cell_head})")
+        if self.match_room and not self.goal_match:
+            raise ModelError("ModelConfig.match_room needs goal_match (got goal_match=False)")
         if self.memory_distance and not self.goal_memory:
             raise ModelError("ModelConfig.memory_distance needs goal_memory (got "
                              "goal_memory=False)")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -41,6 +42,42 @@ def attribute_match(text_logits: Tensor, cell_logits: Tensor,
         joint = t.log_softmax(-1)[:, None, :] + c.log_softmax(-1)  # (N, P, K_a)
         total = total + joint.logsumexp(-1) + math.log(k)  # (N, P)
     return total
+
+
+def room_context(base_logits: Tensor, view: int, floors: slice) -> Tensor:
+    """``(N, P, R)`` which type of room each view cell lies in, as the floors around it
+    show: with ``f_j(k)`` the cell head's probability that view cell ``j`` is floor of
+    room type ``k`` (``floors``: those base labels), cell ``i`` of the ``V x V`` view gets
+
+        ``rho_i(k) = (sum_{j in N(i)} f_j(k) + eps / R) / (sum_{j in N(i)} sum_k f_j(k) + eps)``
+
+    over its ``3 x 3`` neighbourhood ``N(i)`` in the view (``eps = 1e-3``): an object on a
+    bed reads the bedroom off the floor beside the bed, and a cell with no floor around it
+    (or unseen ones) gets the flat ``1 / R``.
+
+    Args:
+        base_logits: ``(N, P, B)`` the cell head's base logits, ``P = V * V``.
+        view: ``V``.
+        floors: the ``R`` base labels that are floors.
+    """
+    eps = 1e-3
+    N, P, _ = base_logits.shape
+    floor = base_logits.float().softmax(-1)[..., floors]  # (N, P, R)
+    R = floor.shape[-1]
+    grid = floor.transpose(1, 2).reshape(N, R, view, view)  # (N, R, V, V)
+    around = F.avg_pool2d(grid, 3, stride=1, padding=1, divisor_override=1)  # (N, R, V, V)
+    around = around.reshape(N, R, P).transpose(1, 2)  # (N, P, R)
+    return (around + eps / R) / (around.sum(-1, keepdim=True) + eps)  # (N, P, R)
+
+
+def room_match(text_logits: Tensor, rooms: Tensor) -> Tensor:
+    """``(N, P)`` the room term of the match: ``log(R * sum_k p(k) rho_i(k))`` for the
+    words' ``(N, R)`` room-type logits (``p`` their softmax) and the cells' ``(N, P, R)``
+    :func:`room_context` ``rho``; 0 where the words name no room (flat ``p``) or the view
+    shows no floor around the cell, ``log R`` where a named room's floor surrounds it."""
+    R = rooms.shape[-1]
+    joint = text_logits.float().log_softmax(-1)[:, None, :] + rooms.clamp_min(1e-12).log()
+    return joint.logsumexp(-1) + math.log(R)  # (N, P)
 
 
 class AttributeReader(nn.Module):

@@ -19,10 +19,16 @@ from agents.models.errors import ModelError
 from agents.models.explore import ExploreMemory
 from agents.models.fusion import ContextFusion, build_fusion
 from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
-from agents.models.match import AttributeReader, TokenReader, attribute_match
+from agents.models.match import (
+    AttributeReader,
+    TokenReader,
+    attribute_match,
+    room_context,
+    room_match,
+)
 from agents.models.memory import GoalMemory
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
-from agents.models.tiles import CELL_CLASSES
+from agents.models.tiles import CELL_CLASSES, FLOOR_LABELS, ROOM_TYPES
 from agents.models.vision import VisionEncoder, VisionOutput
 from vlnenv.language.vocab import Tokenizer
 
@@ -53,7 +59,8 @@ class PolicyOutput(NamedTuple):
     match: Tensor | None = None
     """``(B, T, sum(CELL_CLASSES))`` what the instruction names, as the goal match's text
     head reads it (``forward_sequence`` of a model with ``config.goal_match``; base, kind
-    and colour logits side by side), else ``None``."""
+    and colour logits side by side, then with ``config.match_room`` the ``ROOM_TYPES``
+    room-type logits), else ``None``."""
 
 
 def _attention_maps(text: TextOutput, vision: VisionOutput,
@@ -109,10 +116,10 @@ class MultimodalTransformer(nn.Module):
         self.match_head: nn.Module | None = None
         if config.goal_match:
             readers = {"attend": AttributeReader, "tokens": TokenReader}
-            self.match_head = (readers[config.match_reader](config.n_embd, CELL_CLASSES,
-                                                            config.bias)
+            classes = CELL_CLASSES + ((ROOM_TYPES,) if config.match_room else ())
+            self.match_head = (readers[config.match_reader](config.n_embd, classes, config.bias)
                                if config.match_reader in readers
-                               else nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias))
+                               else nn.Linear(config.n_embd, sum(classes), bias=config.bias))
         self.memory = GoalMemory(config) if config.goal_memory else None
         self.explore = ExploreMemory(config) if config.explore_memory else None
         self._init_weights(torch.Generator().manual_seed(seed))
@@ -274,14 +281,22 @@ class MultimodalTransformer(nn.Module):
         """``(..., V*V)`` goal scores of the view cells from a ``(..., S, C)`` context; with
         ``config.goal_match`` plus :func:`attribute_match` of the ``(N, K)`` match-head
         logits ``words`` and the ``(N, V*V, K)`` cell logits (computed here when ``None``),
-        ``N`` the context's leading dims flattened."""
+        and with ``config.match_room`` plus :func:`room_match` of the words' last ``R``
+        logits and the cells' :func:`room_context`; ``N`` the context's leading dims
+        flattened."""
         n_cells = vision.tokens.shape[1] - vision.n_ego
         goal = self.goal_head(ctx[..., -n_cells:, :]).squeeze(-1).float()  # (..., V*V)
         if self.match_head is None:
             return goal
         if cells is None:
             cells = self.cell_head(vision.cells)  # (N, V*V, K)
-        match = attribute_match(words, cells.detach(), CELL_CLASSES)  # (N, V*V)
+        K = sum(CELL_CLASSES)
+        match = attribute_match(words[:, :K], cells.detach(), CELL_CLASSES)  # (N, V*V)
+        if self.config.match_room:
+            view = math.isqrt(n_cells)
+            rooms = room_context(cells.detach()[..., :CELL_CLASSES[0]], view,
+                                 FLOOR_LABELS)  # (N, V*V, R)
+            match = match + room_match(words[:, K:], rooms)  # (N, V*V)
         return goal + match.view(goal.shape)  # (..., V*V)
 
     def _memory_step(self, text: TextOutput, vision: VisionOutput, image: Tensor, gps: Tensor,

@@ -22,14 +22,22 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.errors import ModelError
-from vlnenv.render.codes import N_BASE, N_CODES, symbolic_view
+from vlnenv.render.codes import FLOOR_BASE, N_BASE, N_CODES, symbolic_view
 from vlnenv.render.tiles import view_atlas
 from vlnenv.world.colors import Color
 from vlnenv.world.objects import ObjectKind
+from vlnenv.world.rooms import RoomType
 
 #: Classes of each cell label, in order: the base code (:mod:`vlnenv.render.codes`), the
 #: object kind + 1 and the object colour + 1 (0: none).
 CELL_CLASSES: tuple[int, int, int] = (N_BASE, 1 + len(ObjectKind), 1 + len(Color))
+
+#: The base labels that are a room type's floor, in :class:`vlnenv.world.rooms.RoomType`
+#: order (the goal match's room term, ``ModelConfig.match_room``).
+FLOOR_LABELS: slice = slice(FLOOR_BASE, FLOOR_BASE + len(RoomType))
+
+#: ``R``, the room types the goal match's room term tells apart.
+ROOM_TYPES: int = len(RoomType)
 
 _SEED = 20261129  # fixed: the key weights are part of the reader, not of any run
 

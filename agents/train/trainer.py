@@ -284,7 +284,8 @@ class Trainer:
                 loss = loss + opt.cell_weight * loss_cell
             loss_match = torch.zeros((), device=loss.device)
             if opt.match_weight > 0:
-                loss_match = match_loss(out.match, b_["goal"], b_["cells"], b_obs["carrying"],
+                labels = out.match[..., :sum(CELL_CLASSES)]  # (B, T, K) without the rooms
+                loss_match = match_loss(labels, b_["goal"], b_["cells"], b_obs["carrying"],
                                         CELL_CLASSES, tuple(MATCH_LABELS.index(k)
                                                             for k in opt.match_labels))
                 loss = loss + opt.match_weight * loss_match

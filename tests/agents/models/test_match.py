@@ -163,3 +163,48 @@ def test_a_model_with_a_token_reader_steps_as_its_sequence(reader, kind):
     assert tuple(whole.match.shape) == (1, T, sum(CELL_CLASSES))
     with pytest.raises(ModelError, match="match_reader must be one of"):
         ModelConfig(match_reader="mean")
+
+
+def test_a_cells_room_is_read_off_the_floors_around_it():
+    from agents.models.match import room_context
+
+    floors = slice(1, 3)  # base labels: 0 wall, 1 floor of room type 0, 2 floor of type 1
+    base = torch.full((1, 9, 3), -BIG)  # a 3 x 3 view, every cell a sure wall ...
+    base[0, :, 0] = BIG
+    for cell in (0, 3):  # ... but the two left cells of the top rows: floor of type 0
+        base[0, cell] = _one_hot_logits(1, 3)
+    base[0, 8] = _one_hot_logits(2, 3)  # and the bottom-right one: floor of type 1
+    rho = room_context(base, 3, floors)[0]  # (9, 2)
+    torch.testing.assert_close(rho.sum(-1), torch.ones(9))
+    assert rho[1, 0].item() == pytest.approx(1.0, abs=1e-3)  # two type-0 floors beside it
+    assert rho[4].tolist() == pytest.approx([2 / 3, 1 / 3], abs=1e-3)  # the centre sees all
+    assert rho[2].tolist() == pytest.approx([0.5, 0.5], abs=1e-6)  # no floor around: flat
+    assert rho[5, 1].item() == pytest.approx(1.0, abs=1e-3)  # beside the type-1 floor only
+    assert rho[7].tolist() == pytest.approx([0.5, 0.5], abs=1e-3)  # one floor of each
+
+
+def test_the_room_term_rewards_a_named_room_and_says_nothing_without_one():
+    from agents.models.match import room_match
+
+    rooms = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]])  # (1, 3 cells, R = 2)
+    named = room_match(_one_hot_logits(0, 2)[None], rooms)[0]
+    assert named[0].item() == pytest.approx(math.log(2), abs=1e-5)
+    assert named[1].item() < -10  # in the other room
+    assert named[2].item() == pytest.approx(0.0, abs=1e-5)  # the view cannot tell
+    torch.testing.assert_close(room_match(torch.zeros(1, 2), rooms), torch.zeros(1, 3))
+
+
+def test_a_model_with_the_room_term_steps_as_its_sequence():
+    from agents.models.tiles import ROOM_TYPES
+
+    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
+                         goal_head=True, cell_head=True, goal_match=True, match_reader="attend",
+                         match_room=True)
+    model = MultimodalTransformer(config, seed=1).eval()
+    done = np.array([[True, False, True]])
+    assert_steps_match_sequence(model, _obs(3), done)
+    with torch.no_grad():
+        whole = _sequence(model, _obs(3), done)
+    assert tuple(whole.match.shape) == (1, 3, sum(CELL_CLASSES) + ROOM_TYPES)
+    with pytest.raises(ModelError, match="match_room needs goal_match"):
+        ModelConfig(goal_head=True, cell_head=True, match_room=True)
