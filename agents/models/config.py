@@ -100,6 +100,12 @@ class ModelConfig:
     nearest frontier (a traversable seen cell beside an unseen one) and how far it is
     (:mod:`agents.models.explore`): the explorer teacher's own search rule, planned over
     what the student saw. Needs ``goal_memory`` and ``cell_head``."""
+    goal_path: bool = False
+    """Add the way to the remembered goal to the explore memory's read-out: the same
+    planner, run from the seen passable cells beside the goal map's best cell (when its
+    score is above one half) instead of from the frontier, gives which of the agent's
+    neighbours lead closer to it around walls and how far it is by that path
+    (:mod:`agents.models.explore`). Needs ``explore_memory``."""
     goal_match: bool = False
     """Add to each view cell's goal score how well what the cell head sees there matches
     what the instruction names: a linear head on the instruction summary predicts the
@@ -159,8 +165,8 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.vision_stem must be one of {list(VISION_STEMS)}, "
                              f"got {self.vision_stem!r}")
         for name in ("bias", "gps", "recurrent", "goal_head", "goal_memory", "memory_distance",
-                     "explore_memory", "goal_match", "cell_head", "mask_instruction",
-                     "blank_image"):
+                     "explore_memory", "goal_path", "goal_match", "match_room", "cell_head",
+                     "mask_instruction", "blank_image"):
             if not isinstance(getattr(self, name), bool):
                 raise ModelError(f"ModelConfig.{name} must be a bool, "
                                  f"got {getattr(self, name)!r}")
@@ -174,6 +180,9 @@ class ModelConfig:
         if self.explore_memory and not (self.goal_memory and self.cell_head):
             raise ModelError("ModelConfig.explore_memory needs goal_memory and cell_head (got "
                              f"goal_memory={self.goal_memory}, cell_head={self.cell_head})")
+        if self.goal_path and not self.explore_memory:
+            raise ModelError("ModelConfig.goal_path needs explore_memory (got "
+                             "explore_memory=False)")
         if self.match_room and not self.goal_match:
             raise ModelError("ModelConfig.match_room needs goal_match (got goal_match=False)")
         if self.memory_distance and not self.goal_memory:

@@ -30,6 +30,15 @@ map with such a planner:
   ``E_w[sum_k 2^k [D_k < D_0]] + E_d[min(D_0, 2R)]``, and added to the state token's
   query beside the goal memory's read-out.
 
+With ``config.goal_path`` the same planner also runs from the goal (:func:`goal_sources`:
+the goal map's best cell and its 4-neighbours, once its score is above one half) through
+the seen passable cells, and the way there is read and embedded the same way (an unseen
+neighbour is no way: the path is planned over what was seen), so the policy knows which
+step leads around the walls to where it saw the target, not only the straight-line offset
+the goal memory reads out. Among the ``go_to_object`` failures of the eighth quickstart's
+step-matched run, 7 of 26 stopped 2 or more cells from the target they remembered
+(docs/training.md, "Round eight").
+
 The map rides in the recurrent state after the goal map (``M * M`` more numbers).
 """
 
@@ -67,23 +76,19 @@ def _neighbours(x: Tensor, fill: float) -> tuple[Tensor, Tensor, Tensor, Tensor]
     return p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]
 
 
-def frontier_distances(maps: Tensor, radius: int) -> Tensor:
-    """``(N, M, M)`` path length from each cell to the nearest frontier of ``(N, M*M)``
-    explore maps (module docstring): 0 on a frontier, ``d + 1`` on a passable cell whose
-    best passable 4-neighbour has ``d``, :data:`FAR` where no frontier can be reached and
-    on every cell that is not passable.
+def path_lengths(passable: Tensor, sources: Tensor) -> Tensor:
+    """``(N, M, M)`` 4-connected path length through ``passable`` cells from each cell to
+    the nearest of ``sources`` (both ``(N, M, M)`` bool; a source must be passable to
+    count): 0 on a source, ``d + 1`` on a passable cell whose best passable 4-neighbour
+    has ``d``, :data:`FAR` where no source can be reached and on every cell that is not
+    passable.
 
     A breadth-first search as repeated relaxation ``D <- min(D, min_nbr D + 1)`` on
     passable cells, stopped when nothing changes (at most the longest path's length + 1
     sweeps)."""
-    M = 2 * radius + 1
-    v = maps.float().view(-1, M, M)  # (N, M, M)
-    unseen = (v <= 0).float()  # (N, M, M)
-    passable = v > 1.5  # (N, M, M) seen, p_open > 0.5
-    near_unseen = torch.stack(_neighbours(unseen, 1.0)).amax(dim=0) > 0  # (N, M, M)
-    far = torch.full_like(v, FAR)
-    dist = torch.where(passable & near_unseen, torch.zeros_like(v), far)  # (N, M, M)
-    for _ in range(M * M):
+    far = torch.full(passable.shape, FAR, device=passable.device)  # (N, M, M)
+    dist = torch.where(passable & sources, torch.zeros_like(far), far)  # (N, M, M)
+    for _ in range(passable.shape[-1] * passable.shape[-2]):
         a, b, c, d = _neighbours(dist, FAR)
         best = torch.minimum(torch.minimum(a, b), torch.minimum(c, d))  # (N, M, M)
         new = torch.where(passable, torch.minimum(dist, best + 1), far)
@@ -93,14 +98,47 @@ def frontier_distances(maps: Tensor, radius: int) -> Tensor:
     return dist
 
 
+def passable_cells(maps: Tensor, radius: int) -> Tensor:
+    """``(N, M, M)`` bool: the cells of ``(N, M*M)`` explore maps seen with ``p_open >
+    0.5`` (stored above 1.5)."""
+    M = 2 * radius + 1
+    return maps.float().view(-1, M, M) > 1.5
+
+
+def frontier_distances(maps: Tensor, radius: int) -> Tensor:
+    """``(N, M, M)`` path length from each cell to the nearest frontier of ``(N, M*M)``
+    explore maps (module docstring): :func:`path_lengths` from the passable cells with an
+    unseen 4-neighbour (a place beyond the map counts as unseen)."""
+    M = 2 * radius + 1
+    unseen = (maps.float().view(-1, M, M) <= 0).float()  # (N, M, M)
+    near_unseen = torch.stack(_neighbours(unseen, 1.0)).amax(dim=0) > 0  # (N, M, M)
+    return path_lengths(passable_cells(maps, radius), near_unseen)
+
+
+def goal_sources(goal_maps: Tensor, radius: int, sure: float = 0.5) -> Tensor:
+    """``(N, M, M)`` bool: where the way to the remembered goal ends, for ``(N, M*M)``
+    goal maps: the best stored cell and its 4-neighbours (the target object itself may
+    not be walkable; standing beside it is the goal), when the best score is above
+    ``sure``; nowhere otherwise."""
+    M = 2 * radius + 1
+    N = goal_maps.shape[0]
+    score, best = goal_maps.float().max(dim=-1)  # (N,) each
+    at = torch.zeros(N, M * M, device=goal_maps.device)
+    at.scatter_(1, best[:, None], (score > sure).float()[:, None])  # (N, M*M)
+    at = at.view(N, M, M)
+    return torch.stack([at, *_neighbours(at, 0.0)]).amax(dim=0) > 0  # (N, M, M)
+
+
 def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
-                  radius: int) -> tuple[Tensor, Tensor]:
-    """``(N,)`` embedding indices ``(w, d)`` of the agent's way to the nearest frontier.
+                  radius: int, unseen: float = -1.0) -> tuple[Tensor, Tensor]:
+    """``(N,)`` embedding indices ``(w, d)`` of the agent's way to the nearest frontier
+    (or, with ``unseen = FAR`` and the distances of :func:`goal_sources`, to the goal).
 
     ``w = sum_k 2^k [D_k < D_0]`` over the neighbours ahead, right, behind, left (``k = 0..3``)
-    of the agent's cell, ``D_k = -1`` for a neighbour never seen (or beyond the map) and
-    ``D_k = dist`` otherwise (:data:`FAR` for a wall); ``d = min(D_0, 2 R)``, or ``2 R + 1``
-    when ``D_0`` is :data:`FAR` (no frontier reachable, or the agent beyond the map).
+    of the agent's cell, ``D_k = unseen`` for a neighbour never seen (or beyond the map;
+    ``-1``: reaching it is the point) and ``D_k = dist`` otherwise (:data:`FAR` for a
+    wall); ``d = min(D_0, 2 R)``, or ``2 R + 1`` when ``D_0`` is :data:`FAR` (nothing
+    reachable, or the agent beyond the map).
 
     Args:
         maps: ``(N, M*M)`` explore maps.
@@ -124,7 +162,7 @@ def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
         on_map = ((nbr >= 0) & (nbr < M)).all(dim=-1)  # (N,)
         at = torch.where(on_map, nbr[:, 0] * M + nbr[:, 1], 0)  # (N,)
         dk = torch.where(seen.gather(1, at[:, None])[:, 0] & on_map,
-                         flat.gather(1, at[:, None])[:, 0], -1.0)  # (N,)
+                         flat.gather(1, at[:, None])[:, 0], unseen)  # (N,)
         w = w + ((dk < d0) & inside).long() * (1 << k)
     d = torch.where(d0 >= FAR, 2 * radius + 1, d0.clamp(max=2 * radius).long())  # (N,)
     return w, d
@@ -141,9 +179,13 @@ class ExploreMemory(nn.Module):
         self.size = (2 * self.radius + 1) ** 2
         self.w_emb = nn.Embedding(16, config.n_embd)
         self.d_emb = nn.Embedding(2 * self.radius + 2, config.n_embd)
+        self.goal_w_emb = nn.Embedding(16, config.n_embd) if config.goal_path else None
+        self.goal_d_emb = (nn.Embedding(2 * self.radius + 2, config.n_embd) if config.goal_path
+                           else None)
 
     def sequence(self, explore_map: Tensor, cell_logits: Tensor, index: Tensor, gps: Tensor,
-                 direction: Tensor, done: Tensor | None = None) -> tuple[Tensor, Tensor]:
+                 direction: Tensor, done: Tensor | None = None,
+                 goal: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """``T`` steps at once (the map does not depend on the policy's state).
 
         Args:
@@ -154,6 +196,8 @@ class ExploreMemory(nn.Module):
             gps: ``(B, T, 2)``.
             direction: ``(B, T)``.
             done: ``(B, T)`` bool, True where a step starts a new episode, or ``None``.
+            goal: ``(B, T, M*M)`` the goal map after each step (``config.goal_path``: the
+                way to its best cell is read out too), else ``None``.
 
         Returns:
             ``(B, T, C)`` the read-outs and ``(B, M*M)`` the map after the last step.
@@ -165,14 +209,23 @@ class ExploreMemory(nn.Module):
         dist = frontier_distances(flat, self.radius)  # (B*T, M, M)
         w, d = frontier_read(flat, dist, gps.reshape(B * T, 2), direction.reshape(B * T),
                              self.radius)  # (B*T,) each
-        recall = (self.w_emb(w) + self.d_emb(d)).view(B, T, -1)  # (B, T, C)
-        return recall, maps[:, -1]  # (B, T, C), (B, M*M)
+        recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
+        if self.goal_w_emb is not None and self.goal_d_emb is not None:
+            if goal is None:
+                raise ValueError("ExploreMemory with goal_path needs the goal maps")
+            way = path_lengths(passable_cells(flat, self.radius),
+                               goal_sources(goal.reshape(B * T, -1), self.radius))  # (B*T, M, M)
+            w, d = frontier_read(flat, way, gps.reshape(B * T, 2), direction.reshape(B * T),
+                                 self.radius, unseen=FAR)  # (B*T,) each
+            recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B*T, C)
+        return recall.view(B, T, -1), maps[:, -1]  # (B, T, C), (B, M*M)
 
     def forward(self, explore_map: Tensor, cell_logits: Tensor, index: Tensor, gps: Tensor,
-                direction: Tensor) -> tuple[Tensor, Tensor]:
+                direction: Tensor, goal: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """One step: ``(B, C)`` read-out and ``(B, M*M)`` map of ``(B, V*V, K)`` cell
-        logits, ``(B, V*V)`` places of the view cells, ``(B, 2)`` gps and ``(B,)``
-        headings."""
+        logits, ``(B, V*V)`` places of the view cells, ``(B, 2)`` gps, ``(B,)`` headings
+        and (``config.goal_path``) the ``(B, M*M)`` goal map after the step."""
         recall, explore_map = self.sequence(explore_map, cell_logits[:, None], index[:, None],
-                                            gps[:, None], direction[:, None])
+                                            gps[:, None], direction[:, None],
+                                            goal=None if goal is None else goal[:, None])
         return recall[:, 0], explore_map  # (B, C), (B, M*M)

@@ -189,10 +189,10 @@ class GoalMemory(nn.Module):
         Returns:
             ``(B, C)`` the read-out embedding and ``(B, M*M)`` the map after the step.
         """
-        recall, goal_map = self.sequence(goal_map, goal_logits[:, None], image[:, None],
-                                         gps[:, None], direction[:, None],
-                                         index=None if index is None else index[:, None])
-        return recall[:, 0], goal_map  # (B, C), (B, M*M)
+        recall, maps = self.sequence(goal_map, goal_logits[:, None], image[:, None],
+                                     gps[:, None], direction[:, None],
+                                     index=None if index is None else index[:, None])
+        return recall[:, 0], maps[:, 0]  # (B, C), (B, M*M)
 
     def sequence(self, goal_map: Tensor, goal_logits: Tensor, image: Tensor, gps: Tensor,
                  direction: Tensor, done: Tensor | None = None,
@@ -213,7 +213,7 @@ class GoalMemory(nn.Module):
                 it (the explore memory writes the same places), else ``None``.
 
         Returns:
-            ``(B, T, C)`` the read-outs and ``(B, M*M)`` the map after the last step.
+            ``(B, T, C)`` the read-outs and ``(B, T, M*M)`` the map after each step.
         """
         scores = torch.sigmoid(goal_logits.detach().float())  # (B, T, V*V)
         if index is None:
@@ -223,4 +223,4 @@ class GoalMemory(nn.Module):
         recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, T, C)
         if self.d_emb is not None:
             recall = recall + self.d_emb(memory_distance(f, r, self.radius))  # (B, T, C)
-        return recall, maps[:, -1]  # (B, T, C), (B, M*M)
+        return recall, maps  # (B, T, C), (B, T, M*M)

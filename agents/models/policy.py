@@ -313,7 +313,8 @@ class MultimodalTransformer(nn.Module):
         recall, goal_map = self.memory(goal_map, goal, image, gps, direction,
                                        index)  # (B, C), (B, M*M)
         if self.explore is not None:
-            seen, explore_map = self.explore(state[:, C + MM:], cells, index, gps, direction)
+            seen, explore_map = self.explore(state[:, C + MM:], cells, index, gps, direction,
+                                             goal_map)
             recall = recall + seen  # (B, C)
             goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
         fused = self.fusion.read((hidden + self.state_emb + recall)[:, None], ctx,
@@ -428,12 +429,13 @@ class MultimodalTransformer(nn.Module):
         recall = None
         if self.memory is not None:
             index = self.memory.places(image, gps, direction)  # (B, T, V*V)
-            recall, goal_map = self.memory.sequence(goal_map, goal, image, gps, direction,
-                                                    done, index)  # (B, T, C), (B, M*M)
+            recall, goal_maps = self.memory.sequence(goal_map, goal, image, gps, direction,
+                                                     done, index)  # (B, T, C), (B, T, M*M)
+            goal_map = goal_maps[:, -1]  # (B, M*M)
         if self.explore is not None:
             seen, explore_map = self.explore.sequence(
                 state[:, C + MM:], cells.view(B, T, *cells.shape[1:]), index, gps, direction,
-                done)  # (B, T, C), (B, M*M)
+                done, goal_maps)  # (B, T, C), (B, M*M)
             recall = recall + seen  # (B, T, C)
             goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
         feats = []

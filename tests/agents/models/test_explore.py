@@ -15,7 +15,10 @@ from agents.models.explore import (
     OPEN_BASES,
     frontier_distances,
     frontier_read,
+    goal_sources,
     open_scores,
+    passable_cells,
+    path_lengths,
 )
 from agents.models.memory import map_index
 from vlnenv.render.codes import WALL
@@ -92,6 +95,52 @@ def test_an_agent_beyond_the_map_reads_no_way():
     assert _read(CORRIDOR, (5, 5), 0) == (0, 2 * R + 1)
 
 
+# A room seen whole: 3 x 3 floor inside walls, split by a wall at (1, 2) and (2, 2)
+# into west and east halves that join through row 3.
+ROOM = [[1, 1, 1, 1, 1],
+        [1, 2, 1, 2, 1],
+        [1, 2, 1, 2, 1],
+        [1, 2, 2, 2, 1],
+        [1, 1, 1, 1, 1]]
+
+
+def _goal_map(cell: tuple[int, int], score: float) -> torch.Tensor:
+    goal = torch.zeros(1, M * M)
+    goal[0, cell[0] * M + cell[1]] = score
+    goal[0, 0] = 0.3  # a weaker cell elsewhere
+    return goal
+
+
+def test_the_goal_sources_are_the_sure_best_cell_and_its_neighbours():
+    sources = goal_sources(_goal_map((1, 3), 0.9), R)[0]
+    assert sorted(map(tuple, sources.nonzero().tolist())) == [(0, 3), (1, 2), (1, 3), (1, 4),
+                                                              (2, 3)]
+    assert not goal_sources(_goal_map((1, 3), 0.4), R).any()  # not sure: no goal
+
+
+def test_the_way_to_the_goal_goes_around_the_wall():
+    maps = _maps(ROOM)
+    way = path_lengths(passable_cells(maps, R), goal_sources(_goal_map((1, 3), 0.9), R))[0]
+    # from (1, 1), two cells west of the goal across the wall: down, across, up to (2, 3)
+    assert way[1, 1].item() == 5.0  # (2, 1) (3, 1) (3, 2) (3, 3) (2, 3), beside the goal
+    assert way[2, 3].item() == 0.0 and way[1, 3].item() == 0.0  # beside it / on it
+    assert way[1, 2].item() == FAR  # the wall itself, though beside the goal
+    # the read-out from the agent at (1, 1) (gps (-1, -1)) facing east: of the wall ahead,
+    # the floor to the right (south) and the walls behind and left, only south leads closer
+    w, d = frontier_read(maps, way[None], torch.tensor([[-1, -1]]), torch.tensor([0]), R,
+                         unseen=FAR)
+    assert (int(w), int(d)) == (2, 2 * R)  # right (bit 1); 5 clipped to 2R
+
+
+def test_an_unseen_neighbour_is_no_way_to_the_goal():
+    grid = [row[:] for row in ROOM]
+    grid[3][2] = 0  # the passage unseen: no known way across
+    maps = _maps(grid)
+    way = path_lengths(passable_cells(maps, R), goal_sources(_goal_map((1, 3), 0.9), R))
+    w, d = frontier_read(maps, way, torch.tensor([[-1, -1]]), torch.tensor([0]), R, unseen=FAR)
+    assert (int(w), int(d)) == (0, 2 * R + 1)
+
+
 def test_explore_memory_needs_the_goal_memory_and_the_cell_head():
     base = dict(fusion="film", gps=True, goal_head=True, goal_memory=True)
     with pytest.raises(ModelError, match="explore_memory needs goal_memory and cell_head"):
@@ -101,10 +150,11 @@ def test_explore_memory_needs_the_goal_memory_and_the_cell_head():
                     explore_memory=True)
 
 
-def _model(match: bool = False) -> MultimodalTransformer:
+def _model(match: bool = False, goal_path: bool = False) -> MultimodalTransformer:
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
                          gps=True, goal_head=True, goal_memory=True, cell_head=True,
-                         gps_range=4, explore_memory=True, goal_match=match)
+                         gps_range=4, explore_memory=True, goal_match=match,
+                         goal_path=goal_path)
     return MultimodalTransformer(config, seed=1).eval()
 
 
@@ -129,11 +179,30 @@ def test_the_state_carries_the_explore_map_after_the_goal_map():
     assert bool(((stored >= 1) & (stored <= 2)).all())
 
 
-@pytest.mark.parametrize("match", [False, True])
-def test_a_sequence_with_the_explore_memory_equals_the_steps_one_by_one(match):
+@pytest.mark.parametrize(("match", "goal_path"), [(False, False), (True, False),
+                                                  (True, True)])
+def test_a_sequence_with_the_explore_memory_equals_the_steps_one_by_one(match, goal_path):
     done = np.zeros((1, 4), bool)
     done[0, 0] = done[0, 2] = True  # a second episode starts at step 2
-    assert_steps_match_sequence(_model(match), _obs(4), done)
+    assert_steps_match_sequence(_model(match, goal_path), _obs(4), done)
+
+
+def test_the_goal_path_needs_the_explore_memory():
+    with pytest.raises(ModelError, match="goal_path needs explore_memory"):
+        ModelConfig(fusion="film", gps=True, goal_head=True, goal_memory=True, goal_path=True)
+
+
+def test_a_sure_remembered_goal_changes_the_action_through_its_way():
+    model = _model(goal_path=True)
+    obs = _obs(1)
+    with torch.no_grad():
+        state = model.initial_state(1)
+        state[0, 32 + 81:] = 2.0  # every cell seen, floor
+        state[0, 32] = 0.1  # a goal cell remembered, not sure
+        unsure = model(obs, state).logits
+        state[0, 32] = 0.99  # now sure: a way to it is read out
+        sure = model(obs, state).logits
+    assert not torch.allclose(unsure, sure)
 
 
 def test_what_was_explored_changes_the_action():
