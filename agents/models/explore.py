@@ -105,14 +105,19 @@ def passable_cells(maps: Tensor, radius: int) -> Tensor:
     return maps.float().view(-1, M, M) > 1.5
 
 
-def frontier_distances(maps: Tensor, radius: int) -> Tensor:
-    """``(N, M, M)`` path length from each cell to the nearest frontier of ``(N, M*M)``
-    explore maps (module docstring): :func:`path_lengths` from the passable cells with an
-    unseen 4-neighbour (a place beyond the map counts as unseen)."""
+def frontier_sources(maps: Tensor, radius: int) -> Tensor:
+    """``(N, M, M)`` bool: the cells of ``(N, M*M)`` explore maps with an unseen
+    4-neighbour (a place beyond the map counts as unseen); the passable ones among them
+    are the frontier."""
     M = 2 * radius + 1
     unseen = (maps.float().view(-1, M, M) <= 0).float()  # (N, M, M)
-    near_unseen = torch.stack(_neighbours(unseen, 1.0)).amax(dim=0) > 0  # (N, M, M)
-    return path_lengths(passable_cells(maps, radius), near_unseen)
+    return torch.stack(_neighbours(unseen, 1.0)).amax(dim=0) > 0  # (N, M, M)
+
+
+def frontier_distances(maps: Tensor, radius: int) -> Tensor:
+    """``(N, M, M)`` path length from each cell to the nearest frontier of ``(N, M*M)``
+    explore maps (module docstring): :func:`path_lengths` from :func:`frontier_sources`."""
+    return path_lengths(passable_cells(maps, radius), frontier_sources(maps, radius))
 
 
 def goal_sources(goal_maps: Tensor, radius: int, sure: float = 0.5) -> Tensor:
@@ -206,17 +211,21 @@ class ExploreMemory(nn.Module):
         stored = 1.0 + open_scores(cell_logits.detach())  # (B, T, V*V) in [1, 2]
         maps = goal_maps(explore_map, stored, index, done)  # (B, T, M*M)
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
-        dist = frontier_distances(flat, self.radius)  # (B*T, M, M)
-        w, d = frontier_read(flat, dist, gps.reshape(B * T, 2), direction.reshape(B * T),
-                             self.radius)  # (B*T,) each
-        recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
-        if self.goal_w_emb is not None and self.goal_d_emb is not None:
+        gps, direction = gps.reshape(B * T, 2), direction.reshape(B * T)
+        passable = passable_cells(flat, self.radius)  # (B*T, M, M)
+        sources = frontier_sources(flat, self.radius)  # (B*T, M, M)
+        if self.goal_w_emb is not None:
             if goal is None:
                 raise ValueError("ExploreMemory with goal_path needs the goal maps")
-            way = path_lengths(passable_cells(flat, self.radius),
-                               goal_sources(goal.reshape(B * T, -1), self.radius))  # (B*T, M, M)
-            w, d = frontier_read(flat, way, gps.reshape(B * T, 2), direction.reshape(B * T),
-                                 self.radius, unseen=FAR)  # (B*T,) each
+            # both searches in one relaxation: the frontier's, then the goal's
+            passable = torch.cat([passable, passable])  # (2*B*T, M, M)
+            sources = torch.cat([sources, goal_sources(goal.reshape(B * T, -1), self.radius)])
+        dist = path_lengths(passable, sources)  # (B*T or 2*B*T, M, M)
+        w, d = frontier_read(flat, dist[:B * T], gps, direction, self.radius)  # (B*T,) each
+        recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
+        if self.goal_w_emb is not None and self.goal_d_emb is not None:
+            w, d = frontier_read(flat, dist[B * T:], gps, direction, self.radius,
+                                 unseen=FAR)  # (B*T,) each
             recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B*T, C)
         return recall.view(B, T, -1), maps[:, -1]  # (B, T, C), (B, M*M)
 
