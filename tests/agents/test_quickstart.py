@@ -43,7 +43,7 @@ def test_a_config_file_replaces_the_shipped_one_under_the_quickstarts_settings(t
     assert shipped.model.n_embd == 64 and shipped.model.gps and shipped.data.lanes == 8
     assert shipped.model.goal_memory and shipped.model.memory_distance
     assert shipped.model.goal_match and shipped.model.match_reader == "attend"
-    assert shipped.model.explore_memory
+    assert shipped.model.explore_memory and shipped.model.goal_path
     assert gpu.model.n_embd == 128 and gpu.model.cell_head and gpu.data.lanes == 128
     assert gpu.run.time_budget_s == 10.0 and gpu.run.out == str(tmp_path / "b")
     assert gpu.optim.lr == 0.0005  # overrides still come last
