@@ -50,6 +50,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
+from agents.models.errors import ModelError
 from agents.models.memory import goal_maps
 from agents.models.vision import unit_steps
 from vlnenv.render.codes import DOOR_CLOSED, DOOR_OPEN, FLOOR_BASE, FURNITURE_BASE, N_BASE
@@ -138,7 +139,8 @@ def goal_sources(goal_maps: Tensor, radius: int, sure: float = 0.5) -> Tensor:
 def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
                   radius: int, unseen: float = -1.0) -> tuple[Tensor, Tensor]:
     """``(N,)`` embedding indices ``(w, d)`` of the agent's way to the nearest frontier
-    (or, with ``unseen = FAR`` and the distances of :func:`goal_sources`, to the goal).
+    (or, with ``unseen = FAR`` and the :func:`path_lengths` from :func:`goal_sources`, to
+    the remembered goal).
 
     ``w = sum_k 2^k [D_k < D_0]`` over the neighbours ahead, right, behind, left (``k = 0..3``)
     of the agent's cell, ``D_k = unseen`` for a neighbour never seen (or beyond the map;
@@ -217,7 +219,8 @@ class ExploreMemory(nn.Module):
         sources = frontier_sources(flat, self.radius)  # (B*T, M, M)
         if self.goal_w_emb is not None:
             if goal is None:
-                raise ValueError("ExploreMemory with goal_path needs the goal maps")
+                raise ModelError("ExploreMemory.sequence: model.goal_path needs the goal maps "
+                                 "(goal=None given)")
             # both searches in one relaxation: the frontier's, then the goal's
             passable = torch.cat([passable, passable])  # (2*B*T, M, M)
             sources = torch.cat([sources, goal_sources(goal.reshape(B * T, -1), self.radius)])

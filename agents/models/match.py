@@ -15,6 +15,10 @@ name what the cell shows, and far below 0 where they name something else. This i
 factorised form of grounding by attribute agreement (as in the attribute-based
 grounding of referring expressions, e.g. Liu et al., 2017, "Referring Expression
 Generation and Comprehension via Attributes").
+
+With ``config.match_room`` a fourth term of the same form compares the room type the words
+name with the room types of the floors around each cell (:func:`room_context`,
+:func:`room_match`): no cell label shows the room an object lies in.
 """
 
 from __future__ import annotations

@@ -214,3 +214,11 @@ def test_what_was_explored_changes_the_action():
         explored[0, 32 + 81:] = 1.0  # every cell seen, a wall: the cell behind the agent
         # (out of view) is a wall now, not unseen ground
         assert not torch.allclose(fresh, model(obs, explored).logits)
+
+
+def test_the_goal_path_without_the_goal_maps_is_an_error():
+    model = _model(goal_path=True)
+    with pytest.raises(ModelError, match="goal_path needs the goal maps"):
+        model.explore(torch.zeros(1, 81), torch.zeros(1, 49, sum(CELL_CLASSES)),
+                      torch.zeros(1, 49, dtype=torch.long), torch.zeros(1, 2),
+                      torch.zeros(1, dtype=torch.long))
