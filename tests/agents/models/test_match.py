@@ -102,40 +102,37 @@ def test_a_sequence_with_the_match_equals_the_steps_one_by_one():
     assert_steps_match_sequence(_model(), _obs(4), done)
 
 
-def test_the_attending_reader_reads_each_label_kind_off_the_tokens_it_attends_to():
-    classes = (3, 4)
-    reader = AttributeReader(8, classes)
-    tokens = torch.randn(2, 5, 8)
-    padding = torch.tensor([[False, False, False, True, True], [False] * 5])
-    out = reader(tokens, padding)
+TOKENS = torch.randn(2, 5, 8, generator=torch.Generator().manual_seed(0))  # (N, L, C)
+PADDING = torch.tensor([[False, False, False, True, True], [False] * 5])  # (N, L)
+
+
+@pytest.mark.parametrize("reader", [AttributeReader, TokenReader])
+def test_a_token_reader_gives_each_label_kind_its_logits_and_ignores_padding(reader):
+    reader = reader(8, (3, 4))
+    out = reader(TOKENS, PADDING)
     assert tuple(out.shape) == (2, 7)
-    # padded tokens are ignored: changing them changes nothing
-    changed = tokens.clone()
-    changed[0, 3:] = 100.0
-    torch.testing.assert_close(reader(changed, padding)[0], out[0])
+    changed = TOKENS.clone()
+    changed[0, 3:] = 100.0  # padded tokens are ignored: changing them changes nothing
+    torch.testing.assert_close(reader(changed, PADDING)[0], out[0])
+
+
+def test_the_attending_reader_reads_each_label_kind_off_the_tokens_it_attends_to():
+    reader = AttributeReader(8, (3, 4))
     # one token: every query pools it, so each kind's logits are its head of that token
-    one = reader(tokens[:, :1], padding[:, :1])
-    torch.testing.assert_close(one[:, :3], reader.heads[0](tokens[:, 0]))
-    torch.testing.assert_close(one[:, 3:], reader.heads[1](tokens[:, 0]))
+    one = reader(TOKENS[:, :1], PADDING[:, :1])
+    torch.testing.assert_close(one[:, :3], reader.heads[0](TOKENS[:, 0]))
+    torch.testing.assert_close(one[:, 3:], reader.heads[1](TOKENS[:, 0]))
 
 
 def test_the_token_reader_keeps_each_class_at_its_strongest_token():
-    classes = (3, 4)
-    reader = TokenReader(8, classes)
-    tokens = torch.randn(2, 5, 8)
-    padding = torch.tensor([[False, False, False, True, True], [False] * 5])
-    out = reader(tokens, padding)
-    assert tuple(out.shape) == (2, 7)
+    reader = TokenReader(8, (3, 4))
+    out = reader(TOKENS, PADDING)
     # by hand: every token's logits, then logsumexp over the unpadded tokens per class
-    per_token = reader.head(reader.norm(tokens))  # (2, 5, 7)
+    per_token = reader.head(reader.norm(TOKENS))  # (2, 5, 7)
     torch.testing.assert_close(out[0], per_token[0, :3].logsumexp(0))
     torch.testing.assert_close(out[1], per_token[1].logsumexp(0))
-    # padded tokens are ignored: changing them changes nothing
-    changed = tokens.clone()
-    changed[0, 3:] = 100.0
-    torch.testing.assert_close(reader(changed, padding)[0], out[0])
     # one token: its own logits
-    torch.testing.assert_close(reader(tokens[:, :1], padding[:, :1]), per_token[:, 0])
+    torch.testing.assert_close(reader(TOKENS[:, :1], PADDING[:, :1]), per_token[:, 0])
     # a class one token scores far above the others stays there however many tokens follow
     with torch.no_grad():
         reader.head.weight.zero_()
