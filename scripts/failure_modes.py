@@ -9,7 +9,9 @@ their actions), every episode's actions are replayed on its state and instructio
 * ``target seen``: of the failures, those where the current target was in view at some
   step (:func:`agents.train.targets.goal_view_targets`);
 * ``go_to_object`` wrong stops beside another object, beside the target (never: it would
-  be a success) or beside none;
+  be a success) or beside none, and those beside a *look-alike* (an object of the
+  target's kind that is not the target; "colour named": the instruction says the
+  target's colour, which tells the two apart);
 * ``fetch``: whether the first object picked up was the one asked for.
 
 With ``--model DIR`` of a model with the goal memory, each ``go_to_object`` wrong stop and
@@ -23,8 +25,9 @@ With ``--model DIR`` it also scores the model teacher-forced on the first ``--de
 ``val_unseen`` demonstrations (the default teachers'): recall and precision of ``stop``
 and ``pickup`` (rare labels the episode's outcome hangs on), navigation accuracy (turns
 and ``forward``), how often the goal head's highest-scoring seen cell shows the target
-when the target is seen (steps whose target is in the view square but hidden behind a
-wall do not count: no seen cell could be right), and, for ``go_to_object``, how often the
+when the target is seen, over all families and over ``go_to_object`` alone (steps whose
+target is in the view square but hidden behind a wall do not count: no seen cell could
+be right), and, for ``go_to_object``, how often the
 goal head takes a look-alike (an object of the target's kind, not the target) for the
 target: the share of steps with a look-alike seen and the target not where some seen
 cell scores above "not in view".
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,11 @@ from agents.train.targets import goal_view_targets
 from vlnenv.language.instructions import instruction_from_task
 from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite, load_suite
+
+
+def names_colour(instruction: str, colour: str) -> bool:
+    """Whether ``instruction`` says the colour word ``colour`` (as a whole word)."""
+    return re.search(rf"\b{re.escape(colour)}\b", instruction.lower()) is not None
 
 
 def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[str, Counter]:
@@ -76,6 +85,11 @@ def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[st
             near = [it for it in state.objects.values()
                     if abs(it.cell[0] - r) + abs(it.cell[1] - col) <= 1]
             c["wrong stop beside an object" if near else "wrong stop beside none"] += 1
+            if any(it.kind.word == target["kind"] and it.cell != tuple(target["cell"])
+                   for it in near):
+                c["wrong stop beside a look-alike"] += 1
+                if names_colour(ep.instruction, target["color"]):
+                    c["wrong stop beside a look-alike, colour named"] += 1
         if rec["family"] == "fetch" and target is not None:
             if first is None:
                 c["picked nothing"] += 1
@@ -150,7 +164,8 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
     """How well the goal match's text head of a ``model.goal_match`` model names the target
     of the split's ``go_to_object`` instructions: top-1 of the object kind, and top-1 of
     the colour where the instruction says the colour's name (``None`` keys are left out
-    when no instruction does)."""
+    when no instruction does); with ``model.match_room``, top-1 of the room type its room
+    head reads from the split's ``go_to_room`` instructions."""
     import torch
 
     from agents.models import CELL_CLASSES, MultimodalTransformer
@@ -171,13 +186,23 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
     for e, k, c in zip(episodes, kind.tolist(), colour.tolist(), strict=True):
         target = e.task["object"]
         kind_hits += int(k == int(ObjectKind[target["kind"].upper()]))
-        if target["color"] in e.instruction.lower():
+        if names_colour(e.instruction, target["color"]):
             named += 1
             colour_hits += int(c == int(Color[target["color"].upper()]))
     out = {"instructions": float(len(episodes)),
            "kind top-1": kind_hits / max(len(episodes), 1)}
     if named:
         out.update({"colour named": float(named), "named colour top-1": colour_hits / named})
+    if model.config.match_room:
+        rooms = [e for e in suite.episodes(split) if e.family == "go_to_room"]
+        ids = model.instructions.encode([e.instruction for e in rooms])  # (N, L)
+        with torch.no_grad():
+            words = model.instruction_labels(model.text(torch.as_tensor(ids)))  # (N, K + R)
+        said = words[:, sum(CELL_CLASSES):].argmax(-1).tolist()  # (N,) the room type read
+        asked = [int(suite.houses[e.house].rooms[suite.houses[e.house].room_index(
+            e.task["room"])].type) for e in rooms]
+        out["go_to_room room type top-1"] = (sum(a == b for a, b in zip(said, asked, strict=True))
+                                             / max(len(rooms), 1))
     return out
 
 
@@ -256,7 +281,11 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
             seen = seen_cells(torch.from_numpy(r.image), model.config.tile).numpy()  # (n, P)
             alike = (same_kind_in_view(ep, house, demos.actions[i])
                      if ep.family == "go_to_object" else None)  # (n, P)
-            choices += goal_choices(out.goal[0].numpy(), target, seen, alike)
+            got = goal_choices(out.goal[0].numpy(), target, seen, alike)
+            choices += got
+            if ep.family == "go_to_object":
+                choices["go_to_object seen"] += got["seen"]
+                choices["go_to_object hits"] += got["hits"]
     y, p = np.concatenate(labels), np.concatenate(preds)
     res: dict[str, float] = {"steps": float(len(y)),
                              "navigation accuracy": float((y == p)[y < 3].mean())}
@@ -266,6 +295,9 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
         res[f"{name} precision"] = tp / max(float((p == action).sum()), 1.0)
     if choices["seen"]:
         res["goal top-1 when seen"] = choices["hits"] / choices["seen"]
+    if choices["go_to_object seen"]:
+        res["go_to_object goal top-1 when seen"] = (choices["go_to_object hits"]
+                                                    / choices["go_to_object seen"])
     if choices["look-alike steps"]:
         res["look-alike steps"] = float(choices["look-alike steps"])
         res["'in view' beside a look-alike"] = (choices["look-alike in view"]

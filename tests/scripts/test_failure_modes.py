@@ -122,3 +122,31 @@ def test_look_alikes_are_the_other_objects_of_the_target_kind_in_view():
         np.testing.assert_array_equal(got, expected)
         flagged += int(got.any())
     assert flagged > 0  # some episode starts with a look-alike in view
+
+
+def test_a_colour_is_named_only_as_a_whole_word():
+    script = load_script("scripts/failure_modes.py")
+    assert script.names_colour("Go to the Red ball.", "red")
+    assert not script.names_colour("Go to the ball in the bedroom.", "red")
+    assert not script.names_colour("Go and stand next to the cup.", "tan")
+
+
+def test_the_room_reading_scores_every_go_to_room_instruction(tmp_path):
+    from vlnenv.world.rooms import RoomType
+
+    script = load_script("scripts/failure_modes.py")
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal_head=True, cell_head=True,
+                         goal_match=True, match_reader="attend", match_room=True)
+    model = MultimodalTransformer(config, seed=0)
+    with torch.no_grad():  # a room head that always reads "bedroom"
+        model.match_head.heads[3].weight.zero_()
+        model.match_head.heads[3].bias.zero_()
+        model.match_head.heads[3].bias[int(RoomType.BEDROOM)] = 5.0
+    model_dir = model.save_pretrained(tmp_path / "model")
+    suite = load_suite("tiny")
+    rooms = [e for e in suite.episodes("val_unseen") if e.family == "go_to_room"]
+    bedrooms = sum(suite.houses[e.house].rooms[suite.houses[e.house].room_index(
+        e.task["room"])].type == RoomType.BEDROOM for e in rooms)
+    reading = script.match_reading(str(model_dir), suite, "val_unseen")
+    assert len(rooms) > 0
+    assert reading["go_to_room room type top-1"] == bedrooms / len(rooms)
