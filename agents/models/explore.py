@@ -38,7 +38,8 @@ step leads around the walls to where it saw the target, not only the straight-li
 the goal memory reads out. Among the ``go_to_object`` failures of the eighth version's
 step-matched run, 7 of 26 stopped 2 or more cells from the target they remembered; with
 the goal path, step-matched, ``go_to_object`` rose from 74% to 86% and ``fetch`` from 69%
-to 79% on ``val_unseen`` (docs/training.md, "Round eight").
+to 79% on ``val_unseen`` with seed 0, but a second seed scored 68% and 55% (the eighth
+version's: 71% and 69%), so the gain is not established (docs/training.md, "Round eight").
 
 The map rides in the recurrent state after the goal map (``M * M`` more numbers).
 """
