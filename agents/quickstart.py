@@ -24,7 +24,7 @@ import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class QuickstartConfig:
     """Suite to train and evaluate on."""
     out: str = "runs/quickstart"
     """Report folder (replaced if it exists)."""
-    bc_budget_s: float = 840.0
+    bc_budget_s: float = 780.0
     """Wall-clock seconds of behaviour cloning."""
     dagger_budget_s: float = 0.0
     """Wall-clock seconds of the DAgger round (0: skip it). Off by default: a 150 s round
@@ -87,13 +87,15 @@ def check_suite(name: str) -> Any:
     return suite
 
 
-def train_config(config: QuickstartConfig, out: Path, budget: float) -> Any:
-    """The resolved BC config: the config file (the shipped one by default), the
-    quickstart's settings, overrides."""
+def train_config(config: QuickstartConfig, out: Path, budget: float,
+                 settings: Sequence[str] = ()) -> Any:
+    """The resolved training config: the config file (the shipped one by default), the
+    quickstart's settings, ``settings``, the user's overrides."""
     from agents.train.config import resolve_config
 
     settings = [f"data.suite={config.suite}", f"run.out={out}", f"run.seed={config.seed}",
-                f"run.time_budget_s={budget}", "run.progress_bar=false", *config.overrides]
+                f"run.time_budget_s={budget}", "run.progress_bar=false", *settings,
+                *config.overrides]
     return resolve_config(config.config_file or CONFIG_FILE, settings)
 
 
@@ -202,7 +204,8 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
                    "goal-memory policy, a 150 s round after 690 s of BC scored below its BC "
                    "checkpoint, docs/training.md \"Round five\"; its minutes go to BC).")
     if config.dagger_budget_s > 0:
-        dagger_config = train_config(config, out / "dagger", config.dagger_budget_s)
+        dagger_config = train_config(config, out / "dagger", config.dagger_budget_s,
+                                     ["optim.fit_budget=false"])
         dagger_config = dataclasses.replace(
             dagger_config, dagger=dataclasses.replace(dagger_config.dagger, init=bc.last_checkpoint,
                                                       iterations=1))
@@ -236,6 +239,16 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
     return out
 
 
+def fitted_clause(bc: Any) -> str:
+    """``, the schedule fitted to it: ...`` when BC fitted its schedule to the budget."""
+    fit = bc.extra.get("fit_budget")
+    if not fit:
+        return ""
+    return (f", the cosine fitted to it: {fit['steps_per_s']:.2f} steps/s timed over steps "
+            f"{fit['timed_steps'][0]}-{fit['timed_steps'][1]}, so it ends at step "
+            f"{fit['max_steps']}")
+
+
 def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, Any]], chosen: str,
                     dagger_line: str, gif: str, elapsed: float, bc: Any) -> str:
     """The report's text."""
@@ -248,7 +261,11 @@ def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, Any]], c
         f"{elapsed / 60:.1f} minutes.",
         "",
         f"Model: {chosen}, {bc.steps} BC steps on {bc.samples:,} labelled steps "
-        f"({config.bc_budget_s:.0f} s budget). {dagger_line}",
+        f"({config.bc_budget_s:.0f} s budget{fitted_clause(bc)}). {dagger_line}",
+        "",
+        "Repeat the behaviour cloning step for step (on any machine, without the budget): "
+        f"`vln train bc --config {Path(config.out) / 'bc' / 'config.json'} --set "
+        "run.time_budget_s=none --out runs/bc_repeat`.",
         "",
         "## Success per task family (95% CI)",
         "",

@@ -119,7 +119,15 @@ def train_bc(config: TrainConfig) -> TrainResult:
             f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
             f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "
             f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
-        stopped_by = trainer.fit(config.optim.max_steps, deadline)
+        stopped_by = None
+        if trainer.config.optim.fit_budget:
+            if deadline is None:
+                raise TrainError("optim.fit_budget = true fits the schedule to "
+                                 "run.time_budget_s, which is not set (set it, or turn "
+                                 "fit_budget off)")
+            stopped_by = trainer.fit_budget(deadline)
+        if stopped_by is None:
+            stopped_by = trainer.fit(trainer.config.optim.max_steps, deadline)
         trainer.evaluate_and_save()
         result = trainer.result(stopped_by)
         trainer.logger.close()

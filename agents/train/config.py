@@ -25,6 +25,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
+from agents.train.budget import PROBE_MIN, PROBE_START
 from agents.train.errors import TrainError
 from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
 from agents.train.typed import coerce
@@ -123,7 +124,14 @@ class OptimConfig:
     warmup_steps: int = 100
     """Steps of linear warm-up from 0 to ``lr``."""
     max_steps: int = 2000
-    """Optimiser steps of the run (the end of the cosine)."""
+    """Optimiser steps of the run (the end of the cosine); with ``fit_budget``, the most
+    steps the fitted schedule may take."""
+    fit_budget: bool = False
+    """End the cosine where ``run.time_budget_s`` runs out (:mod:`agents.train.budget`):
+    the warm-up's steps are timed and ``max_steps`` is set to the steps that fit (at most
+    ``max_steps``); the saved config holds the fitted count (and ``fit_budget = false``),
+    so it repeats the run exactly. Behaviour cloning only; needs ``run.time_budget_s`` and
+    ``warmup_steps >= 50``."""
     weight_decay: float = 0.01
     """AdamW weight decay on matrices and embeddings (none on biases and norms)."""
     beta1: float = 0.9
@@ -171,6 +179,9 @@ class OptimConfig:
         _check(self.max_steps >= 1, f"{where}.max_steps", f"expected >= 1, got {self.max_steps!r}")
         _check(0 <= self.warmup_steps, f"{where}.warmup_steps",
                f"expected >= 0, got {self.warmup_steps!r}")
+        floor = PROBE_START + PROBE_MIN
+        _check(not self.fit_budget or self.warmup_steps >= floor, f"{where}.warmup_steps",
+               f"fit_budget times the warm-up: expected >= {floor}, got {self.warmup_steps!r}")
         _check(self.stop_weight > 0, f"{where}.stop_weight",
                f"expected > 0, got {self.stop_weight!r}")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",

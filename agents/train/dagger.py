@@ -164,8 +164,13 @@ def dagger_config(config: TrainConfig) -> tuple[TrainConfig, MultimodalTransform
 
     Raises:
         TrainError: a new run with no ``dagger.init`` or nothing loadable there, or over
-            an earlier run; a resume with no ``last.pt`` or one that is not DAgger's.
+            an earlier run; a resume with no ``last.pt`` or one that is not DAgger's;
+            ``optim.fit_budget`` (behaviour cloning only).
     """
+    if config.optim.fit_budget:
+        raise TrainError("optim.fit_budget = true is for behaviour cloning; DAgger's steps "
+                         "are dagger.iterations x dagger.steps_per_iteration (set "
+                         "optim.fit_budget=false)")
     if config.run.resume:
         config = prepare_run(config)
         last = Path(config.run.out) / "last.pt"

@@ -136,6 +136,12 @@ class RunLogger:
         if self.bar is not None:
             self.bar.update(steps)
 
+    def set_total(self, total_steps: int) -> None:
+        """Change the bar's total (a schedule fitted to the budget)."""
+        if self.bar is not None:
+            self.bar.total = total_steps
+            self.bar.refresh()
+
     def message(self, text: str) -> None:
         """Print a line above the bar (rank 0 only)."""
         if self.verbose:

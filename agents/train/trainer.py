@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from agents.models import CELL_CLASSES, MultimodalTransformer, autocast_context
 from agents.train import distributed
+from agents.train.budget import fitted_steps, probe_window
 from agents.train.checkpoint import (
     export_model,
     load_checkpoint,
@@ -169,7 +170,12 @@ class Trainer:
         self.logger = RunLogger(self.out, self.config.eval.splits, self.config.optim.max_steps,
                                 self.step, enabled=self.ctx.main, tensorboard=run.tensorboard,
                                 progress_bar=run.progress_bar)
+        self._write_config()
+
+    def _write_config(self) -> None:
+        """``config.json``: the resolved config (rank 0)."""
         if self.ctx.main:
+            self.out.mkdir(parents=True, exist_ok=True)
             config = {"format": CONFIG_FORMAT, "kind": self.kind, "config": self.config_dict()}
             write_text_atomic(self.out / "config.json", json.dumps(config, indent=2) + "\n")
 
@@ -341,6 +347,45 @@ class Trainer:
                 self.save()
             window_start += time.monotonic() - paused  # samples/s counts training time only
         return "max_steps"
+
+    def fit_budget(self, deadline: float) -> str | None:
+        """Time the warm-up and end the cosine where ``deadline`` falls
+        (:mod:`agents.train.budget`; ``optim.fit_budget``). Returns ``time_budget`` when
+        the deadline passed during the timing, else ``None`` (the config, scheduler and
+        ``config.json`` then hold the fitted ``max_steps``)."""
+        opt = self.config.optim
+        start, end = probe_window(opt.warmup_steps)
+        first = self.step
+        if self.step < end:
+            if self.fit(start, deadline) == "time_budget":
+                return "time_budget"
+            first, began = self.step, time.monotonic()
+            if self.fit(end, deadline) == "time_budget":
+                return "time_budget"
+            rate = (self.step - first) / max(time.monotonic() - began, 1e-9)  # steps/s
+        else:  # resumed past the warm-up from a checkpoint written before the fit
+            rate = self.step / max(self.elapsed(), 1e-9)
+        steps = fitted_steps(self.step, rate, deadline - time.monotonic(), opt.max_steps)
+        steps = int(distributed.broadcast(steps, self.ctx))  # every rank ends together
+        self.extra["fit_budget"] = {"timed_steps": [first, self.step],
+                                    "steps_per_s": round(rate, 3), "max_steps": steps,
+                                    "cap": opt.max_steps}
+        self.set_max_steps(steps)
+        self.logger.message(f"{self.kind}: {rate:.2f} steps/s over steps {first}-{self.step}: "
+                            f"the schedule ends at step {steps} (cap {opt.max_steps})")
+        return None
+
+    def set_max_steps(self, steps: int) -> None:
+        """End the cosine at ``steps`` from now on; the config (saved with every
+        checkpoint, and ``config.json``) records it with ``fit_budget`` off, so it
+        repeats the run without a budget."""
+        opt = dataclasses.replace(self.config.optim, max_steps=steps, fit_budget=False)
+        self.config = self.config.replace(optim=opt)
+        factor = partial(lr_factor, warmup_steps=opt.warmup_steps, max_steps=steps,
+                         min_ratio=opt.min_lr_ratio)
+        self.scheduler.lr_lambdas = [factor] * len(self.optimizer.param_groups)
+        self.logger.set_total(steps)
+        self._write_config()
 
     def evaluate_and_save(self) -> None:
         """Evaluate (rank 0), update the best, and write the checkpoints."""

@@ -44,6 +44,19 @@ def test_a_config_file_replaces_the_shipped_one_under_the_quickstarts_settings(t
     assert shipped.model.goal_memory and shipped.model.memory_distance
     assert shipped.model.goal_match and shipped.model.match_reader == "attend"
     assert shipped.model.explore_memory and shipped.model.goal_path
+    assert shipped.optim.fit_budget and shipped.run.time_budget_s == 10.0
     assert gpu.model.n_embd == 128 and gpu.model.cell_head and gpu.data.lanes == 128
     assert gpu.run.time_budget_s == 10.0 and gpu.run.out == str(tmp_path / "b")
     assert gpu.optim.lr == 0.0005  # overrides still come last
+
+
+def test_the_report_says_where_the_fitted_cosine_ended():
+    from types import SimpleNamespace
+
+    from agents.quickstart import fitted_clause
+
+    fitted = SimpleNamespace(extra={"fit_budget": {"timed_steps": [20, 200], "steps_per_s": 9.876,
+                                                   "max_steps": 7512, "cap": 100000}})
+    assert fitted_clause(fitted) == (", the cosine fitted to it: 9.88 steps/s timed over steps "
+                                     "20-200, so it ends at step 7512")
+    assert fitted_clause(SimpleNamespace(extra={})) == ""

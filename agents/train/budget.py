@@ -1,0 +1,50 @@
+"""Fitting the schedule to a wall-clock budget (``optim.fit_budget``).
+
+A run given ``run.time_budget_s`` and a fixed ``optim.max_steps`` either ends its cosine
+before the budget is spent (a fast machine idles) or is cut off before the cosine ends (a
+slow one stops at a high learning rate). Budgeted training (Li, Yumer & Ramanan, "Budgeted
+Training: Rethinking Deep Neural Network Training Under Resource Constraints", ICLR 2020)
+decays the learning rate to its end exactly when the budget runs out. Here the rate of the
+machine is measured on the warm-up steps ``[PROBE_START, warmup_steps)``, whose learning
+rates do not depend on ``max_steps`` (:func:`agents.train.schedule.lr_factor`), and the
+cosine is set to end at the step that fits::
+
+    max_steps = min(cap, step + floor(rate * seconds_left * (1 - MARGIN)))
+
+The fitted count is written into the run's config, so ``--set optim.max_steps=N`` (without
+the budget) repeats the run step for step on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Warm-up steps left out of the timing (first calls allocate and fill caches).
+PROBE_START = 20
+#: Fewest steps the timing spans.
+PROBE_MIN = 30
+#: Share of the remaining budget kept back for checkpoints and timing noise.
+MARGIN = 0.03
+
+
+def probe_window(warmup_steps: int) -> tuple[int, int]:
+    """The steps ``[start, end)`` timed to measure the rate: the warm-up after its first
+    :data:`PROBE_START` steps.
+
+    Raises:
+        ValueError: a warm-up too short to time (fewer than
+            ``PROBE_START + PROBE_MIN`` steps).
+    """
+    if warmup_steps < PROBE_START + PROBE_MIN:
+        raise ValueError(f"a warm-up of {warmup_steps} steps is too short to time; expected "
+                         f">= {PROBE_START + PROBE_MIN}")
+    return PROBE_START, warmup_steps
+
+
+def fitted_steps(step: int, rate: float, seconds_left: float, cap: int,
+                 margin: float = MARGIN) -> int:
+    """The step the cosine should end at: ``step`` plus the steps ``rate`` (steps per
+    second) makes in ``seconds_left * (1 - margin)``, at most ``cap``, at least
+    ``step + 1``."""
+    more = math.floor(max(rate, 0.0) * max(seconds_left, 0.0) * (1.0 - margin))
+    return max(step + 1, min(cap, step + more))
