@@ -2,7 +2,8 @@
 scaling with the number of demonstrations (issue 7).
 
 Every variant is the quickstart's behaviour cloning (``configs/quickstart.toml``, or
-``--config FILE``) for the same number of optimiser steps, changed in one way:
+``--config FILE``) for the same number of optimiser steps (``optim.fit_budget`` off),
+changed in one way:
 
 * ``full``: as configured (default teachers);
 * ``mask_instruction`` / ``blank_image``: the instruction replaced by padding / the image
@@ -71,7 +72,9 @@ def train(name: str, overrides: list[str], args: argparse.Namespace) -> dict[str
     if (out / "result.json").is_file():
         return json.loads((out / "result.json").read_text())
     settings = [f"data.suite={args.suite}", f"run.out={out}", f"run.seed={args.seed}",
-                f"optim.max_steps={args.steps}", f"optim.warmup_steps={min(50, args.steps)}",
+                # step-matched: the same steps for every variant, not fitted to a budget
+                f"optim.max_steps={args.steps}", "optim.fit_budget=false",
+                f"optim.warmup_steps={min(50, args.steps)}",
                 f"data.lanes={args.lanes}", f"data.chunk={args.chunk}",
                 f"data.demos_dir={args.demos_dir}",
                 "eval.every=0", f"eval.episodes={args.episodes}", "eval.splits=val_unseen",
