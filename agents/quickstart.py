@@ -263,7 +263,8 @@ def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, Any]], c
         f"Model: {chosen}, {bc.steps} BC steps on {bc.samples:,} labelled steps "
         f"({config.bc_budget_s:.0f} s budget{fitted_clause(bc)}). {dagger_line}",
         "",
-        "Repeat the behaviour cloning step for step (on any machine, without the budget): "
+        "Repeat the behaviour cloning with the same steps, schedule and data order on any "
+        "machine (no budget; the weights match bit for bit on the same CPU and thread count): "
         f"`vln train bc --config {Path(config.out) / 'bc' / 'config.json'} --set "
         "run.time_budget_s=none --out runs/bc_repeat`.",
         "",
