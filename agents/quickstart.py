@@ -88,13 +88,13 @@ def check_suite(name: str) -> Any:
 
 
 def train_config(config: QuickstartConfig, out: Path, budget: float,
-                 settings: Sequence[str] = ()) -> Any:
+                 extra: Sequence[str] = ()) -> Any:
     """The resolved training config: the config file (the shipped one by default), the
-    quickstart's settings, ``settings``, the user's overrides."""
+    quickstart's settings, ``extra`` settings, the user's overrides."""
     from agents.train.config import resolve_config
 
     settings = [f"data.suite={config.suite}", f"run.out={out}", f"run.seed={config.seed}",
-                f"run.time_budget_s={budget}", "run.progress_bar=false", *settings,
+                f"run.time_budget_s={budget}", "run.progress_bar=false", *extra,
                 *config.overrides]
     return resolve_config(config.config_file or CONFIG_FILE, settings)
 

@@ -23,6 +23,8 @@ import math
 PROBE_START = 20
 #: Fewest steps the timing spans.
 PROBE_MIN = 30
+#: Shortest warm-up that can be timed.
+MIN_WARMUP = PROBE_START + PROBE_MIN
 #: Share of the remaining budget kept back for checkpoints and timing noise.
 MARGIN = 0.03
 
@@ -32,12 +34,11 @@ def probe_window(warmup_steps: int) -> tuple[int, int]:
     :data:`PROBE_START` steps.
 
     Raises:
-        ValueError: a warm-up too short to time (fewer than
-            ``PROBE_START + PROBE_MIN`` steps).
+        ValueError: a warm-up too short to time (fewer than :data:`MIN_WARMUP` steps).
     """
-    if warmup_steps < PROBE_START + PROBE_MIN:
+    if warmup_steps < MIN_WARMUP:
         raise ValueError(f"a warm-up of {warmup_steps} steps is too short to time; expected "
-                         f">= {PROBE_START + PROBE_MIN}")
+                         f">= {MIN_WARMUP}")
     return PROBE_START, warmup_steps
 
 

@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
-from agents.train.budget import PROBE_MIN, PROBE_START
+from agents.train.budget import MIN_WARMUP
 from agents.train.errors import TrainError
 from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
 from agents.train.typed import coerce
@@ -179,9 +179,9 @@ class OptimConfig:
         _check(self.max_steps >= 1, f"{where}.max_steps", f"expected >= 1, got {self.max_steps!r}")
         _check(0 <= self.warmup_steps, f"{where}.warmup_steps",
                f"expected >= 0, got {self.warmup_steps!r}")
-        floor = PROBE_START + PROBE_MIN
-        _check(not self.fit_budget or self.warmup_steps >= floor, f"{where}.warmup_steps",
-               f"fit_budget times the warm-up: expected >= {floor}, got {self.warmup_steps!r}")
+        _check(not self.fit_budget or self.warmup_steps >= MIN_WARMUP, f"{where}.warmup_steps",
+               f"fit_budget times the warm-up: expected >= {MIN_WARMUP}, got "
+               f"{self.warmup_steps!r}")
         _check(self.stop_weight > 0, f"{where}.stop_weight",
                f"expected > 0, got {self.stop_weight!r}")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",

@@ -33,7 +33,7 @@ from agents.train.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
-from agents.train.config import TrainConfig
+from agents.train.config import OptimConfig, TrainConfig
 from agents.train.data import SequenceLoader, batch_tensors
 from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
@@ -115,6 +115,13 @@ class SequenceModule(nn.Module):
         return self.model.forward_sequence(obs, state, done)
 
 
+def schedule_of(opt: OptimConfig) -> partial[float]:
+    """The learning-rate multiplier of ``opt`` as a function of the step
+    (:func:`agents.train.schedule.lr_factor`), for ``LambdaLR``."""
+    return partial(lr_factor, warmup_steps=opt.warmup_steps, max_steps=opt.max_steps,
+                   min_ratio=opt.min_lr_ratio)
+
+
 class Trainer:
     """The model, optimiser, scheduler, data and books of one run.
 
@@ -136,9 +143,7 @@ class Trainer:
         opt = config.optim
         self.optimizer = torch.optim.AdamW(self.model.optim_groups(opt.weight_decay), lr=opt.lr,
                                            betas=(opt.beta1, opt.beta2))
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, partial(lr_factor, warmup_steps=opt.warmup_steps,
-                                    max_steps=opt.max_steps, min_ratio=opt.min_lr_ratio))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule_of(opt))
         self.action_weights = (None if opt.stop_weight == 1.0 else action_weights(
             self.model.config.n_actions, opt.stop_weight).to(ctx.device))  # (A,); None: plain
         self.step = 0
@@ -355,7 +360,6 @@ class Trainer:
         ``config.json`` then hold the fitted ``max_steps``)."""
         opt = self.config.optim
         start, end = probe_window(opt.warmup_steps)
-        first = self.step
         if self.step < end:
             if self.fit(start, deadline) == "time_budget":
                 return "time_budget"
@@ -364,7 +368,7 @@ class Trainer:
                 return "time_budget"
             rate = (self.step - first) / max(time.monotonic() - began, 1e-9)  # steps/s
         else:  # resumed past the warm-up from a checkpoint written before the fit
-            rate = self.step / max(self.elapsed(), 1e-9)
+            first, rate = 0, self.step / max(self.elapsed(), 1e-9)  # the mean so far
         steps = fitted_steps(self.step, rate, deadline - time.monotonic(), opt.max_steps)
         steps = int(distributed.broadcast(steps, self.ctx))  # every rank ends together
         self.extra["fit_budget"] = {"timed_steps": [first, self.step],
@@ -381,9 +385,8 @@ class Trainer:
         repeats the run without a budget."""
         opt = dataclasses.replace(self.config.optim, max_steps=steps, fit_budget=False)
         self.config = self.config.replace(optim=opt)
-        factor = partial(lr_factor, warmup_steps=opt.warmup_steps, max_steps=steps,
-                         min_ratio=opt.min_lr_ratio)
-        self.scheduler.lr_lambdas = [factor] * len(self.optimizer.param_groups)
+        # LambdaLR keeps one multiplier per parameter group (decay, no decay)
+        self.scheduler.lr_lambdas = [schedule_of(opt)] * len(self.optimizer.param_groups)
         self.logger.set_total(steps)
         self._write_config()
 
