@@ -103,6 +103,9 @@ def train_bc(config: TrainConfig) -> TrainResult:
         TrainError: a bad config, missing demonstrations or checkpoint.
     """
     config = prepare_run(config)
+    if config.optim.fit_budget and not config.run.time_budget_s:
+        raise TrainError("optim.fit_budget = true fits the schedule to run.time_budget_s, "
+                         "which is not set (set it, or turn fit_budget off)")
     ctx = distributed.setup(config.run.device)
     trainer: Trainer | None = None
     try:
@@ -121,10 +124,7 @@ def train_bc(config: TrainConfig) -> TrainResult:
             f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
         stopped_by = None
         if trainer.config.optim.fit_budget:
-            if deadline is None:
-                raise TrainError("optim.fit_budget = true fits the schedule to "
-                                 "run.time_budget_s, which is not set (set it, or turn "
-                                 "fit_budget off)")
+            assert deadline is not None  # checked above
             stopped_by = trainer.fit_budget(deadline)
         if stopped_by is None:
             stopped_by = trainer.fit(trainer.config.optim.max_steps, deadline)
