@@ -20,11 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dagger-budget", type=float, default=d.dagger_budget_s,
                    help="seconds of the DAgger round (0 skips it)")
     p.add_argument("--episodes", type=int, default=d.episodes,
-                   help="benchmark only the first N val_unseen episodes")
+                   help="benchmark only the first N episodes of each split")
     p.add_argument("--workers", type=int, default=d.workers, help="benchmark processes")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--config", default=None, metavar="FILE",
-                   help="training config to start from (default: configs/quickstart.toml)")
+                   help="training config to start from: a file, or a shipped config's name "
+                   "(default: quickstart, agents/configs/quickstart.toml)")
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="SECTION.FIELD=VALUE", help="training config override")
     p.set_defaults(func=_run)

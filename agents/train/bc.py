@@ -11,7 +11,6 @@ the same under ``torchrun`` (each rank on its shard, rank 0 writing).
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,7 +110,7 @@ def train_bc(config: TrainConfig) -> TrainResult:
     try:
         configure_torch(config, ctx)
         trainer = Trainer(config, ctx, "bc")
-        start = time.monotonic()
+        start = trainer.clock()
         deadline = start + config.run.time_budget_s if config.run.time_budget_s else None
         demos = load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
         trainer.set_data(demos)
@@ -122,11 +121,10 @@ def train_bc(config: TrainConfig) -> TrainResult:
             f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
             f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "
             f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
-        stopped_by = None
         if trainer.config.optim.fit_budget:
             assert deadline is not None  # checked above
             stopped_by = trainer.fit_budget(deadline)
-        if stopped_by is None:
+        else:
             stopped_by = trainer.fit(trainer.config.optim.max_steps, deadline)
         trainer.evaluate_and_save()
         result = trainer.result(stopped_by)

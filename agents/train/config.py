@@ -15,6 +15,7 @@ import dataclasses
 import json
 import typing
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,21 @@ DEFAULT_TEACHERS: dict[str, str] = {
 def _check(ok: bool, where: str, message: str) -> None:
     if not ok:
         raise TrainError(f"{where}: {message}")
+
+
+def _check_refits(refits: tuple[tuple[int, float, int], ...], warmup_steps: int,
+                  max_steps: int, where: str) -> None:
+    """Refits in step order, each after the warm-up and before its end, progress in
+    ``[0, 1)``, the last ending at ``max_steps``."""
+    last = warmup_steps - 1
+    for i, (step, progress, end) in enumerate(refits):
+        _check(last < step < end and 0.0 <= progress < 1.0, f"{where}[{i}]",
+               f"expected steps after the warm-up ({warmup_steps}) and the previous refit, "
+               f"before the end, and progress in [0, 1); got {(step, progress, end)!r}")
+        last = step
+    _check(not refits or refits[-1][2] == max_steps, where,
+           f"the last refit ends at {refits[-1][2] if refits else None}, but max_steps is "
+           f"{max_steps}; expected them equal (clear optim.refits to set another count)")
 
 
 @dataclass
@@ -132,6 +148,12 @@ class OptimConfig:
     ``max_steps``); the saved config holds the fitted count (and ``fit_budget = false``),
     so it repeats the run exactly. Behaviour cloning only; needs ``run.time_budget_s`` and
     ``warmup_steps >= 50``."""
+    refits: tuple[tuple[int, float, int], ...] = ()
+    """Where the cosine was re-aimed while it ran: ``(step, progress, end)``, from ``step``
+    on its progress runs from ``progress`` to 1 at ``end``
+    (:func:`agents.train.schedule.progress_at`). ``fit_budget`` records them (the last
+    ``end`` is ``max_steps``), so the saved config repeats the schedule float for float;
+    empty: a plain cosine from the warm-up to ``max_steps``."""
     weight_decay: float = 0.01
     """AdamW weight decay on matrices and embeddings (none on biases and norms)."""
     beta1: float = 0.9
@@ -182,6 +204,7 @@ class OptimConfig:
         _check(not self.fit_budget or self.warmup_steps >= MIN_WARMUP, f"{where}.warmup_steps",
                f"fit_budget times the warm-up: expected >= {MIN_WARMUP}, got "
                f"{self.warmup_steps!r}")
+        _check_refits(self.refits, self.warmup_steps, self.max_steps, f"{where}.refits")
         _check(self.stop_weight > 0, f"{where}.stop_weight",
                f"expected > 0, got {self.stop_weight!r}")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
@@ -383,6 +406,42 @@ def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any
         raise TrainError(f"{where.split(': ')[0]}: {err}") from None
 
 
+def shipped_config(name: str) -> Path:
+    """The path of a config shipped with the package (``agents/configs/NAME``; ``.toml``
+    added when ``name`` has no suffix), e.g. ``shipped_config("quickstart")``.
+
+    Raises:
+        TrainError: no such shipped config.
+    """
+    folder = resources.files("agents").joinpath("configs")
+    file = name if Path(name).suffix else f"{name}.toml"
+    path = Path(str(folder)) / file
+    if not path.is_file():
+        shipped = sorted(p.stem for p in Path(str(folder)).glob("*.toml"))
+        raise TrainError(f"no shipped config {name!r}; expected one of {shipped}")
+    return path
+
+
+def config_path(spec: str | Path) -> Path:
+    """A config file given as a path, or by the name of a shipped config
+    (``quickstart``, ``gpu_large.toml``, ``configs/quickstart.toml``) when no such file
+    exists here: the shipped configs are found from any folder, also without a checkout.
+
+    Raises:
+        TrainError: neither a file nor a shipped config.
+    """
+    path = Path(spec)
+    if path.is_file():
+        return path
+    if path.parent in (Path("."), Path("configs")):
+        try:
+            return shipped_config(path.name)
+        except TrainError:
+            pass
+    raise TrainError(f"{path}: no such config file, and not the name of a shipped config "
+                     f"(agents/configs/)")
+
+
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The nested dict of a TOML (``.toml``) or JSON (anything else) config file: tables
     (objects) ``model``, ``data``, ``optim``, ``eval``, ``run``, ``dagger``. A JSON file
@@ -391,7 +450,7 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     Raises:
         TrainError: the file is missing or not valid TOML/JSON.
     """
-    path = Path(path)
+    path = config_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:

@@ -3,16 +3,41 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+#: A re-aimed cosine: from ``step`` on, its progress runs linearly from ``progress`` to 1
+#: at ``end`` (:func:`progress_at`).
+Refit = tuple[int, float, int]
 
 
-def lr_factor(step: int, warmup_steps: int, max_steps: int, min_ratio: float) -> float:
+def progress_at(step: int, warmup_steps: int, max_steps: int,
+                refits: Sequence[Refit] = ()) -> float:
+    """How far along the cosine ``step`` is, in ``[0, 1]`` (``step >= warmup_steps``).
+
+    Without refits ``p = (step - warmup) / (max_steps - warmup)``. A schedule re-aimed
+    while it ran (:mod:`agents.train.budget`) keeps the progress it had reached and runs
+    it on to 1 at the new end: with ``(s, p_s, e)`` the last refit at or before ``step``,
+    ``p = p_s + (1 - p_s) (step - s) / (e - s)``. The learning rate never jumps, and the
+    recorded refits repeat the schedule float for float.
+    """
+    start, done, end = warmup_steps, 0.0, max_steps
+    for refit in refits:
+        if refit[0] <= step:
+            start, done, end = refit
+    if end <= start:
+        return 1.0
+    return min(1.0, done + (1.0 - done) * (step - start) / (end - start))
+
+
+def lr_factor(step: int, warmup_steps: int, max_steps: int, min_ratio: float,
+              refits: Sequence[Refit] = ()) -> float:
     """The learning-rate multiplier at ``step`` (0-based, the step about to be taken).
 
     Linear warm-up, then cosine decay (Loshchilov & Hutter, 2017) to ``min_ratio``::
 
         step < warmup:            (step + 1) / warmup
         warmup <= step < max:     min_ratio + (1 - min_ratio) * (1 + cos(pi * p)) / 2,
-                                  p = (step - warmup) / (max_steps - warmup)
+                                  p = progress_at(step, warmup, max_steps, refits)
         step >= max_steps:        min_ratio
 
     The first step already gets ``1 / warmup`` of the peak (a zero learning rate would
@@ -22,7 +47,7 @@ def lr_factor(step: int, warmup_steps: int, max_steps: int, min_ratio: float) ->
         return (step + 1) / warmup_steps
     if step >= max_steps or max_steps <= warmup_steps:
         return min_ratio
-    progress = (step - warmup_steps) / (max_steps - warmup_steps)
+    progress = progress_at(step, warmup_steps, max_steps, refits)
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 

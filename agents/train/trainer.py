@@ -14,7 +14,7 @@ import dataclasses
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from agents.models import CELL_CLASSES, MultimodalTransformer, autocast_context
 from agents.train import distributed
-from agents.train.budget import fitted_steps, probe_window
+from agents.train.budget import fitted_steps, probe_window, recent_rate, refit_interval
 from agents.train.checkpoint import (
     export_model,
     load_checkpoint,
@@ -49,7 +49,7 @@ from agents.train.losses import (
     match_loss,
     progress_loss,
 )
-from agents.train.schedule import lr_factor
+from agents.train.schedule import lr_factor, progress_at
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
 
@@ -119,7 +119,7 @@ def schedule_of(opt: OptimConfig) -> partial[float]:
     """The learning-rate multiplier of ``opt`` as a function of the step
     (:func:`agents.train.schedule.lr_factor`), for ``LambdaLR``."""
     return partial(lr_factor, warmup_steps=opt.warmup_steps, max_steps=opt.max_steps,
-                   min_ratio=opt.min_lr_ratio)
+                   min_ratio=opt.min_lr_ratio, refits=opt.refits)
 
 
 class Trainer:
@@ -156,7 +156,8 @@ class Trainer:
         self.lane_state: Tensor | None = None
         self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False,
                                 verbose=ctx.main)  # messages only, until open_logs
-        self._started = time.monotonic()
+        self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
+        self._started = self.clock()
         for weight, head in (("goal_weight", "goal_head"), ("cell_weight", "cell_head"),
                              ("match_weight", "goal_match")):
             if getattr(opt, weight) > 0 and not getattr(self.model.config, head):
@@ -266,7 +267,7 @@ class Trainer:
 
     def elapsed(self) -> float:
         """Training seconds so far, earlier segments included."""
-        return self.elapsed_before + time.monotonic() - self._started
+        return self.elapsed_before + self.clock() - self._started
 
     # ------------------------------------------------------------------ one step
     def train_step(self) -> dict[str, float]:
@@ -319,21 +320,24 @@ class Trainer:
                 "lr": lr, "grad_norm": grad_norm}
 
     # ------------------------------------------------------------------ the loop
-    def fit(self, until: int, deadline: float | None = None) -> str:
-        """Train until step ``until`` or the monotonic-clock ``deadline``; evaluate and
-        checkpoint on the way. Returns ``max_steps`` or ``time_budget``."""
+    def fit(self, until: int, deadline: float | None = None, segment: bool = False) -> str:
+        """Train until step ``until`` or the ``deadline`` (of :attr:`clock`); evaluate and
+        checkpoint on the way. Returns ``max_steps`` or ``time_budget``. A ``segment``
+        (a stretch between two refits of :meth:`fit_budget`) logs and evaluates as if it
+        ran on to ``optim.max_steps``."""
         run, ev = self.config.run, self.config.eval
         window: list[dict[str, float]] = []
-        window_start, window_samples = time.monotonic(), self.samples
+        window_start, window_samples = self.clock(), self.samples
         while self.step < until:
-            if deadline is not None and distributed.any_across(time.monotonic() > deadline,
+            if deadline is not None and distributed.any_across(self.clock() > deadline,
                                                                self.ctx):
                 return "time_budget"
             window.append(self.train_step())
             self.logger.advance()
+            end = self.config.optim.max_steps if segment else until
             # ---- log: means over the window, across ranks
-            if self.step % run.log_every == 0 or self.step == until:
-                now = time.monotonic()
+            if self.step % run.log_every == 0 or self.step == end:
+                now = self.clock()
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
                        for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
@@ -345,45 +349,71 @@ class Trainer:
                 self.logger.row(row)
                 window, window_start, window_samples = [], now, self.samples
             # ---- evaluate, keep the best, checkpoint
-            paused = time.monotonic()
-            if ev.every > 0 and self.step % ev.every == 0 and self.step < until:
+            paused = self.clock()
+            if ev.every > 0 and self.step % ev.every == 0 and self.step < end:
                 self.evaluate_and_save()
             elif self.step % run.checkpoint_every == 0:
                 self.save()
-            window_start += time.monotonic() - paused  # samples/s counts training time only
+            window_start += self.clock() - paused  # samples/s counts training time only
         return "max_steps"
 
-    def fit_budget(self, deadline: float) -> str | None:
-        """Time the warm-up and end the cosine where ``deadline`` falls
-        (:mod:`agents.train.budget`; ``optim.fit_budget``). Returns ``time_budget`` when
-        the deadline passed during the timing, else ``None`` (the config, scheduler and
-        ``config.json`` then hold the fitted ``max_steps``)."""
+    def fit_budget(self, deadline: float) -> str:
+        """Train until ``deadline``, the cosine fitted to it (:mod:`agents.train.budget`;
+        ``optim.fit_budget``): time the warm-up and aim the cosine's end at the step that
+        fits, then measure the pace again every few per cent of the budget and re-aim it.
+        Returns ``max_steps`` (the schedule ended) or ``time_budget``. The config,
+        scheduler and ``config.json`` hold every fit (``optim.refits``)."""
         opt = self.config.optim
+        cap, budget = opt.max_steps, self.config.run.time_budget_s or deadline - self.clock()
         start, end = probe_window(opt.warmup_steps)
         if self.step < end:
             if self.fit(start, deadline) == "time_budget":
                 return "time_budget"
-            first, began = self.step, time.monotonic()
+            marks = [(self.step, self.clock())]
             if self.fit(end, deadline) == "time_budget":
                 return "time_budget"
-            rate = (self.step - first) / max(time.monotonic() - began, 1e-9)  # steps/s
+            marks.append((self.step, self.clock()))
         else:  # resumed past the warm-up from a checkpoint written before the fit
-            first, rate = 0, self.step / max(self.elapsed(), 1e-9)  # the mean so far
-        steps = fitted_steps(self.step, rate, deadline - time.monotonic(), opt.max_steps)
-        steps = int(distributed.broadcast(steps, self.ctx))  # every rank ends together
-        self.extra["fit_budget"] = {"timed_steps": [first, self.step],
-                                    "steps_per_s": round(rate, 3), "max_steps": steps,
-                                    "cap": opt.max_steps}
-        self.set_max_steps(steps)
-        self.logger.message(f"{self.kind}: {rate:.2f} steps/s over steps {first}-{self.step}: "
-                            f"the schedule ends at step {steps} (cap {opt.max_steps})")
-        return None
+            marks = [(0, self.clock() - self.elapsed()), (self.step, self.clock())]
+        first_rate = rate = recent_rate(marks)
+        self.extra["fit_budget"] = {"timed_steps": [marks[0][0], self.step],
+                                    "steps_per_s": round(rate, 3), "cap": cap, "refits": 0}
+        while True:
+            steps = fitted_steps(self.step, rate, deadline - self.clock(), cap)
+            steps = int(distributed.broadcast(steps, self.ctx))  # every rank ends together
+            self.set_max_steps(steps)
+            self.extra["fit_budget"].update(max_steps=steps, final_steps_per_s=round(rate, 3),
+                                            refits=len(self.config.optim.refits))
+            if len(marks) == 2:
+                self.logger.message(f"{self.kind}: {rate:.2f} steps/s over steps "
+                                    f"{marks[0][0]}-{self.step}: the schedule ends at step "
+                                    f"{steps} (cap {cap}); the pace is measured again as it "
+                                    "runs")
+            interval = int(distributed.broadcast(refit_interval(first_rate, budget), self.ctx))
+            stopped_by = self.fit(min(steps, self.step + interval), deadline, segment=True)
+            if stopped_by == "time_budget" or self.step >= steps:
+                self.logger.message(f"{self.kind}: the schedule re-aimed "
+                                    f"{len(self.config.optim.refits) - 1} time(s); it ends at "
+                                    f"step {steps} ({rate:.2f} steps/s lately)")
+                return stopped_by
+            marks.append((self.step, self.clock()))
+            rate = recent_rate(marks)
 
     def set_max_steps(self, steps: int) -> None:
-        """End the cosine at ``steps`` from now on; the config (saved with every
-        checkpoint, and ``config.json``) records it with ``fit_budget`` off, so it
-        repeats the run without a budget."""
-        opt = dataclasses.replace(self.config.optim, max_steps=steps, fit_budget=False)
+        """End the cosine at ``steps`` from now on, continuing from the progress it has
+        reached (:func:`agents.train.schedule.progress_at`). The config (saved with every
+        checkpoint, and ``config.json``) records it in ``optim.refits`` with ``fit_budget``
+        off, so it repeats the run without a budget."""
+        opt = self.config.optim
+        done = (progress_at(self.step, opt.warmup_steps, opt.max_steps, opt.refits)
+                if self.step > opt.warmup_steps else 0.0)
+        # the plain cosine run so far is a refit at the warm-up's end, recorded as such
+        kept = opt.refits or ((opt.warmup_steps, 0.0, opt.max_steps),)
+        kept = tuple(r for r in kept if r[0] < self.step)  # one refit a step: the newest
+        refits = (*kept, (self.step, done, steps))
+        if self.step < opt.warmup_steps:  # still warming up: a plain cosine to the new end
+            refits = ()
+        opt = dataclasses.replace(opt, max_steps=steps, fit_budget=False, refits=refits)
         self.config = self.config.replace(optim=opt)
         # LambdaLR keeps one multiplier per parameter group (decay, no decay)
         self.scheduler.lr_lambdas = [schedule_of(opt)] * len(self.optimizer.param_groups)

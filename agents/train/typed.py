@@ -13,7 +13,8 @@ from agents.train.errors import TrainError
 
 def coerce(value: Any, hint: Any, where: str) -> Any:
     """``value`` as the type ``hint`` (``int``, ``float``, ``bool``, ``str``, ``X | None``,
-    ``tuple[str, ...]``, ``dict[str, str]``); strings (from the command line) are parsed.
+    ``tuple[str, ...]``, ``tuple[int, float]``, ``dict[str, str]``); strings (from the
+    command line) are parsed.
 
     Raises:
         TrainError: ``value`` is not of, and cannot be read as, that type.
@@ -50,10 +51,19 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
         if isinstance(value, str):
             return value
     elif origin is tuple:
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            try:  # a JSON array, for tuples of tuples on the command line
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
         items = value.split(",") if isinstance(value, str) else value
         if isinstance(items, list | tuple):
-            return tuple(coerce(v.strip() if isinstance(v, str) else v, args[0], where)
-                         for v in items)
+            if len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]
+                return tuple(coerce(v.strip() if isinstance(v, str) else v, args[0], where)
+                             for v in items)
+            if len(items) == len(args):  # tuple[X, Y, Z]
+                return tuple(coerce(v.strip() if isinstance(v, str) else v, a, where)
+                             for v, a in zip(items, args, strict=True))
     elif origin is dict:
         if isinstance(value, str):
             try:

@@ -1,14 +1,14 @@
 """``vln house``: show, check and new, as a user runs them."""
 
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from agents.cli import main
+from vlnenv.shipped import houses_root
 from vlnenv.world.mapfile import load_house
 
-HOUSES = Path(__file__).parents[2] / "maps" / "houses"
+HOUSES = houses_root()
 
 
 def test_check_accepts_every_shipped_house(capsys):

@@ -19,19 +19,25 @@ def test_quickstart_writes_a_report_that_the_benchmark_reproduces(tmp_path):
                  "--set", "run.threads=1"])
     assert code == 0
     for name in ("report.md", "curves.png", "success.gif", "quickstart.json",
-                 "model/config.json", "benchmark/model/results.json",
-                 "benchmark/random/results.json", "benchmark/oracle/results.json"):
+                 "model/config.json", "benchmark/test/model/results.json",
+                 "benchmark/test/model_sampled/results.json",
+                 "benchmark/test/random/results.json", "benchmark/test/oracle/results.json",
+                 "benchmark/val_unseen/model/results.json",
+                 "benchmark/val_unseen/model_sampled/results.json"):
         assert (out / name).is_file(), name
     report = (out / "report.md").read_text()
     assert "| go_to_room" in report and "SR oracle" in report
+    assert "on `test` (95% CI)" in report and "SR model (val_unseen)" in report
     assert json.loads((out / "quickstart.json").read_text())["model"] in ("BC", "BC + DAgger")
-    oracle = load_results(out / "benchmark" / "oracle" / "results.json")
+    oracle = load_results(out / "benchmark" / "test" / "oracle" / "results.json")
     assert oracle["metrics"]["overall"]["sr"]["mean"] == 1.0
-    again = tmp_path / "again"
-    assert main(["benchmark", "--suite", "tiny", "--split", "val_unseen", "--policy",
-                 str(out / "model"), "--out", str(again)]) == 0
-    first = load_results(out / "benchmark" / "model" / "results.json")
-    assert load_results(again / "results.json")["metrics"] == first["metrics"]
+    for split in ("test", "val_unseen"):
+        again = tmp_path / f"again_{split}"
+        assert main(["benchmark", "--suite", "tiny", "--split", split, "--policy",
+                     str(out / "model"), "--out", str(again)]) == 0
+        first = load_results(out / "benchmark" / split / "model" / "results.json")
+        assert first["split"] == split
+        assert load_results(again / "results.json")["metrics"] == first["metrics"]
 
 
 def test_a_config_file_replaces_the_shipped_one_under_the_quickstarts_settings(tmp_path):
@@ -60,3 +66,9 @@ def test_the_report_says_where_the_fitted_cosine_ended():
     assert fitted_clause(fitted) == (", the cosine fitted to it: 9.88 steps/s timed over steps "
                                      "20-200, so it ends at step 7512")
     assert fitted_clause(SimpleNamespace(extra={})) == ""
+    refitted = SimpleNamespace(extra={"fit_budget": {
+        "timed_steps": [20, 200], "steps_per_s": 3.57, "max_steps": 8100, "cap": 100000,
+        "refits": 41, "final_steps_per_s": 6.4}})
+    assert fitted_clause(refitted) == (", the cosine fitted to it: 3.57 steps/s timed over "
+                                       "steps 20-200, re-aimed 40 time(s) as the pace changed "
+                                       "(6.40 steps/s at the end), so it ends at step 8100")

@@ -12,6 +12,7 @@ from helpers import make_house
 import vlnenv  # noqa: F401 - registers the ids
 from vlnenv.actions import Action
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.shipped import houses_root, suites_root
 from vlnenv.tasks.episode import Episode, read_episodes
 from vlnenv.vector import BatchedGridHouseEnv
 from vlnenv.world.generate import SMALL, generate_house
@@ -141,7 +142,7 @@ def test_fetch_and_sequences_match_with_and_without_dense_reward(dense):
 
 
 def test_suite_episodes_match_with_next_step_autoreset():
-    suite = ROOT / "maps" / "suites" / "tiny"
+    suite = suites_root() / "tiny"
     episodes = read_episodes(suite / "episodes" / "train.jsonl")
     house_map = {p.stem: load_house(p) for p in (suite / "houses" / "train").glob("*.toml")}
     batched, sync = pair(5, NEXT, episodes=episodes, house_map=house_map, dense_reward=0.5,
@@ -175,7 +176,7 @@ def test_thousands_of_steps_with_random_actions_match(mode):
 
 
 def test_houses_of_growing_size_are_relaid_out():
-    big = load_house(ROOT / "maps" / "houses" / "big_house.toml")
+    big = load_house(houses_root() / "big_house.toml")
     batched, sync = pair(2, SAME, houses=[HOUSE])
     batched.reset(seed=0)
     sync.reset(seed=0)
@@ -328,7 +329,7 @@ def test_oracle_demos_are_the_solvers_actions():
     rng = np.random.default_rng(0)
     episodes = [sample_episode(h, rng, house_id=k, episode_id=f"{k}-{j}")
                 for k, h in houses.items() for j in range(12)]
-    suite = ROOT / "maps" / "suites" / "tiny"
+    suite = suites_root() / "tiny"
     episodes += read_episodes(suite / "episodes" / "train.jsonl")
     houses |= {p.stem: load_house(p) for p in (suite / "houses" / "train").glob("*.toml")}
     oracles = {k: Oracle(h) for k, h in houses.items()}

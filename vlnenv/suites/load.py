@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from vlnenv.shipped import suites_root
 from vlnenv.suites.build import FORMAT, MANIFEST_FILE, SPEC_FILE
 from vlnenv.suites.spec import SuiteError, SuiteSpec, read_spec
 from vlnenv.tasks.episode import Episode, read_episodes
@@ -21,11 +22,6 @@ from vlnenv.world.mapfile import load_house
 
 _MANIFEST_KEYS = ("format", "name", "version", "spec_sha256", "suite_sha256", "files",
                   "houses", "splits")
-
-
-def suites_root() -> Path:
-    """The shipped suites' folder, ``maps/suites`` beside the package."""
-    return Path(__file__).resolve().parents[2] / "maps" / "suites"
 
 
 def list_suites(root: str | os.PathLike[str] | None = None) -> list[str]:

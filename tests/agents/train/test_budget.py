@@ -1,6 +1,8 @@
 """The schedule fitted to the time budget: the step count worked by hand, the warm-up it
-times, a fitted run that records its count, and a fitted run equal, weight for weight, to
-a plain run told that count."""
+times, the pace measured again as the run goes (a fake clock slow during the warm-up and
+fast afterwards, and the reverse: the run still ends within 3% of its budget), a fitted
+run that records its count, and fitted runs equal, weight for weight, to plain runs told
+their schedule."""
 
 from __future__ import annotations
 
@@ -11,7 +13,17 @@ import pytest
 
 from agents.train import distributed
 from agents.train.bc import load_demos_for, train_bc
-from agents.train.budget import MARGIN, PROBE_MIN, PROBE_START, fitted_steps, probe_window
+from agents.train.budget import (
+    MARGIN,
+    PROBE_MIN,
+    PROBE_START,
+    REFIT_MIN_STEPS,
+    REFIT_SHARE,
+    fitted_steps,
+    probe_window,
+    recent_rate,
+    refit_interval,
+)
 from agents.train.config import resolve_config
 from agents.train.errors import TrainError
 from agents.train.trainer import Trainer
@@ -91,3 +103,107 @@ def test_changing_the_count_after_the_warmup_equals_a_plain_run(overrides, demos
             trainer.close()
             distributed.teardown(ctx)
     assert digests[0] == digests[1]
+
+
+def test_refit_interval_and_recent_rate_by_hand():
+    assert REFIT_SHARE == 0.02 and REFIT_MIN_STEPS == 5
+    assert refit_interval(10.0, 780.0) == 156  # floor(10 x 780 x 0.02)
+    assert refit_interval(0.1, 780.0) == 5  # at least REFIT_MIN_STEPS
+    marks = [(50, 10.0), (60, 12.0), (90, 14.0), (130, 16.0)]
+    assert recent_rate(marks) == (130 - 60) / (16.0 - 12.0)  # the last two spans
+    assert recent_rate(marks[:2]) == 10 / 2.0
+
+
+class FakeClock:
+    """Seconds that pass only when a training step is taken: ``seconds_per_step(step)``."""
+
+    def __init__(self, seconds_per_step):
+        self.now, self.seconds_per_step = 1000.0, seconds_per_step
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _paced(trainer: Trainer, clock: FakeClock, real: bool) -> None:
+    """Each training step advances ``clock`` by its pace; ``real=False`` replaces the step
+    with a stub that only counts (the budget's arithmetic needs no gradients)."""
+    step = trainer.train_step
+
+    def paced_step() -> dict[str, float]:
+        clock.now += clock.seconds_per_step(trainer.step)
+        if real:
+            return step()
+        trainer.step += 1
+        return dict.fromkeys(("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
+                              "loss_match", "accuracy", "lr", "grad_norm"), 0.0)
+
+    trainer.clock, trainer._started = clock, clock()
+    trainer.train_step = paced_step  # type: ignore[method-assign]
+
+
+def _fit_with_clock(config, seconds_per_step, budget: float, real: bool = False):
+    """Run ``fit_budget`` on a fake clock; returns the trainer (closed) and the seconds
+    the run used."""
+    ctx = distributed.setup("cpu")
+    trainer = Trainer(config, ctx, "bc")
+    try:
+        trainer.set_data(load_demos_for(config, trainer.suite, ctx))
+        clock = FakeClock(seconds_per_step)
+        _paced(trainer, clock, real)
+        start = clock()
+        stopped_by = trainer.fit_budget(start + budget)
+        return trainer, stopped_by, clock() - start
+    finally:
+        trainer.close()
+        distributed.teardown(ctx)
+
+
+@pytest.mark.parametrize(("warmup_pace", "later_pace"), [
+    (0.4, 0.1),  # another program slows the warm-up, then stops: 4x faster afterwards
+    (0.1, 0.4),  # the reverse: a program starts as the warm-up ends
+])
+def test_the_run_uses_its_budget_whatever_the_pace_did_during_the_warmup(
+        tiny_config, warmup_pace, later_pace):
+    budget = 120.0
+    config = tiny_config(*FIT, "run.time_budget_s=120", "optim.max_steps=100000")
+    trainer, stopped_by, used = _fit_with_clock(
+        config, lambda step: warmup_pace if step < 50 else later_pace, budget)
+    assert stopped_by == "max_steps"
+    assert 0.97 * budget <= used <= budget  # within 3% of the budget, never past it
+    fit = trainer.extra["fit_budget"]
+    assert fit["steps_per_s"] == pytest.approx(1 / warmup_pace)
+    assert fit["final_steps_per_s"] == pytest.approx(1 / later_pace)
+    refits = trainer.config.optim.refits
+    assert refits[0] == (50, 0.0, refits[0][2]) and len(refits) > 5
+    assert refits[-1][2] == trainer.config.optim.max_steps == trainer.step
+
+
+def test_a_fixed_fit_to_the_warmups_pace_would_miss_the_budget():
+    """What the refits mend: the warm-up's pace alone aims the end 4x too early."""
+    slow_warmup = fitted_steps(50, 1 / 0.4, 120.0 - 20.0, 10**6)  # 242 steps
+    seconds = 20.0 + (slow_warmup - 50) * 0.1  # then run at 0.1 s a step
+    assert seconds < 0.5 * 120.0
+
+
+def test_a_refitted_run_is_repeated_step_for_step_by_its_saved_config(tiny_config):
+    config = tiny_config(*FIT, "run.time_budget_s=12", "optim.max_steps=100000")
+    fitted, _, _ = _fit_with_clock(
+        config, lambda step: 0.1 if step < 50 else 0.05, 12.0, real=True)
+    saved = json.loads(Path(config.run.out, "config.json").read_text())["config"]
+    assert saved["optim"]["refits"] == [list(r) for r in fitted.config.optim.refits]
+    assert len(saved["optim"]["refits"]) > 2
+    repeat = resolve_config(Path(config.run.out, "config.json"),
+                            ["run.time_budget_s=none", f"run.out={config.run.out}_repeat"])
+    ctx = distributed.setup("cpu")
+    plain = Trainer(repeat, ctx, "bc")
+    try:
+        plain.set_data(load_demos_for(repeat, plain.suite, ctx))
+        assert plain.fit(repeat.optim.max_steps) == "max_steps"
+        assert plain.step == fitted.step
+        assert ([g["lr"] for g in plain.optimizer.param_groups]
+                == [g["lr"] for g in fitted.optimizer.param_groups])
+        assert distributed.weights_digest(plain.model) == distributed.weights_digest(
+            fitted.model)
+    finally:
+        plain.close()
+        distributed.teardown(ctx)

@@ -1,6 +1,5 @@
 """Task sampling: valid episodes of every family that both experts solve."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,12 +9,13 @@ from vlnenv.errors import TaskError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import FAMILIES, instruction_from_task
 from vlnenv.language.verdict import Verdict
+from vlnenv.shipped import houses_root
 from vlnenv.tasks.sample import max_steps_for, sample_episode
 from vlnenv.tasks.solver import solve
 from vlnenv.world.generate import LARGE, SMALL, generate_house
 from vlnenv.world.mapfile import load_house
 
-HOUSES = sorted((Path(__file__).parents[3] / "maps" / "houses").glob("*.toml"))
+HOUSES = sorted(houses_root().glob("*.toml"))
 
 
 def assert_experts_solve(house, episode):

@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vlnenv.shipped import houses_root
 from vlnenv.world import dumps_house, load_house, loads_house, save_house
 from vlnenv.world.house import Cell, House
 from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType
 
-HOUSES_DIR = Path(__file__).resolve().parents[3] / "maps" / "houses"
+HOUSES_DIR = houses_root()
 EXPECTED = ["big_house", "family_house", "l_shaped_house", "office_floor", "open_plan_loft",
             "shared_house", "studio", "two_bedroom_apartment"]
 PATHS = sorted(HOUSES_DIR.glob("*.toml"))

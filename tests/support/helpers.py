@@ -111,7 +111,7 @@ def two_rooms_house(objects=()) -> House:
 
 
 #: The repository root.
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_script(relative: str) -> ModuleType:
