@@ -141,7 +141,7 @@ def test_same_seed_gives_identical_episodes_in_another_process():
     assert here == _digest(123, 300)
     here_dir = Path(__file__).parent
     code = (f"import sys; sys.path.append({str(here_dir)!r}); "
-            f"sys.path.append({str(here_dir.parent.parent)!r}); "
+            f"sys.path.append({str(here_dir.parent.parent / 'support')!r}); "
             "from test_grid_house import _digest; print(_digest(123, 300))")
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True, env={"PYTHONHASHSEED": "7", "PATH": ""}).stdout.strip()
