@@ -375,7 +375,7 @@ class Trainer:
             marks.append((self.step, self.clock()))
         else:  # resumed past the warm-up from a checkpoint written before the fit
             marks = [(0, self.clock() - self.elapsed()), (self.step, self.clock())]
-        first_rate = rate = recent_rate(marks)
+        rate = recent_rate(marks)
         self.extra["fit_budget"] = {"timed_steps": [marks[0][0], self.step],
                                     "steps_per_s": round(rate, 3), "cap": cap, "refits": 0}
         while True:
@@ -389,7 +389,7 @@ class Trainer:
                                     f"{marks[0][0]}-{self.step}: the schedule ends at step "
                                     f"{steps} (cap {cap}); the pace is measured again as it "
                                     "runs")
-            interval = int(distributed.broadcast(refit_interval(first_rate, budget), self.ctx))
+            interval = int(distributed.broadcast(refit_interval(rate, budget), self.ctx))
             stopped_by = self.fit(min(steps, self.step + interval), deadline, segment=True)
             if stopped_by == "time_budget" or self.step >= steps:
                 self.logger.message(f"{self.kind}: the schedule re-aimed "
