@@ -57,6 +57,22 @@ _TOP_KEYS = ("name", "rooms", "furniture", "objects", "grid")
 _OBJECT_KEYS = ("kind", "color", "at")
 _GRID_KEYS = ("cells",)
 _TOML_AT = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.DOTALL)
+#: Largest map file (or map text) read, in bytes (characters for text): checked before
+#: anything is parsed. The largest generated house (256x256 cells) takes about 70 kB.
+MAX_MAP_BYTES = 1_000_000
+#: What tomllib's messages lack: the expectation, by a phrase of the message.
+_TOML_EXPECTED: tuple[tuple[str, str], ...] = (
+    ("invalid statement", "a `key = value` line, a [table] header or a comment"),
+    ("invalid value", "a value: a quoted string, an integer, an [array] or an {inline table}"),
+    ("unclosed", "the closing bracket or brace"),
+    ("unterminated", "the closing quote"),
+    ("illegal character '\\n'", "the closing quote on the same line (triple quotes for "
+                                  "several lines)"),
+    ("illegal character", "printable characters (escape control characters in strings)"),
+    ("cannot declare", "each table declared once"),
+    ("cannot overwrite", "each key given once"),
+    ("cannot mutate", "each table declared once"),
+)
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 
@@ -78,21 +94,34 @@ def loads_house(text: str, path: str = "<string>") -> House:
     """
     if not isinstance(text, str):
         raise TypeError(f"map text must be a str, got {type(text).__name__}")
+    if len(text) > MAX_MAP_BYTES:
+        raise MapError(f"{len(text):,} characters; expected a map of at most "
+                       f"{MAX_MAP_BYTES:,} (MAX_MAP_BYTES)", str(path))
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some editors write
     text = text.replace("\r\n", "\n")  # as tomllib does, so positions agree with it
     src = _Source(text, str(path), _parse_toml(text, str(path)), locate(text))
     return src.build()
 
 
 def load_house(path: str | os.PathLike[str]) -> House:
-    """Read a map file (UTF-8) and build its house.
+    """Read a map file (UTF-8, with or without a byte-order mark) and build its house.
 
     Raises:
-        MapError: for malformed content or bytes that are not UTF-8.
-        OSError: if the file cannot be read.
+        MapError: for malformed content, bytes that are not UTF-8, a file larger than
+            :data:`MAX_MAP_BYTES` (checked before it is read), or a file that cannot be
+            read (missing, a folder, no permission).
     """
     name = os.fspath(path)
-    with open(name, "rb") as fh:
-        data = fh.read()
+    try:
+        with open(name, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_MAP_BYTES:
+                raise MapError(f"{size:,} bytes; expected a map file of at most "
+                               f"{MAX_MAP_BYTES:,} (MAX_MAP_BYTES)", name)
+            data = fh.read(MAX_MAP_BYTES + 1)
+    except OSError as err:
+        raise MapError(f"cannot read the file ({err.strerror or err}); expected a readable "
+                       "map file (.toml)", name) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -181,10 +210,22 @@ def _parse_toml(text: str, path: str) -> dict[str, Any]:
         row = lines[line - 1] if line <= len(lines) else ""
         found = repr(row[col - 1]) if col <= len(row) else (
             "the end of the file" if line >= len(lines) else "the end of the line")
-        raise MapError(f"not valid TOML: {message}; found {found}", path, line, col) from None
+        raise MapError(f"not valid TOML: {message}; found {found}{_expected(message)}", path,
+                       line, col) from None
     except (ValueError, RecursionError) as err:
         raise MapError(f"not valid TOML for a map file: {err}; expected plain tables, "
                        "strings and small integers", path, 1, 1) from None
+
+
+def _expected(message: str) -> str:
+    """``"; expected ..."`` for a tomllib message that does not say what was expected."""
+    low = message.lower()
+    if "expected" in low:
+        return ""
+    for phrase, expected in _TOML_EXPECTED:
+        if phrase in low:
+            return f"; expected {expected}"
+    return "; expected TOML: `key = value` lines, [table] headers, quoted strings"
 
 
 def _toml_position(message: str, text: str) -> tuple[str, int, int]:
