@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from vlnenv.errors import VLNError
+from vlnenv.fileio import check_output, output_folder, write_text_atomic
 
 #: The training config the quickstart starts from (resolved copy saved in the report).
 CONFIG_FILE = Path(__file__).resolve().parents[1] / "configs" / "quickstart.toml"
@@ -49,7 +50,10 @@ class QuickstartConfig:
     suite: str = "small"
     """Suite to train and evaluate on."""
     out: str = "runs/quickstart"
-    """Report folder (replaced if it exists)."""
+    """Report folder: created if missing; earlier results there are replaced only with
+    ``force``, once the new report is complete."""
+    force: bool = False
+    """Replace earlier results in ``out`` (``--force``)."""
     bc_budget_s: float = 780.0
     """Wall-clock seconds of behaviour cloning."""
     dagger_budget_s: float = 0.0
@@ -181,17 +185,39 @@ def record_success(model_dir: Path, model_results: dict[str, Any],
 
 
 def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) -> Path:
-    """Run every step; returns the report folder."""
-    from agents.eval.plots import plot_curves
-    from agents.train import train_bc, train_dagger
+    """Run every step; returns the report folder.
 
+    The folder is checked first (:func:`vlnenv.fileio.check_output`: refused if it is a
+    file, or holds earlier results without ``force``), then everything is written into a
+    hidden sibling folder that replaces it once the models are trained and benchmarked;
+    ``report.md`` and ``quickstart.json`` are written last. A failed run leaves earlier
+    results as they were.
+    """
     started = time.perf_counter()
-    out = Path(config.out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    final = check_output(config.out, config.force)  # before anything is run
     suite = check_suite(config.suite)
     say(f"suite {suite.name}: hashes ok ({suite.suite_hash[:12]})")
+    with output_folder(final, config.force) as out:
+        chosen, chosen_name, dagger_line, bc, bc_config, runs, gif = _train_and_benchmark(
+            config, suite, out, say)
+    # the folder is in place: the report reads its results there (report_markdown)
+    elapsed = time.perf_counter() - started
+    report = report_markdown(config, runs, chosen_name, dagger_line, gif, elapsed, bc)
+    write_text_atomic(final / "report.md", report)
+    write_text_atomic(final / "quickstart.json", json.dumps(
+        {"config": dataclasses.asdict(config), "model": chosen_name, "elapsed_s": elapsed,
+         "train_config": bc_config.to_dict()}, indent=2, sort_keys=True) + "\n")
+    say(f"done in {elapsed / 60:.1f} min: {final / 'report.md'}")
+    print(family_table(runs))
+    return final
+
+
+def _train_and_benchmark(config: QuickstartConfig, suite: Any, out: Path,
+                         say: Callable[[str], None]) -> tuple[Any, ...]:
+    """Steps 2-5 into ``out`` (the report folder being written): train, pick the model,
+    benchmark, plot, record."""
+    from agents.eval.plots import plot_curves
+    from agents.train import train_bc, train_dagger
 
     bc_config = train_config(config, out / "bc", config.bc_budget_s)
     prepare_demos(bc_config, suite, say)
@@ -228,15 +254,7 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
         runs[name] = benchmark(policy, config, out / "benchmark" / name)
     plot_curves(Path(chosen.out) / "log.csv", out / "curves.png")
     gif = record_success(model_dir, runs["model"], runs["oracle"], config, out / "success.gif")
-    elapsed = time.perf_counter() - started
-    report = report_markdown(config, runs, chosen_name, dagger_line, gif, elapsed, bc)
-    (out / "report.md").write_text(report)
-    (out / "quickstart.json").write_text(json.dumps(
-        {"config": dataclasses.asdict(config), "model": chosen_name, "elapsed_s": elapsed,
-         "train_config": bc_config.to_dict()}, indent=2, sort_keys=True) + "\n")
-    say(f"done in {elapsed / 60:.1f} min: {out / 'report.md'}")
-    print(family_table(runs))
-    return out
+    return chosen, chosen_name, dagger_line, bc, bc_config, runs, gif
 
 
 def fitted_clause(bc: Any) -> str:

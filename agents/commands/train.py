@@ -25,6 +25,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from agents.commands import count_arg, seed_arg
+
 #: Flat flag (argparse dest) -> the config field it sets.
 FLAT_FLAGS: dict[str, str] = {
     "suite": "data.suite",
@@ -49,8 +51,9 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="continue the run in --out from its last.pt")
     p.add_argument("--time-budget", type=float, default=None, metavar="S",
                    help="wall-clock seconds to train, then finish cleanly (run.time_budget_s)")
-    p.add_argument("--max-steps", type=int, default=None, help="optimiser steps (optim.max_steps)")
-    p.add_argument("--seed", type=int, default=None, help="seed (run.seed)")
+    p.add_argument("--max-steps", type=count_arg, default=None,
+                   help="optimiser steps (optim.max_steps)")
+    p.add_argument("--seed", type=seed_arg, default=None, help="seed (run.seed)")
     p.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (run.device)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -80,10 +83,10 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
     demos.add_argument("--split", default="train", help="split (default: train)")
     demos.add_argument("--teacher", choices=("oracle", "explorer"), required=True,
                        help="the expert whose actions are recorded")
-    demos.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    demos.add_argument("--workers", type=count_arg, default=1, help="processes (default 1)")
     demos.add_argument("--sampled", type=int, default=0,
                        help="sample N fresh episodes on the split's houses instead")
-    demos.add_argument("--seed", type=int, default=0, help="seed of sampled episodes")
+    demos.add_argument("--seed", type=seed_arg, default=0, help="seed of sampled episodes")
     demos.add_argument("--demos-dir", default="runs/demos",
                        help="folder of demonstration files (default: runs/demos)")
     demos.add_argument("--measure", type=int, default=0, metavar="N",
