@@ -471,7 +471,8 @@ class MultimodalTransformer(nn.Module):
         (CPU when ``None``), in eval mode.
 
         Raises:
-            ModelError: a file is missing, corrupt, or does not match the config.
+            ModelError: a file is missing, corrupt (its SHA-256 or CRC), holds weights that
+                are not finite, or does not match the config.
         """
         config = io.read_config(directory)
         tokenizer = io.read_tokenizer(directory)
@@ -485,4 +486,5 @@ class MultimodalTransformer(nn.Module):
         except RuntimeError as err:
             raise ModelError(f"{Path(directory) / io.WEIGHTS_FILE}: weights do not fit the "
                              f"config: {str(err)[:500]}") from None
+        io.verify_files(directory)  # last: the checks above name a wrong file more precisely
         return model.to(device or "cpu").eval()

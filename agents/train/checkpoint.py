@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.io import load_torch, save_torch_atomic
+from agents.models.io import check_finite, load_torch, save_torch_atomic
 from agents.train.errors import TrainError
 from vlnenv.fileio import write_text_atomic
 from vlnenv.language.vocab import Tokenizer
@@ -84,11 +84,13 @@ def model_of(data: dict[str, Any], where: str) -> MultimodalTransformer:
     """The model held by a loaded checkpoint (on the CPU, in train mode).
 
     Raises:
-        TrainError: the config, vocabulary or weights do not fit together.
+        TrainError: the config, vocabulary or weights do not fit together, or the weights
+            are not finite.
     """
     try:
         config = ModelConfig.from_dict(data["model_config"], where=f"{where}: model_config")
         model = MultimodalTransformer(config, Tokenizer(list(data["vocab"])))
+        check_finite(data["model"], f"{where}: model")
         model.load_state_dict(data["model"], strict=True)
     except (ModelError, ValueError, RuntimeError) as err:
         raise TrainError(f"{where}: the model does not load ({str(err)[:300]})") from None
