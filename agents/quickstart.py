@@ -196,6 +196,10 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
     started = time.perf_counter()
     final = check_output(config.out, config.force)  # before anything is run
     suite = check_suite(config.suite)
+    total = len(suite.episodes("val_unseen"))
+    if config.episodes is not None and not 1 <= config.episodes <= total:
+        raise QuickstartError(f"episodes = {config.episodes}: val_unseen of suite {suite.name} "
+                              f"has {total}; expected 1..{total} (or all, without a count)")
     say(f"suite {suite.name}: hashes ok ({suite.suite_hash[:12]})")
     with output_folder(final, config.force) as out:
         chosen, chosen_name, dagger_line, bc, bc_config, runs, gif = _train_and_benchmark(

@@ -80,6 +80,21 @@ def test_more_episodes_than_the_split_has_is_refused(tmp_path, capsys):
     assert not (tmp_path / "r").exists()
 
 
+def test_quickstart_refuses_more_episodes_than_the_split_before_training(tmp_path, capsys):
+    assert main(["quickstart", "--suite", "tiny", "--out", str(tmp_path / "q"), "--episodes",
+                 "1000000"]) == 1
+    one_line_error(capsys, "episodes = 1000000: val_unseen of suite tiny has 10")
+    assert not (tmp_path / "q").exists()
+
+
+def test_record_refuses_an_existing_video_before_it_runs(tmp_path, capsys):
+    (tmp_path / "v.gif").write_bytes(b"old")
+    assert main(["record", "--policy", "oracle", "--suite", "tiny", "--out",
+                 str(tmp_path / "v.gif")]) == 1
+    one_line_error(capsys, f"{tmp_path / 'v.gif'}: exists; pass --force")
+    assert (tmp_path / "v.gif").read_bytes() == b"old"
+
+
 def test_a_missing_policy_path_is_named_as_a_path(tmp_path, capsys):
     assert main(["benchmark", "--suite", "tiny", "--policy", str(tmp_path / "nosuch" / "model"),
                  "--out", str(tmp_path / "r")]) == 1
