@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from agents.commands import count_arg, seed_arg
+from agents.commands import add_force, count_arg, seed_arg
 
 #: Flat flag (argparse dest) -> the config field it sets.
 FLAT_FLAGS: dict[str, str] = {
@@ -48,7 +48,10 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suite", default=None, help="suite to learn from (data.suite)")
     p.add_argument("--out", default=None, help="run folder (run.out)")
     p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from its last.pt")
+                   help="continue the run in --out from its last.pt (wherever it was first "
+                        "written); changing settings other than --max-steps (BC), --time-budget, "
+                        "--device and run.threads/log_every/checkpoint_every is refused")
+    add_force(p)
     p.add_argument("--time-budget", type=float, default=None, metavar="S",
                    help="wall-clock seconds to train, then finish cleanly (run.time_budget_s)")
     p.add_argument("--max-steps", type=count_arg, default=None,
@@ -102,6 +105,8 @@ def config_from_args(args: argparse.Namespace) -> object:
                  if getattr(args, dest, None) is not None]
     if args.resume:
         overrides.append("run.resume=true")
+    if args.force:
+        overrides.append("run.force=true")
     return resolve_config(args.config, overrides + list(args.set))
 
 
