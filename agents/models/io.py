@@ -141,6 +141,9 @@ def verify_files(directory: str | os.PathLike[str]) -> None:
                          f"hashes, found {type(digests).__name__}")
     for name, expected in sorted(digests.items()):
         path = Path(directory) / str(name)
+        if name not in (WEIGHTS_FILE, VOCAB_FILE) or not isinstance(expected, str):
+            raise ModelError(f"{Path(directory) / CONFIG_FILE}: sha256 entry {name!r}: "
+                             f"expected hex digests of {WEIGHTS_FILE} and {VOCAB_FILE}")
         if not path.is_file():
             raise ModelError(f"{path}: not found (listed in {CONFIG_FILE})")
         found = sha256_file(path)

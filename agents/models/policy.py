@@ -480,7 +480,12 @@ class MultimodalTransformer(nn.Module):
             raise ModelError(f"{Path(directory) / io.VOCAB_FILE}: {tokenizer.vocab_size} tokens "
                              f"but config.vocab_size is {config.vocab_size}")
         state = io.read_weights(directory)
-        model = cls(config, tokenizer)
+        try:
+            model = cls(config, tokenizer)
+        except (RuntimeError, MemoryError) as err:  # a config too large to build here
+            raise ModelError(f"{Path(directory) / io.CONFIG_FILE}: the model it describes "
+                             f"cannot be built ({type(err).__name__}: "
+                             f"{(str(err).splitlines() or [''])[0][:200]})") from None
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as err:

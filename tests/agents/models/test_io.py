@@ -121,3 +121,24 @@ def test_a_folder_without_recorded_hashes_still_loads(tiny, tmp_path):
     del meta["sha256"]
     (tmp_path / "config.json").write_text(json.dumps(meta))
     assert MultimodalTransformer.from_pretrained(tmp_path).config.n_embd == 32
+
+
+def test_a_malformed_sha256_table_is_a_model_error(tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    meta = json.loads((tmp_path / "config.json").read_text())
+    meta["sha256"]["model.pt"] = 5
+    (tmp_path / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="sha256 entry 'model.pt': expected hex digests"):
+        MultimodalTransformer.from_pretrained(tmp_path)
+
+
+def test_a_config_too_large_to_build_is_a_model_error(tiny, tmp_path, monkeypatch):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+
+    def no_memory(self, *args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
+
+    monkeypatch.setattr(MultimodalTransformer, "__init__", no_memory)
+    with pytest.raises(ModelError, match=r"config\.json: the model it describes cannot be built "
+                                         r"\(RuntimeError: DefaultCPUAllocator"):
+        MultimodalTransformer.from_pretrained(tmp_path)
