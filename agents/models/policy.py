@@ -490,6 +490,6 @@ class MultimodalTransformer(nn.Module):
             model.load_state_dict(state, strict=True)
         except RuntimeError as err:
             raise ModelError(f"{Path(directory) / io.WEIGHTS_FILE}: weights do not fit the "
-                             f"config: {str(err)[:500]}") from None
+                             f"config: {' '.join(str(err).split())[:500]}") from None
         io.verify_files(directory)  # last: the checks above name a wrong file more precisely
         return model.to(device or "cpu").eval()

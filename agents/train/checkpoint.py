@@ -93,7 +93,8 @@ def model_of(data: dict[str, Any], where: str) -> MultimodalTransformer:
         check_finite(data["model"], f"{where}: model")
         model.load_state_dict(data["model"], strict=True)
     except (ModelError, ValueError, RuntimeError) as err:
-        raise TrainError(f"{where}: the model does not load ({str(err)[:300]})") from None
+        raise TrainError(f"{where}: the model does not load "
+                         f"({' '.join(str(err).split())[:300]})") from None
     return model
 
 

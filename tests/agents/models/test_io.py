@@ -51,8 +51,9 @@ def test_weights_of_another_config_are_named(tiny, tmp_path):
     MultimodalTransformer(tiny()).save_pretrained(tmp_path)
     other = MultimodalTransformer(tiny(n_embd=64))
     torch.save(other.state_dict(), tmp_path / "model.pt")
-    with pytest.raises(ModelError, match="do not fit the config"):
+    with pytest.raises(ModelError, match="do not fit the config") as info:
         MultimodalTransformer.from_pretrained(tmp_path)
+    assert "\n" not in str(info.value) and "size mismatch" in str(info.value)
 
 
 def test_missing_folder_says_what_is_missing(tmp_path):
@@ -121,6 +122,15 @@ def test_a_folder_without_recorded_hashes_still_loads(tiny, tmp_path):
     del meta["sha256"]
     (tmp_path / "config.json").write_text(json.dumps(meta))
     assert MultimodalTransformer.from_pretrained(tmp_path).config.n_embd == 32
+
+
+def test_a_dropout_that_is_not_a_number_is_a_model_error(tiny, tmp_path):
+    MultimodalTransformer(tiny()).save_pretrained(tmp_path)
+    meta = json.loads((tmp_path / "config.json").read_text())
+    meta["config"]["dropout"] = "x"
+    (tmp_path / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=r"ModelConfig.dropout must be in \[0, 1\), got 'x'"):
+        MultimodalTransformer.from_pretrained(tmp_path)
 
 
 def test_a_malformed_sha256_table_is_a_model_error(tiny, tmp_path):
