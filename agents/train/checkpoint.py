@@ -34,6 +34,8 @@ from vlnenv.language.vocab import Tokenizer
 
 FORMAT = "vlnenv.TrainCheckpoint"
 FORMAT_VERSION = 1
+#: Keys every reader of a checkpoint needs.
+REQUIRED_KEYS: tuple[str, ...] = ("kind", "model", "model_config", "vocab", "config")
 #: The resolved training config written into exported model folders.
 TRAIN_CONFIG_FILE = "train_config.json"
 
@@ -64,7 +66,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a checkpoint with ``torch.load(weights_only=True)`` on the CPU.
 
     Raises:
-        TrainError: missing, unreadable, or not a training checkpoint of this version.
+        TrainError: missing, empty, damaged (CRC), not a training checkpoint of this
+            version, or without a key of :data:`REQUIRED_KEYS`.
     """
     try:
         data = load_torch(path)
@@ -77,6 +80,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if data.get("version") != FORMAT_VERSION:
         raise TrainError(f"{path}: checkpoint version {data.get('version')!r}; expected "
                          f"{FORMAT_VERSION}")
+    missing = [key for key in REQUIRED_KEYS if key not in data]
+    if missing:
+        raise TrainError(f"{path}: a training checkpoint without {missing}; expected the keys "
+                         f"{list(REQUIRED_KEYS)} (a damaged or hand-made file)")
+    if not isinstance(data["config"], dict):
+        raise TrainError(f"{path}: config is a {type(data['config']).__name__}; expected the "
+                         "run's config as a table")
     return data
 
 

@@ -19,7 +19,7 @@ def payload(model: MultimodalTransformer, nan: bool = False) -> dict:
     state = {k: (torch.full_like(v, float("nan")) if nan and v.is_floating_point() else v)
              for k, v in model.state_dict().items()}
     return {"kind": "bc", "model": state, "model_config": model.config.to_dict(),
-            "vocab": list(model.tokenizer.tokens)}
+            "vocab": list(model.tokenizer.tokens), "config": {}}
 
 
 def test_a_zero_byte_checkpoint_is_a_clear_error_not_an_index_error(tmp_path):
@@ -40,3 +40,11 @@ def test_non_finite_checkpoint_weights_are_refused(tmp_path):
     path = save_checkpoint(tmp_path / "last.pt", payload(model, nan=True))
     with pytest.raises(TrainError, match="NaN or infinite; expected finite weights"):
         model_of(load_checkpoint(path), str(path))
+
+
+def test_a_checkpoint_without_its_config_is_named(tmp_path):
+    data = payload(MultimodalTransformer(TINY, seed=0))
+    del data["config"]
+    path = save_checkpoint(tmp_path / "last.pt", data)
+    with pytest.raises(TrainError, match=r"a training checkpoint without \['config'\]"):
+        load_checkpoint(path)
