@@ -92,6 +92,41 @@ def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:
 
 RENDER_MODES = ("rgb_array", "human", "ansi")
 
+#: Largest ``tile`` in pixels (a 9-cell view of 64-pixel tiles is 576 pixels a side).
+MAX_TILE = 64
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_settings(dense_reward: object, view: object, tile: object, families: object,
+                   houses: object) -> None:
+    """The constructor's numeric and list settings, checked.
+
+    Raises:
+        EnvError: ``dense_reward`` not a finite number >= 0; ``view`` not an odd integer
+            in 3..9; ``tile`` not an integer in 1..:data:`MAX_TILE`; ``families`` a string
+            or empty; ``houses`` not a list of houses.
+    """
+    if (isinstance(dense_reward, bool) or not isinstance(dense_reward, (int, float))
+            or not 0 <= dense_reward < math.inf):
+        raise EnvError(f"dense_reward must be a finite number >= 0 (0: sparse reward only), "
+                       f"got {brief(dense_reward)}")
+    if not _is_int(view) or view % 2 != 1 or not 3 <= view <= 9:
+        raise EnvError(f"view must be an odd integer in 3..9, got {brief(view)}")
+    if not _is_int(tile) or not 1 <= tile <= MAX_TILE:
+        raise EnvError(f"tile must be an integer number of pixels in 1..{MAX_TILE}, got "
+                       f"{brief(tile)}")
+    if isinstance(families, str) or not families:
+        raise EnvError(f"families must be a non-empty list of task family names, got "
+                       f"{brief(families)}")
+    if houses is not None and (not isinstance(houses, Sequence)
+                               or not all(isinstance(h, House) for h in houses)):
+        raise EnvError("houses must be a list of House objects (vlnenv.world.load_house(path) "
+                       "reads a map file)")
+
+
 #: Keys ``reset(options=...)`` understands: a fixed episode record and its house.
 RESET_OPTIONS: tuple[str, ...] = ("episode", "house")
 
@@ -163,13 +198,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         render_mode: str | None = None,
         render_view: str = "topdown",
     ) -> None:
-        if not isinstance(dense_reward, (int, float)) or not 0 <= dense_reward < math.inf:
-            raise EnvError(f"dense_reward must be a finite number >= 0 (0: sparse reward "
-                           f"only), got {dense_reward!r}")
-        if view % 2 != 1 or not 3 <= view <= 9:
-            raise EnvError(f"view must be odd and in 3..9, got {view}")
-        if tile < 1:
-            raise EnvError(f"tile must be a positive number of pixels, got {tile}")
+        check_settings(dense_reward, view, tile, families, houses)
         if render_mode is not None and render_mode not in RENDER_MODES:
             raise EnvError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
         if render_view not in ("topdown", "egocentric"):

@@ -62,3 +62,18 @@ def test_reset_refuses_unknown_or_malformed_options(options, message):
 def test_a_negative_or_non_finite_dense_reward_is_refused(weight):
     with pytest.raises(EnvError, match="dense_reward must be a finite number >= 0"):
         VLNEnv(houses=[HOUSE], dense_reward=weight)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"view": "7"}, "view must be an odd integer in 3..9, got '7'"),
+    ({"view": 4}, "view must be an odd integer in 3..9, got 4"),
+    ({"tile": 2.5}, "tile must be an integer number of pixels in 1..64, got 2.5"),
+    ({"tile": 10**6}, "tile must be an integer number of pixels in 1..64"),
+    ({"families": []}, "families must be a non-empty list"),
+    ({"families": "go_to_room"}, "families must be a non-empty list"),
+    ({"houses": [1]}, "houses must be a list of House objects"),
+    ({"dense_reward": True}, "dense_reward must be a finite number >= 0"),
+])
+def test_bad_constructor_settings_are_env_errors(kwargs, message):
+    with pytest.raises(EnvError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        VLNEnv(**{"houses": [HOUSE], **kwargs})
