@@ -77,6 +77,7 @@ def train_bc(config: TrainConfig) -> TrainResult:
     Raises:
         TrainError: a bad config, missing demonstrations or checkpoint.
     """
+    force = config.run.force and not config.run.resume  # prepare_run drops it
     config, notes = prepare_run(config)
     if config.optim.fit_budget and not config.run.time_budget_s:
         raise TrainError("optim.fit_budget = true fits the schedule to run.time_budget_s, "
@@ -84,7 +85,7 @@ def train_bc(config: TrainConfig) -> TrainResult:
     ctx = distributed.setup(config.run.device)
     trainer: Trainer | None = None
     try:
-        with run_folder(config, ctx.main):
+        with run_folder(config.run.out, force, ctx.main):
             configure_torch(config, ctx)
             trainer = Trainer(config, ctx, "bc")
             start = time.monotonic()

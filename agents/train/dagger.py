@@ -268,11 +268,12 @@ def train_dagger(config: TrainConfig) -> TrainResult:
         TrainError: see :func:`dagger_config`; missing demonstrations; on resume, missing
             iteration files or books that do not fit the checkpoint.
     """
+    force = config.run.force and not config.run.resume  # prepare_run drops it
     config, model, notes = dagger_config(config)
     ctx = distributed.setup(config.run.device)
     trainer: Trainer | None = None
     try:
-        with run_folder(config, ctx.main):
+        with run_folder(config.run.out, force, ctx.main):
             configure_torch(config, ctx)
             trainer = Trainer(config, ctx, "dagger", model=model)
             dg = config.dagger

@@ -86,7 +86,9 @@ def prepare_run(config: TrainConfig, safe: tuple[str, ...] = RESUME_SAFE,
             raise TrainError(f"{out} already holds a run ({last}); pass --resume to continue "
                              "it, --force to replace it, or choose another --out")
         check_output(out, config.run.force)
-        return config, []
+        # force is this invocation's, never saved with the run (a config.json given to
+        # --config must not replace anything by itself); run_folder acts on it
+        return config.replace(run=dataclasses.replace(config.run, force=False)), []
     if config.run.force:
         raise TrainError("--resume continues the run in --out and --force replaces it; "
                          "expected one of them")
@@ -116,12 +118,18 @@ def prepare_run(config: TrainConfig, safe: tuple[str, ...] = RESUME_SAFE,
 
 
 @contextmanager
-def run_folder(config: TrainConfig, main: bool) -> Iterator[None]:
-    """The block of a run: with ``run.force`` on a new run (rank 0), earlier files in
-    ``run.out`` are set aside while it runs, deleted when it ends well and put back if it
-    fails (:func:`vlnenv.fileio.output_folder`, in place, so a killed run can be resumed)."""
-    if config.run.resume or not config.run.force or not main:
+def run_folder(out: str, force: bool, main: bool) -> Iterator[None]:
+    """The block of a new run: with ``force`` (on rank 0), earlier files in ``out`` are set
+    aside while it runs, deleted when it ends well and put back if it fails
+    (:func:`vlnenv.fileio.output_folder`, in place, so a killed run can be resumed).
+
+    Args:
+        out: the run folder.
+        force: ``run.force`` of a new run as asked (before :func:`prepare_run`).
+        main: whether this process is rank 0 (the only one that writes).
+    """
+    if not force or not main:
         yield
         return
-    with output_folder(config.run.out, force=True, in_place=True):
+    with output_folder(out, force=True, in_place=True):
         yield

@@ -77,3 +77,21 @@ def test_force_keeps_the_earlier_run_when_the_new_one_fails(bc_run, tiny_config,
 def test_a_negative_seed_in_a_config_is_refused(tiny_config):
     with pytest.raises(TrainError, match=r"run.seed: expected an integer >= 0, got -1"):
         tiny_config("run.seed=-1")
+
+
+def test_force_is_never_saved_with_the_run(tiny_config, tmp_path):
+    from agents.train.resume import prepare_run
+
+    config, notes = prepare_run(tiny_config("run.force=true"))
+    assert config.run.force is False and notes == []
+
+
+def test_force_replaces_an_earlier_run_once_the_new_one_ends(bc_run, tiny_config, tmp_path):
+    copy = shutil.copytree(bc_run.out, tmp_path / "copy")
+    (copy / "mine.txt").write_text("an earlier file")
+    result = train_bc(tiny_config(f"run.out={copy}", "run.force=true", "optim.max_steps=4",
+                                  "optim.warmup_steps=1"))
+    assert result.steps == 4 and load_checkpoint(copy / "last.pt")["step"] == 4
+    assert not (copy / "mine.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
+    assert load_checkpoint(copy / "last.pt")["config"]["run"]["force"] is False
