@@ -56,8 +56,8 @@ def _show(args: argparse.Namespace) -> int:
     if not 1 <= args.tile <= 64:
         print(f"vln house show: --tile must be in 1..64, got {args.tile}", file=sys.stderr)
         return 2
+    house = load_house(args.file)  # first: a missing or unnamed file is a MapError
     out = check_output(args.out or args.file.with_suffix(".png"), args.force, folder=False)
-    house = load_house(args.file)
     picture = render_topdown(house, args.tile)
     with output_file(out, args.force, ".png") as tmp:
         Image.fromarray(picture).save(tmp)

@@ -105,6 +105,8 @@ def test_a_missing_policy_path_is_named_as_a_path(tmp_path, capsys):
 def test_house_show_on_a_missing_file_or_an_unwritable_out_is_one_line(tmp_path, capsys):
     assert main(["house", "show", str(tmp_path / "nosuch.toml")]) == 1
     one_line_error(capsys, f"{tmp_path / 'nosuch.toml'}: cannot read the file")
+    assert main(["house", "show", ""]) == 1  # found by tests/properties (was a ValueError)
+    one_line_error(capsys, ".: cannot read the file")
     house = tmp_path / "h.toml"
     assert main(["house", "new", "--seed", "3", "--out", str(house)]) == 0
     (tmp_path / "f").write_text("x")

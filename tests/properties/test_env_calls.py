@@ -6,6 +6,7 @@ or raises a one-line project error (``EnvError``; ``TaskError`` for a bad record
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import make_house
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,9 +34,8 @@ def is_action(value: object) -> bool:
             and 0 <= int(value) <= 6)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(anything)
-def test_step_acts_on_actions_and_refuses_the_rest_in_one_line(action: object) -> None:
+def check_step(action: object) -> None:
+    """``step(action)`` acts on an action and refuses anything else in one line."""
     env = VLNEnv(houses=[HOUSE])
     env.reset(seed=0)
     try:
@@ -46,6 +46,19 @@ def test_step_acts_on_actions_and_refuses_the_rest_in_one_line(action: object) -
         assert env.state.step == 0
         return
     assert is_action(action) and env.state.step == 1
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(anything)
+def test_step_acts_on_actions_and_refuses_the_rest_in_one_line(action: object) -> None:
+    check_step(action)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(anything)
+def test_many_step_arguments_act_or_are_refused_in_one_line(action: object) -> None:
+    check_step(action)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -87,9 +88,8 @@ def map_files(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(map_files())
-def test_random_map_files_load_or_raise_a_one_line_map_error_inside_the_file(text: str) -> None:
+def check(text: str) -> None:
+    """``text`` loads (and round-trips) or raises a one-line MapError inside the file."""
     try:
         house = loads_house(text, "m.toml")
     except MapError as err:
@@ -100,3 +100,16 @@ def test_random_map_files_load_or_raise_a_one_line_map_error_inside_the_file(tex
             assert err.col is None or 1 <= err.col <= len(lines[err.line - 1]) + 1
         return
     assert loads_house(dumps_house(house)) == house
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(map_files())
+def test_random_map_files_load_or_raise_a_one_line_map_error_inside_the_file(text: str) -> None:
+    check(text)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(map_files())
+def test_many_random_map_files_load_or_raise_a_one_line_map_error(text: str) -> None:
+    check(text)
