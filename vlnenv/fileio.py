@@ -70,7 +70,8 @@ def check_output(path: str | os.PathLike[str], force: bool = False, *,
 
     Raises:
         OutputError: a file where a folder is wanted (or the reverse), a parent that is a
-            file, or earlier results at ``path`` without ``force``.
+            file, earlier results at ``path`` without ``force``, or (with ``force``) the
+            current folder or one that holds it.
     """
     path = Path(path)
     for parent in path.parents:
@@ -85,6 +86,11 @@ def check_output(path: str | os.PathLike[str], force: bool = False, *,
             raise OutputError(f"{path}: holds earlier results; pass --force to replace them "
                               "(only once the new ones are complete), or choose another "
                               "--out")
+        here = Path.cwd().resolve()
+        if path.is_dir() and force and (path.resolve() == here
+                                        or path.resolve() in here.parents):
+            raise OutputError(f"{path}: is the folder you are in (or holds it); --force "
+                              "would replace all of it; expected a results folder")
     else:
         if path.is_dir():
             raise OutputError(f"{path}: is a folder; expected a file name")

@@ -93,3 +93,13 @@ def test_an_unwritable_folder_is_an_output_error(tmp_path):
     with pytest.raises(OutputError):
         with output_file(tmp_path / "f" / "x.png", force=True):
             pass
+
+
+def test_force_never_replaces_the_current_folder_or_one_above_it(tmp_path, monkeypatch):
+    out = earlier(tmp_path)
+    (out / "sub").mkdir()
+    monkeypatch.chdir(out / "sub")
+    for folder in (out / "sub", out, tmp_path):
+        with pytest.raises(OutputError, match="is the folder you are in"):
+            check_output(folder, force=True)
+    assert (out / "results.json").read_text() == "old"
