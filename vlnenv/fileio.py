@@ -71,7 +71,7 @@ def check_output(path: str | os.PathLike[str], force: bool = False, *,
     Raises:
         OutputError: a file where a folder is wanted (or the reverse), a parent that is a
             file, earlier results at ``path`` without ``force``, or (with ``force``) the
-            current folder or one that holds it.
+            current folder, one that holds it, or the home folder.
     """
     path = Path(path)
     for parent in path.parents:
@@ -86,11 +86,12 @@ def check_output(path: str | os.PathLike[str], force: bool = False, *,
             raise OutputError(f"{path}: holds earlier results; pass --force to replace them "
                               "(only once the new ones are complete), or choose another "
                               "--out")
-        here = Path.cwd().resolve()
-        if path.is_dir() and force and (path.resolve() == here
-                                        or path.resolve() in here.parents):
-            raise OutputError(f"{path}: is the folder you are in (or holds it); --force "
-                              "would replace all of it; expected a results folder")
+        if path.is_dir() and force:
+            here, full = Path.cwd().resolve(), path.resolve()
+            if full == here or full in here.parents or full == Path.home().resolve():
+                raise OutputError(f"{path}: is the folder you are in, one that holds it, or "
+                                  "your home folder; --force would replace all of it; "
+                                  "expected a results folder")
     else:
         if path.is_dir():
             raise OutputError(f"{path}: is a folder; expected a file name")

@@ -95,11 +95,15 @@ def test_an_unwritable_folder_is_an_output_error(tmp_path):
             pass
 
 
-def test_force_never_replaces_the_current_folder_or_one_above_it(tmp_path, monkeypatch):
+def test_force_never_replaces_the_current_folder_one_above_it_or_home(tmp_path, monkeypatch):
     out = earlier(tmp_path)
     (out / "sub").mkdir()
     monkeypatch.chdir(out / "sub")
     for folder in (out / "sub", out, tmp_path):
         with pytest.raises(OutputError, match="is the folder you are in"):
             check_output(folder, force=True)
+    monkeypatch.setenv("HOME", str(out))
+    monkeypatch.chdir(tmp_path.parent)
+    with pytest.raises(OutputError, match="or your home folder"):
+        check_output(out, force=True)
     assert (out / "results.json").read_text() == "old"
