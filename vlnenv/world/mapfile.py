@@ -58,8 +58,12 @@ _OBJECT_KEYS = ("kind", "color", "at")
 _GRID_KEYS = ("cells",)
 _TOML_AT = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.DOTALL)
 #: Largest map file (or map text) read, in bytes (characters for text): checked before
-#: anything is parsed. The largest generated house (256x256 cells) takes about 70 kB.
-MAX_MAP_BYTES = 1_000_000
+#: anything is parsed. A 256x256 grid takes 66 kB, the most objects about 50 kB more; the
+#: largest shipped map is 6.5 kB.
+MAX_MAP_BYTES = 262_144
+#: Most ``[[objects]]`` entries in a map (the generator places a few dozen); checked
+#: before any entry is read.
+MAX_OBJECTS = 1024
 #: What tomllib's messages lack: the expectation, by a phrase of the message.
 _TOML_EXPECTED: tuple[tuple[str, str], ...] = (
     ("invalid statement", "a `key = value` line, a [table] header or a comment"),
@@ -348,6 +352,9 @@ class _Source:
         if not isinstance(value, list):
             raise self.error(f"objects must be an array of [[objects]] tables, found "
                              f"{_kind(value)}", ("objects",))
+        if len(value) > MAX_OBJECTS:
+            raise self.error(f"{len(value):,} [[objects]] entries; expected at most "
+                             f"{MAX_OBJECTS:,} (MAX_OBJECTS)", ("objects",))
         return [(self.item(i, entry), i) for i, entry in enumerate(value)]
 
     def item(self, i: int, value: object) -> Item:

@@ -5,7 +5,7 @@ is a MapError."""
 import pytest
 
 from vlnenv.errors import MapError
-from vlnenv.world.mapfile import MAX_MAP_BYTES, load_house, loads_house
+from vlnenv.world.mapfile import MAX_MAP_BYTES, MAX_OBJECTS, load_house, loads_house
 from vlnenv.world.mapgrid import MAX_HOUSE_SIDE
 
 
@@ -29,14 +29,14 @@ def test_a_grid_past_the_side_limit_is_refused_at_the_cells_key():
 def test_a_map_past_the_byte_limit_is_refused_before_it_is_parsed(tmp_path):
     text = square_house(1500)  # 2.25 MB, 18 s to load before the cap
     with pytest.raises(MapError, match=r"2,251,558 characters; expected a map of at most "
-                                       r"1,000,000"):
+                                       r"262,144"):
         loads_house(text)
     path = tmp_path / "huge.toml"
     path.write_text(text)
     with pytest.raises(MapError, match=r"huge.toml: 2,251,558 bytes; expected a map file of "
-                                       r"at most 1,000,000"):
+                                       r"at most 262,144"):
         load_house(path)
-    assert MAX_MAP_BYTES == 1_000_000
+    assert MAX_MAP_BYTES == 262_144
 
 
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
@@ -67,3 +67,10 @@ def test_a_missing_file_or_a_folder_is_a_map_error(tmp_path):
         load_house(tmp_path / "nosuch.toml")
     with pytest.raises(MapError, match="cannot read the file"):
         load_house(tmp_path)
+
+
+def test_more_objects_than_the_cap_are_refused_before_any_is_read():
+    grid = square_house(40).split("[grid]")
+    objects = '[[objects]]\nkind = "cup"\ncolor = "red"\nat = [1, 1]\n' * (MAX_OBJECTS + 1)
+    with pytest.raises(MapError, match=r"1,025 \[\[objects\]\] entries; expected at most 1,024"):
+        loads_house(grid[0] + objects + "[grid]" + grid[1])
