@@ -1,11 +1,13 @@
 """``vln benchmark``: score a policy on a suite split, or compare two results files.
 
 * ``vln benchmark --suite NAME --split SPLIT --policy random|forward[:N]|oracle
-  [--episodes N] [--workers K] [--batch B] [--seed S] [--out DIR]``: runs the policy
-  with a progress bar, prints the per-family table (SR, SPL, NE, OSR, TL, nDTW, SDTW, CLS,
-  mean ± 95% CI) and writes ``results.md``, ``results.csv`` and ``results.json`` (with
-  every episode's record) into ``DIR`` (default ``runs/benchmark/<suite>-<split>-<policy>-
-  seed<S>``).
+  [--episodes N] [--workers K] [--batch B] [--seed S] [--out DIR] [--force]
+  [--no-verify]``: checks the suite's files against its manifest (unless
+  ``--no-verify``, which the results record), runs the policy with a progress bar, prints
+  the per-family table (SR, SPL, NE, OSR, TL, nDTW, SDTW, CLS, mean ± 95% CI) and writes
+  ``results.md``, ``results.csv`` and ``results.json`` (with every episode's record) into
+  ``DIR`` (default ``runs/benchmark/<suite>-<split>-<policy>-seed<S>``; checked before the
+  run, earlier results replaced only with ``--force``).
 * ``vln benchmark --compare A.json B.json``: per family and metric, the difference
   ``A - B`` with its 95% CI and p-value (paired when both ran the same episodes).
 """

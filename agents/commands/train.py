@@ -1,9 +1,11 @@
 """``vln train``: demonstrations, behaviour cloning, DAgger.
 
 * ``vln train bc [--config FILE] [--set section.field=value ...] [--suite S] [--out DIR]
-  [--resume] [--time-budget S] [--max-steps N] [--seed N] [--device D]``: behaviour
-  cloning; writes ``DIR/{config.json, log.csv, evals.jsonl, last.pt, best.pt, last/,
-  best/, result.json}``.
+  [--resume | --force] [--time-budget S] [--max-steps N] [--seed N] [--device D]``:
+  behaviour cloning; writes ``DIR/{config.json, log.csv, evals.jsonl, last.pt, best.pt,
+  last/, best/, result.json}``. ``--resume`` continues the run in ``DIR`` wherever it was
+  first written; ``--force`` replaces an earlier run once the new one ends
+  (:mod:`agents.train.resume`, docs/cli.md).
 * ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
   training checkpoint or a model folder); ``vln train dagger --out DIR --resume``
   continues the DAgger run in ``DIR`` from its ``last.pt``.
