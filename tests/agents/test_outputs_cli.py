@@ -142,6 +142,8 @@ def test_benchmark_refuses_a_tampered_suite_unless_told_not_to_verify(tampered, 
     assert results["suite_verified"] is False
     assert results["suite_sha256"] != claimed and len(results["suite_sha256"]) == 64
     assert "NOT verified" in capsys.readouterr().out
+    assert "(NOT verified against the manifest: `--no-verify`" in (
+        tmp_path / "b" / "results.md").read_text()
 
 
 def test_benchmark_records_the_hash_it_verified(tmp_path):
