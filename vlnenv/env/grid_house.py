@@ -55,6 +55,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import gymnasium as gym
@@ -118,7 +119,8 @@ def check_settings(dense_reward: object, view: object, tile: object, families: o
     if not _is_int(tile) or not 1 <= tile <= MAX_TILE:
         raise EnvError(f"tile must be an integer number of pixels in 1..{MAX_TILE}, got "
                        f"{brief(tile)}")
-    if isinstance(families, str) or not families:
+    if (isinstance(families, str) or not isinstance(families, (Sequence, AbstractSet))
+            or len(families) == 0):
         raise EnvError(f"families must be a non-empty list of task family names, got "
                        f"{brief(families)}")
     if houses is not None and (not isinstance(houses, Sequence)
