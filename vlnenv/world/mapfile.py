@@ -34,7 +34,6 @@ glyph, objects by cell, keys in the order above, so that ``loads_house(dumps_hou
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,17 +45,12 @@ from vlnenv.world.house import Cell, House, Item, Room
 from vlnenv.world.mapgrid import Grid, read_grid
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
+from vlnenv.world.tomlerrors import parse_toml
 from vlnenv.world.tomlspots import KeyPath, Spots, locate
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 _TOP_KEYS = ("name", "rooms", "furniture", "objects", "grid")
 _OBJECT_KEYS = ("kind", "color", "at")
 _GRID_KEYS = ("cells",)
-_TOML_AT = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.DOTALL)
 #: Largest map file (or map text) read, in bytes (characters for text): checked before
 #: anything is parsed. A 256x256 grid takes 66 kB, the most objects about 50 kB more; the
 #: largest shipped map is 6.5 kB.
@@ -64,19 +58,6 @@ MAX_MAP_BYTES = 262_144
 #: Most ``[[objects]]`` entries in a map (the generator places a few dozen); checked
 #: before any entry is read.
 MAX_OBJECTS = 1024
-#: What tomllib's messages lack: the expectation, by a phrase of the message.
-_TOML_EXPECTED: tuple[tuple[str, str], ...] = (
-    ("invalid statement", "a `key = value` line, a [table] header or a comment"),
-    ("invalid value", "a value: a quoted string, an integer, an [array] or an {inline table}"),
-    ("unclosed", "the closing bracket or brace"),
-    ("unterminated", "the closing quote"),
-    ("illegal character '\\n'", "the closing quote on the same line (triple quotes for "
-                                  "several lines)"),
-    ("illegal character", "printable characters (escape control characters in strings)"),
-    ("cannot declare", "each table declared once"),
-    ("cannot overwrite", "each key given once"),
-    ("cannot mutate", "each table declared once"),
-)
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 
@@ -103,7 +84,7 @@ def loads_house(text: str, path: str = "<string>") -> House:
                        f"{MAX_MAP_BYTES:,} (MAX_MAP_BYTES)", str(path))
     text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some editors write
     text = text.replace("\r\n", "\n")  # as tomllib does, so positions agree with it
-    src = _Source(text, str(path), _parse_toml(text, str(path)), locate(text))
+    src = _Source(text, str(path), parse_toml(text, str(path)), locate(text))
     return src.build()
 
 
@@ -204,45 +185,6 @@ def _grid_rows(house: House) -> list[str]:
 
 
 # ---------------------------------------------------------------------- reading
-def _parse_toml(text: str, path: str) -> dict[str, Any]:
-    """``tomllib.loads`` with its errors turned into :class:`MapError`."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        message, line, col = _toml_position(str(err), text)
-        lines = text.split("\n")
-        row = lines[line - 1] if line <= len(lines) else ""
-        found = repr(row[col - 1]) if col <= len(row) else (
-            "the end of the file" if line >= len(lines) else "the end of the line")
-        raise MapError(f"not valid TOML: {message}; found {found}{_expected(message)}", path,
-                       line, col) from None
-    except (ValueError, RecursionError) as err:
-        raise MapError(f"not valid TOML for a map file: {err}; expected plain tables, "
-                       "strings and small integers", path, 1, 1) from None
-
-
-def _expected(message: str) -> str:
-    """``"; expected ..."`` for a tomllib message that does not say what was expected."""
-    low = message.lower()
-    if "expected" in low:
-        return ""
-    for phrase, expected in _TOML_EXPECTED:
-        if phrase in low:
-            return f"; expected {expected}"
-    return "; expected TOML: `key = value` lines, [table] headers, quoted strings"
-
-
-def _toml_position(message: str, text: str) -> tuple[str, int, int]:
-    """Split tomllib's ``"... (at line L, column C)"`` into (message, L, C)."""
-    match = _TOML_AT.match(message)
-    if match is None:
-        return message, 1, 1
-    if match.group(2) is None:  # "at end of document"
-        lines = text.split("\n")
-        return match.group(1), len(lines), len(lines[-1]) + 1
-    return match.group(1), int(match.group(2)), int(match.group(3))
-
-
 def _kind(value: object) -> str:
     """A phrase naming the TOML type of ``value``."""
     if isinstance(value, bool):
