@@ -258,6 +258,13 @@ def play(episodes: EpisodeProvider, script: Iterable[str] | None = None,
     session = PlaySession(episodes, layout)
     frame = session.frame()
     window = rendering.show(frame, session.title, None, rate)
+    driver = pygame.display.get_driver()
+    if script is None and driver in HEADLESS_DRIVERS:  # SDL fell back: no window to see
+        rendering.close(window)
+        raise PlayError(f"cannot play by hand: no display could be opened (SDL chose the "
+                        f"{driver!r} driver); expected a desktop session. Record instead: "
+                        "`vln record --policy oracle --episode ID --out episode.gif`, or "
+                        "press keys headless with --keys \"up,left,enter\"")
     pygame.display.set_caption(session.title)
     try:
         source = iter(keys) if keys is not None else _pygame_keys(pygame)

@@ -133,3 +133,12 @@ def test_vln_play_without_a_display_refuses_in_one_line_and_says_how_to_record(m
     assert err.count("\n") == 1
     assert err.startswith("vln: error: cannot play by hand: no display")
     assert "vln record --policy oracle" in err and "--keys" in err
+
+
+def test_play_refuses_when_sdl_falls_back_to_a_headless_driver(monkeypatch):
+    # DISPLAY set but no server: SDL silently picks 'offscreen'; simulated with 'dummy'
+    monkeypatch.setattr("agents.eval.play.display_problem", lambda environ, platform: None)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    with pytest.raises(PlayError, match="no display could be opened \\(SDL chose the 'dummy' "
+                                        "driver\\)"):
+        play(SuiteEpisodes(SUITE, SPLIT, EPISODE))
