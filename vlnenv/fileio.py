@@ -101,6 +101,22 @@ def check_output(path: str | os.PathLike[str], force: bool = False, *,
     return path
 
 
+def check_inputs_outside(out: str | os.PathLike[str], inputs: list[str]) -> None:
+    """Refuse to replace an output folder that holds one of the run's inputs (``--force``
+    would delete the model being benchmarked, or the run DAgger starts from).
+
+    Raises:
+        OutputError: naming the input inside ``out``.
+    """
+    root = Path(out).resolve()
+    for item in inputs:
+        if item and os.path.exists(item):
+            full = Path(item).resolve()
+            if full == root or root in full.parents:
+                raise OutputError(f"{out}: holds {item}, an input of this run; --force would "
+                                  "delete it; expected another --out")
+
+
 def _sibling(path: Path, tag: str) -> Path:
     """A new, unused, hidden name beside ``path`` (not created)."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{tag}-", dir=path.parent))

@@ -69,7 +69,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     from agents.eval.benchmark import BenchmarkConfig, run_benchmark
     from agents.eval.report import RESULT_FILES, results_table, write_results
     from vlnenv.evaluate import select_episodes
-    from vlnenv.fileio import check_output, output_folder
+    from vlnenv.fileio import check_inputs_outside, check_output, output_folder
     from vlnenv.suites.load import load_suite
 
     config = BenchmarkConfig(suite=args.suite, split=args.split, policy=args.policy,
@@ -77,6 +77,9 @@ def _benchmark(args: argparse.Namespace) -> int:
                              seed=args.seed, verify=args.verify)
     out = check_output(args.out or default_out(args.suite, args.split, args.policy, args.seed),
                        args.force)  # before the run, not after it
+    if args.force:  # the policy's model folder, however it is named (sampled:PATH@T)
+        path = args.policy.removeprefix("sampled:")
+        check_inputs_outside(out, [args.policy, path, path.rpartition("@")[0]])
     total = len(select_episodes(len(load_suite(args.suite).episodes(args.split)),
                                 args.episodes))
     with tqdm(total=total, desc=f"{args.policy} on {args.suite}/{args.split}", unit="ep",

@@ -25,7 +25,7 @@ from typing import Any
 from agents.train.checkpoint import load_checkpoint
 from agents.train.config import TrainConfig
 from agents.train.errors import TrainError
-from vlnenv.fileio import check_output, output_folder
+from vlnenv.fileio import check_inputs_outside, check_output, output_folder
 
 #: Settings of one invocation, always taken from it on resume (never compared).
 PER_INVOCATION: tuple[str, ...] = ("run.time_budget_s", "run.progress_bar", "run.tensorboard")
@@ -86,6 +86,8 @@ def prepare_run(config: TrainConfig, safe: tuple[str, ...] = RESUME_SAFE,
             raise TrainError(f"{out} already holds a run ({last}); pass --resume to continue "
                              "it, --force to replace it, or choose another --out")
         check_output(out, config.run.force)
+        if config.run.force:
+            check_inputs_outside(out, [config.dagger.init or ""])
         # force is this invocation's, never saved with the run (a config.json given to
         # --config must not replace anything by itself); run_folder acts on it
         return config.replace(run=dataclasses.replace(config.run, force=False)), []

@@ -152,3 +152,16 @@ def test_benchmark_records_the_hash_it_verified(tmp_path):
     manifest = json.loads((suites_root() / "tiny" / "manifest.json").read_text())
     assert results["suite_verified"] is True
     assert results["suite_sha256"] == manifest["suite_sha256"]
+
+
+def test_force_never_deletes_the_model_being_benchmarked(tmp_path, capsys):
+    from agents.models import ModelConfig, MultimodalTransformer
+
+    run = tmp_path / "run"
+    MultimodalTransformer(ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
+                                      n_fusion_layer=1)).save_pretrained(run / "best")
+    for policy in (str(run / "best"), f"sampled:{run / 'best'}@0.5"):
+        assert main(["benchmark", "--suite", "tiny", "--policy", policy, "--episodes", "1",
+                     "--out", str(run), "--force"]) == 1
+        one_line_error(capsys, f"{run}: holds {run / 'best'}, an input of this run")
+    assert (run / "best" / "model.pt").is_file()

@@ -95,3 +95,12 @@ def test_force_replaces_an_earlier_run_once_the_new_one_ends(bc_run, tiny_config
     assert not (copy / "mine.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
     assert load_checkpoint(copy / "last.pt")["config"]["run"]["force"] is False
+
+
+def test_force_never_deletes_the_run_dagger_starts_from(bc_run, tiny_config, tmp_path):
+    from agents.train.resume import prepare_run
+
+    copy = shutil.copytree(bc_run.out, tmp_path / "copy")
+    with pytest.raises(OutputError, match="an input of this run; --force would delete it"):
+        prepare_run(tiny_config(f"run.out={copy}", "run.force=true",
+                                f"dagger.init={copy / 'last.pt'}"))
