@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from vlnenv.errors import VLNError
+from vlnenv.fileio import check_output, output_folder, write_text_atomic
 
 #: The training config the quickstart starts from (resolved copy saved in the report).
 CONFIG_FILE = "quickstart"  # agents/configs/quickstart.toml (agents.train.config.shipped_config)
@@ -58,7 +59,10 @@ class QuickstartConfig:
     suite: str = "small"
     """Suite to train and evaluate on."""
     out: str = "runs/quickstart"
-    """Report folder (replaced if it exists)."""
+    """Report folder: created if missing; earlier results there are replaced only with
+    ``force``, once the new report is complete."""
+    force: bool = False
+    """Replace earlier results in ``out`` (``--force``)."""
     bc_budget_s: float = 780.0
     """Wall-clock seconds of behaviour cloning."""
     dagger_budget_s: float = 0.0
@@ -196,17 +200,44 @@ def record_success(model_dir: Path, model_results: dict[str, Any],
 
 
 def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) -> Path:
-    """Run every step; returns the report folder."""
+    """Run every step; returns the report folder.
+
+    The folder is checked first (:func:`vlnenv.fileio.check_output`: refused if it is a
+    file, or holds earlier results without ``force``), then everything is written into a
+    hidden sibling folder that replaces it once the models are trained and benchmarked;
+    ``report.md`` and ``quickstart.json`` are written last. A failed run leaves earlier
+    results as they were.
+    """
+    started = time.perf_counter()
+    final = check_output(config.out, config.force)  # before anything is run
+    suite = check_suite(config.suite)
+    total = min(len(suite.episodes(split)) for split in (HEADLINE_SPLIT, SELECTION_SPLIT))
+    if config.episodes is not None and not 1 <= config.episodes <= total:
+        raise QuickstartError(f"episodes = {config.episodes}: the {HEADLINE_SPLIT} and "
+                              f"{SELECTION_SPLIT} splits of suite {suite.name} have {total} "
+                              f"or more; expected 1..{total} (or all, without a count)")
+    say(f"suite {suite.name}: hashes ok ({suite.suite_hash[:12]})")
+    with output_folder(final, config.force) as out:
+        chosen, chosen_name, dagger_line, bc, bc_config, runs, gif = _train_and_benchmark(
+            config, suite, out, say)
+    # the folder is in place: the report reads its results there (report_markdown)
+    elapsed = time.perf_counter() - started
+    report = report_markdown(config, runs, chosen_name, dagger_line, gif, elapsed, bc)
+    write_text_atomic(final / "report.md", report)
+    write_text_atomic(final / "quickstart.json", json.dumps(
+        {"config": dataclasses.asdict(config), "model": chosen_name, "elapsed_s": elapsed,
+         "train_config": bc_config.to_dict()}, indent=2, sort_keys=True) + "\n")
+    say(f"done in {elapsed / 60:.1f} min: {final / 'report.md'}")
+    print(family_table(runs[HEADLINE_SPLIT], runs[SELECTION_SPLIT]))
+    return final
+
+
+def _train_and_benchmark(config: QuickstartConfig, suite: Any, out: Path,
+                         say: Callable[[str], None]) -> tuple[Any, ...]:
+    """Steps 2-5 into ``out`` (the report folder being written): train, pick the model,
+    benchmark, plot, record."""
     from agents.eval.plots import plot_curves
     from agents.train import train_bc, train_dagger
-
-    started = time.perf_counter()
-    out = Path(config.out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    suite = check_suite(config.suite)
-    say(f"suite {suite.name}: hashes ok ({suite.suite_hash[:12]})")
 
     bc_config = train_config(config, out / "bc", config.bc_budget_s)
     prepare_demos(bc_config, suite, say)
@@ -248,15 +279,7 @@ def run_quickstart(config: QuickstartConfig, say: Callable[[str], None] = _say) 
     plot_curves(Path(chosen.out) / "log.csv", out / "curves.png")
     test = runs[HEADLINE_SPLIT]
     gif = record_success(model_dir, test["model"], test["oracle"], config, out / "success.gif")
-    elapsed = time.perf_counter() - started
-    report = report_markdown(config, runs, chosen_name, dagger_line, gif, elapsed, bc)
-    (out / "report.md").write_text(report)
-    (out / "quickstart.json").write_text(json.dumps(
-        {"config": dataclasses.asdict(config), "model": chosen_name, "elapsed_s": elapsed,
-         "train_config": bc_config.to_dict()}, indent=2, sort_keys=True) + "\n")
-    say(f"done in {elapsed / 60:.1f} min: {out / 'report.md'}")
-    print(family_table(test, runs[SELECTION_SPLIT]))
-    return out
+    return chosen, chosen_name, dagger_line, bc, bc_config, runs, gif
 
 
 def fitted_clause(bc: Any) -> str:

@@ -85,6 +85,17 @@ class PolicyError(VLNError):
     """A policy run without what it needs (an info key, a valid argument)."""
 
 
+class OutputError(VLNError):
+    """An output path that cannot be written as asked: a file where a folder is wanted (or
+    the reverse), earlier results that would be replaced without ``--force``, a folder that
+    cannot be created."""
+
+
+class EnvError(VLNError, ValueError):
+    """An environment called with what it does not accept: an action outside the action
+    space, an unknown or malformed ``reset`` option, a bad constructor setting."""
+
+
 class RenderError(VLNError, ValueError):
     """An image that the renderer could not have drawn (wrong shape, or a tile that is in
     no atlas), given to something that reads images back."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vlnenv.actions import Action
+from vlnenv.errors import TaskError
 from vlnenv.world.furniture import Furniture
 from vlnenv.world.house import DIRECTIONS, Cell, House, Item, Pos
 
@@ -74,7 +75,8 @@ class EpisodeState:
         """The state at the start pose, with the house as loaded."""
         r, c, h = (int(x) for x in start)
         if not house.passable((r, c)):
-            raise ValueError(f"start cell {(r, c)} is not passable in house {house.name!r}")
+            raise TaskError(f"start cell {(r, c)} is not passable in house {house.name!r}; "
+                            "expected a floor or open-door cell")
         objects = {item.cell: item for item in house.objects}
         return cls(
             house=house,

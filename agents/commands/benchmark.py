@@ -1,11 +1,13 @@
 """``vln benchmark``: score a policy on a suite split, or compare two results files.
 
 * ``vln benchmark --suite NAME --split SPLIT --policy random|forward[:N]|oracle
-  [--episodes N] [--workers K] [--batch B] [--seed S] [--out DIR]``: runs the policy
-  with a progress bar, prints the per-family table (SR, SPL, NE, OSR, TL, nDTW, SDTW, CLS,
-  mean ± 95% CI) and writes ``results.md``, ``results.csv`` and ``results.json`` (with
-  every episode's record) into ``DIR`` (default ``runs/benchmark/<suite>-<split>-<policy>-
-  seed<S>``).
+  [--episodes N] [--workers K] [--batch B] [--seed S] [--out DIR] [--force]
+  [--no-verify]``: checks the suite's files against its manifest (unless
+  ``--no-verify``, which the results record), runs the policy with a progress bar, prints
+  the per-family table (SR, SPL, NE, OSR, TL, nDTW, SDTW, CLS, mean ± 95% CI) and writes
+  ``results.md``, ``results.csv`` and ``results.json`` (with every episode's record) into
+  ``DIR`` (default ``runs/benchmark/<suite>-<split>-<policy>-seed<S>``; checked before the
+  run, earlier results replaced only with ``--force``).
 * ``vln benchmark --compare A.json B.json``: per family and metric, the difference
   ``A - B`` with its 95% CI and p-value (paired when both ran the same episodes).
 """
@@ -16,6 +18,8 @@ import argparse
 import re
 import sys
 from pathlib import Path
+
+from agents.commands import add_force, count_arg, seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,13 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", default=None,
                    help="registered policy: random, forward[:N], oracle, a model folder, "
                         "sampled:FOLDER[@T] (NAME[:ARGUMENT])")
-    p.add_argument("--episodes", type=int, default=None,
+    p.add_argument("--episodes", type=count_arg, default=None,
                    help="evaluate the first N episodes of the split (default: all)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--batch", type=int, default=16,
+    p.add_argument("--workers", type=count_arg, default=1, help="worker processes (default 1)")
+    p.add_argument("--batch", type=count_arg, default=16,
                    help="environments stepped together per worker (default 16)")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--out", type=Path, default=None, help="folder for the results files")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed (default 0)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder for the results files (created; earlier results there are "
+                        "replaced only with --force)")
+    add_force(p)
+    p.add_argument("--no-verify", dest="verify", action="store_false",
+                   help="skip checking the suite's files against its manifest's hashes "
+                        "(recorded in the results as suite_verified: false)")
     p.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), default=None,
                    help="compare two results.json files instead of running")
     p.set_defaults(func=_benchmark, parser=p)
@@ -57,22 +67,30 @@ def _benchmark(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from agents.eval.benchmark import BenchmarkConfig, run_benchmark
-    from agents.eval.report import results_table, write_results
+    from agents.eval.report import RESULT_FILES, results_table, write_results
     from vlnenv.evaluate import select_episodes
+    from vlnenv.fileio import check_inputs_outside, check_output, output_folder
     from vlnenv.suites.load import load_suite
 
     config = BenchmarkConfig(suite=args.suite, split=args.split, policy=args.policy,
                              episodes=args.episodes, workers=args.workers, batch=args.batch,
-                             seed=args.seed)
+                             seed=args.seed, verify=args.verify)
+    out = check_output(args.out or default_out(args.suite, args.split, args.policy, args.seed),
+                       args.force)  # before the run, not after it
+    if args.force:  # the policy's model folder, however it is named (sampled:PATH@T)
+        path = args.policy.removeprefix("sampled:")
+        check_inputs_outside(out, [args.policy, path, path.rpartition("@")[0]])
     total = len(select_episodes(len(load_suite(args.suite).episodes(args.split)),
                                 args.episodes))
     with tqdm(total=total, desc=f"{args.policy} on {args.suite}/{args.split}", unit="ep",
               file=sys.stderr, disable=None) as bar:
         results = run_benchmark(config, progress=bar.update)
-    out = args.out or default_out(args.suite, args.split, args.policy, args.seed)
-    paths = write_results(results, out)
+    with output_folder(out, args.force) as folder:
+        write_results(results, folder)
+    paths = [out / name for name in RESULT_FILES]
+    verified = "verified" if results["suite_verified"] else "NOT verified (--no-verify)"
     print(f"{args.policy} on {results['suite']}/{args.split}: {results['episodes']} episodes, "
-          f"suite sha256 {results['suite_sha256'][:12]}, seed {args.seed}")
+          f"suite sha256 {results['suite_sha256'][:12]} ({verified}), seed {args.seed}")
     print(results_table(results), end="")
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

@@ -5,7 +5,9 @@
 * ``vln play --house FILE --task FAMILY [--seed N]``: fresh tasks of ``FAMILY`` on a map
   file.
 * ``--keys "up,up,left,enter"`` presses those keys and quits (no keyboard needed; runs
-  headless under ``SDL_VIDEODRIVER=dummy``); ``--save-last PNG`` writes the last frame.
+  headless when there is no display); ``--save-last PNG`` writes the last frame.
+* Without ``--keys`` and without a display (no ``DISPLAY``/``WAYLAND_DISPLAY``, or a
+  headless ``SDL_VIDEODRIVER``) it refuses in one line and says how to record instead.
 
 Keys (Minigrid's manual control): arrows turn and move forward, space toggles a door,
 page-up or tab picks up, page-down or shift drops, enter stops, backspace restarts, ``n``
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from agents.commands import add_force, seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,10 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="play fresh tasks on this map file instead of a suite")
     p.add_argument("--task", default="go_to_room",
                    help="task family with --house (default: go_to_room)")
-    p.add_argument("--seed", type=int, default=0, help="task seed with --house (default: 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="task seed with --house (default: 0)")
     p.add_argument("--keys", default=None,
                    help='comma-separated keys to press, then quit (e.g. "up,up,left,enter")')
-    p.add_argument("--save-last", type=Path, default=None, help="write the last frame (PNG)")
+    p.add_argument("--save-last", type=Path, default=None,
+                   help="write the last frame (PNG; an existing one only with --force)")
+    add_force(p)
     p.add_argument("--scale", type=int, default=4,
                    help="pixels per egocentric-view pixel (default: 4)")
     p.set_defaults(func=_play)
@@ -46,7 +52,10 @@ def _play(args: argparse.Namespace) -> int:
     from agents.eval.episodes import SampledEpisodes, SuiteEpisodes
     from agents.eval.frames import Layout
     from agents.eval.play import parse_keys, play
+    from vlnenv.fileio import check_output
 
+    if args.save_last is not None:
+        check_output(args.save_last, args.force, folder=False)
     if args.house is not None:
         episodes = SampledEpisodes(args.house, args.task, args.seed)
     else:

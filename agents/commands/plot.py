@@ -18,12 +18,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agents.commands import add_force, seed_arg
+
 if TYPE_CHECKING:
     from agents.eval.plots import PlotConfig
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, required=True, help="PNG to write")
+    p.add_argument("--out", type=Path, required=True,
+                   help="PNG to write (an existing one only with --force)")
+    add_force(p)
     p.add_argument("--width", type=int, default=800, help="figure width in pixels (800)")
     p.add_argument("--height", type=int, default=500, help="figure height in pixels (500)")
 
@@ -40,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     traj.add_argument("--episode", default="0", help="episode id or index (default: 0)")
     traj.add_argument("--policy", default="oracle",
                       help="random, forward[:N], oracle (default) or a model folder")
-    traj.add_argument("--seed", type=int, default=0, help="policy seed (default: 0)")
+    traj.add_argument("--seed", type=seed_arg, default=0, help="policy seed (default: 0)")
     _common(traj)
     traj.set_defaults(func=_trajectory)
 
@@ -64,8 +68,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace) -> PlotConfig:
+    """The figure's config, once ``--out`` is checked (the output rule)."""
     from agents.eval.plots import PlotConfig
+    from vlnenv.fileio import check_output
 
+    check_output(args.out, args.force, folder=False)
     return PlotConfig(width=args.width, height=args.height)
 
 
@@ -80,9 +87,10 @@ def _trajectory(args: argparse.Namespace) -> int:
     from agents.eval.plots import plot_trajectory
     from agents.eval.record import run_episode
 
+    config = _config(args)
     ref = SuiteEpisodes(args.suite, args.split, args.episode).get(0)
     record = run_episode(make_driver(args.policy, args.seed), ref, draw=False).record
-    return _done(plot_trajectory(ref, record, args.policy, args.out, _config(args)))
+    return _done(plot_trajectory(ref, record, args.policy, args.out, config))
 
 
 def _curves(args: argparse.Namespace) -> int:

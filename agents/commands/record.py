@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from agents.commands import add_force, count_arg, seed_arg
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``record`` command."""
@@ -28,15 +30,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suite", default="small", help="suite name or folder (default: small)")
     p.add_argument("--split", default="val_unseen", help="split (default: val_unseen)")
     p.add_argument("--episode", default="0", help="episode id or index (default: 0)")
-    p.add_argument("--out", type=Path, required=True, help="video to write (.gif or .mp4)")
-    p.add_argument("--grid", type=int, default=1,
+    p.add_argument("--out", type=Path, required=True,
+                   help="video to write (.gif or .mp4; an existing one only with --force)")
+    add_force(p)
+    p.add_argument("--grid", type=count_arg, default=1,
                    help="record N consecutive episodes tiled into one video (default: 1)")
     p.add_argument("--attention", action="store_true",
                    help="draw the Transformer's attention over the view and the words")
     p.add_argument("--reference", action="store_true",
                    help="highlight the reference path on the map")
     p.add_argument("--fps", type=float, default=4.0, help="frames per second (default: 4)")
-    p.add_argument("--seed", type=int, default=0, help="policy seed (default: 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="policy seed (default: 0)")
     p.set_defaults(func=_record)
 
 
@@ -44,7 +48,9 @@ def _record(args: argparse.Namespace) -> int:
     from agents.eval.drivers import make_driver
     from agents.eval.episodes import SuiteEpisodes
     from agents.eval.record import RecordConfig, record_episodes
+    from vlnenv.fileio import check_output
 
+    check_output(args.out, args.force, folder=False)  # before anything is run
     episodes = SuiteEpisodes(args.suite, args.split, args.episode)
     driver = make_driver(args.policy, args.seed, attention=args.attention)
     config = RecordConfig(fps=args.fps, show_reference=args.reference)

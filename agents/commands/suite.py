@@ -1,7 +1,8 @@
 """``vln suite``: build, check and list benchmark suites.
 
-* ``vln suite build SPEC [--out DIR]``: build the suite of a ``spec.toml`` (into the spec's
-  folder by default), byte-identically on every machine.
+* ``vln suite build SPEC [--out DIR] [--force]``: build the suite of a ``spec.toml`` (into
+  the spec's folder by default), byte-identically on every machine; a suite in another
+  ``--out`` folder is replaced only with ``--force``, once the new one is whole.
 * ``vln suite check NAME``: verify the files against the manifest's hashes and that the
   oracle solves every episode; prints each problem and exits 1 if there is any.
 * ``vln suite list``: the suites under ``maps/suites`` with their splits.
@@ -15,6 +16,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agents.commands import add_force
+
 if TYPE_CHECKING:
     from vlnenv.suites.load import Suite
 
@@ -27,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     build = cmds.add_parser("build", help="build a suite from its spec.toml")
     build.add_argument("spec", type=Path, help="the suite's spec.toml")
     build.add_argument("--out", type=Path, default=None,
-                       help="suite folder to write (default: the spec's folder)")
+                       help="suite folder to write (default: the spec's folder, always "
+                            "refreshed; another built suite is replaced only with --force)")
+    add_force(build)
     build.set_defaults(func=_build)
 
     check = cmds.add_parser("check", help="verify a suite's hashes and solve every episode")
@@ -51,7 +56,7 @@ def _build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     with tqdm(total=total_episodes(spec), desc=f"building {spec.name}", unit="ep",
               file=sys.stderr, disable=None) as bar:
-        folder = build_suite(args.spec, args.out, progress=bar.update)
+        folder = build_suite(args.spec, args.out, progress=bar.update, force=args.force)
     suite = load_suite(folder)
     print(f"built suite {suite.name} in {folder} ({time.perf_counter() - start:.1f} s), "
           f"sha256 {suite.suite_hash}")

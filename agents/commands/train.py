@@ -1,9 +1,11 @@
 """``vln train``: demonstrations, behaviour cloning, DAgger.
 
 * ``vln train bc [--config FILE] [--set section.field=value ...] [--suite S] [--out DIR]
-  [--resume] [--time-budget S] [--max-steps N] [--seed N] [--device D]``: behaviour
-  cloning; writes ``DIR/{config.json, log.csv, evals.jsonl, last.pt, best.pt, last/,
-  best/, result.json}``.
+  [--resume | --force] [--time-budget S] [--max-steps N] [--seed N] [--device D]``:
+  behaviour cloning; writes ``DIR/{config.json, log.csv, evals.jsonl, last.pt, best.pt,
+  last/, best/, result.json}``. ``--resume`` continues the run in ``DIR`` wherever it was
+  first written; ``--force`` replaces an earlier run once the new one ends
+  (:mod:`agents.train.resume`, docs/cli.md).
 * ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
   training checkpoint or a model folder); ``vln train dagger --out DIR --resume``
   continues the DAgger run in ``DIR`` from its ``last.pt``.
@@ -24,6 +26,8 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from agents.commands import add_force, count_arg, seed_arg
 
 #: Flat flag (argparse dest) -> the config field it sets.
 FLAT_FLAGS: dict[str, str] = {
@@ -46,11 +50,15 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suite", default=None, help="suite to learn from (data.suite)")
     p.add_argument("--out", default=None, help="run folder (run.out)")
     p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from its last.pt")
+                   help="continue the run in --out from its last.pt (wherever it was first "
+                        "written); changing settings other than --max-steps (BC), --time-budget, "
+                        "--device and run.threads/log_every/checkpoint_every is refused")
+    add_force(p)
     p.add_argument("--time-budget", type=float, default=None, metavar="S",
                    help="wall-clock seconds to train, then finish cleanly (run.time_budget_s)")
-    p.add_argument("--max-steps", type=int, default=None, help="optimiser steps (optim.max_steps)")
-    p.add_argument("--seed", type=int, default=None, help="seed (run.seed)")
+    p.add_argument("--max-steps", type=count_arg, default=None,
+                   help="optimiser steps (optim.max_steps)")
+    p.add_argument("--seed", type=seed_arg, default=None, help="seed (run.seed)")
     p.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (run.device)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -80,10 +88,10 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
     demos.add_argument("--split", default="train", help="split (default: train)")
     demos.add_argument("--teacher", choices=("oracle", "explorer"), required=True,
                        help="the expert whose actions are recorded")
-    demos.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    demos.add_argument("--workers", type=count_arg, default=1, help="processes (default 1)")
     demos.add_argument("--sampled", type=int, default=0,
                        help="sample N fresh episodes on the split's houses instead")
-    demos.add_argument("--seed", type=int, default=0, help="seed of sampled episodes")
+    demos.add_argument("--seed", type=seed_arg, default=0, help="seed of sampled episodes")
     demos.add_argument("--demos-dir", default="runs/demos",
                        help="folder of demonstration files (default: runs/demos)")
     demos.add_argument("--measure", type=int, default=0, metavar="N",
@@ -99,6 +107,8 @@ def config_from_args(args: argparse.Namespace) -> object:
                  if getattr(args, dest, None) is not None]
     if args.resume:
         overrides.append("run.resume=true")
+    if args.force:
+        overrides.append("run.force=true")
     return resolve_config(args.config, overrides + list(args.set))
 
 

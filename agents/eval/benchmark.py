@@ -25,6 +25,7 @@ from vlnenv import __version__
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import evaluate, select_episodes
 from vlnenv.stats import aggregate
+from vlnenv.suites.check import files_hash, verify_suite
 from vlnenv.suites.load import load_suite
 
 Progress = Callable[[int], None]
@@ -59,7 +60,10 @@ class BenchmarkConfig:
     batch: int = 16
     """Environments each worker runs in lock-step."""
     seed: int = 0
-    """Seed of the policy and of the per-episode seeds."""
+    """Seed of the policy and of the per-episode seeds (>= 0)."""
+    verify: bool = True
+    """Check the suite's files against its manifest's hashes before running (``False``:
+    ``--no-verify``; the results then say so, and record the hash of the files as read)."""
 
 
 def shards(indices: Sequence[int], workers: int) -> list[list[int]]:
@@ -151,16 +155,31 @@ def run_benchmark(config: BenchmarkConfig, progress: Progress | None = None) -> 
     """Run ``config`` and return the results: suite, split, policy and its config, seed,
     code version, per-family summary and per-episode records.
 
+    With ``config.verify`` the suite's files are first checked against its manifest
+    (:func:`vlnenv.suites.check.verify_suite`) and ``suite_sha256`` is the hash verified;
+    without, ``suite_verified`` is ``False`` and ``suite_sha256`` is the hash of the files as
+    read.
+
     Raises:
-        BenchmarkError: no episodes selected, or fewer than one worker or batch slot.
+        BenchmarkError: no episodes selected, more than the split has, a negative seed, or
+            fewer than one worker or batch slot.
+        SuiteError: the suite fails its hash check (``config.verify``).
         VLNError: an unknown suite, split or policy.
     """
     if config.workers < 1 or config.batch < 1:
         raise BenchmarkError(f"workers = {config.workers}, batch = {config.batch}: expected "
                              "integers >= 1")
+    if config.seed < 0:
+        raise BenchmarkError(f"seed = {config.seed}: expected an integer >= 0")
     suite = load_suite(config.suite)
+    suite_sha256 = verify_suite(suite) if config.verify else files_hash(suite)
     policy = make_policy(config.policy, config.seed)  # fail early on a bad name
-    indices = select_episodes(len(suite.episodes(config.split)), config.episodes)
+    total = len(suite.episodes(config.split))
+    if config.episodes is not None and config.episodes > total:
+        raise BenchmarkError(f"episodes = {config.episodes}: split {config.split} of suite "
+                             f"{suite.name} has {total}; expected 1..{total} (or all, without "
+                             "a count)")
+    indices = select_episodes(total, config.episodes)
     if not indices:
         raise BenchmarkError(f"no episodes to run: split {config.split} of suite {suite.name} "
                              f"with episodes = {config.episodes}")
@@ -175,7 +194,8 @@ def run_benchmark(config: BenchmarkConfig, progress: Progress | None = None) -> 
         "format": RESULTS_FORMAT,
         "suite": suite.name,
         "suite_version": suite.spec.version,
-        "suite_sha256": suite.suite_hash,
+        "suite_sha256": suite_sha256,
+        "suite_verified": config.verify,
         "split": config.split,
         "policy": config.policy,
         "policy_config": policy.config(),

@@ -16,7 +16,8 @@ scripted list of key names or pygame's key events, showing each frame in a windo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -32,7 +33,7 @@ from vlnenv.errors import VLNError
 
 
 class PlayError(VLNError):
-    """A key name that means nothing to ``vln play``."""
+    """A key name that means nothing to ``vln play``, or no window to play in."""
 
 
 class Command(Enum):
@@ -184,6 +185,30 @@ def _pygame_keys(pygame: Any) -> Iterator[str]:
             yield pygame.key.name(event.key)
 
 
+#: SDL video drivers that open no window a person can see or type into.
+HEADLESS_DRIVERS: tuple[str, ...] = ("dummy", "offscreen", "evdev")
+
+
+def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why no window can be shown for playing by hand (``None`` when one can): on Linux and
+    other X11/Wayland systems, neither ``DISPLAY`` nor ``WAYLAND_DISPLAY`` is set and
+    ``SDL_VIDEODRIVER`` names no windowing driver; anywhere, ``SDL_VIDEODRIVER`` names a
+    headless one (:data:`HEADLESS_DRIVERS`).
+
+    Args:
+        environ: the environment variables (``os.environ``).
+        platform: ``sys.platform``.
+    """
+    driver = environ.get("SDL_VIDEODRIVER", "").strip().lower()
+    if driver in HEADLESS_DRIVERS:
+        return f"SDL_VIDEODRIVER={driver} shows no window"
+    if driver or platform in ("win32", "cygwin", "darwin"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return "no display (DISPLAY and WAYLAND_DISPLAY are not set)"
+
+
 def save_png(frame: np.ndarray, path: str | os.PathLike[str]) -> Path:
     """Write ``frame`` as a PNG atomically (temporary file, then rename)."""
     from PIL import Image
@@ -213,8 +238,16 @@ def play(episodes: EpisodeProvider, script: Iterable[str] | None = None,
         fps: the most frames a second the window is redrawn (a script is not slowed).
 
     Raises:
-        PlayError: an unknown key name in ``script``.
+        PlayError: an unknown key name in ``script``; or no window can be shown
+            (:func:`display_problem`) and there is no ``script`` (a script runs headless).
     """
+    problem = display_problem(os.environ, sys.platform)
+    if problem is not None and script is None:
+        raise PlayError(f"cannot play by hand: {problem}; expected a desktop session. Record "
+                        "instead: `vln record --policy oracle --episode ID --out episode.gif`, "
+                        "or press keys headless with --keys \"up,left,enter\"")
+    if problem is not None:  # a script needs no window (documented: --keys runs headless)
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no sound: do not probe devices
     import pygame
 
@@ -225,6 +258,13 @@ def play(episodes: EpisodeProvider, script: Iterable[str] | None = None,
     session = PlaySession(episodes, layout)
     frame = session.frame()
     window = rendering.show(frame, session.title, None, rate)
+    driver = pygame.display.get_driver()
+    if script is None and driver in HEADLESS_DRIVERS:  # SDL fell back: no window to see
+        rendering.close(window)
+        raise PlayError(f"cannot play by hand: no display could be opened (SDL chose the "
+                        f"{driver!r} driver); expected a desktop session. Record instead: "
+                        "`vln record --policy oracle --episode ID --out episode.gif`, or "
+                        "press keys headless with --keys \"up,left,enter\"")
     pygame.display.set_caption(session.title)
     try:
         source = iter(keys) if keys is not None else _pygame_keys(pygame)

@@ -58,6 +58,13 @@ def _resolve(name: str) -> PolicyFactory:
     return getattr(importlib.import_module(module), attr)
 
 
+def looks_like_path(spec: str) -> bool:
+    """Whether a policy spec that is not registered was meant as a file or folder: it has
+    a path separator or a ``.pt`` suffix, or starts with ``.`` or ``~``."""
+    return ("/" in spec or os.sep in spec or spec.endswith(".pt")
+            or spec.startswith((".", "~")))
+
+
 def parse_policy(spec: str) -> tuple[str, str | None]:
     """``"forward:30"`` -> ``("forward", "30")``; an existing file or folder ``p`` ->
     ``("checkpoint", p)`` when ``checkpoint`` is registered."""
@@ -74,6 +81,10 @@ def make_policy(spec: str, seed: int = 0) -> Policy:
         PolicyLookupError: unknown name, or an argument the factory refuses.
     """
     name, argument = parse_policy(spec)
+    if name not in POLICIES and looks_like_path(spec):
+        raise PolicyLookupError(f"{spec}: no model folder or training checkpoint there; "
+                                "expected a folder written by save_pretrained (runs/NAME/best)"
+                                f", a .pt checkpoint, or a policy name {sorted(POLICIES)}")
     if name not in POLICIES:
         raise PolicyLookupError(f"unknown policy {name!r}; expected one of {sorted(POLICIES)} "
                                 "(optionally NAME:ARGUMENT)")

@@ -80,7 +80,9 @@ def results_markdown(results: dict[str, Any]) -> str:
         f"# {results['policy']} on {results['suite']} / {results['split']}",
         "",
         f"- suite: `{results['suite']}` v{results['suite_version']}, sha256 "
-        f"`{results['suite_sha256']}`",
+        f"`{results['suite_sha256']}`"
+        + ("" if results.get("suite_verified", True) else
+           " (NOT verified against the manifest: `--no-verify`; the hash of the files read)"),
         f"- split: `{results['split']}`, {results['episodes']} episodes",
         f"- policy: `{results['policy']}` {json.dumps(results['policy_config'], sort_keys=True)}",
         f"- seed: {results['seed']}",

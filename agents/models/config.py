@@ -154,7 +154,8 @@ class ModelConfig:
         if self.n_embd % self.n_head:
             raise ModelError(f"ModelConfig.n_head ({self.n_head}) must divide "
                              f"n_embd ({self.n_embd})")
-        if not 0.0 <= self.dropout < 1.0:
+        if (not isinstance(self.dropout, (int, float)) or isinstance(self.dropout, bool)
+                or not 0.0 <= self.dropout < 1.0):
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")

@@ -471,7 +471,8 @@ class MultimodalTransformer(nn.Module):
         (CPU when ``None``), in eval mode.
 
         Raises:
-            ModelError: a file is missing, corrupt, or does not match the config.
+            ModelError: a file is missing, corrupt (its SHA-256 or CRC), holds weights that
+                are not finite, or does not match the config.
         """
         config = io.read_config(directory)
         tokenizer = io.read_tokenizer(directory)
@@ -479,10 +480,16 @@ class MultimodalTransformer(nn.Module):
             raise ModelError(f"{Path(directory) / io.VOCAB_FILE}: {tokenizer.vocab_size} tokens "
                              f"but config.vocab_size is {config.vocab_size}")
         state = io.read_weights(directory)
-        model = cls(config, tokenizer)
+        try:
+            model = cls(config, tokenizer)
+        except (RuntimeError, MemoryError) as err:  # a config too large to build here
+            raise ModelError(f"{Path(directory) / io.CONFIG_FILE}: the model it describes "
+                             f"cannot be built ({type(err).__name__}: "
+                             f"{(str(err).splitlines() or [''])[0][:200]})") from None
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as err:
             raise ModelError(f"{Path(directory) / io.WEIGHTS_FILE}: weights do not fit the "
-                             f"config: {str(err)[:500]}") from None
+                             f"config: {' '.join(str(err).split())[:500]}") from None
+        io.verify_files(directory)  # last: the checks above name a wrong file more precisely
         return model.to(device or "cpu").eval()

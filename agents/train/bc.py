@@ -10,17 +10,15 @@ the same under ``torchrun`` (each rank on its shard, rank 0 writing).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 
 from agents.train import distributed
-from agents.train.checkpoint import load_checkpoint
 from agents.train.config import TrainConfig
 from agents.train.demos import DemoSet, ensure_demos, select_teachers
 from agents.train.errors import TrainError
+from agents.train.resume import prepare_run, run_folder
 from agents.train.trainer import Trainer, TrainResult
 from vlnenv.suites.load import Suite
 
@@ -66,29 +64,6 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     return demos
 
 
-def prepare_run(config: TrainConfig) -> TrainConfig:
-    """The config to run: on resume, the checkpoint's own config (so the schedule, data
-    and model are those the run began with), with this invocation's
-    ``run.time_budget_s``, ``progress_bar`` and ``tensorboard``.
-
-    Raises:
-        TrainError: resuming with no checkpoint, or starting afresh over an earlier run.
-    """
-    last = Path(config.run.out) / "last.pt"
-    if not config.run.resume:
-        if last.exists():
-            raise TrainError(f"{config.run.out} already holds a run ({last}); pass --resume "
-                             "to continue it, or choose another --out")
-        return config
-    if not last.is_file():
-        raise TrainError(f"--resume: no checkpoint {last} to continue from")
-    saved = TrainConfig.from_dict(load_checkpoint(last)["config"], where=str(last))
-    run = dataclasses.replace(saved.run, time_budget_s=config.run.time_budget_s,
-                              progress_bar=config.run.progress_bar,
-                              tensorboard=config.run.tensorboard, resume=True)
-    return saved.replace(run=run)
-
-
 def train_bc(config: TrainConfig) -> TrainResult:
     """Behaviour cloning (see the module docstring).
 
@@ -101,35 +76,39 @@ def train_bc(config: TrainConfig) -> TrainResult:
     Raises:
         TrainError: a bad config, missing demonstrations or checkpoint.
     """
-    config = prepare_run(config)
+    force = config.run.force and not config.run.resume  # prepare_run drops it
+    config, notes = prepare_run(config)
     if config.optim.fit_budget and not config.run.time_budget_s:
         raise TrainError("optim.fit_budget = true fits the schedule to run.time_budget_s, "
                          "which is not set (set it, or turn fit_budget off)")
     ctx = distributed.setup(config.run.device)
     trainer: Trainer | None = None
     try:
-        configure_torch(config, ctx)
-        trainer = Trainer(config, ctx, "bc")
-        start = trainer.clock()
-        deadline = start + config.run.time_budget_s if config.run.time_budget_s else None
-        demos = load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
-        trainer.set_data(demos)
-        if config.run.resume:
-            trainer.load(trainer.out / "last.pt")
-        trainer.open_logs()
-        trainer.logger.message(
-            f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
-            f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "
-            f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
-        if trainer.config.optim.fit_budget:
-            assert deadline is not None  # checked above
-            stopped_by = trainer.fit_budget(deadline)
-        else:
-            stopped_by = trainer.fit(trainer.config.optim.max_steps, deadline)
-        trainer.evaluate_and_save()
-        result = trainer.result(stopped_by)
-        trainer.logger.close()
-        return result
+        with run_folder(config.run.out, force, ctx.main):
+            configure_torch(config, ctx)
+            trainer = Trainer(config, ctx, "bc")
+            start = trainer.clock()
+            deadline = start + config.run.time_budget_s if config.run.time_budget_s else None
+            demos = load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
+            trainer.set_data(demos)
+            if config.run.resume:
+                trainer.load(trainer.out / "last.pt")
+            trainer.open_logs()
+            for note in notes:
+                trainer.logger.message(note)
+            trainer.logger.message(
+                f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
+                f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "
+                f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
+            if trainer.config.optim.fit_budget:
+                assert deadline is not None  # checked above
+                stopped_by = trainer.fit_budget(deadline)
+            else:
+                stopped_by = trainer.fit(trainer.config.optim.max_steps, deadline)
+            trainer.evaluate_and_save()
+            result = trainer.result(stopped_by)
+            trainer.logger.close()
+            return result
     finally:
         if trainer is not None:
             trainer.close()

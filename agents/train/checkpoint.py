@@ -27,13 +27,15 @@ from typing import Any
 import torch
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.io import load_torch, save_torch_atomic
+from agents.models.io import check_finite, load_torch, save_torch_atomic
 from agents.train.errors import TrainError
 from vlnenv.fileio import write_text_atomic
 from vlnenv.language.vocab import Tokenizer
 
 FORMAT = "vlnenv.TrainCheckpoint"
 FORMAT_VERSION = 1
+#: Keys every reader of a checkpoint needs.
+REQUIRED_KEYS: tuple[str, ...] = ("kind", "model", "model_config", "vocab", "config")
 #: The resolved training config written into exported model folders.
 TRAIN_CONFIG_FILE = "train_config.json"
 
@@ -64,7 +66,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a checkpoint with ``torch.load(weights_only=True)`` on the CPU.
 
     Raises:
-        TrainError: missing, unreadable, or not a training checkpoint of this version.
+        TrainError: missing, empty, damaged (CRC), not a training checkpoint of this
+            version, or without a key of :data:`REQUIRED_KEYS`.
     """
     try:
         data = load_torch(path)
@@ -77,6 +80,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if data.get("version") != FORMAT_VERSION:
         raise TrainError(f"{path}: checkpoint version {data.get('version')!r}; expected "
                          f"{FORMAT_VERSION}")
+    missing = [key for key in REQUIRED_KEYS if key not in data]
+    if missing:
+        raise TrainError(f"{path}: a training checkpoint without {missing}; expected the keys "
+                         f"{list(REQUIRED_KEYS)} (a damaged or hand-made file)")
+    if not isinstance(data["config"], dict):
+        raise TrainError(f"{path}: config is a {type(data['config']).__name__}; expected the "
+                         "run's config as a table")
     return data
 
 
@@ -84,14 +94,17 @@ def model_of(data: dict[str, Any], where: str) -> MultimodalTransformer:
     """The model held by a loaded checkpoint (on the CPU, in train mode).
 
     Raises:
-        TrainError: the config, vocabulary or weights do not fit together.
+        TrainError: the config, vocabulary or weights do not fit together, or the weights
+            are not finite.
     """
     try:
         config = ModelConfig.from_dict(data["model_config"], where=f"{where}: model_config")
         model = MultimodalTransformer(config, Tokenizer(list(data["vocab"])))
+        check_finite(data["model"], f"{where}: model")
         model.load_state_dict(data["model"], strict=True)
     except (ModelError, ValueError, RuntimeError) as err:
-        raise TrainError(f"{where}: the model does not load ({str(err)[:300]})") from None
+        raise TrainError(f"{where}: the model does not load "
+                         f"({' '.join(str(err).split())[:300]})") from None
     return model
 
 

@@ -286,10 +286,19 @@ class RunConfig:
     progress_bar: bool = True
     """Show a tqdm bar with loss and success rate (on rank 0)."""
     resume: bool = False
-    """Continue from ``out/last.pt`` (the run folder must hold one)."""
+    """Continue from ``out/last.pt`` (the run folder must hold one), wherever the folder
+    was first written (a copied or moved run goes on in ``out``)."""
+    force: bool = False
+    """Start afresh over an earlier run (or other files) in ``out``: they are set aside,
+    deleted once this run ends well and put back if it fails (``--force``)."""
+    asked: tuple[str, ...] = ()
+    """The ``section.field`` settings named in the config file and the overrides (filled
+    by :func:`resolve_config`): a resumed run compares these with its own config, so a
+    setting asked at its default value is noticed too (:mod:`agents.train.resume`)."""
 
     def __post_init__(self) -> None:
         where = "run"
+        _check(self.seed >= 0, f"{where}.seed", f"expected an integer >= 0, got {self.seed!r}")
         for name in ("checkpoint_every", "log_every"):
             _check(getattr(self, name) >= 1, f"{where}.{name}",
                    f"expected >= 1, got {getattr(self, name)!r}")
@@ -507,8 +516,20 @@ def resolve_config(file: str | Path | None = None, overrides: list[str] | None =
     if file is not None:
         data = _merge(data, read_config_file(file))
         where = str(file)
+    asked = set(data["run"]["asked"]) if base is not None else set()
+    if file is not None:
+        asked |= {k for k in _keys(read_config_file(file))}
+    asked |= {".".join(item.partition("=")[0].strip().split(".")[:2])
+              for item in overrides or []}
     data = apply_overrides(data, list(overrides or []))
+    data["run"]["asked"] = sorted(asked - {"run.asked"})
     return TrainConfig.from_dict(data, where if not overrides else f"{where} + overrides")
+
+
+def _keys(data: dict[str, Any]) -> list[str]:
+    """``section.field`` of every field a nested config dict sets."""
+    return [f"{section}.{field}" for section, values in data.items()
+            if isinstance(values, dict) for field in values]
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

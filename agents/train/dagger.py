@@ -32,11 +32,12 @@ import torch
 
 from agents.models import MultimodalTransformer, autocast_context
 from agents.train import distributed
-from agents.train.bc import configure_torch, load_demos_for, prepare_run
+from agents.train.bc import configure_torch, load_demos_for
 from agents.train.checkpoint import load_checkpoint, load_model, model_of
 from agents.train.config import TrainConfig
 from agents.train.demos import FORMAT, FORMAT_VERSION, DemoSet, load_demos, save_demos
 from agents.train.errors import TrainError
+from agents.train.resume import RESUME_SAFE, prepare_run, run_folder
 from agents.train.schedule import dagger_beta
 from agents.train.trainer import Trainer, TrainResult
 from vlnenv.env.grid_house import GridHouseEnv
@@ -154,8 +155,17 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
                     "sampled_episodes": 0, "beta": beta})
 
 
-def dagger_config(config: TrainConfig) -> tuple[TrainConfig, MultimodalTransformer]:
-    """The config to run and the starting model.
+#: Settings a resumed DAgger run may change: not ``optim.max_steps``, which DAgger
+#: derives from its iterations (see :mod:`agents.train.resume`).
+DAGGER_RESUME_SAFE: tuple[str, ...] = tuple(k for k in RESUME_SAFE if k != "optim.max_steps")
+#: Settings DAgger sets itself (the model of ``dagger.init``, the step count), so a
+#: resume does not compare them with what the command line says.
+DAGGER_DERIVED: tuple[str, ...] = ("model.", "optim.max_steps")
+
+
+def dagger_config(config: TrainConfig) -> tuple[TrainConfig, MultimodalTransformer, list[str]]:
+    """The config to run, the starting model, and lines for the log (a resume's applied
+    changes).
 
     A new run: the model section is ``dagger.init``'s (it must fit the weights) and
     ``optim.max_steps`` is ``iterations * steps_per_iteration``. On ``run.resume``: the
@@ -172,20 +182,21 @@ def dagger_config(config: TrainConfig) -> tuple[TrainConfig, MultimodalTransform
                          "are dagger.iterations x dagger.steps_per_iteration (set "
                          "optim.fit_budget=false)")
     if config.run.resume:
-        config = prepare_run(config)
+        config, notes = prepare_run(config, DAGGER_RESUME_SAFE, DAGGER_DERIVED)
         last = Path(config.run.out) / "last.pt"
         saved = load_checkpoint(last)
         if saved.get("kind") != "dagger":
             raise TrainError(f"--resume: {last} is a {saved.get('kind')!r} checkpoint, not a "
                              f"DAgger run's; start DAgger from it with --from {last}")
-        return config, model_of(saved, str(last)).train()
+        return config, model_of(saved, str(last)).train(), notes
     if not config.dagger.init:
         raise TrainError("DAgger needs a starting checkpoint: --from runs/NAME/best (a model "
                          "folder) or runs/NAME/last.pt (dagger.init)")
     model = load_model(config.dagger.init).train()
     steps = config.dagger.iterations * config.dagger.steps_per_iteration
     optim = dataclasses.replace(config.optim, max_steps=steps)
-    return prepare_run(config.replace(model=model.config, optim=optim)), model
+    config, notes = prepare_run(config.replace(model=model.config, optim=optim))
+    return config, model, notes
 
 
 def iteration_path(out: Path, iteration: int) -> Path:
@@ -257,85 +268,89 @@ def train_dagger(config: TrainConfig) -> TrainResult:
         TrainError: see :func:`dagger_config`; missing demonstrations; on resume, missing
             iteration files or books that do not fit the checkpoint.
     """
-    config, model = dagger_config(config)
+    force = config.run.force and not config.run.resume  # prepare_run drops it
+    config, model, notes = dagger_config(config)
     ctx = distributed.setup(config.run.device)
     trainer: Trainer | None = None
     try:
-        configure_torch(config, ctx)
-        trainer = Trainer(config, ctx, "dagger", model=model)
-        dg = config.dagger
-        deadline = (time.monotonic() + config.run.time_budget_s
-                    if config.run.time_budget_s else None)
-        data = (load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
-                if dg.keep_demos else DemoSet.concat([]))
-        first, reuse = 0, False
-        if config.run.resume:
-            # ---- the data as at the checkpoint, then the checkpoint itself
-            checkpoint = load_checkpoint(trainer.out / "last.pt")
-            aggregated = len(checkpoint.get("extra", {}).get("iterations", []))
-            for j in range(aggregated):
-                data = DemoSet.concat([data, load_iteration(trainer, j)], data.meta)
-            trainer.set_data(data)
-            trainer.load(trainer.out / "last.pt")
-            first, fresh = resume_point(trainer)
-            reuse = fresh and iteration_path(trainer.out, first).is_file()
-            last_stats = trainer.extra["iterations"][-1]
-            if (last_stats["episodes"], last_stats["steps"]) != (len(data), data.steps):
-                raise TrainError(f"--resume: the rebuilt data ({len(data)} trajectories, "
-                                 f"{data.steps} steps) differ from the run's "
-                                 f"({last_stats['episodes']}, {last_stats['steps']})")
-            where = (f"iteration {first}{' (roll-outs first)' if fresh else ''}"
-                     if first < dg.iterations else f"all {dg.iterations} iterations done")
-            trainer.logger.message(f"dagger: resuming at step {trainer.step}, {where}, "
-                                   f"{len(data)} trajectories")
-        else:
-            trainer.extra["iterations"] = []
-            trainer.extra["iterations_done"] = 0
-        trainer.open_logs()
-        split_episodes = trainer.suite.episodes(dg.rollout_split)
-        stopped_by = "max_steps"
-        for i in range(first, dg.iterations):
-            if i == len(trainer.extra["iterations"]):
-                # ---- roll out (this rank's share) and label, unless saved before the resume
-                beta = dagger_beta(i, dg.beta0, dg.beta_decay)
-                if reuse and i == first:
-                    new = load_iteration(trainer, i)
-                else:
-                    chosen = rollout_indices(len(split_episodes), dg.rollouts, i,
-                                             config.run.seed)
-                    mine = [split_episodes[j] for j in chosen[ctx.rank::ctx.world]]
-                    rollouts = collect_rollouts(trainer.model, trainer.suite, mine,
-                                                config.data.teacher, beta,
-                                                seed=(config.run.seed, i, ctx.rank),
-                                                batch=dg.rollout_batch)
-                    # ---- aggregate every rank's trajectories with the data so far
-                    new = DemoSet.concat(distributed.gather(rollouts, ctx),
-                                         {**rollouts.meta, "split": dg.rollout_split,
-                                          "iteration": i})
-                    if ctx.main:
-                        save_demos(new, iteration_path(trainer.out, i))
-                data = DemoSet.concat([data, new], data.meta)
-                stats = {"iteration": i, "beta": beta, "rollouts": len(new),
-                         "rollout_sr": float(new.success.mean()) if len(new) else 0.0,
-                         "steps_added": new.steps, "episodes": len(data), "steps": data.steps,
-                         "at_step": trainer.step}
-                trainer.extra["iterations"].append(stats)
-                trainer.logger.message(f"dagger iteration {i}: beta {beta:.3f}, roll-out SR "
-                                       f"{stats['rollout_sr']:.2f}, +{len(new)} trajectories "
-                                       f"({new.steps} steps): {len(data)} in all")
+        with run_folder(config.run.out, force, ctx.main):
+            configure_torch(config, ctx)
+            trainer = Trainer(config, ctx, "dagger", model=model)
+            dg = config.dagger
+            deadline = (time.monotonic() + config.run.time_budget_s
+                        if config.run.time_budget_s else None)
+            data = (load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
+                    if dg.keep_demos else DemoSet.concat([]))
+            first, reuse = 0, False
+            if config.run.resume:
+                # ---- the data as at the checkpoint, then the checkpoint itself
+                checkpoint = load_checkpoint(trainer.out / "last.pt")
+                aggregated = len(checkpoint.get("extra", {}).get("iterations", []))
+                for j in range(aggregated):
+                    data = DemoSet.concat([data, load_iteration(trainer, j)], data.meta)
                 trainer.set_data(data)
-            # ---- train on the aggregate, evaluate, checkpoint
-            stopped_by = trainer.fit((i + 1) * dg.steps_per_iteration, deadline)
-            if stopped_by == "max_steps":
-                trainer.extra["iterations_done"] = i + 1
-            trainer.evaluate_and_save()
-            if stopped_by == "time_budget":
-                break
-        if first >= dg.iterations:  # resumed a finished run: evaluate for the result
-            trainer.evaluate_and_save()
-        result = trainer.result(stopped_by)
-        trainer.logger.close()
-        return result
+                trainer.load(trainer.out / "last.pt")
+                first, fresh = resume_point(trainer)
+                reuse = fresh and iteration_path(trainer.out, first).is_file()
+                last_stats = trainer.extra["iterations"][-1]
+                if (last_stats["episodes"], last_stats["steps"]) != (len(data), data.steps):
+                    raise TrainError(f"--resume: the rebuilt data ({len(data)} trajectories, "
+                                     f"{data.steps} steps) differ from the run's "
+                                     f"({last_stats['episodes']}, {last_stats['steps']})")
+                where = (f"iteration {first}{' (roll-outs first)' if fresh else ''}"
+                         if first < dg.iterations else f"all {dg.iterations} iterations done")
+                trainer.logger.message(f"dagger: resuming at step {trainer.step}, {where}, "
+                                       f"{len(data)} trajectories")
+            else:
+                trainer.extra["iterations"] = []
+                trainer.extra["iterations_done"] = 0
+            trainer.open_logs()
+            for note in notes:
+                trainer.logger.message(note)
+            split_episodes = trainer.suite.episodes(dg.rollout_split)
+            stopped_by = "max_steps"
+            for i in range(first, dg.iterations):
+                if i == len(trainer.extra["iterations"]):
+                    # ---- roll out (this rank's share) and label, unless saved before the resume
+                    beta = dagger_beta(i, dg.beta0, dg.beta_decay)
+                    if reuse and i == first:
+                        new = load_iteration(trainer, i)
+                    else:
+                        chosen = rollout_indices(len(split_episodes), dg.rollouts, i,
+                                                 config.run.seed)
+                        mine = [split_episodes[j] for j in chosen[ctx.rank::ctx.world]]
+                        rollouts = collect_rollouts(trainer.model, trainer.suite, mine,
+                                                    config.data.teacher, beta,
+                                                    seed=(config.run.seed, i, ctx.rank),
+                                                    batch=dg.rollout_batch)
+                        # ---- aggregate every rank's trajectories with the data so far
+                        new = DemoSet.concat(distributed.gather(rollouts, ctx),
+                                             {**rollouts.meta, "split": dg.rollout_split,
+                                              "iteration": i})
+                        if ctx.main:
+                            save_demos(new, iteration_path(trainer.out, i))
+                    data = DemoSet.concat([data, new], data.meta)
+                    stats = {"iteration": i, "beta": beta, "rollouts": len(new),
+                             "rollout_sr": float(new.success.mean()) if len(new) else 0.0,
+                             "steps_added": new.steps, "episodes": len(data), "steps": data.steps,
+                             "at_step": trainer.step}
+                    trainer.extra["iterations"].append(stats)
+                    trainer.logger.message(f"dagger iteration {i}: beta {beta:.3f}, roll-out SR "
+                                           f"{stats['rollout_sr']:.2f}, +{len(new)} trajectories "
+                                           f"({new.steps} steps): {len(data)} in all")
+                    trainer.set_data(data)
+                # ---- train on the aggregate, evaluate, checkpoint
+                stopped_by = trainer.fit((i + 1) * dg.steps_per_iteration, deadline)
+                if stopped_by == "max_steps":
+                    trainer.extra["iterations_done"] = i + 1
+                trainer.evaluate_and_save()
+                if stopped_by == "time_budget":
+                    break
+            if first >= dg.iterations:  # resumed a finished run: evaluate for the result
+                trainer.evaluate_and_save()
+            result = trainer.result(stopped_by)
+            trainer.logger.close()
+            return result
     finally:
         if trainer is not None:
             trainer.close()

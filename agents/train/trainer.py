@@ -254,16 +254,21 @@ class Trainer:
             raise TrainError(f"{path}: written by {len(data['ranks'])} rank(s); resume it with "
                              f"as many (this run has {self.ctx.world})")
         self.model.load_state_dict(model_of(data, str(path)).state_dict())
-        self.optimizer.load_state_dict(data["optimizer"])
-        self.scheduler.load_state_dict(data["scheduler"])
-        self.step, self.samples = int(data["step"]), int(data["samples"])
-        self.elapsed_before = float(data["elapsed_s"])
-        self.best = dict(data["best"])
-        self.extra = dict(data.get("extra", {}))
-        mine = data["ranks"][self.ctx.rank]
-        self.loader.load_state_dict(mine["loader"])
-        self.lane_state = mine["lane_state"].to(self.ctx.device)
-        set_rng_state(mine["rng"], self.ctx.device)
+        try:
+            self.optimizer.load_state_dict(data["optimizer"])
+            self.scheduler.load_state_dict(data["scheduler"])
+            self.step, self.samples = int(data["step"]), int(data["samples"])
+            self.elapsed_before = float(data["elapsed_s"])
+            self.best = dict(data["best"])
+            self.extra = dict(data.get("extra", {}))
+            mine = data["ranks"][self.ctx.rank]
+            self.loader.load_state_dict(mine["loader"])
+            self.lane_state = mine["lane_state"].to(self.ctx.device)
+            set_rng_state(mine["rng"], self.ctx.device)
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as err:
+            raise TrainError(f"{path}: the training state does not load ({type(err).__name__}: "
+                             f"{' '.join(str(err).split())[:200]}); expected a checkpoint "
+                             "written by this trainer") from None
 
     def elapsed(self) -> float:
         """Training seconds so far, earlier segments included."""

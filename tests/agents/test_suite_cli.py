@@ -23,6 +23,20 @@ def test_build_into_another_folder(tmp_path, capsys):
     assert (tmp_path / "copy" / "manifest.json").is_file()
 
 
+def test_another_built_suite_is_replaced_only_with_force(tmp_path, capsys):
+    spec = str(suites_root() / "tiny" / "spec.toml")
+    out = tmp_path / "copy"
+    assert main(["suite", "build", spec, "--out", str(out)]) == 0
+    (out / "houses" / "note.txt").write_text("mine")
+    capsys.readouterr()
+    assert main(["suite", "build", spec, "--out", str(out)]) == 1
+    assert "holds a built suite; pass --force" in capsys.readouterr().err
+    assert (out / "houses" / "note.txt").is_file()
+    assert main(["suite", "build", spec, "--out", str(out), "--force"]) == 0
+    assert not (out / "houses" / "note.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
+
+
 def test_check_names_a_corrupted_file_and_exits_1(tmp_path, capsys):
     tiny = shutil.copytree(suites_root() / "tiny", tmp_path / "tiny")
     (tiny / "episodes" / "train.jsonl").write_text("{}\n")

@@ -144,3 +144,19 @@ def assert_steps_match_sequence(model, obs: dict, done: np.ndarray) -> None:
             steps.append(out.logits[0])
     torch.testing.assert_close(whole.logits[0], torch.stack(steps), atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(whole.state, state, atol=1e-5, rtol=1e-4)
+
+
+def flip_bit_in_first_tensor(path: Path) -> None:
+    """Flip one exponent bit of the first float of the first tensor stored in a torch
+    archive (the bytes of member ``*/data/0``), as a damaged disk would."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith("/data/0"))
+    data = bytearray(path.read_bytes())
+    # local header: 30 bytes + name + extra field, then the stored (uncompressed) bytes
+    name_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_len = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + 3] ^= 0x40  # the high exponent bit of a little-endian float32
+    path.write_bytes(bytes(data))

@@ -356,3 +356,19 @@ def test_long_paths_are_kept_whole():
         single.step(action)
     assert len(single.state.path) > 500
     assert batched.path(0) == single.state.path and batched.path(1) == [(4, 1)]
+
+
+def test_bad_actions_and_unknown_reset_options_are_env_errors():
+    from vlnenv.errors import EnvError
+
+    env = BatchedGridHouseEnv(2, houses=[HOUSE])
+    with pytest.raises(EnvError, match=r"reset\(options=...\): expected None or a dict"):
+        env.reset(seed=0, options=[1])
+    with pytest.raises(EnvError, match=r"unknown key\(s\) 'episode'; expected keys among "
+                                       r"\['reset_mask', 'episodes', 'houses'\]"):
+        env.reset(seed=0, options={"episode": None})
+    env.reset(seed=0)
+    with pytest.raises(EnvError, match="actions must be 2 integers"):
+        env.step(np.array([2.5, 1.0]))
+    with pytest.raises(EnvError, match="actions must be 2 integers"):
+        env.step(["2", "1"])

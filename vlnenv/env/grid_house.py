@@ -60,10 +60,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from vlnenv.actions import Action
+from vlnenv.actions import Action, as_action
+from vlnenv.env.checks import check_reset_options, check_settings
 from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
-from vlnenv.errors import TaskError
+from vlnenv.errors import EnvError, TaskError
 from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction, instruction_from_task
 from vlnenv.language.verdict import Verdict
@@ -135,16 +136,13 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         render_mode: str | None = None,
         render_view: str = "topdown",
     ) -> None:
-        if view % 2 != 1 or not 3 <= view <= 9:
-            raise ValueError(f"view must be odd and in 3..9, got {view}")
-        if tile < 1:
-            raise ValueError(f"tile must be a positive number of pixels, got {tile}")
+        check_settings(dense_reward, view, tile, families, houses)
         if render_mode is not None and render_mode not in RENDER_MODES:
-            raise ValueError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
+            raise EnvError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
         if render_view not in ("topdown", "egocentric"):
-            raise ValueError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
+            raise EnvError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
         if expert not in (None, "oracle", "explorer", "both"):
-            raise ValueError(f"expert must be None, 'oracle', 'explorer' or 'both', got {expert!r}")
+            raise EnvError(f"expert must be None, 'oracle', 'explorer' or 'both', got {expert!r}")
         self.house_map: Mapping[str, House] = {} if house_map is None else house_map
         if source is None:
             if episodes is not None:
@@ -153,7 +151,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
                 source = HouseTasks(houses, families)
             else:
                 if generator is None and size not in SIZES:
-                    raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+                    raise EnvError(f"size must be one of {sorted(SIZES)}, got {size!r}")
                 source = GeneratedTasks(generator or SIZES[size], families)
         self.source = source
         self.view, self.tile = view, tile
@@ -185,9 +183,14 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Start an episode: ``options={"episode": Episode | dict, "house": House}`` plays a
         fixed record (the house may also come from ``house_map``); otherwise the source
-        draws one with the environment's generator."""
+        draws one with the environment's generator.
+
+        Raises:
+            EnvError: ``options`` is not a dict, has a key other than those of
+                :data:`~vlnenv.env.checks.RESET_OPTIONS`, or gives ``house`` without ``episode``.
+        """
         super().reset(seed=seed)
-        options = options or {}
+        options = check_reset_options(options)
         if "episode" in options:
             house, episode = self._fixed(options)
         else:
@@ -226,12 +229,20 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         return {k: TaskSolver(self.instruction, k, self.view, self._oracle) for k in kinds}
 
     def step(self, action: int) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """One action (see :func:`vlnenv.actions.as_action` for what is accepted: an int,
+        a numpy integer scalar or a 0-d integer array in ``0..6``; floats, strings,
+        ``None`` and 1-d arrays are refused).
+
+        Raises:
+            EnvError: not an action.
+            gymnasium.error.ResetNeeded: no episode is running.
+        """
         state = self.state
         if state is None:
             raise gym.error.ResetNeeded("call reset() before step()")
         if state.stopped or state.step >= self.episode.max_steps:
             raise gym.error.ResetNeeded("the episode is over; call reset()")
-        changed = state.step_action(int(action))
+        changed = state.step_action(as_action(action))
         if changed is not None:
             self.observer.changed(changed)
         verdict = self.instruction.verify(state)

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ import numpy as np
 
 from vlnenv.errors import VLNError
 from vlnenv.expert.oracle import Oracle
+from vlnenv.fileio import output_folder
 from vlnenv.suites.spec import (
     SHARED_HOUSES,
     SPLITS,
@@ -278,6 +277,7 @@ def build_suite(
     spec_path: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> Path:
     """Build the suite of a spec file into ``out`` (default: the spec's folder).
 
@@ -287,42 +287,45 @@ def build_suite(
     Args:
         spec_path: the ``spec.toml``.
         out: the suite folder to (re)place; an existing folder must be a suite (hold a
-            ``spec.toml``) or be empty.
+            ``spec.toml``) or be empty. A built suite other than the spec's own folder
+            (which a build always refreshes) is replaced only with ``force``.
         progress: called with 1 after each sampled episode.
+        force: replace a suite in ``out`` that is not the spec's own folder.
 
     Returns:
         The suite folder.
 
     Raises:
         SuiteError: invalid spec, unusable houses, or ``out`` is a folder that is not a
-            suite.
+            suite, or another suite without ``force``.
     """
     spec_path = Path(spec_path)
     spec, spec_bytes = read_spec(spec_path)
     out_dir = Path(out) if out is not None else spec_path.parent
-    _check_target(out_dir)
+    _check_target(out_dir, spec_path.parent, force)
     files = build_files(spec, spec_bytes, spec_path.parent.resolve(), out_dir, progress)
     write_tree(files, out_dir)
     return out_dir
 
 
-def _check_target(out_dir: Path) -> None:
+def _check_target(out_dir: Path, spec_dir: Path, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise SuiteError(f"{out_dir}: exists and is not a folder; expected a suite folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SPEC_FILE).is_file():
+    if not (out_dir.is_dir() and any(out_dir.iterdir())):
+        return
+    if not (out_dir / SPEC_FILE).is_file():
         raise SuiteError(f"{out_dir}: a non-empty folder without {SPEC_FILE}; refusing to "
                          "replace what is not a suite")
+    if out_dir.resolve() != spec_dir.resolve() and not force:
+        raise SuiteError(f"{out_dir}: holds a built suite; pass --force to replace it (once "
+                         "the new one is whole), or choose another --out")
 
 
 def write_tree(files: dict[str, bytes], out_dir: Path) -> None:
     """Write ``files`` (relative path -> bytes) as the folder ``out_dir``, replacing it
-    whole: a sibling temporary folder is filled, then renamed into place."""
-    out_dir = Path(os.path.abspath(out_dir))
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    old: Path | None = None
-    try:
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a suite folder is not
+    whole: a sibling temporary folder is filled, then renamed into place
+    (:func:`vlnenv.fileio.output_folder`)."""
+    with output_folder(out_dir, force=True) as tmp:
         for rel, data in files.items():
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -330,20 +333,3 @@ def write_tree(files: dict[str, bytes], out_dir: Path) -> None:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.rmdir(old)
-            os.replace(out_dir, old)
-        try:
-            os.replace(tmp, out_dir)
-        except BaseException:
-            if old is not None:
-                os.replace(old, out_dir)
-                old = None
-            raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)

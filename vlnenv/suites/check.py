@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from vlnenv.errors import VLNError
+from vlnenv.errors import SuiteError, VLNError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import instruction_from_task
 from vlnenv.language.verdict import Verdict
@@ -63,6 +63,32 @@ def check_hashes(suite: Suite) -> list[str]:
         problems.append(f"{suite.path / MANIFEST_FILE}: suite_sha256 does not match the "
                         "hashes of the files it lists")
     return problems
+
+
+def verify_suite(suite: Suite) -> str:
+    """The suite's hash, once its files are checked against the manifest
+    (:func:`check_hashes`): what a benchmark records as the suite it ran.
+
+    Raises:
+        SuiteError: a missing, changed or unlisted file (the first problem and how many
+            more), with how to rebuild the suite.
+    """
+    problems = check_hashes(suite)
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise SuiteError(f"suite {suite.name} fails its hash check: {problems[0]}{more}; "
+                         f"expected the files its manifest lists (rebuild it with `vln suite "
+                         f"build {suite.path / SPEC_FILE}`, or check it with `vln suite check "
+                         f"{suite.name}`)")
+    return suite.suite_hash
+
+
+def files_hash(suite: Suite) -> str:
+    """The suite hash of the files as they are on disk (those the manifest lists): equal
+    to the manifest's ``suite_sha256`` when nothing was changed; a missing file counts as
+    empty."""
+    digests = {rel: sha256_bytes(_read(suite.path / rel) or b"") for rel in suite.manifest["files"]}
+    return suite_hash(digests)
 
 
 def check_episode(episode: Episode, house: House, oracle: Oracle | None = None) -> str | None:

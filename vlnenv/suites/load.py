@@ -140,7 +140,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """Read and shape-check a suite's ``manifest.json``.
 
     Raises:
-        SuiteError: missing, not JSON, or lacking a key.
+        SuiteError: missing, not JSON, lacking a key, or a value of the wrong type.
     """
     path = folder / MANIFEST_FILE
     try:
@@ -158,7 +158,36 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if data["format"] != FORMAT:
         raise SuiteError(f"{path}: format {data['format']!r}; this vlnenv reads format "
                          f"{FORMAT}: rebuild the suite")
+    _check_shape(data, path)
     return data
+
+
+def _check_shape(data: dict[str, Any], path: Path) -> None:
+    """The manifest's values have the types a built suite writes (a hand-made suite's
+    files may lie outside its folder: ``../../houses/NAME.toml``).
+
+    Raises:
+        SuiteError: naming the key and what was expected.
+    """
+    def fail(key: str, expected: str) -> SuiteError:
+        return SuiteError(f"{path}: {key}: expected {expected}; the manifest is damaged "
+                          "(rebuild the suite)")
+
+    for key in ("suite_sha256", "spec_sha256"):
+        if not isinstance(data[key], str):
+            raise fail(key, "a hex digest string")
+    for key in ("files", "houses"):
+        table = data[key]
+        if not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in table.items()):
+            raise fail(key, "an object of strings")
+    splits = data["splits"]
+    if not isinstance(splits, dict):
+        raise fail("splits", "an object of splits")
+    for name, info in splits.items():
+        if not (isinstance(info, dict) and isinstance(info.get("houses"), list)
+                and all(isinstance(h, str) for h in info["houses"])):
+            raise fail(f"splits.{name}", "an object with a list of house ids")
 
 
 def load_suite(name_or_path: str | os.PathLike[str],

@@ -26,6 +26,12 @@ from vlnenv.fileio import write_text_atomic
 
 Cell = tuple[int, int]
 
+#: Longest ``instruction`` of a record, in characters (the longest shipped is 541).
+MAX_INSTRUCTION_TEXT = 4096
+#: Largest ``max_steps`` of a record: above any budget :func:`max_steps_for` gives on the
+#: largest house a map file may hold (256x256 cells).
+MAX_EPISODE_STEPS = 1_000_000
+
 FIELDS: tuple[str, ...] = (
     "episode_id", "house", "start", "instruction", "task", "reference_path", "goal",
     "max_steps",
@@ -80,13 +86,18 @@ class Episode:
             raise TaskError(f"{where}: unknown field(s) {extra}; expected {list(FIELDS)}")
         for key in ("episode_id", "house", "instruction"):
             if not isinstance(data[key], str) or not data[key]:
-                raise TaskError(f"{where}.{key}: expected a non-empty string, got {data[key]!r}")
+                raise TaskError(f"{where}.{key}: expected a non-empty string, got "
+                                f"{_brief(data[key])}")
+        if len(data["instruction"]) > MAX_INSTRUCTION_TEXT:
+            raise TaskError(f"{where}.instruction: {len(data['instruction']):,} characters; "
+                            f"expected at most {MAX_INSTRUCTION_TEXT:,} (MAX_INSTRUCTION_TEXT)")
         start = data["start"]
         if not (_is_ints(start, 3) and 0 <= start[2] < 4):
-            raise TaskError(f"{where}.start: expected [row, col, heading 0..3], got {start!r}")
+            raise TaskError(f"{where}.start: expected [row, col, heading 0..3], got "
+                            f"{_brief(start)}")
         if not isinstance(data["task"], dict) or "family" not in data["task"]:
             raise TaskError(f"{where}.task: expected an object with a 'family', "
-                            f"got {data['task']!r}")
+                            f"got {_brief(data['task'])}")
         ref = _cells(data["reference_path"], f"{where}.reference_path")
         goal = _cells(data["goal"], f"{where}.goal")
         if not ref or not goal:
@@ -95,10 +106,18 @@ class Episode:
             raise TaskError(f"{where}.reference_path: must begin at the start cell "
                             f"{start[:2]}, begins at {list(ref[0])}")
         steps = data["max_steps"]
-        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-            raise TaskError(f"{where}.max_steps: expected a positive integer, got {steps!r}")
+        if (not isinstance(steps, int) or isinstance(steps, bool)
+                or not 1 <= steps <= MAX_EPISODE_STEPS):
+            raise TaskError(f"{where}.max_steps: expected an integer in 1..{MAX_EPISODE_STEPS:,} "
+                            f"(MAX_EPISODE_STEPS), got {_brief(steps)}")
         return cls(data["episode_id"], data["house"], (start[0], start[1], start[2]),
                    data["instruction"], data["task"], ref, goal, steps)
+
+
+def _brief(value: Any) -> str:
+    """``repr(value)`` cut to 80 characters, for one-line messages."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "..."
 
 
 def _is_ints(value: Any, n: int) -> bool:
@@ -111,7 +130,7 @@ def _cells(value: Any, where: str) -> tuple[Cell, ...]:
         raise TaskError(f"{where}: expected a list of [row, col], got {type(value).__name__}")
     for i, cell in enumerate(value):
         if not _is_ints(cell, 2):
-            raise TaskError(f"{where}[{i}]: expected [row, col], got {cell!r}")
+            raise TaskError(f"{where}[{i}]: expected [row, col], got {_brief(cell)}")
     return tuple((c[0], c[1]) for c in value)
 
 
@@ -127,6 +146,9 @@ def loads_episodes(text: str, path: str = "<string>") -> list[Episode]:
             data = json.loads(line)
         except json.JSONDecodeError as err:
             raise TaskError(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
+        except RecursionError:
+            raise TaskError(f"{where}: JSON nested too deeply; expected an episode record "
+                            "(an object of plain fields)") from None
         ep = Episode.from_json(data, where)
         if ep.episode_id in seen:
             raise TaskError(f"{where}.episode_id: {ep.episode_id!r} already used on line "
@@ -143,6 +165,9 @@ def read_episodes(path: str | os.PathLike[str]) -> list[Episode]:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise TaskError(f"{path}: cannot read episodes ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise TaskError(f"{path}: the byte at offset {err.start} is not UTF-8; expected "
+                        "JSON Lines text in UTF-8") from None
     return loads_episodes(text, str(path))
 
 

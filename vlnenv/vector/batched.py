@@ -57,6 +57,7 @@ from gymnasium.vector.utils import batch_space
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
+from vlnenv.errors import EnvError
 from vlnenv.language.instructions import instruction_from_task
 from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
@@ -66,6 +67,9 @@ from vlnenv.vector.layout import ObjectCache
 from vlnenv.vector.world import NOOP, BatchedWorld
 from vlnenv.world.generate import GeneratorConfig
 from vlnenv.world.house import House
+
+#: Keys ``reset(options=...)`` of the batched env understands.
+BATCHED_RESET_OPTIONS: tuple[str, ...] = ("reset_mask", "episodes", "houses")
 
 _INFO_KEYS = ("pose", "success", "distance_to_goal", "step", "blocked", "episode_id", "family")
 
@@ -107,10 +111,10 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         render_view: str = "topdown",
     ) -> None:
         if num_envs < 1:
-            raise ValueError(f"num_envs must be at least 1, got {num_envs}")
+            raise EnvError(f"num_envs must be at least 1, got {num_envs}")
         mode = _autoreset_mode(autoreset_mode)
         if render_mode not in (None, "rgb_array"):
-            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+            raise EnvError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self._template = GridHouseEnv(  # validates the arguments; its spaces are ours
             source, generator, size, houses, episodes, house_map, families, view, tile,
             dense_reward, expert, render_mode, render_view,
@@ -145,7 +149,18 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         ``options["episodes"]`` (and optionally ``options["houses"]``), sequences of ``N``
         entries, play fixed records (``None`` entries draw from the source), as the
         single environment's ``options["episode"]`` and ``options["house"]``.
+
+        Raises:
+            EnvError: ``options`` is not a dict, has a key other than those of
+                :data:`BATCHED_RESET_OPTIONS`, or a value of the wrong shape.
         """
+        if options is not None and not isinstance(options, Mapping):
+            raise EnvError(f"reset(options=...): expected None or a dict with keys among "
+                           f"{list(BATCHED_RESET_OPTIONS)}, got {type(options).__name__}")
+        unknown = sorted(repr(k)[:40] for k in options or {} if k not in BATCHED_RESET_OPTIONS)
+        if unknown:
+            raise EnvError(f"reset(options=...): unknown key(s) {', '.join(unknown)}; expected "
+                           f"keys among {list(BATCHED_RESET_OPTIONS)}")
         options = dict(options or {})
         envs = self._reset_envs(options.pop("reset_mask", None))
         seeds = self._seeds(seed)
@@ -167,10 +182,10 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             return np.arange(self.num_envs)
         mask = np.asarray(mask)
         if mask.shape != (self.num_envs,) or mask.dtype != np.bool_:
-            raise ValueError(f"options['reset_mask'] must be a bool array of shape "
-                             f"({self.num_envs},), got {mask.dtype} {mask.shape}")
+            raise EnvError(f"options['reset_mask'] must be a bool array of shape "
+                           f"({self.num_envs},), got {mask.dtype} {mask.shape}")
         if not self._started and not mask.all():
-            raise ValueError("the first reset must reset every environment")
+            raise EnvError("the first reset must reset every environment")
         return np.flatnonzero(mask)
 
     def _seeds(self, seed: int | Sequence[int | None] | None) -> list[int | None]:
@@ -180,8 +195,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             return [int(seed) + i for i in range(self.num_envs)]
         seeds = list(seed)
         if len(seeds) != self.num_envs:
-            raise ValueError(f"a list of seeds must have num_envs={self.num_envs} entries, "
-                             f"got {len(seeds)}")
+            raise EnvError(f"a list of seeds must have num_envs={self.num_envs} entries, "
+                           f"got {len(seeds)}")
         return seeds
 
     def _reset_one(
@@ -247,13 +262,13 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
     def _actions(self, actions: Any) -> np.ndarray:
         a = np.asarray(actions)
         if a.shape != (self.num_envs,) or a.dtype.kind not in "iu":
-            raise ValueError(f"actions must be {self.num_envs} integers in 0..{NOOP - 1}, got "
-                             f"{a.dtype} array of shape {a.shape}")
+            raise EnvError(f"actions must be {self.num_envs} integers in 0..{NOOP - 1}, got "
+                           f"{a.dtype} array of shape {a.shape}")
         a = a.astype(np.intp, copy=False)
         if (a.view(np.uintp) >= NOOP).any():  # negative actions wrap to huge ones
             bad = int(np.flatnonzero((a < 0) | (a >= NOOP))[0])
-            raise ValueError(f"action must be an integer in 0..{NOOP - 1}, got {a[bad]} "
-                             f"for environment {bad}")
+            raise EnvError(f"action must be an integer in 0..{NOOP - 1}, got {a[bad]} "
+                           f"for environment {bad}")
         return a
 
     def _reset_finished(self, done: np.ndarray, image: np.ndarray, infos: dict) -> None:
@@ -377,8 +392,8 @@ def _autoreset_mode(mode: str | AutoresetMode) -> AutoresetMode:
         except ValueError:
             found = None
     if found not in names.values():
-        raise ValueError(f"autoreset_mode must be 'same_step' or 'next_step' (or the "
-                         f"AutoresetMode), got {mode!r}")
+        raise EnvError(f"autoreset_mode must be 'same_step' or 'next_step' (or the "
+                       f"AutoresetMode), got {mode!r}")
     return found
 
 
@@ -402,5 +417,5 @@ def _per_env(values: Sequence[Any] | None, n: int, name: str) -> list[Any]:
         return [None] * n
     values = list(values)
     if len(values) != n:
-        raise ValueError(f"options[{name!r}] must have num_envs={n} entries, got {len(values)}")
+        raise EnvError(f"options[{name!r}] must have num_envs={n} entries, got {len(values)}")
     return values

@@ -34,7 +34,6 @@ glyph, objects by cell, keys in the order above, so that ``loads_house(dumps_hou
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,17 +45,19 @@ from vlnenv.world.house import Cell, House, Item, Room
 from vlnenv.world.mapgrid import Grid, read_grid
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
+from vlnenv.world.tomlerrors import parse_toml
 from vlnenv.world.tomlspots import KeyPath, Spots, locate
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 _TOP_KEYS = ("name", "rooms", "furniture", "objects", "grid")
 _OBJECT_KEYS = ("kind", "color", "at")
 _GRID_KEYS = ("cells",)
-_TOML_AT = re.compile(r"^(.*) \(at (?:line (\d+), column (\d+)|end of document)\)$", re.DOTALL)
+#: Largest map file (or map text) read, in bytes (characters for text): checked before
+#: anything is parsed. A 256x256 grid takes 66 kB, the most objects about 50 kB more; the
+#: largest shipped map is 6.5 kB.
+MAX_MAP_BYTES = 262_144
+#: Most ``[[objects]]`` entries in a map (the generator places a few dozen); checked
+#: before any entry is read.
+MAX_OBJECTS = 1024
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 
@@ -78,21 +79,34 @@ def loads_house(text: str, path: str = "<string>") -> House:
     """
     if not isinstance(text, str):
         raise TypeError(f"map text must be a str, got {type(text).__name__}")
+    if len(text) > MAX_MAP_BYTES:
+        raise MapError(f"{len(text):,} characters; expected a map of at most "
+                       f"{MAX_MAP_BYTES:,} (MAX_MAP_BYTES)", str(path))
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some editors write
     text = text.replace("\r\n", "\n")  # as tomllib does, so positions agree with it
-    src = _Source(text, str(path), _parse_toml(text, str(path)), locate(text))
+    src = _Source(text, str(path), parse_toml(text, str(path)), locate(text))
     return src.build()
 
 
 def load_house(path: str | os.PathLike[str]) -> House:
-    """Read a map file (UTF-8) and build its house.
+    """Read a map file (UTF-8, with or without a byte-order mark) and build its house.
 
     Raises:
-        MapError: for malformed content or bytes that are not UTF-8.
-        OSError: if the file cannot be read.
+        MapError: for malformed content, bytes that are not UTF-8, a file larger than
+            :data:`MAX_MAP_BYTES` (checked before it is read), or a file that cannot be
+            read (missing, a folder, no permission).
     """
     name = os.fspath(path)
-    with open(name, "rb") as fh:
-        data = fh.read()
+    try:
+        with open(name, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_MAP_BYTES:
+                raise MapError(f"{size:,} bytes; expected a map file of at most "
+                               f"{MAX_MAP_BYTES:,} (MAX_MAP_BYTES)", name)
+            data = fh.read(MAX_MAP_BYTES + 1)
+    except OSError as err:
+        raise MapError(f"cannot read the file ({err.strerror or err}); expected a readable "
+                       "map file (.toml)", name) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -171,33 +185,6 @@ def _grid_rows(house: House) -> list[str]:
 
 
 # ---------------------------------------------------------------------- reading
-def _parse_toml(text: str, path: str) -> dict[str, Any]:
-    """``tomllib.loads`` with its errors turned into :class:`MapError`."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        message, line, col = _toml_position(str(err), text)
-        lines = text.split("\n")
-        row = lines[line - 1] if line <= len(lines) else ""
-        found = repr(row[col - 1]) if col <= len(row) else (
-            "the end of the file" if line >= len(lines) else "the end of the line")
-        raise MapError(f"not valid TOML: {message}; found {found}", path, line, col) from None
-    except (ValueError, RecursionError) as err:
-        raise MapError(f"not valid TOML for a map file: {err}; expected plain tables, "
-                       "strings and small integers", path, 1, 1) from None
-
-
-def _toml_position(message: str, text: str) -> tuple[str, int, int]:
-    """Split tomllib's ``"... (at line L, column C)"`` into (message, L, C)."""
-    match = _TOML_AT.match(message)
-    if match is None:
-        return message, 1, 1
-    if match.group(2) is None:  # "at end of document"
-        lines = text.split("\n")
-        return match.group(1), len(lines), len(lines[-1]) + 1
-    return match.group(1), int(match.group(2)), int(match.group(3))
-
-
 def _kind(value: object) -> str:
     """A phrase naming the TOML type of ``value``."""
     if isinstance(value, bool):
@@ -307,6 +294,9 @@ class _Source:
         if not isinstance(value, list):
             raise self.error(f"objects must be an array of [[objects]] tables, found "
                              f"{_kind(value)}", ("objects",))
+        if len(value) > MAX_OBJECTS:
+            raise self.error(f"{len(value):,} [[objects]] entries; expected at most "
+                             f"{MAX_OBJECTS:,} (MAX_OBJECTS)", ("objects",))
         return [(self.item(i, entry), i) for i, entry in enumerate(value)]
 
     def item(self, i: int, value: object) -> Item:

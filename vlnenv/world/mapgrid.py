@@ -18,6 +18,9 @@ from vlnenv.world.tomlspots import Spot, Spots
 
 _FIXED = {"#": Cell.WALL, "+": Cell.DOOR_CLOSED, "/": Cell.DOOR_OPEN}
 _CELLS: tuple[str | int, ...] = ("grid", "cells")
+#: Most rows, and most cells in a row, of a house's grid (the generator's limit too);
+#: checked before the rows are read, so a huge grid costs no time.
+MAX_HOUSE_SIDE = 256
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,17 @@ def read_grid(
         glyphs: declared furniture glyphs.
 
     Raises:
-        MapError: at the offending cell.
+        MapError: at the offending cell; at ``cells`` for a grid larger than
+            :data:`MAX_HOUSE_SIDE` on a side.
     """
     raw = cells.split("\n")
     first = next((i for i, row in enumerate(raw) if row), len(raw))
     last = max((i for i, row in enumerate(raw) if row), default=-1)
+    height, width = last - first + 1, max((len(row) for row in raw), default=0)
+    if max(height, width) > MAX_HOUSE_SIDE:
+        raise _error(f"the grid is {height}x{width} cells; expected at most {MAX_HOUSE_SIDE} "
+                     f"rows of at most {MAX_HOUSE_SIDE} cells (MAX_HOUSE_SIDE)", path,
+                     spots.find(_CELLS))
     origins = _row_origins(cells, text, spots)
     grid = Grid(
         tuple(raw[first : last + 1]),

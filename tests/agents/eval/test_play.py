@@ -104,3 +104,41 @@ def test_vln_play_with_keys_on_a_map_file(tmp_path, capsys):
     assert episode == SampledEpisodes(house, "go_to_object", 2).get(0).episode  # seeded
     assert f"{episode.episode_id}: failure after 2 steps" in capsys.readouterr().out
     assert tuple(np.asarray(Image.open(out).convert("RGB"))[-2, -2]) == FAILURE_RGB
+
+
+@pytest.mark.parametrize("environ, platform, problem", [
+    ({}, "linux", "no display (DISPLAY and WAYLAND_DISPLAY are not set)"),
+    ({"SDL_VIDEODRIVER": "dummy", "DISPLAY": ":0"}, "linux", "SDL_VIDEODRIVER=dummy shows no "
+                                                             "window"),
+    ({"SDL_VIDEODRIVER": "offscreen"}, "darwin", "SDL_VIDEODRIVER=offscreen shows no window"),
+    ({"DISPLAY": ":0"}, "linux", None),
+    ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", None),
+    ({"SDL_VIDEODRIVER": "kmsdrm"}, "linux", None),
+    ({}, "darwin", None),
+    ({}, "win32", None),
+])
+def test_display_problem_names_why_no_window_can_open(environ, platform, problem):
+    from agents.eval.play import display_problem
+
+    assert display_problem(environ, platform) == problem
+
+
+def test_vln_play_without_a_display_refuses_in_one_line_and_says_how_to_record(monkeypatch,
+                                                                              capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert main(["play", "--suite", SUITE, "--split", SPLIT]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("vln: error: cannot play by hand: no display")
+    assert "vln record --policy oracle" in err and "--keys" in err
+
+
+def test_play_refuses_when_sdl_falls_back_to_a_headless_driver(monkeypatch):
+    # DISPLAY set but no server: SDL silently picks 'offscreen'; simulated with 'dummy'
+    monkeypatch.setattr("agents.eval.play.display_problem", lambda environ, platform: None)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    with pytest.raises(PlayError, match="no display could be opened \\(SDL chose the 'dummy' "
+                                        "driver\\)"):
+        play(SuiteEpisodes(SUITE, SPLIT, EPISODE))

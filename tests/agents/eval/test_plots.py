@@ -69,7 +69,9 @@ def test_bars_from_benchmark_results(tmp_path, results):
     out = tmp_path / "bars.png"
     assert main(["plot", "bars", *map(str, results), "--out", str(out)]) == 0
     assert png_size(out) == (800, 500)
-    assert main(["plot", "bars", str(results[0]), "--metric", "tl", "--out", str(out)]) == 0
+    assert main(["plot", "bars", str(results[0]), "--metric", "tl", "--out", str(out)]) == 1
+    assert main(["plot", "bars", str(results[0]), "--metric", "tl", "--out", str(out),
+                 "--force"]) == 0  # an existing figure is replaced only when asked
     families = json.loads(results[0].read_text())["metrics"]
     assert "overall" in families and len(families) > 2
 

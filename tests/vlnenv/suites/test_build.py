@@ -105,7 +105,7 @@ def test_a_failed_write_leaves_the_old_suite_in_place(tmp_path, monkeypatch):
     real_replace = build.os.replace
 
     def failing_replace(src, dst):
-        if Path(src).name.startswith(".mini.build-"):
+        if Path(src).name.startswith(".mini.partial-"):  # the new suite, not the old
             raise OSError("disk full")
         return real_replace(src, dst)
 

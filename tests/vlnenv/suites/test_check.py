@@ -82,3 +82,43 @@ def test_check_episode_passes_every_tiny_episode():
 def test_an_unknown_suite_is_a_suite_error():
     with pytest.raises(SuiteError, match="no suite 'nonesuch'"):
         check_suite("nonesuch")
+
+
+def wall_start(folder):
+    """Move the first test episode's start onto a wall cell beside it (its reference path
+    now begins there too, so only the wall is wrong); rehashed. Returns the episode id and
+    the cell."""
+    rel = "episodes/test.jsonl"
+    lines = (folder / rel).read_text().splitlines()
+    record = json.loads(lines[0])
+    house = load_suite(folder).houses[record["house"]]
+    r, c = record["start"][:2]
+    wall = next(cell for cell in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1))
+                if not house.passable(cell))
+    record["start"] = [*wall, 0]
+    record["reference_path"] = [list(wall), *record["reference_path"]]
+    lines[0] = json.dumps(record, separators=(",", ":"))
+    (folder / rel).write_text("\n".join(lines) + "\n")
+    rehash(folder, rel)
+    return record["episode_id"], wall
+
+
+def test_a_start_cell_on_a_wall_is_a_problem_not_a_value_error(tiny):
+    episode, wall = wall_start(tiny)
+    problems = check_suite(tiny)
+    assert len(problems) == 1
+    assert f"test.jsonl: episode {episode} (house " in problems[0]
+    assert f"start cell {wall} is not passable" in problems[0]
+
+
+def test_verify_suite_returns_the_hash_of_an_intact_suite_and_refuses_a_tampered_one(tiny):
+    from vlnenv.suites.check import files_hash, verify_suite
+
+    suite = load_suite(tiny)
+    assert verify_suite(suite) == suite.suite_hash == files_hash(suite)
+    target = tiny / "houses" / "test" / "test-h0001.toml"
+    target.write_bytes(target.read_bytes().replace(b"name =", b"name  ="))
+    suite = load_suite(tiny)
+    with pytest.raises(SuiteError, match="fails its hash check: .*test-h0001.toml: sha256"):
+        verify_suite(suite)
+    assert files_hash(suite) != suite.suite_hash

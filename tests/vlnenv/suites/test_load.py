@@ -1,5 +1,8 @@
 """Loading built suites by name or path; houses read lazily."""
 
+import json
+import shutil
+
 import pytest
 
 from vlnenv.suites.load import list_suites, load_suite, suites_root
@@ -54,4 +57,17 @@ def test_unknown_split_and_unbuilt_suite_are_suite_errors(tmp_path):
     (folder / "spec.toml").write_text(
         'name = "unbuilt"\nseed = 1\n[splits.test]\nhouses = 1\nepisodes = 1\n')
     with pytest.raises(SuiteError, match="has the suite been built"):
+        load_suite(folder)
+
+
+@pytest.mark.parametrize("key, value", [("files", 5), ("houses", {"h": 3}), ("splits", []),
+                                        ("suite_sha256", None),
+                                        ("splits", {"train": {"houses": "h"}})])
+def test_a_manifest_with_values_of_the_wrong_type_is_a_suite_error(tmp_path, key, value):
+    folder = shutil.copytree(suites_root() / "tiny", tmp_path / "tiny")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest[key] = value
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SuiteError, match=f"manifest.json: {key}.*: expected .*; the manifest is "
+                                         "damaged"):
         load_suite(folder)

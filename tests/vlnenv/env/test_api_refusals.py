@@ -1,0 +1,79 @@
+"""GridHouseEnv refuses what is not an action, a reset option or a setting, with an
+``EnvError`` (a ``VLNError`` and a ``ValueError``) on one line, instead of guessing."""
+
+import numpy as np
+import pytest
+from helpers import make_house
+
+from vlnenv import VLNEnv
+from vlnenv.actions import as_action
+from vlnenv.errors import EnvError, VLNError
+from vlnenv.tasks.episode import Episode
+
+HOUSE = make_house(["######", "#BB/K#", "######"], {"B": "bedroom", "K": "kitchen"}, {}, [],
+                   name="tiny")
+EPISODE = Episode(episode_id="k1", house="tiny", start=(1, 1, 0), instruction="Go to the kitchen.",
+                  task={"family": "go_to_room", "room": "K"},
+                  reference_path=((1, 1), (1, 2), (1, 3), (1, 4)), goal=((1, 4),), max_steps=10)
+
+
+def fresh_env() -> VLNEnv:
+    env = VLNEnv(houses=[HOUSE])
+    env.reset(options={"episode": EPISODE, "house": HOUSE})
+    return env
+
+
+@pytest.mark.parametrize("action", [2.5, 2.0, "2", "forward", None, True,
+                                    np.array([2]), np.array([[1, 2], [3, 4]]), 7, -1,
+                                    np.float32(2)])
+def test_step_refuses_what_is_not_an_action_in_0_to_6(action):
+    env = fresh_env()
+    with pytest.raises(EnvError, match=r"expected an integer in 0\.\.6") as info:
+        env.step(action)
+    assert "\n" not in str(info.value)
+    assert env.state.step == 0  # nothing happened
+
+
+@pytest.mark.parametrize("action", [2, np.int64(2), np.int8(2), np.array(2)])
+def test_step_accepts_ints_numpy_integer_scalars_and_0d_integer_arrays(action):
+    assert as_action(action) == 2
+    env = fresh_env()
+    env.step(action)
+    assert env.state.pos == (1, 2)
+
+
+def test_env_errors_are_project_errors_and_value_errors():
+    assert issubclass(EnvError, VLNError) and issubclass(EnvError, ValueError)
+
+
+@pytest.mark.parametrize("options, message", [
+    ([1], "expected None or a dict"),
+    ({"episodes": EPISODE}, "unknown key\\(s\\) 'episodes'; expected"),
+    ({"episode": EPISODE, "seed": 3}, r"unknown key\(s\)"),
+    ({"house": HOUSE}, "'house' is given without 'episode'"),
+])
+def test_reset_refuses_unknown_or_malformed_options(options, message):
+    env = VLNEnv(houses=[HOUSE])
+    with pytest.raises(EnvError, match=message):
+        env.reset(options=options)
+
+
+@pytest.mark.parametrize("weight", [-1, -0.5, float("nan"), float("inf"), "1"])
+def test_a_negative_or_non_finite_dense_reward_is_refused(weight):
+    with pytest.raises(EnvError, match="dense_reward must be a finite number >= 0"):
+        VLNEnv(houses=[HOUSE], dense_reward=weight)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"view": "7"}, "view must be an odd integer in 3..9, got '7'"),
+    ({"view": 4}, "view must be an odd integer in 3..9, got 4"),
+    ({"tile": 2.5}, "tile must be an integer number of pixels in 1..64, got 2.5"),
+    ({"tile": 10**6}, "tile must be an integer number of pixels in 1..64"),
+    ({"families": []}, "families must be a non-empty list"),
+    ({"families": "go_to_room"}, "families must be a non-empty list"),
+    ({"houses": [1]}, "houses must be a list of House objects"),
+    ({"dense_reward": True}, "dense_reward must be a finite number >= 0"),
+])
+def test_bad_constructor_settings_are_env_errors(kwargs, message):
+    with pytest.raises(EnvError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        VLNEnv(**{"houses": [HOUSE], **kwargs})
