@@ -67,9 +67,10 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
 
 
 def prepare_run(config: TrainConfig) -> TrainConfig:
-    """The config to run: on resume, the checkpoint's own config (so the schedule, data
-    and model are those the run began with), with this invocation's
-    ``run.time_budget_s``, ``progress_bar`` and ``tensorboard``.
+    """The config to run (of ``config``'s class: also a PPO run's ``RLConfig``): on
+    resume, the checkpoint's own config (so the schedule, data and model are those the
+    run began with), with this invocation's ``run.time_budget_s``, ``progress_bar`` and
+    ``tensorboard``.
 
     Raises:
         TrainError: resuming with no checkpoint, or starting afresh over an earlier run.
@@ -82,7 +83,7 @@ def prepare_run(config: TrainConfig) -> TrainConfig:
         return config
     if not last.is_file():
         raise TrainError(f"--resume: no checkpoint {last} to continue from")
-    saved = TrainConfig.from_dict(load_checkpoint(last)["config"], where=str(last))
+    saved = type(config).from_dict(load_checkpoint(last)["config"], where=str(last))
     run = dataclasses.replace(saved.run, time_budget_s=config.run.time_budget_s,
                               progress_bar=config.run.progress_bar,
                               tensorboard=config.run.tensorboard, resume=True)
