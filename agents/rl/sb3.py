@@ -82,9 +82,11 @@ class VLNExtractor(BaseFeaturesExtractor):
         config = ModelConfig.from_dict(dict(model or {}), where="features_extractor_kwargs")
         missing = [k for k in ("image", "direction", "carrying", "instruction")
                    if k not in observation_space.spaces]
-        if missing:
-            raise TrainError(f"VLNExtractor: the observation space lacks {missing}; wrap the "
-                             "env in vlnenv.wrappers.TokenizedInstruction")
+        if missing or not isinstance(observation_space["instruction"], spaces.MultiDiscrete):
+            raise TrainError(f"VLNExtractor: expected image, direction, carrying and "
+                             f"instruction token ids (MultiDiscrete); got "
+                             f"{dict(observation_space.spaces)}; wrap the env in "
+                             "vlnenv.wrappers.TokenizedInstruction")
         length = len(observation_space["instruction"].nvec)
         if length > config.max_text_len:
             raise TrainError(f"VLNExtractor: instructions of {length} ids but "
