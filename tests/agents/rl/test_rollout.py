@@ -7,19 +7,22 @@ import numpy as np
 import pytest
 import torch
 
-from agents.models import MultimodalTransformer
+from agents.models import ModelConfig, MultimodalTransformer
 from agents.rl.config import EnvConfig
 from agents.rl.rollout import Lanes, make_env
+from agents.train.config import read_config_file, shipped_config
 from vlnenv.suites.load import load_suite
 
 from .conftest import corridor_env
 
 
-def _model(recurrent: bool = True) -> MultimodalTransformer:
-    from agents.models import ModelConfig
-
-    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
-                         n_fusion_layer=1, recurrent=recurrent)
+def _model(kind: str = "tiny") -> MultimodalTransformer:
+    """A tiny single-stream model, or the quickstart's (FiLM, goal and explore memories)."""
+    if kind == "quickstart":
+        config = ModelConfig(**read_config_file(shipped_config("quickstart"))["model"])
+    else:
+        config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
+                             n_fusion_layer=1)
     return MultimodalTransformer(config, seed=1)
 
 
@@ -28,8 +31,9 @@ def _lanes(model: MultimodalTransformer, lanes: int = 4) -> Lanes:
     return Lanes(env, model, seed=3)
 
 
-def test_sequence_replay_gives_the_step_by_step_logits_and_values():
-    model = _model()
+@pytest.mark.parametrize("kind", ["tiny", "quickstart"])
+def test_sequence_replay_gives_the_step_by_step_logits_and_values(kind: str):
+    model = _model(kind)
     lanes = _lanes(model)
     gen = torch.Generator().manual_seed(0)
     lanes.collect(model, 6, gen)  # the second roll-out carries a state in
