@@ -13,8 +13,9 @@
   sections ``model``, ``env``, ``ppo``, ``eval``, ``run``); writes the same files as
   ``bc``.
 * ``vln train sb3 --env ID --steps N --out DIR [--envs K] [--seed N] [--device D]
-  [--set model.field=value ...]``: stable-baselines3's PPO with the project's encoders
-  (:mod:`agents.rl.sb3`); ``vln benchmark --policy DIR`` scores the result.
+  [--save-every M] [--set model.field=value ...]``: stable-baselines3's PPO with the
+  project's encoders (:mod:`agents.rl.sb3`); ``vln benchmark --policy DIR`` scores the
+  result.
 * ``vln train demos --suite S --split train --teacher oracle|explorer [--workers K]
   [--sampled N --seed S] [--demos-dir DIR] [--measure N]``: generate (or check) a
   demonstrations file; ``--measure N`` also times re-rendering N episodes' observations
@@ -120,6 +121,8 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
     sb3.add_argument("--envs", type=int, default=8, help="environments (default 8)")
     sb3.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     sb3.add_argument("--device", default="auto", help="auto, cpu, cuda (default auto)")
+    sb3.add_argument("--save-every", type=int, default=0, metavar="M",
+                     help="also save the policy every M steps as OUT/at_<steps>/ (0: no)")
     sb3.add_argument("--set", action="append", default=[], metavar="model.FIELD=VALUE",
                      help="encoder setting, e.g. --set model.n_embd=64 (repeatable)")
     sb3.set_defaults(func=_sb3)
@@ -200,7 +203,8 @@ def _sb3(args: argparse.Namespace) -> int:
         raise TrainError(f"--set {bad[0]!r}: vln train sb3 takes model.FIELD=VALUE only")
     model = resolve_config(None, list(args.set), base=RLConfig()).model
     meta = train_sb3(args.env, args.steps, args.out, model.to_dict(), n_envs=args.envs,
-                     seed=args.seed, device=args.device, progress_bar=sys.stderr.isatty())
+                     seed=args.seed, device=args.device, progress_bar=sys.stderr.isatty(),
+                     save_every=args.save_every)
     print(f"sb3 PPO on {meta['env']}: {meta['steps']:,} steps; wrote {args.out} (score it: "
           f"vln benchmark --policy {args.out})")
     return 0

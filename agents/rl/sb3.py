@@ -12,8 +12,9 @@ trainer, and the saved policy as a benchmark policy.
                          "features_extractor_kwargs": {"model": {"n_embd": 64}}})
 
 * :func:`train_sb3` (``vln train sb3 --env vlnenv/GoToRoom-v0 --steps N --out DIR``):
-  SB3's PPO on ``N`` copies of a registered id, saved as ``DIR/sb3_policy.zip`` with
-  ``DIR/sb3_policy.json``;
+  SB3's PPO on ``K`` copies of a registered id, saved as ``DIR/sb3_policy.zip`` with
+  ``DIR/sb3_policy.json`` (and with ``--save-every M`` every ``M`` steps as
+  ``DIR/at_<steps>/``);
 * :class:`SB3Policy` (``vln benchmark --policy DIR`` or ``--policy sb3:DIR``): the saved
   policy's deterministic actions, as a :class:`vlnenv.policy.Policy`.
 """
@@ -119,6 +120,18 @@ class VLNExtractor(BaseFeaturesExtractor):
         return torch.cat([text, vision], dim=-1)  # (B, 2C)
 
 
+def save_policy(agent: Any, out: Path, meta: Mapping[str, Any]) -> None:
+    """Write ``agent`` as ``out/sb3_policy.zip`` and ``meta`` (plus the steps taken) as
+    ``out/sb3_policy.json``, each atomically, the JSON last (its presence means both are
+    there)."""
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{ZIP_FILE}.tmp.zip"
+    agent.save(tmp)
+    os.replace(tmp, out / ZIP_FILE)
+    write_text_atomic(out / META_FILE, json.dumps(
+        {**meta, "steps": int(agent.num_timesteps)}, indent=2) + "\n")
+
+
 def make_env(env_id: str, max_len: int) -> gym.Env:
     """One environment of ``env_id`` with tokenized instructions of ``max_len`` ids."""
     return TokenizedInstruction(gym.make(env_id), max_len=max_len)
@@ -127,7 +140,7 @@ def make_env(env_id: str, max_len: int) -> gym.Env:
 def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
               model: Mapping[str, Any] | None = None, n_envs: int = 8, seed: int = 0,
               device: str = "auto", ppo_kwargs: Mapping[str, Any] | None = None,
-              progress_bar: bool = False) -> dict[str, Any]:
+              progress_bar: bool = False, save_every: int = 0) -> dict[str, Any]:
     """Train SB3's PPO with :class:`VLNExtractor` on ``n_envs`` copies of ``env_id``.
 
     Args:
@@ -140,6 +153,9 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
         device: torch device (``auto``: cuda when present).
         ppo_kwargs: more ``PPO`` arguments (``n_steps``, ``batch_size``, ...).
         progress_bar: show SB3's progress bar.
+        save_every: also save the policy every this many steps as ``out/at_<steps>/``
+            (each scored by ``vln benchmark --policy``: success against frames); 0: only
+            the final one.
 
     Returns:
         The metadata written to ``sb3_policy.json``.
@@ -148,6 +164,7 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
         TrainError: ``out`` already holds a policy.
     """
     from stable_baselines3 import PPO
+    from stable_baselines3.common.callbacks import ConvertCallback, EveryNTimesteps
     from stable_baselines3.common.env_util import make_vec_env
 
     out = Path(out)
@@ -165,17 +182,19 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
                                "features_extractor_kwargs": {"model": config.to_dict(),
                                                              "seed": seed}},
                 **kwargs)
-    agent.learn(total_timesteps=steps, progress_bar=progress_bar)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".{ZIP_FILE}.tmp.zip"
-    agent.save(tmp)
-    os.replace(tmp, out / ZIP_FILE)
-    meta = {"format": META_FORMAT, "env": env_id, "steps": int(agent.num_timesteps),
-            "n_envs": n_envs, "seed": seed, "max_len": max_len, "ppo": kwargs,
-            "model": config.to_dict()}
-    write_text_atomic(out / META_FILE, json.dumps(meta, indent=2) + "\n")
+    meta = {"format": META_FORMAT, "env": env_id, "n_envs": n_envs, "seed": seed,
+            "max_len": max_len, "ppo": kwargs, "model": config.to_dict()}
+
+    def snapshot(_locals: Any, _globals: Any) -> bool:
+        save_policy(agent, out / f"at_{agent.num_timesteps}", meta)
+        return True
+
+    callback = (EveryNTimesteps(save_every, ConvertCallback(snapshot))
+                if save_every > 0 else None)
+    agent.learn(total_timesteps=steps, progress_bar=progress_bar, callback=callback)
+    save_policy(agent, out, meta)
     venv.close()
-    return meta
+    return {**meta, "steps": int(agent.num_timesteps)}
 
 
 class SB3Policy:

@@ -62,15 +62,18 @@ def sb3_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         out = tmp_path_factory.mktemp("sb3") / "run"
         meta = train_sb3("vlnenv/GoToRoom-v0", 256, out, TINY, n_envs=2, device="cpu",
-                         ppo_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 2})
+                         ppo_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 2},
+                         save_every=128)
         assert meta["steps"] == 256
         return out
     finally:
         torch.set_num_threads(threads)
 
 
-def test_ppo_learn_runs_and_saves_a_policy(sb3_folder: Path):
+def test_ppo_learn_runs_and_saves_a_policy_and_its_snapshots(sb3_folder: Path):
     assert (sb3_folder / "sb3_policy.zip").is_file()
+    assert sorted(p.name for p in sb3_folder.glob("at_*")) == ["at_128", "at_256"]
+    assert SB3Policy(sb3_folder / "at_128").meta["steps"] == 128
     with pytest.raises(TrainError, match="already holds"):
         train_sb3("vlnenv/GoToRoom-v0", 64, sb3_folder, TINY)
 
