@@ -41,6 +41,7 @@ def test_ppo_refuses_minibatches_that_do_not_divide_the_lanes(tmp_path: Path, ca
     assert "ppo.minibatches: expected a divisor of env.lanes (3), got 2" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_ppo_runs_resumes_and_its_model_is_benchmarked(tmp_path: Path, capsys):
     out = tmp_path / "ppo"
     assert main(["train", "ppo", "--suite", "tiny", "--frames", "16", "--out", str(out),

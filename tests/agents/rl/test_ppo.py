@@ -16,6 +16,7 @@ from agents.train.errors import TrainError
 from .conftest import corridor_env, rl_config
 
 
+@pytest.mark.slow
 def test_resumed_run_equals_the_uninterrupted_run_bit_for_bit(config, tmp_path: Path):
     whole = train_ppo(config("ppo.value_warmup_updates=1", "ppo.kl_coef=0.1"))
     assert whole.steps == 4 and whole.samples == 128
