@@ -504,6 +504,21 @@ def apply_overrides(data: dict[str, Any], overrides: list[str],
     return out
 
 
+@typing.overload
+def resolve_config(file: str | Path | None = None, overrides: list[str] | None = None,
+                   base: None = None) -> TrainConfig: ...
+
+
+@typing.overload
+def resolve_config(file: str | Path | None, overrides: list[str] | None,
+                   base: _C) -> _C: ...
+
+
+@typing.overload
+def resolve_config(file: str | Path | None = None, overrides: list[str] | None = None, *,
+                   base: _C) -> _C: ...
+
+
 def resolve_config(file: str | Path | None = None, overrides: list[str] | None = None,
                    base: Any = None) -> Any:
     """``base`` (a :class:`TrainConfig`, or another config of sections with ``to_dict``
