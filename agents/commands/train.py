@@ -1,4 +1,4 @@
-"""``vln train``: demonstrations, behaviour cloning, DAgger.
+"""``vln train``: demonstrations, behaviour cloning, DAgger, PPO, stable-baselines3.
 
 * ``vln train bc [--config FILE] [--set section.field=value ...] [--suite S] [--out DIR]
   [--resume | --force] [--time-budget S] [--max-steps N] [--seed N] [--device D]``:
@@ -9,6 +9,15 @@
 * ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
   training checkpoint or a model folder); ``vln train dagger --out DIR --resume``
   continues the DAgger run in ``DIR`` from its ``last.pt``.
+* ``vln train ppo [--config FILE] [--set section.field=value ...] [--init MODEL_DIR]
+  [--env ID] [--suite S] [--frames N] --out DIR [--resume] [--time-budget S] [--seed N]
+  [--device D]``: recurrent PPO on the batched environment (:mod:`agents.rl.ppo`; config
+  sections ``model``, ``env``, ``ppo``, ``eval``, ``run``); writes the same files as
+  ``bc``.
+* ``vln train sb3 --env ID --steps N --out DIR [--envs K] [--seed N] [--device D]
+  [--save-every M] [--set model.field=value ...]``: stable-baselines3's PPO with the
+  project's encoders (:mod:`agents.rl.sb3`); ``vln benchmark --policy DIR`` scores the
+  result.
 * ``vln train demos --suite S --split train --teacher oracle|explorer [--workers K]
   [--sampled N --seed S] [--demos-dir DIR] [--measure N]``: generate (or check) a
   demonstrations file; ``--measure N`` also times re-rendering N episodes' observations
@@ -39,15 +48,28 @@ FLAT_FLAGS: dict[str, str] = {
     "device": "run.device",
     "init": "dagger.init",
 }
+#: The same for ``vln train ppo`` (:class:`agents.rl.config.RLConfig`).
+PPO_FLAGS: dict[str, str] = {
+    "suite": "env.suite",
+    "env": "env.id",
+    "out": "run.out",
+    "time_budget": "run.time_budget_s",
+    "frames": "ppo.total_frames",
+    "seed": "run.seed",
+    "device": "run.device",
+    "init": "ppo.init",
+}
 
 
-def _run_options(p: argparse.ArgumentParser) -> None:
+def _run_options(p: argparse.ArgumentParser, ppo: bool = False) -> None:
     p.add_argument("--config", type=Path, default=None,
-                   help="TOML or JSON config file (sections model, data, optim, eval, run, "
-                        "dagger)")
+                   help="TOML or JSON config file (sections " + (
+                       "model, env, ppo, eval, run)" if ppo else
+                       "model, data, optim, eval, run, dagger)"))
     p.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                    help="override one field, e.g. --set optim.lr=3e-4 (repeatable)")
-    p.add_argument("--suite", default=None, help="suite to learn from (data.suite)")
+    p.add_argument("--suite", default=None,
+                   help="suite to learn from (data.suite; ppo: env.suite, also evaluated)")
     p.add_argument("--out", default=None, help="run folder (run.out)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last.pt (wherever it was first "
@@ -56,8 +78,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     add_force(p)
     p.add_argument("--time-budget", type=float, default=None, metavar="S",
                    help="wall-clock seconds to train, then finish cleanly (run.time_budget_s)")
-    p.add_argument("--max-steps", type=count_arg, default=None,
-                   help="optimiser steps (optim.max_steps)")
+    if ppo:
+        p.add_argument("--frames", type=count_arg, default=None,
+                       help="environment frames in all (ppo.total_frames)")
+    else:
+        p.add_argument("--max-steps", type=count_arg, default=None,
+                       help="optimiser steps (optim.max_steps)")
     p.add_argument("--seed", type=seed_arg, default=None, help="seed (run.seed)")
     p.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (run.device)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -65,14 +91,15 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``train`` command group."""
-    group = sub.add_parser("train", help="demonstrations, behaviour cloning, DAgger",
-                           description="Train the multimodal policy by imitation.")
+    group = sub.add_parser("train", help="demonstrations, behaviour cloning, DAgger, PPO",
+                           description="Train the multimodal policy by imitation or "
+                                       "reinforcement learning.")
     add_commands(group.add_subparsers(dest="train_command", metavar="COMMAND", required=True))
 
 
 def add_commands(cmds: argparse._SubParsersAction) -> None:
-    """The ``bc``, ``dagger`` and ``demos`` sub-commands (shared with ``python -m
-    agents.train``)."""
+    """The ``bc``, ``dagger``, ``ppo``, ``sb3`` and ``demos`` sub-commands (shared with
+    ``python -m agents.train``)."""
     bc = cmds.add_parser("bc", help="behaviour cloning on teacher demonstrations")
     _run_options(bc)
     bc.set_defaults(func=_bc)
@@ -82,6 +109,30 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
                         help="starting checkpoint: runs/NAME/last.pt or runs/NAME/best")
     _run_options(dagger)
     dagger.set_defaults(func=_dagger)
+
+    ppo = cmds.add_parser("ppo", help="recurrent PPO on the batched environment")
+    ppo.add_argument("--init", default=None, metavar="MODEL_DIR",
+                     help="start from this model folder (e.g. runs/quickstart/model) or "
+                          "training checkpoint (ppo.init)")
+    ppo.add_argument("--env", default=None, metavar="ID",
+                     help="play a registered id's generated tasks (env.id) instead of the "
+                          "suite's train split")
+    _run_options(ppo, ppo=True)
+    ppo.set_defaults(func=_ppo)
+
+    sb3 = cmds.add_parser("sb3", help="stable-baselines3 PPO with the project's encoders")
+    sb3.add_argument("--env", required=True, metavar="ID",
+                     help="registered id, e.g. vlnenv/GoToRoom-v0")
+    sb3.add_argument("--steps", type=int, required=True, help="environment steps in all")
+    sb3.add_argument("--out", required=True, help="folder for sb3_policy.zip/.json")
+    sb3.add_argument("--envs", type=int, default=8, help="environments (default 8)")
+    sb3.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    sb3.add_argument("--device", default="auto", help="auto, cpu, cuda (default auto)")
+    sb3.add_argument("--save-every", type=int, default=0, metavar="M",
+                     help="also save the policy every M steps as OUT/at_<steps>/ (0: no)")
+    sb3.add_argument("--set", action="append", default=[], metavar="model.FIELD=VALUE",
+                     help="encoder setting, e.g. --set model.n_embd=64 (repeatable)")
+    sb3.set_defaults(func=_sb3)
 
     demos = cmds.add_parser("demos", help="generate a demonstrations file")
     demos.add_argument("--suite", default="small", help="suite (default: small)")
@@ -99,17 +150,20 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
     demos.set_defaults(func=_demos)
 
 
-def config_from_args(args: argparse.Namespace) -> object:
-    """The resolved ``TrainConfig`` of the parsed options (see the module docstring)."""
+def config_from_args(args: argparse.Namespace, flags: dict[str, str] | None = None,
+                     base: object = None) -> object:
+    """The resolved config of the parsed options (see the module docstring): a
+    ``TrainConfig``, or of ``base``'s class, its flat flags given by ``flags``."""
     from agents.train.config import resolve_config
 
-    overrides = [f"{field}={getattr(args, dest)}" for dest, field in FLAT_FLAGS.items()
+    overrides = [f"{field}={getattr(args, dest)}"
+                 for dest, field in (FLAT_FLAGS if flags is None else flags).items()
                  if getattr(args, dest, None) is not None]
     if args.resume:
         overrides.append("run.resume=true")
     if args.force:
         overrides.append("run.force=true")
-    return resolve_config(args.config, overrides + list(args.set))
+    return resolve_config(args.config, overrides + list(args.set), base=base)
 
 
 def _report(result: object, as_json: bool) -> int:
@@ -137,6 +191,32 @@ def _dagger(args: argparse.Namespace) -> int:
     from agents.train.dagger import train_dagger
 
     return _report(train_dagger(config_from_args(args)), args.json)  # type: ignore[arg-type]
+
+
+def _ppo(args: argparse.Namespace) -> int:
+    from agents.rl.config import RLConfig
+    from agents.rl.ppo import train_ppo
+
+    config = config_from_args(args, PPO_FLAGS, RLConfig())
+    return _report(train_ppo(config), args.json)  # type: ignore[arg-type]
+
+
+def _sb3(args: argparse.Namespace) -> int:
+    from agents.rl.config import RLConfig
+    from agents.rl.sb3 import train_sb3
+    from agents.train.config import resolve_config
+    from agents.train.errors import TrainError
+
+    bad = [s for s in args.set if not s.startswith("model.")]
+    if bad:
+        raise TrainError(f"--set {bad[0]!r}: vln train sb3 takes model.FIELD=VALUE only")
+    model = resolve_config(None, list(args.set), base=RLConfig()).model
+    meta = train_sb3(args.env, args.steps, args.out, model.to_dict(), n_envs=args.envs,
+                     seed=args.seed, device=args.device, progress_bar=sys.stderr.isatty(),
+                     save_every=args.save_every)
+    print(f"sb3 PPO on {meta['env']}: {meta['steps']:,} steps; wrote {args.out} (score it: "
+          f"vln benchmark --policy {args.out})")
+    return 0
 
 
 def _demos(args: argparse.Namespace) -> int:

@@ -24,6 +24,10 @@ from vlnenv.policy import Policy
 
 PolicyFactory = Callable[[str | None, int], Policy]
 
+#: A folder holding this file -> the policy that reads it, so ``--policy DIR`` picks it
+#: before ``checkpoint`` (an SB3 policy saved by ``vln train sb3``).
+PATH_POLICIES: dict[str, str] = {"sb3_policy.json": "sb3"}
+
 
 class PolicyLookupError(VLNError):
     """A policy name that is not registered, or an argument its factory refuses."""
@@ -66,8 +70,13 @@ def looks_like_path(spec: str) -> bool:
 
 
 def parse_policy(spec: str) -> tuple[str, str | None]:
-    """``"forward:30"`` -> ``("forward", "30")``; an existing file or folder ``p`` ->
-    ``("checkpoint", p)`` when ``checkpoint`` is registered."""
+    """``"forward:30"`` -> ``("forward", "30")``; an existing folder ``p`` holding a file
+    of :data:`PATH_POLICIES` -> that policy's ``(name, p)``; any other existing file or
+    folder ``p`` -> ``("checkpoint", p)`` when ``checkpoint`` is registered."""
+    if spec not in POLICIES and os.path.isdir(spec):
+        for marker, name in PATH_POLICIES.items():
+            if name in POLICIES and os.path.isfile(os.path.join(spec, marker)):
+                return name, spec
     if spec not in POLICIES and "checkpoint" in POLICIES and os.path.exists(spec):
         return "checkpoint", spec
     name, sep, argument = spec.partition(":")
@@ -124,3 +133,4 @@ register_policy("forward", "agents.eval.policies:forward_policy")
 register_policy("oracle", "agents.eval.policies:oracle_policy")
 register_policy("checkpoint", "agents.train.policy:checkpoint_policy")
 register_policy("sampled", "agents.train.policy:sampled_policy")
+register_policy("sb3", "agents.rl.sb3:sb3_policy")

@@ -17,7 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import tomllib
@@ -47,6 +47,9 @@ DEFAULT_TEACHERS: dict[str, str] = {
     "sequence": "explorer",
 }
 
+_C = TypeVar("_C")
+
+
 def _check(ok: bool, where: str, message: str) -> None:
     if not ok:
         raise TrainError(f"{where}: {message}")
@@ -58,9 +61,9 @@ def _check_refits(refits: tuple[tuple[int, float, int], ...], warmup_steps: int,
     ``[0, 1)``, the last ending at ``max_steps``."""
     last = warmup_steps - 1
     for i, (step, progress, end) in enumerate(refits):
-        _check(last < step < end and 0.0 <= progress < 1.0, f"{where}[{i}]",
+        _check(last < step < end and 0.0 <= progress <= 1.0, f"{where}[{i}]",
                f"expected steps after the warm-up ({warmup_steps}) and the previous refit, "
-               f"before the end, and progress in [0, 1); got {(step, progress, end)!r}")
+               f"before the end, and progress in [0, 1]; got {(step, progress, end)!r}")
         last = step
     _check(not refits or refits[-1][2] == max_steps, where,
            f"the last refit ends at {refits[-1][2] if refits else None}, but max_steps is "
@@ -372,31 +375,38 @@ class TrainConfig:
             TrainError: an unknown section or field, or a value of the wrong type; the
                 message starts with ``where``.
         """
-        if not isinstance(data, dict):
-            raise TrainError(f"{where}: expected a mapping of sections, got "
-                             f"{type(data).__name__}")
-        sections = _sections()
-        unknown = sorted(set(data) - set(sections))
-        if unknown:
-            raise TrainError(f"{where}: unknown section(s) {unknown}; expected some of "
-                             f"{sorted(sections)}")
-        built = {}
-        for name, section_cls in sections.items():
-            values = data.get(name, {})
-            if not isinstance(values, dict):
-                raise TrainError(f"{where}: section {name!r} must be a table/object, got "
-                                 f"{type(values).__name__}")
-            built[name] = _build_section(section_cls, values, f"{where}: {name}")
-        return cls(**built)
+        return build_sections(cls, data, where)
 
     def replace(self, **sections: Any) -> TrainConfig:
         """A copy with whole sections replaced."""
         return dataclasses.replace(self, **sections)
 
 
-def _sections() -> dict[str, type]:
-    return {f.name: typing.get_type_hints(TrainConfig)[f.name]
-            for f in dataclasses.fields(TrainConfig)}
+def build_sections(cls: type[_C], data: dict[str, Any], where: str = "config") -> _C:
+    """The config of class ``cls`` (a dataclass whose fields are section dataclasses, as
+    :class:`TrainConfig`) of a nested dict; missing sections and fields take defaults.
+
+    Raises:
+        TrainError: an unknown section or field, or a value of the wrong type; the
+            message starts with ``where``.
+    """
+    if not isinstance(data, dict):
+        raise TrainError(f"{where}: expected a mapping of sections, got "
+                         f"{type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    sections = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(sections))
+    if unknown:
+        raise TrainError(f"{where}: unknown section(s) {unknown}; expected some of "
+                         f"{sorted(sections)}")
+    built = {}
+    for name, section_cls in sections.items():
+        values = data.get(name, {})
+        if not isinstance(values, dict):
+            raise TrainError(f"{where}: section {name!r} must be a table/object, got "
+                             f"{type(values).__name__}")
+        built[name] = _build_section(section_cls, values, f"{where}: {name}")
+    return cls(**built)
 
 
 def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any:
@@ -503,15 +513,33 @@ def apply_overrides(data: dict[str, Any], overrides: list[str],
     return out
 
 
+@typing.overload
 def resolve_config(file: str | Path | None = None, overrides: list[str] | None = None,
-                   base: TrainConfig | None = None) -> TrainConfig:
-    """``base`` (defaults when ``None``), then the config file, then the overrides.
+                   base: None = None) -> TrainConfig: ...
+
+
+@typing.overload
+def resolve_config(file: str | Path | None, overrides: list[str] | None,
+                   base: _C) -> _C: ...
+
+
+@typing.overload
+def resolve_config(file: str | Path | None = None, overrides: list[str] | None = None, *,
+                   base: _C) -> _C: ...
+
+
+def resolve_config(file: str | Path | None = None, overrides: list[str] | None = None,
+                   base: Any = None) -> Any:
+    """``base`` (a :class:`TrainConfig`, or another config of sections with ``to_dict``
+    and ``from_dict``, as ``agents.rl.config.RLConfig``; the default ``TrainConfig`` when
+    ``None``), then the config file, then the overrides; a config of ``base``'s class.
 
     Raises:
         TrainError: see :func:`read_config_file`, :func:`apply_overrides` and
             :meth:`TrainConfig.from_dict`.
     """
-    data = (base or TrainConfig()).to_dict()
+    base = TrainConfig() if base is None else base
+    data = base.to_dict()
     where = "config"
     if file is not None:
         data = _merge(data, read_config_file(file))
@@ -523,7 +551,7 @@ def resolve_config(file: str | Path | None = None, overrides: list[str] | None =
               for item in overrides or []}
     data = apply_overrides(data, list(overrides or []))
     data["run"]["asked"] = sorted(asked - {"run.asked"})
-    return TrainConfig.from_dict(data, where if not overrides else f"{where} + overrides")
+    return type(base).from_dict(data, where if not overrides else f"{where} + overrides")
 
 
 def _keys(data: dict[str, Any]) -> list[str]:

@@ -33,9 +33,9 @@ TB_KEYS: dict[str, str] = {"loss": "losses/total", "loss_action": "losses/action
                            "epoch": "charts/epoch", "samples/s": "charts/samples_per_s"}
 
 
-def log_columns(splits: Sequence[str]) -> list[str]:
+def log_columns(splits: Sequence[str], train_columns: Sequence[str] = TRAIN_COLUMNS) -> list[str]:
     """All ``log.csv`` columns for evaluations on ``splits``."""
-    return [*TRAIN_COLUMNS, *(f"sr_{s}" for s in splits)]
+    return [*train_columns, *(f"sr_{s}" for s in splits)]
 
 
 def _truncate_csv(path: Path, after_step: int) -> None:
@@ -65,14 +65,22 @@ class RunLogger:
         tensorboard: also write TensorBoard scalars when possible.
         progress_bar: show the tqdm bar.
         verbose: print :meth:`message` lines (default: ``enabled``).
+        columns: the training columns of ``log.csv`` (default: the imitation trainers').
+        tb_keys: column -> TensorBoard key (default: the imitation trainers').
+        postfix: columns shown on the bar as they are logged.
+        unit: what the bar counts.
     """
 
     def __init__(self, out: Path, splits: Sequence[str], total_steps: int, start_step: int = 0,
                  enabled: bool = True, tensorboard: bool = True, progress_bar: bool = True,
-                 verbose: bool | None = None) -> None:
+                 verbose: bool | None = None, columns: Sequence[str] = TRAIN_COLUMNS,
+                 tb_keys: Mapping[str, str] | None = None, postfix: Sequence[str] = ("loss",),
+                 unit: str = "step") -> None:
         self.enabled = enabled
         self.verbose = enabled if verbose is None else verbose
-        self.columns = log_columns(splits)
+        self.columns = log_columns(splits, columns)
+        self.tb_keys = dict(TB_KEYS if tb_keys is None else tb_keys)
+        self.postfix = tuple(postfix)
         self.csv_path, self.evals_path = out / "log.csv", out / "evals.jsonl"
         self.tb: Any = None
         self.bar: Any = None
@@ -96,7 +104,7 @@ class RunLogger:
                 self.tb = None
             else:
                 self.tb = SummaryWriter(str(out / "tb"), purge_step=start_step or None)
-        self.bar = tqdm(total=total_steps, initial=start_step, unit="step", file=sys.stderr,
+        self.bar = tqdm(total=total_steps, initial=start_step, unit=unit, file=sys.stderr,
                         dynamic_ncols=True, disable=not progress_bar or None)
 
     def row(self, values: Mapping[str, Any]) -> None:
@@ -108,11 +116,13 @@ class RunLogger:
         with self.csv_path.open("a", newline="", encoding="utf-8") as f:
             csv.writer(f).writerow(cells)
         if self.tb is not None:
-            for column, key in TB_KEYS.items():
+            for column, key in self.tb_keys.items():
                 if values.get(column) is not None:
                     self.tb.add_scalar(key, float(values[column]), int(values["step"]))
-        if values.get("loss") is not None:
-            self._postfix["loss"] = f"{float(values['loss']):.3f}"
+        shown = [c for c in self.postfix if values.get(c) is not None]
+        for column in shown:
+            self._postfix[column] = _cell(float(values[column]), 4)
+        if shown:
             self._show()
 
     def evaluation(self, step: int, results: Mapping[str, Any]) -> None:
@@ -159,7 +169,7 @@ class RunLogger:
             self.bar.close()
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, digits: int = 6) -> str:
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.{digits}g}"
     return str(value)

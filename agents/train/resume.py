@@ -25,6 +25,7 @@ from typing import Any
 from agents.train.checkpoint import load_checkpoint
 from agents.train.config import TrainConfig
 from agents.train.errors import TrainError
+from agents.train.schedule import refitted
 from vlnenv.fileio import check_inputs_outside, check_output, output_folder
 
 #: Settings of one invocation, always taken from it on resume (never compared).
@@ -55,12 +56,19 @@ def resume_changes(asked: TrainConfig, saved: TrainConfig,
     (``run.asked``), or else given a value other than the default. Settings starting with
     a prefix in ``derived`` are left out too (a trainer sets them itself: DAgger's model
     section and step count)."""
-    default, new, old = (flatten(c.to_dict()) for c in (TrainConfig(), asked, saved))
+    default, new, old = (flatten(c.to_dict()) for c in (type(asked)(), asked, saved))
     skip = set(PER_INVOCATION) | set(FOLDER_SETTINGS)
     named = set(asked.run.asked)
     return [(key, old[key], value) for key, value in sorted(new.items())
             if key not in skip and not key.startswith(derived)
             and (key in named or value != default[key]) and value != old[key]]
+
+
+def run_inputs(config: Any) -> list[str]:
+    """The runs or models a run starts from (``dagger.init``, ``ppo.init``), which
+    ``--force`` must never replace."""
+    return [init for section in ("dagger", "ppo")
+            if (init := getattr(getattr(config, section, None), "init", None))]
 
 
 def prepare_run(config: TrainConfig, safe: tuple[str, ...] = RESUME_SAFE,
@@ -87,7 +95,7 @@ def prepare_run(config: TrainConfig, safe: tuple[str, ...] = RESUME_SAFE,
                              "it, --force to replace it, or choose another --out")
         check_output(out, config.run.force)
         if config.run.force:
-            check_inputs_outside(out, [config.dagger.init or ""])
+            check_inputs_outside(out, run_inputs(config))
         # force is this invocation's, never saved with the run (a config.json given to
         # --config must not replace anything by itself); run_folder acts on it
         return config.replace(run=dataclasses.replace(config.run, force=False)), []
@@ -96,7 +104,8 @@ def prepare_run(config: TrainConfig, safe: tuple[str, ...] = RESUME_SAFE,
                          "expected one of them")
     if not last.is_file():
         raise TrainError(f"--resume: no checkpoint {last} to continue from")
-    saved = TrainConfig.from_dict(load_checkpoint(last)["config"], where=str(last))
+    checkpoint = load_checkpoint(last)
+    saved = type(config).from_dict(checkpoint["config"], where=str(last))
     changes = resume_changes(config, saved, derived)
     refused = [c for c in changes if c[0] not in safe]
     if refused:
@@ -104,11 +113,15 @@ def prepare_run(config: TrainConfig, safe: tuple[str, ...] = RESUME_SAFE,
         raise TrainError(f"--resume: {len(refused)} setting(s) differ from the run's own "
                          f"({last}): {listed}; expected only {list(safe)} to change on resume "
                          "(drop the others, or start a new run with another --out)")
-    sections = {name: getattr(saved, name) for name in ("model", "data", "optim", "eval",
-                                                        "run", "dagger")}
+    sections = {f.name: getattr(saved, f.name) for f in dataclasses.fields(saved)}
     for key, _, new in changes:
         section, field = key.split(".", 1)
-        sections[section] = dataclasses.replace(sections[section], **{field: new})
+        extra: dict[str, Any] = {}
+        if key == "optim.max_steps":  # re-aim the cosine from where the run stands
+            opt = sections["optim"]
+            extra["refits"] = refitted(int(checkpoint["step"]), opt.warmup_steps,
+                                       opt.max_steps, opt.refits, new)
+        sections[section] = dataclasses.replace(sections[section], **{field: new}, **extra)
     sections["run"] = dataclasses.replace(
         sections["run"], out=str(out), resume=True, force=False,
         time_budget_s=config.run.time_budget_s, progress_bar=config.run.progress_bar,

@@ -29,6 +29,19 @@ def progress_at(step: int, warmup_steps: int, max_steps: int,
     return min(1.0, done + (1.0 - done) * (step - start) / (end - start))
 
 
+def refitted(step: int, warmup_steps: int, max_steps: int, refits: Sequence[Refit],
+             end: int) -> tuple[Refit, ...]:
+    """The refits of a schedule re-aimed at ``step`` to end at ``end``: those before
+    ``step`` (the plain cosine run so far counts as a refit at the warm-up's end), then
+    ``(step, progress reached, end)``. Still warming up: none (a plain cosine to ``end``).
+    """
+    if step < warmup_steps:
+        return ()
+    done = progress_at(step, warmup_steps, max_steps, refits) if step > warmup_steps else 0.0
+    kept = tuple(r for r in (refits or ((warmup_steps, 0.0, max_steps),)) if r[0] < step)
+    return (*kept, (step, done, end))
+
+
 def lr_factor(step: int, warmup_steps: int, max_steps: int, min_ratio: float,
               refits: Sequence[Refit] = ()) -> float:
     """The learning-rate multiplier at ``step`` (0-based, the step about to be taken).

@@ -49,7 +49,7 @@ from agents.train.losses import (
     match_loss,
     progress_loss,
 )
-from agents.train.schedule import lr_factor, progress_at
+from agents.train.schedule import lr_factor, refitted
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
 
@@ -410,14 +410,7 @@ class Trainer:
         checkpoint, and ``config.json``) records it in ``optim.refits`` with ``fit_budget``
         off, so it repeats the run without a budget."""
         opt = self.config.optim
-        done = (progress_at(self.step, opt.warmup_steps, opt.max_steps, opt.refits)
-                if self.step > opt.warmup_steps else 0.0)
-        # the plain cosine run so far is a refit at the warm-up's end, recorded as such
-        kept = opt.refits or ((opt.warmup_steps, 0.0, opt.max_steps),)
-        kept = tuple(r for r in kept if r[0] < self.step)  # one refit a step: the newest
-        refits = (*kept, (self.step, done, steps))
-        if self.step < opt.warmup_steps:  # still warming up: a plain cosine to the new end
-            refits = ()
+        refits = refitted(self.step, opt.warmup_steps, opt.max_steps, opt.refits, steps)
         opt = dataclasses.replace(opt, max_steps=steps, fit_budget=False, refits=refits)
         self.config = self.config.replace(optim=opt)
         # LambdaLR keeps one multiplier per parameter group (decay, no decay)

@@ -83,7 +83,8 @@ def test_more_episodes_than_the_split_has_is_refused(tmp_path, capsys):
 def test_quickstart_refuses_more_episodes_than_the_split_before_training(tmp_path, capsys):
     assert main(["quickstart", "--suite", "tiny", "--out", str(tmp_path / "q"), "--episodes",
                  "1000000"]) == 1
-    one_line_error(capsys, "episodes = 1000000: the test and val_unseen splits of suite tiny have 10")
+    one_line_error(capsys, "episodes = 1000000: the test and val_unseen splits of suite tiny "
+                           "have 10")
     assert not (tmp_path / "q").exists()
 
 

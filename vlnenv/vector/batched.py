@@ -360,6 +360,16 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         """Cells environment ``i``'s agent has visited this episode, the start included."""
         return self.world.path(i)
 
+    def generator(self, i: int) -> np.random.Generator | None:
+        """Environment ``i``'s episode generator (drawn from only when an episode starts;
+        ``None`` before the first reset)."""
+        return self._rngs[i]
+
+    def set_generator(self, i: int, rng: np.random.Generator) -> None:
+        """Make ``rng`` environment ``i``'s episode generator from now on (restoring a
+        run: its next episode is ``rng``'s next draw)."""
+        self._rngs[i] = rng
+
     def episode(self, i: int) -> Episode:
         """Environment ``i``'s episode record."""
         return self.world.episodes[i]

@@ -1,0 +1,454 @@
+"""Recurrent PPO for the multimodal policy on the batched environment.
+
+One update (read top-down, as cleanrl's ``ppo_atari_lstm.py``):
+
+1. **roll out** ``ppo.rollout`` steps of every lane (:class:`agents.rl.rollout.Lanes`),
+   actions sampled from the policy, the recurrent state carried and reset at episode
+   starts;
+2. **advantages** by GAE (:func:`agents.rl.gae.gae`);
+3. **optimise** ``ppo.epochs`` passes, each over ``ppo.minibatches`` minibatches of
+   whole lane sequences replayed with ``forward_sequence`` from the state the lane
+   carried in: clipped policy loss on normalised advantages, clipped value loss, entropy
+   bonus, and with ``ppo.kl_coef`` the KL towards the initial policy; every head stays
+   trainable. The first ``ppo.value_warmup_updates`` updates step the value head alone.
+   Gradients are clipped and, under ``torchrun``, averaged across ranks (each rank plays
+   its own lanes);
+4. **schedule** step (warm-up then cosine, :func:`agents.train.schedule.lr_factor`);
+   every ``eval.every`` updates rank 0 evaluates on ``env.suite`` (the benchmark's
+   loop, :func:`agents.train.evaluation.evaluate_model`) and keeps the best; checkpoints
+   (``last.pt``, ``best.pt``, and the ``last/``, ``best/`` model folders for
+   ``vln benchmark --policy``) are written atomically and ``--resume`` continues
+   exactly (weights, optimiser, generators, lanes: bit-identical to an uninterrupted run
+   on the CPU).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from agents.models import MultimodalTransformer, autocast_context
+from agents.rl.config import RLConfig
+from agents.rl.gae import gae
+from agents.rl.losses import (
+    clipped_policy_loss,
+    clipped_value_loss,
+    entropy,
+    kl_to_reference,
+    normalise,
+)
+from agents.rl.rollout import Episodes, Lanes, Rollout, make_env
+from agents.train import distributed
+from agents.train.bc import configure_torch
+from agents.train.checkpoint import (
+    export_model,
+    load_checkpoint,
+    load_model,
+    model_of,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from agents.train.errors import TrainError
+from agents.train.evaluation import evaluate_model
+from agents.train.logging import RunLogger
+from agents.train.resume import prepare_run, run_folder
+from agents.train.schedule import lr_factor
+from agents.train.trainer import CONFIG_FORMAT, SequenceModule, TrainResult
+from vlnenv.fileio import write_text_atomic
+from vlnenv.suites.load import load_suite
+from vlnenv.vector import BatchedGridHouseEnv
+
+KIND = "ppo"
+#: ``log.csv`` columns of a PPO run (before the ``sr_<split>`` of the evaluations).
+PPO_COLUMNS: tuple[str, ...] = (
+    "step", "frames", "return", "sr_train", "episode_length", "episodes", "loss",
+    "loss_policy", "loss_value", "entropy", "kl_init", "approx_kl", "clipfrac",
+    "explained_var", "lr", "grad_norm", "frames/s", "elapsed")
+#: ``log.csv`` column -> TensorBoard key.
+PPO_TB_KEYS: dict[str, str] = {
+    "return": "charts/episodic_return", "sr_train": "charts/success_rate",
+    "episode_length": "charts/episodic_length", "loss": "losses/total",
+    "loss_policy": "losses/policy_loss", "loss_value": "losses/value_loss",
+    "entropy": "losses/entropy", "kl_init": "losses/kl_init", "approx_kl": "losses/approx_kl",
+    "clipfrac": "losses/clipfrac", "explained_var": "losses/explained_variance",
+    "lr": "charts/learning_rate", "grad_norm": "charts/grad_norm",
+    "frames/s": "charts/SPS"}
+
+
+def explained_variance(values: Tensor, returns: Tensor) -> float:
+    """``1 - Var(R - V) / Var(R)`` (nan when the returns do not vary)."""
+    var = returns.var()
+    return math.nan if var == 0 else float(1 - (returns - values).var() / var)
+
+
+class PPOTrainer:
+    """The model, optimiser, schedule, lanes and books of one PPO run.
+
+    Args:
+        config: the resolved config.
+        ctx: this process's place in the run.
+        model: the starting weights (else fresh ones seeded with ``run.seed``).
+        env: the environment to play (else :func:`agents.rl.rollout.make_env`).
+    """
+
+    def __init__(self, config: RLConfig, ctx: distributed.Context,
+                 model: MultimodalTransformer | None = None,
+                 env: BatchedGridHouseEnv | None = None) -> None:
+        self.config, self.ctx = config, ctx
+        ppo, run = config.ppo, config.run
+        self.out = Path(run.out)
+        self.suite = load_suite(config.env.suite)
+        missing = [s for s in config.eval.splits if s not in self.suite.splits]
+        if missing:
+            raise TrainError(f"suite {self.suite.name} has no split(s) {missing} (eval.splits);"
+                             f" it has {list(self.suite.splits)}")
+        self.model = model or MultimodalTransformer(config.model, seed=run.seed)
+        self.model.to(ctx.device).train()
+        self.reference = (copy.deepcopy(self.model).eval().requires_grad_(False)
+                          if ppo.kl_coef > 0 else None)
+        self.net = distributed.wrap(SequenceModule(self.model), ctx)
+        self.optimizer = torch.optim.AdamW(self.model.optim_groups(ppo.weight_decay),
+                                           lr=ppo.lr, eps=1e-5)
+        lanes = config.env.lanes
+        self.frames_per_update = lanes * ppo.rollout * ctx.world
+        self.updates = max(1, ppo.total_frames // self.frames_per_update)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, partial(
+            lr_factor, warmup_steps=ppo.warmup_updates, max_steps=self.updates,
+            min_ratio=ppo.min_lr_ratio))
+        env = env or make_env(config.env, self.suite, lanes)
+        self.lanes = Lanes(env, self.model, seed=run.seed * 1_000_003 + ctx.rank * lanes)
+        self.ref_state = (None if self.reference is None
+                          else self.reference.initial_state(lanes))  # (N, S)
+        self.gen = torch.Generator().manual_seed(
+            int(np.random.SeedSequence([ppo.sample_seed, run.seed, ctx.rank])
+                .generate_state(1)[0]))
+        self.step = 0
+        self.frames = 0
+        self.elapsed_before = 0.0
+        self.best: dict[str, Any] = {"sr": None, "step": None}
+        self.final_eval: dict[str, Any] = {}
+        self.logger = RunLogger(self.out, config.eval.splits, self.updates, enabled=False,
+                                verbose=ctx.main)
+        self.clock = time.monotonic
+        self._started = self.clock()
+
+    # ------------------------------------------------------------------ set-up
+    def open_logs(self) -> None:
+        """Start (or continue) ``log.csv``, ``evals.jsonl``, TensorBoard and the bar, and
+        write ``config.json``."""
+        run = self.config.run
+        self.logger = RunLogger(self.out, self.config.eval.splits, self.updates, self.step,
+                                enabled=self.ctx.main, tensorboard=run.tensorboard,
+                                progress_bar=run.progress_bar, columns=PPO_COLUMNS,
+                                tb_keys=PPO_TB_KEYS, postfix=("frames/s", "return", "sr_train"),
+                                unit="update")
+        if self.ctx.main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(self.out / "config.json", json.dumps(
+                {"format": CONFIG_FORMAT, "kind": KIND, "config": self.config.to_dict()},
+                indent=2) + "\n")
+
+    def elapsed(self) -> float:
+        """Training seconds so far, earlier segments included."""
+        return self.elapsed_before + self.clock() - self._started
+
+    # ------------------------------------------------------------------ one update
+    def update(self) -> dict[str, float]:
+        """Roll out, compute advantages, optimise; returns the update's statistics."""
+        ppo, device = self.config.ppo, self.ctx.device
+        lr = self.optimizer.param_groups[0]["lr"]
+        # ---- roll out N lanes for T steps
+        b, ended = self.lanes.collect(self.model, ppo.rollout, self.gen)
+        # ---- advantages and returns, (T, N)
+        b_adv, b_ret = gae(b.rewards, b.values, b.starts, b.last_value, b.last_start,
+                           ppo.gamma, ppo.gae_lambda)
+        b_ref = self._reference_logits(b)  # (T, N, A) or None
+        # ---- optimise: epochs x minibatches of whole lane sequences
+        warmup = self.step < ppo.value_warmup_updates
+        N = b.actions.shape[1]
+        stats: dict[str, list[float]] = {k: [] for k in (
+            "loss", "loss_policy", "loss_value", "entropy", "kl_init", "approx_kl",
+            "clipfrac", "grad_norm")}
+        for _ in range(ppo.epochs):
+            order = torch.randperm(N, generator=self.gen)  # (N,)
+            for mb in order.chunk(ppo.minibatches):
+                mb_obs = b.lanes(mb)  # (n, T, ...)
+                mb_starts = b.starts[:, mb].T.to(device)  # (n, T)
+                mb_actions = b.actions[:, mb].T.to(device)  # (n, T)
+                mb_old_logp = b.logp[:, mb].T.to(device)  # (n, T)
+                mb_old_v = b.values[:, mb].T.to(device)  # (n, T)
+                mb_adv = b_adv[:, mb].T.to(device)  # (n, T)
+                mb_ret = b_ret[:, mb].T.to(device)  # (n, T)
+                with autocast_context(device):
+                    out = self.net(mb_obs, b.state0[mb].to(device), mb_starts)
+                logits = out.logits.float()  # (n, T, A)
+                logp_all = torch.log_softmax(logits, dim=-1)  # (n, T, A)
+                new_logp = logp_all.gather(-1, mb_actions[..., None])[..., 0]  # (n, T)
+                if ppo.norm_adv:
+                    mb_adv = normalise(mb_adv)
+                loss_policy = clipped_policy_loss(new_logp, mb_old_logp, mb_adv, ppo.clip)
+                loss_value = clipped_value_loss(out.value.float(), mb_old_v, mb_ret,
+                                                ppo.value_clip)
+                ent = entropy(logits)
+                kl_init = (torch.zeros((), device=device) if b_ref is None else
+                           kl_to_reference(logits, b_ref[:, mb].transpose(0, 1).to(device)))
+                loss = (ppo.vf_coef * loss_value if warmup else
+                        loss_policy - ppo.ent_coef * ent + ppo.vf_coef * loss_value
+                        + ppo.kl_coef * kl_init)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                params = self._trained_params(warmup)
+                grad_norm = (float(nn.utils.clip_grad_norm_(params, ppo.grad_clip))
+                             if ppo.grad_clip > 0 else math.nan)
+                self.optimizer.step()
+                with torch.no_grad():
+                    log_ratio = new_logp - mb_old_logp  # (n, T)
+                    approx_kl = float(((log_ratio.exp() - 1) - log_ratio).mean())
+                    clipfrac = float(((log_ratio.exp() - 1).abs() > ppo.clip).float().mean())
+                for key, value in (("loss", loss), ("loss_policy", loss_policy),
+                                   ("loss_value", loss_value), ("entropy", ent),
+                                   ("kl_init", kl_init)):
+                    stats[key].append(float(value.detach()))
+                stats["approx_kl"].append(approx_kl)
+                stats["clipfrac"].append(clipfrac)
+                stats["grad_norm"].append(grad_norm)
+        self.scheduler.step()
+        self.step += 1
+        self.frames += self.frames_per_update
+        row = {k: float(np.mean(v)) for k, v in stats.items()}
+        row.update(self._episode_stats(ended))
+        row.update(lr=lr, explained_var=explained_variance(b.values.flatten(),
+                                                           b_ret.flatten()))
+        return row
+
+    def _trained_params(self, warmup: bool) -> list[nn.Parameter]:
+        """The parameters this step changes: all (every head trainable), or during the
+        value warm-up the value head alone (the others' gradients are dropped, so AdamW
+        leaves them untouched)."""
+        if not warmup:
+            return [p for p in self.model.parameters() if p.grad is not None]
+        keep = {id(p) for p in self.model.value_head.parameters()}
+        for p in self.model.parameters():
+            if id(p) not in keep:
+                p.grad = None
+        return list(self.model.value_head.parameters())
+
+    def _reference_logits(self, b: Rollout) -> Tensor | None:
+        """``(T, N, A)`` logits of the initial policy on the roll-out (its own recurrent
+        state carried across roll-outs as the policy's is), or ``None`` without
+        ``ppo.kl_coef``."""
+        if self.reference is None:
+            return None
+        device = self.ctx.device
+        index = torch.arange(b.actions.shape[1])
+        with torch.no_grad(), autocast_context(device):
+            out = self.reference.forward_sequence(b.lanes(index), self.ref_state.to(device),
+                                                  b.starts.T.to(device))
+        self.ref_state = out.state.float()  # (N, S)
+        return out.logits.float().transpose(0, 1).cpu()  # (T, N, A)
+
+    def _episode_stats(self, ended: Episodes) -> dict[str, float | None]:
+        """Mean return, success rate and length of the episodes that ended (all ranks)."""
+        counts = distributed.gather((sum(ended.returns), sum(ended.successes),
+                                     sum(ended.lengths), len(ended.returns)), self.ctx)
+        total = [sum(c[i] for c in counts) for i in range(4)]
+        if total[3] == 0:
+            return {"episodes": 0}
+        return {"return": total[0] / total[3], "sr_train": total[1] / total[3],
+                "episode_length": total[2] / total[3], "episodes": total[3]}
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any] | None:
+        """The checkpoint payload (on rank 0; ``None`` elsewhere). Every rank calls it:
+        the ranks' lanes and generators are gathered."""
+        mine = {"lanes": self.lanes.state_dict(), "gen": self.gen.get_state(),
+                "rng": rng_state(self.ctx.device),
+                "ref_state": None if self.ref_state is None else self.ref_state.cpu()}
+        ranks = distributed.gather(mine, self.ctx)
+        if not self.ctx.main:
+            return None
+        return {
+            "kind": KIND,
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "model_config": self.model.config.to_dict(),
+            "vocab": list(self.model.tokenizer.tokens),
+            "reference": (None if self.reference is None else
+                          {k: v.cpu() for k, v in self.reference.state_dict().items()}),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "step": self.step, "samples": self.frames, "elapsed_s": self.elapsed(),
+            "best": dict(self.best), "ranks": ranks, "config": self.config.to_dict(),
+            "extra": {},
+        }
+
+    def save(self, best: bool = False) -> None:
+        """Write ``last.pt`` and ``last/`` (and ``best.pt``, ``best/`` when ``best``)."""
+        payload = self.state_dict()
+        if payload is None:
+            return
+        for name in (["best", "last"] if best else ["last"]):  # last.pt last
+            export_model(self.model, self.out / name, payload["config"])
+            save_checkpoint(self.out / f"{name}.pt", payload)
+
+    def load(self, path: Path) -> None:
+        """Continue exactly from the checkpoint at ``path``.
+
+        Raises:
+            TrainError: not a PPO checkpoint, or written by another number of ranks.
+        """
+        data = load_checkpoint(path)
+        if data.get("kind") != KIND:
+            raise TrainError(f"{path}: a {data.get('kind')!r} checkpoint; expected {KIND!r}")
+        if len(data["ranks"]) != self.ctx.world:
+            raise TrainError(f"{path}: written by {len(data['ranks'])} rank(s); resume it with "
+                             f"as many (this run has {self.ctx.world})")
+        self.model.load_state_dict(model_of(data, str(path)).state_dict())
+        if self.reference is not None:
+            self.reference.load_state_dict(data["reference"])
+        self.optimizer.load_state_dict(data["optimizer"])
+        self.scheduler.load_state_dict(data["scheduler"])
+        self.step, self.frames = int(data["step"]), int(data["samples"])
+        self.elapsed_before = float(data["elapsed_s"])
+        self.best = dict(data["best"])
+        mine = data["ranks"][self.ctx.rank]
+        self.lanes.load_state_dict(mine["lanes"])
+        self.gen.set_state(mine["gen"])
+        set_rng_state(mine["rng"], self.ctx.device)
+        if self.ref_state is not None:
+            self.ref_state = mine["ref_state"].to(self.ctx.device)
+
+    def evaluate_and_save(self) -> None:
+        """Evaluate (rank 0) on ``env.suite``, update the best, write the checkpoints."""
+        is_best = False
+        if self.ctx.main:
+            ev = self.config.eval
+            results = evaluate_model(self.model, self.suite, ev.splits, ev.episodes, ev.batch,
+                                     ev.seed, ev.families, ev.decoding)
+            self.final_eval = results
+            self.logger.evaluation(self.step, results)
+            sr = results[ev.select]["sr"]
+            is_best = self.best["sr"] is None or sr > self.best["sr"]
+            if is_best:
+                self.best = {"sr": sr, "step": self.step}
+        is_best = bool(distributed.broadcast(is_best, self.ctx))
+        self.best = distributed.broadcast(self.best, self.ctx)
+        self.save(best=is_best)
+
+    def result(self, stopped_by: str) -> TrainResult:
+        """The run's result (rank 0 writes ``result.json``)."""
+        digests = distributed.gather(distributed.weights_digest(self.model), self.ctx)
+        has_best = self.best["step"] is not None
+        out = self.out
+        result = TrainResult(
+            kind=KIND, out=str(out), steps=self.step, samples=self.frames,
+            elapsed_s=round(self.elapsed(), 3), stopped_by=stopped_by,
+            best_step=self.best["step"], best_sr=self.best["sr"], final_eval=self.final_eval,
+            last_checkpoint=str(out / "last.pt"),
+            best_checkpoint=str(out / "best.pt") if has_best else None,
+            last_model=str(out / "last"), best_model=str(out / "best") if has_best else None,
+            log=str(out / "log.csv"), evals=str(out / "evals.jsonl"), weight_digests=digests,
+            extra={"frames_per_update": self.frames_per_update, "updates": self.updates},
+            config=self.config.to_dict())
+        if self.ctx.main:
+            write_text_atomic(out / "result.json",
+                              json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+        return result
+
+    # ------------------------------------------------------------------ the loop
+    def fit(self, deadline: float | None = None, stop_after: int | None = None) -> str:
+        """Update until the last update, the deadline (``time.monotonic``), or
+        ``stop_after`` updates in all (an interruption, for tests); returns why it
+        stopped."""
+        run, ev = self.config.run, self.config.eval
+        end = self.updates if stop_after is None else min(self.updates, stop_after)
+        while self.step < end:
+            if deadline is not None and distributed.any_across(time.monotonic() >= deadline,
+                                                               self.ctx):
+                return "time_budget"
+            t0 = self.clock()
+            row = self.update()
+            self.logger.advance()
+            if self.step % run.log_every == 0 or self.step == end:
+                seconds = max(self.clock() - t0, 1e-9)
+                self.logger.row({"step": self.step, "frames": self.frames,
+                                 "frames/s": self.frames_per_update / seconds,
+                                 "elapsed": round(self.elapsed(), 1), **row})
+            if ev.every and self.step % ev.every == 0 and self.step < self.updates:
+                self.evaluate_and_save()
+            elif self.step % run.checkpoint_every == 0:
+                self.save()
+        return "max_steps" if self.step >= self.updates else "interrupted"
+
+
+def ppo_config(config: RLConfig
+               ) -> tuple[RLConfig, MultimodalTransformer | None, list[str]]:
+    """The config to run, the starting model and lines for the log: on resume the
+    checkpoint's config (and model, reloaded by :meth:`PPOTrainer.load`); from
+    ``ppo.init`` its model, whose config replaces ``model``; else fresh weights.
+
+    Raises:
+        TrainError: see :func:`agents.train.resume.prepare_run`; nothing loadable at
+            ``ppo.init``.
+    """
+    if config.run.resume:
+        config, notes = prepare_run(config)  # type: ignore[arg-type]
+        return config, None, notes  # type: ignore[return-value]
+    model = None
+    if config.ppo.init:
+        model = load_model(config.ppo.init).train()
+        config = config.replace(model=model.config)
+    config, notes = prepare_run(config)  # type: ignore[arg-type]
+    return config, model, notes  # type: ignore[return-value]
+
+
+def train_ppo(config: RLConfig, stop_after: int | None = None,
+              env: BatchedGridHouseEnv | None = None) -> TrainResult:
+    """A PPO run (see the module docstring).
+
+    Args:
+        config: the resolved config (``run.resume``: continue ``run.out/last.pt``).
+        stop_after: stop once this many updates are done in all, as an interruption would
+            (checkpoint written, no final evaluation); ``None``: run to the end.
+        env: play this environment instead of the config's (tests).
+
+    Returns:
+        The run's result: checkpoints, model folders, logs, final evaluation.
+    """
+    force = config.run.force and not config.run.resume  # prepare_run drops it
+    config, model, notes = ppo_config(config)
+    ctx = distributed.setup(config.run.device)
+    try:
+        with run_folder(config.run.out, force, ctx.main):
+            configure_torch(config, ctx)  # type: ignore[arg-type]  # reads config.run only
+            trainer = PPOTrainer(config, ctx, model, env)
+            deadline = (time.monotonic() + config.run.time_budget_s
+                        if config.run.time_budget_s else None)
+            if config.run.resume:
+                trainer.load(trainer.out / "last.pt")
+            trainer.open_logs()
+            for note in notes:
+                trainer.logger.message(note)
+            trainer.logger.message(
+                f"ppo: {config.env.lanes} lanes x {ctx.world} rank(s) on {ctx.device}, "
+                f"{trainer.updates} updates of {trainer.frames_per_update} frames, "
+                f"{trainer.model.num_parameters():,} parameters, from update {trainer.step}")
+            stopped_by = trainer.fit(deadline, stop_after)
+            if stopped_by == "interrupted":
+                trainer.save()
+            else:
+                trainer.evaluate_and_save()
+            result = trainer.result(stopped_by)
+            trainer.logger.close()
+            return result
+    finally:
+        distributed.teardown(ctx)

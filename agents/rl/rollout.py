@@ -1,0 +1,275 @@
+"""Roll-outs: ``N`` lanes of a :class:`~vlnenv.vector.BatchedGridHouseEnv` played ``T``
+steps by the recurrent policy, its state carried from step to step (and from roll-out to
+roll-out) and reset to zeros exactly where a lane starts a new episode.
+
+The stored roll-out is time-major ``(T, N, ...)``; ``starts[t]`` marks the steps whose
+observation begins an episode, which is at once where the recurrent state is reset (the
+``done_mask`` of ``forward_sequence``, so replaying a lane's sequence in the update gives
+the logits it acted on) and where GAE stops flowing back (:func:`agents.rl.gae.gae`).
+
+:class:`Lanes` also keeps what it takes to put the environment back exactly where it
+was (for ``--resume``): per lane, the state of its episode generator before it drew the
+current episode, and the actions taken in that episode; :meth:`Lanes.restore` redraws
+each episode and replays its actions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium.utils import seeding
+from torch import Tensor
+
+from agents.models import MultimodalTransformer, autocast_context
+from agents.rl.config import EnvConfig
+from agents.train.errors import TrainError
+from vlnenv.env.registration import VECTOR_ENTRY_POINT
+from vlnenv.suites.load import Suite
+from vlnenv.vector import BatchedGridHouseEnv
+
+
+def make_env(config: EnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseEnv:
+    """The batched environment of ``config``: a registered id's generated tasks, or the
+    episodes of ``suite`` / ``config.split`` of ``config.families``.
+
+    Raises:
+        TrainError: an id that is not one of vlnenv's, or no episode left.
+    """
+    if config.id:
+        try:
+            spec = gym.spec(config.id)
+        except gym.error.Error as err:
+            raise TrainError(f"env.id {config.id!r}: {err}") from None
+        if spec.vector_entry_point != VECTOR_ENTRY_POINT:
+            raise TrainError(f"env.id {config.id!r} is not a vlnenv grid-house id (its "
+                             f"vector entry point is {spec.vector_entry_point!r})")
+        kwargs = dict(spec.kwargs)
+        return BatchedGridHouseEnv(lanes, families=kwargs["families"], size=kwargs["size"],
+                                   dense_reward=config.dense_reward)
+    if config.split not in suite.splits:
+        raise TrainError(f"env.split: suite {suite.name} has no split {config.split!r}; it has "
+                         f"{list(suite.splits)}")
+    keep = set(config.families)
+    episodes = [ep for ep in suite.episodes(config.split) if ep.family in keep]
+    if not episodes:
+        raise TrainError(f"env: no episode of {list(config.families)} in "
+                         f"{suite.name}/{config.split}")
+    return BatchedGridHouseEnv(lanes, episodes=episodes, house_map=suite.houses,
+                               dense_reward=config.dense_reward)
+
+
+class Rollout(NamedTuple):
+    """``T`` steps of ``N`` lanes (time-major), and what follows them."""
+
+    image: Tensor
+    """``(T, N, S, S, 3)`` uint8 views."""
+    direction: Tensor
+    """``(T, N)`` int64 headings."""
+    carrying: Tensor
+    """``(T, N)`` int64 carried object ids."""
+    gps: Tensor
+    """``(T, N, 2)`` int64 cell minus start cell."""
+    ids: Tensor
+    """``(T, N, L)`` int64 instruction ids."""
+    starts: Tensor
+    """``(T, N)`` bool: the step's observation begins an episode (state reset before it)."""
+    actions: Tensor
+    """``(T, N)`` int64 sampled actions."""
+    logp: Tensor
+    """``(T, N)`` log-probability of each action under the acting policy."""
+    values: Tensor
+    """``(T, N)`` value estimates."""
+    rewards: Tensor
+    """``(T, N)`` rewards."""
+    state0: Tensor
+    """``(N, state_size)`` recurrent state carried in before step 0 (before its reset)."""
+    last_value: Tensor
+    """``(N,)`` value of the observation after the last step."""
+    last_start: Tensor
+    """``(N,)`` whether that observation begins an episode."""
+
+    def lanes(self, index: Tensor) -> dict[str, Tensor]:
+        """The observation sequences of lanes ``index``, lane-major ``(n, T, ...)``, as
+        ``forward_sequence`` reads them."""
+        return {"image": self.image[:, index].transpose(0, 1),
+                "direction": self.direction[:, index].T, "carrying": self.carrying[:, index].T,
+                "gps": self.gps[:, index].transpose(0, 1),
+                "instruction": self.ids[:, index].transpose(0, 1)}
+
+
+@dataclass
+class Episodes:
+    """The episodes that ended during a roll-out."""
+
+    returns: list[float]
+    """Undiscounted return of each."""
+    successes: list[bool]
+    """Whether it succeeded."""
+    lengths: list[int]
+    """Its steps."""
+
+
+def _rng_state(rng: np.random.Generator) -> str:
+    return json.dumps(rng.bit_generator.state)
+
+
+def _rng_of(state: str) -> np.random.Generator:
+    data = json.loads(state)
+    bit_gen = getattr(np.random, data["bit_generator"])()
+    bit_gen.state = data
+    return np.random.Generator(bit_gen)
+
+
+class Lanes:
+    """The environment's lanes as the policy plays them (see the module docstring).
+
+    Args:
+        env: the batched environment (same-step autoreset).
+        model: the policy (its recurrent state shape and instruction cache).
+        seed: lane ``i`` draws its episodes from a generator seeded ``seed + i``.
+    """
+
+    def __init__(self, env: BatchedGridHouseEnv, model: MultimodalTransformer,
+                 seed: int) -> None:
+        self.env, self.n, self.seed = env, env.num_envs, seed
+        self.obs, _ = env.reset(seed=seed)
+        self.starts = np.ones(self.n, bool)  # (N,) the current observation begins an episode
+        self.state = model.initial_state(self.n)  # (N, state_size)
+        self.draw_state = [_rng_state(seeding.np_random(seed + i)[0]) for i in range(self.n)]
+        self.next_draw = [_rng_state(env.generator(i)) for i in range(self.n)]
+        self.actions: list[list[int]] = [[] for _ in range(self.n)]
+        self.returns = np.zeros(self.n)  # (N,) return of the episode so far
+
+    # ------------------------------------------------------------------ playing
+    def collect(self, model: MultimodalTransformer, steps: int,
+                gen: torch.Generator) -> tuple[Rollout, Episodes]:
+        """Play ``steps`` steps of every lane with actions sampled from the policy (drawn
+        with ``gen``, on the CPU), without gradients.
+
+        Returns:
+            The roll-out and the episodes that ended in it.
+        """
+        device, T, N = model.device, steps, self.n
+        obs_t: list[dict[str, Tensor]] = []
+        starts = torch.zeros(T, N, dtype=torch.bool)
+        actions = torch.zeros(T, N, dtype=torch.long)
+        logp = torch.zeros(T, N)
+        values = torch.zeros(T, N)
+        rewards = torch.zeros(T, N)
+        state0 = self.state.clone()  # (N, S)
+        ended = Episodes([], [], [])
+        state = self.state
+        was_training = model.training
+        model.eval()
+        try:
+            for t in range(T):
+                obs = self._tensors(model, self.obs)
+                obs_t.append(obs)
+                starts[t] = torch.from_numpy(self.starts)
+                state = state.masked_fill(starts[t, :, None].to(device), 0.0)  # (N, S)
+                with torch.no_grad(), autocast_context(device):
+                    out = model(obs, state)  # logits (N, A), value (N,)
+                state = out.state.float()  # (N, S)
+                dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
+                action = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
+                actions[t] = action
+                logp[t] = dist.gather(1, action[:, None])[:, 0]
+                values[t] = out.value.float().cpu()
+                rewards[t] = torch.from_numpy(self._step(action.numpy(), ended))
+            with torch.no_grad(), autocast_context(device):
+                last = model(self._tensors(model, self.obs),
+                             state.masked_fill(torch.from_numpy(self.starts).to(device)[:, None],
+                                               0.0))
+        finally:
+            model.train(was_training)
+        self.state = state
+        stacked = {k: torch.stack([o[k] for o in obs_t]) for k in obs_t[0]}  # (T, N, ...)
+        rollout = Rollout(stacked["image"], stacked["direction"], stacked["carrying"],
+                          stacked["gps"], stacked["instruction"], starts, actions, logp,
+                          values, rewards, state0, last.value.float().cpu(),
+                          torch.from_numpy(self.starts.copy()))
+        return rollout, ended
+
+    @staticmethod
+    def _tensors(model: MultimodalTransformer, obs: Mapping[str, Any]) -> dict[str, Tensor]:
+        """CPU tensors of a batched observation, the instruction as ids ``(N, L)``."""
+        return {"image": torch.from_numpy(np.array(obs["image"])),  # (N, S, S, 3)
+                "direction": torch.as_tensor(obs["direction"], dtype=torch.long),  # (N,)
+                "carrying": torch.as_tensor(obs["carrying"], dtype=torch.long),  # (N,)
+                "gps": torch.as_tensor(obs["gps"], dtype=torch.long),  # (N, 2)
+                "instruction": torch.from_numpy(model.instructions.encode(
+                    list(obs["instruction"])))}  # (N, L)
+
+    def _step(self, action: np.ndarray, ended: Episodes) -> np.ndarray:
+        """Step the environment, keep the books, and return the ``(N,)`` rewards."""
+        self.obs, reward, terminated, truncated, info = self.env.step(action)
+        done = terminated | truncated  # (N,)
+        self.returns += reward
+        for i in range(self.n):
+            self.actions[i].append(int(action[i]))
+        for i in np.flatnonzero(done).tolist():
+            ended.returns.append(float(self.returns[i]))
+            ended.successes.append(bool(info["final_info"]["success"][i]))
+            ended.lengths.append(len(self.actions[i]))
+            self.returns[i] = 0.0
+            self.actions[i] = []
+            self.draw_state[i] = self.next_draw[i]
+            self.next_draw[i] = _rng_state(self.env.generator(i))
+        self.starts = done
+        return reward.astype(np.float32)
+
+    # ------------------------------------------------------------------ resuming
+    def state_dict(self) -> dict[str, Any]:
+        """What :meth:`load_state_dict` needs to put the lanes back (plain containers)."""
+        return {"draw_state": list(self.draw_state), "actions": [list(a) for a in self.actions],
+                "returns": torch.from_numpy(self.returns.copy()),
+                "starts": torch.from_numpy(self.starts.copy()), "state": self.state.cpu()}
+
+    def load_state_dict(self, data: Mapping[str, Any]) -> None:
+        """Put the environment and the books back as :meth:`state_dict` found them."""
+        if len(data["actions"]) != self.n:
+            raise TrainError(f"the checkpoint holds {len(data['actions'])} lanes; this run "
+                             f"has {self.n} (env.lanes)")
+        self.draw_state = list(data["draw_state"])
+        self.actions = [list(a) for a in data["actions"]]
+        self.returns = data["returns"].numpy().copy()
+        self.starts = data["starts"].numpy().copy()
+        self.state = data["state"].to(self.state.device)
+        self.obs = self.restore()
+        self.next_draw = [_rng_state(self.env.generator(i)) for i in range(self.n)]
+
+    def restore(self) -> dict[str, Any]:
+        """Redraw every lane's current episode from its generator state and replay its
+        actions; the lanes start in turn so that all end their replay together (a lane
+        waiting for its turn plays a throw-away episode). Returns the observation."""
+        env, n = self.env, self.n
+        lengths = np.array([len(a) for a in self.actions])  # (N,)
+        horizon = int(lengths.max())
+        first = horizon - lengths  # (N,) replay step at which lane i starts its episode
+        drawn: list[np.random.Generator | None] = [None] * n
+        obs, _ = env.reset(seed=self.seed)
+        for k in range(horizon + 1):
+            starting = first == k  # (N,)
+            if starting.any():
+                episodes: list[Any] = [None] * n
+                houses: list[Any] = [None] * n
+                for i in np.flatnonzero(starting).tolist():
+                    drawn[i] = _rng_of(self.draw_state[i])
+                    houses[i], episodes[i] = env.source.draw(drawn[i])
+                obs, _ = env.reset(options={"reset_mask": starting, "episodes": episodes,
+                                            "houses": houses})
+            if k == horizon:
+                break
+            action = np.array([self.actions[i][k - first[i]] if k >= first[i] else 0
+                               for i in range(n)], np.int64)
+            obs, *_ = env.step(action)
+        for i, rng in enumerate(drawn):
+            assert rng is not None
+            env.set_generator(i, rng)
+        return obs

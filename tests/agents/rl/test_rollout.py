@@ -1,0 +1,99 @@
+"""Roll-outs: the recurrent state is reset exactly where episodes start, so the update's
+sequence replay gives the step-by-step logits; the lanes are put back exactly on resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agents.models import ModelConfig, MultimodalTransformer
+from agents.rl.config import EnvConfig
+from agents.rl.rollout import Lanes, make_env
+from agents.train.config import read_config_file, shipped_config
+from vlnenv.suites.load import load_suite
+
+from .conftest import corridor_env
+
+
+def _model(kind: str = "tiny") -> MultimodalTransformer:
+    """A tiny single-stream model, or the quickstart's (FiLM, goal and explore memories)."""
+    if kind == "quickstart":
+        config = ModelConfig(**read_config_file(shipped_config("quickstart"))["model"])
+    else:
+        config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
+                             n_fusion_layer=1)
+    return MultimodalTransformer(config, seed=1)
+
+
+def _lanes(model: MultimodalTransformer, lanes: int = 4) -> Lanes:
+    env = make_env(EnvConfig(suite="tiny", lanes=lanes), load_suite("tiny"), lanes)
+    return Lanes(env, model, seed=3)
+
+
+@pytest.mark.parametrize("kind", ["tiny", "quickstart"])
+def test_sequence_replay_gives_the_step_by_step_logits_and_values(kind: str):
+    model = _model(kind)
+    lanes = _lanes(model)
+    gen = torch.Generator().manual_seed(0)
+    lanes.collect(model, 6, gen)  # the second roll-out carries a state in
+    b, ended = lanes.collect(model, 12, gen)
+    assert ended.returns and b.starts[1:].any()  # episodes ended inside the roll-out
+    assert b.state0.abs().sum() > 0
+    with torch.no_grad():
+        out = model.forward_sequence(b.lanes(torch.arange(4)), b.state0, b.starts.T)
+    logp = torch.log_softmax(out.logits, -1).gather(-1, b.actions.T[..., None])[..., 0]
+    torch.testing.assert_close(logp, b.logp.T, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out.value, b.values.T, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out.state, lanes.state, atol=1e-5, rtol=1e-5)
+
+
+def test_replay_without_the_resets_gives_other_logits():
+    model = _model()
+    lanes = _lanes(model)
+    gen = torch.Generator().manual_seed(0)
+    lanes.collect(model, 6, gen)
+    b, _ = lanes.collect(model, 12, gen)
+    with torch.no_grad():
+        out = model.forward_sequence(b.lanes(torch.arange(4)), b.state0,
+                                     torch.zeros_like(b.starts.T))
+    logp = torch.log_softmax(out.logits, -1).gather(-1, b.actions.T[..., None])[..., 0]
+    assert not torch.allclose(logp, b.logp.T, atol=1e-5)
+
+
+def test_starts_mark_exactly_the_steps_after_an_episode_ends():
+    model = _model()
+    lanes = _lanes(model)
+    b, ended = lanes.collect(model, 16, torch.Generator().manual_seed(0))
+    assert b.starts[0].all()  # the first observation of every lane begins an episode
+    assert int(b.starts[1:].sum() + b.last_start.sum()) == len(ended.returns)
+
+
+def test_restore_puts_the_lanes_back_exactly():
+    model = _model()
+    lanes = _lanes(model)
+    gen = torch.Generator().manual_seed(0)
+    lanes.collect(model, 11, gen)
+    saved, gen_state = lanes.state_dict(), gen.get_state()
+    b1, e1 = lanes.collect(model, 9, gen)
+
+    other = _lanes(model)
+    other.load_state_dict(saved)
+    gen.set_state(gen_state)
+    b2, e2 = other.collect(model, 9, gen)
+    for name in b1._fields:
+        assert torch.equal(getattr(b1, name), getattr(b2, name)), name
+    assert (e1.returns, e1.successes, e1.lengths) == (e2.returns, e2.successes, e2.lengths)
+    np.testing.assert_array_equal(lanes.env.world.poses(None), other.env.world.poses(None))
+
+
+def test_corridor_lanes_play_the_one_episode():
+    env = corridor_env(2)
+    obs, _ = env.reset(seed=0)
+    assert obs["instruction"] == ("Go into the bedroom.",) * 2
+    for _ in range(3):
+        obs, reward, *_ = env.step(np.array([2, 2]))
+    obs, reward, terminated, _, info = env.step(np.array([6, 6]))
+    assert terminated.all() and info["final_info"]["success"].all()
+    # the success reward 1 - 0.9 * steps / max_steps (stopping earns no shaping)
+    assert reward.tolist() == pytest.approx([1 - 0.9 * 4 / 33] * 2)
