@@ -62,6 +62,7 @@ from gymnasium import spaces
 
 from vlnenv.actions import Action
 from vlnenv.env.observer import EgocentricObserver
+from vlnenv.env.options import check_options, custom_episode
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
 from vlnenv.errors import TaskError
 from vlnenv.expert.oracle import Oracle, geodesic_cells
@@ -156,6 +157,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
                     raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
                 source = GeneratedTasks(generator or SIZES[size], families)
         self.source = source
+        self.families = tuple(families)
         self.view, self.tile = view, tile
         self.dense_reward = float(dense_reward)
         self.expert = expert
@@ -183,13 +185,27 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Start an episode: ``options={"episode": Episode | dict, "house": House}`` plays a
-        fixed record (the house may also come from ``house_map``); otherwise the source
-        draws one with the environment's generator."""
+        """Start an episode.
+
+        Options (see :mod:`vlnenv.env.options`): ``{"episode": Episode | dict, "house":
+        House}`` plays a fixed record (the house may also come from ``house_map``);
+        ``{"instruction": text, "house": House | path, "start": (row, col, heading)}``,
+        each alone or together, reads a typed instruction (or samples one) in that house
+        from that start, with reference path, goal and ``max_steps`` computed as for
+        sampled episodes. Otherwise the source draws one with the environment's generator.
+
+        Raises:
+            ParseError: the instruction is not exactly one task in the house.
+            TaskError: unknown options, a bad house or start.
+        """
         super().reset(seed=seed)
         options = options or {}
+        check_options(options)
         if "episode" in options:
             house, episode = self._fixed(options)
+        elif options:
+            house, episode = custom_episode(options, self.source, self.np_random,
+                                            self.house_map, self.families)
         else:
             house, episode = self.source.draw(self.np_random)
         self.house, self.episode = house, episode

@@ -115,7 +115,15 @@ def parse(text: str, house: House, start: Pose | None = None) -> Instruction:
     if is_route(chunks):
         return parse_route(chunks, house, start)
     parts, connective = split_sequence(chunks)
-    instructions = [i for part in parts for i in read_part(part, house, start)]
+    try:
+        instructions = [i for part in parts for i in read_part(part, house, start)]
+    except ParseError as err:
+        if type(err) is not ParseError or start is None:
+            raise
+        try:  # a route in words this parser does not mark as route words
+            return parse_route(chunks, house, start)
+        except ParseError:
+            raise err from None
     if len(instructions) == 1:
         return instructions[0]
     try:

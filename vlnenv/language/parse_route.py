@@ -42,7 +42,7 @@ from vlnenv.world.house import Cell, House
 ROUTE_WORDS = frozenset(
     "turn left right around step steps straight forward ahead leave exit past pass cross "
     "across through wall doorway door halt spin continue keep follow end entrance until "
-    "hit directions route".split())
+    "hit directions route out soon".split())
 
 #: Lexicon tables of route clauses, by atom name ("enter" merges the two tables the
 #: describer draws from together).
