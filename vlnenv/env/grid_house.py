@@ -42,7 +42,8 @@ itself earns nothing. This is potential-based shaping within each stage (Ng et a
 (geodesic cells to the nearest goal cell), ``path`` (cells so far), ``step``,
 ``blocked`` (``forward`` would not move: the front cell is not floor or an open door),
 ``episode_id``, ``family``; with ``expert="oracle"``/``"explorer"``/``"both"``, the expert's
-next action under ``expert_action`` (or ``oracle_action`` and ``explorer_action``).
+next action under ``expert_action`` (or ``oracle_action`` and ``explorer_action``);
+``expert="rules"`` gives the rule-based agent's action (or ``parse_error``).
 
 ## Registered ids
 ``vlnenv/GridHouse-v0`` (generated small houses, all families), ``vlnenv/<Family>-v0`` for
@@ -64,9 +65,10 @@ from vlnenv.actions import Action
 from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.options import check_options, custom_episode
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
-from vlnenv.errors import TaskError
+from vlnenv.errors import ParseError, TaskError
 from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction, instruction_from_task
+from vlnenv.language.parse import parse
 from vlnenv.language.verdict import Verdict
 from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
@@ -92,6 +94,9 @@ def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:
 
 RENDER_MODES = ("rgb_array", "human", "ansi")
 
+#: Values of the ``expert`` argument.
+EXPERT_KINDS: tuple[str | None, ...] = (None, "oracle", "explorer", "both", "rules")
+
 #: Generator presets by name.
 SIZES: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE}
 
@@ -112,7 +117,9 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         tile: tile size in pixels.
         dense_reward: shaping weight λ (0 = sparse reward only).
         expert: put an expert's next action in ``info``: ``None``, ``"oracle"``,
-            ``"explorer"`` or ``"both"``.
+            ``"explorer"``, ``"both"`` or ``"rules"`` (the explorer carrying out the
+            instruction as :func:`vlnenv.language.parse` reads its words; no action, and
+            ``info["parse_error"]``, when the words are refused).
         render_mode: ``"rgb_array"``, ``"human"`` or ``"ansi"``.
         render_view: what ``rgb_array`` shows: ``"topdown"`` (map with agent, path and
             instruction) or ``"egocentric"``.
@@ -144,8 +151,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             raise ValueError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
         if render_view not in ("topdown", "egocentric"):
             raise ValueError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
-        if expert not in (None, "oracle", "explorer", "both"):
-            raise ValueError(f"expert must be None, 'oracle', 'explorer' or 'both', got {expert!r}")
+        if expert not in EXPERT_KINDS:
+            raise ValueError(f"expert must be one of {EXPERT_KINDS}, got {expert!r}")
         self.house_map: Mapping[str, House] = {} if house_map is None else house_map
         if source is None:
             if episodes is not None:
@@ -180,6 +187,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         self.episode: Episode | None = None
         self.instruction: Instruction | None = None
         self._window: Any = None
+        self.parse_error: str | None = None
 
     # ------------------------------------------------------------------ episode control
     def reset(
@@ -237,9 +245,23 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         return house, episode
 
     def _make_solvers(self) -> dict[str, TaskSolver]:
+        if self.expert == "rules":
+            return self._rules_solver()
         kinds = {"oracle": ["oracle"], "explorer": ["explorer"],
                  "both": ["oracle", "explorer"]}.get(self.expert or "", [])
         return {k: TaskSolver(self.instruction, k, self.view, self._oracle) for k in kinds}
+
+    def _rules_solver(self) -> dict[str, TaskSolver]:
+        """The rule-based agent's plan: the instruction's words read by
+        :func:`vlnenv.language.parse`, carried out by the explorer (which knows only
+        what the agent has seen); none when the words are refused."""
+        self.parse_error = None
+        try:
+            read = parse(self.episode.instruction, self.house, self.episode.start)
+        except ParseError as err:
+            self.parse_error = str(err)
+            return {}
+        return {"explorer": TaskSolver(read, "explorer", self.view, self._oracle)}
 
     def step(self, action: int) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         state = self.state
@@ -300,6 +322,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             "episode_id": self.episode.episode_id,
             "family": self.episode.family,
         }
+        if self.expert == "rules" and self.parse_error is not None:
+            info["parse_error"] = self.parse_error
         if self._solvers and not s.stopped:
             for kind, solver in self._solvers.items():
                 key = "expert_action" if len(self._solvers) == 1 else f"{kind}_action"
