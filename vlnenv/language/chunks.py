@@ -22,11 +22,12 @@ from vlnenv.language.normalise import Word, normalise
 from vlnenv.language.vocab import tokenize
 from vlnenv.world.furniture import Furniture
 from vlnenv.world.objects import ObjectKind
+from vlnenv.world.rooms import RoomType
 
 #: Words people type around instructions that the generator never says.
 EXTRA_WORDS: frozenset[str] = frozenset(
     "would will kindly thanks thank want like need an the please could can you i me "
-    "am are is us let do not ok okay hey hi so just".split())
+    "am are is us let do not ok okay hey hi so just my near down".split())
 
 #: Extra names of catalogue entries, beyond the lexicon's (singular keys, ...).
 EXTRA_NAMES: dict[str, tuple[str, Any]] = {
@@ -35,6 +36,12 @@ EXTRA_NAMES: dict[str, tuple[str, Any]] = {
     "television": ("furn", Furniture.TV_STAND),
     "tv": ("furn", Furniture.TV_STAND),
     "cellphone": ("obj", ObjectKind.PHONE),
+    "tv room": ("room", RoomType.LIVING_ROOM),
+    "family room": ("room", RoomType.LIVING_ROOM),
+    "laundry": ("room", RoomType.LAUNDRY_ROOM),
+    "dining": ("room", RoomType.DINING_ROOM),
+    "loo": ("room", RoomType.BATHROOM),
+    "stay": ("verb", "wait"),
 }
 
 #: Number words up to 99 ("twenty one" is two words).

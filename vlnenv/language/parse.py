@@ -22,7 +22,7 @@ Every refusal is a :class:`~vlnenv.errors.ParseError` subclass with a one-line m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vlnenv.errors import MissingReferentError, ParseError, TaskError
 from vlnenv.language.chunks import Chunk, chunk
@@ -59,19 +59,22 @@ WANT_OPENINGS: tuple[tuple[str, ...], ...] = (
     ("i", "would", "like"), ("i", "want"), ("i", "need"),
 )
 #: Closings dropped at the end.
-POLITE_CLOSINGS: tuple[tuple[str, ...], ...] = (("thank", "you"), ("thanks",))
+POLITE_CLOSINGS: tuple[tuple[str, ...], ...] = (
+    ("thank", "you"), ("thanks",), ("would", "you"), ("will", "you"), ("could", "you"),
+    ("can", "you"))
 #: Verbs whose clause asks to bring something back.
 FETCH_VERBS = frozenset({"bring", "fetch", "grab", "pick up", "take"})
 #: Words a verb phrase may hold besides rooms and objects.
 FILLER = frozenset({
     "to", "into", "over", "up", "close", "me", "for", "back", "here", "there", "it", "them",
     "next", "beside", "when", "you", "reach", "and", "at", "by", "near", "inside",
-    "the", "get", "is", "are", "once", "come",
+    "the", "get", "is", "are", "once", "come", "down",
 })
 #: Markers between the parts of a sequence read in order.
 THEN_MARKERS: tuple[tuple[str, ...], ...] = (
     (",", "and", "then"), (",", "then"), ("and", "then"), (".", "after", "that", ","),
     (".", "after", "that"), (".", "then"), (".", "next", ","), (".", "and", "then"),
+    (",", "after", "that", ","), (",", "after", "that"), ("and", "after", "that"),
     ("then",), (".",),
 )
 
@@ -214,7 +217,8 @@ def split_sequence(chunks: list[Chunk]) -> tuple[list[list[Chunk]], str]:
         comma = _first_comma(chunks)
         before_after = chunks[comma + 1:], chunks[2:comma]
     else:
-        for words in ((",", "but", "first"), ("after", "you"), ("once", "you", "have")):
+        for words in ((",", "but", "first"), ("but", "first"), ("after", "you"),
+                      ("once", "you", "have")):
             i = _find(chunks, words, 1)
             if i > 0:
                 before_after = chunks[i + len(words):], chunks[:i]
@@ -280,7 +284,9 @@ def read_verb_phrase(chunks: list[Chunk]) -> VerbPhrase:
 def read_part(chunks: list[Chunk], house: House, start: Pose | None) -> list[Instruction]:
     """One part of a sequence: a fetch, or one or more places to go in turn."""
     vps = [read_verb_phrase(p) for p in _verb_phrases(chunks)]
-    if any(vp.verb in FETCH_VERBS or vp.to_me for vp in vps):
+    things = [o for vp in vps for o in vp.objects]
+    if any(vp.verb in FETCH_VERBS or vp.to_me for vp in vps) and (
+            things or not any(vp.rooms for vp in vps)):  # "take me to the kitchen": go
         return [_fetch(vps, house, start, chunks)]
     out: list[Instruction] = []
     for vp in vps:
@@ -314,6 +320,8 @@ def _fetch(vps: list[VerbPhrase], house: House, start: Pose | None,
         raise ParseError("'bring me' needs the requester's place: pass start=(row, col, "
                          "heading)")
     if obj.definite:
+        if obj.room is None and rooms:  # "bring me the soap from the bathroom"
+            obj = replace(obj, room=rooms[0], text=f"{obj.text} in {rooms[0].text}")
         return _fetch_one(house, obj, start)
     if obj.place is not None:
         raise ParseError(f"cannot check where {obj.text!r} lies; name its colour or room "

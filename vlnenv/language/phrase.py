@@ -29,7 +29,7 @@ from vlnenv.world.objects import ObjectKind
 #: Words that introduce a neighbouring room ("the bedroom next to the bathroom").
 NEXT_TO: tuple[tuple[str, ...], ...] = (
     ("next", "to"), ("beside",), ("by",), ("that", "opens", "onto"), ("connected", "to"))
-ARTICLES = ("the", "a", "an", "some")
+ARTICLES = ("the", "a", "an", "some", "my")
 
 
 class Cursor:
@@ -114,6 +114,7 @@ def read_room(cur: Cursor) -> RoomPhrase | None:
         if (cur.take("the") or cur.take("a") or cur.take("an")) and (
                 furn := cur.take_kind("furn")):
             desc = RoomDesc(room.value, furniture=furn.value)
+            cur.take("in", "it")
         else:
             cur.i = with_at
     elif cur.take("where", "the") and (furn := cur.take_kind("furn")) and cur.take("is"):
