@@ -257,6 +257,7 @@ def read_verb_phrase(chunks: list[Chunk]) -> VerbPhrase:
     while not cur.done():
         c = cur.peek()
         assert c is not None
+        at = cur.i
         if cur.take("from"):
             room = read_room(cur)
             if room is None:
@@ -266,6 +267,11 @@ def read_verb_phrase(chunks: list[Chunk]) -> VerbPhrase:
             vp.objects.append(obj)
             vp.targets.append(obj)
         elif (room := read_room(cur)) is not None:
+            said = " ".join(x.text for x in chunks[max(0, at - 2): at])
+            if vp.verb in FETCH_VERBS and said.endswith((" to", " into")) and said not in (
+                    "me to", "me into"):  # "take me to the kitchen" is going there
+                raise ParseError(f"things can only be brought to you ('bring me ...'), not "
+                                 f"to {room.text!r}")
             vp.rooms.append(room)
             vp.targets.append(room)
         elif c.kind == "furn":

@@ -128,3 +128,20 @@ def test_every_refusal_is_one_line():
 def test_normaliser_spells_out_typing():
     assert normalise_text("I'd like the Living-Room's T.V. remote; don't walk 3 steps!") == (
         "i would like the living room tv remote , do not walk three steps .")
+
+
+@pytest.mark.parametrize("text", [
+    "bring the cup to the kitchen",  # not "bring me a cup from the kitchen"
+    "take the white cup into the living room",
+    "don't go to the kitchen",
+    "Don't bring me a cup",
+    "go to the kitchen, not the bathroom",
+    "Bring me a cup and a plate",
+])
+def test_what_it_cannot_mean_exactly_is_refused_not_guessed(text):
+    with pytest.raises(ParseError):
+        parse(text, HOUSE, START)
+
+
+def test_take_me_to_a_room_is_going_there():
+    assert parse("Take me to the kitchen.", HOUSE, START) == GoToRoom(HOUSE, room("K"))
