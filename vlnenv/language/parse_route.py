@@ -14,7 +14,9 @@ description reads as an atom sequence the text also reads as. Candidates are the
 the rooms of the type the text names last (the start room when it names none), and only
 routes through every room type the text names are described.
 
-A text no candidate fits raises :class:`~vlnenv.errors.RouteError`. Descriptions are
+A text no candidate fits is walked literally when its clauses fix the way
+(:mod:`vlnenv.language.walk`: "turn left and walk three steps"), and otherwise raises
+:class:`~vlnenv.errors.RouteError`. Descriptions are
 lossy (a last one-cell sidestep goes unsaid; "stop just inside the bedroom" is one or two
 cells in), so several ends may fit: the text is read as the shortest fitting route when
 every other fitting end lies on or next to its end (stopping at either then succeeds for
@@ -35,6 +37,7 @@ from vlnenv.language import lexicon as lx
 from vlnenv.language.chunks import NUMBERS, Chunk, names
 from vlnenv.language.instructions import FollowRoute, Instruction
 from vlnenv.language.route import describe_route, route_legs
+from vlnenv.language.walk import walk_atoms
 from vlnenv.state import Pose
 from vlnenv.world.house import Cell, House
 
@@ -201,7 +204,7 @@ def parse_route(chunks: list[Chunk], house: House, start: Pose | None) -> Instru
         if read_atoms(words_of) & readings:
             fits.append(path)
     if not fits:
-        raise RouteError(f"no way from {list(pose)} in this house fits {said!r}")
+        return _literal(house, pose, readings, said)
     best = FollowRoute(house, min(fits, key=len), pose[2])
     others = sorted({tuple(p[-1]) for p in fits} - best.goal_cells)
     if others:
@@ -209,6 +212,28 @@ def parse_route(chunks: list[Chunk], house: House, start: Pose | None) -> Instru
             f"the route could end at {list(best.route[-1])} or at "
             f"{', '.join(str(list(c)) for c in others)} - say where to stop")
     return best
+
+
+def _literal(house: House, pose: Pose, readings: frozenset[tuple[Atom, ...]],
+             said: str) -> Instruction:
+    """The route walked clause by clause (:mod:`vlnenv.language.walk`), when the words
+    fix one; otherwise :class:`RouteError`."""
+    paths, reasons = set(), []
+    for atoms in readings:
+        try:
+            path = walk_atoms(house, pose, atoms)
+        except RouteError as err:
+            reasons.append(str(err))
+            continue
+        if path is not None and len(path) >= 2:
+            paths.add(tuple(path))
+    if len(paths) == 1:
+        return FollowRoute(house, list(paths.pop()), pose[2])
+    if len(paths) > 1:
+        ends = sorted({p[-1] for p in paths})
+        raise AmbiguousReferenceError(f"{said!r} can be walked to {ends} - say where to stop")
+    why = f": {reasons[0]}" if reasons else ""
+    raise RouteError(f"no way from {list(pose)} in this house fits {said!r}{why}")
 
 
 def _chunks_of(text: str) -> list[Chunk]:

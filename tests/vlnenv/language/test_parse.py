@@ -12,7 +12,7 @@ from vlnenv.errors import (
     RouteError,
     UnknownWordError,
 )
-from vlnenv.language import Fetch, GoToObject, GoToRoom, SequenceInstr, parse
+from vlnenv.language import Fetch, FollowRoute, GoToObject, GoToRoom, SequenceInstr, parse
 from vlnenv.language.normalise import normalise_text
 from vlnenv.world.colors import Color
 from vlnenv.world.mapfile import load_house
@@ -107,6 +107,13 @@ def test_a_route_the_house_cannot_follow_is_refused():
         parse("Turn left, walk forward 40 steps and stop.", HOUSE, START)
     with pytest.raises(RouteError, match="needs the start pose"):
         parse("Turn left and walk 3 steps.", HOUSE)
+    with pytest.raises(RouteError, match=r"walking 40 steps from \[2, 10\] heading 3 runs into"):
+        parse("Turn left, walk forward 40 steps and stop.", HOUSE, START)
+
+
+def test_a_route_in_plain_clauses_is_walked_literally():
+    got = parse("Turn left and walk 3 steps.", HOUSE, START)
+    assert got == FollowRoute(HOUSE, [(9, 10), (8, 10), (7, 10), (6, 10)], 0)
 
 
 def test_furniture_and_nonsense_are_refused_as_parse_errors():
