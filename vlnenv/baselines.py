@@ -3,6 +3,12 @@
 * :class:`RandomPolicy`: uniform over the 7 actions (stop included), seeded per episode.
 * :class:`ForwardPolicy`: walk ahead, turn right when blocked, stop after ``n_steps``.
 * :class:`OraclePolicy`: the shortest-path oracle's action (an upper bound).
+* :class:`ExplorerPolicy`: the explorer's action on the true task (knows the task, sees
+  only the agent's views).
+* :class:`RulesPolicy`: the rule-based agent: the instruction's words parsed
+  (:func:`vlnenv.language.parse`), then carried out by the explorer. Its language is
+  rules and its perception symbolic (it reads the house's catalogue to resolve what the
+  words name, and the explorer's record of seen cells), nothing learned.
 
 All follow :class:`vlnenv.policy.Policy`.
 """
@@ -130,3 +136,57 @@ class OraclePolicy:
 
     def config(self) -> dict[str, Any]:
         return {"name": "oracle"}
+
+
+class ExpertPolicy:
+    """An expert's next action read from ``info["expert_action"]`` (the environment is
+    created with ``expert=needs_expert``); ``STOP`` when there is none."""
+
+    needs_expert: bool | str = True
+    name = "expert"
+
+    def initial_state(self, batch: int) -> None:
+        return None
+
+    def act(
+        self, obs: dict[str, Any], state: None, infos: list[dict[str, Any]]
+    ) -> tuple[np.ndarray, None]:
+        actions = np.full(len(infos), int(Action.STOP), np.int64)  # (B,)
+        for b, info in enumerate(infos):
+            if info.get("active", True):
+                actions[b] = self._action(info)
+        return actions, state
+
+    def _action(self, info: dict[str, Any]) -> int:
+        return int(_require(info, "expert_action", type(self).__name__,
+                            f"create the env with expert={self.needs_expert!r}"))
+
+    def reset_done(self, state: None, done: np.ndarray) -> None:
+        return None
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+
+class ExplorerPolicy(ExpertPolicy):
+    """The explorer on the true task: knows what is asked, sees only what the agent saw."""
+
+    needs_expert = "explorer"
+    name = "explorer"
+
+
+class RulesPolicy(ExpertPolicy):
+    """The rule-based agent (see the module docstring); stops at once when the words are
+    refused (``info["parse_error"]``)."""
+
+    needs_expert = "rules"
+    name = "rules"
+
+    def _action(self, info: dict[str, Any]) -> int:
+        if "parse_error" in info:
+            return int(Action.STOP)
+        return super()._action(info)
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, "language": "rule-based parser",
+                "perception": "symbolic (house catalogue + explorer's seen cells)"}

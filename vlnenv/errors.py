@@ -99,3 +99,40 @@ class EnvError(VLNError, ValueError):
 class RenderError(VLNError, ValueError):
     """An image that the renderer could not have drawn (wrong shape, or a tile that is in
     no atlas), given to something that reads images back."""
+
+
+class ParseError(VLNError):
+    """English that :func:`vlnenv.language.parse` cannot turn into exactly one task: the
+    message quotes what was not understood and what was expected."""
+
+
+class UnknownWordError(ParseError):
+    """Words outside the parser's vocabulary; each is named with its position (1-based
+    word number) and the nearest known words.
+
+    Args:
+        unknown: ``(position, word, nearest known words)`` per unknown word.
+    """
+
+    def __init__(self, unknown: list[tuple[int, str, list[str]]]) -> None:
+        self.unknown = unknown
+        parts = []
+        for pos, word, near in unknown:
+            hint = f" (did you mean {' or '.join(repr(w) for w in near)}?)" if near else ""
+            parts.append(f"{word!r} at word {pos}{hint}")
+        super().__init__("unknown word" + ("s " if len(unknown) > 1 else " ")
+                         + "; ".join(parts))
+
+
+class AmbiguousReferenceError(ParseError):
+    """A description that fits several rooms or objects of the house: says which and asks
+    the user to say which."""
+
+
+class MissingReferentError(ParseError):
+    """A description that fits nothing in the house (no such room or object)."""
+
+
+class RouteError(ParseError):
+    """A route description the house cannot follow from the start pose (or one given
+    without a start pose)."""

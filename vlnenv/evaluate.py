@@ -32,7 +32,7 @@ from vlnenv.actions import Action
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import EvaluationError
 from vlnenv.metrics import Distance, episode_metrics, geodesic, path_length
-from vlnenv.policy import Policy, needs_expert
+from vlnenv.policy import Policy, expert_kind
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 
@@ -195,7 +195,7 @@ def evaluate(
         return []
     chosen = [split_episodes[i] for i in indices]
     houses = {hid: suite.houses[hid] for hid in sorted({ep.house for ep in chosen})}
-    expert = "oracle" if needs_expert(policy) else None
+    expert = expert_kind(policy)
     envs = [GridHouseEnv(episodes=chosen, house_map=houses, expert=expert,
                          **dict(env_options or {}))
             for _ in range(min(int(batch), len(chosen)))]

@@ -21,7 +21,9 @@ last observation of its last episode, with ``info["active"] = False``; its actio
 ignored.
 
 A policy whose class sets ``needs_expert = True`` is run in environments created with
-``expert="oracle"``, which put the oracle's next action in ``info["expert_action"]``.
+``expert="oracle"``, which put the oracle's next action in ``info["expert_action"]``;
+``needs_expert = "explorer"`` or ``"rules"`` asks for that expert's action instead (see
+:func:`expert_kind`).
 """
 
 from __future__ import annotations
@@ -60,3 +62,12 @@ class Policy(Protocol):
 def needs_expert(policy: Any) -> bool:
     """Whether ``policy`` asks for the oracle's action in ``info["expert_action"]``."""
     return bool(getattr(policy, "needs_expert", False))
+
+
+def expert_kind(policy: Any) -> str | None:
+    """The ``expert`` the environments of ``policy`` are created with: ``"oracle"`` for
+    ``needs_expert = True``, the named expert for a string, ``None`` otherwise."""
+    value = getattr(policy, "needs_expert", False)
+    if value is True:
+        return "oracle"
+    return str(value) if value else None

@@ -11,6 +11,7 @@ MODULES: tuple[str, ...] = (
     "agents.commands.suite",
     "agents.commands.benchmark",
     "agents.commands.play",
+    "agents.commands.run",
     "agents.commands.record",
     "agents.commands.plot",
     "agents.commands.train",

@@ -33,8 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="val_unseen",
                    help="train, val_seen, val_unseen (default) or test")
     p.add_argument("--policy", default=None,
-                   help="registered policy: random, forward[:N], oracle, a model folder, "
-                        "sampled:FOLDER[@T] (NAME[:ARGUMENT])")
+                   help="registered policy: random, forward[:N], oracle, explorer, rules, "
+                        "a model folder, sampled:FOLDER[@T] (NAME[:ARGUMENT])")
     p.add_argument("--episodes", type=count_arg, default=None,
                    help="evaluate the first N episodes of the split (default: all)")
     p.add_argument("--workers", type=count_arg, default=1, help="worker processes (default 1)")

@@ -4,6 +4,9 @@
   (an episode id or index) on; ``n`` moves to the next one.
 * ``vln play --house FILE --task FAMILY [--seed N]``: fresh tasks of ``FAMILY`` on a map
   file.
+* ``vln play --house FILE --instruction "..." [--start ROW,COL,HEADING]``: your own
+  instruction, read as a task in the map file (or, without ``--house``, in the house of
+  the suite episode, from its start).
 * ``--keys "up,up,left,enter"`` presses those keys and quits (no keyboard needed; runs
   headless when there is no display); ``--save-last PNG`` writes the last frame.
 * Without ``--keys`` and without a display (no ``DISPLAY``/``WAYLAND_DISPLAY``, or a
@@ -37,6 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="play fresh tasks on this map file instead of a suite")
     p.add_argument("--task", default="go_to_room",
                    help="task family with --house (default: go_to_room)")
+    p.add_argument("--instruction", default=None,
+                   help="play this typed instruction (in --house, or the suite episode's house)")
+    p.add_argument("--start", default=None,
+                   help="start pose ROW,COL,HEADING with --instruction (default: drawn)")
     p.add_argument("--seed", type=seed_arg, default=0, help="task seed with --house (default: 0)")
     p.add_argument("--keys", default=None,
                    help='comma-separated keys to press, then quit (e.g. "up,up,left,enter")')
@@ -49,17 +56,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from agents.eval.episodes import SampledEpisodes, SuiteEpisodes
+    from agents.eval.episodes import choose_episodes, parse_start
     from agents.eval.frames import Layout
     from agents.eval.play import parse_keys, play
     from vlnenv.fileio import check_output
 
     if args.save_last is not None:
         check_output(args.save_last, args.force, folder=False)
-    if args.house is not None:
-        episodes = SampledEpisodes(args.house, args.task, args.seed)
-    else:
-        episodes = SuiteEpisodes(args.suite, args.split, args.episode)
+    start = None if args.start is None else parse_start(args.start)
+    episodes = choose_episodes(args.house, args.suite, args.split, args.episode,
+                               args.instruction, start, args.task, args.seed)
     script = parse_keys(args.keys) if args.keys is not None else None
     result = play(episodes, script=script, save_last=args.save_last,
                   layout=Layout(view_scale=args.scale))

@@ -18,7 +18,7 @@ from agents.eval.heat import AttentionMap
 from agents.eval.policies import make_policy
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import episode_seed, stack_obs
-from vlnenv.policy import Policy, needs_expert
+from vlnenv.policy import Policy
 
 #: Files that mark a folder written by ``MultimodalTransformer.save_pretrained``.
 MODEL_FILES: tuple[str, ...] = ("config.json", "model.pt")
@@ -41,8 +41,9 @@ class Decision:
 class Driver(Protocol):
     """One policy acting in one environment."""
 
-    needs_expert: bool
-    """Run the environment with ``expert="oracle"``."""
+    needs_expert: bool | str
+    """Run the environment with ``expert="oracle"`` (``True``) or that expert (a name; see
+    :func:`vlnenv.policy.expert_kind`)."""
 
     def begin(self, index: int) -> None:
         """Start a new episode, the one at ``index`` of its split."""
@@ -65,7 +66,7 @@ class PolicyDriver:
 
     def __init__(self, policy: Policy, seed: int = 0) -> None:
         self.policy = policy
-        self.needs_expert = needs_expert(policy)
+        self.needs_expert: bool | str = getattr(policy, "needs_expert", False)
         self.seed = int(seed)
         self.index = 0
         self._state: Any = None

@@ -1,6 +1,7 @@
-"""Choosing the episodes to watch: one of a suite split (by id or index), or tasks sampled
-on a map file. ``vln play``, ``vln record`` and ``vln plot trajectory`` all pick their
-episodes here."""
+"""Choosing the episodes to watch: one of a suite split (by id or index), tasks sampled
+on a map file, or a typed instruction in a map file or a suite episode's house. ``vln
+play``, ``vln run``, ``vln record`` and ``vln plot trajectory`` all pick their episodes
+here."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import numpy as np
 
 from vlnenv.errors import VLNError
 from vlnenv.language.instructions import FAMILIES
+from vlnenv.state import Pose
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import sample_episode
+from vlnenv.tasks.typed import typed_episode
 from vlnenv.world.house import House
 from vlnenv.world.mapfile import load_house
 
@@ -118,3 +121,64 @@ class SampledEpisodes:
         record = sample_episode(self.house, rng, [self.family], house_id=self.path.stem,
                                 episode_id=f"{self.path.stem}-{self.family}-{self.seed}-{number}")
         return EpisodeRef(self.house, record, int(number))
+
+
+class TypedEpisodes:
+    """A typed instruction in one house: draw ``i`` reads it with
+    :func:`vlnenv.language.parse` from ``start`` (or from a start pose drawn with the
+    generator seeded with ``(seed, i)``), as :func:`vlnenv.tasks.typed.typed_episode`.
+
+    Args:
+        house: the house.
+        text: the instruction as typed.
+        start: the start pose ``(row, col, heading)``, or ``None`` to draw one.
+        seed: the seed.
+        house_id: the records' ``house`` field.
+    """
+
+    def __init__(self, house: House, text: str, start: Pose | None = None, seed: int = 0,
+                 house_id: str | None = None) -> None:
+        self.house, self.text, self.start = house, text, start
+        self.seed = int(seed)
+        self.house_id = house_id
+        self.get(0)  # refuse words that cannot be read before anything runs
+
+    def get(self, number: int) -> EpisodeRef:
+        rng = np.random.default_rng([self.seed, int(number)])
+        record = typed_episode(self.house, self.text, rng, self.start, self.house_id,
+                               episode_id=f"typed-{self.seed}-{number}")
+        return EpisodeRef(self.house, record, int(number))
+
+
+def parse_start(text: str) -> Pose:
+    """``"9,10,0"`` -> ``(9, 10, 0)``.
+
+    Raises:
+        EpisodeLookupError: not three comma-separated integers.
+    """
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) != 3 or not all(p.lstrip("-").isdigit() for p in parts):
+        raise EpisodeLookupError(f"start {text!r}: expected ROW,COL,HEADING (three integers, "
+                                 "heading 0 east, 1 south, 2 west, 3 north)")
+    r, c, h = (int(p) for p in parts)
+    return (r, c, h)
+
+
+def choose_episodes(house: str | os.PathLike[str] | None, suite: str, split: str,
+                    episode: str | int, instruction: str | None = None,
+                    start: Pose | None = None, family: str = "go_to_room",
+                    seed: int = 0) -> EpisodeProvider:
+    """The episodes ``vln play`` and ``vln run`` show: a typed ``instruction`` in a map
+    file (``house``) or in the house of a suite episode (from that episode's start unless
+    ``start`` is given); without an instruction, fresh ``family`` tasks on the map file
+    or the suite's episodes from ``episode`` on."""
+    if house is not None:
+        if instruction is None:
+            return SampledEpisodes(house, family, seed)
+        return TypedEpisodes(load_house(house), instruction, start, seed, Path(house).stem)
+    episodes = SuiteEpisodes(suite, split, episode)
+    if instruction is None:
+        return episodes
+    ref = episodes.get(0)
+    return TypedEpisodes(ref.house, instruction, start or ref.episode.start, seed,
+                         ref.episode.house)

@@ -18,7 +18,13 @@ import importlib
 import os
 from collections.abc import Callable
 
-from vlnenv.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
+from vlnenv.baselines import (
+    ExplorerPolicy,
+    ForwardPolicy,
+    OraclePolicy,
+    RandomPolicy,
+    RulesPolicy,
+)
 from vlnenv.errors import VLNError
 from vlnenv.policy import Policy
 
@@ -128,9 +134,24 @@ def oracle_policy(argument: str | None, seed: int) -> Policy:
     return OraclePolicy()
 
 
+def explorer_policy(argument: str | None, seed: int) -> Policy:
+    """``explorer``: :class:`ExplorerPolicy`, the explorer on the true task."""
+    _no_argument("explorer", argument)
+    return ExplorerPolicy()
+
+
+def rules_policy(argument: str | None, seed: int) -> Policy:
+    """``rules``: :class:`RulesPolicy`, parsed words carried out by the explorer
+    (symbolic perception, no learning)."""
+    _no_argument("rules", argument)
+    return RulesPolicy()
+
+
 register_policy("random", "agents.eval.policies:random_policy")
 register_policy("forward", "agents.eval.policies:forward_policy")
 register_policy("oracle", "agents.eval.policies:oracle_policy")
+register_policy("explorer", "agents.eval.policies:explorer_policy")
+register_policy("rules", "agents.eval.policies:rules_policy")
 register_policy("checkpoint", "agents.train.policy:checkpoint_policy")
 register_policy("sampled", "agents.train.policy:sampled_policy")
 register_policy("sb3", "agents.rl.sb3:sb3_policy")

@@ -29,6 +29,7 @@ from vlnenv.errors import VLNError
 from vlnenv.evaluate import score_episode
 from vlnenv.fileio import atomic_path
 from vlnenv.metrics import geodesic
+from vlnenv.policy import expert_kind
 
 #: Video formats by file suffix.
 FORMATS: dict[str, str] = {".gif": "GIF", ".mp4": "MP4"}
@@ -76,7 +77,7 @@ def run_episode(driver: Driver, ref: EpisodeRef, config: RecordConfig | None = N
         draw: compose frames (``False``: only score the episode).
     """
     config = config or RecordConfig()
-    env = GridHouseEnv(expert="oracle" if driver.needs_expert else None)
+    env = GridHouseEnv(expert=expert_kind(driver))
     obs, info = env.reset(options={"episode": ref.episode, "house": ref.house})
     driver.begin(ref.index)
     frames: list[np.ndarray] = []

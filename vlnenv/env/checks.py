@@ -50,12 +50,13 @@ def check_settings(dense_reward: object, view: object, tile: object, families: o
 
 
 #: Keys ``reset(options=...)`` understands: a fixed episode record and its house.
-RESET_OPTIONS: tuple[str, ...] = ("episode", "house")
+RESET_OPTIONS: tuple[str, ...] = ("episode", "house", "instruction", "start")
 
 
 def check_reset_options(options: object) -> Mapping[str, Any]:
     """``options`` of ``reset``, checked: ``None`` (no options) or a dict whose keys are
-    among :data:`RESET_OPTIONS`, with ``house`` only beside ``episode``.
+    among :data:`RESET_OPTIONS`, ``episode`` (a whole record) never beside
+    ``instruction`` or ``start`` (:mod:`vlnenv.env.options` reads those).
 
     Raises:
         EnvError: anything else (an unknown key is refused rather than ignored).
@@ -68,9 +69,9 @@ def check_reset_options(options: object) -> Mapping[str, Any]:
     unknown = sorted(repr(k)[:40] for k in options if k not in RESET_OPTIONS)
     if unknown:
         raise EnvError(f"reset(options=...): unknown key(s) {', '.join(unknown)}; expected "
-                       f"keys among "
-                       f"{list(RESET_OPTIONS)}")
-    if "house" in options and "episode" not in options:
-        raise EnvError("reset(options=...): 'house' is given without 'episode'; expected both "
-                       "(the house of a fixed episode record) or neither")
+                       f"keys among {list(RESET_OPTIONS)}")
+    if "episode" in options and ("instruction" in options or "start" in options):
+        raise EnvError("reset(options=...): 'episode' already has an instruction and a start; "
+                       "expected either 'episode' (with its 'house') or 'instruction'/'house'/"
+                       "'start'")
     return options

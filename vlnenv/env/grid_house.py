@@ -42,7 +42,8 @@ itself earns nothing. This is potential-based shaping within each stage (Ng et a
 (geodesic cells to the nearest goal cell), ``path`` (cells so far), ``step``,
 ``blocked`` (``forward`` would not move: the front cell is not floor or an open door),
 ``episode_id``, ``family``; with ``expert="oracle"``/``"explorer"``/``"both"``, the expert's
-next action under ``expert_action`` (or ``oracle_action`` and ``explorer_action``).
+next action under ``expert_action`` (or ``oracle_action`` and ``explorer_action``);
+``expert="rules"`` gives the rule-based agent's action (or ``parse_error``).
 
 ## Registered ids
 ``vlnenv/GridHouse-v0`` (generated small houses, all families), ``vlnenv/<Family>-v0`` for
@@ -63,10 +64,12 @@ from gymnasium import spaces
 from vlnenv.actions import Action, as_action
 from vlnenv.env.checks import check_reset_options, check_settings
 from vlnenv.env.observer import EgocentricObserver
+from vlnenv.env.options import custom_episode
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
-from vlnenv.errors import EnvError, TaskError
+from vlnenv.errors import EnvError, ParseError, TaskError
 from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction, instruction_from_task
+from vlnenv.language.parse import parse
 from vlnenv.language.verdict import Verdict
 from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
@@ -92,6 +95,9 @@ def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:
 
 RENDER_MODES = ("rgb_array", "human", "ansi")
 
+#: Values of the ``expert`` argument.
+EXPERT_KINDS: tuple[str | None, ...] = (None, "oracle", "explorer", "both", "rules")
+
 #: Generator presets by name.
 SIZES: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE}
 
@@ -112,7 +118,9 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         tile: tile size in pixels.
         dense_reward: shaping weight λ (0 = sparse reward only).
         expert: put an expert's next action in ``info``: ``None``, ``"oracle"``,
-            ``"explorer"`` or ``"both"``.
+            ``"explorer"``, ``"both"`` or ``"rules"`` (the explorer carrying out the
+            instruction as :func:`vlnenv.language.parse` reads its words; no action, and
+            ``info["parse_error"]``, when the words are refused).
         render_mode: ``"rgb_array"``, ``"human"`` or ``"ansi"``.
         render_view: what ``rgb_array`` shows: ``"topdown"`` (map with agent, path and
             instruction) or ``"egocentric"``.
@@ -141,8 +149,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             raise EnvError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
         if render_view not in ("topdown", "egocentric"):
             raise EnvError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
-        if expert not in (None, "oracle", "explorer", "both"):
-            raise EnvError(f"expert must be None, 'oracle', 'explorer' or 'both', got {expert!r}")
+        if expert not in EXPERT_KINDS:
+            raise EnvError(f"expert must be one of {EXPERT_KINDS}, got {expert!r}")
         self.house_map: Mapping[str, House] = {} if house_map is None else house_map
         if source is None:
             if episodes is not None:
@@ -154,6 +162,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
                     raise EnvError(f"size must be one of {sorted(SIZES)}, got {size!r}")
                 source = GeneratedTasks(generator or SIZES[size], families)
         self.source = source
+        self.families = tuple(families)
         self.view, self.tile = view, tile
         self.dense_reward = float(dense_reward)
         self.expert = expert
@@ -176,23 +185,35 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         self.episode: Episode | None = None
         self.instruction: Instruction | None = None
         self._window: Any = None
+        self.parse_error: str | None = None
 
     # ------------------------------------------------------------------ episode control
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Start an episode: ``options={"episode": Episode | dict, "house": House}`` plays a
-        fixed record (the house may also come from ``house_map``); otherwise the source
-        draws one with the environment's generator.
+        """Start an episode.
+
+        Options (see :mod:`vlnenv.env.options`): ``{"episode": Episode | dict, "house":
+        House}`` plays a fixed record (the house may also come from ``house_map``);
+        ``{"instruction": text, "house": House | path, "start": (row, col, heading)}``,
+        each alone or together, reads a typed instruction (or samples one) in that house
+        from that start, with reference path, goal and ``max_steps`` computed as for
+        sampled episodes. Otherwise the source draws one with the environment's generator.
 
         Raises:
             EnvError: ``options`` is not a dict, has a key other than those of
-                :data:`~vlnenv.env.checks.RESET_OPTIONS`, or gives ``house`` without ``episode``.
+                :data:`~vlnenv.env.checks.RESET_OPTIONS`, or mixes ``episode`` with
+                ``instruction``/``start``.
+            ParseError: the instruction is not exactly one task in the house.
+            TaskError: a bad house or start.
         """
         super().reset(seed=seed)
         options = check_reset_options(options)
         if "episode" in options:
             house, episode = self._fixed(options)
+        elif options:
+            house, episode = custom_episode(options, self.source, self.np_random,
+                                            self.house_map, self.families)
         else:
             house, episode = self.source.draw(self.np_random)
         self.house, self.episode = house, episode
@@ -224,9 +245,23 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         return house, episode
 
     def _make_solvers(self) -> dict[str, TaskSolver]:
+        if self.expert == "rules":
+            return self._rules_solver()
         kinds = {"oracle": ["oracle"], "explorer": ["explorer"],
                  "both": ["oracle", "explorer"]}.get(self.expert or "", [])
         return {k: TaskSolver(self.instruction, k, self.view, self._oracle) for k in kinds}
+
+    def _rules_solver(self) -> dict[str, TaskSolver]:
+        """The rule-based agent's plan: the instruction's words read by
+        :func:`vlnenv.language.parse`, carried out by the explorer (which knows only
+        what the agent has seen); none when the words are refused."""
+        self.parse_error = None
+        try:
+            read = parse(self.episode.instruction, self.house, self.episode.start)
+        except ParseError as err:
+            self.parse_error = str(err)
+            return {}
+        return {"explorer": TaskSolver(read, "explorer", self.view, self._oracle)}
 
     def step(self, action: int) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         """One action (see :func:`vlnenv.actions.as_action` for what is accepted: an int,
@@ -295,6 +330,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             "episode_id": self.episode.episode_id,
             "family": self.episode.family,
         }
+        if self.expert == "rules" and self.parse_error is not None:
+            info["parse_error"] = self.parse_error
         if self._solvers and not s.stopped:
             for kind, solver in self._solvers.items():
                 key = "expert_action" if len(self._solvers) == 1 else f"{kind}_action"

@@ -11,6 +11,7 @@ from vlnenv.language.instructions import (
     SequenceInstr,
     instruction_from_task,
 )
+from vlnenv.language.parse import parse
 from vlnenv.language.realise import realise
 from vlnenv.language.verdict import Verdict
 from vlnenv.language.vocab import Tokenizer
@@ -26,5 +27,6 @@ __all__ = [
     "Tokenizer",
     "Verdict",
     "instruction_from_task",
+    "parse",
     "realise",
 ]

@@ -7,10 +7,14 @@ only source of the generator's words), after five special tokens: ``<pad>`` = 0,
 
     python -m vlnenv.language.vocab
 
-Tokenization: lower-case, then split into runs of ASCII letters and digits; every other
-non-space character (``,`` ``.`` ``?`` ``'`` ...) is a token of its own. So
-"Turn left, then stop." is ``turn left , then stop .``. Tokens outside the vocabulary
-map to ``<unk>``; any Unicode text is accepted.
+Tokenization: :func:`vlnenv.language.normalise.normalise` meets real typing (capitals
+lowered, contractions spelt out, possessives and hyphens split off, digits written as
+number words, ``!`` read as ``.`` and ``;``/``:`` as ``,``, other stray punctuation
+dropped), then each word and each ``,`` ``.`` ``?`` is a token. So "Turn left, then
+stop." is ``turn left , then stop .`` and "I'd like the living-room's 2 cups!" is ``i
+would like the living room two cups .``. The generator's own text tokenizes exactly as
+before (it has none of these). Tokens outside the vocabulary map to ``<unk>``; any
+Unicode text is accepted.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from vlnenv.language import lexicon
+from vlnenv.language.normalise import normalise
 
 PAD, UNK, CLS, SEP, MASK = "<pad>", "<unk>", "<cls>", "<sep>", "<mask>"
 SPECIAL_TOKENS: tuple[str, ...] = (PAD, UNK, CLS, SEP, MASK)
@@ -36,7 +41,14 @@ _NO_SPACE_AFTER = frozenset({"'"})
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word and punctuation tokens of ``text``."""
+    """Normalised word and punctuation tokens of ``text`` (see the module docstring)."""
+    return [w.text for w in normalise(text)]
+
+
+def raw_tokenize(text: str) -> list[str]:
+    """The tokens of the earlier tokenizer: lower-cased runs of ASCII letters and digits,
+    every other non-space character a token of its own (kept to measure what
+    :func:`tokenize` gains on typed text)."""
     return _TOKEN.findall(str(text).lower())
 
 

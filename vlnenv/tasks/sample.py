@@ -51,7 +51,8 @@ def max_steps_for(house: House, reference_actions: int) -> int:
     return 2 * reference_actions + n_free + 20
 
 
-def _start_pose(house: House, rng: np.random.Generator) -> Pose:
+def start_pose(house: House, rng: np.random.Generator) -> Pose:
+    """A start pose drawn uniformly over floor cells and headings."""
     floor = np.argwhere(house.structure == Cell.FLOOR)
     r, c = floor[rng.integers(len(floor))].tolist()
     return (r, c, int(rng.integers(4)))
@@ -138,6 +139,7 @@ def sample_episode(
     episode_id: str = "0",
     max_tries: int = 200,
     oracle: Oracle | None = None,
+    start: Pose | None = None,
 ) -> Episode:
     """Sample one valid episode.
 
@@ -149,6 +151,7 @@ def sample_episode(
         episode_id: the record's ``episode_id``.
         max_tries: draws before giving up.
         oracle: a shared oracle for ``house`` (speeds up repeated sampling).
+        start: the start pose; drawn uniformly over floor cells when ``None``.
 
     Raises:
         TaskError: when no valid episode was found in ``max_tries`` draws.
@@ -160,31 +163,44 @@ def sample_episode(
     reason = "no draw made"
     for _ in range(max_tries):
         family = families[int(rng.integers(len(families)))]
-        start = _start_pose(house, rng)
+        pose = start_pose(house, rng) if start is None else start
         try:
-            instruction = draw_instruction(house, rng, family, start, oracle)
-            if _trivial(instruction, start):
+            instruction = draw_instruction(house, rng, family, pose, oracle)
+            if trivial(instruction, pose):
                 raise TaskError("the goal (or its first part) holds at the start")
             text = instruction.surface(rng)
-            actions, final = solve(instruction, start, "oracle", oracle=oracle)
+            return episode_for(instruction, pose, text, house_id, episode_id, oracle)
         except VLNError as err:
             reason = str(err)
             continue
-        return Episode(
-            episode_id=episode_id,
-            house=house_id if house_id is not None else house.name,
-            start=start,
-            instruction=text,
-            task=instruction.to_task(),
-            reference_path=tuple(final.path),
-            goal=tuple(sorted(instruction.goal_cells)),
-            max_steps=max_steps_for(house, len(actions)),
-        )
     raise TaskError(f"could not sample a {'/'.join(families)} episode in house "
                     f"{house.name!r} after {max_tries} draws; last reason: {reason}")
 
 
-def _trivial(instruction: Instruction, start: Pose) -> bool:
+def episode_for(instruction: Instruction, start: Pose, text: str, house_id: str | None = None,
+                episode_id: str = "0", oracle: Oracle | None = None) -> Episode:
+    """The episode record of ``instruction`` said as ``text`` from ``start``: the
+    oracle's path is the reference path and :func:`max_steps_for` the step budget.
+
+    Raises:
+        VLNError: the oracle cannot carry the instruction out from ``start``.
+    """
+    house = instruction.house
+    actions, final = solve(instruction, start, "oracle", oracle=oracle)
+    return Episode(
+        episode_id=episode_id,
+        house=house_id if house_id is not None else house.name,
+        start=(int(start[0]), int(start[1]), int(start[2])),
+        instruction=text,
+        task=instruction.to_task(),
+        reference_path=tuple(final.path),
+        goal=tuple(sorted(instruction.goal_cells)),
+        max_steps=max_steps_for(house, len(actions)),
+    )
+
+
+def trivial(instruction: Instruction, start: Pose) -> bool:
+    """Whether the goal (or a sequence's first part) already holds at ``start``."""
     state = EpisodeState.initial(instruction.house, start)
     first = instruction.parts[0] if isinstance(instruction, SequenceInstr) else instruction
     return first.reached(state)

@@ -50,7 +50,8 @@ def test_env_errors_are_project_errors_and_value_errors():
     ([1], "expected None or a dict"),
     ({"episodes": EPISODE}, "unknown key\\(s\\) 'episodes'; expected"),
     ({"episode": EPISODE, "seed": 3}, r"unknown key\(s\)"),
-    ({"house": HOUSE}, "'house' is given without 'episode'"),
+    ({"episode": EPISODE, "instruction": "go to the kitchen"}, "'episode' already has"),
+    ({"episode": EPISODE, "start": (1, 1, 0)}, "'episode' already has"),
 ])
 def test_reset_refuses_unknown_or_malformed_options(options, message):
     env = VLNEnv(houses=[HOUSE])
