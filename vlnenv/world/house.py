@@ -17,10 +17,10 @@ Coordinates are ``(row, col)``; headings are 0 east, 1 south, 2 west, 3 north.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -51,6 +51,42 @@ def traversable(structure: np.ndarray) -> np.ndarray:
     floor and doors, open or closed. ``(H, W)`` bool."""
     s = np.asarray(structure)
     return (s == Cell.FLOOR) | (s == Cell.DOOR_OPEN) | (s == Cell.DOOR_CLOSED)
+
+
+def flood(mask: np.ndarray, start: Pos) -> np.ndarray:
+    """``(H, W)`` bool map of the cells 4-connected to ``start`` within ``mask`` (``start``
+    itself always included).
+
+    Algorithm: depth-first search over the flat cells of ``mask`` padded with a ring of
+    ``False`` (plain Python lists: a house has a few hundred cells, where numpy scalar
+    indexing would cost more than the search)."""
+    h, w = mask.shape
+    wp = w + 2
+    padded = np.zeros((h + 2, wp), dtype=bool)
+    padded[1:-1, 1:-1] = mask
+    free = padded.ravel().tolist()
+    first = (start[0] + 1) * wp + start[1] + 1
+    reached = [False] * len(free)
+    reached[first] = True
+    stack, steps = [first], (1, wp, -1, -wp)
+    while stack:
+        i = stack.pop()
+        for d in steps:
+            j = i + d
+            if free[j] and not reached[j]:
+                reached[j] = True
+                stack.append(j)
+    return np.array(reached, dtype=bool).reshape(h + 2, wp)[1:-1, 1:-1].copy()
+
+
+def _padded_list(layer: np.ndarray, fill: int) -> list[int]:
+    """``layer`` padded with a ring of ``fill``, flattened to a list (row-major)."""
+    out = np.full((layer.shape[0] + 2, layer.shape[1] + 2), fill, dtype=np.int64)
+    out[1:-1, 1:-1] = layer
+    return out.ravel().tolist()
+
+
+_WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
 
 
 @dataclass(frozen=True)
@@ -173,7 +209,7 @@ class House:
         for i, room in enumerate(self.rooms):
             mask = self.room_map == i
             cells = np.argwhere(mask)
-            first = self.flood(tuple(cells[0].tolist()), mask)
+            first = flood(mask, tuple(cells[0].tolist()))
             apart = cells[~first[cells[:, 0], cells[:, 1]]]
             if len(apart):
                 r0, c0 = cells[0].tolist()
@@ -183,27 +219,36 @@ class House:
                     "of floor and furniture per room letter", tuple(apart[0].tolist()))
 
     def _find_pieces(self) -> tuple[Piece, ...]:
-        seen = np.zeros(self.shape, dtype=bool)
+        """4-connected groups of furniture cells of one kind, each with the one room whose
+        floor it touches (row-major by first cell)."""
+        h, w = self.shape
+        wp = w + 2
+        kinds = _padded_list(self.structure, _WALL)
+        furn = _padded_list(self.furniture, -1)
+        rooms = _padded_list(self.room_map, -1)
+        steps = (1, wp, -1, -wp)
+        seen = [False] * len(kinds)
         pieces = []
-        for r, c in np.argwhere(self.structure == Cell.FURNITURE).tolist():
-            if seen[r, c]:
+        for r, c in np.argwhere(self.structure == _FURNITURE).tolist():
+            first = (r + 1) * wp + c + 1
+            if seen[first]:
                 continue
-            kind = int(self.furniture[r, c])
+            kind = furn[first]
             if kind not in Furniture._value2member_map_:
                 raise HouseError(f"unknown furniture value {kind}", (r, c))
             cells, touched = [], set()
-            queue = deque([(r, c)])
-            seen[r, c] = True
-            while queue:
-                cell = queue.popleft()
-                cells.append(cell)
-                for nb in self.neighbours4(cell):
-                    if self.structure[nb] == Cell.FLOOR:
-                        touched.add(int(self.room_map[nb]))
-                    elif (self.structure[nb] == Cell.FURNITURE and not seen[nb]
-                          and self.furniture[nb] == kind):
-                        seen[nb] = True
-                        queue.append(nb)
+            stack = [first]
+            seen[first] = True
+            while stack:
+                i = stack.pop()
+                cells.append(divmod(i, wp))
+                for d in steps:
+                    j = i + d
+                    if kinds[j] == _FLOOR:
+                        touched.add(rooms[j])
+                    elif kinds[j] == _FURNITURE and not seen[j] and furn[j] == kind:
+                        seen[j] = True
+                        stack.append(j)
             name = Furniture(kind).word
             if not touched:
                 raise HouseError(f"{name} touches no room; furniture must touch exactly one "
@@ -212,7 +257,8 @@ class House:
                 names = sorted(self.rooms[i].letter for i in touched)
                 raise HouseError(f"{name} touches rooms {names}; furniture must touch exactly "
                                  "one room's floor", (r, c))
-            pieces.append(Piece(Furniture(kind), tuple(sorted(cells)), touched.pop()))
+            cells = sorted((pr - 1, pc - 1) for pr, pc in cells)
+            pieces.append(Piece(Furniture(kind), tuple(cells), touched.pop()))
         return tuple(pieces)
 
     def _check_objects(self) -> None:
@@ -238,7 +284,7 @@ class House:
     def _check_reachable(self) -> None:
         walk = self.traversable_mask()
         start = tuple(np.argwhere(walk)[0].tolist())
-        reached = self.flood(start, walk)
+        reached = flood(walk, start)
         for i, room in enumerate(self.rooms):
             cells = np.argwhere((self.room_map == i) & (self.structure == Cell.FLOOR))
             if not reached[tuple(cells[0])]:
@@ -283,15 +329,16 @@ class House:
         return int(self.structure.shape[1])
 
     def in_bounds(self, cell: Pos) -> bool:
-        return 0 <= cell[0] < self.height and 0 <= cell[1] < self.width
+        h, w = self.structure.shape
+        return 0 <= cell[0] < h and 0 <= cell[1] < w
 
     def neighbours4(self, cell: Pos) -> Iterator[Pos]:
         """The in-bounds 4-neighbours of ``cell`` in heading order (E, S, W, N)."""
         r, c = cell
+        h, w = self.structure.shape
         for dr, dc in DIRECTIONS:
-            nb = (r + dr, c + dc)
-            if self.in_bounds(nb):
-                yield nb
+            if 0 <= r + dr < h and 0 <= c + dc < w:
+                yield r + dr, c + dc
 
     def passable_mask(self) -> np.ndarray:
         """Cells the agent can stand on now: floor and open doors."""
@@ -311,16 +358,7 @@ class House:
 
     def flood(self, start: Pos, mask: np.ndarray) -> np.ndarray:
         """Boolean map of cells 4-connected to ``start`` within ``mask``."""
-        reached = np.zeros(self.shape, dtype=bool)
-        reached[start] = True
-        queue = deque([start])
-        while queue:
-            cell = queue.popleft()
-            for nb in self.neighbours4(cell):
-                if mask[nb] and not reached[nb]:
-                    reached[nb] = True
-                    queue.append(nb)
-        return reached
+        return flood(mask, start)
 
     def room_of(self, cell: Pos) -> int | None:
         """Index of the room ``cell`` belongs to (floor or furniture), or ``None``."""
@@ -382,7 +420,26 @@ class House:
     def door_rooms(self, cell: Pos) -> list[int]:
         """Rooms whose floor touches the door at ``cell`` (sorted)."""
         return sorted({int(self.room_map[nb]) for nb in self.neighbours4(cell)
-                       if self.structure[nb] == Cell.FLOOR})
+                       if self.structure[nb] == _FLOOR})
+
+    @cached_property
+    def room_links(self) -> tuple[frozenset[int], ...]:
+        """Per room, the other rooms joined to it by a door or by touching floor (computed
+        once: the house is immutable)."""
+        links: list[set[int]] = [set() for _ in self.rooms]
+        floor = self.structure == _FLOOR
+        rm = self.room_map
+        for a, b, both in ((rm[:, :-1], rm[:, 1:], floor[:, :-1] & floor[:, 1:]),
+                           (rm[:-1], rm[1:], floor[:-1] & floor[1:])):
+            touch = both & (a != b)
+            for i, j in zip(a[touch].tolist(), b[touch].tolist(), strict=True):
+                links[i].add(j)
+                links[j].add(i)
+        for door in self.doors():
+            touching = self.door_rooms(door)
+            for i in touching:
+                links[i].update(touching)
+        return tuple(frozenset(s - {i}) for i, s in enumerate(links))
 
     # ------------------------------------------------------------------ identity
     def __eq__(self, other: object) -> bool:
