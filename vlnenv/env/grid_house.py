@@ -115,6 +115,9 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         render_mode: ``"rgb_array"``, ``"human"`` or ``"ansi"``.
         render_view: what ``rgb_array`` shows: ``"topdown"`` (map with agent, path and
             instruction) or ``"egocentric"``.
+        prefetch: background processes that generate houses and sample episodes ahead,
+            for the default source (0: none). The same seed gives the same episodes with
+            or without them (:mod:`vlnenv.env.prefetch`).
     """
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
@@ -134,6 +137,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         expert: str | None = None,
         render_mode: str | None = None,
         render_view: str = "topdown",
+        prefetch: int = 0,
     ) -> None:
         if view % 2 != 1 or not 3 <= view <= 9:
             raise ValueError(f"view must be odd and in 3..9, got {view}")
@@ -145,6 +149,9 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             raise ValueError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
         if expert not in (None, "oracle", "explorer", "both"):
             raise ValueError(f"expert must be None, 'oracle', 'explorer' or 'both', got {expert!r}")
+        if prefetch and (source is not None or episodes is not None or houses is not None):
+            raise ValueError(f"prefetch={prefetch} needs the default source (generated houses); "
+                             "got a source, episodes or houses")
         self.house_map: Mapping[str, House] = {} if house_map is None else house_map
         if source is None:
             if episodes is not None:
@@ -154,7 +161,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             else:
                 if generator is None and size not in SIZES:
                     raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
-                source = GeneratedTasks(generator or SIZES[size], families)
+                source = GeneratedTasks(generator or SIZES[size], families, workers=prefetch)
         self.source = source
         self.view, self.tile = view, tile
         self.dense_reward = float(dense_reward)
@@ -308,6 +315,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         return frame
 
     def close(self) -> None:
+        if isinstance(self.source, GeneratedTasks):
+            self.source.close()
         if self._window is not None:
             from vlnenv.env import rendering
 

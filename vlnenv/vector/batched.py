@@ -79,7 +79,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             ``AutoresetMode``.
         copy: return a new image array every step (``False``: reuse one buffer).
         source, generator, size, houses, episodes, house_map, families, view, tile,
-            dense_reward, expert, render_mode, render_view: as for
+            dense_reward, expert, render_mode, render_view, prefetch: as for
             :class:`~vlnenv.env.grid_house.GridHouseEnv`; ``render_mode`` may be
             ``None`` or ``"rgb_array"``.
     """
@@ -105,6 +105,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         expert: str | None = None,
         render_mode: str | None = None,
         render_view: str = "topdown",
+        prefetch: int = 0,
     ) -> None:
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
@@ -113,7 +114,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self._template = GridHouseEnv(  # validates the arguments; its spaces are ours
             source, generator, size, houses, episodes, house_map, families, view, tile,
-            dense_reward, expert, render_mode, render_view,
+            dense_reward, expert, render_mode, render_view, prefetch,
         )
         self.source = self._template.source
         self.num_envs, self.copy, self.autoreset_mode = num_envs, copy, mode
@@ -364,6 +365,10 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
                                   observer=observer)
             frames.append(rendering.frame(env, self.render_view))
         return tuple(frames)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Stop the source's background workers, if any."""
+        self._template.close()
 
 
 def _autoreset_mode(mode: str | AutoresetMode) -> AutoresetMode:
