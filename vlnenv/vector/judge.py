@@ -90,6 +90,7 @@ class BatchedJudge:
         self.advanced = np.zeros(0, np.intp)  # environments whose sequence part moved on
         self._oracles = ObjectCache(cache_fields)
         self._fields = ObjectCache(cache_fields)
+        self._blocks = ObjectCache(cache_fields)  # compiled task -> its layers' blocks
 
     # ------------------------------------------------------------------ loading
     @property
@@ -127,11 +128,8 @@ class BatchedJudge:
         self.fetches[i] = flat is not None and flat.fetches
         self._load_match(i, house, flat)
         grids = self.world.grids
-        grids.load(i, {"goal_dist": compiled.goal})
-        rows, cols, values = compiled.bits
-        block = grids.layers["goalbits"].reshape(self.world.num_envs, *grids.block_shape)[i]
-        block.fill(0)
-        block[rows + grids.pad, cols + grids.pad] = values
+        grids.put(i, self._blocks.get(compiled, grids.block_shape,
+                                      lambda: self._task_blocks(compiled)))
         self.stage_keys[i], self.wrong[i] = None, False
         if self.dense_reward:
             self._restage(i, state)
@@ -140,6 +138,14 @@ class BatchedJudge:
             oracle = self._oracles.get(house, "oracle", lambda: Oracle(house))
             view = self.world.view
             self.solvers[i] = {k: TaskSolver(instruction, k, view, oracle) for k in self.kinds}
+
+    def _task_blocks(self, compiled: Compiled) -> dict[str, np.ndarray]:
+        """The ``goal_dist`` and ``goalbits`` blocks of a compiled task."""
+        grids = self.world.grids
+        rows, cols, values = compiled.bits
+        bits = grids.block("goalbits", np.zeros(compiled.goal.shape, np.int64))
+        bits[rows + grids.pad, cols + grids.pad] = values
+        return {"goal_dist": grids.block("goal_dist", compiled.goal), "goalbits": bits}
 
     def _load_match(self, i: int, house: House, flat: FlatTask | None) -> None:
         k = len(house.objects)

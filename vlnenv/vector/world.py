@@ -211,11 +211,18 @@ class BatchedWorld:
     def images(self, envs: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """``(M, V*t, V*t, 3)`` uint8 egocentric images of ``envs`` (all by default)."""
         layers = self.grids.layers
+        return self.views.render(*self._poses(envs), layers["codes"], layers["opaque"], out)
+
+    def symbols(self, envs: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        """``(M, V, V, 3)`` uint8 symbolic views of ``envs`` (all by default)."""
+        layers = self.grids.layers
+        return self.views.symbols(*self._poses(envs), layers["codes"], layers["opaque"], out)
+
+    def _poses(self, envs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flat cells, headings and view epochs of ``envs`` (all when ``None``)."""
         if envs is None:
-            pos, head, epoch = self.pos, self.head, self.views.epoch
-        else:
-            pos, head, epoch = self.pos[envs], self.head[envs], self.views.epoch[envs]
-        return self.views.render(pos, head, epoch, layers["codes"], layers["opaque"], out)
+            return self.pos, self.head, self.views.epoch
+        return self.pos[envs], self.head[envs], self.views.epoch[envs]
 
     def poses(self, envs: np.ndarray | None = None) -> np.ndarray:
         """``(M, 3)`` int64 ``(row, col, heading)`` of the agents of ``envs`` (all by
