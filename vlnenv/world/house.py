@@ -89,6 +89,28 @@ def _padded_list(layer: np.ndarray, fill: int) -> list[int]:
 _WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
 
 
+def _count_areas(labels: np.ndarray) -> int:
+    """Number of 4-connected areas of equal non-negative labels in ``labels``."""
+    wp = labels.shape[1] + 2
+    flat = _padded_list(labels, -1)
+    seen = [False] * len(flat)
+    steps, areas = (1, wp, -1, -wp), 0
+    for first, label in enumerate(flat):
+        if label < 0 or seen[first]:
+            continue
+        areas += 1
+        seen[first] = True
+        stack = [first]
+        while stack:
+            i = stack.pop()
+            for d in steps:
+                j = i + d
+                if flat[j] == label and not seen[j]:
+                    seen[j] = True
+                    stack.append(j)
+    return areas
+
+
 @dataclass(frozen=True)
 class Room:
     """A room: its map letter and its type."""
@@ -206,6 +228,8 @@ class House:
 
     def _check_room_regions(self) -> None:
         """Each room's floor and furniture form one 4-connected area (one room per letter)."""
+        if _count_areas(self.room_map) == len(self.rooms):
+            return  # every room has cells (checked), so each has exactly one area
         for i, room in enumerate(self.rooms):
             mask = self.room_map == i
             cells = np.argwhere(mask)
@@ -285,6 +309,8 @@ class House:
         walk = self.traversable_mask()
         start = tuple(np.argwhere(walk)[0].tolist())
         reached = flood(walk, start)
+        if not np.any((self.structure == _FLOOR) & ~reached):
+            return  # every room has a floor cell (checked), all of them reached
         for i, room in enumerate(self.rooms):
             cells = np.argwhere((self.room_map == i) & (self.structure == Cell.FLOOR))
             if not reached[tuple(cells[0])]:
