@@ -12,7 +12,7 @@ resets are counted in. Rows:
 * ``gym.make("vlnenv/GridHouse-v0")`` and ``gym.make_vec(..., num_envs=256)``: a freshly
   generated house and a freshly sampled episode at every reset (the ids' default);
   ``prefetch=1`` adds one background process that draws them ahead (the same episodes),
-  the only row that uses a second core.
+  the only rows that use a second core.
 * The batched environment (``copy=False``) on the ``small`` suite's train episodes
   (records replayed, houses loaded once): episodes ending, and no episode ends (step
   budgets raised, no stop).
@@ -39,7 +39,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import NamedTuple  # noqa: E402
+from typing import Any, NamedTuple  # noqa: E402
 
 import gymnasium as gym  # noqa: E402
 from env_throughput import (  # noqa: E402
@@ -92,17 +92,17 @@ def bc_row() -> Row:
                "skipped: run benchmarks/train_throughput.py")
 
 
-def prefetch_rate(seconds: float, cpu: int) -> float:
-    """``make_vec`` N=256 fresh houses with one prefetch worker, which may run on any
-    core (this process stays pinned to ``cpu``)."""
+def with_prefetch(make: Callable[[], Any], rate: Callable[[Any], float], cpu: int) -> float:
+    """``rate(env)`` of ``env = make()``, an env with prefetch workers, which may run on
+    any core (this process stays pinned to ``cpu`` while it is timed)."""
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, os.sched_getaffinity(0) | set(range(os.cpu_count() or 1)))
-    env = gym.make_vec("vlnenv/GridHouse-v0", num_envs=256, prefetch=1)
-    env.reset(seed=0)  # starts the worker, free to use any core
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    env = make()
+    env.reset(seed=0)  # starts the workers, free to use any core
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {cpu})
     try:
-        return batched_rate(env, seconds, warmup=0.0)
+        return rate(env)
     finally:
         env.close()
 
@@ -122,11 +122,16 @@ def measure(args: argparse.Namespace, seconds: float) -> tuple[list[Row], float]
     plan: list[tuple[str, int, int, Callable[[], float]]] = [
         ('gym.make("vlnenv/GridHouse-v0"), fresh houses', 1, rgb,
          lambda: single_rate(gym.make("vlnenv/GridHouse-v0"), seconds)),
+        ("same, prefetch=1 (one more process)", 1, rgb,
+         lambda: with_prefetch(lambda: gym.make("vlnenv/GridHouse-v0", prefetch=1),
+                               lambda env: single_rate(env, seconds), args.cpu)),
         ('gym.make_vec("vlnenv/GridHouse-v0"), fresh houses', 256, rgb,
          lambda: batched_rate(gym.make_vec("vlnenv/GridHouse-v0", num_envs=256), seconds,
                               warmup=0.0)),
         ("same, prefetch=1 (one more process)", 256, rgb,
-         lambda: prefetch_rate(seconds, args.cpu)),
+         lambda: with_prefetch(
+             lambda: gym.make_vec("vlnenv/GridHouse-v0", num_envs=256, prefetch=1),
+             lambda env: batched_rate(env, seconds, warmup=0.0), args.cpu)),
         ("batched, suite episodes ending", 256, rgb, lambda: batched(256)),
         ("batched, suite episodes, no ends", 256, rgb,
          lambda: batched(256, 0.0, episodes=endless, house_map=houses)),
@@ -167,6 +172,9 @@ def ratios(rows: list[Row]) -> list[str]:
         ("fresh houses / suite episodes ending, N=256",
          ('gym.make_vec("vlnenv/GridHouse-v0"), fresh houses', 256),
          ("batched, suite episodes ending", 256)),
+        ("prefetch=1 / no prefetch, fresh houses, N=1",
+         ("same, prefetch=1 (one more process)", 1),
+         ('gym.make("vlnenv/GridHouse-v0"), fresh houses', 1)),
         ("prefetch=1 / no prefetch, fresh houses, N=256",
          ("same, prefetch=1 (one more process)", 256),
          ('gym.make_vec("vlnenv/GridHouse-v0"), fresh houses', 256)),
@@ -176,7 +184,8 @@ def ratios(rows: list[Row]) -> list[str]:
          ("batched symbolic, suite episodes ending", 1024),
          ("batched, suite episodes ending", 1024)),
     ]
-    return [f"* {label}: {rate[a] / rate[b]:.2f}" for label, a, b in pairs if rate[a] and rate[b]]
+    return [f"* {label}: {rate[a] / rate[b]:.2f}" for label, a, b in pairs
+            if rate.get(a) and rate.get(b)]
 
 
 def main() -> None:
