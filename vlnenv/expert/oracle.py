@@ -173,7 +173,7 @@ def distance_field(
     cost_arr = np.where((kind == _FLOOR) | (kind == _OPEN), 1, 0)
     cost_arr[kind == _CLOSED] = 2
     cost = cost_arr.tolist()  # per padded cell: 0 blocks, else actions to enter it
-    step = [dr * wp + dc for dr, dc in DIRECTIONS]
+    back = [(dr * wp + dc) * 4 for dr, dc in DIRECTIONS]  # pose offset of a step back
     field = [UNREACHABLE] * (padded.size * 4)
     goals = np.zeros((height + 2, wp, 4), dtype=bool)
     goals[1:-1, 1:-1] = goal.poses(s)
@@ -189,22 +189,28 @@ def distance_field(
     while pending:
         current, buckets[k % 3] = buckets[k % 3], []
         pending -= len(current)
-        nxt = buckets[(k + 1) % 3]
+        nxt, k1 = buckets[(k + 1) % 3], k + 1
         for pose in current:
             if field[pose] != k:  # settled earlier at a smaller distance
                 continue
             if pose == stop:
                 pending = 0
                 break
-            cell, h = pose >> 2, pose & 3
-            for q in ((cell << 2) | ((h + 1) & 3), (cell << 2) | ((h + 3) & 3)):
-                if field[q] > k + 1:
-                    field[q] = k + 1
-                    nxt.append(q)
-                    pending += 1
-            prev = cell - step[h]
-            if cost[prev]:
-                q, d = (prev << 2) | h, k + cost[cell]
+            h = pose & 3
+            base = pose - h
+            q = base | ((h + 1) & 3)  # turned one way or the other: cost 1
+            if field[q] > k1:
+                field[q] = k1
+                nxt.append(q)
+                pending += 1
+            q = base | ((h + 3) & 3)
+            if field[q] > k1:
+                field[q] = k1
+                nxt.append(q)
+                pending += 1
+            q = pose - back[h]  # one cell behind, same heading
+            if cost[q >> 2]:
+                d = k + cost[pose >> 2]
                 if field[q] > d:
                     field[q] = d
                     buckets[d % 3].append(q)

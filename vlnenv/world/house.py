@@ -87,6 +87,7 @@ def _padded_list(layer: np.ndarray, fill: int) -> list[int]:
 
 
 _WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
+_PASSABLE = frozenset({_FLOOR, _OPEN})
 
 
 def _count_areas(labels: np.ndarray) -> int:
@@ -376,7 +377,9 @@ class House:
 
     def passable(self, cell: Pos) -> bool:
         """Whether the agent can stand on ``cell`` (with doors as they are in the file)."""
-        return self.in_bounds(cell) and self.structure[cell] in (Cell.FLOOR, Cell.DOOR_OPEN)
+        r, c = cell
+        h, w = self.structure.shape
+        return 0 <= r < h and 0 <= c < w and int(self.structure[r, c]) in _PASSABLE
 
     def neighbours(self, cell: Pos) -> list[Pos]:
         """Passable 4-neighbours of ``cell``."""
