@@ -440,18 +440,27 @@ class _Furnisher:
     def _fits(self, cells: tuple[int, ...], kind: int) -> bool:
         """Whether a piece fits, checked before placing it: free cells away from doors,
         no same-kind neighbour (it would merge into one piece), some floor left over."""
-        grid = self.grid
-        if any(grid[i] != _FLOOR or i in self.near_doors for i in cells):
+        grid, near_doors = self.grid, self.near_doors
+        for i in cells:
+            if grid[i] != _FLOOR or i in near_doors:
+                return False
+        if len(cells) >= self.floor:
             return False
-        return len(cells) < self.floor and all(
-            grid[i + d] != kind for i in cells for d in self.steps if i + d not in cells)
+        for i in cells:
+            for d in self.steps:
+                if grid[i + d] == kind and i + d not in cells:
+                    return False
+        return True
 
     def _keeps_room_usable(self, cells: tuple[int, ...]) -> bool:
         """After placing: floor in one piece and every furniture cell beside floor."""
-        grid, steps = self.grid, self.steps
-        near = {i + d for i in cells for d in steps}.union(cells)
-        return all(any(grid[i + d] == _FLOOR for d in steps)
-                   for i in sorted(near) if grid[i] >= 0) and self._floor_connected(cells)
+        grid, (east, south, west, north) = self.grid, self.steps
+        near = {i + d for i in cells for d in self.steps}.union(cells)
+        for i in near:
+            if grid[i] >= 0 and _FLOOR not in (grid[i + east], grid[i + south], grid[i + west],
+                                               grid[i + north]):
+                return False
+        return self._floor_connected(cells)
 
     def place(self, rng: np.random.Generator, kind: Furniture, tries: int | None) -> bool:
         """Place one piece of ``kind`` against a wall; ``tries`` bounds the candidate

@@ -274,7 +274,8 @@ class House:
                     elif kinds[j] == _FURNITURE and not seen[j] and furn[j] == kind:
                         seen[j] = True
                         stack.append(j)
-            name = Furniture(kind).word
+            furniture = Furniture(kind)
+            name = furniture.word
             if not touched:
                 raise HouseError(f"{name} touches no room; furniture must touch exactly one "
                                  "room's floor", (r, c))
@@ -283,7 +284,7 @@ class House:
                 raise HouseError(f"{name} touches rooms {names}; furniture must touch exactly "
                                  "one room's floor", (r, c))
             cells = sorted((pr - 1, pc - 1) for pr, pc in cells)
-            pieces.append(Piece(Furniture(kind), tuple(cells), touched.pop()))
+            pieces.append(Piece(furniture, tuple(cells), touched.pop()))
         return tuple(pieces)
 
     def _check_objects(self) -> None:
