@@ -27,6 +27,7 @@ import numpy as np
 from vlnenv.errors import HouseError
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
+from vlnenv.world.grids import count_areas, flood, padded_list
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
 
@@ -53,63 +54,8 @@ def traversable(structure: np.ndarray) -> np.ndarray:
     return (s == Cell.FLOOR) | (s == Cell.DOOR_OPEN) | (s == Cell.DOOR_CLOSED)
 
 
-def flood(mask: np.ndarray, start: Pos) -> np.ndarray:
-    """``(H, W)`` bool map of the cells 4-connected to ``start`` within ``mask`` (``start``
-    itself always included).
-
-    Algorithm: depth-first search over the flat cells of ``mask`` padded with a ring of
-    ``False`` (plain Python lists: a house has a few hundred cells, where numpy scalar
-    indexing would cost more than the search)."""
-    h, w = mask.shape
-    wp = w + 2
-    padded = np.zeros((h + 2, wp), dtype=bool)
-    padded[1:-1, 1:-1] = mask
-    free = padded.ravel().tolist()
-    first = (start[0] + 1) * wp + start[1] + 1
-    reached = [False] * len(free)
-    reached[first] = True
-    stack, steps = [first], (1, wp, -1, -wp)
-    while stack:
-        i = stack.pop()
-        for d in steps:
-            j = i + d
-            if free[j] and not reached[j]:
-                reached[j] = True
-                stack.append(j)
-    return np.array(reached, dtype=bool).reshape(h + 2, wp)[1:-1, 1:-1].copy()
-
-
-def _padded_list(layer: np.ndarray, fill: int) -> list[int]:
-    """``layer`` padded with a ring of ``fill``, flattened to a list (row-major)."""
-    out = np.full((layer.shape[0] + 2, layer.shape[1] + 2), fill, dtype=np.int64)
-    out[1:-1, 1:-1] = layer
-    return out.ravel().tolist()
-
-
 _WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
 _PASSABLE = frozenset({_FLOOR, _OPEN})
-
-
-def _count_areas(labels: np.ndarray) -> int:
-    """Number of 4-connected areas of equal non-negative labels in ``labels``."""
-    wp = labels.shape[1] + 2
-    flat = _padded_list(labels, -1)
-    seen = [False] * len(flat)
-    steps, areas = (1, wp, -1, -wp), 0
-    for first, label in enumerate(flat):
-        if label < 0 or seen[first]:
-            continue
-        areas += 1
-        seen[first] = True
-        stack = [first]
-        while stack:
-            i = stack.pop()
-            for d in steps:
-                j = i + d
-                if flat[j] == label and not seen[j]:
-                    seen[j] = True
-                    stack.append(j)
-    return areas
 
 
 @dataclass(frozen=True)
@@ -229,7 +175,7 @@ class House:
 
     def _check_room_regions(self) -> None:
         """Each room's floor and furniture form one 4-connected area (one room per letter)."""
-        if _count_areas(self.room_map) == len(self.rooms):
+        if count_areas(self.room_map) == len(self.rooms):
             return  # every room has cells (checked), so each has exactly one area
         for i, room in enumerate(self.rooms):
             mask = self.room_map == i
@@ -248,9 +194,9 @@ class House:
         floor it touches (row-major by first cell)."""
         h, w = self.shape
         wp = w + 2
-        kinds = _padded_list(self.structure, _WALL)
-        furn = _padded_list(self.furniture, -1)
-        rooms = _padded_list(self.room_map, -1)
+        kinds = padded_list(self.structure, _WALL)
+        furn = padded_list(self.furniture, -1)
+        rooms = padded_list(self.room_map, -1)
         steps = (1, wp, -1, -wp)
         seen = [False] * len(kinds)
         pieces = []
