@@ -231,8 +231,10 @@ class BatchedWorld:
             pos, head, origin = self.pos, self.head, self.grids.origin
         else:
             pos, head, origin = self.pos[envs], self.head[envs], self.grids.origin[envs]
-        r, c = np.divmod(pos - origin, self.grids.block_shape[1])
-        return np.stack([r, c, head], axis=1).astype(np.int64)
+        out = np.empty((len(pos), 3), np.int64)  # (M, 3)
+        np.divmod(pos - origin, self.grids.block_shape[1], out=(out[:, 0], out[:, 1]))
+        out[:, 2] = head
+        return out
 
     def gps(self, envs: np.ndarray | None = None) -> np.ndarray:
         """``(M, 2)`` int64 cell minus start cell of the agents of ``envs`` (all by default),
