@@ -91,6 +91,7 @@ class Prefetcher:
         self._ready: OrderedDict[StateKey, tuple[House, Episode, dict[str, Any]]] = OrderedDict()
         self._pending: dict[StateKey, Future[list[Draw]]] = {}
         self._done: queue.SimpleQueue[Future[list[Draw]]] = queue.SimpleQueue()
+        self._claimed: set[Future[list[Draw]]] = set()  # waited for in draw()
         self.hits = 0
         """Draws answered from the pool (the rest were drawn in the calling process)."""
 
@@ -118,7 +119,8 @@ class Prefetcher:
         """Move finished chains into the ready draws."""
         while not self._done.empty():
             future = self._done.get()
-            if future.cancelled():
+            if future.cancelled() or future in self._claimed:
+                self._claimed.discard(future)
                 continue
             for key, house, episode, after in future.result():
                 self._pending.pop(key, None)
@@ -133,7 +135,10 @@ class Prefetcher:
         future = self._pending.pop(key, None)
         if future is None or future.cancel():
             return None
-        first = future.result()[0]
+        first, *rest = future.result()
+        self._claimed.add(future)  # its done-callback may still come: _collect skips it
+        for later, house, episode, after in rest:
+            self._ready[later] = (house, episode, after)
         return first[1], first[2], first[3]
 
     def _ahead(self, state: dict[str, Any]) -> None:

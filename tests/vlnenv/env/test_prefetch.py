@@ -54,18 +54,18 @@ def test_batched_env_with_prefetch_plays_the_same_episodes():
         env.close()
 
 
-def test_a_prepared_draw_is_served_from_the_pool_and_leaves_the_generator_as_drawn():
+def test_prepared_draws_are_served_from_the_pool_and_leave_the_generator_as_drawn():
     reference = np.random.default_rng(5)
-    expected = [draw_generated(SMALL, DEFAULT_FAMILIES, reference) for _ in range(3)]
-    pool = Prefetcher(draw_generated, SMALL, DEFAULT_FAMILIES, workers=1, depth=2)
+    expected = [draw_generated(SMALL, DEFAULT_FAMILIES, reference) for _ in range(4)]
+    pool = Prefetcher(draw_generated, SMALL, DEFAULT_FAMILIES, workers=1, depth=3)
     try:
         rng = np.random.default_rng(5)
-        got = [pool.draw(rng)]  # nothing prepared yet: drawn here, the next two queued
+        got = [pool.draw(rng)]  # nothing prepared yet: drawn here, the next three queued
         wait(list(pool._pending.values()))
-        got += [pool.draw(rng), pool.draw(rng)]
+        got += [pool.draw(rng) for _ in range(3)]
     finally:
         pool.close()
-    assert pool.hits == 2
+    assert pool.hits == 3
     assert got == expected
     assert state_key(rng.bit_generator.state) == state_key(reference.bit_generator.state)
 
