@@ -144,7 +144,7 @@ class BatchedJudge:
         grids = self.world.grids
         rows, cols, values = compiled.bits
         bits = grids.block("goalbits", np.zeros(compiled.goal.shape, np.int64))
-        bits[rows + grids.pad, cols + grids.pad] = values
+        bits[rows, cols] = values
         return {"goal_dist": grids.block("goal_dist", compiled.goal), "goalbits": bits}
 
     def _load_match(self, i: int, house: House, flat: FlatTask | None) -> None:
