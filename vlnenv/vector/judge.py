@@ -50,6 +50,7 @@ class Compiled:
         part: the sequence part reached at the start (``instruction.reset``).
         bits: ``(rows, cols, bits)`` of the cells of the ``goalbits`` layer that are set.
         goal: ``(H, W)`` float64 geodesic cells to the nearest goal cell.
+        match: ``(K,)`` bool, whether each of ``house.objects`` counts as fetched.
     """
 
     house: House
@@ -57,6 +58,7 @@ class Compiled:
     part: int
     bits: tuple[np.ndarray, np.ndarray, np.ndarray]
     goal: np.ndarray
+    match: np.ndarray
 
 
 class BatchedJudge:
@@ -111,7 +113,9 @@ class BatchedJudge:
         rows, cols = np.nonzero(bits)
         part = instruction.done if flat is not None and len(flat.parts) > 1 else 0
         goal = self._distances(house, instruction.goal_cells)
-        return Compiled(house, flat, part, (rows, cols, bits[rows, cols]), goal)
+        targets = flat.targets if flat is not None else frozenset()
+        match = np.array([item.cell in targets for item in house.objects], bool)  # (K,)
+        return Compiled(house, flat, part, (rows, cols, bits[rows, cols]), goal, match)
 
     def load(
         self, i: int, house: House, compiled: Compiled, instruction: Instruction | None,
@@ -126,7 +130,7 @@ class BatchedJudge:
         parts = len(flat.parts) if flat is not None else 1
         self.last[i], self.sequence[i], self.part[i] = parts - 1, parts > 1, compiled.part
         self.fetches[i] = flat is not None and flat.fetches
-        self._load_match(i, house, flat)
+        self._load_match(i, compiled.match)
         grids = self.world.grids
         grids.put(i, self._blocks.get(compiled, grids.block_shape,
                                       lambda: self._task_blocks(compiled)))
@@ -147,16 +151,13 @@ class BatchedJudge:
         bits[rows, cols] = values
         return {"goal_dist": grids.block("goal_dist", compiled.goal), "goalbits": bits}
 
-    def _load_match(self, i: int, house: House, flat: FlatTask | None) -> None:
-        k = len(house.objects)
+    def _load_match(self, i: int, match: np.ndarray) -> None:
+        k = len(match)
         if k > self.match.shape[1]:
             wider = np.zeros((self.match.shape[0], k), bool)
             wider[:, :self.match.shape[1]] = self.match
             self.match = wider
-        if flat is None or not flat.fetches:
-            self.match[i, :k] = False
-        else:
-            self.match[i, :k] = [item.cell in flat.targets for item in house.objects]
+        self.match[i, :k] = match
 
     def _distances(self, house: House, cells: frozenset[Pos]) -> np.ndarray:
         """``(H, W)`` float64 geodesic cells to the nearest of ``cells`` (cached)."""
