@@ -111,12 +111,13 @@ class BatchedWorld:
                                          lambda: self._house_blocks(house)))
         self._load_items(i, house)
         self.houses[i], self.episodes[i] = house, episode
-        self.pos[i], self.head[i] = self.grids.flat(i, r, c), h % 4
-        self.start[i] = r, c
+        pos = self.grids.flat(i, r, c)
+        self.pos[i], self.head[i] = pos, h % 4
+        self.start[i, 0], self.start[i, 1] = r, c
         self.steps[i], self.max_steps[i] = 0, episode.max_steps
         self.stopped[i], self.carry[i], self.carry_obs[i] = False, -1, 0
         self._dirty[i] = False
-        self.trail[i, 0], self.trail_len[i] = self.pos[i], 1
+        self.trail[i, 0], self.trail_len[i] = pos, 1
 
     def _house_blocks(self, house: House) -> dict[str, np.ndarray]:
         layers = house_layers(house, self.tile)
