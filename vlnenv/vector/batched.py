@@ -286,8 +286,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         for key in [k for k in final_info if k.startswith("_")]:
             final_info[key] &= done
         paths = np.full(self.num_envs, None, object)
-        for i in ended.tolist():
-            paths[i] = world.path(i)
+        for i, path in zip(ended.tolist(), world.paths(ended), strict=True):
+            paths[i] = path
         final_info["path"], final_info["_path"] = paths, done.copy()
         for i in ended.tolist():
             self._reset_one(i)

@@ -255,9 +255,15 @@ class BatchedWorld:
 
     def path(self, i: int) -> list[Pos]:
         """Cells agent ``i`` has visited this episode, the start included."""
-        trail = self.trail[i, :self.trail_len[i]] - self.grids.origin[i]
-        r, c = np.divmod(trail, self.grids.block_shape[1])
-        return list(zip(r.tolist(), c.tolist(), strict=True))
+        return self.paths(np.array([i]))[0]
+
+    def paths(self, envs: np.ndarray) -> list[list[Pos]]:
+        """:meth:`path` of each of ``envs`` (one array pass for all)."""
+        lengths = self.trail_len[envs].tolist()
+        trail = self.trail[envs, :max(lengths)] - self.grids.origin[envs, None]  # (K, L)
+        r, c = np.divmod(trail, self.grids.block_shape[1])  # (K, L) each
+        rows, cols = r.tolist(), c.tolist()
+        return [list(zip(rows[k][:n], cols[k][:n], strict=True)) for k, n in enumerate(lengths)]
 
     def state(self, i: int, path: bool = False) -> EpisodeState:
         """Environment ``i``'s episode as an :class:`EpisodeState` (a fresh copy; the path is
