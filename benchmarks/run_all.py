@@ -202,7 +202,8 @@ def main() -> None:
     rows, bandwidth = measure(args, seconds)
     print(f"random actions 0..5, stop 1%; one core (CPU {args.cpu}), numpy threads = 1; "
           f"{seconds:g} s per row, best of 3 windows; load average {os.getloadavg()[0]:.1f}")
-    print(f"np.copyto 64 MiB: {bandwidth / 1e9:.2f} GB/s\n")
+    print(f"vlnenv from {Path(vlnenv.__file__).parent}; np.copyto 64 MiB: "
+          f"{bandwidth / 1e9:.2f} GB/s\n")
     print("\n".join(table(rows, bandwidth)))
     print("\n" + "\n".join(ratios(rows)))
 
