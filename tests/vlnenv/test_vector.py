@@ -17,6 +17,7 @@ from vlnenv.tasks.episode import Episode, read_episodes
 from vlnenv.vector import BatchedGridHouseEnv
 from vlnenv.world.generate import SMALL, generate_house
 from vlnenv.world.mapfile import load_house
+from vlnenv.wrappers import SymbolicObservation
 
 ROOT = Path(__file__).resolve().parents[2]
 SAME, NEXT = AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP
@@ -173,6 +174,23 @@ def test_thousands_of_steps_with_random_actions_match(mode):
     batched, sync = pair(8, mode, houses=houses, dense_reward=0.1, expert="oracle")
     seen = run_pair(batched, sync, 600, seed=11, p_expert=0.5, p_stop=0.02)
     assert seen["done"] > 20 and seen["success"] > 5
+
+
+@pytest.mark.parametrize("mode", [SAME, NEXT])
+def test_symbolic_obs_mode_matches_the_symbolic_wrapper(mode):
+    houses = [HOUSE, generate_house(SMALL, 5)]
+    batched = BatchedGridHouseEnv(5, autoreset_mode=mode, obs_mode="symbolic", houses=houses)
+    sync = SyncVectorEnv([lambda: SymbolicObservation(GridHouseEnv(houses=houses))
+                          for _ in range(5)], autoreset_mode=mode)
+    assert batched.single_observation_space == sync.single_observation_space
+    assert batched.observation_space["image"].shape == (5, 7, 7, 3)
+    seen = run_pair(batched, sync, 300, seed=5, p_stop=0.02)
+    assert seen["done"] > 5 and seen["carrying"] > 0
+
+
+def test_unknown_obs_mode_is_refused():
+    with pytest.raises(ValueError, match="obs_mode must be one of"):
+        BatchedGridHouseEnv(2, obs_mode="pixels", houses=[HOUSE])
 
 
 def test_houses_of_growing_size_are_relaid_out():

@@ -124,6 +124,9 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         render_mode: ``"rgb_array"``, ``"human"`` or ``"ansi"``.
         render_view: what ``rgb_array`` shows: ``"topdown"`` (map with agent, path and
             instruction) or ``"egocentric"``.
+        prefetch: background processes that generate houses and sample episodes ahead,
+            for the default source (0: none). The same seed gives the same episodes with
+            or without them (:mod:`vlnenv.env.prefetch`).
     """
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
@@ -143,6 +146,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         expert: str | None = None,
         render_mode: str | None = None,
         render_view: str = "topdown",
+        prefetch: int = 0,
     ) -> None:
         check_settings(dense_reward, view, tile, families, houses)
         if render_mode is not None and render_mode not in RENDER_MODES:
@@ -151,6 +155,9 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             raise EnvError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
         if expert not in EXPERT_KINDS:
             raise EnvError(f"expert must be one of {EXPERT_KINDS}, got {expert!r}")
+        if prefetch and (source is not None or episodes is not None or houses is not None):
+            raise EnvError(f"prefetch={prefetch} needs the default source (generated houses); "
+                           "got a source, episodes or houses")
         self.house_map: Mapping[str, House] = {} if house_map is None else house_map
         if source is None:
             if episodes is not None:
@@ -160,7 +167,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             else:
                 if generator is None and size not in SIZES:
                     raise EnvError(f"size must be one of {sorted(SIZES)}, got {size!r}")
-                source = GeneratedTasks(generator or SIZES[size], families)
+                source = GeneratedTasks(generator or SIZES[size], families, workers=prefetch)
         self.source = source
         self.families = tuple(families)
         self.view, self.tile = view, tile
@@ -356,6 +363,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         return frame
 
     def close(self) -> None:
+        if isinstance(self.source, GeneratedTasks):
+            self.source.close()
         if self._window is not None:
             from vlnenv.env import rendering
 

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from vlnenv.env.prefetch import Prefetcher
 from vlnenv.errors import TaskError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.tasks.episode import Episode
@@ -69,19 +70,43 @@ class HouseTasks:
         return house, sample_episode(house, rng, self.families, oracle=oracle)
 
 
+def draw_generated(
+    config: GeneratorConfig, families: Sequence[str], rng: np.random.Generator
+) -> tuple[House, Episode]:
+    """A fresh house (seed drawn from ``rng``) and an episode sampled in it with ``rng``."""
+    seed = int(rng.integers(2**31))
+    house = generate_house(config, seed)
+    return house, sample_episode(house, rng, families, house_id=f"gen-{seed}")
+
+
 class GeneratedTasks:
     """Fresh tasks on freshly generated houses.
 
     Args:
         config: the house generator's configuration.
         families: task families to sample.
+        workers: background processes that draw ahead (0: every draw is made when asked);
+            the same generator gives the same draws either way
+            (:mod:`vlnenv.env.prefetch`).
+        depth: draws prepared ahead of each generator (with ``workers``).
     """
 
-    def __init__(self, config: GeneratorConfig, families: Sequence[str] = DEFAULT_FAMILIES):
+    def __init__(self, config: GeneratorConfig, families: Sequence[str] = DEFAULT_FAMILIES,
+                 workers: int = 0, depth: int = 2) -> None:
+        if workers < 0:
+            raise ValueError(f"workers must be 0 or more, got {workers}")
         self.config = config
         self.families = tuple(families)
+        self.prefetcher = (Prefetcher(draw_generated, config, self.families, workers, depth)
+                           if workers else None)
 
     def draw(self, rng: np.random.Generator) -> tuple[House, Episode]:
-        seed = int(rng.integers(2**31))
-        house = generate_house(self.config, seed)
-        return house, sample_episode(house, rng, self.families, house_id=f"gen-{seed}")
+        if self.prefetcher is not None:
+            return self.prefetcher.draw(rng)
+        return draw_generated(self.config, self.families, rng)
+
+    def close(self) -> None:
+        """Stop the background workers, if any."""
+        if self.prefetcher is not None:
+            self.prefetcher.close()
+            self.prefetcher = None

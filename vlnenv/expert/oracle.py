@@ -173,7 +173,7 @@ def distance_field(
     cost_arr = np.where((kind == _FLOOR) | (kind == _OPEN), 1, 0)
     cost_arr[kind == _CLOSED] = 2
     cost = cost_arr.tolist()  # per padded cell: 0 blocks, else actions to enter it
-    step = [dr * wp + dc for dr, dc in DIRECTIONS]
+    back = [(dr * wp + dc) * 4 for dr, dc in DIRECTIONS]  # pose offset of a step back
     field = [UNREACHABLE] * (padded.size * 4)
     goals = np.zeros((height + 2, wp, 4), dtype=bool)
     goals[1:-1, 1:-1] = goal.poses(s)
@@ -189,22 +189,28 @@ def distance_field(
     while pending:
         current, buckets[k % 3] = buckets[k % 3], []
         pending -= len(current)
-        nxt = buckets[(k + 1) % 3]
+        nxt, k1 = buckets[(k + 1) % 3], k + 1
         for pose in current:
             if field[pose] != k:  # settled earlier at a smaller distance
                 continue
             if pose == stop:
                 pending = 0
                 break
-            cell, h = pose >> 2, pose & 3
-            for q in ((cell << 2) | ((h + 1) & 3), (cell << 2) | ((h + 3) & 3)):
-                if field[q] > k + 1:
-                    field[q] = k + 1
-                    nxt.append(q)
-                    pending += 1
-            prev = cell - step[h]
-            if cost[prev]:
-                q, d = (prev << 2) | h, k + cost[cell]
+            h = pose & 3
+            base = pose - h
+            q = base | ((h + 1) & 3)  # turned one way or the other: cost 1
+            if field[q] > k1:
+                field[q] = k1
+                nxt.append(q)
+                pending += 1
+            q = base | ((h + 3) & 3)
+            if field[q] > k1:
+                field[q] = k1
+                nxt.append(q)
+                pending += 1
+            q = pose - back[h]  # one cell behind, same heading
+            if cost[q >> 2]:
+                d = k + cost[pose >> 2]
                 if field[q] > d:
                     field[q] = d
                     buckets[d % 3].append(q)
@@ -352,10 +358,7 @@ class Oracle:
 
     def reachable(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> bool:
         """Whether a goal pose can be reached from ``pose``."""
-        r, c, h = as_pose(pose)
-        if not (0 <= r < self.house.height and 0 <= c < self.house.width):
-            return False
-        return bool(self.field(goal, structure)[r, c, h] < UNREACHABLE)
+        return _reaches(self.field(goal, structure), as_pose(pose))
 
     def distance(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> int:
         """Minimal number of actions from ``pose`` to a goal pose (``stop`` not counted).
@@ -363,8 +366,8 @@ class Oracle:
         Raises:
             UnreachableGoalError: no goal pose can be reached from ``pose``.
         """
-        pose = self._check(pose, goal, structure)
-        return int(self.field(goal, structure)[pose])
+        field, pose, _ = self._checked(pose, goal, structure)
+        return int(field[pose])
 
     def action(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> int:
         """The optimal action at ``pose``: ``stop`` on a goal pose (of either kind: at a face
@@ -374,15 +377,13 @@ class Oracle:
         Raises:
             UnreachableGoalError: no goal pose can be reached from ``pose``.
         """
-        pose = self._check(pose, goal, structure)
-        s = _as_structure(self.house, structure)
-        return greedy_action(self.field(goal, s), pose, s)
+        field, pose, s = self._checked(pose, goal, structure)
+        return greedy_action(field, pose, s)
 
     def route(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> Route:
         """The optimal :class:`Route` from ``pose`` (see :func:`follow`)."""
-        pose = self._check(pose, goal, structure)
-        s = _as_structure(self.house, structure)
-        return follow(self.field(goal, s), pose, s)
+        field, pose, s = self._checked(pose, goal, structure)
+        return follow(field, pose, s)
 
     def actions(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> list[int]:
         """The optimal actions from ``pose`` to a goal pose, without a final ``stop``."""
@@ -392,13 +393,27 @@ class Oracle:
         """The cells visited following the optimal actions, the start included."""
         return self.route(pose, goal, structure).cells
 
-    def _check(self, pose: Pose, goal: Goal, structure: np.ndarray | None) -> Pose:
+    def _checked(
+        self, pose: Pose, goal: Goal, structure: np.ndarray | None
+    ) -> tuple[np.ndarray, Pose, np.ndarray]:
+        """The field of ``goal`` under ``structure``, ``pose`` as plain ints and the
+        structure, once ``pose`` is known to reach a goal pose."""
         pose = as_pose(pose)
-        if not self.reachable(pose, goal, structure):
+        s = _as_structure(self.house, structure)
+        field = self.field(goal, s)
+        if not _reaches(field, pose):
             raise UnreachableGoalError(
                 f"no path from pose {pose} to {goal} in house {self.house.name!r}"
             )
-        return pose
+        return field, pose, s
+
+
+def _reaches(field: np.ndarray, pose: Pose) -> bool:
+    """Whether ``pose`` (plain ints) is on the grid of ``field`` and reaches a goal pose."""
+    r, c, h = pose
+    if not (0 <= r < field.shape[0] and 0 <= c < field.shape[1]):
+        return False
+    return bool(field[r, c, h] < UNREACHABLE)
 
 
 # ---------------------------------------------------------------------- helpers

@@ -63,18 +63,7 @@ def furniture_word(kind: Furniture, rng: np.random.Generator) -> str:
 # ---------------------------------------------------------------------------- rooms
 def room_neighbours(house: House, room: int) -> frozenset[int]:
     """Rooms joined to ``room`` by a door or by touching floor."""
-    out: set[int] = set()
-    for door in house.doors():
-        touching = house.door_rooms(door)
-        if room in touching:
-            out.update(touching)
-    floor = house.structure == Cell.FLOOR
-    for r, c in house.room_cells(room):
-        for nb in house.neighbours4((r, c)):
-            if floor[nb]:
-                out.add(int(house.room_map[nb]))
-    out.discard(room)
-    return frozenset(out)
+    return house.room_links[room]
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ way play exactly the same episodes.
 ``instruction`` a tuple of ``N`` strings. With ``copy=False`` the image array is reused
 (overwritten by the next step), which saves an allocation per step.
 
+With ``obs_mode="symbolic"``, ``image`` is instead ``(N, V, V, 3)`` uint8 ids per view
+cell (base code, object kind + 1, object colour + 1; Minigrid-style), bitwise what
+:class:`~vlnenv.wrappers.SymbolicObservation` gives for the single environment.
+
 ## Info
 A dict of ``(N,)`` arrays, each key with a ``_key`` mask as Gymnasium's vector envs give:
 ``pose`` ``(N, 3)`` int64 (row, col, heading), ``success``, ``distance_to_goal``, ``step``,
@@ -67,6 +71,10 @@ from vlnenv.vector.layout import ObjectCache
 from vlnenv.vector.world import NOOP, BatchedWorld
 from vlnenv.world.generate import GeneratorConfig
 from vlnenv.world.house import House
+from vlnenv.wrappers.symbolic import symbolic_space
+
+#: ``obs_mode`` values.
+OBS_MODES = ("rgb", "symbolic")
 
 #: Keys ``reset(options=...)`` of the batched env understands.
 BATCHED_RESET_OPTIONS: tuple[str, ...] = ("reset_mask", "episodes", "houses")
@@ -83,9 +91,11 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             ``AutoresetMode``.
         copy: return a new image array every step (``False``: reuse one buffer).
         source, generator, size, houses, episodes, house_map, families, view, tile,
-            dense_reward, expert, render_mode, render_view: as for
+            dense_reward, expert, render_mode, render_view, prefetch: as for
             :class:`~vlnenv.env.grid_house.GridHouseEnv`; ``render_mode`` may be
             ``None`` or ``"rgb_array"``.
+        obs_mode: ``"rgb"`` (egocentric images, default) or ``"symbolic"`` (``(V, V, 3)``
+            cell ids, as :class:`~vlnenv.wrappers.SymbolicObservation`).
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": ["rgb_array"],
@@ -109,21 +119,28 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         expert: str | None = None,
         render_mode: str | None = None,
         render_view: str = "topdown",
+        prefetch: int = 0,
+        obs_mode: str = "rgb",
     ) -> None:
         if num_envs < 1:
             raise EnvError(f"num_envs must be at least 1, got {num_envs}")
         mode = _autoreset_mode(autoreset_mode)
+        if obs_mode not in OBS_MODES:
+            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
         if render_mode not in (None, "rgb_array"):
             raise EnvError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self._template = GridHouseEnv(  # validates the arguments; its spaces are ours
             source, generator, size, houses, episodes, house_map, families, view, tile,
-            dense_reward, expert, render_mode, render_view,
+            dense_reward, expert, render_mode, render_view, prefetch,
         )
         self.source = self._template.source
         self.num_envs, self.copy, self.autoreset_mode = num_envs, copy, mode
         self.metadata = {**type(self).metadata, "autoreset_mode": mode}
         self.render_mode, self.render_view = render_mode, render_view
+        self.obs_mode = obs_mode
         self.single_observation_space = self._template.observation_space
+        if obs_mode == "symbolic":
+            self.single_observation_space = symbolic_space(self.single_observation_space, view)
         self.single_action_space = self._template.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
@@ -175,7 +192,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         mask = np.zeros(self.num_envs, bool)
         mask[envs] = True
         infos = self._infos(np.zeros(self.num_envs, bool), envs, mask)
-        return self._observation(self.world.images(out=self._buffer())), infos
+        return self._observation(self._images(out=self._buffer())), infos
 
     def _reset_envs(self, mask: Any) -> np.ndarray:
         if mask is None:
@@ -248,7 +265,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             rewards += self.judge.shaping(events, acting)
         terminated = world.stopped.copy()
         truncated = ~terminated & (world.steps >= world.max_steps)
-        image = world.images(out=self._buffer())
+        image = self._images(out=self._buffer())
         infos = self._infos(success, self._all, np.ones(self.num_envs, bool))
         if acting is not None:
             rewards[~acting] = 0.0
@@ -276,20 +293,20 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         reset them, and put the new episodes' first observation and info in their place."""
         world, ended = self.world, np.flatnonzero(done)
         final_obs = np.full(self.num_envs, None, object)
-        for i in ended.tolist():
-            final_obs[i] = {"image": image[i].copy(), "direction": int(world.head[i]),
-                            "carrying": int(world.carry_obs[i]), "instruction": self._texts[i],
-                            "gps": world.gps(np.array([i]))[0]}
+        heads, carried = world.head[ended].tolist(), world.carry_obs[ended].tolist()
+        for k, (i, gps) in enumerate(zip(ended.tolist(), world.gps(ended), strict=True)):
+            final_obs[i] = {"image": image[i].copy(), "direction": heads[k],
+                            "carrying": carried[k], "instruction": self._texts[i], "gps": gps}
         final_info = {k: v.copy() if k.startswith("_") else v for k, v in infos.items()}
         for key in [k for k in final_info if k.startswith("_")]:
             final_info[key] &= done
         paths = np.full(self.num_envs, None, object)
-        for i in ended.tolist():
-            paths[i] = world.path(i)
+        for i, path in zip(ended.tolist(), world.paths(ended), strict=True):
+            paths[i] = path
         final_info["path"], final_info["_path"] = paths, done.copy()
         for i in ended.tolist():
             self._reset_one(i)
-        image[ended] = world.images(ended)
+        image[ended] = self._images(ended)
         for key, value in self._values(ended).items():
             infos[key] = infos[key].copy()  # final_info keeps the old array
             infos[key][ended] = value
@@ -306,6 +323,12 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         if self._image is None:
             self._image = np.empty(self.observation_space["image"].shape, np.uint8)
         return self._image
+
+    def _images(self, envs: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        """The ``image`` observation of ``envs`` (all by default) in the env's mode."""
+        if self.obs_mode == "symbolic":
+            return self.world.symbols(envs, out)
+        return self.world.images(envs, out)
 
     def _observation(self, image: np.ndarray) -> dict[str, Any]:
         world = self.world
@@ -389,6 +412,10 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
                                   observer=observer)
             frames.append(rendering.frame(env, self.render_view))
         return tuple(frames)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Stop the source's background workers, if any."""
+        self._template.close()
 
 
 def _autoreset_mode(mode: str | AutoresetMode) -> AutoresetMode:

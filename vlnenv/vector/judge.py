@@ -50,6 +50,7 @@ class Compiled:
         part: the sequence part reached at the start (``instruction.reset``).
         bits: ``(rows, cols, bits)`` of the cells of the ``goalbits`` layer that are set.
         goal: ``(H, W)`` float64 geodesic cells to the nearest goal cell.
+        match: ``(K,)`` bool, whether each of ``house.objects`` counts as fetched.
     """
 
     house: House
@@ -57,6 +58,7 @@ class Compiled:
     part: int
     bits: tuple[np.ndarray, np.ndarray, np.ndarray]
     goal: np.ndarray
+    match: np.ndarray
 
 
 class BatchedJudge:
@@ -90,6 +92,7 @@ class BatchedJudge:
         self.advanced = np.zeros(0, np.intp)  # environments whose sequence part moved on
         self._oracles = ObjectCache(cache_fields)
         self._fields = ObjectCache(cache_fields)
+        self._blocks = ObjectCache(cache_fields)  # compiled task -> its layers' blocks
 
     # ------------------------------------------------------------------ loading
     @property
@@ -110,7 +113,9 @@ class BatchedJudge:
         rows, cols = np.nonzero(bits)
         part = instruction.done if flat is not None and len(flat.parts) > 1 else 0
         goal = self._distances(house, instruction.goal_cells)
-        return Compiled(house, flat, part, (rows, cols, bits[rows, cols]), goal)
+        targets = flat.targets if flat is not None else frozenset()
+        match = np.array([item.cell in targets for item in house.objects], bool)  # (K,)
+        return Compiled(house, flat, part, (rows, cols, bits[rows, cols]), goal, match)
 
     def load(
         self, i: int, house: House, compiled: Compiled, instruction: Instruction | None,
@@ -125,13 +130,10 @@ class BatchedJudge:
         parts = len(flat.parts) if flat is not None else 1
         self.last[i], self.sequence[i], self.part[i] = parts - 1, parts > 1, compiled.part
         self.fetches[i] = flat is not None and flat.fetches
-        self._load_match(i, house, flat)
+        self._load_match(i, compiled.match)
         grids = self.world.grids
-        grids.load(i, {"goal_dist": compiled.goal})
-        rows, cols, values = compiled.bits
-        block = grids.layers["goalbits"].reshape(self.world.num_envs, *grids.block_shape)[i]
-        block.fill(0)
-        block[rows + grids.pad, cols + grids.pad] = values
+        grids.put(i, self._blocks.get(compiled, grids.block_shape,
+                                      lambda: self._task_blocks(compiled)))
         self.stage_keys[i], self.wrong[i] = None, False
         if self.dense_reward:
             self._restage(i, state)
@@ -141,16 +143,21 @@ class BatchedJudge:
             view = self.world.view
             self.solvers[i] = {k: TaskSolver(instruction, k, view, oracle) for k in self.kinds}
 
-    def _load_match(self, i: int, house: House, flat: FlatTask | None) -> None:
-        k = len(house.objects)
+    def _task_blocks(self, compiled: Compiled) -> dict[str, np.ndarray]:
+        """The ``goal_dist`` and ``goalbits`` blocks of a compiled task."""
+        grids = self.world.grids
+        rows, cols, values = compiled.bits
+        bits = grids.block("goalbits", np.zeros(compiled.goal.shape, np.int64))
+        bits[rows, cols] = values
+        return {"goal_dist": grids.block("goal_dist", compiled.goal), "goalbits": bits}
+
+    def _load_match(self, i: int, match: np.ndarray) -> None:
+        k = len(match)
         if k > self.match.shape[1]:
             wider = np.zeros((self.match.shape[0], k), bool)
             wider[:, :self.match.shape[1]] = self.match
             self.match = wider
-        if flat is None or not flat.fetches:
-            self.match[i, :k] = False
-        else:
-            self.match[i, :k] = [item.cell in flat.targets for item in house.objects]
+        self.match[i, :k] = match
 
     def _distances(self, house: House, cells: frozenset[Pos]) -> np.ndarray:
         """``(H, W)`` float64 geodesic cells to the nearest of ``cells`` (cached)."""

@@ -154,6 +154,8 @@ class PackedGrids:
             if old is not None:
                 new[:, :old_shape[0], :old_shape[1]] = old.reshape(self.num_envs, *old_shape)
             self.layers[name] = new.reshape(-1)
+        self._blocks = {name: layer.reshape(self.num_envs, hb, wb)  # (N, Hb, Wb) views
+                        for name, layer in self.layers.items()}
         self.step = np.array([dr * wb + dc for dr, dc in DIRECTIONS], np.intp)  # (4,)
         self.origin = np.arange(self.num_envs) * (hb * wb) + self.pad * (wb + 1)  # (N,) (0, 0)
         return old_shape
@@ -171,24 +173,24 @@ class PackedGrids:
 
     def interior(self, name: str, i: int, shape: tuple[int, int]) -> np.ndarray:
         """``(H, W)`` writable view of environment ``i``'s house in layer ``name``."""
-        block = self.layers[name].reshape(self.num_envs, *self.block_shape)[i]
         p = self.pad
-        return block[p:p + shape[0], p:p + shape[1]]
+        return self._blocks[name][i, p:p + shape[0], p:p + shape[1]]
 
     def block(self, name: str, value: np.ndarray) -> np.ndarray:
-        """A ``(Hb, Wb)`` block of layer ``name`` holding the ``(H, W)`` ``value`` at the
-        house's place, outside everywhere else."""
+        """The ``(Hc, Wc)`` capacity window of a block of layer ``name``: the ``(H, W)``
+        ``value`` at its top-left, outside everywhere else."""
         dtype, fill = LAYERS[name]
-        out = np.full(self.block_shape, fill, dtype)  # (Hb, Wb)
-        p = self.pad
-        out[p:p + value.shape[0], p:p + value.shape[1]] = value
+        out = np.full((self.height, self.width), fill, dtype)  # (Hc, Wc)
+        out[:value.shape[0], :value.shape[1]] = value
         return out
 
     def put(self, i: int, blocks: dict[str, np.ndarray]) -> None:
-        """Copy ``(Hb, Wb)`` blocks (from :meth:`block`) into environment ``i``'s blocks."""
-        size = self.block_size
+        """Copy capacity windows (from :meth:`block`) into environment ``i``'s blocks. The
+        rest of a block, beyond the capacity, is outside and never written."""
+        p = self.pad
+        window = np.s_[i, p:p + self.height, p:p + self.width]
         for name, block in blocks.items():
-            self.layers[name][i * size:(i + 1) * size] = block.reshape(-1)
+            self._blocks[name][window] = block
 
     def load(self, i: int, values: dict[str, np.ndarray]) -> None:
         """Fill environment ``i``'s block of each named layer: the ``(H, W)`` values at the

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vlnenv.render.codes import N_CODES
+from vlnenv.render.codes import N_CODES, symbolic_view
 from vlnenv.render.tiles import view_atlas
 from vlnenv.render.view import view_offsets, visible_masks
 
@@ -47,6 +47,11 @@ class BatchedViews:
         self._stamp = np.zeros(0, np.int32)
         self.offsets = np.zeros((4, self.cells), np.intp)
         self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        codes = np.arange(N_CODES)  # (C,)
+        # (C * t, 3) uint8: row code * t is the symbolic cell of that code (codes layers
+        # hold code * t), the rows between are never read
+        self._symbols = np.zeros((N_CODES * tile, 3), np.uint8)
+        self._symbols[codes * tile] = symbolic_view(codes)
 
     def resize(self, flat_cells: int, width: int) -> None:
         """Fit packed grids of ``flat_cells`` cells and block width ``width``; drops the
@@ -112,6 +117,36 @@ class BatchedViews:
         cell_rows.take(self._expand, axis=1, out=rows, mode="clip")  # (M, V t V)
         rows += self._row_of
         self._rows.take(rows, axis=0, out=out.reshape(m, -1, 3 * self.tile), mode="clip")
+        return out
+
+    def symbols(
+        self,
+        pos: np.ndarray,
+        head: np.ndarray,
+        epoch: np.ndarray,
+        codes: np.ndarray,
+        opaque: np.ndarray,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Symbolic views of agents at flat ``pos`` facing ``head``: per view cell (base
+        code, object kind + 1, object colour + 1), 0 where unseen, exactly as
+        :func:`vlnenv.render.codes.symbolic_view` of the single environment's view codes.
+
+        Args: as :meth:`render`, with ``out`` ``(M, V, V, 3)`` uint8.
+
+        Returns:
+            ``(M, V, V, 3)`` uint8.
+        """
+        m = len(pos)
+        if out is None:
+            out = np.empty((m, self.view, self.view, 3), np.uint8)
+        vis = self.visible(pos, head, epoch, opaque)  # (M, VV)
+        idx, cell_rows, _ = self._scratch(m)
+        self.offsets.take(head, axis=0, out=idx, mode="clip")  # (M, VV)
+        idx += pos[:, None]
+        codes.take(idx, out=cell_rows, mode="clip")  # (M, VV) code * t
+        cell_rows *= vis  # unseen -> void
+        self._symbols.take(cell_rows, axis=0, out=out.reshape(m, self.cells, 3), mode="clip")
         return out
 
     def _scratch(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

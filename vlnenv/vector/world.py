@@ -111,12 +111,13 @@ class BatchedWorld:
                                          lambda: self._house_blocks(house)))
         self._load_items(i, house)
         self.houses[i], self.episodes[i] = house, episode
-        self.pos[i], self.head[i] = self.grids.flat(i, r, c), h % 4
-        self.start[i] = r, c
+        pos = self.grids.flat(i, r, c)
+        self.pos[i], self.head[i] = pos, h % 4
+        self.start[i, 0], self.start[i, 1] = r, c
         self.steps[i], self.max_steps[i] = 0, episode.max_steps
         self.stopped[i], self.carry[i], self.carry_obs[i] = False, -1, 0
         self._dirty[i] = False
-        self.trail[i, 0], self.trail_len[i] = self.pos[i], 1
+        self.trail[i, 0], self.trail_len[i] = pos, 1
 
     def _house_blocks(self, house: House) -> dict[str, np.ndarray]:
         layers = house_layers(house, self.tile)
@@ -211,11 +212,18 @@ class BatchedWorld:
     def images(self, envs: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """``(M, V*t, V*t, 3)`` uint8 egocentric images of ``envs`` (all by default)."""
         layers = self.grids.layers
+        return self.views.render(*self._poses(envs), layers["codes"], layers["opaque"], out)
+
+    def symbols(self, envs: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        """``(M, V, V, 3)`` uint8 symbolic views of ``envs`` (all by default)."""
+        layers = self.grids.layers
+        return self.views.symbols(*self._poses(envs), layers["codes"], layers["opaque"], out)
+
+    def _poses(self, envs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flat cells, headings and view epochs of ``envs`` (all when ``None``)."""
         if envs is None:
-            pos, head, epoch = self.pos, self.head, self.views.epoch
-        else:
-            pos, head, epoch = self.pos[envs], self.head[envs], self.views.epoch[envs]
-        return self.views.render(pos, head, epoch, layers["codes"], layers["opaque"], out)
+            return self.pos, self.head, self.views.epoch
+        return self.pos[envs], self.head[envs], self.views.epoch[envs]
 
     def poses(self, envs: np.ndarray | None = None) -> np.ndarray:
         """``(M, 3)`` int64 ``(row, col, heading)`` of the agents of ``envs`` (all by
@@ -224,8 +232,10 @@ class BatchedWorld:
             pos, head, origin = self.pos, self.head, self.grids.origin
         else:
             pos, head, origin = self.pos[envs], self.head[envs], self.grids.origin[envs]
-        r, c = np.divmod(pos - origin, self.grids.block_shape[1])
-        return np.stack([r, c, head], axis=1).astype(np.int64)
+        out = np.empty((len(pos), 3), np.int64)  # (M, 3)
+        np.divmod(pos - origin, self.grids.block_shape[1], out=(out[:, 0], out[:, 1]))
+        out[:, 2] = head
+        return out
 
     def gps(self, envs: np.ndarray | None = None) -> np.ndarray:
         """``(M, 2)`` int64 cell minus start cell of the agents of ``envs`` (all by default),
@@ -245,9 +255,15 @@ class BatchedWorld:
 
     def path(self, i: int) -> list[Pos]:
         """Cells agent ``i`` has visited this episode, the start included."""
-        trail = self.trail[i, :self.trail_len[i]] - self.grids.origin[i]
-        r, c = np.divmod(trail, self.grids.block_shape[1])
-        return list(zip(r.tolist(), c.tolist(), strict=True))
+        return self.paths(np.array([i]))[0]
+
+    def paths(self, envs: np.ndarray) -> list[list[Pos]]:
+        """:meth:`path` of each of ``envs`` (one array pass for all)."""
+        lengths = self.trail_len[envs].tolist()
+        trail = self.trail[envs, :max(lengths)] - self.grids.origin[envs, None]  # (K, L)
+        r, c = np.divmod(trail, self.grids.block_shape[1])  # (K, L) each
+        rows, cols = r.tolist(), c.tolist()
+        return [list(zip(rows[k][:n], cols[k][:n], strict=True)) for k, n in enumerate(lengths)]
 
     def state(self, i: int, path: bool = False) -> EpisodeState:
         """Environment ``i``'s episode as an :class:`EpisodeState` (a fresh copy; the path is

@@ -411,35 +411,56 @@ class _Furnisher:
             self.grid[i] = value
         self.floor += -len(cells) if value >= 0 else len(cells)
 
-    def _floor_connected(self) -> bool:
+    def _floor_connected(self, cells: tuple[int, ...]) -> bool:
+        """Whether the floor is still in one piece after furniture took ``cells``.
+
+        The floor was in one piece before (a room starts as a rectangle and every placement
+        is checked), so it still is exactly when the floor cells beside ``cells`` are
+        joined to each other: any path through ``cells`` can be rerouted between them. A
+        breadth-first search from one of them stops as soon as it has met them all."""
         grid, steps = self.grid, self.steps
-        start = grid.index(_FLOOR)
-        seen, stack, count = {start}, [start], 1
-        while stack:
-            i = stack.pop()
+        targets = {i + d for i in cells for d in steps if grid[i + d] == _FLOOR}
+        if len(targets) <= 1:
+            return True
+        start = targets.pop()
+        seen = {start}
+        queue = [start]
+        for i in queue:  # the queue grows while it is read
             for d in steps:
                 j = i + d
                 if grid[j] == _FLOOR and j not in seen:
+                    if j in targets:
+                        targets.discard(j)
+                        if not targets:
+                            return True
                     seen.add(j)
-                    stack.append(j)
-                    count += 1
-        return count == self.floor
+                    queue.append(j)
+        return False
 
     def _fits(self, cells: tuple[int, ...], kind: int) -> bool:
         """Whether a piece fits, checked before placing it: free cells away from doors,
         no same-kind neighbour (it would merge into one piece), some floor left over."""
-        grid = self.grid
-        if any(grid[i] != _FLOOR or i in self.near_doors for i in cells):
+        grid, near_doors = self.grid, self.near_doors
+        for i in cells:
+            if grid[i] != _FLOOR or i in near_doors:
+                return False
+        if len(cells) >= self.floor:
             return False
-        return len(cells) < self.floor and all(
-            grid[i + d] != kind for i in cells for d in self.steps if i + d not in cells)
+        for i in cells:
+            for d in self.steps:
+                if grid[i + d] == kind and i + d not in cells:
+                    return False
+        return True
 
     def _keeps_room_usable(self, cells: tuple[int, ...]) -> bool:
         """After placing: floor in one piece and every furniture cell beside floor."""
-        grid, steps = self.grid, self.steps
-        near = {i + d for i in cells for d in steps}.union(cells)
-        return all(any(grid[i + d] == _FLOOR for d in steps)
-                   for i in sorted(near) if grid[i] >= 0) and self._floor_connected()
+        grid, (east, south, west, north) = self.grid, self.steps
+        near = {i + d for i in cells for d in self.steps}.union(cells)
+        for i in near:
+            if grid[i] >= 0 and _FLOOR not in (grid[i + east], grid[i + south], grid[i + west],
+                                               grid[i + north]):
+                return False
+        return self._floor_connected(cells)
 
     def place(self, rng: np.random.Generator, kind: Furniture, tries: int | None) -> bool:
         """Place one piece of ``kind`` against a wall; ``tries`` bounds the candidate

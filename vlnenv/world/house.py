@@ -17,16 +17,17 @@ Coordinates are ``(row, col)``; headings are 0 east, 1 south, 2 west, 3 north.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 
 from vlnenv.errors import HouseError
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
+from vlnenv.world.grids import count_areas, flood, padded_list
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
 
@@ -51,6 +52,10 @@ def traversable(structure: np.ndarray) -> np.ndarray:
     floor and doors, open or closed. ``(H, W)`` bool."""
     s = np.asarray(structure)
     return (s == Cell.FLOOR) | (s == Cell.DOOR_OPEN) | (s == Cell.DOOR_CLOSED)
+
+
+_WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
+_PASSABLE = frozenset({_FLOOR, _OPEN})
 
 
 @dataclass(frozen=True)
@@ -170,10 +175,12 @@ class House:
 
     def _check_room_regions(self) -> None:
         """Each room's floor and furniture form one 4-connected area (one room per letter)."""
+        if count_areas(self.room_map) == len(self.rooms):
+            return  # every room has cells (checked), so each has exactly one area
         for i, room in enumerate(self.rooms):
             mask = self.room_map == i
             cells = np.argwhere(mask)
-            first = self.flood(tuple(cells[0].tolist()), mask)
+            first = flood(mask, tuple(cells[0].tolist()))
             apart = cells[~first[cells[:, 0], cells[:, 1]]]
             if len(apart):
                 r0, c0 = cells[0].tolist()
@@ -183,28 +190,38 @@ class House:
                     "of floor and furniture per room letter", tuple(apart[0].tolist()))
 
     def _find_pieces(self) -> tuple[Piece, ...]:
-        seen = np.zeros(self.shape, dtype=bool)
+        """4-connected groups of furniture cells of one kind, each with the one room whose
+        floor it touches (row-major by first cell)."""
+        h, w = self.shape
+        wp = w + 2
+        kinds = padded_list(self.structure, _WALL)
+        furn = padded_list(self.furniture, -1)
+        rooms = padded_list(self.room_map, -1)
+        steps = (1, wp, -1, -wp)
+        seen = [False] * len(kinds)
         pieces = []
-        for r, c in np.argwhere(self.structure == Cell.FURNITURE).tolist():
-            if seen[r, c]:
+        for r, c in np.argwhere(self.structure == _FURNITURE).tolist():
+            first = (r + 1) * wp + c + 1
+            if seen[first]:
                 continue
-            kind = int(self.furniture[r, c])
+            kind = furn[first]
             if kind not in Furniture._value2member_map_:
                 raise HouseError(f"unknown furniture value {kind}", (r, c))
             cells, touched = [], set()
-            queue = deque([(r, c)])
-            seen[r, c] = True
-            while queue:
-                cell = queue.popleft()
-                cells.append(cell)
-                for nb in self.neighbours4(cell):
-                    if self.structure[nb] == Cell.FLOOR:
-                        touched.add(int(self.room_map[nb]))
-                    elif (self.structure[nb] == Cell.FURNITURE and not seen[nb]
-                          and self.furniture[nb] == kind):
-                        seen[nb] = True
-                        queue.append(nb)
-            name = Furniture(kind).word
+            stack = [first]
+            seen[first] = True
+            while stack:
+                i = stack.pop()
+                cells.append(divmod(i, wp))
+                for d in steps:
+                    j = i + d
+                    if kinds[j] == _FLOOR:
+                        touched.add(rooms[j])
+                    elif kinds[j] == _FURNITURE and not seen[j] and furn[j] == kind:
+                        seen[j] = True
+                        stack.append(j)
+            furniture = Furniture(kind)
+            name = furniture.word
             if not touched:
                 raise HouseError(f"{name} touches no room; furniture must touch exactly one "
                                  "room's floor", (r, c))
@@ -212,7 +229,8 @@ class House:
                 names = sorted(self.rooms[i].letter for i in touched)
                 raise HouseError(f"{name} touches rooms {names}; furniture must touch exactly "
                                  "one room's floor", (r, c))
-            pieces.append(Piece(Furniture(kind), tuple(sorted(cells)), touched.pop()))
+            cells = sorted((pr - 1, pc - 1) for pr, pc in cells)
+            pieces.append(Piece(furniture, tuple(cells), touched.pop()))
         return tuple(pieces)
 
     def _check_objects(self) -> None:
@@ -238,7 +256,9 @@ class House:
     def _check_reachable(self) -> None:
         walk = self.traversable_mask()
         start = tuple(np.argwhere(walk)[0].tolist())
-        reached = self.flood(start, walk)
+        reached = flood(walk, start)
+        if not np.any((self.structure == _FLOOR) & ~reached):
+            return  # every room has a floor cell (checked), all of them reached
         for i, room in enumerate(self.rooms):
             cells = np.argwhere((self.room_map == i) & (self.structure == Cell.FLOOR))
             if not reached[tuple(cells[0])]:
@@ -283,15 +303,16 @@ class House:
         return int(self.structure.shape[1])
 
     def in_bounds(self, cell: Pos) -> bool:
-        return 0 <= cell[0] < self.height and 0 <= cell[1] < self.width
+        h, w = self.structure.shape
+        return 0 <= cell[0] < h and 0 <= cell[1] < w
 
     def neighbours4(self, cell: Pos) -> Iterator[Pos]:
         """The in-bounds 4-neighbours of ``cell`` in heading order (E, S, W, N)."""
         r, c = cell
+        h, w = self.structure.shape
         for dr, dc in DIRECTIONS:
-            nb = (r + dr, c + dc)
-            if self.in_bounds(nb):
-                yield nb
+            if 0 <= r + dr < h and 0 <= c + dc < w:
+                yield r + dr, c + dc
 
     def passable_mask(self) -> np.ndarray:
         """Cells the agent can stand on now: floor and open doors."""
@@ -303,7 +324,9 @@ class House:
 
     def passable(self, cell: Pos) -> bool:
         """Whether the agent can stand on ``cell`` (with doors as they are in the file)."""
-        return self.in_bounds(cell) and self.structure[cell] in (Cell.FLOOR, Cell.DOOR_OPEN)
+        r, c = cell
+        h, w = self.structure.shape
+        return 0 <= r < h and 0 <= c < w and int(self.structure[r, c]) in _PASSABLE
 
     def neighbours(self, cell: Pos) -> list[Pos]:
         """Passable 4-neighbours of ``cell``."""
@@ -311,16 +334,7 @@ class House:
 
     def flood(self, start: Pos, mask: np.ndarray) -> np.ndarray:
         """Boolean map of cells 4-connected to ``start`` within ``mask``."""
-        reached = np.zeros(self.shape, dtype=bool)
-        reached[start] = True
-        queue = deque([start])
-        while queue:
-            cell = queue.popleft()
-            for nb in self.neighbours4(cell):
-                if mask[nb] and not reached[nb]:
-                    reached[nb] = True
-                    queue.append(nb)
-        return reached
+        return flood(mask, start)
 
     def room_of(self, cell: Pos) -> int | None:
         """Index of the room ``cell`` belongs to (floor or furniture), or ``None``."""
@@ -382,7 +396,26 @@ class House:
     def door_rooms(self, cell: Pos) -> list[int]:
         """Rooms whose floor touches the door at ``cell`` (sorted)."""
         return sorted({int(self.room_map[nb]) for nb in self.neighbours4(cell)
-                       if self.structure[nb] == Cell.FLOOR})
+                       if self.structure[nb] == _FLOOR})
+
+    @cached_property
+    def room_links(self) -> tuple[frozenset[int], ...]:
+        """Per room, the other rooms joined to it by a door or by touching floor (computed
+        once: the house is immutable)."""
+        links: list[set[int]] = [set() for _ in self.rooms]
+        floor = self.structure == _FLOOR
+        rm = self.room_map
+        for a, b, both in ((rm[:, :-1], rm[:, 1:], floor[:, :-1] & floor[:, 1:]),
+                           (rm[:-1], rm[1:], floor[:-1] & floor[1:])):
+            touch = both & (a != b)
+            for i, j in zip(a[touch].tolist(), b[touch].tolist(), strict=True):
+                links[i].add(j)
+                links[j].add(i)
+        for door in self.doors():
+            touching = self.door_rooms(door)
+            for i in touching:
+                links[i].update(touching)
+        return tuple(frozenset(s - {i}) for i, s in enumerate(links))
 
     # ------------------------------------------------------------------ identity
     def __eq__(self, other: object) -> bool:

@@ -14,6 +14,16 @@ from vlnenv.world.colors import Color
 from vlnenv.world.objects import ObjectKind
 
 
+def symbolic_space(space: spaces.Dict, view: int) -> spaces.Dict:
+    """``space`` (the environment's ``Dict``) with ``image`` replaced by the symbolic
+    ``(V, V, 3)`` uint8 ids' box."""
+    high = np.empty((view, view, 3), np.uint8)
+    high[..., 0] = N_BASE - 1
+    high[..., 1] = len(ObjectKind)
+    high[..., 2] = len(Color)
+    return spaces.Dict({**space.spaces, "image": spaces.Box(0, high, (view, view, 3), np.uint8)})
+
+
 class SymbolicObservation(gym.ObservationWrapper):
     """Replace ``image`` by a ``(V, V, 3)`` uint8 array per view cell: the base code (0
     unseen, wall, doors, floor of each room type, each furniture kind — see
@@ -22,14 +32,7 @@ class SymbolicObservation(gym.ObservationWrapper):
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
-        v = self.unwrapped.view
-        high = np.empty((v, v, 3), np.uint8)
-        high[..., 0] = N_BASE - 1
-        high[..., 1] = len(ObjectKind)
-        high[..., 2] = len(Color)
-        obs_space = dict(env.observation_space.spaces)
-        obs_space["image"] = spaces.Box(0, high, (v, v, 3), np.uint8)
-        self.observation_space = spaces.Dict(obs_space)
+        self.observation_space = symbolic_space(env.observation_space, self.unwrapped.view)
 
     def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
         base = self.unwrapped
