@@ -62,3 +62,14 @@ def captions(codes: np.ndarray, n: int, seed: int) -> list[str]:
     """``n`` phrasings of the view's caption, from their own generator seeded ``seed``."""
     rng = np.random.default_rng(seed)
     return [caption(codes, rng) for _ in range(n)]
+
+
+def scene_key(codes: np.ndarray) -> tuple:
+    """What a caption of the view can say: the room type and the described things (kind,
+    colour, side, what an object lies on). Views with equal keys have the same captions,
+    so one's caption is never a negative for the other."""
+    view = codes.shape[0]
+    seen = things(codes)[:MAX_THINGS]
+    return (int(room_here(codes)),
+            tuple(sorted((t.what, t.kind, t.color, t.side(view) if t.on < 0 else "", t.on)
+                         for t in seen)))
