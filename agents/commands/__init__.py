@@ -14,4 +14,5 @@ MODULES: tuple[str, ...] = (
     "agents.commands.record",
     "agents.commands.plot",
     "agents.commands.train",
+    "agents.commands.pretrain",
 )
