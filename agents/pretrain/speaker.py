@@ -105,8 +105,9 @@ class Speaker(nn.Module):
 
     @torch.no_grad()
     def beam(self, memory: Tensor, width: int = 4, max_len: int = 40) -> list[list[int]]:
-        """Beam search (``width`` beams, sum of log-probabilities, finished beams kept);
-        one id list per memory row."""
+        """Beam search: the ``width`` best of all one-word extensions of the live beams
+        (sum of log-probabilities) stay, those ending in ``<sep>`` are finished; stops when
+        no live beam scores above the best finished one. One id list per memory row."""
         out = []
         for b in range(memory.shape[0]):
             mem = memory[b:b + 1]  # (1, S, C)
@@ -121,11 +122,11 @@ class Speaker(nn.Module):
                         for lp, w in zip(*row.topk(width), strict=True)]
                 cand.sort(key=lambda c: -c[0])
                 beams = []
-                for score, seq in cand:
+                for score, seq in cand[:width]:
                     (finished if seq[-1] == SEP_ID else beams).append((score, seq))
-                    if len(beams) == width:
-                        break
-                if len(finished) >= width or not beams:
+                # log-probabilities only fall: a live beam below the best finished one
+                # can never overtake it
+                if not beams or (finished and max(finished)[0] >= beams[0][0]):
                     break
             best = max(finished or beams, key=lambda c: c[0])
             out.append(_words(best[1][1:]))
