@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop after S seconds of training (checkpointed)")
     p.add_argument("--steps", type=int, default=None, help="optimiser steps (default 500)")
     p.add_argument("--batch", type=int, default=None, help="views per step (default 32)")
+    p.add_argument("--path-batch", type=int, default=None,
+                   help="instruction-trajectory pairs per step (default 8)")
+    p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 3e-4)")
     p.add_argument("--fusion", default=None,
                    help="single_stream (default) or dual_stream (any registered fusion)")
     p.add_argument("--large", action="store_true", help="the GPU-sized encoders")
@@ -45,7 +48,9 @@ def config_from_args(args: argparse.Namespace) -> object:
 
     model = {} if args.fusion is None else {"fusion": args.fusion}
     mc = ModelConfig.large(**model) if args.large else ModelConfig.default(**model)
-    extra = {k: v for k, v in (("steps", args.steps), ("batch", args.batch)) if v is not None}
+    extra = {k: v for k, v in (("steps", args.steps), ("batch", args.batch),
+                               ("path_batch", args.path_batch), ("lr", args.lr))
+             if v is not None}
     return PretrainConfig(objectives=tuple(o.strip() for o in args.objectives.split(",")
                                            if o.strip()),
                           suite=args.suite, budget_s=args.budget, seed=args.seed,
