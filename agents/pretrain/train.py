@@ -1,5 +1,6 @@
 """The pretraining loop: data from the suite's ``train`` split, every chosen objective's
-loss summed each step, a progress bar, ``log.csv``, and atomic checkpoints from which
+loss summed each step, a progress bar, ``log.csv`` (and TensorBoard scalars under ``tb/``
+when tensorboard is installed), and atomic checkpoints from which
 ``--resume`` continues exactly (batch ``t`` is drawn from seed ``(seed, t)``)."""
 
 from __future__ import annotations
@@ -69,6 +70,16 @@ def _keep_rows(path: Path, last_step: int) -> None:
         csv.writer(f).writerows(kept)
 
 
+def tensorboard_writer(out: Path, start_step: int) -> Any:
+    """A TensorBoard writer into ``out/tb`` (events after ``start_step`` dropped on resume),
+    or ``None`` when the optional tensorboard package is missing."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is optional
+        return None
+    return SummaryWriter(str(out / "tb"), purge_step=start_step or None)
+
+
 def save(out: Path, model: PretrainModel, opt: Any, sched: Any, cfg: PretrainConfig,
          step: int, elapsed: float) -> None:
     """Write ``last.pt`` (everything to resume) and ``encoders/`` atomically."""
@@ -117,6 +128,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path, resume: bool = False,
     else:
         log.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
     data_ = build_data(load_suite(cfg.suite), "train", cfg.views, cfg.paths, cfg.seed)
+    tb = tensorboard_writer(out, step)
     bar = tqdm(total=cfg.steps, initial=step, unit="step", file=sys.stderr,
                disable=not progress or None, dynamic_ncols=True)
     start = time.perf_counter() - elapsed
@@ -140,6 +152,10 @@ def pretrain(cfg: PretrainConfig, out: str | Path, resume: bool = False,
         row = [step] + [f"{last[c]:.5g}" if c in last else "" for c in COLUMNS[1:-1]]
         with log.open("a", newline="", encoding="utf-8") as f:
             csv.writer(f).writerow([*row, f"{elapsed:.1f}"])
+        if tb is not None:
+            for key, value in last.items():
+                if key != "step":
+                    tb.add_scalar(f"pretrain/{key}", value, step)
         bar.update(1)
         bar.set_postfix(loss=f"{last['loss']:.3f}", refresh=False)
         over = cfg.budget_s is not None and elapsed >= cfg.budget_s
@@ -148,6 +164,8 @@ def pretrain(cfg: PretrainConfig, out: str | Path, resume: bool = False,
         if over:
             break
     bar.close()
+    if tb is not None:
+        tb.close()
     return last
 
 
