@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Sequence
 
 
@@ -61,6 +62,8 @@ def _pretrain(args: argparse.Namespace) -> int:
     from agents.pretrain.train import pretrain
 
     last = pretrain(config_from_args(args), args.out, resume=args.resume)
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
+        return 0
     losses = ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k != "step")
     print(f"pretrained {last.get('step', 0)} steps ({losses}); wrote {args.out}/last.pt and "
           f"{args.out}/encoders")

@@ -76,6 +76,11 @@ class PretrainModel(nn.Module):
         B, K = path.shape[:2]
         return self.vision(path.flatten(0, 1)).summary.view(B, K, -1)  # (B, K, C)
 
+    def forward(self, batch: Batch, objectives: Sequence[str], gen: torch.Generator
+                ) -> dict[str, Tensor]:
+        """:meth:`losses` (so that ``DistributedDataParallel`` sees the call)."""
+        return self.losses(batch, objectives, gen)
+
     def losses(self, batch: Batch, objectives: Sequence[str], gen: torch.Generator
                ) -> dict[str, Tensor]:
         """The loss of each objective on ``batch``; ``gen`` draws masks and negatives."""

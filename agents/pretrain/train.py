@@ -1,7 +1,11 @@
 """The pretraining loop: data from the suite's ``train`` split, every chosen objective's
 loss summed each step, a progress bar, ``log.csv`` (and TensorBoard scalars under ``tb/``
 when tensorboard is installed), and atomic checkpoints from which
-``--resume`` continues exactly (batch ``t`` is drawn from seed ``(seed, t)``)."""
+``--resume`` continues exactly (batch ``t`` is drawn from seed ``(seed, t)``).
+
+Under ``torchrun --nproc_per_node=K -m agents.cli pretrain ...`` every rank draws its own
+batches (seed ``(seed, t, rank)``) and ``DistributedDataParallel`` averages the gradients;
+rank 0 logs and writes checkpoints."""
 
 from __future__ import annotations
 
@@ -15,13 +19,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from agents.models.device import autocast_context, pick_device
+from agents.models.device import autocast_context
 from agents.models.errors import ModelError
 from agents.models.io import load_torch, save_torch_atomic, write_checkpoint
 from agents.models.policy import MultimodalTransformer
 from agents.pretrain.config import PretrainConfig
 from agents.pretrain.data import build_data, sample_batch
 from agents.pretrain.model import OBJECTIVES, PretrainModel
+from agents.train import distributed
 from agents.train.errors import TrainError
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.suites.load import load_suite
@@ -104,7 +109,8 @@ def pretrain(cfg: PretrainConfig, out: str | Path, resume: bool = False,
     """
     out = Path(out)
     ckpt = out / CHECKPOINT
-    device = pick_device(cfg.device)
+    ctx = distributed.setup(cfg.device)
+    device = ctx.device
     model, opt, sched = _model_and_optimiser(cfg, device)
     step, elapsed = 0, 0.0
     if resume:
@@ -121,25 +127,29 @@ def pretrain(cfg: PretrainConfig, out: str | Path, resume: bool = False,
     elif ckpt.exists():
         raise TrainError(f"{out} already holds a pretraining run; pass --resume or "
                          f"another --out")
-    out.mkdir(parents=True, exist_ok=True)
+    distributed.barrier(ctx)  # every rank has checked the folder before rank 0 writes
     log = out / LOG
-    if resume and log.is_file():
-        _keep_rows(log, step)
-    else:
-        log.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    if ctx.main:
+        out.mkdir(parents=True, exist_ok=True)
+        if resume and log.is_file():
+            _keep_rows(log, step)
+        else:
+            log.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
     data_ = build_data(load_suite(cfg.suite), "train", cfg.views, cfg.paths, cfg.seed)
-    tb = tensorboard_writer(out, step)
+    tb = tensorboard_writer(out, step) if ctx.main else None
     bar = tqdm(total=cfg.steps, initial=step, unit="step", file=sys.stderr,
-               disable=not progress or None, dynamic_ncols=True)
+               disable=not (progress and ctx.main) or None, dynamic_ncols=True)
+    net = distributed.wrap(model, ctx)
     start = time.perf_counter() - elapsed
     last: dict[str, float] = {}
     model.train()
     while step < cfg.steps:
-        rng = np.random.default_rng([cfg.seed, step])
-        gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
+        rng = np.random.default_rng([cfg.seed, step, ctx.rank])  # (B,) views of this rank
+        gen = torch.Generator().manual_seed((cfg.seed * 1_000_003 + step) * ctx.world
+                                            + ctx.rank)
         batch = sample_batch(data_, rng, cfg.batch, cfg.path_batch, device)
         with autocast_context(device):
-            losses = model.losses(batch, cfg.objectives, gen)
+            losses = net(batch, cfg.objectives, gen)
         loss = sum(losses.values())
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -149,23 +159,26 @@ def pretrain(cfg: PretrainConfig, out: str | Path, resume: bool = False,
         step += 1
         last = {"step": step, "loss": loss.item(), **{k: v.item() for k, v in losses.items()}}
         elapsed = time.perf_counter() - start
-        row = [step] + [f"{last[c]:.5g}" if c in last else "" for c in COLUMNS[1:-1]]
-        with log.open("a", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerow([*row, f"{elapsed:.1f}"])
+        if ctx.main:
+            row = [step] + [f"{last[c]:.5g}" if c in last else "" for c in COLUMNS[1:-1]]
+            with log.open("a", newline="", encoding="utf-8") as f:
+                csv.writer(f).writerow([*row, f"{elapsed:.1f}"])
         if tb is not None:
             for key, value in last.items():
                 if key != "step":
                     tb.add_scalar(f"pretrain/{key}", value, step)
         bar.update(1)
         bar.set_postfix(loss=f"{last['loss']:.3f}", refresh=False)
-        over = cfg.budget_s is not None and elapsed >= cfg.budget_s
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps or over:
+        over = distributed.any_across(cfg.budget_s is not None and elapsed >= cfg.budget_s,
+                                      ctx)
+        if ctx.main and (step % cfg.checkpoint_every == 0 or step == cfg.steps or over):
             save(out, model, opt, sched, cfg, step, elapsed)
         if over:
             break
     bar.close()
     if tb is not None:
         tb.close()
+    distributed.teardown(ctx)
     return last
 
 
