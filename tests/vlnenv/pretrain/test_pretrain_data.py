@@ -3,6 +3,9 @@ what is visible, and every answer recomputed straight from the view codes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -121,3 +124,10 @@ def test_trajectory_pairs_cover_every_family_and_start_at_the_start(suite):
     again = trajectory_pairs(suite.episodes("train"), suite.split_houses("train"), 200, seed=0)
     assert all(np.array_equal(a.codes, b.codes) for a, b in zip(pairs, again, strict=True))
     assert render_views(pairs[0].codes).shape == (6, 56, 56, 3)
+
+
+def test_the_generators_import_neither_torch_nor_agents():
+    code = ("import sys, vlnenv.pretrain.views, vlnenv.pretrain.captions, "
+            "vlnenv.pretrain.questions, vlnenv.pretrain.trajectories; "
+            "assert 'torch' not in sys.modules and 'agents' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
