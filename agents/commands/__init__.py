@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     "agents.commands.record",
     "agents.commands.plot",
     "agents.commands.train",
+    "agents.commands.pretrain",
 )
 
 

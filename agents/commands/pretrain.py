@@ -1,0 +1,113 @@
+"""``vln pretrain``: pretrain the policy's encoders on data made from a suite, and ``vln
+pretrain eval DIR``: their figures on ``val_unseen`` houses beside chance."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``pretrain`` command (and its ``eval`` sub-command)."""
+    p = sub.add_parser("pretrain", help="pretrain the encoders (contrastive, ITM, MLM, ...)",
+                       description="Pretrain the text and vision encoders and the fusion on "
+                                   "views, captions, questions and instruction-trajectory "
+                                   "pairs made from a suite's train split.")
+    p.add_argument("--objectives", default="contrastive,itm,mlm,caption,trajectory,qa",
+                   help="comma-separated objectives (default: all six)")
+    p.add_argument("--suite", default="small", help="suite (default: small)")
+    p.add_argument("--budget", type=float, default=None, metavar="S",
+                   help="stop after S seconds of training (checkpointed)")
+    p.add_argument("--steps", type=int, default=None, help="optimiser steps (default 500)")
+    p.add_argument("--batch", type=int, default=None, help="views per step (default 32)")
+    p.add_argument("--path-batch", type=int, default=None,
+                   help="instruction-trajectory pairs per step (default 8)")
+    p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 3e-4)")
+    p.add_argument("--fusion", default=None,
+                   help="single_stream (default) or dual_stream (any registered fusion)")
+    p.add_argument("--large", action="store_true", help="the GPU-sized encoders")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--out", default="runs/pretrain", help="run folder (default runs/pretrain)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.set_defaults(func=_pretrain)
+    cmds = p.add_subparsers(dest="pretrain_command", metavar="COMMAND")
+    ev = cmds.add_parser("eval", help="figures on val_unseen houses beside chance")
+    ev.add_argument("run", help="run folder written by vln pretrain")
+    ev.add_argument("--views", type=int, default=1000, help="retrieval candidates (1000)")
+    ev.add_argument("--paths", type=int, default=500, help="trajectory candidates (500)")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+    ev.set_defaults(func=_eval)
+
+
+def config_from_args(args: argparse.Namespace) -> object:
+    """The ``PretrainConfig`` of the parsed options."""
+    from agents.models.config import ModelConfig
+    from agents.pretrain.config import PretrainConfig
+
+    model = {} if args.fusion is None else {"fusion": args.fusion}
+    mc = ModelConfig.large(**model) if args.large else ModelConfig.default(**model)
+    extra = {k: v for k, v in (("steps", args.steps), ("batch", args.batch),
+                               ("path_batch", args.path_batch), ("lr", args.lr))
+             if v is not None}
+    return PretrainConfig(objectives=tuple(o.strip() for o in args.objectives.split(",")
+                                           if o.strip()),
+                          suite=args.suite, budget_s=args.budget, seed=args.seed,
+                          device=args.device, model=mc, **extra)
+
+
+def _pretrain(args: argparse.Namespace) -> int:
+    from agents.pretrain.train import pretrain
+
+    last = pretrain(config_from_args(args), args.out, resume=args.resume)
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
+        return 0
+    losses = ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k != "step")
+    print(f"pretrained {last.get('step', 0)} steps ({losses}); wrote {args.out}/last.pt and "
+          f"{args.out}/encoders")
+    return 0
+
+
+#: Rows of the eval table: label, figure key, chance key.
+ROWS: tuple[tuple[str, str, str], ...] = (
+    ("view -> caption R@1 (1000)", "view_to_caption_r1", "view_caption_chance_r1"),
+    ("view -> caption R@5", "view_to_caption_r5", "view_caption_chance_r5"),
+    ("caption -> view R@1", "caption_to_view_r1", "view_caption_chance_r1"),
+    ("caption -> view R@5", "caption_to_view_r5", "view_caption_chance_r5"),
+    ("trajectory -> instruction R@1 (500)", "path_to_instruction_r1",
+     "path_instruction_chance_r1"),
+    ("trajectory -> instruction R@5", "path_to_instruction_r5", "path_instruction_chance_r5"),
+    ("instruction -> trajectory R@1", "instruction_to_path_r1", "path_instruction_chance_r1"),
+    ("instruction -> trajectory R@5", "instruction_to_path_r5", "path_instruction_chance_r5"),
+    ("MLM token accuracy, text only", "mlm_accuracy_text", "mlm_chance"),
+    ("MLM token accuracy, given the view", "mlm_accuracy_view", "mlm_chance"),
+    ("QA accuracy (chance: majority answer)", "qa_accuracy", "qa_majority"),
+    *((f"  QA {k}", f"qa_{k}_accuracy", f"qa_{k}_majority")
+      for k in ("room", "exists", "color", "count", "side")),
+    ("speaker BLEU-4, captions", "speaker_caption_bleu4", ""),
+    ("speaker BLEU-4, instructions", "speaker_instruction_bleu4", ""),
+)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from agents.pretrain.evaluate import evaluate_run
+
+    res = evaluate_run(args.run, args.views, args.paths)
+    if args.json:
+        print(json.dumps(res, indent=2, sort_keys=True))
+        return 0
+    print(f"{'val_unseen':<40} {'model':>8} {'chance':>8}")
+    for label, key, chance in ROWS:
+        base = f"{res[chance]:8.3f}" if chance else f"{'':>8}"
+        print(f"{label:<40} {res[key]:8.3f} {base}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m agents.commands.pretrain``."""
+    parser = argparse.ArgumentParser(prog="vln")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)

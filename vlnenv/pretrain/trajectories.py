@@ -1,0 +1,72 @@
+"""Instruction–trajectory pairs: each suite episode's instruction with the views along its
+reference path (the oracle's demonstration), for all task families."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vlnenv.pretrain.views import VIEW, HouseViews
+from vlnenv.tasks.episode import Episode
+from vlnenv.world.house import DIRECTIONS, House
+
+#: Views kept per trajectory (evenly spaced along the path, first and last included).
+FRAMES = 6
+
+
+@dataclass(frozen=True)
+class TrajectorySample:
+    """One instruction with the views along its path."""
+
+    episode_id: str
+    family: str
+    instruction: str
+    codes: np.ndarray
+    """``(K, V, V)`` int32 view codes along the path."""
+
+
+def path_poses(episode: Episode) -> list[tuple[tuple[int, int], int]]:
+    """``(cell, heading)`` at every cell of the reference path: the heading of the move
+    into the cell (the start heading at the start)."""
+    heading = episode.start[2]
+    poses = [(tuple(episode.reference_path[0]), heading)]
+    for a, b in zip(episode.reference_path, episode.reference_path[1:], strict=False):
+        step = (b[0] - a[0], b[1] - a[1])
+        heading = DIRECTIONS.index(step) if step in DIRECTIONS else heading
+        poses.append((tuple(b), heading))
+    return poses
+
+
+def frame_indices(length: int, frames: int = FRAMES) -> np.ndarray:
+    """``(frames,)`` evenly spaced indices into a path of ``length`` poses (repeats when
+    the path is shorter)."""
+    return np.round(np.linspace(0, length - 1, frames)).astype(np.int64)
+
+
+def trajectory_pairs(episodes: list[Episode], houses: dict[str, House], n: int, seed: int,
+                     frames: int = FRAMES, view: int = VIEW) -> list[TrajectorySample]:
+    """``n`` episodes drawn without replacement (all of them when ``n`` is larger), each
+    with :data:`FRAMES` views along its reference path.
+
+    Args:
+        episodes: the split's episodes.
+        houses: the split's houses by id.
+        n: number of pairs.
+        seed: seed of the draw.
+        frames: views per trajectory.
+        view: view size.
+    """
+    rng = np.random.default_rng(seed)
+    pick = rng.permutation(len(episodes))[:n]
+    cache: dict[str, HouseViews] = {}
+    out = []
+    for i in pick:
+        ep = episodes[int(i)]
+        hv = cache.get(ep.house)
+        if hv is None:
+            hv = cache[ep.house] = HouseViews(houses[ep.house], view)
+        poses = path_poses(ep)
+        codes = np.stack([hv.codes(*poses[k]) for k in frame_indices(len(poses), frames)])
+        out.append(TrajectorySample(ep.episode_id, ep.family, ep.instruction, codes))
+    return out
