@@ -111,33 +111,6 @@ class ForwardPolicy:
         return {"name": "forward", "n_steps": self.n_steps}
 
 
-class OraclePolicy:
-    """The shortest-path oracle's next action, read from ``info["expert_action"]``
-    (``needs_expert``: the evaluator creates its environments with ``expert="oracle"``).
-    It knows the whole house: an upper bound, not an agent."""
-
-    needs_expert = True
-
-    def initial_state(self, batch: int) -> None:
-        return None
-
-    def act(
-        self, obs: dict[str, Any], state: None, infos: list[dict[str, Any]]
-    ) -> tuple[np.ndarray, None]:
-        actions = np.full(len(infos), int(Action.STOP), np.int64)  # (B,)
-        for b, info in enumerate(infos):
-            if info.get("active", True):
-                actions[b] = _require(info, "expert_action", "OraclePolicy",
-                                      "create the env with expert='oracle'")
-        return actions, state
-
-    def reset_done(self, state: None, done: np.ndarray) -> None:
-        return None
-
-    def config(self) -> dict[str, Any]:
-        return {"name": "oracle"}
-
-
 class ExpertPolicy:
     """An expert's next action read from ``info["expert_action"]`` (the environment is
     created with ``expert=needs_expert``); ``STOP`` when there is none."""
@@ -158,14 +131,24 @@ class ExpertPolicy:
         return actions, state
 
     def _action(self, info: dict[str, Any]) -> int:
+        kind = "oracle" if self.needs_expert is True else self.needs_expert
         return int(_require(info, "expert_action", type(self).__name__,
-                            f"create the env with expert={self.needs_expert!r}"))
+                            f"create the env with expert={kind!r}"))
 
     def reset_done(self, state: None, done: np.ndarray) -> None:
         return None
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name}
+
+
+class OraclePolicy(ExpertPolicy):
+    """The shortest-path oracle's next action, read from ``info["expert_action"]``
+    (``needs_expert``: the evaluator creates its environments with ``expert="oracle"``).
+    It knows the whole house: an upper bound, not an agent."""
+
+    needs_expert = True
+    name = "oracle"
 
 
 class ExplorerPolicy(ExpertPolicy):

@@ -59,11 +59,10 @@ from agents.train.checkpoint import (
     set_rng_state,
 )
 from agents.train.errors import TrainError
-from agents.train.evaluation import evaluate_model
 from agents.train.logging import RunLogger
 from agents.train.resume import prepare_run, run_folder
 from agents.train.schedule import lr_factor
-from agents.train.trainer import CONFIG_FORMAT, SequenceModule, TrainResult
+from agents.train.trainer import CONFIG_FORMAT, SequenceModule, Trainer, TrainResult
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import load_suite
 from vlnenv.vector import BatchedGridHouseEnv
@@ -327,22 +326,9 @@ class PPOTrainer:
         if self.ref_state is not None:
             self.ref_state = mine["ref_state"].to(self.ctx.device)
 
-    def evaluate_and_save(self) -> None:
-        """Evaluate (rank 0) on ``env.suite``, update the best, write the checkpoints."""
-        is_best = False
-        if self.ctx.main:
-            ev = self.config.eval
-            results = evaluate_model(self.model, self.suite, ev.splits, ev.episodes, ev.batch,
-                                     ev.seed, ev.families, ev.decoding)
-            self.final_eval = results
-            self.logger.evaluation(self.step, results)
-            sr = results[ev.select]["sr"]
-            is_best = self.best["sr"] is None or sr > self.best["sr"]
-            if is_best:
-                self.best = {"sr": sr, "step": self.step}
-        is_best = bool(distributed.broadcast(is_best, self.ctx))
-        self.best = distributed.broadcast(self.best, self.ctx)
-        self.save(best=is_best)
+    # evaluate (rank 0) on ``env.suite``, update the best, write the checkpoints: the
+    # imitation trainer's own step (the same books: model, suite, eval, best, save)
+    evaluate_and_save = Trainer.evaluate_and_save
 
     def result(self, stopped_by: str) -> TrainResult:
         """The run's result (rank 0 writes ``result.json``)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pytest
 
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
@@ -160,3 +161,20 @@ def flip_bit_in_first_tensor(path: Path) -> None:
     start = info.header_offset + 30 + name_len + extra_len
     data[start + 3] ^= 0x40  # the high exponent bit of a little-endian float32
     path.write_bytes(bytes(data))
+
+
+#: A model small enough to train in seconds on one CPU thread (``--set`` overrides).
+TINY_MODEL = ["model.n_embd=32", "model.n_head=2", "model.n_text_layer=1",
+              "model.n_vision_layer=1", "model.n_fusion_layer=1"]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run as fast on one thread, and steadily on a shared machine (used as
+    an autouse fixture by the training tests' conftests)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

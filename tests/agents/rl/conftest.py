@@ -8,24 +8,11 @@ from pathlib import Path
 
 import helpers
 import pytest
-import torch
+from helpers import TINY_MODEL, one_thread  # noqa: F401 - the autouse fixture
 
 from agents.rl.config import RLConfig
 from agents.train.config import resolve_config
 from vlnenv.vector import BatchedGridHouseEnv
-
-#: A model small enough to train in seconds on one CPU thread.
-TINY_MODEL = ["model.n_embd=32", "model.n_head=2", "model.n_text_layer=1",
-              "model.n_vision_layer=1", "model.n_fusion_layer=1"]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run as fast on one thread, and steadily on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def rl_config(out: Path, *overrides: str) -> RLConfig:
