@@ -7,9 +7,10 @@
 3. optionally (``--dagger-budget S``) run one DAgger round from the BC checkpoint, and
    keep it only if it pays (higher success on a ``val_unseen`` subset than BC); off by
    default, since in this budget it never paid and BC gains more from the same minutes;
-4. benchmark the kept model (greedy, and with sampled actions), ``random`` and
-   ``oracle`` on ``test`` (the headline), and the model on ``val_unseen`` beside it
-   (the split that settings are chosen on; nothing is tuned on ``test``);
+4. benchmark the kept model (greedy, and with sampled actions), ``random``, the
+   rule-based ``rules`` and ``oracle`` on ``test`` (the headline), and the model on
+   ``val_unseen`` beside it (the split that settings are chosen on; nothing is tuned on
+   ``test``);
 5. write a report folder: ``report.md`` (a table per task family), ``curves.png`` (the
    learning curve), ``success.gif`` (a successful episode of the model, or of the oracle
    when the model has none — the report says which), and each benchmark's
@@ -44,8 +45,9 @@ TARGETS: dict[str, float] = {"go_to_room": 0.80, "go_to_object": 0.80, "fetch": 
 HEADLINE_SPLIT, SELECTION_SPLIT = "test", "val_unseen"
 
 #: The policies benchmarked on the headline split, by report column; the model's two rows
-#: are also benchmarked on the selection split.
-POLICIES: tuple[str, ...] = ("random", "model", "model_sampled", "oracle")
+#: are also benchmarked on the selection split. ``rules`` is the rule-based baseline (the
+#: parser, then the explorer: symbolic perception, nothing learned).
+POLICIES: tuple[str, ...] = ("random", "model", "model_sampled", "rules", "oracle")
 
 
 class QuickstartError(VLNError):
@@ -268,7 +270,7 @@ def _train_and_benchmark(config: QuickstartConfig, suite: Any, out: Path,
     shutil.copytree(chosen.best_model or chosen.last_model, model_dir)
 
     specs = {"random": "random", "model": str(model_dir),
-             "model_sampled": f"sampled:{model_dir}", "oracle": "oracle"}
+             "model_sampled": f"sampled:{model_dir}", "rules": "rules", "oracle": "oracle"}
     runs: dict[str, dict[str, dict[str, Any]]] = {HEADLINE_SPLIT: {}, SELECTION_SPLIT: {}}
     for split, names in ((HEADLINE_SPLIT, POLICIES), (SELECTION_SPLIT, ("model",
                                                                          "model_sampled"))):
@@ -323,8 +325,11 @@ def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, dict[str
         "",
         "`model` acts greedily (arg-max), `model_sampled` draws its actions from the "
         "policy (one generator per episode, seeded): a greedy policy that is unsure can "
-        "repeat an action forever (walking into a wall changes nothing it sees). The "
-        "targets are for `model` on `test`.",
+        "repeat an action forever (walking into a wall changes nothing it sees). `rules` "
+        "is the rule-based baseline: the instruction read by the parser "
+        "(`vlnenv.language.parse`), then the explorer, which knows only what the agent has "
+        "seen; its perception is symbolic (the house's cells), not learned. The targets are "
+        "for `model` on `test`.",
         "",
         f"Reproduce the model's rows: `vln benchmark --suite {config.suite} --split "
         f"{HEADLINE_SPLIT} --policy {out / 'model'}` and `--policy sampled:{out / 'model'}` "

@@ -22,12 +22,14 @@ def test_quickstart_writes_a_report_that_the_benchmark_reproduces(tmp_path):
                  "model/config.json", "benchmark/test/model/results.json",
                  "benchmark/test/model_sampled/results.json",
                  "benchmark/test/random/results.json", "benchmark/test/oracle/results.json",
+                 "benchmark/test/rules/results.json",
                  "benchmark/val_unseen/model/results.json",
                  "benchmark/val_unseen/model_sampled/results.json"):
         assert (out / name).is_file(), name
     report = (out / "report.md").read_text()
     assert "| go_to_room" in report and "SR oracle" in report
     assert "on `test` (95% CI)" in report and "SR model (val_unseen)" in report
+    assert "SR rules" in report and "symbolic" in report
     assert json.loads((out / "quickstart.json").read_text())["model"] in ("BC", "BC + DAgger")
     oracle = load_results(out / "benchmark" / "test" / "oracle" / "results.json")
     assert oracle["metrics"]["overall"]["sr"]["mean"] == 1.0
