@@ -5,7 +5,8 @@
   behaviour cloning; writes ``DIR/{config.json, log.csv, evals.jsonl, last.pt, best.pt,
   last/, best/, result.json}``. ``--resume`` continues the run in ``DIR`` wherever it was
   first written; ``--force`` replaces an earlier run once the new one ends
-  (:mod:`agents.train.resume`, docs/cli.md).
+  (:mod:`agents.train.resume`, docs/cli.md). ``--init DIR [--init-parts text,vision]``
+  starts from pretrained weights (:mod:`agents.train.init`).
 * ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
   training checkpoint or a model folder); ``vln train dagger --out DIR --resume``
   continues the DAgger run in ``DIR`` from its ``last.pt``.
@@ -47,6 +48,8 @@ FLAT_FLAGS: dict[str, str] = {
     "seed": "run.seed",
     "device": "run.device",
     "init": "dagger.init",
+    "init_path": "init.path",
+    "init_parts": "init.parts",
 }
 #: The same for ``vln train ppo`` (:class:`agents.rl.config.RLConfig`).
 PPO_FLAGS: dict[str, str] = {
@@ -101,6 +104,12 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
     """The ``bc``, ``dagger``, ``ppo``, ``sb3`` and ``demos`` sub-commands (shared with
     ``python -m agents.train``)."""
     bc = cmds.add_parser("bc", help="behaviour cloning on teacher demonstrations")
+    bc.add_argument("--init", dest="init_path", default=None, metavar="DIR",
+                    help="start from pretrained weights: a pretraining run (its encoders/), "
+                         "a model folder or a checkpoint (init.path)")
+    bc.add_argument("--init-parts", dest="init_parts", default=None, metavar="PARTS",
+                    help="comma-separated parts loaded from --init (init.parts; default "
+                         "text,vision)")
     _run_options(bc)
     bc.set_defaults(func=_bc)
 

@@ -94,8 +94,9 @@ def train_bc(config: TrainConfig) -> TrainResult:
             if config.run.resume:
                 trainer.load(trainer.out / "last.pt")
             trainer.open_logs()
-            for note in notes:
-                trainer.logger.message(note)
+            for note in [*notes, trainer.init_note]:
+                if note:
+                    trainer.logger.message(note)
             trainer.logger.message(
                 f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
                 f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "

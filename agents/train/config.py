@@ -311,6 +311,25 @@ class RunConfig:
 
 
 @dataclass
+class InitConfig:
+    """Weights the run's policy starts from instead of fresh ones (behaviour cloning;
+    :func:`agents.models.pretrained.load_pretrained_weights`)."""
+
+    path: str | None = None
+    """A model folder (``save_pretrained``; a pretraining run's ``encoders/``), a
+    training checkpoint, or a pretraining run folder (its ``encoders/`` are read);
+    ``None``: fresh weights."""
+    parts: tuple[str, ...] = ("text", "vision")
+    """The parts loaded from ``path`` (``text``, ``vision``, ``fusion``, ``heads``,
+    ``memory``, or a top-level module name); every other weight stays fresh. The
+    parts' weights must exist in ``path`` with the policy's shapes (the run's
+    ``model`` section sizes them)."""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.parts), "init.parts", "expected at least one part name")
+
+
+@dataclass
 class DaggerConfig:
     """DAgger (Ross et al., 2011): the learner drives, the teacher labels every state it
     visits, the labelled trajectories are added to the data, training goes on."""
@@ -362,6 +381,8 @@ class TrainConfig:
     """Output folder, device, seed, budget."""
     dagger: DaggerConfig = field(default_factory=DaggerConfig)
     """DAgger rounds (``train_dagger`` only)."""
+    init: InitConfig = field(default_factory=InitConfig)
+    """Pretrained weights to start from (behaviour cloning)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready nested dict."""

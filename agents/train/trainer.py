@@ -38,6 +38,7 @@ from agents.train.data import SequenceLoader, batch_tensors
 from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.evaluation import evaluate_model
+from agents.train.init import load_init
 from agents.train.logging import RunLogger
 from agents.train.losses import (
     GOAL_LOSSES,
@@ -138,6 +139,12 @@ class Trainer:
         self.out = Path(config.run.out)
         self.suite: Suite = load_suite(config.data.suite)
         self.model = (model or MultimodalTransformer(config.model, seed=config.run.seed))
+        self.init_note: str | None = None  # the log line of init.path
+        if config.init.path is not None and not config.run.resume:  # resumed: checkpoint
+            if model is not None:
+                raise TrainError(f"init.path = {config.init.path}: a {kind} run starts from "
+                                 "the model it is given; expected init.path unset")
+            self.init_note = load_init(self.model, config.init)
         self.model.to(ctx.device).train()
         self.net = distributed.wrap(SequenceModule(self.model), ctx)
         opt = config.optim
