@@ -330,25 +330,24 @@ class PPOTrainer:
     # imitation trainer's own step (the same books: model, suite, eval, best, save)
     evaluate_and_save = Trainer.evaluate_and_save
 
-    def result(self, stopped_by: str) -> TrainResult:
-        """The run's result (rank 0 writes ``result.json``)."""
-        digests = distributed.gather(distributed.weights_digest(self.model), self.ctx)
-        has_best = self.best["step"] is not None
-        out = self.out
-        result = TrainResult(
-            kind=KIND, out=str(out), steps=self.step, samples=self.frames,
-            elapsed_s=round(self.elapsed(), 3), stopped_by=stopped_by,
-            best_step=self.best["step"], best_sr=self.best["sr"], final_eval=self.final_eval,
-            last_checkpoint=str(out / "last.pt"),
-            best_checkpoint=str(out / "best.pt") if has_best else None,
-            last_model=str(out / "last"), best_model=str(out / "best") if has_best else None,
-            log=str(out / "log.csv"), evals=str(out / "evals.jsonl"), weight_digests=digests,
-            extra={"frames_per_update": self.frames_per_update, "updates": self.updates},
-            config=self.config.to_dict())
-        if self.ctx.main:
-            write_text_atomic(out / "result.json",
-                              json.dumps(result.to_dict(), indent=2, default=str) + "\n")
-        return result
+    # the run's result (every rank calls it; rank 0 writes ``result.json``): the imitation
+    # trainer's own, over the attributes below (samples = frames)
+    result = Trainer.result
+    kind = KIND
+
+    @property
+    def samples(self) -> int:
+        """Environment frames so far (a result's ``samples``)."""
+        return self.frames
+
+    @property
+    def extra(self) -> dict[str, int]:
+        """What a result records beside the config."""
+        return {"frames_per_update": self.frames_per_update, "updates": self.updates}
+
+    def config_dict(self) -> dict[str, Any]:
+        """The resolved config as a dict."""
+        return self.config.to_dict()
 
     # ------------------------------------------------------------------ the loop
     def fit(self, deadline: float | None = None, stop_after: int | None = None) -> str:

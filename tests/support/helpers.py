@@ -178,3 +178,25 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def run_two_ranks(command: list[str], settings: Iterable[str], out: Path) -> dict:
+    """``torchrun --standalone --nproc_per_node=2 -m agents.train COMMAND --device cpu
+    --set ...`` (gloo, one thread a rank); returns the run's ``result.json`` once it has
+    checked that both ranks end with identical weights."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "agents.train", *command, "--device", "cpu"]
+    for item in settings:
+        cmd += ["--set", item]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((out / "result.json").read_text())
+    digests = result["weight_digests"]
+    assert len(digests) == 2 and digests[0] == digests[1]
+    return result

@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import TINY_MODEL
 
 from agents.cli import build_parser, main
 from agents.commands.train import PPO_FLAGS, config_from_args
 from agents.rl.config import RLConfig
-
-from .conftest import TINY_MODEL
 
 FAST = [f"--set={o}" for o in (*TINY_MODEL, "env.lanes=2", "ppo.rollout=4",
                                "ppo.minibatches=1", "ppo.epochs=1", "eval.episodes=2",
