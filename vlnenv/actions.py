@@ -6,6 +6,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from vlnenv.errors import EnvError
+
 
 class Action(IntEnum):
     """``Discrete(7)`` actions. Pickup, drop and toggle act on the cell in front; stop
@@ -36,8 +38,6 @@ def as_action(action: object) -> int:
     Raises:
         EnvError: the action is not one of the above.
     """
-    from vlnenv.errors import EnvError
-
     value = action
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]

@@ -6,12 +6,10 @@ overrides, :func:`agents.train.config.resolve_config`) and saved in every checkp
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
 
 from agents.models.config import ModelConfig
-from agents.train.config import EvalConfig, RunConfig, build_sections
+from agents.train.config import EvalConfig, RunConfig, Sections
 from agents.train.errors import TrainError
 from vlnenv.language.instructions import FAMILIES
 
@@ -115,7 +113,7 @@ class PPOConfig:
 
 
 @dataclass
-class RLConfig:
+class RLConfig(Sections):
     """A whole PPO run."""
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -129,24 +127,8 @@ class RLConfig:
     run: RunConfig = field(default_factory=lambda: RunConfig(out="runs/ppo"))
     """Output folder, device, seed, budget; ``checkpoint_every`` and ``log_every`` count
     updates."""
+
     def __post_init__(self) -> None:
         _check(self.env.lanes % self.ppo.minibatches == 0, "ppo.minibatches",
                f"expected a divisor of env.lanes ({self.env.lanes}), got "
                f"{self.ppo.minibatches}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready nested dict."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], where: str = "config") -> RLConfig:
-        """The config of a nested dict (see :func:`agents.train.config.build_sections`).
-
-        Raises:
-            TrainError: an unknown section or field, or a value of the wrong type.
-        """
-        return build_sections(cls, data, where)
-
-    def replace(self, **sections: Any) -> RLConfig:
-        """A copy with whole sections replaced."""
-        return dataclasses.replace(self, **sections)

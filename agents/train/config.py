@@ -365,8 +365,34 @@ class DaggerConfig:
                    f"expected a value in [0, 1], got {getattr(self, name)!r}")
 
 
+_S = TypeVar("_S", bound="Sections")
+
+
+class Sections:
+    """What every whole-run config (a dataclass whose fields are section dataclasses:
+    :class:`TrainConfig`, ``agents.rl.config.RLConfig``) can do."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready nested dict."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[_S], data: dict[str, Any], where: str = "config") -> _S:
+        """The config of a nested dict (missing sections and fields take defaults).
+
+        Raises:
+            TrainError: an unknown section or field, or a value of the wrong type; the
+                message starts with ``where``.
+        """
+        return build_sections(cls, data, where)
+
+    def replace(self: _S, **sections: Any) -> _S:
+        """A copy with whole sections replaced."""
+        return dataclasses.replace(self, **sections)  # type: ignore[type-var]
+
+
 @dataclass
-class TrainConfig:
+class TrainConfig(Sections):
     """A whole training run (behaviour cloning or DAgger)."""
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -383,24 +409,6 @@ class TrainConfig:
     """DAgger rounds (``train_dagger`` only)."""
     init: InitConfig = field(default_factory=InitConfig)
     """Pretrained weights to start from (behaviour cloning)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready nested dict."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], where: str = "config") -> TrainConfig:
-        """The config of a nested dict (missing sections and fields take defaults).
-
-        Raises:
-            TrainError: an unknown section or field, or a value of the wrong type; the
-                message starts with ``where``.
-        """
-        return build_sections(cls, data, where)
-
-    def replace(self, **sections: Any) -> TrainConfig:
-        """A copy with whole sections replaced."""
-        return dataclasses.replace(self, **sections)
 
 
 def build_sections(cls: type[_C], data: dict[str, Any], where: str = "config") -> _C:
