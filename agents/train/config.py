@@ -569,13 +569,13 @@ def resolve_config(file: str | Path | None = None, overrides: list[str] | None =
     """
     base = TrainConfig() if base is None else base
     data = base.to_dict()
+    asked = set(data["run"]["asked"])
     where = "config"
     if file is not None:
-        data = _merge(data, read_config_file(file))
+        read = read_config_file(file)  # read once: merged, and its keys count as asked
+        data = _merge(data, read)
+        asked |= set(_keys(read))
         where = str(file)
-    asked = set(data["run"]["asked"]) if base is not None else set()
-    if file is not None:
-        asked |= {k for k in _keys(read_config_file(file))}
     asked |= {".".join(item.partition("=")[0].strip().split(".")[:2])
               for item in overrides or []}
     data = apply_overrides(data, list(overrides or []))
