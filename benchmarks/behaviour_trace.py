@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from agents.eval.policies import make_policy
+from agents.benchmark.registry import make_policy
 from agents.train.bc import train_bc
 from agents.train.config import resolve_config
 from agents.train.logging import RunLogger

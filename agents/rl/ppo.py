@@ -15,7 +15,7 @@ One update (read top-down, as cleanrl's ``ppo_atari_lstm.py``):
    its own lanes);
 4. **schedule** step (warm-up then cosine, :func:`agents.train.schedule.lr_factor`);
    every ``eval.every`` updates rank 0 evaluates on ``env.suite`` (the benchmark's
-   loop, :func:`agents.train.evaluation.evaluate_model`) and keeps the best; checkpoints
+   loop, :func:`agents.evaluation.in_training.evaluate_model`) and keeps the best; checkpoints
    (``last.pt``, ``best.pt``, and the ``last/``, ``best/`` model folders for
    ``vln benchmark --policy``) are written atomically and ``--resume`` continues
    exactly (weights, optimiser, generators, lanes: bit-identical to an uninterrupted run

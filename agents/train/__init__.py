@@ -30,7 +30,6 @@ _EXPORTS: dict[str, str] = {
     "DemoSet": "agents.train.demos",
     "generate_demos": "agents.train.demos",
     "load_demos": "agents.train.demos",
-    "ModelPolicy": "agents.train.policy",
     "load_model": "agents.train.checkpoint",
 }
 

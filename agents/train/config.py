@@ -245,7 +245,7 @@ class EvalConfig:
     """Task families evaluated: the first ``episodes`` episodes of these families."""
     decoding: str = "greedy"
     """``greedy`` (arg-max actions) or ``sample`` (actions drawn from the policy, one
-    generator per episode; see ``agents.train.policy.SampledModelPolicy``)."""
+    generator per episode; see ``agents.evaluation.model_policy.SampledModelPolicy``)."""
 
     def __post_init__(self) -> None:
         where = "eval"

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from agents.evaluation.in_training import evaluate_model
 from agents.models import CELL_CLASSES, MultimodalTransformer, autocast_context
 from agents.train import distributed
 from agents.train.budget import fitted_steps, probe_window, recent_rate, refit_interval
@@ -37,7 +38,6 @@ from agents.train.config import OptimConfig, TrainConfig
 from agents.train.data import SequenceLoader, batch_tensors
 from agents.train.demos import DemoSet
 from agents.train.errors import TrainError
-from agents.train.evaluation import evaluate_model
 from agents.train.init import load_init
 from agents.train.logging import RunLogger
 from agents.train.losses import (

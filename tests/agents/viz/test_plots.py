@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from agents.cli import main
-from agents.eval.plots import PlotError, error_bars, plot_curves, plot_scaling
+from agents.viz.plots import PlotError, error_bars, plot_curves, plot_scaling
 
 
 def png_size(path):

@@ -8,8 +8,9 @@ costs no import. A factory is called as ``factory(argument, seed)`` with ``argum
 text after the colon (``None`` without one) and returns a :class:`vlnenv.policy.Policy`.
 
 A name that is a path to an existing file or folder is read as ``checkpoint:<path>`` when
-a ``checkpoint`` factory is registered (``agents.train.policy:checkpoint_policy``: a model
-folder written by ``save_pretrained``, or a training checkpoint).
+a ``checkpoint`` factory is registered
+(``agents.benchmark.model_factories:checkpoint_policy``: a model folder written by
+``save_pretrained``, or a training checkpoint).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import importlib
 import os
 from collections.abc import Callable
 
+from agents.benchmark.errors import PolicyLookupError
 from vlnenv.baselines import (
     ExplorerPolicy,
     ForwardPolicy,
@@ -25,7 +27,6 @@ from vlnenv.baselines import (
     RandomPolicy,
     RulesPolicy,
 )
-from vlnenv.errors import VLNError
 from vlnenv.policy import Policy
 
 PolicyFactory = Callable[[str | None, int], Policy]
@@ -33,10 +34,6 @@ PolicyFactory = Callable[[str | None, int], Policy]
 #: A folder holding this file -> the policy that reads it, so ``--policy DIR`` picks it
 #: before ``checkpoint`` (an SB3 policy saved by ``vln train sb3``).
 PATH_POLICIES: dict[str, str] = {"sb3_policy.json": "sb3"}
-
-
-class PolicyLookupError(VLNError):
-    """A policy name that is not registered, or an argument its factory refuses."""
 
 
 #: Policy name -> factory or ``"module:function"`` entry point.
@@ -147,11 +144,11 @@ def rules_policy(argument: str | None, seed: int) -> Policy:
     return RulesPolicy()
 
 
-register_policy("random", "agents.eval.policies:random_policy")
-register_policy("forward", "agents.eval.policies:forward_policy")
-register_policy("oracle", "agents.eval.policies:oracle_policy")
-register_policy("explorer", "agents.eval.policies:explorer_policy")
-register_policy("rules", "agents.eval.policies:rules_policy")
-register_policy("checkpoint", "agents.train.policy:checkpoint_policy")
-register_policy("sampled", "agents.train.policy:sampled_policy")
+register_policy("random", "agents.benchmark.registry:random_policy")
+register_policy("forward", "agents.benchmark.registry:forward_policy")
+register_policy("oracle", "agents.benchmark.registry:oracle_policy")
+register_policy("explorer", "agents.benchmark.registry:explorer_policy")
+register_policy("rules", "agents.benchmark.registry:rules_policy")
+register_policy("checkpoint", "agents.benchmark.model_factories:checkpoint_policy")
+register_policy("sampled", "agents.benchmark.model_factories:sampled_policy")
 register_policy("sb3", "agents.rl.sb3:sb3_policy")

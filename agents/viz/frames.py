@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.eval.captions import instruction_band, status_bar
-from agents.eval.heat import AttentionMap, heat_overlay, normalise, word_weights
+from agents.viz.captions import instruction_band, status_bar
+from agents.viz.heat import AttentionMap, heat_overlay, normalise, word_weights
 from vlnenv.actions import Action
 from vlnenv.render.text import auto_scale, draw_text, text_height
 from vlnenv.render.topdown import render_topdown

@@ -8,10 +8,11 @@ import pytest
 from PIL import Image
 
 from agents.cli import main
-from agents.eval.drivers import DriverError, make_driver
-from agents.eval.episodes import EpisodeLookupError, SuiteEpisodes
-from agents.eval.frames import Layout, compose, scene_from_env
-from agents.eval.record import (
+from agents.viz.driver_factory import make_driver
+from agents.viz.drivers import DriverError
+from agents.viz.episodes import EpisodeLookupError, SuiteEpisodes
+from agents.viz.frames import Layout, compose, scene_from_env
+from agents.viz.record import (
     RecordConfig,
     RecordError,
     grid_shape,

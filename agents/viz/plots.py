@@ -33,9 +33,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from agents.eval.benchmark import LABELS
-from agents.eval.episodes import EpisodeRef
-from agents.eval.report import LENGTHS, load_results
+from agents.benchmark.report import LENGTHS, load_results
+from agents.benchmark.runner import LABELS
+from agents.viz.episodes import EpisodeRef
 from vlnenv.errors import VLNError
 from vlnenv.fileio import atomic_path
 from vlnenv.render.topdown import render_topdown

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agents.eval.benchmark import LABELS, METRICS
+from agents.benchmark.runner import LABELS, METRICS
 from vlnenv.errors import VLNError
 from vlnenv.fileio import write_text_atomic
 from vlnenv.metrics import MetricError

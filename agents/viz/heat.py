@@ -3,7 +3,7 @@ weights of the instruction from per-token weights.
 
 The input is one :class:`AttentionMap` per step: how much the policy's state token
 attends to each cell of the ``V x V`` view and to each instruction token (see
-:mod:`agents.eval.attention` for how it is read out of the Transformer).
+:mod:`agents.viz.attention` for how it is read out of the Transformer).
 """
 
 from __future__ import annotations

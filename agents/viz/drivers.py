@@ -1,11 +1,10 @@
 """Driving one environment step by step with a policy, for recording and plotting.
 
 A :class:`Driver` picks one action at a time and may say where it looked
-(:class:`~agents.eval.heat.AttentionMap`). :func:`make_driver` builds one from a policy
-name: a registered policy (``oracle``, ``random``, ``forward[:N]``, a checkpoint once a
-``checkpoint`` factory is registered) runs through :class:`PolicyDriver`; a folder saved by
-``MultimodalTransformer.save_pretrained`` runs through
-:class:`agents.eval.attention.TransformerDriver`, which can also return attention.
+(:class:`~agents.viz.heat.AttentionMap`). A registered policy runs through
+:class:`PolicyDriver`; a model folder through
+:class:`agents.viz.attention.TransformerDriver`, which can also return attention
+(:func:`agents.viz.driver_factory.make_driver` picks one from a policy name).
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from agents.eval.heat import AttentionMap
-from agents.eval.policies import make_policy
+from agents.viz.heat import AttentionMap
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import episode_seed, stack_obs
 from vlnenv.policy import Policy
@@ -86,27 +84,3 @@ def is_model_dir(spec: str) -> bool:
     """Whether ``spec`` names a folder written by ``save_pretrained``."""
     path = Path(spec)
     return path.is_dir() and all((path / name).is_file() for name in MODEL_FILES)
-
-
-def make_driver(spec: str, seed: int = 0, attention: bool = False) -> Driver:
-    """The driver of the policy named ``spec`` (see the module docstring).
-
-    Args:
-        spec: a registered policy name (``NAME[:ARGUMENT]``) or a model folder.
-        seed: the policy's seed.
-        attention: ask for attention at every step (model folders only).
-
-    Raises:
-        DriverError: ``attention`` for a policy that is not a model folder.
-        PolicyLookupError: an unknown policy name.
-    """
-    if is_model_dir(spec):
-        from agents.eval.attention import TransformerDriver
-
-        return TransformerDriver.from_pretrained(spec, attention=attention)
-    if attention:
-        raise DriverError(f"--attention needs a MultimodalTransformer folder (with "
-                          f"{', '.join(MODEL_FILES)} and vocab.txt, as save_pretrained "
-                          f"writes); {spec!r} is not one")
-    return PolicyDriver(make_policy(spec, seed), seed=seed)
-

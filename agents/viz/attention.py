@@ -26,9 +26,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from agents.eval.drivers import Decision, DriverError
-from agents.eval.heat import AttentionMap
 from agents.models import MultimodalTransformer
+from agents.viz.drivers import Decision, DriverError
+from agents.viz.heat import AttentionMap
 from vlnenv.evaluate import stack_obs
 
 _FUSION_KEY = re.compile(r"^fusion\.(\d+)")

@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from agents.cli import main
-from agents.eval.episodes import SampledEpisodes, SuiteEpisodes
-from agents.eval.frames import FAILURE_RGB, SUCCESS_RGB
-from agents.eval.play import (
+from agents.viz.episodes import SampledEpisodes, SuiteEpisodes
+from agents.viz.frames import FAILURE_RGB, SUCCESS_RGB
+from agents.viz.play import (
     ACTION_KEYS,
     Command,
     PlayError,
@@ -118,7 +118,7 @@ def test_vln_play_with_keys_on_a_map_file(tmp_path, capsys):
     ({}, "win32", None),
 ])
 def test_display_problem_names_why_no_window_can_open(environ, platform, problem):
-    from agents.eval.play import display_problem
+    from agents.viz.play import display_problem
 
     assert display_problem(environ, platform) == problem
 
@@ -137,7 +137,7 @@ def test_vln_play_without_a_display_refuses_in_one_line_and_says_how_to_record(m
 
 def test_play_refuses_when_sdl_falls_back_to_a_headless_driver(monkeypatch):
     # DISPLAY set but no server: SDL silently picks 'offscreen'; simulated with 'dummy'
-    monkeypatch.setattr("agents.eval.play.display_problem", lambda environ, platform: None)
+    monkeypatch.setattr("agents.viz.play.display_problem", lambda environ, platform: None)
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     with pytest.raises(PlayError, match="no display could be opened \\(SDL chose the 'dummy' "
                                         "driver\\)"):

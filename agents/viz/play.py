@@ -8,7 +8,7 @@ backspace or ``n``.
 
 The key handling is split so it can be tested without a screen: :func:`key_command`
 maps key names to commands, :class:`PlaySession` applies commands to an environment and
-composes frames (:mod:`agents.eval.frames`), and :func:`play` feeds a session either a
+composes frames (:mod:`agents.viz.frames`), and :func:`play` feeds a session either a
 scripted list of key names or pygame's key events, showing each frame in a window
 (pygame is imported there only; under ``SDL_VIDEODRIVER=dummy`` it runs headless).
 """
@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.eval.episodes import EpisodeProvider
-from agents.eval.frames import Layout, compose, scene_from_env
+from agents.viz.episodes import EpisodeProvider
+from agents.viz.frames import Layout, compose, scene_from_env
 from vlnenv.actions import Action
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import VLNError
@@ -142,7 +142,7 @@ class PlaySession:
             self.last_action, self.done = int(command), terminated or truncated
 
     def frame(self) -> np.ndarray:
-        """The current frame (see :func:`agents.eval.frames.compose`)."""
+        """The current frame (see :func:`agents.viz.frames.compose`)."""
         scene = scene_from_env(self.env, action=self.last_action, action_label="last",
                                show_reference=self.show_reference)
         return compose(scene, self.layout)

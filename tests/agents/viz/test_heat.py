@@ -4,8 +4,8 @@ follows the token weights."""
 import numpy as np
 import pytest
 
-from agents.eval.captions import instruction_band
-from agents.eval.heat import heat_overlay, normalise, word_weights
+from agents.viz.captions import instruction_band
+from agents.viz.heat import heat_overlay, normalise, word_weights
 from vlnenv.language.vocab import tokenize
 
 

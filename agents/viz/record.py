@@ -1,6 +1,6 @@
 """Recording episodes as videos: ``vln record``.
 
-Each frame (:func:`agents.eval.frames.compose`) shows the egocentric view, the map with
+Each frame (:func:`agents.viz.frames.compose`) shows the egocentric view, the map with
 the path walked so far, the instruction, the step number and the action taken from that
 state; the first frame is the state after ``reset``, so an episode of ``T`` steps gives
 ``T + 1`` frames, the last one carrying the success or failure banner. Several episodes
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.eval.drivers import Driver
-from agents.eval.episodes import EpisodeProvider, EpisodeRef
-from agents.eval.frames import BACKGROUND, Layout, compose, scene_from_env
+from agents.viz.drivers import Driver
+from agents.viz.episodes import EpisodeProvider, EpisodeRef
+from agents.viz.frames import BACKGROUND, Layout, compose, scene_from_env
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import score_episode

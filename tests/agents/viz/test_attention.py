@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agents.eval.heat import AttentionMap
+from agents.viz.heat import AttentionMap
 from vlnenv.language.vocab import tokenize
 
 torch = pytest.importorskip("torch")
@@ -24,7 +24,7 @@ def single_stream_maps(row):
 
 
 def test_single_stream_row_splits_into_words_and_cells():
-    from agents.eval.attention import state_token_attention
+    from agents.viz.attention import state_token_attention
 
     # [state, <cls>, w1, w2, ego, 9 cells]
     row = [0.0, 0.1, 0.2, 0.1, 0.05] + [0.0] * 8 + [0.55]
@@ -34,7 +34,7 @@ def test_single_stream_row_splits_into_words_and_cells():
 
 
 def test_dual_stream_and_film_maps():
-    from agents.eval.attention import state_token_attention
+    from agents.viz.attention import state_token_attention
 
     self_w = torch.zeros(1, 1, 11, 11)
     self_w[0, 0, 0, 2] = 1.0  # first cell, after [state, ego]
@@ -61,8 +61,8 @@ def model_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("fusion", ["single_stream", "dual_stream"])
 def test_real_model_gives_one_weight_per_token_and_cell(fusion):
-    from agents.eval.attention import TransformerDriver
     from agents.models import ModelConfig, MultimodalTransformer
+    from agents.viz.attention import TransformerDriver
 
     config = ModelConfig.default(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1,
                                  fusion=fusion)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.eval.policies import make_policy
+from agents.benchmark.registry import make_policy
 from vlnenv import __version__
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import evaluate, select_episodes
@@ -52,7 +52,7 @@ class BenchmarkConfig:
     """Split to evaluate on."""
     policy: str = "random"
     """Policy name in the registry, ``NAME`` or ``NAME:ARGUMENT`` (see
-    :mod:`agents.eval.policies`)."""
+    :mod:`agents.benchmark.registry`)."""
     episodes: int | None = None
     """Evaluate the first ``N`` episodes of the split; ``None``: all."""
     workers: int = 1

@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from agents.evaluation.model_policy import ModelPolicy, SampledModelPolicy
 from agents.models import MultimodalTransformer
-from agents.train.policy import ModelPolicy, SampledModelPolicy
 from vlnenv.evaluate import evaluate
 from vlnenv.suites.load import Suite
 
