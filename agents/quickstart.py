@@ -117,7 +117,7 @@ def train_config(config: QuickstartConfig, out: Path, budget: float,
 def prepare_demos(bc_config: Any, suite: Any, say: Callable[[str], None]) -> None:
     """Generate (or find) each teacher's demonstrations before training starts, with two
     worker processes, so the training budget is spent training."""
-    from agents.train.demos import ensure_demos
+    from agents.train.data.demos import ensure_demos
 
     data = bc_config.data
     for teacher in sorted(set(data.teacher.values())):

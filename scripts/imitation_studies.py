@@ -9,7 +9,7 @@ changed in one way:
 * ``mask_instruction`` / ``blank_image``: the instruction replaced by padding / the image
   by zeros (``model.mask_instruction`` / ``model.blank_image``), in training and testing;
 * ``teacher_oracle`` / ``teacher_explorer``: every family taught by that teacher;
-* ``goal_aux``: with the goal-in-view auxiliary loss (:mod:`agents.train.targets`);
+* ``goal_aux``: with the goal-in-view auxiliary loss (:mod:`agents.train.data.targets`);
 * ``demos_<N>``: only the first ``N`` demonstrations (``data.max_episodes``).
 
 Each is scored on ``val_unseen``: closed-loop success on the first ``--episodes``

@@ -28,8 +28,8 @@ ENTRY_POINT = re.compile(r"^([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+):[A-Za-z_]\w*$")
 
 
 def module_name(path: Path, base: Path) -> str:
-    """``agents/train/bc.py`` -> ``agents.train.bc``; ``agents/eval/__init__.py`` ->
-    ``agents.eval``."""
+    """``agents/train/bc.py`` -> ``agents.train.bc``; ``agents/benchmark/__init__.py`` ->
+    ``agents.benchmark``."""
     parts = list(path.relative_to(base).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()

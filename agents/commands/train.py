@@ -231,7 +231,7 @@ def _sb3(args: argparse.Namespace) -> int:
 def _demos(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from agents.train.demos import ensure_demos
+    from agents.train.data.demos import ensure_demos
     from vlnenv.suites.load import load_suite
 
     suite = load_suite(args.suite)
@@ -244,7 +244,7 @@ def _demos(args: argparse.Namespace) -> int:
     print(f"{meta['teacher']} demonstrations of {suite.name}/{args.split}: {len(demos)} "
           f"episodes, {meta['successful']} successful, {meta['steps']:,} steps")
     if args.measure:
-        from agents.train.replay import measure_rerender
+        from agents.train.data.replay import measure_rerender
 
         n = min(args.measure, len(demos))
         houses = {e.house: suite.houses[e.house] for e in demos.episodes[:n]}

@@ -27,9 +27,9 @@ _EXPORTS: dict[str, str] = {
     "TrainResult": "agents.train.trainer",
     "train_bc": "agents.train.bc",
     "train_dagger": "agents.train.dagger",
-    "DemoSet": "agents.train.demos",
-    "generate_demos": "agents.train.demos",
-    "load_demos": "agents.train.demos",
+    "DemoSet": "agents.train.data.demos",
+    "generate_demos": "agents.train.data.demos",
+    "load_demos": "agents.train.data.demos",
     "load_model": "agents.train.checkpoint",
 }
 

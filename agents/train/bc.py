@@ -16,7 +16,7 @@ import torch
 
 from agents.train import distributed
 from agents.train.config import TrainConfig
-from agents.train.demos import DemoSet, ensure_demos, select_teachers
+from agents.train.data.demos import DemoSet, ensure_demos, select_teachers
 from agents.train.errors import TrainError
 from agents.train.resume import prepare_run, run_folder
 from agents.train.trainer import Trainer, TrainResult

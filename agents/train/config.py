@@ -27,9 +27,9 @@ except ModuleNotFoundError:  # Python 3.10
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.train.budget import MIN_WARMUP
+from agents.train.config_values import coerce
 from agents.train.errors import TrainError
 from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
-from agents.train.typed import coerce
 from vlnenv.language.instructions import FAMILIES
 from vlnenv.tasks.solver import EXPERTS
 
@@ -174,7 +174,7 @@ class OptimConfig:
     demonstrations only) added to the action cross-entropy; 0 turns it off."""
     goal_weight: float = 0.0
     """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
-    scores against :mod:`agents.train.targets`, over the cells the agent sees); > 0 needs
+    scores against :mod:`agents.train.data.targets`, over the cells the agent sees); > 0 needs
     ``model.goal_head``. 0 turns it off."""
     goal_loss: str = "bce"
     """Form of the goal-in-view loss: ``bce`` (a binary term per seen cell,

@@ -1,6 +1,6 @@
 """The imitation training loop shared by behaviour cloning and DAgger.
 
-One step: the next ``(B, T)`` batch of every lane (:mod:`agents.train.data`), a forward
+One step: the next ``(B, T)`` batch of every lane (:mod:`agents.train.data.batches`), a forward
 pass through ``forward_sequence`` with the lanes' recurrent states carried over from the
 previous chunk (truncated backpropagation through time), the action cross-entropy (plus
 the weighted progress loss), backward (averaged across ranks by DDP), gradient clipping,
@@ -35,8 +35,8 @@ from agents.train.checkpoint import (
     set_rng_state,
 )
 from agents.train.config import OptimConfig, TrainConfig
-from agents.train.data import SequenceLoader, batch_tensors
-from agents.train.demos import DemoSet
+from agents.train.data.batches import SequenceLoader, batch_tensors
+from agents.train.data.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.init import load_init
 from agents.train.logging import RunLogger

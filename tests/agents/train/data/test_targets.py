@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.train.demos import generate_demos
-from agents.train.targets import goal_view_targets, stage_cells_in_view
+from agents.train.data.demos import generate_demos
+from agents.train.data.targets import goal_view_targets, stage_cells_in_view
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.suites import load_suite
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.train.demos import (
+from agents.train.data.demos import (
     demo_path,
     ensure_demos,
     generate_demos,
@@ -16,7 +16,7 @@ from agents.train.demos import (
     save_demos,
     select_teachers,
 )
-from agents.train.replay import Replayer, replay_single
+from agents.train.data.replay import Replayer, replay_single
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.suites.load import load_suite
 

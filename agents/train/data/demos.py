@@ -2,7 +2,7 @@
 
 A demonstration is an episode and the actions a teacher takes in it; observations are not
 stored but re-rendered by replaying the actions in the batched environment
-(:mod:`agents.train.replay`), which is cheaper than reading them from disk (see
+(:mod:`agents.train.data.replay`), which is cheaper than reading them from disk (see
 ``docs/training.md`` for the measurement). One file per (suite, split, teacher), an
 ``.npz`` of plain arrays (read with ``allow_pickle=False``):
 

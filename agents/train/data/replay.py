@@ -1,6 +1,6 @@
 """Re-rendering a demonstration's observations by replaying its actions.
 
-Demonstrations store actions only (:mod:`agents.train.demos`). The observation before
+Demonstrations store actions only (:mod:`agents.train.data.demos`). The observation before
 step ``t`` is what the environment shows after the first ``t`` actions, so an ``n``-step
 demonstration needs its first ``n - 1`` actions replayed (the last, usually ``stop``, is
 never taken: no episode ends during a replay). :class:`Replayer` replays ``batch``

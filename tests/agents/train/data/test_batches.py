@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from agents.train.data import SequenceLoader
-from agents.train.demos import generate_demos
+from agents.train.data.batches import SequenceLoader
+from agents.train.data.demos import generate_demos
 from agents.train.losses import seen_cells
 from vlnenv.render.decode import symbolic_cells
 from vlnenv.suites.load import load_suite

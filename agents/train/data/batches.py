@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.train.demos import DemoSet
+from agents.train.data.demos import DemoSet
+from agents.train.data.replay import Rendered, Replayer
+from agents.train.data.targets import goal_view_targets
 from agents.train.errors import TrainError
 from agents.train.losses import progress_targets
-from agents.train.replay import Rendered, Replayer
-from agents.train.targets import goal_view_targets
 from vlnenv.render.decode import symbolic_cells
 from vlnenv.world.house import House
 
@@ -62,7 +62,7 @@ class Batch:
     """``(B, T)`` bool: the step has a progress target (a teacher's own demonstration)."""
     goal: np.ndarray
     """``(B, T, V*V)`` bool: the view cells showing the current target
-    (:mod:`agents.train.targets`); all false when the loader makes no goal targets."""
+    (:mod:`agents.train.data.targets`); all false when the loader makes no goal targets."""
     cells: np.ndarray
     """``(B, T, V*V, 3)`` uint8: what each view cell shows (base, object kind + 1, colour
     + 1; :func:`vlnenv.render.decode.symbolic_cells`); zeros when the loader makes no cell
@@ -131,7 +131,7 @@ class SequenceLoader:
         rank: this process's rank.
         world: number of ranks.
         render_batch: demonstrations re-rendered together.
-        goal_targets: also make the goal-in-view targets (:mod:`agents.train.targets`).
+        goal_targets: also make the goal-in-view targets (:mod:`agents.train.data.targets`).
         cell_targets: also make the cell-recognition labels
             (:func:`vlnenv.render.decode.symbolic_cells`).
         workers: processes rendering upcoming episodes ahead (0: render in this process
