@@ -6,7 +6,7 @@
   last/, best/, result.json}``. ``--resume`` continues the run in ``DIR`` wherever it was
   first written; ``--force`` replaces an earlier run once the new one ends
   (:mod:`agents.train.resume`, docs/cli.md). ``--init DIR [--init-parts text,vision]``
-  starts from pretrained weights (:mod:`agents.train.init`).
+  starts from pretrained weights (:mod:`agents.train.initial_weights`).
 * ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
   training checkpoint or a model folder); ``vln train dagger --out DIR --resume``
   continues the DAgger run in ``DIR`` from its ``last.pt``.

@@ -38,7 +38,7 @@ from agents.train.config import OptimConfig, TrainConfig
 from agents.train.data.batches import SequenceLoader, batch_tensors
 from agents.train.data.demos import DemoSet
 from agents.train.errors import TrainError
-from agents.train.init import load_init
+from agents.train.initial_weights import load_init
 from agents.train.logging import RunLogger
 from agents.train.losses import (
     GOAL_LOSSES,

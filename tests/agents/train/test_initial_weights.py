@@ -14,7 +14,7 @@ from agents.cli import main
 from agents.models import MultimodalTransformer
 from agents.train import distributed
 from agents.train.errors import TrainError
-from agents.train.init import ENCODERS
+from agents.train.initial_weights import ENCODERS
 from agents.train.trainer import Trainer
 
 
