@@ -254,9 +254,9 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
     import torch
 
     from agents.models import MultimodalTransformer
-    from agents.train.config import DataConfig
     from agents.train.data.replay import Replayer
     from agents.train.losses import seen_cells
+    from agents.train.sections import DataConfig
     from agents.train.validation import held_out_demos
 
     model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()

@@ -107,7 +107,7 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
     from agents.evaluation.in_training import summarise_records
     from agents.evaluation.model_policy import ModelPolicy, SampledModelPolicy
     from agents.train.checkpoint import load_model
-    from agents.train.config import DEFAULT_TEACHERS
+    from agents.train.sections import DEFAULT_TEACHERS
     from agents.train.validation import held_out_demos, score_demos
     from vlnenv.evaluate import evaluate
     from vlnenv.suites import load_suite

@@ -12,7 +12,7 @@
   continues the DAgger run in ``DIR`` from its ``last.pt``.
 * ``vln train ppo [--config FILE] [--set section.field=value ...] [--init MODEL_DIR]
   [--env ID] [--suite S] [--frames N] --out DIR [--resume] [--time-budget S] [--seed N]
-  [--device D]``: recurrent PPO on the batched environment (:mod:`agents.rl.ppo`; config
+  [--device D]``: recurrent PPO on the batched environment (:mod:`agents.rl.ppo_run`; config
   sections ``model``, ``env``, ``ppo``, ``eval``, ``run``); writes the same files as
   ``bc``.
 * ``vln train sb3 --env ID --steps N --out DIR [--envs K] [--seed N] [--device D]
@@ -204,7 +204,7 @@ def _dagger(args: argparse.Namespace) -> int:
 
 def _ppo(args: argparse.Namespace) -> int:
     from agents.rl.config import RLConfig
-    from agents.rl.ppo import train_ppo
+    from agents.rl.ppo_run import train_ppo
 
     config = config_from_args(args, PPO_FLAGS, RLConfig())
     return _report(train_ppo(config), args.json)  # type: ignore[arg-type]

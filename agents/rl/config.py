@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.models.config import ModelConfig
-from agents.train.config import EvalConfig, RunConfig, Sections
+from agents.train.config import Sections
 from agents.train.errors import TrainError
+from agents.train.sections import EvalConfig, RunConfig
 from vlnenv.language.instructions import FAMILIES
 
 

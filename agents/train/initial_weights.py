@@ -8,8 +8,8 @@ from pathlib import Path
 from agents.models import MultimodalTransformer
 from agents.models.errors import ModelError
 from agents.models.pretrained import load_pretrained_weights
-from agents.train.config import InitConfig
 from agents.train.errors import TrainError
+from agents.train.sections import InitConfig
 
 #: The folder of a pretraining run that holds its encoders (``vln pretrain``'s
 #: ``encoders/``, in the ``save_pretrained`` format).
