@@ -30,7 +30,7 @@ import torch
 from agents.benchmark.registry import make_policy
 from agents.train.bc import train_bc
 from agents.train.config import resolve_config
-from agents.train.logging import RunLogger
+from agents.train.run_log import RunLogger
 from vlnenv.evaluate import evaluate
 
 #: Loss columns of ``log.csv`` kept in the trace.

@@ -21,7 +21,7 @@ def _check(ok: bool, where: str, message: str) -> None:
 
 
 @dataclass
-class EnvConfig:
+class RLEnvConfig:
     """The batched environment the lanes play."""
 
     id: str = ""
@@ -119,7 +119,7 @@ class RLConfig(Sections):
 
     model: ModelConfig = field(default_factory=ModelConfig)
     """The policy's sizes and switches (taken from ``ppo.init``'s model when given)."""
-    env: EnvConfig = field(default_factory=EnvConfig)
+    env: RLEnvConfig = field(default_factory=RLEnvConfig)
     """The environment and its lanes."""
     ppo: PPOConfig = field(default_factory=PPOConfig)
     """The algorithm."""

@@ -58,7 +58,7 @@ from agents.train.checkpoint import (
 )
 from agents.train.distributed import SequenceModule
 from agents.train.errors import TrainError
-from agents.train.logging import RunLogger
+from agents.train.run_log import RunLogger
 from agents.train.schedule import lr_factor
 from agents.train.trainer import CONFIG_FORMAT, Trainer
 from vlnenv.fileio import write_text_atomic

@@ -38,7 +38,6 @@ from agents.train.data.batches import SequenceLoader, batch_tensors
 from agents.train.data.demos import DemoSet
 from agents.train.errors import TrainError
 from agents.train.initial_weights import load_init
-from agents.train.logging import RunLogger
 from agents.train.losses import (
     GOAL_LOSSES,
     MATCH_LABELS,
@@ -50,6 +49,7 @@ from agents.train.losses import (
     progress_loss,
 )
 from agents.train.result import TrainResult
+from agents.train.run_log import RunLogger
 from agents.train.schedule import refitted, schedule_of
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
