@@ -12,7 +12,7 @@ from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.io import read_weights
 from agents.pretrain.config import PretrainConfig
-from agents.pretrain.train import load_pretrain_model, pretrain
+from agents.pretrain.loop import load_pretrain_model, pretrain
 from agents.train.errors import TrainError
 
 

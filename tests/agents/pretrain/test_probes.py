@@ -9,8 +9,8 @@ import torch
 from agents.commands.pretrain import ROWS
 from agents.models.config import ModelConfig
 from agents.pretrain.data import build_data
-from agents.pretrain.evaluate import chance_at, evaluate, recall_at
 from agents.pretrain.model import PretrainModel
+from agents.pretrain.probes import chance_at, evaluate, recall_at
 from vlnenv.suites.load import load_suite
 
 

@@ -21,9 +21,9 @@ from torch import Tensor
 from agents.pretrain.bleu import corpus_bleu
 from agents.pretrain.contrastive import retrieval_logits
 from agents.pretrain.data import PretrainData, build_data
+from agents.pretrain.loop import load_pretrain_model
 from agents.pretrain.mlm import IGNORE, mask_tokens
 from agents.pretrain.model import PretrainModel
-from agents.pretrain.train import load_pretrain_model
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.pretrain.questions import KINDS
 from vlnenv.pretrain.views import render_views
