@@ -40,7 +40,7 @@ from vlnenv.fileio import write_text_atomic
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.wrappers import TokenizedInstruction
 
-#: The saved policy's files in its folder (the eval registry finds the folder by the
+#: The saved policy's files in its folder (the benchmark registry finds the folder by the
 #: second: ``agents.benchmark.registry.PATH_POLICIES``).
 ZIP_FILE, META_FILE = "sb3_policy.zip", "sb3_policy.json"
 META_FORMAT = "vlnenv.SB3Policy"
