@@ -117,7 +117,7 @@ def train_config(config: QuickstartConfig, out: Path, budget: float,
 def prepare_demos(bc_config: Any, suite: Any, say: Callable[[str], None]) -> None:
     """Generate (or find) each teacher's demonstrations before training starts, with two
     worker processes, so the training budget is spent training."""
-    from agents.train.demos import ensure_demos
+    from agents.train.data.demos import ensure_demos
 
     data = bc_config.data
     for teacher in sorted(set(data.teacher.values())):
@@ -136,8 +136,8 @@ def sr_of(result: Any) -> float:
 
 def benchmark(policy: str, split: str, config: QuickstartConfig, out: Path) -> dict[str, Any]:
     """Benchmark ``policy`` on ``split`` and write its results under ``out``."""
-    from agents.eval.benchmark import BenchmarkConfig, run_benchmark
-    from agents.eval.report import write_results
+    from agents.benchmark.report import write_results
+    from agents.benchmark.runner import BenchmarkConfig, run_benchmark
 
     results = run_benchmark(BenchmarkConfig(
         suite=config.suite, split=split, policy=policy, episodes=config.episodes,
@@ -151,7 +151,7 @@ def family_table(runs: dict[str, dict[str, Any]],
                  beside_split: str = SELECTION_SPLIT) -> str:
     """Markdown: SR (and SPL, nDTW) per family for each benchmarked policy, then the SR of
     the ``beside`` runs (another split's, labelled ``beside_split``), with the targets."""
-    from agents.eval.report import fmt_estimate, markdown_table
+    from agents.benchmark.report import fmt_estimate, markdown_table
 
     names, beside = list(runs), beside or {}
     families = sorted({f for r in runs.values() for f in r["metrics"]} - {"overall"})
@@ -187,9 +187,9 @@ def record_success(model_dir: Path, model_results: dict[str, Any],
                    oracle_results: dict[str, Any], config: QuickstartConfig,
                    out: Path) -> str:
     """``success.gif`` of the model's first success, or of the oracle's first episode."""
-    from agents.eval.drivers import make_driver
-    from agents.eval.episodes import SuiteEpisodes
-    from agents.eval.record import record_episodes
+    from agents.viz.driver_factory import make_driver
+    from agents.viz.episodes import SuiteEpisodes
+    from agents.viz.record import record_episodes
 
     episode, who = first_success(model_results), "the trained model"
     spec = str(model_dir)
@@ -238,8 +238,8 @@ def _train_and_benchmark(config: QuickstartConfig, suite: Any, out: Path,
                          say: Callable[[str], None]) -> tuple[Any, ...]:
     """Steps 2-5 into ``out`` (the report folder being written): train, pick the model,
     benchmark, plot, record."""
-    from agents.eval.plots import plot_curves
     from agents.train import train_bc, train_dagger
+    from agents.viz.plots import plot_curves
 
     bc_config = train_config(config, out / "bc", config.bc_budget_s)
     prepare_demos(bc_config, suite, say)

@@ -27,10 +27,10 @@ from typing import Any
 
 import torch
 
-from agents.eval.policies import make_policy
+from agents.benchmark.registry import make_policy
 from agents.train.bc import train_bc
 from agents.train.config import resolve_config
-from agents.train.logging import RunLogger
+from agents.train.run_log import RunLogger
 from vlnenv.evaluate import evaluate
 
 #: Loss columns of ``log.csv`` kept in the trace.

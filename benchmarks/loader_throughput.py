@@ -1,7 +1,7 @@
 """Training-batch throughput of the sequence loader, with 0, 1, 2, ... rendering processes,
 side by side in one run.
 
-The loader (:class:`agents.train.data.SequenceLoader`) re-renders demonstrations from
+The loader (:class:`agents.train.data.batches.SequenceLoader`) re-renders demonstrations from
 their actions in a batched env and, with the goal-in-view loss on, replays each once more
 on its state and instruction for the targets. ``data.loader_workers`` moves that work to a
 pool of processes that render the coming groups of episodes ahead. Each row makes batches
@@ -22,7 +22,7 @@ import time
 from agents.train import distributed
 from agents.train.bc import load_demos_for
 from agents.train.config import resolve_config
-from agents.train.data import SequenceLoader
+from agents.train.data.batches import SequenceLoader
 from vlnenv.suites.load import load_suite
 
 

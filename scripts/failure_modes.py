@@ -7,7 +7,7 @@ their actions), every episode's actions are replayed on its state and instructio
 
 * ``success`` / ``wrong stop`` (the policy stopped, not at the goal) / ``timeout``;
 * ``target seen``: of the failures, those where the current target was in view at some
-  step (:func:`agents.train.targets.goal_view_targets`);
+  step (:func:`agents.train.data.targets.goal_view_targets`);
 * ``go_to_object`` wrong stops beside another object, beside the target (never: it would
   be a success) or beside none, and those beside a *look-alike* (an object of the
   target's kind that is not the target; "colour named": the instruction says the
@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.train.targets import goal_view_targets
+from agents.train.data.targets import goal_view_targets
 from vlnenv.language.instructions import instruction_from_task
 from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite, load_suite
@@ -110,7 +110,7 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
 
     from agents.models import MultimodalTransformer
     from agents.models.memory import seen_cells
-    from agents.train.replay import Replayer
+    from agents.train.data.replay import Replayer
 
     model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
     if model.memory is None:
@@ -210,7 +210,7 @@ def same_kind_in_view(episode: Any, house: Any, actions: Any, view: int = 7) -> 
     """``(n, V*V)`` bool: the view cells showing an object of the ``go_to_object`` target's
     kind other than the target, before each of the ``n`` steps (objects stay put in
     ``go_to_object``, so only the agent's pose is replayed)."""
-    from agents.train.targets import stage_cells_in_view
+    from agents.train.data.targets import stage_cells_in_view
 
     target = episode.task["object"]
     cell = tuple(target["cell"])
@@ -254,9 +254,9 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
     import torch
 
     from agents.models import MultimodalTransformer
-    from agents.train.config import DataConfig
+    from agents.train.data.replay import Replayer
     from agents.train.losses import seen_cells
-    from agents.train.replay import Replayer
+    from agents.train.sections import DataConfig
     from agents.train.validation import held_out_demos
 
     model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()

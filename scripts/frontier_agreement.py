@@ -23,9 +23,9 @@ import torch
 from agents.models.explore import frontier_distances, frontier_read, open_scores
 from agents.models.memory import goal_maps, map_index, seen_cells
 from agents.models.tiles import CELL_CLASSES, TileReader
-from agents.train.config import DataConfig
-from agents.train.replay import Replayer
-from agents.train.targets import goal_view_targets
+from agents.train.data.replay import Replayer
+from agents.train.data.targets import goal_view_targets
+from agents.train.sections import DataConfig
 from agents.train.validation import held_out_demos
 from vlnenv.actions import Action
 from vlnenv.suites.load import load_suite

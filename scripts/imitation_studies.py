@@ -9,12 +9,12 @@ changed in one way:
 * ``mask_instruction`` / ``blank_image``: the instruction replaced by padding / the image
   by zeros (``model.mask_instruction`` / ``model.blank_image``), in training and testing;
 * ``teacher_oracle`` / ``teacher_explorer``: every family taught by that teacher;
-* ``goal_aux``: with the goal-in-view auxiliary loss (:mod:`agents.train.targets`);
+* ``goal_aux``: with the goal-in-view auxiliary loss (:mod:`agents.train.data.targets`);
 * ``demos_<N>``: only the first ``N`` demonstrations (``data.max_episodes``).
 
 Each is scored on ``val_unseen``: closed-loop success on the first ``--episodes``
 episodes (five families in turn; the benchmark's own loop), with greedy and with sampled
-actions (:class:`agents.train.policy.SampledModelPolicy`), and the
+actions (:class:`agents.evaluation.model_policy.SampledModelPolicy`), and the
 teacher-forced NLL and accuracy of the default teachers' actions on the first
 ``--held-out`` demonstrations (:mod:`agents.train.validation`), which still separates
 runs whose success is 0.
@@ -104,10 +104,10 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
     of the script saved."""
     import torch
 
+    from agents.evaluation.in_training import summarise_records
+    from agents.evaluation.model_policy import ModelPolicy, SampledModelPolicy
     from agents.train.checkpoint import load_model
-    from agents.train.config import DEFAULT_TEACHERS
-    from agents.train.evaluation import summarise_records
-    from agents.train.policy import ModelPolicy, SampledModelPolicy
+    from agents.train.sections import DEFAULT_TEACHERS
     from agents.train.validation import held_out_demos, score_demos
     from vlnenv.evaluate import evaluate
     from vlnenv.suites import load_suite

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.eval.benchmark import BenchmarkConfig, run_benchmark
-from agents.eval.drivers import make_driver
-from agents.eval.episodes import SuiteEpisodes
-from agents.eval.frames import BACKGROUND, compose, scene_from_env
-from agents.eval.play import save_png
-from agents.eval.plots import PlotConfig, plot_bars, plot_trajectory
-from agents.eval.record import RecordConfig, run_episode, write_video
-from agents.eval.report import write_results
+from agents.benchmark.report import write_results
+from agents.benchmark.runner import BenchmarkConfig, run_benchmark
+from agents.viz.driver_factory import make_driver
+from agents.viz.episodes import SuiteEpisodes
+from agents.viz.frames import BACKGROUND, compose, scene_from_env
+from agents.viz.play import save_png
+from agents.viz.plots import PlotConfig, plot_bars, plot_trajectory
+from agents.viz.record import RecordConfig, run_episode, write_video
 from vlnenv.actions import Action
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.render.text import draw_text, draw_text_block

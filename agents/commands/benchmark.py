@@ -66,8 +66,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         args.parser.error("--policy is required (unless --compare is given)")
     from tqdm import tqdm
 
-    from agents.eval.benchmark import BenchmarkConfig, run_benchmark
-    from agents.eval.report import RESULT_FILES, results_table, write_results
+    from agents.benchmark.report import RESULT_FILES, results_table, write_results
+    from agents.benchmark.runner import BenchmarkConfig, run_benchmark
     from vlnenv.evaluate import select_episodes
     from vlnenv.fileio import check_inputs_outside, check_output, output_folder
     from vlnenv.suites.load import load_suite
@@ -97,7 +97,7 @@ def _benchmark(args: argparse.Namespace) -> int:
 
 
 def _compare(a_path: Path, b_path: Path) -> int:
-    from agents.eval.report import compare_results, comparison_markdown, load_results
+    from agents.benchmark.report import compare_results, comparison_markdown, load_results
 
     a, b = load_results(a_path), load_results(b_path)
     print(comparison_markdown(a, b, compare_results(a, b)), end="")

@@ -56,9 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from agents.eval.episodes import choose_episodes, parse_start
-    from agents.eval.frames import Layout
-    from agents.eval.play import parse_keys, play
+    from agents.viz.episodes import choose_episodes, parse_start
+    from agents.viz.frames import Layout
+    from agents.viz.play import parse_keys, play
     from vlnenv.fileio import check_output
 
     if args.save_last is not None:

@@ -9,7 +9,7 @@
 * ``vln plot scaling POINTS.csv --out PNG``: success rate against demonstrations per
   family (columns ``demos``, ``family``, ``sr``, optionally ``sr_ci``), log x axis.
 
-See :mod:`agents.eval.plots` for the file formats.
+See :mod:`agents.viz.plots` for the file formats.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from agents.commands import add_force, seed_arg
 
 if TYPE_CHECKING:
-    from agents.eval.plots import PlotConfig
+    from agents.viz.plots import PlotConfig
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _config(args: argparse.Namespace) -> PlotConfig:
     """The figure's config, once ``--out`` is checked (the output rule)."""
-    from agents.eval.plots import PlotConfig
+    from agents.viz.plots import PlotConfig
     from vlnenv.fileio import check_output
 
     check_output(args.out, args.force, folder=False)
@@ -82,10 +82,10 @@ def _done(path: Path) -> int:
 
 
 def _trajectory(args: argparse.Namespace) -> int:
-    from agents.eval.drivers import make_driver
-    from agents.eval.episodes import SuiteEpisodes
-    from agents.eval.plots import plot_trajectory
-    from agents.eval.record import run_episode
+    from agents.viz.driver_factory import make_driver
+    from agents.viz.episodes import SuiteEpisodes
+    from agents.viz.plots import plot_trajectory
+    from agents.viz.record import run_episode
 
     config = _config(args)
     ref = SuiteEpisodes(args.suite, args.split, args.episode).get(0)
@@ -94,18 +94,18 @@ def _trajectory(args: argparse.Namespace) -> int:
 
 
 def _curves(args: argparse.Namespace) -> int:
-    from agents.eval.plots import plot_curves
+    from agents.viz.plots import plot_curves
 
     return _done(plot_curves(args.log, args.out, _config(args)))
 
 
 def _bars(args: argparse.Namespace) -> int:
-    from agents.eval.plots import plot_bars
+    from agents.viz.plots import plot_bars
 
     return _done(plot_bars(args.results, args.out, args.metric, _config(args)))
 
 
 def _scaling(args: argparse.Namespace) -> int:
-    from agents.eval.plots import plot_scaling
+    from agents.viz.plots import plot_scaling
 
     return _done(plot_scaling(args.points, args.out, _config(args)))

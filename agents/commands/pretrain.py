@@ -59,7 +59,7 @@ def config_from_args(args: argparse.Namespace) -> object:
 
 
 def _pretrain(args: argparse.Namespace) -> int:
-    from agents.pretrain.train import pretrain
+    from agents.pretrain.loop import pretrain
 
     last = pretrain(config_from_args(args), args.out, resume=args.resume)
     if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
@@ -92,7 +92,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from agents.pretrain.evaluate import evaluate_run
+    from agents.pretrain.probes import evaluate_run
 
     res = evaluate_run(args.run, args.views, args.paths)
     if args.json:

@@ -45,9 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from agents.eval.drivers import make_driver
-    from agents.eval.episodes import SuiteEpisodes
-    from agents.eval.record import RecordConfig, record_episodes
+    from agents.viz.driver_factory import make_driver
+    from agents.viz.episodes import SuiteEpisodes
+    from agents.viz.record import RecordConfig, record_episodes
     from vlnenv.fileio import check_output
 
     check_output(args.out, args.force, folder=False)  # before anything is run

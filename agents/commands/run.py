@@ -49,9 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from agents.eval.drivers import make_driver
-    from agents.eval.episodes import EpisodeLookupError, choose_episodes, parse_start
-    from agents.eval.record import RecordConfig, run_episode, video_format, write_video
+    from agents.viz.driver_factory import make_driver
+    from agents.viz.episodes import EpisodeLookupError, choose_episodes, parse_start
+    from agents.viz.record import RecordConfig, run_episode, video_format, write_video
 
     if args.house is not None and args.instruction is None:
         raise EpisodeLookupError("--house needs --instruction (or use vln play --task)")

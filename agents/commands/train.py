@@ -6,13 +6,13 @@
   last/, best/, result.json}``. ``--resume`` continues the run in ``DIR`` wherever it was
   first written; ``--force`` replaces an earlier run once the new one ends
   (:mod:`agents.train.resume`, docs/cli.md). ``--init DIR [--init-parts text,vision]``
-  starts from pretrained weights (:mod:`agents.train.init`).
+  starts from pretrained weights (:mod:`agents.train.initial_weights`).
 * ``vln train dagger --from CKPT [same options]``: DAgger from a checkpoint (a ``.pt``
   training checkpoint or a model folder); ``vln train dagger --out DIR --resume``
   continues the DAgger run in ``DIR`` from its ``last.pt``.
 * ``vln train ppo [--config FILE] [--set section.field=value ...] [--init MODEL_DIR]
   [--env ID] [--suite S] [--frames N] --out DIR [--resume] [--time-budget S] [--seed N]
-  [--device D]``: recurrent PPO on the batched environment (:mod:`agents.rl.ppo`; config
+  [--device D]``: recurrent PPO on the batched environment (:mod:`agents.rl.ppo_run`; config
   sections ``model``, ``env``, ``ppo``, ``eval``, ``run``); writes the same files as
   ``bc``.
 * ``vln train sb3 --env ID --steps N --out DIR [--envs K] [--seed N] [--device D]
@@ -204,7 +204,7 @@ def _dagger(args: argparse.Namespace) -> int:
 
 def _ppo(args: argparse.Namespace) -> int:
     from agents.rl.config import RLConfig
-    from agents.rl.ppo import train_ppo
+    from agents.rl.ppo_run import train_ppo
 
     config = config_from_args(args, PPO_FLAGS, RLConfig())
     return _report(train_ppo(config), args.json)  # type: ignore[arg-type]
@@ -231,7 +231,7 @@ def _sb3(args: argparse.Namespace) -> int:
 def _demos(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from agents.train.demos import ensure_demos
+    from agents.train.data.demos import ensure_demos
     from vlnenv.suites.load import load_suite
 
     suite = load_suite(args.suite)
@@ -244,7 +244,7 @@ def _demos(args: argparse.Namespace) -> int:
     print(f"{meta['teacher']} demonstrations of {suite.name}/{args.split}: {len(demos)} "
           f"episodes, {meta['successful']} successful, {meta['steps']:,} steps")
     if args.measure:
-        from agents.train.replay import measure_rerender
+        from agents.train.data.replay import measure_rerender
 
         n = min(args.measure, len(demos))
         houses = {e.house: suite.houses[e.house] for e in demos.episodes[:n]}

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.models.config import ModelConfig
-from agents.train.config import EvalConfig, RunConfig, Sections
+from agents.train.config import Sections
 from agents.train.errors import TrainError
+from agents.train.sections import EvalConfig, RunConfig
 from vlnenv.language.instructions import FAMILIES
 
 
@@ -20,7 +21,7 @@ def _check(ok: bool, where: str, message: str) -> None:
 
 
 @dataclass
-class EnvConfig:
+class RLEnvConfig:
     """The batched environment the lanes play."""
 
     id: str = ""
@@ -118,7 +119,7 @@ class RLConfig(Sections):
 
     model: ModelConfig = field(default_factory=ModelConfig)
     """The policy's sizes and switches (taken from ``ppo.init``'s model when given)."""
-    env: EnvConfig = field(default_factory=EnvConfig)
+    env: RLEnvConfig = field(default_factory=RLEnvConfig)
     """The environment and its lanes."""
     ppo: PPOConfig = field(default_factory=PPOConfig)
     """The algorithm."""

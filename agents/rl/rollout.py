@@ -27,14 +27,14 @@ from gymnasium.utils import seeding
 from torch import Tensor
 
 from agents.models import MultimodalTransformer, autocast_context
-from agents.rl.config import EnvConfig
+from agents.rl.config import RLEnvConfig
 from agents.train.errors import TrainError
 from vlnenv.env.registration import VECTOR_ENTRY_POINT
 from vlnenv.suites.load import Suite
 from vlnenv.vector import BatchedGridHouseEnv
 
 
-def make_env(config: EnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseEnv:
+def make_env(config: RLEnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseEnv:
     """The batched environment of ``config``: a registered id's generated tasks, or the
     episodes of ``suite`` / ``config.split`` of ``config.families``.
 

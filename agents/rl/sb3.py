@@ -40,8 +40,8 @@ from vlnenv.fileio import write_text_atomic
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.wrappers import TokenizedInstruction
 
-#: The saved policy's files in its folder (the eval registry finds the folder by the
-#: second: ``agents.eval.policies.PATH_POLICIES``).
+#: The saved policy's files in its folder (the benchmark registry finds the folder by the
+#: second: ``agents.benchmark.registry.PATH_POLICIES``).
 ZIP_FILE, META_FILE = "sb3_policy.zip", "sb3_policy.json"
 META_FORMAT = "vlnenv.SB3Policy"
 

@@ -16,10 +16,11 @@ import torch
 
 from agents.train import distributed
 from agents.train.config import TrainConfig
-from agents.train.demos import DemoSet, ensure_demos, select_teachers
+from agents.train.data.demos import DemoSet, ensure_demos, select_teachers
 from agents.train.errors import TrainError
+from agents.train.result import TrainResult
 from agents.train.resume import prepare_run, run_folder
-from agents.train.trainer import Trainer, TrainResult
+from agents.train.trainer import Trainer
 from vlnenv.suites.load import Suite
 
 

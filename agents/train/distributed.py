@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.distributed as dist
-from torch import nn
+from torch import Tensor, nn
 
 from agents.models.device import pick_device
+
+if TYPE_CHECKING:
+    from agents.models import MultimodalTransformer
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,18 @@ def barrier(ctx: Context) -> None:
     """Wait for every rank."""
     if ctx.distributed:
         dist.barrier()
+
+
+class SequenceModule(nn.Module):
+    """``forward(obs, state, done)`` = ``model.forward_sequence``, so that
+    ``DistributedDataParallel``, which hooks ``forward``, wraps sequence training."""
+
+    def __init__(self, model: MultimodalTransformer) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, obs: Mapping[str, Tensor], state: Tensor, done: Tensor) -> Any:
+        return self.model.forward_sequence(obs, state, done)
 
 
 def wrap(module: nn.Module, ctx: Context) -> nn.Module:

@@ -74,7 +74,7 @@ def _seen_goal_cells(logits: Tensor | None, image: Tensor) -> Tensor:
 
 def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
     """Binary cross-entropy of the per-cell goal scores against the goal-in-view targets
-    (:mod:`agents.train.targets`), averaged over the cells the agent sees.
+    (:mod:`agents.train.data.targets`), averaged over the cells the agent sees.
 
     Args:
         logits: ``(B, T, V*V)`` goal scores (``PolicyOutput.goal``).

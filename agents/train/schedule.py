@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.train.sections import OptimConfig
 
 #: A re-aimed cosine: from ``step`` on, its progress runs linearly from ``progress`` to 1
 #: at ``end`` (:func:`progress_at`).
@@ -68,3 +73,10 @@ def dagger_beta(iteration: int, beta0: float, decay: float) -> float:
     """``beta_i = beta0 * decay ** i``: the probability that the teacher acts in DAgger
     iteration ``i`` (0-based)."""
     return beta0 * decay ** iteration
+
+
+def schedule_of(opt: OptimConfig) -> partial[float]:
+    """The learning-rate multiplier of ``opt`` as a function of the step
+    (:func:`lr_factor`), for ``LambdaLR``."""
+    return partial(lr_factor, warmup_steps=opt.warmup_steps, max_steps=opt.max_steps,
+                   min_ratio=opt.min_lr_ratio, refits=opt.refits)

@@ -1,6 +1,6 @@
 """The imitation training loop shared by behaviour cloning and DAgger.
 
-One step: the next ``(B, T)`` batch of every lane (:mod:`agents.train.data`), a forward
+One step: the next ``(B, T)`` batch of every lane (:mod:`agents.train.data.batches`), a forward
 pass through ``forward_sequence`` with the lanes' recurrent states carried over from the
 previous chunk (truncated backpropagation through time), the action cross-entropy (plus
 the weighted progress loss), backward (averaged across ranks by DDP), gradient clipping,
@@ -14,14 +14,14 @@ import dataclasses
 import json
 import math
 import time
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from agents.evaluation.in_training import evaluate_model
 from agents.models import CELL_CLASSES, MultimodalTransformer, autocast_context
 from agents.train import distributed
 from agents.train.budget import fitted_steps, probe_window, recent_rate, refit_interval
@@ -33,13 +33,11 @@ from agents.train.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
-from agents.train.config import OptimConfig, TrainConfig
-from agents.train.data import SequenceLoader, batch_tensors
-from agents.train.demos import DemoSet
+from agents.train.config import TrainConfig
+from agents.train.data.batches import SequenceLoader, batch_tensors
+from agents.train.data.demos import DemoSet
 from agents.train.errors import TrainError
-from agents.train.evaluation import evaluate_model
-from agents.train.init import load_init
-from agents.train.logging import RunLogger
+from agents.train.initial_weights import load_init
 from agents.train.losses import (
     GOAL_LOSSES,
     MATCH_LABELS,
@@ -50,77 +48,14 @@ from agents.train.losses import (
     match_loss,
     progress_loss,
 )
-from agents.train.schedule import lr_factor, refitted
+from agents.train.result import TrainResult
+from agents.train.run_log import RunLogger
+from agents.train.schedule import refitted, schedule_of
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
 
-#: Format tag of ``result.json`` and ``config.json``.
-RESULT_FORMAT = "vlnenv.TrainResult"
+#: Format tag of ``config.json``.
 CONFIG_FORMAT = "vlnenv.TrainConfig"
-
-
-@dataclasses.dataclass
-class TrainResult:
-    """What a run produced (also written as ``result.json`` in the run folder)."""
-
-    kind: str
-    """``bc`` or ``dagger``."""
-    out: str
-    """The run folder."""
-    steps: int
-    """Optimiser steps taken in all (resumed segments included)."""
-    samples: int
-    """Labelled steps trained on, over all ranks."""
-    elapsed_s: float
-    """Wall-clock seconds of training, over all segments."""
-    stopped_by: str
-    """``max_steps`` or ``time_budget``."""
-    best_step: int | None
-    """Step of the best evaluation (``None``: never evaluated)."""
-    best_sr: float | None
-    """Its success rate on ``eval.select``."""
-    final_eval: dict[str, Any]
-    """The last evaluation: ``{split: {sr, spl, episodes, by_family}}``."""
-    last_checkpoint: str
-    """The training checkpoint to resume from (``last.pt``)."""
-    best_checkpoint: str | None
-    """The best training checkpoint (``best.pt``)."""
-    last_model: str
-    """The last model folder (``last/``), for ``vln benchmark --policy``."""
-    best_model: str | None
-    """The best model folder (``best/``)."""
-    log: str
-    """``log.csv``."""
-    evals: str
-    """``evals.jsonl``."""
-    weight_digests: list[str]
-    """SHA-256 of the final weights on each rank (all equal in a healthy DDP run)."""
-    extra: dict[str, Any]
-    """What the trainer adds (DAgger: the dataset size per iteration)."""
-    config: dict[str, Any]
-    """The resolved ``TrainConfig``."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"format": RESULT_FORMAT, **dataclasses.asdict(self)}
-
-
-class SequenceModule(nn.Module):
-    """``forward(obs, state, done)`` = ``model.forward_sequence``, so that
-    ``DistributedDataParallel``, which hooks ``forward``, wraps sequence training."""
-
-    def __init__(self, model: MultimodalTransformer) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, obs: Mapping[str, Tensor], state: Tensor, done: Tensor) -> Any:
-        return self.model.forward_sequence(obs, state, done)
-
-
-def schedule_of(opt: OptimConfig) -> partial[float]:
-    """The learning-rate multiplier of ``opt`` as a function of the step
-    (:func:`agents.train.schedule.lr_factor`), for ``LambdaLR``."""
-    return partial(lr_factor, warmup_steps=opt.warmup_steps, max_steps=opt.max_steps,
-                   min_ratio=opt.min_lr_ratio, refits=opt.refits)
 
 
 class Trainer:
@@ -146,7 +81,7 @@ class Trainer:
                                  "the model it is given; expected init.path unset")
             self.init_note = load_init(self.model, config.init)
         self.model.to(ctx.device).train()
-        self.net = distributed.wrap(SequenceModule(self.model), ctx)
+        self.net = distributed.wrap(distributed.SequenceModule(self.model), ctx)
         opt = config.optim
         self.optimizer = torch.optim.AdamW(self.model.optim_groups(opt.weight_decay), lr=opt.lr,
                                            betas=(opt.beta1, opt.beta2))

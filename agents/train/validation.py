@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from agents.models import MultimodalTransformer, autocast_context
-from agents.train.demos import DemoSet
-from agents.train.replay import Replayer
+from agents.train.data.demos import DemoSet
+from agents.train.data.replay import Replayer
 from vlnenv.world.house import House
 
 
@@ -88,7 +88,7 @@ def held_out_demos(suite: Any, split: str, teacher: Mapping[str, str], demos_dir
     """The teachers' demonstrations of ``split`` (each family from its teacher, as in
     training; generated into ``demos_dir`` when missing), of ``families`` only when given,
     the first ``episodes`` of them."""
-    from agents.train.demos import ensure_demos, select_teachers
+    from agents.train.data.demos import ensure_demos, select_teachers
 
     sets = {t: ensure_demos(suite, split, t, demos_dir, 0, 0, workers)
             for t in sorted(set(teacher.values()))}

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
+from agents.benchmark.errors import PolicyLookupError
+from agents.benchmark.registry import make_policy, register_policy
+from agents.benchmark.runner import METRICS, BenchmarkConfig, run_benchmark, shards
 from agents.cli import main
-from agents.eval.benchmark import METRICS, BenchmarkConfig, run_benchmark, shards
-from agents.eval.policies import PolicyLookupError, make_policy, register_policy
 from vlnenv.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
 
 

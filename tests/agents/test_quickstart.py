@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from agents.benchmark.report import load_results
 from agents.cli import main
-from agents.eval.report import load_results
 
 
 @pytest.mark.slow

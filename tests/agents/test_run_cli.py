@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from agents.cli import main
-from agents.eval.episodes import EpisodeLookupError, parse_start
+from agents.viz.episodes import EpisodeLookupError, parse_start
 
 FAMILY = str(Path(__file__).parents[2] / "maps" / "houses" / "family_house.toml")
 PILLOW = "Go to the living room and bring me a pillow"

@@ -9,7 +9,7 @@ from collections import Counter
 import torch
 from helpers import load_script
 
-from agents.eval.benchmark import BenchmarkConfig, run_benchmark
+from agents.benchmark.runner import BenchmarkConfig, run_benchmark
 from agents.models import ModelConfig, MultimodalTransformer
 from vlnenv.suites.load import load_suite
 

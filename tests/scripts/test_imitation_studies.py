@@ -33,9 +33,9 @@ def test_tiny_studies_write_tables_and_plot(tmp_path: Path):
         assert 0.0 <= r["held_out"]["overall"]["accuracy"] <= 1.0
     # the sampled scores reuse the training's final evaluation (eval.decoding = "sample"
     # in the quickstart config): they must be what evaluating the saved model gives
+    from agents.evaluation.in_training import summarise_records
+    from agents.evaluation.model_policy import SampledModelPolicy
     from agents.train.checkpoint import load_model
-    from agents.train.evaluation import summarise_records
-    from agents.train.policy import SampledModelPolicy
     from vlnenv.evaluate import evaluate
 
     r = results["full"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from agents.rl.ppo import train_ppo
+from agents.rl.ppo_run import train_ppo
 from agents.train.checkpoint import load_checkpoint, model_of
 from agents.train.errors import TrainError
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from agents.models import ModelConfig, MultimodalTransformer
-from agents.rl.config import EnvConfig
+from agents.rl.config import RLEnvConfig
 from agents.rl.rollout import Lanes, make_env
 from agents.train.config import read_config_file, shipped_config
 from vlnenv.suites.load import load_suite
@@ -27,7 +27,7 @@ def _model(kind: str = "tiny") -> MultimodalTransformer:
 
 
 def _lanes(model: MultimodalTransformer, lanes: int = 4) -> Lanes:
-    env = make_env(EnvConfig(suite="tiny", lanes=lanes), load_suite("tiny"), lanes)
+    env = make_env(RLEnvConfig(suite="tiny", lanes=lanes), load_suite("tiny"), lanes)
     return Lanes(env, model, seed=3)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents.eval.policies import make_policy, parse_policy
+from agents.benchmark.registry import make_policy, parse_policy
 from agents.rl.sb3 import SB3Policy, VLNExtractor, make_env, train_sb3
 from agents.train.errors import TrainError
 from vlnenv.evaluate import evaluate

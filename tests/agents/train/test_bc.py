@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 import torch
 
+from agents.benchmark.errors import PolicyLookupError
+from agents.benchmark.model_factories import split_temperature
+from agents.benchmark.registry import make_policy
 from agents.cli import main as vln
-from agents.eval.drivers import make_driver
-from agents.eval.plots import plot_curves
-from agents.eval.policies import PolicyLookupError, make_policy
+from agents.evaluation.model_policy import ModelPolicy
 from agents.train.bc import train_bc
 from agents.train.checkpoint import load_checkpoint
 from agents.train.errors import TrainError
-from agents.train.policy import ModelPolicy, split_temperature
+from agents.viz.driver_factory import make_driver
+from agents.viz.plots import plot_curves
 from vlnenv.evaluate import evaluate
 
 
@@ -119,9 +121,9 @@ def test_the_time_budget_ends_training_cleanly(tiny_config):
 
 
 def test_families_restrict_the_demonstrations_and_the_evaluation(tiny_config):
+    from agents.evaluation.in_training import family_indices
     from agents.train.bc import load_demos_for
     from agents.train.distributed import Context
-    from agents.train.evaluation import family_indices
     from vlnenv.suites import load_suite
 
     config = tiny_config("data.families=go_to_room,fetch", "eval.families=fetch")

@@ -9,8 +9,9 @@ import pytest
 
 from agents.cli import build_parser
 from agents.commands.train import config_from_args
-from agents.train.config import DEFAULT_TEACHERS, TrainConfig, resolve_config
+from agents.train.config import TrainConfig, resolve_config
 from agents.train.errors import TrainError
+from agents.train.sections import DEFAULT_TEACHERS
 
 
 def parse(*argv: str):

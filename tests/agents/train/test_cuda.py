@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import torch
 
-from agents.eval.policies import make_policy
+from agents.benchmark.registry import make_policy
+from agents.evaluation.model_policy import ModelPolicy
 from agents.models import ModelConfig, MultimodalTransformer
 from agents.models.device import autocast_context
 from agents.train.bc import train_bc
 from agents.train.checkpoint import load_model
-from agents.train.policy import ModelPolicy
 from vlnenv.evaluate import evaluate
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs cuda")

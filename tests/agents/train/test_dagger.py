@@ -9,7 +9,7 @@ import numpy as np
 
 from agents.train.checkpoint import load_model
 from agents.train.dagger import collect_rollouts, train_dagger
-from agents.train.demos import load_demos
+from agents.train.data.demos import load_demos
 from vlnenv.expert.explorer import Explorer
 from vlnenv.language.instructions import instruction_from_task
 from vlnenv.state import EpisodeState

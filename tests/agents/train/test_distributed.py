@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import run_two_ranks
 
-from agents.train.demos import ensure_demos
+from agents.train.data.demos import ensure_demos
 from vlnenv.suites.load import load_suite
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from agents.train.bc import train_bc
 from agents.train.config import resolve_config
-from agents.train.logging import RunLogger
+from agents.train.run_log import RunLogger
 
 #: (config, overrides) of each pinned run: the shipped quickstart model (every part on),
 #: and the plain single-stream policy of the default ModelConfig.

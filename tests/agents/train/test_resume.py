@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from agents.train.checkpoint import load_checkpoint
-from agents.train.demos import ensure_demos
+from agents.train.data.demos import ensure_demos
 from vlnenv.suites.load import load_suite
 
 #: Runs ``train_bc`` on the overrides given as arguments.

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from agents.models import ModelConfig, MultimodalTransformer
-from agents.train.demos import generate_demos
-from agents.train.replay import replay_single
+from agents.train.data.demos import generate_demos
+from agents.train.data.replay import replay_single
 from agents.train.validation import score_demos
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.suites import load_suite

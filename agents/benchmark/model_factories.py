@@ -1,0 +1,68 @@
+"""The ``checkpoint`` and ``sampled`` factories of the benchmark's policy registry: a
+trained model loaded from disk, as a :class:`~agents.evaluation.model_policy.ModelPolicy`.
+
+``vln benchmark --policy runs/X/best`` (a model folder written by ``save_pretrained``) or
+``--policy runs/X/last.pt`` (a training checkpoint) builds a :class:`ModelPolicy` through
+:func:`checkpoint_policy`; ``--policy sampled:runs/X/best`` a :class:`SampledModelPolicy`
+(``sampled:runs/X/best@0.5`` samples at temperature 0.5).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from agents.benchmark.errors import PolicyLookupError
+from agents.evaluation.model_policy import ModelPolicy, SampledModelPolicy
+from agents.models import MultimodalTransformer, pick_device
+from agents.train.checkpoint import load_model
+from agents.train.errors import TrainError
+
+
+def _model_at(name: str, argument: str | None) -> MultimodalTransformer:
+    """The model behind policy ``name:PATH`` (a model folder or a training checkpoint), on
+    cuda when there is one.
+
+    Raises:
+        TrainError: no path, or nothing loadable there.
+    """
+    if not argument:
+        raise TrainError(f"policy {name!r} needs a path: {name}:runs/NAME/best (a model "
+                         f"folder) or {name}:runs/NAME/last.pt")
+    return load_model(argument, pick_device("auto"))
+
+
+def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
+    """``checkpoint:PATH``: the model of a model folder (``save_pretrained``) or of a
+    training checkpoint file, greedy (see :func:`_model_at`)."""
+    return ModelPolicy(_model_at("checkpoint", argument), str(Path(argument or "")))
+
+
+def split_temperature(argument: str | None) -> tuple[str | None, float]:
+    """``"PATH@T"`` -> ``("PATH", T)``; ``"PATH"`` -> ``("PATH", 1.0)``. A ``PATH`` that
+    exists as written is taken whole, ``@`` and all.
+
+    Raises:
+        PolicyLookupError: ``T`` is not a number > 0.
+    """
+    if argument is None or "@" not in argument or os.path.exists(argument):
+        return argument, 1.0
+    path, _, text = argument.rpartition("@")
+    try:
+        temperature = float(text)
+    except ValueError:
+        temperature = math.nan
+    if not temperature > 0 or math.isinf(temperature):
+        raise PolicyLookupError(f"policy 'sampled:{argument}': expected sampled:PATH@T with T "
+                                f"a sampling temperature > 0, got {text!r}")
+    return path, temperature
+
+
+def sampled_policy(argument: str | None, seed: int) -> SampledModelPolicy:
+    """``sampled:PATH[@T]``: the same model, its actions sampled from ``softmax(logits /
+    T)`` (``T`` 1 when left out) with per-episode generators from ``seed`` (see
+    :func:`_model_at`)."""
+    path, temperature = split_temperature(argument)
+    return SampledModelPolicy(_model_at("sampled", path), str(Path(path or "")),
+                              temperature=temperature, seed=seed)

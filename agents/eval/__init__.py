@@ -1,1 +1,0 @@
-"""Evaluation: the policy registry and the benchmark runner behind ``vln benchmark``."""

@@ -1,0 +1,50 @@
+"""Starting a run from pretrained weights (``init.path``, ``init.parts``):
+``vln train bc --init runs/pretrain --init-parts text,vision``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents.models import MultimodalTransformer
+from agents.models.errors import ModelError
+from agents.models.pretrained import load_pretrained_weights
+from agents.train.errors import TrainError
+from agents.train.sections import InitConfig
+
+#: The folder of a pretraining run that holds its encoders (``vln pretrain``'s
+#: ``encoders/``, in the ``save_pretrained`` format).
+ENCODERS = "encoders"
+
+
+def init_source(path: str | Path) -> Path:
+    """The model folder or checkpoint to read: ``path`` itself, or the ``encoders/`` of a
+    pretraining run folder.
+
+    Raises:
+        TrainError: nothing there.
+    """
+    path = Path(path)
+    if path.is_dir() and not (path / "model.pt").is_file() and (path / ENCODERS).is_dir():
+        return path / ENCODERS
+    if not path.exists():
+        raise TrainError(f"init.path: {path}: no such model folder, checkpoint or "
+                         "pretraining run")
+    return path
+
+
+def load_init(model: MultimodalTransformer, init: InitConfig) -> str:
+    """Copy ``init.parts`` of ``init.path`` into ``model`` (the rest stays as it is);
+    returns a line for the log.
+
+    Raises:
+        TrainError: no source, or the parts' weights missing or of other shapes there
+            (the message lists them).
+    """
+    assert init.path is not None
+    source = init_source(init.path)
+    try:
+        report = load_pretrained_weights(model, source, parts=init.parts, strict=True)
+    except ModelError as err:
+        raise TrainError(f"init.path = {init.path}: {err}") from None
+    return (f"init: {len(report.loaded)} tensors of {', '.join(init.parts)} from {source}; "
+            "every other weight fresh")

@@ -1,0 +1,341 @@
+"""The sections of :class:`~agents.train.config.TrainConfig` (``data``, ``optim``,
+``eval``, ``run``, ``init``, ``dagger``; ``model`` is :class:`agents.models.ModelConfig`),
+each a typed dataclass with a docstring per field that checks its own values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agents.train.budget import MIN_WARMUP
+from agents.train.errors import TrainError
+from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
+from vlnenv.language.instructions import FAMILIES
+from vlnenv.tasks.solver import EXPERTS
+
+#: The teacher whose demonstrations each family imitates: the explorer (it knows only what
+#: the agent has seen, so an agent that sees only its view can imitate it) for families
+#: whose goal must be searched for, the oracle for ``follow_route``, whose instruction
+#: itself describes the way. Measured against all-oracle and all-explorer teaching by
+#: ``scripts/imitation_studies.py`` (docs/training.md): within noise at the budgets run so
+#: far, so these stand.
+DEFAULT_TEACHERS: dict[str, str] = {
+    "go_to_room": "explorer",
+    "go_to_object": "explorer",
+    "fetch": "explorer",
+    "follow_route": "oracle",
+    "sequence": "explorer",
+}
+
+def _check(ok: bool, where: str, message: str) -> None:
+    if not ok:
+        raise TrainError(f"{where}: {message}")
+
+
+def _check_refits(refits: tuple[tuple[int, float, int], ...], warmup_steps: int,
+                  max_steps: int, where: str) -> None:
+    """Refits in step order, each after the warm-up and before its end, progress in
+    ``[0, 1)``, the last ending at ``max_steps``."""
+    last = warmup_steps - 1
+    for i, (step, progress, end) in enumerate(refits):
+        _check(last < step < end and 0.0 <= progress <= 1.0, f"{where}[{i}]",
+               f"expected steps after the warm-up ({warmup_steps}) and the previous refit, "
+               f"before the end, and progress in [0, 1]; got {(step, progress, end)!r}")
+        last = step
+    _check(not refits or refits[-1][2] == max_steps, where,
+           f"the last refit ends at {refits[-1][2] if refits else None}, but max_steps is "
+           f"{max_steps}; expected them equal (clear optim.refits to set another count)")
+
+
+@dataclass
+class DataConfig:
+    """Which demonstrations to learn from and how they are cut into training batches."""
+
+    suite: str = "small"
+    """Suite name (under ``maps/suites``) or folder."""
+    split: str = "train"
+    """Split whose episodes (and houses) the demonstrations come from."""
+    teacher: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEACHERS))
+    """Family -> teacher (``oracle`` or ``explorer``) whose actions are imitated; see
+    :data:`DEFAULT_TEACHERS` for the defaults and why."""
+    families: tuple[str, ...] = tuple(FAMILIES)
+    """Task families whose demonstrations are trained on (the others are left out)."""
+    sampled_episodes: int = 0
+    """Episodes sampled afresh on the split's houses, used instead of the split's own
+    episodes when > 0 (for more data than the split holds)."""
+    sample_seed: int = 0
+    """Seed of the sampled episodes (each episode has its own generator)."""
+    max_episodes: int | None = None
+    """Use only the first ``N`` demonstrations (in file order; nested for growing ``N``,
+    for scaling studies); ``None``: all."""
+    demos_dir: str = "runs/demos"
+    """Folder of the demonstration files, one per (suite, split, teacher); missing ones
+    are generated there."""
+    workers: int = 1
+    """Processes generating missing demonstrations (the result does not depend on it)."""
+    lanes: int = 32
+    """Batch rows ``B``: each plays demonstrations back to back, its recurrent state
+    carried from chunk to chunk of the same episode (truncated backpropagation)."""
+    chunk: int = 16
+    """Steps ``T`` per row and training step (the backpropagation horizon)."""
+    render_batch: int = 128
+    """Episodes whose observations are re-rendered together in one batched env (more is
+    faster, up to ~256, and holds more observations in memory)."""
+    loader_workers: int = 0
+    """Processes re-rendering the coming episodes ahead of training (0: the training
+    process renders them when needed). The batches do not depend on it; use it where
+    cores are spare (a GPU run), not where training already uses every core."""
+
+    def __post_init__(self) -> None:
+        where = "data"
+        for name in ("lanes", "chunk", "render_batch", "workers"):
+            _check(getattr(self, name) >= 1, f"{where}.{name}", "expected an integer >= 1, "
+                   f"got {getattr(self, name)!r}")
+        _check(self.loader_workers >= 0, f"{where}.loader_workers",
+               f"expected an integer >= 0, got {self.loader_workers!r}")
+        _check(self.sampled_episodes >= 0, f"{where}.sampled_episodes",
+               f"expected an integer >= 0, got {self.sampled_episodes!r}")
+        _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
+               f"expected None or an integer >= 1, got {self.max_episodes!r}")
+        for family, teacher in self.teacher.items():
+            _check(family in FAMILIES, f"{where}.teacher", f"unknown family {family!r}; "
+                   f"expected some of {list(FAMILIES)}")
+            _check(teacher in EXPERTS, f"{where}.teacher.{family}",
+                   f"expected one of {list(EXPERTS)}, got {teacher!r}")
+        missing = [f for f in FAMILIES if f not in self.teacher]
+        _check(not missing, f"{where}.teacher", f"no teacher for {missing}")
+        unknown = [f for f in self.families if f not in FAMILIES]
+        _check(bool(self.families) and not unknown, f"{where}.families",
+               f"expected one or more of {list(FAMILIES)}, got {list(self.families)}")
+
+
+@dataclass
+class OptimConfig:
+    """The optimiser (AdamW on ``model.optim_groups``), its schedule and the losses."""
+
+    lr: float = 1e-3
+    """Peak learning rate, reached at the end of the warm-up."""
+    min_lr_ratio: float = 0.1
+    """The cosine decays to ``lr * min_lr_ratio`` at ``max_steps``."""
+    warmup_steps: int = 100
+    """Steps of linear warm-up from 0 to ``lr``."""
+    max_steps: int = 2000
+    """Optimiser steps of the run (the end of the cosine); with ``fit_budget``, the most
+    steps the fitted schedule may take."""
+    fit_budget: bool = False
+    """End the cosine where ``run.time_budget_s`` runs out (:mod:`agents.train.budget`):
+    the warm-up's steps are timed and ``max_steps`` is set to the steps that fit (at most
+    ``max_steps``); the saved config holds the fitted count (and ``fit_budget = false``),
+    so it repeats the run exactly. Behaviour cloning only; needs ``run.time_budget_s`` and
+    ``warmup_steps >= 50``."""
+    refits: tuple[tuple[int, float, int], ...] = ()
+    """Where the cosine was re-aimed while it ran: ``(step, progress, end)``, from ``step``
+    on its progress runs from ``progress`` to 1 at ``end``
+    (:func:`agents.train.schedule.progress_at`). ``fit_budget`` records them (the last
+    ``end`` is ``max_steps``), so the saved config repeats the schedule float for float;
+    empty: a plain cosine from the warm-up to ``max_steps``."""
+    weight_decay: float = 0.01
+    """AdamW weight decay on matrices and embeddings (none on biases and norms)."""
+    beta1: float = 0.9
+    """AdamW's first-moment decay."""
+    beta2: float = 0.95
+    """AdamW's second-moment decay."""
+    grad_clip: float = 1.0
+    """Clip the global gradient norm to this (0: no clipping)."""
+    stop_weight: float = 1.0
+    """Weight of the ``stop`` label in the action cross-entropy relative to the other
+    actions' 1 (:func:`agents.train.losses.action_weights`); the teacher stops once an
+    episode, so a weight > 1 trades stop precision for recall."""
+    progress_weight: float = 0.1
+    """Weight of the progress loss (MSE of the progress head against ``t / n``, expert
+    demonstrations only) added to the action cross-entropy; 0 turns it off."""
+    goal_weight: float = 0.0
+    """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
+    scores against :mod:`agents.train.data.targets`, over the cells the agent sees); > 0 needs
+    ``model.goal_head``. 0 turns it off."""
+    goal_loss: str = "bce"
+    """Form of the goal-in-view loss: ``bce`` (a binary term per seen cell,
+    :func:`agents.train.losses.goal_loss`) or ``choice`` (one softmax per step over the
+    seen cells and "not in view", :func:`agents.train.losses.goal_choice_loss`)."""
+    cell_weight: float = 0.0
+    """Weight of the cell-recognition loss (cross-entropy of the model's per-cell base,
+    object-kind and colour logits against the labels read off the view's pixels,
+    :mod:`vlnenv.render.decode`, over the cells the agent sees); > 0 needs
+    ``model.cell_head``. 0 turns it off."""
+
+    match_weight: float = 0.0
+    """Weight of the match loss (:func:`agents.train.losses.match_loss`: cross-entropy of
+    the goal match's text head against the labels of the target's view cells, at steps
+    where the target is in view and the agent carries nothing); > 0 needs
+    ``model.goal_match``. 0 turns it off (the text head then learns from the goal loss
+    alone)."""
+    match_labels: tuple[str, ...] = MATCH_LABELS
+    """The label kinds the match loss teaches the text head (of ``base``, ``kind``,
+    ``colour``); the others learn from the goal loss alone."""
+
+    def __post_init__(self) -> None:
+        where = "optim"
+        _check(self.lr > 0, f"{where}.lr", f"expected > 0, got {self.lr!r}")
+        _check(0 <= self.min_lr_ratio <= 1, f"{where}.min_lr_ratio",
+               f"expected a value in [0, 1], got {self.min_lr_ratio!r}")
+        _check(self.max_steps >= 1, f"{where}.max_steps", f"expected >= 1, got {self.max_steps!r}")
+        _check(0 <= self.warmup_steps, f"{where}.warmup_steps",
+               f"expected >= 0, got {self.warmup_steps!r}")
+        _check(not self.fit_budget or self.warmup_steps >= MIN_WARMUP, f"{where}.warmup_steps",
+               f"fit_budget times the warm-up: expected >= {MIN_WARMUP}, got "
+               f"{self.warmup_steps!r}")
+        _check_refits(self.refits, self.warmup_steps, self.max_steps, f"{where}.refits")
+        _check(self.stop_weight > 0, f"{where}.stop_weight",
+               f"expected > 0, got {self.stop_weight!r}")
+        for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
+                     "cell_weight", "match_weight"):
+            _check(getattr(self, name) >= 0, f"{where}.{name}",
+                   f"expected >= 0, got {getattr(self, name)!r}")
+        for name in ("beta1", "beta2"):
+            _check(0 <= getattr(self, name) < 1, f"{where}.{name}",
+                   f"expected a value in [0, 1), got {getattr(self, name)!r}")
+        _check(self.goal_loss in GOAL_LOSSES, f"{where}.goal_loss",
+               f"expected one of {list(GOAL_LOSSES)}, got {self.goal_loss!r}")
+        unknown = [k for k in self.match_labels if k not in MATCH_LABELS]
+        _check(bool(self.match_labels) and not unknown, f"{where}.match_labels",
+               f"expected a non-empty subset of {list(MATCH_LABELS)}, got "
+               f"{list(self.match_labels)!r}")
+
+
+@dataclass
+class EvalConfig:
+    """Evaluation during training (through :func:`vlnenv.evaluate.evaluate`, greedy)."""
+
+    every: int = 250
+    """Evaluate every this many steps, and at the end (0: only at the end)."""
+    episodes: int = 100
+    """Episodes per split, evenly spaced over the split (all when larger than it)."""
+    splits: tuple[str, ...] = ("val_seen", "val_unseen")
+    """Splits evaluated; the log's ``sr_<split>`` columns."""
+    select: str = "val_unseen"
+    """Split whose success rate picks the ``best`` checkpoint."""
+    batch: int = 32
+    """Environments run in lock-step."""
+    seed: int = 0
+    """Evaluation seed (per-episode seeds derive from it)."""
+    families: tuple[str, ...] = tuple(FAMILIES)
+    """Task families evaluated: the first ``episodes`` episodes of these families."""
+    decoding: str = "greedy"
+    """``greedy`` (arg-max actions) or ``sample`` (actions drawn from the policy, one
+    generator per episode; see ``agents.evaluation.model_policy.SampledModelPolicy``)."""
+
+    def __post_init__(self) -> None:
+        where = "eval"
+        _check(self.decoding in ("greedy", "sample"), f"{where}.decoding",
+               f"expected 'greedy' or 'sample', got {self.decoding!r}")
+        unknown = [f for f in self.families if f not in FAMILIES]
+        _check(bool(self.families) and not unknown, f"{where}.families",
+               f"expected one or more of {list(FAMILIES)}, got {list(self.families)}")
+        _check(self.every >= 0, f"{where}.every", f"expected >= 0, got {self.every!r}")
+        _check(self.episodes >= 1, f"{where}.episodes", f"expected >= 1, got {self.episodes!r}")
+        _check(self.batch >= 1, f"{where}.batch", f"expected >= 1, got {self.batch!r}")
+        _check(self.select in self.splits, f"{where}.select",
+               f"{self.select!r} is not one of the evaluated splits {list(self.splits)}")
+
+
+@dataclass
+class RunConfig:
+    """Where the run writes, on what it runs, and when it stops."""
+
+    out: str = "runs/bc"
+    """Run folder: ``config.json``, ``log.csv``, ``evals.jsonl``, ``last.pt``,
+    ``best.pt``, the ``last/`` and ``best/`` model folders, ``result.json``."""
+    seed: int = 0
+    """Seed of the weights, the data order and everything else random in the run."""
+    device: str = "auto"
+    """``auto`` (cuda when present), ``cpu``, ``cuda`` or ``cuda:N``; under torchrun each
+    rank takes ``cuda:<local rank>``."""
+    time_budget_s: float | None = None
+    """Wall-clock seconds this invocation may train; when spent, training ends cleanly
+    (final evaluation and checkpoints). ``None``: no limit."""
+    checkpoint_every: int = 250
+    """Write ``last.pt`` every this many steps (and at every evaluation and the end)."""
+    log_every: int = 10
+    """Write a ``log.csv`` row every this many steps."""
+    threads: int = 0
+    """torch CPU threads (0: torch's default, all cores)."""
+    deterministic: bool = False
+    """``torch.use_deterministic_algorithms(True)``: bit-exact resumption on CPU."""
+    tensorboard: bool = True
+    """Also log to TensorBoard (``tb/``) when ``torch.utils.tensorboard`` imports."""
+    progress_bar: bool = True
+    """Show a tqdm bar with loss and success rate (on rank 0)."""
+    resume: bool = False
+    """Continue from ``out/last.pt`` (the run folder must hold one), wherever the folder
+    was first written (a copied or moved run goes on in ``out``)."""
+    force: bool = False
+    """Start afresh over an earlier run (or other files) in ``out``: they are set aside,
+    deleted once this run ends well and put back if it fails (``--force``)."""
+    asked: tuple[str, ...] = ()
+    """The ``section.field`` settings named in the config file and the overrides (filled
+    by :func:`resolve_config`): a resumed run compares these with its own config, so a
+    setting asked at its default value is noticed too (:mod:`agents.train.resume`)."""
+
+    def __post_init__(self) -> None:
+        where = "run"
+        _check(self.seed >= 0, f"{where}.seed", f"expected an integer >= 0, got {self.seed!r}")
+        for name in ("checkpoint_every", "log_every"):
+            _check(getattr(self, name) >= 1, f"{where}.{name}",
+                   f"expected >= 1, got {getattr(self, name)!r}")
+        _check(self.threads >= 0, f"{where}.threads", f"expected >= 0, got {self.threads!r}")
+        _check(self.time_budget_s is None or self.time_budget_s > 0, f"{where}.time_budget_s",
+               f"expected None or > 0, got {self.time_budget_s!r}")
+
+
+@dataclass
+class InitConfig:
+    """Weights the run's policy starts from instead of fresh ones (behaviour cloning;
+    :func:`agents.models.pretrained.load_pretrained_weights`)."""
+
+    path: str | None = None
+    """A model folder (``save_pretrained``; a pretraining run's ``encoders/``), a
+    training checkpoint, or a pretraining run folder (its ``encoders/`` are read);
+    ``None``: fresh weights."""
+    parts: tuple[str, ...] = ("text", "vision")
+    """The parts loaded from ``path`` (``text``, ``vision``, ``fusion``, ``heads``,
+    ``memory``, or a top-level module name); every other weight stays fresh. The
+    parts' weights must exist in ``path`` with the policy's shapes (the run's
+    ``model`` section sizes them)."""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.parts), "init.parts", "expected at least one part name")
+
+
+@dataclass
+class DaggerConfig:
+    """DAgger (Ross et al., 2011): the learner drives, the teacher labels every state it
+    visits, the labelled trajectories are added to the data, training goes on."""
+
+    init: str = ""
+    """The checkpoint to start from: a training checkpoint (``.pt``) or a model folder
+    (``vln train dagger --from``)."""
+    iterations: int = 3
+    """Rounds of (roll out, label, aggregate, train)."""
+    rollouts: int = 200
+    """Episodes rolled out per iteration (over all ranks), drawn from ``rollout_split``."""
+    rollout_split: str = "train"
+    """Split whose episodes the learner plays (its houses are the training houses)."""
+    rollout_batch: int = 32
+    """Environments run in lock-step during roll-outs."""
+    beta0: float = 0.5
+    """Probability that the teacher, not the learner, acts at iteration 0."""
+    beta_decay: float = 0.5
+    """``beta_i = beta0 * beta_decay ** i``."""
+    steps_per_iteration: int = 500
+    """Optimiser steps after each aggregation (``optim.max_steps`` is set to
+    ``iterations * steps_per_iteration``)."""
+    keep_demos: bool = True
+    """Aggregate with the BC demonstrations of ``data`` (else only DAgger data)."""
+
+    def __post_init__(self) -> None:
+        where = "dagger"
+        for name in ("iterations", "rollouts", "rollout_batch", "steps_per_iteration"):
+            _check(getattr(self, name) >= 1, f"{where}.{name}",
+                   f"expected >= 1, got {getattr(self, name)!r}")
+        for name in ("beta0", "beta_decay"):
+            _check(0 <= getattr(self, name) <= 1, f"{where}.{name}",
+                   f"expected a value in [0, 1], got {getattr(self, name)!r}")
