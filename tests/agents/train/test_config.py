@@ -9,7 +9,7 @@ import pytest
 
 from agents.cli import build_parser
 from agents.commands.train import config_from_args
-from agents.train.config import DEFAULT_TEACHERS, TrainConfig, resolve_config
+from agents.train.config import DEFAULT_TEACHERS, TrainConfig, read_config_file, resolve_config
 from agents.train.errors import TrainError
 
 
@@ -87,3 +87,73 @@ def test_bad_file_names_the_file(tmp_path: Path):
     file.write_text("[optim\n", encoding="utf-8")
     with pytest.raises(TrainError, match="bad.toml"):
         resolve_config(file)
+
+
+# --- Composition: ``base = "..."`` then only the keys a file changes -------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_file_with_a_base_changes_only_the_keys_it_names(tmp_path: Path):
+    write(tmp_path / "parent.toml", '[optim]\nlr = 0.002\nmax_steps = 300\n\n'
+          '[data.teacher]\nfetch = "oracle"\n')
+    child = write(tmp_path / "child.toml", 'base = "parent.toml"\n\n[optim]\nmax_steps = 500\n'
+                  '\n[data.teacher]\nsequence = "oracle"\n')
+    config = resolve_config(child)
+    assert config.optim.lr == 0.002  # from the base
+    assert config.optim.max_steps == 500  # the file beats its base
+    assert config.data.teacher == {**DEFAULT_TEACHERS, "fetch": "oracle", "sequence": "oracle"}
+    assert read_config_file(child) == {"optim": {"lr": 0.002, "max_steps": 500},
+                                       "data": {"teacher": {"fetch": "oracle",
+                                                            "sequence": "oracle"}}}
+
+
+def test_bases_chain_and_a_base_path_is_relative_to_its_file(tmp_path: Path):
+    (tmp_path / "deep").mkdir()
+    write(tmp_path / "root.toml", "[optim]\nlr = 0.003\nwarmup_steps = 7\n")
+    write(tmp_path / "deep" / "middle.toml", 'base = "../root.toml"\n[optim]\nwarmup_steps = 9\n')
+    top = write(tmp_path / "top.toml", 'base = "deep/middle.toml"\n[run]\nseed = 4\n')
+    config = resolve_config(top)
+    assert (config.optim.lr, config.optim.warmup_steps, config.run.seed) == (0.003, 9, 4)
+
+
+def test_asked_counts_the_keys_of_the_file_chain_only(tmp_path: Path):
+    write(tmp_path / "parent.toml", "[optim]\nlr = 0.002\n")
+    child = write(tmp_path / "child.toml", 'base = "parent.toml"\n[run]\nseed = 4\n')
+    assert resolve_config(child, ["eval.every=3"]).run.asked == (
+        "eval.every", "optim.lr", "run.seed")
+
+
+def test_a_shipped_config_name_is_a_base(tmp_path: Path):
+    child = write(tmp_path / "long.toml", 'base = "quickstart"\n[run]\ntime_budget_s = 3600\n')
+    config = resolve_config(child)
+    assert config.run.time_budget_s == 3600.0
+    same = resolve_config("quickstart", ["run.time_budget_s=3600"])
+    assert config == same  # the same run, the same settings asked
+    assert config.optim.fit_budget is True and config.data.lanes == 8  # the quickstart's
+
+
+def test_a_missing_base_is_refused_naming_the_file(tmp_path: Path):
+    child = write(tmp_path / "child.toml", 'base = "nowhere.toml"\n')
+    with pytest.raises(TrainError, match=r"child\.toml: base 'nowhere\.toml': no such file"):
+        resolve_config(child)
+
+
+def test_a_cycle_of_bases_is_refused_naming_the_file(tmp_path: Path):
+    write(tmp_path / "a.toml", 'base = "b.toml"\n')
+    write(tmp_path / "b.toml", 'base = "a.toml"\n')
+    with pytest.raises(TrainError, match=r"b\.toml: base 'a\.toml' makes a cycle \(.*a\.toml "
+                       r"-> .*b\.toml -> .*a\.toml\)"):
+        resolve_config(tmp_path / "a.toml")
+    me = write(tmp_path / "me.toml", 'base = "me.toml"\n')
+    with pytest.raises(TrainError, match=r"me\.toml: base 'me\.toml' makes a cycle"):
+        resolve_config(me)
+
+
+def test_a_base_that_is_not_a_string_is_refused(tmp_path: Path):
+    child = write(tmp_path / "child.toml", "base = 3\n")
+    with pytest.raises(TrainError, match=r"child\.toml: base: expected the name or path"):
+        resolve_config(child)
