@@ -157,3 +157,19 @@ def test_a_base_that_is_not_a_string_is_refused(tmp_path: Path):
     child = write(tmp_path / "child.toml", "base = 3\n")
     with pytest.raises(TrainError, match=r"child\.toml: base: expected the name or path"):
         resolve_config(child)
+
+
+#: The resolved configs of the shipped study configs, recorded from the full copies they
+#: were before they became ``base = "quickstart.toml"`` plus the keys that differ.
+BEFORE_BASE = json.loads((Path(__file__).parent / "data" / "shipped_configs_before_base.json")
+                         .read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(BEFORE_BASE))
+def test_study_configs_on_a_base_resolve_as_their_full_copies_did(name: str):
+    config = json.loads(json.dumps(resolve_config(name).to_dict()))  # tuples as lists
+    before = json.loads(json.dumps(BEFORE_BASE[name]))
+    asked, asked_before = config["run"].pop("asked"), before["run"].pop("asked")
+    assert config == before
+    # Named now too: the base's keys, and the defaults written to undo them.
+    assert set(asked) >= set(asked_before)
