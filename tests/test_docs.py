@@ -1,6 +1,6 @@
-"""The commands the README and the reference pages of docs/ show exist as written: every
-``vln`` sub-command and ``--flag`` is one the parser knows, and every script named is in
-the tree. (The dated pages of docs/experiments/ keep the commands of their day.)"""
+"""The commands the README and docs/ (the experiment pages included) show exist as
+written: every ``vln`` sub-command and ``--flag`` is one the parser knows, and every
+script named is in the tree."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 from agents.cli import build_parser
 
 ROOT = Path(__file__).parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+         *sorted((ROOT / "docs" / "experiments").glob("*.md"))]
 
 
 def shell_blocks(text: str) -> list[str]:
@@ -26,9 +27,10 @@ def shell_blocks(text: str) -> list[str]:
 
 
 def inline_commands(text: str) -> list[str]:
-    """Inline code spans that are whole ``vln ...`` commands (no elision ``...``)."""
-    spans = re.findall(r"`(vln [^`]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
-    return [span for span in spans if "..." not in span]
+    """Inline code spans that are whole ``vln`` or ``python`` commands (no elision
+    ``...``), wrapped lines joined."""
+    spans = re.findall(r"`((?:vln|python) [^`]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
+    return [span.replace("\n", " ") for span in spans if "..." not in span]
 
 
 def commands(line: str) -> list[list[str]]:
@@ -80,7 +82,7 @@ def check_python(words: list[str]) -> list[str]:
     return [] if (ROOT / script).is_file() else [f"no script {script}"]
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_command_shown_exists(page: Path):
     text = page.read_text(encoding="utf-8")
     parser = build_parser()
