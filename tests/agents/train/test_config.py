@@ -159,6 +159,26 @@ def test_a_base_that_is_not_a_string_is_refused(tmp_path: Path):
         resolve_config(child)
 
 
+def test_a_ppo_config_composes_through_the_same_reader(tmp_path: Path):
+    from agents.rl.config import RLConfig
+
+    write(tmp_path / "ppo.toml", "[ppo]\nlr = 0.0003\nrollout = 64\n\n[env]\nlanes = 8\n")
+    child = write(tmp_path / "kl.toml", 'base = "ppo.toml"\n[ppo]\nkl_coef = 0.05\n')
+    config = resolve_config(child, ["env.dense_reward=0.1"], base=RLConfig())
+    assert isinstance(config, RLConfig)
+    assert (config.ppo.lr, config.ppo.rollout, config.ppo.kl_coef) == (0.0003, 64, 0.05)
+    assert (config.env.lanes, config.env.dense_reward) == (8, 0.1)
+    assert config.run.asked == ("env.dense_reward", "env.lanes", "ppo.kl_coef", "ppo.lr",
+                                "ppo.rollout")
+
+def test_resume_compares_a_default_value_that_a_base_names(tmp_path: Path):
+    from agents.train.resume import resume_changes
+
+    saved = resolve_config(None, ["optim.lr=0.002"])  # the run being resumed
+    write(tmp_path / "parent.toml", "[optim]\nlr = 0.001\n")  # the default lr, named
+    child = write(tmp_path / "child.toml", 'base = "parent.toml"\n[run]\nseed = 0\n')
+    assert resume_changes(resolve_config(child), saved) == [("optim.lr", 0.002, 0.001)]
+
 #: The resolved configs of the shipped study configs, recorded from the full copies they
 #: were before they became ``base = "quickstart.toml"`` plus the keys that differ.
 BEFORE_BASE = json.loads((Path(__file__).parent / "data" / "shipped_configs_before_base.json")
