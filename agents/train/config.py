@@ -494,8 +494,9 @@ def config_path(spec: str | Path) -> Path:
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The nested dict of a TOML (``.toml``) or JSON (anything else) config file: tables
-    (objects) ``model``, ``data``, ``optim``, ``eval``, ``run``, ``dagger``, ``init``. A JSON file
-    written by a run (``config.json``: ``{"format": ..., "config": {...}}``) works too.
+    (objects) ``model``, ``data``, ``optim``, ``eval``, ``run``, ``dagger``, ``init``. A
+    JSON file written by a run (``config.json``: ``{"format": ..., "config": {...}}``)
+    works too.
 
     A file may start from another: ``base = "quickstart.toml"`` (a path relative to the
     file, or the name of a shipped config, ``quickstart``) then only the keys it changes;
