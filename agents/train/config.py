@@ -5,7 +5,8 @@ run folder, into every checkpoint and into every result, so any number can be tr
 what produced it.
 
 A config is built from defaults, then a TOML or JSON file (:func:`read_config_file`, the
-same sections as tables), then ``section.field=value`` overrides
+same sections as tables; ``base = "quickstart.toml"`` starts it from another file, so a
+study config names only what it changes), then ``section.field=value`` overrides
 (:func:`apply_overrides`; ``data.teacher.fetch=oracle`` sets one entry of a dict field).
 Values are checked against the field's type; errors name the field and the source.
 """
@@ -167,13 +168,58 @@ def config_path(spec: str | Path) -> Path:
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The nested dict of a TOML (``.toml``) or JSON (anything else) config file: tables
-    (objects) ``model``, ``data``, ``optim``, ``eval``, ``run``, ``dagger``. A JSON file
-    written by a run (``config.json``: ``{"format": ..., "config": {...}}``) works too.
+    (objects) ``model``, ``data``, ``optim``, ``eval``, ``run``, ``dagger``, ``init``. A
+    JSON file written by a run (``config.json``: ``{"format": ..., "config": {...}}``)
+    works too.
+
+    A file may start from another: ``base = "quickstart.toml"`` (a path relative to the
+    file, or the name of a shipped config, ``quickstart``) then only the keys it changes;
+    the base's dict is read first (bases may chain) and the file's keys merged over it
+    (:func:`_merge`). The dict returned holds the keys the whole chain names, no more.
 
     Raises:
-        TrainError: the file is missing or not valid TOML/JSON.
+        TrainError: the file or a base is missing, not valid TOML/JSON, or the bases
+            make a cycle; the message names the file.
     """
-    path = config_path(path)
+    return _read_chain(config_path(path), ())
+
+
+def _read_chain(path: Path, below: tuple[Path, ...]) -> dict[str, Any]:
+    """The dict of ``path`` merged over its bases'; ``below`` holds the files that named
+    ``path`` (directly or through bases), to refuse a cycle."""
+    data = _read_one(path)
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str) or not base:
+        raise TrainError(f"{path}: base: expected the name or path of a config file, got "
+                         f"{base!r}")
+    base_path = _base_path(path, base)
+    chain = (*below, path)
+    if any(base_path.resolve() == p.resolve() for p in chain):
+        names = " -> ".join(str(p) for p in (*chain, base_path))
+        raise TrainError(f"{path}: base {base!r} makes a cycle ({names}); expected a chain "
+                         "of bases that ends")
+    return _merge(_read_chain(base_path, chain), data)
+
+
+def _base_path(path: Path, base: str) -> Path:
+    """The file ``base`` names from the config file ``path``: a path relative to the
+    file's folder, else a shipped config's name."""
+    near = path.parent / base
+    if near.is_file():
+        return near
+    if Path(base).parent == Path("."):
+        try:
+            return shipped_config(base)
+        except TrainError:
+            pass
+    raise TrainError(f"{path}: base {base!r}: no such file ({near}) and not the name of a "
+                     f"shipped config (agents/configs/)")
+
+
+def _read_one(path: Path) -> dict[str, Any]:
+    """The nested dict of one config file as written (its ``base`` key kept)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:

@@ -271,9 +271,10 @@ class RunConfig:
     """Start afresh over an earlier run (or other files) in ``out``: they are set aside,
     deleted once this run ends well and put back if it fails (``--force``)."""
     asked: tuple[str, ...] = ()
-    """The ``section.field`` settings named in the config file and the overrides (filled
-    by :func:`resolve_config`): a resumed run compares these with its own config, so a
-    setting asked at its default value is noticed too (:mod:`agents.train.resume`)."""
+    """The ``section.field`` settings named in the config file (with its bases) and the
+    overrides (filled by :func:`~agents.train.config.resolve_config`): a resumed run
+    compares these with its own config, so a setting asked at its default value is noticed
+    too (:mod:`agents.train.resume`)."""
 
     def __post_init__(self) -> None:
         where = "run"

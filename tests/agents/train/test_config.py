@@ -9,7 +9,7 @@ import pytest
 
 from agents.cli import build_parser
 from agents.commands.train import config_from_args
-from agents.train.config import TrainConfig, resolve_config
+from agents.train.config import TrainConfig, read_config_file, resolve_config
 from agents.train.errors import TrainError
 from agents.train.sections import DEFAULT_TEACHERS
 
@@ -88,3 +88,128 @@ def test_bad_file_names_the_file(tmp_path: Path):
     file.write_text("[optim\n", encoding="utf-8")
     with pytest.raises(TrainError, match="bad.toml"):
         resolve_config(file)
+
+
+# --- Composition: ``base = "..."`` then only the keys a file changes -------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_file_with_a_base_changes_only_the_keys_it_names(tmp_path: Path):
+    write(tmp_path / "parent.toml", '[optim]\nlr = 0.002\nmax_steps = 300\n\n'
+          '[data.teacher]\nfetch = "oracle"\n')
+    child = write(tmp_path / "child.toml", 'base = "parent.toml"\n\n[optim]\nmax_steps = 500\n'
+                  '\n[data.teacher]\nsequence = "oracle"\n')
+    config = resolve_config(child)
+    assert config.optim.lr == 0.002  # from the base
+    assert config.optim.max_steps == 500  # the file beats its base
+    assert config.data.teacher == {**DEFAULT_TEACHERS, "fetch": "oracle", "sequence": "oracle"}
+    assert read_config_file(child) == {"optim": {"lr": 0.002, "max_steps": 500},
+                                       "data": {"teacher": {"fetch": "oracle",
+                                                            "sequence": "oracle"}}}
+
+
+def test_bases_chain_and_a_base_path_is_relative_to_its_file(tmp_path: Path):
+    (tmp_path / "deep").mkdir()
+    write(tmp_path / "root.toml", "[optim]\nlr = 0.003\nwarmup_steps = 7\n")
+    write(tmp_path / "deep" / "middle.toml", 'base = "../root.toml"\n[optim]\nwarmup_steps = 9\n')
+    top = write(tmp_path / "top.toml", 'base = "deep/middle.toml"\n[run]\nseed = 4\n')
+    config = resolve_config(top)
+    assert (config.optim.lr, config.optim.warmup_steps, config.run.seed) == (0.003, 9, 4)
+
+
+def test_asked_counts_the_keys_of_the_file_chain_only(tmp_path: Path):
+    write(tmp_path / "parent.toml", "[optim]\nlr = 0.002\n")
+    child = write(tmp_path / "child.toml", 'base = "parent.toml"\n[run]\nseed = 4\n')
+    assert resolve_config(child, ["eval.every=3"]).run.asked == (
+        "eval.every", "optim.lr", "run.seed")
+
+
+def test_a_shipped_config_name_is_a_base(tmp_path: Path):
+    child = write(tmp_path / "long.toml", 'base = "quickstart"\n[run]\ntime_budget_s = 3600\n')
+    config = resolve_config(child)
+    assert config.run.time_budget_s == 3600.0
+    same = resolve_config("quickstart", ["run.time_budget_s=3600"])
+    assert config == same  # the same run, the same settings asked
+    assert config.optim.fit_budget is True and config.data.lanes == 8  # the quickstart's
+
+
+def test_a_missing_base_is_refused_naming_the_file(tmp_path: Path):
+    child = write(tmp_path / "child.toml", 'base = "nowhere.toml"\n')
+    with pytest.raises(TrainError, match=r"child\.toml: base 'nowhere\.toml': no such file"):
+        resolve_config(child)
+
+
+def test_a_cycle_of_bases_is_refused_naming_the_file(tmp_path: Path):
+    write(tmp_path / "a.toml", 'base = "b.toml"\n')
+    write(tmp_path / "b.toml", 'base = "a.toml"\n')
+    with pytest.raises(TrainError, match=r"b\.toml: base 'a\.toml' makes a cycle \(.*a\.toml "
+                       r"-> .*b\.toml -> .*a\.toml\)"):
+        resolve_config(tmp_path / "a.toml")
+    me = write(tmp_path / "me.toml", 'base = "me.toml"\n')
+    with pytest.raises(TrainError, match=r"me\.toml: base 'me\.toml' makes a cycle"):
+        resolve_config(me)
+
+
+def test_a_base_that_is_not_a_string_is_refused(tmp_path: Path):
+    child = write(tmp_path / "child.toml", "base = 3\n")
+    with pytest.raises(TrainError, match=r"child\.toml: base: expected the name or path"):
+        resolve_config(child)
+
+
+def test_a_ppo_config_composes_through_the_same_reader(tmp_path: Path):
+    from agents.rl.config import RLConfig
+
+    write(tmp_path / "ppo.toml", "[ppo]\nlr = 0.0003\nrollout = 64\n\n[env]\nlanes = 8\n")
+    child = write(tmp_path / "kl.toml", 'base = "ppo.toml"\n[ppo]\nkl_coef = 0.05\n')
+    config = resolve_config(child, ["env.dense_reward=0.1"], base=RLConfig())
+    assert isinstance(config, RLConfig)
+    assert (config.ppo.lr, config.ppo.rollout, config.ppo.kl_coef) == (0.0003, 64, 0.05)
+    assert (config.env.lanes, config.env.dense_reward) == (8, 0.1)
+    assert config.run.asked == ("env.dense_reward", "env.lanes", "ppo.kl_coef", "ppo.lr",
+                                "ppo.rollout")
+
+def test_resume_compares_a_default_value_that_a_base_names(tmp_path: Path):
+    from agents.train.resume import resume_changes
+
+    saved = resolve_config(None, ["optim.lr=0.002"])  # the run being resumed
+    write(tmp_path / "parent.toml", "[optim]\nlr = 0.001\n")  # the default lr, named
+    child = write(tmp_path / "child.toml", 'base = "parent.toml"\n[run]\nseed = 0\n')
+    assert resume_changes(resolve_config(child), saved) == [("optim.lr", 0.002, 0.001)]
+
+#: The resolved configs of the shipped study configs, recorded from the full copies they
+#: were before they became ``base = "quickstart.toml"`` plus the keys that differ.
+BEFORE_BASE = json.loads((Path(__file__).parent / "data" / "shipped_configs_before_base.json")
+                         .read_text(encoding="utf-8"))
+
+
+def resolved_now_and_before(name: str) -> tuple[dict, dict]:
+    """The config ``name`` resolves to now and its recorded one, as JSON (tuples as
+    lists), ``run.asked`` left out (checked apart)."""
+    now = json.loads(json.dumps(resolve_config(name).to_dict()))
+    before = json.loads(json.dumps(BEFORE_BASE[name]))
+    for config in (now, before):
+        del config["run"]["asked"]
+    return now, before
+
+
+@pytest.mark.parametrize("name", sorted(BEFORE_BASE))
+def test_study_configs_on_a_base_resolve_as_their_full_copies_did(name: str):
+    now, before = resolved_now_and_before(name)
+    assert {k: v for k, v in now.items() if k != "model"} == {
+        k: v for k, v in before.items() if k != "model"}
+
+
+@pytest.mark.parametrize("name", sorted(BEFORE_BASE))
+def test_study_configs_on_a_base_build_the_models_their_full_copies_did(name: str):
+    now, before = resolved_now_and_before(name)
+    assert now["model"] == before["model"]
+
+
+@pytest.mark.parametrize("name", sorted(BEFORE_BASE))
+def test_study_configs_on_a_base_ask_what_their_full_copies_asked_and_more(name: str):
+    # Named now too: the base's keys, and the defaults written to undo them.
+    assert set(resolve_config(name).run.asked) >= set(BEFORE_BASE[name]["run"]["asked"])
