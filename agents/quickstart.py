@@ -69,7 +69,7 @@ class QuickstartConfig:
     """Wall-clock seconds of behaviour cloning."""
     dagger_budget_s: float = 0.0
     """Wall-clock seconds of the DAgger round (0: skip it). Off by default: a 150 s round
-    scored below BC (2% vs 4% on the evaluation subset; docs/training.md), and the same
+    scored below BC (2% vs 4% on the evaluation subset; docs/experiments/), and the same
     150 s of BC add ~300k labelled steps, which is what this policy lacks."""
     episodes: int | None = None
     """Benchmark episodes of each split (``None``: all)."""
@@ -250,7 +250,7 @@ def _train_and_benchmark(config: QuickstartConfig, suite: Any, out: Path,
     chosen, chosen_name = bc, "BC"
     dagger_line = ("DAgger: not run (`--dagger-budget 0`, the default: measured with the "
                    "goal-memory policy, a 150 s round after 690 s of BC scored below its BC "
-                   "checkpoint, docs/training.md \"Round five\"; its minutes go to BC).")
+                   "checkpoint, docs/experiments/07-goal-memory.md; its minutes go to BC).")
     if config.dagger_budget_s > 0:
         dagger_config = train_config(config, out / "dagger", config.dagger_budget_s,
                                      ["optim.fit_budget=false"])

@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--config", default="configs/quickstart.toml",
                         help="config the rows start from (configs/quickstart_v3.toml: the "
-                             "one the figures in docs/training.md were measured with)")
+                             "one the figures in docs/experiments/ were measured with)")
     parser.add_argument("--variant", action="append", default=[],
                         help="NAME=override,override (replaces the default rows)")
     args = parser.parse_args()

@@ -7,7 +7,7 @@ Python API (imported lazily, so ``import agents.train`` costs nothing)::
     result = train_bc(TrainConfig())  # -> TrainResult: checkpoints, model folders, logs
 
 Command line: ``vln train bc|dagger|demos`` (``python -m agents.train`` is the same, for
-``torchrun``). See ``docs/training.md``.
+``torchrun``). See ``docs/training.md`` (reference) and ``docs/experiments/`` (studies).
 """
 
 from __future__ import annotations

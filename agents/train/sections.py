@@ -16,8 +16,8 @@ from vlnenv.tasks.solver import EXPERTS
 #: the agent has seen, so an agent that sees only its view can imitate it) for families
 #: whose goal must be searched for, the oracle for ``follow_route``, whose instruction
 #: itself describes the way. Measured against all-oracle and all-explorer teaching by
-#: ``scripts/imitation_studies.py`` (docs/training.md): within noise at the budgets run so
-#: far, so these stand.
+#: ``scripts/imitation_studies.py`` (docs/experiments/03-why-the-policy-did-not-learn.md):
+#: within noise at the budgets run so far, so these stand.
 DEFAULT_TEACHERS: dict[str, str] = {
     "go_to_room": "explorer",
     "go_to_object": "explorer",

@@ -8,7 +8,7 @@ demonstrations at a time in one :class:`~vlnenv.vector.BatchedGridHouseEnv`, whi
 bitwise the observations of single environments.
 
 :func:`measure_rerender` times that against reading pre-rendered uint8 observations from a
-memory-mapped ``.npy`` file (``docs/training.md`` has the numbers).
+memory-mapped ``.npy`` file (``docs/experiments/`` has the numbers).
 """
 
 from __future__ import annotations
