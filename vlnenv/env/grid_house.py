@@ -68,11 +68,11 @@ from vlnenv.env.options import custom_episode
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
 from vlnenv.errors import EnvError, ParseError, TaskError
 from vlnenv.expert.oracle import Oracle, geodesic_cells
-from vlnenv.language.instructions import Instruction, instruction_from_task
+from vlnenv.language.instructions import Instruction
 from vlnenv.language.parse import parse
-from vlnenv.language.verdict import Verdict
 from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.sample import DEFAULT_FAMILIES
 from vlnenv.tasks.solver import TaskSolver
 from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig
@@ -188,9 +188,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
                 "gps": spaces.Box(-GPS_LIMIT, GPS_LIMIT, (2,), np.int64),
             }
         )
-        self.state: EpisodeState | None = None
+        self.run: EpisodeRun | None = None
         self.episode: Episode | None = None
-        self.instruction: Instruction | None = None
         self._window: Any = None
         self.parse_error: str | None = None
 
@@ -224,9 +223,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         else:
             house, episode = self.source.draw(self.np_random)
         self.house, self.episode = house, episode
-        self.instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-        self.state = EpisodeState.initial(house, episode.start)
-        self.instruction.reset(self.state)
+        self.run = EpisodeRun(episode, house)
         self.observer = EgocentricObserver(house, self.state.structure, self.state.objects,
                                            self.view, self.tile)
         self._goal_dist = geodesic_cells(house, list(self.instruction.goal_cells))
@@ -279,17 +276,17 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             EnvError: not an action.
             gymnasium.error.ResetNeeded: no episode is running.
         """
-        state = self.state
-        if state is None:
+        run = self.run
+        if run is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        if state.stopped or state.step >= self.episode.max_steps:
+        if run.over:
             raise gym.error.ResetNeeded("the episode is over; call reset()")
-        changed = state.step_action(as_action(action))
+        changed = run.step(as_action(action))
         if changed is not None:
             self.observer.changed(changed)
-        verdict = self.instruction.verify(state)
+        state = run.state
         terminated = state.stopped
-        self.success = verdict is Verdict.SUCCESS
+        self.success = run.success
         reward = 1.0 - 0.9 * state.step / self.episode.max_steps if self.success else 0.0
         if self.dense_reward:
             reward += self._shaping()
@@ -297,6 +294,16 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         if self.render_mode == "human":
             self.render()
         return self._obs(), float(reward), terminated, truncated, self._info()
+
+    @property
+    def state(self) -> EpisodeState | None:
+        """The running episode's state (``None`` before the first reset)."""
+        return None if self.run is None else self.run.state
+
+    @property
+    def instruction(self) -> Instruction | None:
+        """The running episode's instruction object (``None`` before the first reset)."""
+        return None if self.run is None else self.run.instruction
 
     # ------------------------------------------------------------------ internals
     def _stage_distance(self) -> float:

@@ -17,6 +17,7 @@ from vlnenv.expert.explorer import Explorer
 from vlnenv.expert.oracle import Goal, Oracle
 from vlnenv.language.instructions import Instruction, Stage
 from vlnenv.state import EpisodeState, Pose
+from vlnenv.tasks.run import EpisodeRun
 
 EXPERTS: tuple[str, ...] = ("oracle", "explorer")
 
@@ -76,11 +77,47 @@ class TaskSolver:
         return int(action)
 
 
+def play_expert(
+    run: EpisodeRun, kind: str = "oracle", view: int = 7, max_steps: int = 10_000,
+    oracle: Oracle | None = None, strict: bool = True,
+) -> list[int]:
+    """Let the expert play ``run`` until it stops.
+
+    Args:
+        run: the episode to play (advanced in place).
+        kind: ``"oracle"`` or ``"explorer"``.
+        view: view size the explorer sees with.
+        max_steps: the most actions the expert may take.
+        oracle: a shared :class:`Oracle` for the house.
+        strict: raise when the expert has not stopped within ``max_steps`` actions
+            (``False``: return the actions taken so far; the run has not succeeded).
+
+    Returns:
+        The actions taken (ending with ``stop`` when it stopped); ``run`` holds the final
+        state and verdict.
+
+    Raises:
+        TaskError: with ``strict``, if the expert has not stopped within ``max_steps``.
+    """
+    solver = TaskSolver(run.instruction, kind, view, oracle)
+    actions: list[int] = []
+    while not run.stopped:
+        if len(actions) >= max_steps:
+            if not strict:
+                break
+            raise TaskError(f"{kind} did not finish {run.instruction!r} within {max_steps} steps")
+        action = solver.act(run.state)
+        actions.append(action)
+        run.step(action)
+    return actions
+
+
 def solve(
     instruction: Instruction, start: Pose, kind: str = "oracle", view: int = 7,
     max_steps: int = 10_000, oracle: Oracle | None = None,
 ) -> tuple[list[int], EpisodeState]:
-    """Run the expert from ``start`` until it stops.
+    """Run the expert from ``start`` until it stops (:func:`play_expert` on a fresh
+    :class:`~vlnenv.tasks.run.EpisodeRun` of ``instruction``).
 
     Returns:
         The actions taken (ending with ``stop``) and the final state.
@@ -88,15 +125,5 @@ def solve(
     Raises:
         TaskError: if the expert has not stopped within ``max_steps`` actions.
     """
-    state = EpisodeState.initial(instruction.house, start)
-    instruction.reset(state)
-    solver = TaskSolver(instruction, kind, view, oracle)
-    actions: list[int] = []
-    while not state.stopped:
-        if len(actions) >= max_steps:
-            raise TaskError(f"{kind} did not finish {instruction!r} within {max_steps} steps")
-        action = solver.act(state)
-        actions.append(action)
-        state.step_action(action)
-        instruction.verify(state)
-    return actions, state
+    run = EpisodeRun.of_instruction(instruction, start)
+    return play_expert(run, kind, view, max_steps, oracle), run.state

@@ -62,9 +62,9 @@ from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
 from vlnenv.errors import EnvError
-from vlnenv.language.instructions import instruction_from_task
 from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.sample import DEFAULT_FAMILIES
 from vlnenv.vector.judge import BatchedJudge
 from vlnenv.vector.layout import ObjectCache
@@ -230,10 +230,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         compiled = self._compiled.find(episode, id(house))
         instruction = state = None
         if compiled is None or compiled.flat is None or self.judge.needs_instructions:
-            instruction = instruction_from_task(episode.task, house,
-                                                f"{episode.episode_id}.task")
-            state = EpisodeState.initial(house, episode.start)
-            instruction.reset(state)
+            run = EpisodeRun(episode, house)
+            instruction, state = run.instruction, run.state
             if compiled is None:
                 compiled = self._compiled.put(episode, id(house),
                                               self.judge.compile(instruction, state))
