@@ -41,6 +41,7 @@ from agents.train.resume import RESUME_SAFE, prepare_run, run_folder
 from agents.train.schedule import dagger_beta
 from agents.train.trainer import Trainer, TrainResult
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import stack_obs
 from vlnenv.expert.oracle import Oracle
@@ -96,7 +97,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
     """
     houses = {hid: suite.houses[hid] for hid in sorted({ep.house for ep in episodes})}
     oracles = {hid: Oracle(house) for hid, house in houses.items()}
-    slots = [_Slot(GridHouseEnv(episodes=list(episodes), house_map=houses))
+    slots = [_Slot(GridHouseEnv(EpisodeSource.episodes(list(episodes), houses)))
              for _ in range(min(batch, len(episodes)))]
     results: dict[int, tuple[list[int], list[int], bool, RunTrace]] = {}
     next_position = 0

@@ -223,7 +223,7 @@ def generate_demos(suite: Suite | str, split: str, teacher: str, sampled: int = 
         VLNError: an unknown suite or split.
     """
     if teacher not in EXPERTS:
-        raise TrainError(f"teacher {teacher!r}: expected one of {list(EXPERTS)}")
+        raise TrainError(f"teacher {teacher!r}: expected one of {[k.value for k in EXPERTS]}")
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     n = sampled if sampled > 0 else len(suite.episodes(split))
     if n == 0:

@@ -20,6 +20,7 @@ from agents.train.demos import (
 )
 from agents.train.replay import Replayer, replay_single
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.suites.load import load_suite
 
 
@@ -44,7 +45,8 @@ def test_demos_are_identical_for_one_and_two_workers(teacher: str, sampled: int)
 def test_replaying_a_demo_reproduces_the_experts_success(teacher: str):
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", teacher)
-    env = GridHouseEnv(episodes=demos.episodes, house_map=dict(suite.split_houses("train")))
+    env = GridHouseEnv(EpisodeSource.episodes(demos.episodes,
+                                            dict(suite.split_houses("train"))))
     for episode, actions in zip(demos.episodes, demos.actions, strict=True):
         env.reset(options={"episode": episode})
         for action in actions.tolist():
@@ -59,7 +61,7 @@ def test_batched_replay_renders_what_a_single_env_shows():
     houses = dict(suite.split_houses("train"))
     rendered = Replayer(houses, batch=3).render(list(zip(demos.episodes, demos.actions,
                                                          strict=True)))
-    env = GridHouseEnv(episodes=demos.episodes, house_map=houses)
+    env = GridHouseEnv(EpisodeSource.episodes(demos.episodes, houses))
     for episode, actions, r in zip(demos.episodes, demos.actions, rendered, strict=True):
         ref = replay_single(env, episode, houses[episode.house], actions)
         assert r.image.shape == (len(actions), 56, 56, 3)

@@ -8,6 +8,7 @@ import numpy as np
 from agents.train.demos import generate_demos
 from agents.train.targets import goal_view_targets, stage_cells_in_view, trace_view_targets
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.language.verdict import Verdict
 from vlnenv.suites import load_suite
 from vlnenv.tasks.run import EpisodeRun
@@ -54,7 +55,7 @@ def _targets_through_the_env(env, ep, house, actions):
 
 def test_targets_without_an_env_equal_those_read_off_a_stepped_env():
     suite = load_suite("tiny")
-    env = GridHouseEnv(episodes=list(suite.episodes("train")), house_map=dict(suite.houses))
+    env = GridHouseEnv(EpisodeSource.suite(suite, "train"))
     for teacher in ("oracle", "explorer"):
         demos = generate_demos(suite, "train", teacher)
         for ep, actions in zip(demos.episodes, demos.actions, strict=True):
