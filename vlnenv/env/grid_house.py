@@ -63,7 +63,7 @@ from gymnasium import spaces
 
 from vlnenv.actions import Action, as_action
 from vlnenv.env.checks import check_reset_options
-from vlnenv.env.config import EnvConfig
+from vlnenv.env.config import EnvConfig, config_with
 from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.options import custom_episode, fixed_episode
 from vlnenv.env.sources import EpisodeSource
@@ -127,19 +127,6 @@ def check_source(source: object) -> EpisodeSource:
     return source
 
 
-def check_config(config: object) -> EnvConfig:
-    """``config``, or the default :class:`EnvConfig` for ``None``.
-
-    Raises:
-        EnvError: not an :class:`EnvConfig`.
-    """
-    if config is None:
-        return EnvConfig()
-    if not isinstance(config, EnvConfig):
-        raise EnvError(f"config must be an EnvConfig, got {type(config).__name__}")
-    return config
-
-
 class GridHouseEnv(gym.Env[dict[str, Any], int]):
     """Vision-and-language navigation in a grid house (see the module docstring).
 
@@ -151,9 +138,12 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         config: view, tile, reward shaping, experts in ``info`` and the render view
             (:class:`~vlnenv.env.config.EnvConfig`); the defaults when ``None``.
         render_mode: ``"rgb_array"``, ``"human"`` or ``"ansi"``.
+        **settings: :class:`~vlnenv.env.config.EnvConfig` fields, replacing ``config``'s
+            (``GridHouseEnv(expert="oracle")``).
 
     Raises:
-        EnvError: a source or config of the wrong type, or an unknown render mode.
+        EnvError: a source or config of the wrong type, a setting that is not a config
+            field, or an unknown render mode.
     """
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
@@ -163,11 +153,12 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         source: EpisodeSource | None = None,
         config: EnvConfig | None = None,
         render_mode: str | None = None,
+        **settings: Any,
     ) -> None:
         if render_mode is not None and render_mode not in RENDER_MODES:
             raise EnvError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
+        self.config = config_with(config, settings)
         self.source = check_source(source)
-        self.config = check_config(config)
         self.render_mode = render_mode
         self.action_space = spaces.Discrete(len(Action))
         self.observation_space = observation_space(self.config)

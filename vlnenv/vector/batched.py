@@ -59,8 +59,8 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from vlnenv.actions import Action
-from vlnenv.env.config import EnvConfig
-from vlnenv.env.grid_house import check_config, check_source, observation_space
+from vlnenv.env.config import EnvConfig, config_with
+from vlnenv.env.grid_house import check_source, observation_space
 from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.options import fixed_episode
 from vlnenv.env.sources import EpisodeSource
@@ -97,6 +97,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         copy: return a new image array every step (``False``: reuse one buffer).
         obs_mode: ``"rgb"`` (egocentric images, default) or ``"symbolic"`` (``(V, V, 3)``
             cell ids, as :class:`~vlnenv.wrappers.SymbolicObservation`).
+        **settings: :class:`~vlnenv.env.config.EnvConfig` fields, replacing ``config``'s.
 
     Raises:
         EnvError: a bad setting (each names what was expected).
@@ -114,6 +115,7 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         autoreset_mode: str | AutoresetMode = AutoresetMode.SAME_STEP,
         copy: bool = True,
         obs_mode: str = "rgb",
+        **settings: Any,
     ) -> None:
         if num_envs < 1:
             raise EnvError(f"num_envs must be at least 1, got {num_envs}")
@@ -122,8 +124,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             raise EnvError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
         if render_mode not in (None, "rgb_array"):
             raise EnvError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        self.config = config = config_with(config, settings)
         self.source = check_source(source)
-        self.config = config = check_config(config)
         self.num_envs, self.copy, self.autoreset_mode = num_envs, copy, mode
         self.metadata = {**type(self).metadata, "autoreset_mode": mode}
         self.render_mode = render_mode
