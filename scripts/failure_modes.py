@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.train.targets import goal_view_targets
+from agents.train.targets import goal_view_targets, trace_view_targets
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.run import EpisodeRun
 
@@ -271,7 +271,7 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
         preds.append(out.logits[0].argmax(-1).numpy())
         if out.goal is not None:
             house = suite.houses[ep.house]
-            target = goal_view_targets(ep, house, demos.actions[i])  # (n, P)
+            target = trace_view_targets(demos.traces[i], (house.height, house.width))  # (n, P)
             seen = seen_cells(torch.from_numpy(r.image), model.config.tile).numpy()  # (n, P)
             alike = (same_kind_in_view(ep, house, demos.actions[i])
                      if ep.family == "go_to_object" else None)  # (n, P)
