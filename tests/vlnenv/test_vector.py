@@ -345,9 +345,9 @@ def test_path_and_render():
 
 def test_oracle_demos_are_the_solvers_actions():
     from vlnenv.expert.oracle import Oracle
-    from vlnenv.language.instructions import instruction_from_task
+    from vlnenv.tasks.run import EpisodeRun
     from vlnenv.tasks.sample import sample_episode
-    from vlnenv.tasks.solver import solve
+    from vlnenv.tasks.solver import play_expert
     from vlnenv.vector.demos import oracle_demos
 
     houses = {"flat": HOUSE, **{f"gen{s}": generate_house(SMALL, s) for s in range(4)}}
@@ -361,8 +361,7 @@ def test_oracle_demos_are_the_solvers_actions():
     count = 0
     for episode, actions in oracle_demos(episodes, houses):
         house = houses[episode.house]
-        expected, _ = solve(instruction_from_task(episode.task, house), episode.start,
-                            oracle=oracles[episode.house])
+        expected = play_expert(EpisodeRun(episode, house), oracle=oracles[episode.house])
         assert actions == expected, episode.episode_id
         count += 1
     assert count == len(episodes)
