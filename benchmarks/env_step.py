@@ -60,13 +60,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30_000)
     args = parser.parse_args()
+    from vlnenv.env.sources import EpisodeSource
     from vlnenv.suites import load_suite
 
     suite = load_suite("small")
-    fixed = {"episodes": suite.episodes("train"), "house_map": suite.houses}
+    fixed = {"source": EpisodeSource.suite(suite, "train")}
     rows = [
         ("GridHouseEnv, small/train episodes", steps_per_second(VLNEnv(**fixed), args.steps)),
-        ('gym.make("vlnenv/GridHouse-v0", episodes=...), small/train',
+        ('gym.make("vlnenv/GridHouse-v0", source=...), small/train',
          steps_per_second(gym.make("vlnenv/GridHouse-v0", **fixed), args.steps)),
         ('gym.make("vlnenv/GridHouse-v0"), generated houses',
          steps_per_second(gym.make("vlnenv/GridHouse-v0"), args.steps)),

@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 
 import vlnenv  # noqa: E402,F401  (registers the ids)
 from vlnenv.env.grid_house import GridHouseEnv  # noqa: E402
+from vlnenv.env.sources import EpisodeSource  # noqa: E402
 from vlnenv.tasks.episode import Episode  # noqa: E402
 from vlnenv.tasks.sample import sample_episode  # noqa: E402
 from vlnenv.vector import BatchedGridHouseEnv  # noqa: E402
@@ -160,7 +161,7 @@ def main() -> None:
         os.sched_setaffinity(0, {args.cpu})
     seconds = 1.0 if args.quick else args.seconds
     episodes, houses, label = episode_source()
-    fixed = {"episodes": episodes, "house_map": houses}
+    fixed = {"source": EpisodeSource.episodes(episodes, houses)}
     bandwidth = copy_bandwidth()
     print(f"episodes: {label}; random actions 0..5, stop {P_STOP:.0%}; 56x56x3 RGB; one core "
           f"(CPU {args.cpu}), numpy threads = 1; load average {os.getloadavg()[0]:.1f}")
@@ -177,7 +178,7 @@ def main() -> None:
     env = BatchedGridHouseEnv(256, **fixed)
     rows.append(("BatchedGridHouseEnv, copy=True", 256, batched_rate(env, seconds)))
     endless = [dataclasses.replace(e, max_steps=10**9) for e in episodes]
-    env = BatchedGridHouseEnv(256, copy=False, episodes=endless, house_map=houses)
+    env = BatchedGridHouseEnv(256, EpisodeSource.episodes(endless, houses), copy=False)
     rows.append(("BatchedGridHouseEnv, copy=False, no episode ends", 256,
                  batched_rate(env, seconds, stop=0.0)))
     if not args.quick:

@@ -50,6 +50,7 @@ from env_throughput import (  # noqa: E402
 )
 
 import vlnenv  # noqa: E402,F401  (registers the ids)
+from vlnenv.env.sources import EpisodeSource  # noqa: E402
 from vlnenv.vector import BatchedGridHouseEnv  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -110,7 +111,7 @@ def with_prefetch(make: Callable[[], Any], rate: Callable[[Any], float], cpu: in
 def measure(args: argparse.Namespace, seconds: float) -> tuple[list[Row], float]:
     """Every row, and the copy bandwidth (bytes/s)."""
     episodes, houses, _ = episode_source()
-    fixed = {"episodes": episodes, "house_map": houses}
+    fixed = {"source": EpisodeSource.episodes(episodes, houses)}
     endless = [dataclasses.replace(e, max_steps=10**9) for e in episodes]
     bandwidth = copy_bandwidth()
 
@@ -123,18 +124,20 @@ def measure(args: argparse.Namespace, seconds: float) -> tuple[list[Row], float]
         ('gym.make("vlnenv/GridHouse-v0"), fresh houses', 1, rgb,
          lambda: single_rate(gym.make("vlnenv/GridHouse-v0"), seconds)),
         ("same, prefetch=1 (one more process)", 1, rgb,
-         lambda: with_prefetch(lambda: gym.make("vlnenv/GridHouse-v0", prefetch=1),
+         lambda: with_prefetch(lambda: gym.make("vlnenv/GridHouse-v0",
+                                                    source=EpisodeSource.generated(prefetch=1)),
                                lambda env: single_rate(env, seconds), args.cpu)),
         ('gym.make_vec("vlnenv/GridHouse-v0"), fresh houses', 256, rgb,
          lambda: batched_rate(gym.make_vec("vlnenv/GridHouse-v0", num_envs=256), seconds,
                               warmup=0.0)),
         ("same, prefetch=1 (one more process)", 256, rgb,
          lambda: with_prefetch(
-             lambda: gym.make_vec("vlnenv/GridHouse-v0", num_envs=256, prefetch=1),
+             lambda: gym.make_vec("vlnenv/GridHouse-v0", num_envs=256,
+                                  source=EpisodeSource.generated(prefetch=1)),
              lambda env: batched_rate(env, seconds, warmup=0.0), args.cpu)),
         ("batched, suite episodes ending", 256, rgb, lambda: batched(256)),
         ("batched, suite episodes, no ends", 256, rgb,
-         lambda: batched(256, 0.0, episodes=endless, house_map=houses)),
+         lambda: batched(256, 0.0, source=EpisodeSource.episodes(endless, houses))),
         ("batched, suite episodes ending", 1024, rgb, lambda: batched(1024)),
         ("batched symbolic, suite episodes ending", 1024, sym,
          lambda: batched(1024, obs_mode="symbolic")),

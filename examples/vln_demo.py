@@ -32,7 +32,7 @@ import torch
 from agents import load_pretrained_weights
 from agents.models.io import read_config, read_tokenizer
 from agents.models.policy import MultimodalTransformer
-from vlnenv import VLNEnv
+from vlnenv import EnvConfig, VLNEnv
 from vlnenv.evaluate import stack_obs
 
 DEFAULT_MODEL = Path("runs/quickstart/model")
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     model = build_model(args.model).eval()
-    env = VLNEnv(tile=model.config.tile)
+    env = VLNEnv(config=EnvConfig(tile=model.config.tile))
     with torch.no_grad():
         text_features = model.encode_text(args.instruction)  # (1, C)
     options = {"instruction": args.instruction}

@@ -46,10 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.train.data.targets import goal_view_targets
-from vlnenv.language.instructions import instruction_from_task
-from vlnenv.state import EpisodeState
+from agents.train.data.targets import goal_view_targets, trace_view_targets
 from vlnenv.suites.load import Suite, load_suite
+from vlnenv.tasks.run import EpisodeRun
 
 
 def names_colour(instruction: str, colour: str) -> bool:
@@ -70,13 +69,11 @@ def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[st
         actions = rec["actions"]
         if not rec["success"] and goal_view_targets(ep, house, actions).any():
             c["failed, target seen"] += 1
-        state = EpisodeState.initial(house, ep.start)
-        instruction = instruction_from_task(ep.task, house, ep.episode_id)
-        instruction.reset(state)
+        run = EpisodeRun(ep, house)
+        state = run.state
         first = None
         for action in actions[:-1] if rec["stopped"] else actions:
-            state.step_action(int(action))
-            instruction.verify(state)
+            run.step(action)
             if first is None and state.carrying is not None:
                 first = state.carrying
         target = ep.task.get("object")
@@ -125,14 +122,11 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
     out: Counter = Counter()
     for (ep, actions), r in zip(pairs, Replayer(suite.houses, 64).render(pairs), strict=True):
         house = suite.houses[ep.house]
-        state = EpisodeState.initial(house, ep.start)
-        instruction = instruction_from_task(ep.task, house, ep.episode_id)
-        instruction.reset(state)
-        stage = instruction.stage(state)
+        run = EpisodeRun(ep, house)
+        stage = run.instruction.stage(run.state)
         targets = stage.evidence if stage.evidence is not None else stage.cells
-        for action in actions[:-1]:
-            state.step_action(int(action))
-            instruction.verify(state)
+        run.replay(actions[:-1])
+        state = run.state
         obs = {"image": r.image[None], "direction": r.direction[None],
                "carrying": r.carrying[None], "gps": r.gps[None],
                "instruction": [ep.instruction]}
@@ -216,12 +210,12 @@ def same_kind_in_view(episode: Any, house: Any, actions: Any, view: int = 7) -> 
     cell = tuple(target["cell"])
     others = frozenset(tuple(it.cell) for it in house.objects
                        if it.kind.word == target["kind"] and tuple(it.cell) != cell)
-    state = EpisodeState.initial(house, episode.start)
+    run = EpisodeRun(episode, house, trace=True)
+    run.replay(actions[:-1])
+    run.trace.note(run)  # the pose before the last action
     out = np.zeros((len(actions), view * view), bool)
-    for t, action in enumerate(actions):
-        out[t] = stage_cells_in_view(others, state.pos, state.heading, view,
-                                     (house.height, house.width))
-        state.step_action(int(action))
+    for t, (r, c, h) in enumerate(run.trace.poses[:len(actions)]):
+        out[t] = stage_cells_in_view(others, (r, c), h, view, (house.height, house.width))
     return out
 
 
@@ -277,7 +271,7 @@ def teacher_forced(model_dir: str, suite: Suite, demos_dir: str, n: int) -> dict
         preds.append(out.logits[0].argmax(-1).numpy())
         if out.goal is not None:
             house = suite.houses[ep.house]
-            target = goal_view_targets(ep, house, demos.actions[i])  # (n, P)
+            target = trace_view_targets(demos.traces[i], (house.height, house.width))  # (n, P)
             seen = seen_cells(torch.from_numpy(r.image), model.config.tile).numpy()  # (n, P)
             alike = (same_kind_in_view(ep, house, demos.actions[i])
                      if ep.family == "go_to_object" else None)  # (n, P)

@@ -23,9 +23,9 @@ import torch
 from agents.models.explore import frontier_distances, frontier_read, open_scores
 from agents.models.memory import goal_maps, map_index, seen_cells
 from agents.models.tiles import CELL_CLASSES, TileReader
+from agents.train.config import DataConfig
 from agents.train.data.replay import Replayer
-from agents.train.data.targets import goal_view_targets
-from agents.train.sections import DataConfig
+from agents.train.data.targets import trace_view_targets
 from agents.train.validation import held_out_demos
 from vlnenv.actions import Action
 from vlnenv.suites.load import load_suite
@@ -62,7 +62,8 @@ def agreement(episodes: int, suite_name: str = "small", demos_dir: str = "runs/d
                          index, done)[0]  # (T, M*M)
         way, _ = frontier_read(maps, frontier_distances(maps, radius), gps[0], heading[0],
                                radius)  # (T,)
-        target = goal_view_targets(ep, suite.houses[ep.house], demos.actions[i]).any(1)
+        house = suite.houses[ep.house]
+        target = trace_view_targets(demos.traces[i], (house.height, house.width)).any(1)
         searching = int(np.argmax(target)) if target.any() else len(target)
         for t, action in enumerate(np.asarray(demos.labels[i])[:searching]):
             if int(action) in AGREES:

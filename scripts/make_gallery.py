@@ -29,7 +29,9 @@ from agents.viz.play import save_png
 from agents.viz.plots import PlotConfig, plot_bars, plot_trajectory
 from agents.viz.record import RecordConfig, run_episode, write_video
 from vlnenv.actions import Action
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.expert.kinds import EnvExpert
 from vlnenv.render.text import draw_text, draw_text_block
 from vlnenv.render.topdown import render_topdown
 from vlnenv.world.mapfile import load_house
@@ -91,7 +93,7 @@ def egocentric_strip_png(out: Path, n_views: int = 6) -> Path:
 def frame_png(out: Path) -> Path:
     """One frame as ``vln play`` shows it after a few steps, the reference path shown."""
     ref = SuiteEpisodes(SUITE, GIF_SPLIT, GIF_EPISODE).get(0)
-    env = GridHouseEnv(expert="oracle")
+    env = GridHouseEnv(config=EnvConfig(expert=EnvExpert.ORACLE))
     info = env.reset(options={"episode": ref.episode, "house": ref.house})[1]
     action = None
     for _ in range(12):

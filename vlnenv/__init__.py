@@ -1,11 +1,15 @@
 """vlnenv: vision-and-language navigation in grid houses (numpy + Gymnasium only).
 
-``from vlnenv import VLNEnv`` gives :class:`~vlnenv.env.grid_house.GridHouseEnv`; importing
+``from vlnenv import VLNEnv`` gives :class:`~vlnenv.env.grid_house.GridHouseEnv`
+(``VLNEnv(source=EpisodeSource.suite("small", "val_unseen"), config=EnvConfig(view=5))``,
+:class:`~vlnenv.env.sources.EpisodeSource`, :class:`~vlnenv.env.config.EnvConfig`); importing
 the package registers the Gymnasium ids (``gym.make("vlnenv/GridHouse-v0")``).
 """
 
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.registration import register_envs
+from vlnenv.env.sources import EpisodeSource
 
 __version__ = "0.1.0"
 
@@ -13,4 +17,4 @@ VLNEnv = GridHouseEnv
 
 register_envs()
 
-__all__ = ["GridHouseEnv", "VLNEnv", "__version__"]
+__all__ = ["EnvConfig", "EpisodeSource", "GridHouseEnv", "VLNEnv", "__version__"]

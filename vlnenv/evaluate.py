@@ -23,13 +23,16 @@ policy draws randomness per episode (see :mod:`vlnenv.policy`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from vlnenv.actions import Action
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import EvaluationError
 from vlnenv.metrics import Distance, episode_metrics, geodesic, path_length
 from vlnenv.policy import Policy, expert_kind
@@ -165,7 +168,7 @@ def evaluate(
     batch: int = 16,
     seed: int = 0,
     progress: Progress | None = None,
-    env_options: Mapping[str, Any] | None = None,
+    env_config: EnvConfig | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``policy`` on episodes of a suite split and score each.
 
@@ -178,7 +181,8 @@ def evaluate(
         seed: evaluation seed; policies get ``info["episode_seed"]`` derived from it and
             the episode's index.
         progress: called with 1 each time an episode finishes.
-        env_options: extra :class:`GridHouseEnv` arguments (``view``, ``tile``, ...).
+        env_config: the environments' :class:`EnvConfig` (``view``, ``tile``, ...); its
+            ``expert`` is set to what the policy needs.
 
     Returns:
         One record per episode, in the order of ``episodes`` (see the module docstring).
@@ -196,8 +200,8 @@ def evaluate(
     chosen = [split_episodes[i] for i in indices]
     houses = {hid: suite.houses[hid] for hid in sorted({ep.house for ep in chosen})}
     expert = expert_kind(policy)
-    envs = [GridHouseEnv(episodes=chosen, house_map=houses, expert=expert,
-                         **dict(env_options or {}))
+    config = dataclasses.replace(env_config or EnvConfig(), expert=expert)
+    envs = [GridHouseEnv(EpisodeSource.episodes(chosen, houses), config)
             for _ in range(min(int(batch), len(chosen)))]
     try:
         return _run(policy, _Slots(envs, chosen, indices, houses, seed), progress)

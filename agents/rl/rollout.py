@@ -15,6 +15,7 @@ each episode and replays its actions.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from torch import Tensor
 from agents.models import MultimodalTransformer, autocast_context
 from agents.rl.config import RLEnvConfig
 from agents.train.errors import TrainError
+from vlnenv.env.config import EnvConfig as HouseEnvConfig  # agents.rl.config has an EnvConfig
 from vlnenv.env.registration import VECTOR_ENTRY_POINT
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.suites.load import Suite
 from vlnenv.vector import BatchedGridHouseEnv
 
@@ -49,9 +52,8 @@ def make_env(config: RLEnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseE
         if spec.vector_entry_point != VECTOR_ENTRY_POINT:
             raise TrainError(f"env.id {config.id!r} is not a vlnenv grid-house id (its "
                              f"vector entry point is {spec.vector_entry_point!r})")
-        kwargs = dict(spec.kwargs)
-        return BatchedGridHouseEnv(lanes, families=kwargs["families"], size=kwargs["size"],
-                                   dense_reward=config.dense_reward)
+        return BatchedGridHouseEnv(lanes, copy.deepcopy(spec.kwargs["source"]),
+                                   HouseEnvConfig(dense_reward=config.dense_reward))
     if config.split not in suite.splits:
         raise TrainError(f"env.split: suite {suite.name} has no split {config.split!r}; it has "
                          f"{list(suite.splits)}")
@@ -60,8 +62,8 @@ def make_env(config: RLEnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseE
     if not episodes:
         raise TrainError(f"env: no episode of {list(config.families)} in "
                          f"{suite.name}/{config.split}")
-    return BatchedGridHouseEnv(lanes, episodes=episodes, house_map=suite.houses,
-                               dense_reward=config.dense_reward)
+    return BatchedGridHouseEnv(lanes, EpisodeSource.episodes(episodes, suite.houses),
+                               HouseEnvConfig(dense_reward=config.dense_reward))
 
 
 class Rollout(NamedTuple):

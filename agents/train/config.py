@@ -17,6 +17,7 @@ import dataclasses
 import json
 import typing
 from dataclasses import dataclass, field
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,6 +42,19 @@ from agents.train.sections import (
 
 _C = TypeVar("_C")
 
+
+def _plain_dict(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A dict of ``items`` with enum members (keys or values, in nested dicts too) as
+    their values, so checkpoints and JSON hold plain types."""
+    def plain(x: Any) -> Any:
+        if isinstance(x, Enum):
+            return x.value
+        if isinstance(x, dict):
+            return {plain(k): plain(v) for k, v in x.items()}
+        return x
+
+    return {k: plain(v) for k, v in items}
+
 _S = TypeVar("_S", bound="Sections")
 
 
@@ -49,8 +63,8 @@ class Sections:
     :class:`TrainConfig`, ``agents.rl.config.RLConfig``) can do."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready nested dict."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        """Plain JSON-ready nested dict (enum members as their values)."""
+        return dataclasses.asdict(self, dict_factory=_plain_dict)  # type: ignore[call-overload]
 
     @classmethod
     def from_dict(cls: type[_S], data: dict[str, Any], where: str = "config") -> _S:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 import types
 import typing
+from enum import Enum
 from typing import Any
 
 from agents.train.errors import TrainError
 
 
 def coerce(value: Any, hint: Any, where: str) -> Any:
-    """``value`` as the type ``hint`` (``int``, ``float``, ``bool``, ``str``, ``X | None``,
-    ``tuple[str, ...]``, ``tuple[int, float]``, ``dict[str, str]``); strings (from the
-    command line) are parsed.
+    """``value`` as the type ``hint`` (``int``, ``float``, ``bool``, ``str``, an ``Enum``
+    read from its value, ``X | None``, ``tuple[str, ...]``, ``tuple[int, float]``,
+    ``dict[str, str]``); strings (from the command line) are parsed.
 
     Raises:
         TrainError: ``value`` is not of, and cannot be read as, that type.
@@ -50,6 +51,12 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
     elif hint is str:
         if isinstance(value, str):
             return value
+    elif isinstance(hint, type) and issubclass(hint, Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            raise TrainError(f"{where}: expected one of {[m.value for m in hint]}, got "
+                             f"{value!r}") from None
     elif origin is tuple:
         if isinstance(value, str) and value.lstrip().startswith("["):
             try:  # a JSON array, for tuples of tuples on the command line

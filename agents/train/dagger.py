@@ -42,12 +42,14 @@ from agents.train.resume import RESUME_SAFE, prepare_run, run_folder
 from agents.train.schedule import dagger_beta
 from agents.train.trainer import Trainer
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import stack_obs
 from vlnenv.expert.oracle import Oracle
 from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import RunTrace
 from vlnenv.tasks.solver import TaskSolver
 
 
@@ -77,6 +79,7 @@ class _Slot:
     rng: np.random.Generator | None = None
     actions: list[int] = dataclasses.field(default_factory=list)
     labels: list[int] = dataclasses.field(default_factory=list)
+    trace: RunTrace = dataclasses.field(default_factory=RunTrace)
     obs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -95,14 +98,14 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
     """
     houses = {hid: suite.houses[hid] for hid in sorted({ep.house for ep in episodes})}
     oracles = {hid: Oracle(house) for hid, house in houses.items()}
-    slots = [_Slot(GridHouseEnv(episodes=list(episodes), house_map=houses))
+    slots = [_Slot(GridHouseEnv(EpisodeSource.episodes(list(episodes), houses)))
              for _ in range(min(batch, len(episodes)))]
-    results: dict[int, tuple[list[int], list[int], bool]] = {}
+    results: dict[int, tuple[list[int], list[int], bool, RunTrace]] = {}
     next_position = 0
 
     def start(slot: _Slot) -> None:
         nonlocal next_position
-        slot.position, slot.actions, slot.labels = -1, [], []
+        slot.position, slot.actions, slot.labels, slot.trace = -1, [], [], RunTrace()
         if next_position >= len(episodes):
             return
         ep = episodes[next_position]
@@ -114,7 +117,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
 
     def finish(slot: _Slot, success: bool) -> None:
         if slot.actions:
-            results[slot.position] = (slot.actions, slot.labels, success)
+            results[slot.position] = (slot.actions, slot.labels, success, slot.trace)
         start(slot)
 
     for slot in slots:
@@ -139,6 +142,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
                 action = label if slot.rng.random() < beta else int(learner[b])
                 slot.actions.append(action)
                 slot.labels.append(label)
+                slot.trace.note(slot.env.run)
                 slot.obs, _, terminated, truncated, info = slot.env.step(action)
                 if terminated or truncated:
                     finish(slot, bool(info["success"]))
@@ -151,6 +155,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
                    [np.asarray(results[p][0], np.uint8) for p in kept],
                    [np.asarray(results[p][1], np.uint8) for p in kept],
                    np.array([results[p][2] for p in kept], bool), np.zeros(len(kept), bool),
+                   [results[p][3] for p in kept],
                    {"format": FORMAT, "version": FORMAT_VERSION, "suite": suite.name,
                     "suite_sha256": suite.suite_hash, "teacher": dict(teacher),
                     "sampled_episodes": 0, "beta": beta})

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from agents.train.budget import MIN_WARMUP
 from agents.train.errors import TrainError
 from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
+from vlnenv.expert.kinds import ExpertKind
 from vlnenv.language.instructions import FAMILIES
-from vlnenv.tasks.solver import EXPERTS
 
 #: The teacher whose demonstrations each family imitates: the explorer (it knows only what
 #: the agent has seen, so an agent that sees only its view can imitate it) for families
@@ -18,12 +18,12 @@ from vlnenv.tasks.solver import EXPERTS
 #: itself describes the way. Measured against all-oracle and all-explorer teaching by
 #: ``scripts/imitation_studies.py`` (docs/experiments/03-why-the-policy-did-not-learn.md):
 #: within noise at the budgets run so far, so these stand.
-DEFAULT_TEACHERS: dict[str, str] = {
-    "go_to_room": "explorer",
-    "go_to_object": "explorer",
-    "fetch": "explorer",
-    "follow_route": "oracle",
-    "sequence": "explorer",
+DEFAULT_TEACHERS: dict[str, ExpertKind] = {
+    "go_to_room": ExpertKind.EXPLORER,
+    "go_to_object": ExpertKind.EXPLORER,
+    "fetch": ExpertKind.EXPLORER,
+    "follow_route": ExpertKind.ORACLE,
+    "sequence": ExpertKind.EXPLORER,
 }
 
 def _check(ok: bool, where: str, message: str) -> None:
@@ -54,8 +54,9 @@ class DataConfig:
     """Suite name (under ``maps/suites``) or folder."""
     split: str = "train"
     """Split whose episodes (and houses) the demonstrations come from."""
-    teacher: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TEACHERS))
-    """Family -> teacher (``oracle`` or ``explorer``) whose actions are imitated; see
+    teacher: dict[str, ExpertKind] = field(default_factory=lambda: dict(DEFAULT_TEACHERS))
+    """Family -> teacher (an :class:`~vlnenv.expert.kinds.ExpertKind`; config files give
+    its name, ``oracle`` or ``explorer``) whose actions are imitated; see
     :data:`DEFAULT_TEACHERS` for the defaults and why."""
     families: tuple[str, ...] = tuple(FAMILIES)
     """Task families whose demonstrations are trained on (the others are left out)."""
@@ -99,8 +100,9 @@ class DataConfig:
         for family, teacher in self.teacher.items():
             _check(family in FAMILIES, f"{where}.teacher", f"unknown family {family!r}; "
                    f"expected some of {list(FAMILIES)}")
-            _check(teacher in EXPERTS, f"{where}.teacher.{family}",
-                   f"expected one of {list(EXPERTS)}, got {teacher!r}")
+            _check(teacher in tuple(ExpertKind), f"{where}.teacher.{family}",
+                   f"expected one of {[k.value for k in ExpertKind]}, got {teacher!r}")
+            self.teacher[family] = ExpertKind(teacher)
         missing = [f for f in FAMILIES if f not in self.teacher]
         _check(not missing, f"{where}.teacher", f"no teacher for {missing}")
         unknown = [f for f in self.families if f not in FAMILIES]

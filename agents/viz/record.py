@@ -24,6 +24,7 @@ import numpy as np
 from agents.viz.drivers import Driver
 from agents.viz.episodes import EpisodeProvider, EpisodeRef
 from agents.viz.frames import BACKGROUND, Layout, compose, scene_from_env
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import VLNError
 from vlnenv.evaluate import score_episode
@@ -77,7 +78,7 @@ def run_episode(driver: Driver, ref: EpisodeRef, config: RecordConfig | None = N
         draw: compose frames (``False``: only score the episode).
     """
     config = config or RecordConfig()
-    env = GridHouseEnv(expert=expert_kind(driver))
+    env = GridHouseEnv(config=EnvConfig(expert=expert_kind(driver)))
     obs, info = env.reset(options={"episode": ref.episode, "house": ref.house})
     driver.begin(ref.index)
     frames: list[np.ndarray] = []

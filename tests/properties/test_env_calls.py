@@ -11,7 +11,7 @@ from helpers import make_house
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vlnenv import VLNEnv
+from vlnenv import EpisodeSource, VLNEnv
 from vlnenv.errors import EnvError, VLNError
 
 HOUSE = make_house(["######", "#BB/K#", "######"], {"B": "bedroom", "K": "kitchen"}, {}, [],
@@ -36,7 +36,7 @@ def is_action(value: object) -> bool:
 
 def check_step(action: object) -> None:
     """``step(action)`` acts on an action and refuses anything else in one line."""
-    env = VLNEnv(houses=[HOUSE])
+    env = VLNEnv(EpisodeSource.houses([HOUSE]))
     env.reset(seed=0)
     try:
         env.step(action)
@@ -65,7 +65,7 @@ def test_many_step_arguments_act_or_are_refused_in_one_line(action: object) -> N
 @given(st.one_of(anything, st.dictionaries(st.sampled_from(["episode", "house", "seed", "x"]),
                                            anything, max_size=3)))
 def test_reset_options_other_than_none_or_a_fixed_episode_are_refused(options: object) -> None:
-    env = VLNEnv(houses=[HOUSE])
+    env = VLNEnv(EpisodeSource.houses([HOUSE]))
     try:
         env.reset(seed=0, options=options)
     except VLNError as err:  # EnvError; a TaskError for an 'episode' that is no record

@@ -7,6 +7,7 @@ from helpers import make_house
 from vlnenv.actions import Action
 from vlnenv.baselines import ForwardPolicy, OraclePolicy, PolicyError, RandomPolicy
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.policy import Policy, needs_expert
 from vlnenv.tasks.episode import Episode
 
@@ -91,7 +92,7 @@ def test_forward_policy_needs_blocked_in_info():
 
 def test_env_reports_blocked_when_forward_would_not_move():
     house = make_house(ROWS, {"A": "bedroom"})
-    env = GridHouseEnv(house_map={"h": house})
+    env = GridHouseEnv(EpisodeSource.generated(house_map={"h": house}))
     _, info = env.reset(options={"episode": corridor_episode()})
     assert info["blocked"] is False  # facing east along the room
     for _ in range(4):

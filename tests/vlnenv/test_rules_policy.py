@@ -4,6 +4,7 @@ from helpers import make_house
 
 from vlnenv.actions import Action
 from vlnenv.baselines import ExplorerPolicy, RulesPolicy
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.evaluate import evaluate
 from vlnenv.policy import Policy, expert_kind
@@ -27,7 +28,7 @@ def test_rules_agent_stops_at_once_when_the_words_are_refused():
     house = make_house(rows, {"A": "bedroom"})
     episode = Episode("e0", "h", (1, 1, 0), "go to the bedrom", {"family": "go_to_room",
                       "room": "A"}, ((1, 1),), ((1, 1),), 50)
-    env = GridHouseEnv(expert="rules")
+    env = GridHouseEnv(config=EnvConfig(expert="rules"))
     _, info = env.reset(options={"episode": episode, "house": house})
     assert info["parse_error"].startswith("unknown word 'bedrom' at word 4")
     actions, _ = RulesPolicy().act({}, None, [info])

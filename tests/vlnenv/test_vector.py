@@ -11,7 +11,9 @@ from helpers import make_house
 
 import vlnenv  # noqa: F401 - registers the ids
 from vlnenv.actions import Action
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.shipped import houses_root, suites_root
 from vlnenv.tasks.episode import Episode, read_episodes
 from vlnenv.vector import BatchedGridHouseEnv
@@ -39,10 +41,12 @@ HOUSE = make_house(
 )
 
 
-def pair(n, mode=SAME, **kwargs):
-    """The batched env and its reference: SyncVectorEnv over n single envs."""
-    batched = BatchedGridHouseEnv(n, autoreset_mode=mode, **kwargs)
-    sync = SyncVectorEnv([lambda: GridHouseEnv(**kwargs) for _ in range(n)],
+def pair(n, mode=SAME, source=None, **settings):
+    """The batched env and its reference: SyncVectorEnv over n single envs, all with
+    ``source`` and ``EnvConfig(**settings)``."""
+    config = EnvConfig(**settings)
+    batched = BatchedGridHouseEnv(n, source, config, autoreset_mode=mode)
+    sync = SyncVectorEnv([lambda: GridHouseEnv(source, config) for _ in range(n)],
                          autoreset_mode=mode)
     return batched, sync
 
@@ -135,7 +139,7 @@ def test_matches_single_envs_on_generated_houses(mode):
 @pytest.mark.parametrize("dense", [0.0, 0.25])
 def test_fetch_and_sequences_match_with_and_without_dense_reward(dense):
     houses = [HOUSE, generate_house(SMALL, 3)]
-    batched, sync = pair(6, SAME, houses=houses, families=("fetch", "sequence"),
+    batched, sync = pair(6, SAME, EpisodeSource.houses(houses, ("fetch", "sequence")),
                          dense_reward=dense, expert="oracle")
     seen = run_pair(batched, sync, 400, seed=1, p_expert=0.75)
     assert seen["success"] > 3 and seen["carrying"] > 50
@@ -146,14 +150,14 @@ def test_suite_episodes_match_with_next_step_autoreset():
     suite = suites_root() / "tiny"
     episodes = read_episodes(suite / "episodes" / "train.jsonl")
     house_map = {p.stem: load_house(p) for p in (suite / "houses" / "train").glob("*.toml")}
-    batched, sync = pair(5, NEXT, episodes=episodes, house_map=house_map, dense_reward=0.5,
+    batched, sync = pair(5, NEXT, EpisodeSource.episodes(episodes, house_map), dense_reward=0.5,
                          expert="oracle")
     seen = run_pair(batched, sync, 300, seed=3)
     assert seen["success"] > 0 and seen["done"] > 5
 
 
 def test_explorer_expert_matches():
-    batched, sync = pair(3, SAME, houses=[HOUSE], expert="both")
+    batched, sync = pair(3, SAME, EpisodeSource.houses([HOUSE]), expert="both")
     obs_b, info_b = batched.reset(seed=2)
     obs_s, info_s = sync.reset(seed=2)
     rng = np.random.default_rng(2)
@@ -171,7 +175,7 @@ def test_explorer_expert_matches():
 @pytest.mark.parametrize("mode", [SAME, NEXT])
 def test_thousands_of_steps_with_random_actions_match(mode):
     houses = [HOUSE, *(generate_house(SMALL, s) for s in range(3))]
-    batched, sync = pair(8, mode, houses=houses, dense_reward=0.1, expert="oracle")
+    batched, sync = pair(8, mode, EpisodeSource.houses(houses), dense_reward=0.1, expert="oracle")
     seen = run_pair(batched, sync, 600, seed=11, p_expert=0.5, p_stop=0.02)
     assert seen["done"] > 20 and seen["success"] > 5
 
@@ -179,8 +183,9 @@ def test_thousands_of_steps_with_random_actions_match(mode):
 @pytest.mark.parametrize("mode", [SAME, NEXT])
 def test_symbolic_obs_mode_matches_the_symbolic_wrapper(mode):
     houses = [HOUSE, generate_house(SMALL, 5)]
-    batched = BatchedGridHouseEnv(5, autoreset_mode=mode, obs_mode="symbolic", houses=houses)
-    sync = SyncVectorEnv([lambda: SymbolicObservation(GridHouseEnv(houses=houses))
+    batched = BatchedGridHouseEnv(5, EpisodeSource.houses(houses), autoreset_mode=mode,
+                                  obs_mode="symbolic")
+    sync = SyncVectorEnv([lambda: SymbolicObservation(GridHouseEnv(EpisodeSource.houses(houses)))
                           for _ in range(5)], autoreset_mode=mode)
     assert batched.single_observation_space == sync.single_observation_space
     assert batched.observation_space["image"].shape == (5, 7, 7, 3)
@@ -190,12 +195,12 @@ def test_symbolic_obs_mode_matches_the_symbolic_wrapper(mode):
 
 def test_unknown_obs_mode_is_refused():
     with pytest.raises(ValueError, match="obs_mode must be one of"):
-        BatchedGridHouseEnv(2, obs_mode="pixels", houses=[HOUSE])
+        BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]), obs_mode="pixels")
 
 
 def test_houses_of_growing_size_are_relaid_out():
     big = load_house(houses_root() / "big_house.toml")
-    batched, sync = pair(2, SAME, houses=[HOUSE])
+    batched, sync = pair(2, SAME, EpisodeSource.houses([HOUSE]))
     batched.reset(seed=0)
     sync.reset(seed=0)
     home = batched.world.grids.block_shape
@@ -217,8 +222,10 @@ def nested_sequence_episode() -> Episode:
 
 
 def test_instructions_of_other_shapes_are_verified_by_calling_them():
-    batched = BatchedGridHouseEnv(1, dense_reward=0.5, houses=[HOUSE], expert="oracle")
-    single = GridHouseEnv(dense_reward=0.5, houses=[HOUSE], expert="oracle")
+    batched = BatchedGridHouseEnv(1, EpisodeSource.houses([HOUSE]),
+                                  EnvConfig(dense_reward=0.5, expert="oracle"))
+    single = GridHouseEnv(EpisodeSource.houses([HOUSE]),
+                          EnvConfig(dense_reward=0.5, expert="oracle"))
     options = {"episode": nested_sequence_episode(), "house": HOUSE}
     obs_b, info_b = batched.reset(options={"episodes": [options["episode"]],
                                            "houses": [HOUSE]})
@@ -252,7 +259,7 @@ def test_make_vec_returns_the_batched_env_and_rolls_out():
 
 
 def test_make_vec_fetch_id_passes_kwargs():
-    env = gym.make_vec("vlnenv/Fetch-v0", num_envs=2, dense_reward=0.5,
+    env = gym.make_vec("vlnenv/Fetch-v0", num_envs=2, config=EnvConfig(dense_reward=0.5),
                        autoreset_mode="next_step")
     assert env.metadata["autoreset_mode"] is NEXT
     _, infos = env.reset(seed=0)
@@ -260,7 +267,7 @@ def test_make_vec_fetch_id_passes_kwargs():
 
 
 def test_same_step_autoreset_returns_the_next_episodes_first_observation():
-    env = BatchedGridHouseEnv(2, houses=[HOUSE])
+    env = BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]))
     env.reset(seed=0)
     env.step(np.array([0, 1]))
     obs, rewards, terminated, truncated, infos = env.step(np.array([Action.STOP, 0]))
@@ -273,7 +280,7 @@ def test_same_step_autoreset_returns_the_next_episodes_first_observation():
 
 
 def test_next_step_autoreset_resets_on_the_following_step():
-    env = BatchedGridHouseEnv(2, houses=[HOUSE], autoreset_mode="next_step")
+    env = BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]), autoreset_mode="next_step")
     env.reset(seed=0)
     _, _, terminated, _, infos = env.step(np.array([Action.STOP, 0]))
     assert terminated.tolist() == [True, False] and "final_obs" not in infos
@@ -284,10 +291,10 @@ def test_next_step_autoreset_resets_on_the_following_step():
 
 
 def test_n_single_envs_seeded_seed_plus_i_reproduce_the_episodes():
-    batched = BatchedGridHouseEnv(3, houses=[HOUSE, generate_house(SMALL, 5)])
+    batched = BatchedGridHouseEnv(3, EpisodeSource.houses([HOUSE, generate_house(SMALL, 5)]))
     _, infos = batched.reset(seed=42)
     for i in range(3):
-        single = GridHouseEnv(houses=[HOUSE, generate_house(SMALL, 5)])
+        single = GridHouseEnv(EpisodeSource.houses([HOUSE, generate_house(SMALL, 5)]))
         _, info = single.reset(seed=42 + i)
         assert single.episode == batched.episode(i)
     _, again = batched.reset(seed=[42, 43, 44])
@@ -295,7 +302,7 @@ def test_n_single_envs_seeded_seed_plus_i_reproduce_the_episodes():
 
 
 def test_reset_mask_resets_only_those_envs():
-    env = BatchedGridHouseEnv(3, houses=[HOUSE])
+    env = BatchedGridHouseEnv(3, EpisodeSource.houses([HOUSE]))
     env.reset(seed=0)
     env.step(np.array([2, 2, 2]))
     before = [env.episode(i) for i in range(3)]
@@ -306,7 +313,7 @@ def test_reset_mask_resets_only_those_envs():
 
 
 def test_invalid_actions_are_refused():
-    env = BatchedGridHouseEnv(2, houses=[HOUSE])
+    env = BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]))
     with pytest.raises(gym.error.ResetNeeded):
         env.step(np.array([0, 0]))
     env.reset(seed=0)
@@ -317,17 +324,17 @@ def test_invalid_actions_are_refused():
 
 
 def test_copy_false_reuses_one_image_buffer():
-    env = BatchedGridHouseEnv(2, houses=[HOUSE], copy=False)
+    env = BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]), copy=False)
     first, _ = env.reset(seed=0)
     second = env.step(np.array([0, 1]))[0]
     assert second["image"] is first["image"]
-    fresh = BatchedGridHouseEnv(2, houses=[HOUSE])
+    fresh = BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]))
     obs, _ = fresh.reset(seed=0)
     assert fresh.step(np.array([0, 1]))[0]["image"] is not obs["image"]
 
 
 def test_path_and_render():
-    env = BatchedGridHouseEnv(1, houses=[HOUSE], render_mode="rgb_array")
+    env = BatchedGridHouseEnv(1, EpisodeSource.houses([HOUSE]), render_mode="rgb_array")
     env.reset(seed=0)
     for _ in range(6):
         env.step(np.array([Action.FORWARD]))
@@ -338,9 +345,9 @@ def test_path_and_render():
 
 def test_oracle_demos_are_the_solvers_actions():
     from vlnenv.expert.oracle import Oracle
-    from vlnenv.language.instructions import instruction_from_task
+    from vlnenv.tasks.run import EpisodeRun
     from vlnenv.tasks.sample import sample_episode
-    from vlnenv.tasks.solver import solve
+    from vlnenv.tasks.solver import play_expert
     from vlnenv.vector.demos import oracle_demos
 
     houses = {"flat": HOUSE, **{f"gen{s}": generate_house(SMALL, s) for s in range(4)}}
@@ -354,8 +361,7 @@ def test_oracle_demos_are_the_solvers_actions():
     count = 0
     for episode, actions in oracle_demos(episodes, houses):
         house = houses[episode.house]
-        expected, _ = solve(instruction_from_task(episode.task, house), episode.start,
-                            oracle=oracles[episode.house])
+        expected = play_expert(EpisodeRun(episode, house), oracle=oracles[episode.house])
         assert actions == expected, episode.episode_id
         count += 1
     assert count == len(episodes)
@@ -364,8 +370,8 @@ def test_oracle_demos_are_the_solvers_actions():
 def test_long_paths_are_kept_whole():
     episode = Episode("long", "test flat", (4, 1, 0), "Go to the kitchen.",
                       {"family": "go_to_room", "room": "K"}, ((4, 1),), ((1, 5),), 5000)
-    batched = BatchedGridHouseEnv(2, houses=[HOUSE])
-    single = GridHouseEnv(houses=[HOUSE])
+    batched = BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]))
+    single = GridHouseEnv(EpisodeSource.houses([HOUSE]))
     batched.reset(options={"episodes": [episode, episode], "houses": [HOUSE, HOUSE]})
     single.reset(options={"episode": episode, "house": HOUSE})
     lap = [Action.FORWARD] * 7 + [Action.TURN_LEFT] * 2
@@ -379,7 +385,7 @@ def test_long_paths_are_kept_whole():
 def test_bad_actions_and_unknown_reset_options_are_env_errors():
     from vlnenv.errors import EnvError
 
-    env = BatchedGridHouseEnv(2, houses=[HOUSE])
+    env = BatchedGridHouseEnv(2, EpisodeSource.houses([HOUSE]))
     with pytest.raises(EnvError, match=r"reset\(options=...\): expected None or a dict"):
         env.reset(seed=0, options=[1])
     with pytest.raises(EnvError, match=r"unknown key\(s\) 'episode'; expected keys among "

@@ -21,14 +21,12 @@ def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def check_settings(dense_reward: object, view: object, tile: object, families: object,
-                   houses: object) -> None:
-    """The constructor's numeric and list settings, checked.
+def check_settings(dense_reward: object, view: object, tile: object) -> None:
+    """The numeric settings of an :class:`~vlnenv.env.config.EnvConfig`, checked.
 
     Raises:
         EnvError: ``dense_reward`` not a finite number >= 0; ``view`` not an odd integer
-            in 3..9; ``tile`` not an integer in 1..:data:`MAX_TILE`; ``families`` a string
-            or empty; ``houses`` not a list of houses.
+            in 3..9; ``tile`` not an integer in 1..:data:`MAX_TILE`.
     """
     if (isinstance(dense_reward, bool) or not isinstance(dense_reward, (int, float))
             or not 0 <= dense_reward < math.inf):
@@ -39,14 +37,31 @@ def check_settings(dense_reward: object, view: object, tile: object, families: o
     if not _is_int(tile) or not 1 <= tile <= MAX_TILE:
         raise EnvError(f"tile must be an integer number of pixels in 1..{MAX_TILE}, got "
                        f"{brief(tile)}")
+
+
+def check_families(families: object) -> tuple[str, ...]:
+    """An episode source's task families, checked.
+
+    Raises:
+        EnvError: ``families`` a string or empty.
+    """
     if (isinstance(families, str) or not isinstance(families, (Sequence, AbstractSet))
             or len(families) == 0):
         raise EnvError(f"families must be a non-empty list of task family names, got "
                        f"{brief(families)}")
-    if houses is not None and (not isinstance(houses, Sequence)
-                               or not all(isinstance(h, House) for h in houses)):
+    return tuple(families)
+
+
+def check_houses(houses: object) -> list[House]:
+    """An episode source's houses, checked.
+
+    Raises:
+        EnvError: ``houses`` not a list of houses.
+    """
+    if not isinstance(houses, Sequence) or not all(isinstance(h, House) for h in houses):
         raise EnvError("houses must be a list of House objects (vlnenv.world.load_house(path) "
                        "reads a map file)")
+    return list(houses)
 
 
 #: Keys ``reset(options=...)`` understands: a fixed episode record and its house.

@@ -62,20 +62,20 @@ import numpy as np
 from gymnasium import spaces
 
 from vlnenv.actions import Action, as_action
-from vlnenv.env.checks import check_reset_options, check_settings
+from vlnenv.env.checks import check_reset_options
+from vlnenv.env.config import EnvConfig, config_with
 from vlnenv.env.observer import EgocentricObserver
-from vlnenv.env.options import custom_episode
-from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
-from vlnenv.errors import EnvError, ParseError, TaskError
+from vlnenv.env.options import custom_episode, fixed_episode
+from vlnenv.env.sources import EpisodeSource
+from vlnenv.errors import EnvError, ParseError
+from vlnenv.expert.kinds import EnvExpert, ExpertKind
 from vlnenv.expert.oracle import Oracle, geodesic_cells
-from vlnenv.language.instructions import Instruction, instruction_from_task
+from vlnenv.language.instructions import Instruction
 from vlnenv.language.parse import parse
-from vlnenv.language.verdict import Verdict
 from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
-from vlnenv.tasks.sample import DEFAULT_FAMILIES
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import TaskSolver
-from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig
 from vlnenv.world.house import Cell, House
 from vlnenv.world.objects import ObjectKind
 
@@ -95,38 +95,55 @@ def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:
 
 RENDER_MODES = ("rgb_array", "human", "ansi")
 
-#: Values of the ``expert`` argument.
-EXPERT_KINDS: tuple[str | None, ...] = (None, "oracle", "explorer", "both", "rules")
+def observation_space(config: EnvConfig) -> spaces.Dict:
+    """The single environment's observation space under ``config`` (see the module
+    docstring)."""
+    side = config.view * config.tile
+    return spaces.Dict(
+        {
+            "image": spaces.Box(0, 255, (side, side, 3), np.uint8),
+            "direction": spaces.Discrete(4),
+            "carrying": spaces.Discrete(1 + len(ObjectKind)),
+            "instruction": spaces.Text(
+                max_length=MAX_INSTRUCTION_CHARS, min_length=1, charset=INSTRUCTION_CHARSET
+            ),
+            "gps": spaces.Box(-GPS_LIMIT, GPS_LIMIT, (2,), np.int64),
+        }
+    )
 
-#: Generator presets by name.
-SIZES: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE}
+
+def check_source(source: object) -> EpisodeSource:
+    """``source``, or the default (small generated houses, all families) for ``None``.
+
+    Raises:
+        EnvError: not an :class:`EpisodeSource`.
+    """
+    if source is None:
+        return EpisodeSource.generated()
+    if not isinstance(source, EpisodeSource):
+        raise EnvError(f"source must be an EpisodeSource (EpisodeSource.generated(...), "
+                       f".houses(...), .episodes(...) or .suite(...)), got "
+                       f"{type(source).__name__}")
+    return source
 
 
 class GridHouseEnv(gym.Env[dict[str, Any], int]):
     """Vision-and-language navigation in a grid house (see the module docstring).
 
     Args:
-        source: where episodes come from; by default tasks on generated houses.
-        generator: generator config for the default source.
-        size: preset for the default source when ``generator`` is not given: ``"small"``
-            (3-6 rooms) or ``"large"`` (8-14 rooms).
-        houses: houses to sample tasks on (instead of generating them).
-        episodes: fixed episode records (with ``house_map`` naming their houses).
-        house_map: house id -> house, for ``episodes`` and ``reset(options=...)``.
-        families: task families to sample.
-        view: view size in cells (odd, 3..9).
-        tile: tile size in pixels.
-        dense_reward: shaping weight λ (0 = sparse reward only).
-        expert: put an expert's next action in ``info``: ``None``, ``"oracle"``,
-            ``"explorer"``, ``"both"`` or ``"rules"`` (the explorer carrying out the
-            instruction as :func:`vlnenv.language.parse` reads its words; no action, and
-            ``info["parse_error"]``, when the words are refused).
+        source: where episodes come from (:class:`~vlnenv.env.sources.EpisodeSource`:
+            ``.generated(size, families, prefetch)``, ``.houses(houses, families)``,
+            ``.episodes(episodes, houses)``, ``.suite(name, split)``); by default tasks of
+            every family on small generated houses.
+        config: view, tile, reward shaping, experts in ``info`` and the render view
+            (:class:`~vlnenv.env.config.EnvConfig`); the defaults when ``None``.
         render_mode: ``"rgb_array"``, ``"human"`` or ``"ansi"``.
-        render_view: what ``rgb_array`` shows: ``"topdown"`` (map with agent, path and
-            instruction) or ``"egocentric"``.
-        prefetch: background processes that generate houses and sample episodes ahead,
-            for the default source (0: none). The same seed gives the same episodes with
-            or without them (:mod:`vlnenv.env.prefetch`).
+        **settings: :class:`~vlnenv.env.config.EnvConfig` fields, replacing ``config``'s
+            (``GridHouseEnv(expert="oracle")``).
+
+    Raises:
+        EnvError: a source or config of the wrong type, a setting that is not a config
+            field, or an unknown render mode.
     """
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
@@ -134,63 +151,19 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
     def __init__(
         self,
         source: EpisodeSource | None = None,
-        generator: GeneratorConfig | None = None,
-        size: str = "small",
-        houses: Sequence[House] | None = None,
-        episodes: Sequence[Episode] | None = None,
-        house_map: Mapping[str, House] | None = None,
-        families: Sequence[str] = DEFAULT_FAMILIES,
-        view: int = 7,
-        tile: int = 8,
-        dense_reward: float = 0.0,
-        expert: str | None = None,
+        config: EnvConfig | None = None,
         render_mode: str | None = None,
-        render_view: str = "topdown",
-        prefetch: int = 0,
+        **settings: Any,
     ) -> None:
-        check_settings(dense_reward, view, tile, families, houses)
         if render_mode is not None and render_mode not in RENDER_MODES:
             raise EnvError(f"render_mode must be one of {RENDER_MODES}, got {render_mode!r}")
-        if render_view not in ("topdown", "egocentric"):
-            raise EnvError(f"render_view must be 'topdown' or 'egocentric', got {render_view!r}")
-        if expert not in EXPERT_KINDS:
-            raise EnvError(f"expert must be one of {EXPERT_KINDS}, got {expert!r}")
-        if prefetch and (source is not None or episodes is not None or houses is not None):
-            raise EnvError(f"prefetch={prefetch} needs the default source (generated houses); "
-                           "got a source, episodes or houses")
-        self.house_map: Mapping[str, House] = {} if house_map is None else house_map
-        if source is None:
-            if episodes is not None:
-                source = FixedEpisodes(episodes, self.house_map)
-            elif houses is not None:
-                source = HouseTasks(houses, families)
-            else:
-                if generator is None and size not in SIZES:
-                    raise EnvError(f"size must be one of {sorted(SIZES)}, got {size!r}")
-                source = GeneratedTasks(generator or SIZES[size], families, workers=prefetch)
-        self.source = source
-        self.families = tuple(families)
-        self.view, self.tile = view, tile
-        self.dense_reward = float(dense_reward)
-        self.expert = expert
+        self.config = config_with(config, settings)
+        self.source = check_source(source)
         self.render_mode = render_mode
-        self.render_view = render_view
-        side = view * tile
         self.action_space = spaces.Discrete(len(Action))
-        self.observation_space = spaces.Dict(
-            {
-                "image": spaces.Box(0, 255, (side, side, 3), np.uint8),
-                "direction": spaces.Discrete(4),
-                "carrying": spaces.Discrete(1 + len(ObjectKind)),
-                "instruction": spaces.Text(
-                    max_length=MAX_INSTRUCTION_CHARS, min_length=1, charset=INSTRUCTION_CHARSET
-                ),
-                "gps": spaces.Box(-GPS_LIMIT, GPS_LIMIT, (2,), np.int64),
-            }
-        )
-        self.state: EpisodeState | None = None
+        self.observation_space = observation_space(self.config)
+        self.run: EpisodeRun | None = None
         self.episode: Episode | None = None
-        self.instruction: Instruction | None = None
         self._window: Any = None
         self.parse_error: str | None = None
 
@@ -217,46 +190,31 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         super().reset(seed=seed)
         options = check_reset_options(options)
         if "episode" in options:
-            house, episode = self._fixed(options)
+            house, episode = fixed_episode(options, self.house_map)
         elif options:
-            house, episode = custom_episode(options, self.source, self.np_random,
-                                            self.house_map, self.families)
+            house, episode = custom_episode(options, self.source, self.np_random)
         else:
             house, episode = self.source.draw(self.np_random)
         self.house, self.episode = house, episode
-        self.instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-        self.state = EpisodeState.initial(house, episode.start)
-        self.instruction.reset(self.state)
+        self.run = EpisodeRun(episode, house)
         self.observer = EgocentricObserver(house, self.state.structure, self.state.objects,
                                            self.view, self.tile)
         self._goal_dist = geodesic_cells(house, list(self.instruction.goal_cells))
         self._oracle = Oracle(house) if self.expert else None
         self._solvers = self._make_solvers()
         self._stage_key, self._stage_dist = None, 0.0
-        if self.dense_reward:
+        if self.config.dense_reward:
             self._stage_dist = self._stage_distance()
         self.success = False
         return self._obs(), self._info()
 
-    def _fixed(self, options: dict[str, Any]) -> tuple[House, Episode]:
-        episode = options["episode"]
-        if isinstance(episode, dict):
-            episode = Episode.from_json(episode, "options['episode']")
-        if not isinstance(episode, Episode):
-            raise TaskError(f"options['episode'] must be an Episode or a dict, "
-                            f"got {type(episode).__name__}")
-        house = options.get("house") or self.house_map.get(episode.house)
-        if house is None:
-            raise TaskError(f"episode {episode.episode_id!r} names house {episode.house!r}; "
-                            "pass options['house'] or give the env a house_map")
-        return house, episode
-
     def _make_solvers(self) -> dict[str, TaskSolver]:
-        if self.expert == "rules":
+        if self.expert is None:
+            return {}
+        if self.expert is EnvExpert.RULES:
             return self._rules_solver()
-        kinds = {"oracle": ["oracle"], "explorer": ["explorer"],
-                 "both": ["oracle", "explorer"]}.get(self.expert or "", [])
-        return {k: TaskSolver(self.instruction, k, self.view, self._oracle) for k in kinds}
+        return {k: TaskSolver(self.instruction, k, self.view, self._oracle)
+                for k in self.expert.kinds}
 
     def _rules_solver(self) -> dict[str, TaskSolver]:
         """The rule-based agent's plan: the instruction's words read by
@@ -268,7 +226,8 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         except ParseError as err:
             self.parse_error = str(err)
             return {}
-        return {"explorer": TaskSolver(read, "explorer", self.view, self._oracle)}
+        return {ExpertKind.EXPLORER: TaskSolver(read, ExpertKind.EXPLORER, self.view,
+                                                self._oracle)}
 
     def step(self, action: int) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         """One action (see :func:`vlnenv.actions.as_action` for what is accepted: an int,
@@ -279,24 +238,59 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             EnvError: not an action.
             gymnasium.error.ResetNeeded: no episode is running.
         """
-        state = self.state
-        if state is None:
+        run = self.run
+        if run is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        if state.stopped or state.step >= self.episode.max_steps:
+        if run.over:
             raise gym.error.ResetNeeded("the episode is over; call reset()")
-        changed = state.step_action(as_action(action))
+        changed = run.step(as_action(action))
         if changed is not None:
             self.observer.changed(changed)
-        verdict = self.instruction.verify(state)
+        state = run.state
         terminated = state.stopped
-        self.success = verdict is Verdict.SUCCESS
+        self.success = run.success
         reward = 1.0 - 0.9 * state.step / self.episode.max_steps if self.success else 0.0
-        if self.dense_reward:
+        if self.config.dense_reward:
             reward += self._shaping()
         truncated = not terminated and state.step >= self.episode.max_steps
         if self.render_mode == "human":
             self.render()
         return self._obs(), float(reward), terminated, truncated, self._info()
+
+    @property
+    def view(self) -> int:
+        """View size in cells (``config.view``)."""
+        return self.config.view
+
+    @property
+    def tile(self) -> int:
+        """Tile size in pixels (``config.tile``)."""
+        return self.config.tile
+
+    @property
+    def expert(self) -> EnvExpert | None:
+        """Expert actions put in ``info`` (``config.expert``)."""
+        return self.config.expert
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """Task families ``reset`` options sample from (the source's)."""
+        return self.source.families
+
+    @property
+    def house_map(self) -> Mapping[str, House]:
+        """Houses known by id for ``reset`` options (the source's)."""
+        return self.source.house_map
+
+    @property
+    def state(self) -> EpisodeState | None:
+        """The running episode's state (``None`` before the first reset)."""
+        return None if self.run is None else self.run.state
+
+    @property
+    def instruction(self) -> Instruction | None:
+        """The running episode's instruction object (``None`` before the first reset)."""
+        return None if self.run is None else self.run.instruction
 
     # ------------------------------------------------------------------ internals
     def _stage_distance(self) -> float:
@@ -312,7 +306,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         self._stage_dist = now
         if self._stage_key != before_key or not np.isfinite(now) or not np.isfinite(before):
             return 0.0  # a new stage: its distance becomes the baseline
-        return self.dense_reward * (before - now)
+        return self.config.dense_reward * (before - now)
 
     def _obs(self) -> dict[str, Any]:
         s = self.state
@@ -337,7 +331,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             "episode_id": self.episode.episode_id,
             "family": self.episode.family,
         }
-        if self.expert == "rules" and self.parse_error is not None:
+        if self.expert is EnvExpert.RULES and self.parse_error is not None:
             info["parse_error"] = self.parse_error
         if self._solvers and not s.stopped:
             for kind, solver in self._solvers.items():
@@ -355,7 +349,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
 
         if self.render_mode == "ansi":
             return rendering.ansi(self)
-        frame = rendering.frame(self, self.render_view)
+        frame = rendering.frame(self, self.config.render_view)
         if self.render_mode == "human":
             self._window = rendering.show(frame, self.episode.instruction, self._window,
                                           self.metadata["render_fps"])
@@ -363,8 +357,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
         return frame
 
     def close(self) -> None:
-        if isinstance(self.source, GeneratedTasks):
-            self.source.close()
+        self.source.close()
         if self._window is not None:
             from vlnenv.env import rendering
 

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +49,32 @@ def resolve_house(value: Any, house_map: Mapping[str, House]) -> tuple[House, st
                     f"got {type(value).__name__}")
 
 
-def custom_episode(options: Mapping[str, Any], source: EpisodeSource, rng: np.random.Generator,
-                   house_map: Mapping[str, House],
-                   families: Sequence[str]) -> tuple[House, Episode]:
-    """The house and episode the ``instruction``/``house``/``start`` options ask for."""
+def fixed_episode(options: Mapping[str, Any],
+                  house_map: Mapping[str, House]) -> tuple[House, Episode]:
+    """The house and record the ``episode`` option (with its optional ``house``) asks for.
+
+    Raises:
+        TaskError: the record is neither an Episode nor its dict, or names a house that is
+            neither given nor in ``house_map``.
+    """
+    episode = options["episode"]
+    if isinstance(episode, dict):
+        episode = Episode.from_json(episode, "options['episode']")
+    if not isinstance(episode, Episode):
+        raise TaskError(f"options['episode'] must be an Episode or a dict, "
+                        f"got {type(episode).__name__}")
+    house = options.get("house") or house_map.get(episode.house)
+    if house is None:
+        raise TaskError(f"episode {episode.episode_id!r} names house {episode.house!r}; "
+                        "pass options['house'] or give the source a house_map")
+    return house, episode
+
+
+def custom_episode(options: Mapping[str, Any], source: EpisodeSource,
+                   rng: np.random.Generator) -> tuple[House, Episode]:
+    """The house and episode the ``instruction``/``house``/``start`` options ask for (houses
+    by id and task families are the source's)."""
+    house_map, families = source.house_map, source.families
     text = options.get("instruction")
     start = options.get("start")
 

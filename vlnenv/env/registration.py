@@ -4,11 +4,17 @@
 * ``vlnenv/GridHouse-Large-v0``: generated large houses (8-14 rooms), all families.
 * ``vlnenv/<Family>-v0`` and ``vlnenv/<Family>-Large-v0`` for each family:
   ``GoToRoom``, ``GoToObject``, ``Fetch``, ``FollowRoute``, ``Sequence``.
+
+Each id's only keyword is its ``source`` (``EpisodeSource.generated(size, families)``);
+``gym.make(id, config=EnvConfig(...))`` sets the rest, ``gym.make(id, source=...)`` plays
+other episodes.
 """
 
 from __future__ import annotations
 
 import gymnasium as gym
+
+from vlnenv.env.sources import EpisodeSource
 
 ENTRY_POINT = "vlnenv.env.grid_house:GridHouseEnv"
 VECTOR_ENTRY_POINT = "vlnenv.vector:BatchedGridHouseEnv"
@@ -43,5 +49,5 @@ def register_envs() -> None:
                 id=env_id,
                 entry_point=ENTRY_POINT,
                 vector_entry_point=VECTOR_ENTRY_POINT,
-                kwargs={"families": families, "size": size},
+                kwargs={"source": EpisodeSource.generated(size, families)},
             )

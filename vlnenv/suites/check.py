@@ -14,13 +14,12 @@ from pathlib import Path
 
 from vlnenv.errors import SuiteError, VLNError
 from vlnenv.expert.oracle import Oracle
-from vlnenv.language.instructions import instruction_from_task
-from vlnenv.language.verdict import Verdict
 from vlnenv.suites.build import MANIFEST_FILE, SPEC_FILE, suite_hash
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.suites.spec import sha256_bytes
 from vlnenv.tasks.episode import Episode
-from vlnenv.tasks.solver import solve
+from vlnenv.tasks.run import EpisodeRun
+from vlnenv.tasks.solver import play_expert
 from vlnenv.world.house import House
 
 Progress = Callable[[int], None]
@@ -97,13 +96,14 @@ def check_episode(episode: Episode, house: House, oracle: Oracle | None = None) 
     the record's ``goal``."""
     where = f"episode {episode.episode_id} (house {episode.house})"
     try:
-        instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-        if sorted(instruction.goal_cells) != sorted(episode.goal):
+        run = EpisodeRun(episode, house)
+        if sorted(run.instruction.goal_cells) != sorted(episode.goal):
             return f"{where}: the task's goal cells differ from the record's goal"
-        _, final = solve(instruction, episode.start, "oracle", oracle=oracle)
+        play_expert(run, "oracle", oracle=oracle)
     except VLNError as err:
         return f"{where}: {err}"
-    if instruction.verify(final) is not Verdict.SUCCESS:
+    final = run.state
+    if not run.success:
         return f"{where}: the oracle stopped at {final.pose} without success"
     if final.pos not in set(episode.goal):
         return f"{where}: the oracle stopped at {final.pos}, not on a goal cell"

@@ -14,11 +14,14 @@ from __future__ import annotations
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
 from vlnenv.expert.explorer import Explorer
+from vlnenv.expert.kinds import ExpertKind
 from vlnenv.expert.oracle import Goal, Oracle
 from vlnenv.language.instructions import Instruction, Stage
 from vlnenv.state import EpisodeState, Pose
+from vlnenv.tasks.run import EpisodeRun
 
-EXPERTS: tuple[str, ...] = ("oracle", "explorer")
+#: The expert kinds, in order (see :class:`~vlnenv.expert.kinds.ExpertKind`).
+EXPERTS: tuple[ExpertKind, ...] = tuple(ExpertKind)
 
 
 def stage_goal(stage: Stage) -> Goal:
@@ -31,19 +34,18 @@ class TaskSolver:
 
     Args:
         instruction: the task to carry out.
-        kind: ``"oracle"`` (knows the house) or ``"explorer"`` (knows what was seen).
+        kind: :attr:`ExpertKind.ORACLE` (knows the house) or :attr:`ExpertKind.EXPLORER`
+            (knows what was seen), or its name.
         view: view size the explorer sees with (the environment's).
         oracle: a shared :class:`Oracle` for the house (its distance fields are cached).
     """
 
     def __init__(
-        self, instruction: Instruction, kind: str = "oracle", view: int = 7,
-        oracle: Oracle | None = None,
+        self, instruction: Instruction, kind: ExpertKind | str = ExpertKind.ORACLE,
+        view: int = 7, oracle: Oracle | None = None,
     ) -> None:
-        if kind not in EXPERTS:
-            raise TaskError(f"expert must be one of {EXPERTS}, got {kind!r}")
         self.instruction = instruction
-        self.kind = kind
+        self.kind = ExpertKind.parse(kind, "expert")
         self.view = view
         self.oracle = oracle if oracle is not None else Oracle(instruction.house)
         self._explorer: Explorer | None = None
@@ -51,7 +53,7 @@ class TaskSolver:
 
     def observe(self, pose: Pose, state: EpisodeState) -> None:
         """Let the explorer see from ``pose`` (no effect for the oracle)."""
-        if self.kind == "explorer":
+        if self.kind is ExpertKind.EXPLORER:
             self._explorer_for(self.instruction.stage(state)).observe(pose, state.structure)
 
     def _explorer_for(self, stage: Stage) -> Explorer:
@@ -67,7 +69,7 @@ class TaskSolver:
         """The expert's action from ``state``."""
         stage = self.instruction.stage(state)
         goal = stage_goal(stage)
-        if self.kind == "oracle":
+        if self.kind is ExpertKind.ORACLE:
             action = self.oracle.action(state.pose, goal, state.structure)
         else:
             action = self._explorer_for(stage).act(state.pose, state.structure)
@@ -76,11 +78,49 @@ class TaskSolver:
         return int(action)
 
 
+def play_expert(
+    run: EpisodeRun, kind: ExpertKind | str = ExpertKind.ORACLE, view: int = 7,
+    max_steps: int = 10_000,
+    oracle: Oracle | None = None, strict: bool = True,
+) -> list[int]:
+    """Let the expert play ``run`` until it stops.
+
+    Args:
+        run: the episode to play (advanced in place).
+        kind: the expert (an :class:`ExpertKind` or its name).
+        view: view size the explorer sees with.
+        max_steps: the most actions the expert may take.
+        oracle: a shared :class:`Oracle` for the house.
+        strict: raise when the expert has not stopped within ``max_steps`` actions
+            (``False``: return the actions taken so far; the run has not succeeded).
+
+    Returns:
+        The actions taken (ending with ``stop`` when it stopped); ``run`` holds the final
+        state and verdict.
+
+    Raises:
+        TaskError: with ``strict``, if the expert has not stopped within ``max_steps``.
+    """
+    solver = TaskSolver(run.instruction, kind, view, oracle)
+    actions: list[int] = []
+    while not run.stopped:
+        if len(actions) >= max_steps:
+            if not strict:
+                break
+            raise TaskError(f"{kind} did not finish {run.instruction!r} within {max_steps} steps")
+        action = solver.act(run.state)
+        actions.append(action)
+        run.step(action)
+    return actions
+
+
 def solve(
-    instruction: Instruction, start: Pose, kind: str = "oracle", view: int = 7,
+    instruction: Instruction, start: Pose, kind: ExpertKind | str = ExpertKind.ORACLE,
+    view: int = 7,
     max_steps: int = 10_000, oracle: Oracle | None = None,
 ) -> tuple[list[int], EpisodeState]:
-    """Run the expert from ``start`` until it stops.
+    """Run the expert from ``start`` until it stops (:func:`play_expert` on a fresh
+    :class:`~vlnenv.tasks.run.EpisodeRun` of ``instruction``).
 
     Returns:
         The actions taken (ending with ``stop``) and the final state.
@@ -88,15 +128,5 @@ def solve(
     Raises:
         TaskError: if the expert has not stopped within ``max_steps`` actions.
     """
-    state = EpisodeState.initial(instruction.house, start)
-    instruction.reset(state)
-    solver = TaskSolver(instruction, kind, view, oracle)
-    actions: list[int] = []
-    while not state.stopped:
-        if len(actions) >= max_steps:
-            raise TaskError(f"{kind} did not finish {instruction!r} within {max_steps} steps")
-        action = solver.act(state)
-        actions.append(action)
-        state.step_action(action)
-        instruction.verify(state)
-    return actions, state
+    run = EpisodeRun.of_instruction(instruction, start)
+    return play_expert(run, kind, view, max_steps, oracle), run.state

@@ -58,18 +58,19 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.actions import Action
+from vlnenv.env.config import EnvConfig, config_with
+from vlnenv.env.grid_house import check_source, observation_space
 from vlnenv.env.observer import EgocentricObserver
-from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
+from vlnenv.env.options import fixed_episode
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import EnvError
-from vlnenv.language.instructions import instruction_from_task
 from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
-from vlnenv.tasks.sample import DEFAULT_FAMILIES
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.vector.judge import BatchedJudge
 from vlnenv.vector.layout import ObjectCache
 from vlnenv.vector.world import NOOP, BatchedWorld
-from vlnenv.world.generate import GeneratorConfig
 from vlnenv.world.house import House
 from vlnenv.wrappers.symbolic import symbolic_space
 
@@ -87,15 +88,19 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
 
     Args:
         num_envs: number of environments ``N``.
+        source, config: as for :class:`~vlnenv.env.grid_house.GridHouseEnv` (one
+            :class:`~vlnenv.env.sources.EpisodeSource` drawn from with each environment's
+            own generator, and an :class:`~vlnenv.env.config.EnvConfig`).
+        render_mode: ``None`` or ``"rgb_array"``.
         autoreset_mode: ``"same_step"`` (default) or ``"next_step"``, or the
             ``AutoresetMode``.
         copy: return a new image array every step (``False``: reuse one buffer).
-        source, generator, size, houses, episodes, house_map, families, view, tile,
-            dense_reward, expert, render_mode, render_view, prefetch: as for
-            :class:`~vlnenv.env.grid_house.GridHouseEnv`; ``render_mode`` may be
-            ``None`` or ``"rgb_array"``.
         obs_mode: ``"rgb"`` (egocentric images, default) or ``"symbolic"`` (``(V, V, 3)``
             cell ids, as :class:`~vlnenv.wrappers.SymbolicObservation`).
+        **settings: :class:`~vlnenv.env.config.EnvConfig` fields, replacing ``config``'s.
+
+    Raises:
+        EnvError: a bad setting (each names what was expected).
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": ["rgb_array"],
@@ -104,48 +109,36 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
     def __init__(
         self,
         num_envs: int = 1,
+        source: EpisodeSource | None = None,
+        config: EnvConfig | None = None,
+        render_mode: str | None = None,
         autoreset_mode: str | AutoresetMode = AutoresetMode.SAME_STEP,
         copy: bool = True,
-        source: EpisodeSource | None = None,
-        generator: GeneratorConfig | None = None,
-        size: str = "small",
-        houses: Sequence[House] | None = None,
-        episodes: Sequence[Episode] | None = None,
-        house_map: Mapping[str, House] | None = None,
-        families: Sequence[str] = DEFAULT_FAMILIES,
-        view: int = 7,
-        tile: int = 8,
-        dense_reward: float = 0.0,
-        expert: str | None = None,
-        render_mode: str | None = None,
-        render_view: str = "topdown",
-        prefetch: int = 0,
         obs_mode: str = "rgb",
+        **settings: Any,
     ) -> None:
         if num_envs < 1:
             raise EnvError(f"num_envs must be at least 1, got {num_envs}")
         mode = _autoreset_mode(autoreset_mode)
         if obs_mode not in OBS_MODES:
-            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
+            raise EnvError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
         if render_mode not in (None, "rgb_array"):
             raise EnvError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        self._template = GridHouseEnv(  # validates the arguments; its spaces are ours
-            source, generator, size, houses, episodes, house_map, families, view, tile,
-            dense_reward, expert, render_mode, render_view, prefetch,
-        )
-        self.source = self._template.source
+        self.config = config = config_with(config, settings)
+        self.source = check_source(source)
         self.num_envs, self.copy, self.autoreset_mode = num_envs, copy, mode
         self.metadata = {**type(self).metadata, "autoreset_mode": mode}
-        self.render_mode, self.render_view = render_mode, render_view
+        self.render_mode = render_mode
         self.obs_mode = obs_mode
-        self.single_observation_space = self._template.observation_space
+        self.single_observation_space = observation_space(config)
         if obs_mode == "symbolic":
-            self.single_observation_space = symbolic_space(self.single_observation_space, view)
-        self.single_action_space = self._template.action_space
+            self.single_observation_space = symbolic_space(self.single_observation_space,
+                                                           config.view)
+        self.single_action_space = gym.spaces.Discrete(len(Action))
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self.world = BatchedWorld(num_envs, view, tile, _capacity(self.source))
-        self.judge = BatchedJudge(self.world, self._template.dense_reward, expert)
+        self.world = BatchedWorld(num_envs, config.view, config.tile, self.source.capacity())
+        self.judge = BatchedJudge(self.world, config.dense_reward, config.expert)
         self._rngs: list[np.random.Generator | None] = [None] * num_envs
         self._compiled = ObjectCache(4096 + num_envs)  # episode record -> its Compiled task
         self._texts = [""] * num_envs
@@ -224,16 +217,15 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         if seed is not None or self._rngs[i] is None:
             self._rngs[i] = seeding.np_random(seed)[0]
         if episode is not None:
-            house, episode = self._template._fixed({"episode": episode, "house": house})
+            house, episode = fixed_episode({"episode": episode, "house": house},
+                                           self.source.house_map)
         else:
             house, episode = self.source.draw(self._rngs[i])
         compiled = self._compiled.find(episode, id(house))
         instruction = state = None
         if compiled is None or compiled.flat is None or self.judge.needs_instructions:
-            instruction = instruction_from_task(episode.task, house,
-                                                f"{episode.episode_id}.task")
-            state = EpisodeState.initial(house, episode.start)
-            instruction.reset(state)
+            run = EpisodeRun(episode, house)
+            instruction, state = run.instruction, run.state
             if compiled is None:
                 compiled = self._compiled.put(episode, id(house),
                                               self.judge.compile(instruction, state))
@@ -410,12 +402,12 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
                                           self.world.view, self.world.tile)
             env = SimpleNamespace(state=state, house=house, episode=self.episode(i),
                                   observer=observer)
-            frames.append(rendering.frame(env, self.render_view))
+            frames.append(rendering.frame(env, self.config.render_view))
         return tuple(frames)
 
     def close_extras(self, **kwargs: Any) -> None:
         """Stop the source's background workers, if any."""
-        self._template.close()
+        self.source.close()
 
 
 def _autoreset_mode(mode: str | AutoresetMode) -> AutoresetMode:
@@ -432,21 +424,6 @@ def _autoreset_mode(mode: str | AutoresetMode) -> AutoresetMode:
         raise EnvError(f"autoreset_mode must be 'same_step' or 'next_step' (or the "
                        f"AutoresetMode), got {mode!r}")
     return found
-
-
-def _capacity(source: EpisodeSource) -> tuple[int, int]:
-    """House capacity to start with: the largest house the source can hand out, where
-    known (blocks grow later if a larger one comes)."""
-    if isinstance(source, GeneratedTasks):
-        return source.config.height[1], source.config.width[1]
-    houses: list[House] = []
-    if isinstance(source, HouseTasks):
-        houses = source.houses
-    elif isinstance(source, FixedEpisodes):
-        houses = list(source.houses.values())
-    if not houses:
-        return 3, 3
-    return max(h.height for h in houses), max(h.width for h in houses)
 
 
 def _per_env(values: Sequence[Any] | None, n: int, name: str) -> list[Any]:

@@ -1,6 +1,6 @@
 """Oracle demonstrations for many episodes, fast.
 
-:func:`~vlnenv.tasks.solver.solve` asks the oracle for one action per step (a stage, a
+:func:`~vlnenv.tasks.solver.play_expert` asks the oracle for one action per step (a stage, a
 goal, a field look-up and a greedy choice each time). The same actions come out of one
 :meth:`~vlnenv.expert.oracle.Oracle.route` per stage: the field of the stage's goal is
 followed down to a goal pose, then the stage's own action (``pickup``, ``stop``) is taken.
@@ -19,37 +19,32 @@ from collections.abc import Iterable, Iterator, Mapping
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
 from vlnenv.expert.oracle import Oracle
-from vlnenv.language.instructions import Instruction, instruction_from_task
-from vlnenv.state import EpisodeState, Pose
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import stage_goal
 from vlnenv.vector.layout import ObjectCache
 from vlnenv.world.house import House
 
 
-def oracle_actions(
-    instruction: Instruction, start: Pose, oracle: Oracle | None = None, max_steps: int = 10_000,
-) -> list[int]:
-    """The actions ``solve(instruction, start, "oracle")`` takes, ending with ``stop``.
+def oracle_actions(run: EpisodeRun, oracle: Oracle | None = None,
+                   max_steps: int = 10_000) -> list[int]:
+    """Play ``run`` with the oracle until it stops and return the actions taken, ending
+    with ``stop``: those ``play_expert(run, "oracle")`` takes.
 
     Raises:
         TaskError: if the expert has not stopped within ``max_steps`` actions.
     """
-    oracle = oracle if oracle is not None else Oracle(instruction.house)
-    state = EpisodeState.initial(instruction.house, start)
-    instruction.reset(state)
+    oracle = oracle if oracle is not None else Oracle(run.house)
+    instruction, state = run.instruction, run.state
     actions: list[int] = []
     while not state.stopped:
         stage = instruction.stage(state)
         route = oracle.route(state.pose, stage_goal(stage), state.structure)
-        for action in route.actions:
-            state.step_action(action)
-            instruction.verify(state)
+        run.replay(route.actions)
         actions.extend(route.actions)
         if instruction.stage(state) == stage:  # at the stage's goal: its own action
             action = int(stage.then if stage.then is not None else Action.STOP)
-            state.step_action(action)
-            instruction.verify(state)
+            run.step(action)
             actions.append(action)
         if len(actions) > max_steps:
             raise TaskError(f"oracle did not finish {instruction!r} within {max_steps} steps")
@@ -71,5 +66,4 @@ def oracle_demos(
     for episode in episodes:
         house = houses[episode.house]
         oracle = oracles.get(house, "oracle", lambda house=house: Oracle(house))
-        instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-        yield episode, oracle_actions(instruction, episode.start, oracle)
+        yield episode, oracle_actions(EpisodeRun(episode, house), oracle)

@@ -31,7 +31,7 @@ import torch
 
 from agents.train.data.demos import DemoSet
 from agents.train.data.replay import Rendered, Replayer
-from agents.train.data.targets import goal_view_targets
+from agents.train.data.targets import trace_view_targets
 from agents.train.errors import TrainError
 from agents.train.losses import progress_targets
 from vlnenv.render.decode import symbolic_cells
@@ -96,8 +96,9 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
     for i, r in zip(indices, rendered, strict=True):
         labels = demos.labels[i].astype(np.int64)
         ep = demos.episodes[i]
-        goal = (goal_view_targets(ep, replayer.houses[ep.house], demos.actions[i],
-                                  replayer.view) if goal_targets else None)
+        house = replayer.houses[ep.house]
+        goal = (trace_view_targets(demos.traces[i], (house.height, house.width),
+                                   replayer.view) if goal_targets else None)
         cells = symbolic_cells(r.image, replayer.tile) if cell_targets else None  # (n, V*V, 3)
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
                             bool(demos.expert[i]), ep.instruction, goal, cells))

@@ -14,7 +14,18 @@ stored but re-rendered by replaying the actions in the batched environment
   labels of a learner's states for DAgger);
 * ``success`` (bool, ``(n,)``): whether the actions carry out the instruction; ``expert``
   (bool, ``(n,)``): the labels are the teacher's own run (progress targets apply);
+* what each step looked like, recorded while the demonstration was played
+  (:class:`~vlnenv.tasks.run.RunTrace`), so that its training targets
+  (:mod:`agents.train.data.targets`) need no second simulation: ``poses`` (int16,
+  ``(S, 3)``, the pose before each action, ``S = offsets[-1]``), ``stages`` (int32,
+  ``(S,)``, per step an index into its episode's stage cell sets), ``stage_counts``
+  (int64, ``(n,)``, cell sets per episode), ``cell_offsets`` (int64, ``(K + 1,)``) and
+  ``cells`` (int16, ``(C, 2)``): cell set ``k`` (episodes' sets one after another) is
+  ``cells[cell_offsets[k]:cell_offsets[k+1]]``;
 * ``meta``: JSON text (suite, its sha256, split, teacher, sampling, counts).
+
+Files of an older version (version 1 had no step records) are refused by
+:func:`load_demos` with :class:`StaleDemosError`; :func:`ensure_demos` regenerates them.
 
 Teachers are the solver kinds of :mod:`vlnenv.tasks.solver`: ``oracle`` (knows the house)
 and ``explorer`` (knows what the agent has seen). Every episode is solved on its own (and
@@ -41,23 +52,25 @@ import numpy as np
 from agents.train.errors import TrainError
 from vlnenv.errors import VLNError
 from vlnenv.expert.oracle import Oracle
-from vlnenv.language.instructions import instruction_from_task
-from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.tasks.sample import sample_episode
-from vlnenv.tasks.solver import EXPERTS, TaskSolver
+from vlnenv.tasks.solver import EXPERTS, play_expert
 from vlnenv.vector.demos import oracle_actions
 from vlnenv.world.house import House
 
 #: Format tag and version written into ``meta``.
 FORMAT = "vlnenv.demos"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Draws per house before a sampled episode moves on to the next house.
 MAX_DRAWS = 50
 
 Progress = Callable[[int], None]
+
+
+class StaleDemosError(TrainError):
+    """A demonstrations file of an older format version (made again, not read)."""
 
 
 @dataclass
@@ -74,6 +87,9 @@ class DemoSet:
     """``(N,)`` bool: the actions carry out the instruction."""
     expert: np.ndarray
     """``(N,)`` bool: the labels are the teacher's own run (progress targets apply)."""
+    traces: list[RunTrace]
+    """Per episode, the pose and stage cells before each action taken (as many entries as
+    ``actions``), recorded as it was played."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Where the demonstrations come from (suite, split, teacher, sampling, counts)."""
 
@@ -90,7 +106,7 @@ class DemoSet:
         idx = [int(i) for i in keep]
         return DemoSet([self.episodes[i] for i in idx], [self.actions[i] for i in idx],
                        [self.labels[i] for i in idx], self.success[idx].copy(),
-                       self.expert[idx].copy(), dict(self.meta))
+                       self.expert[idx].copy(), [self.traces[i] for i in idx], dict(self.meta))
 
     def successful(self) -> DemoSet:
         """Only the demonstrations that succeed (what behaviour cloning imitates)."""
@@ -103,45 +119,27 @@ class DemoSet:
                        [y for s in sets for y in s.labels],
                        np.concatenate([s.success for s in sets]) if sets else np.zeros(0, bool),
                        np.concatenate([s.expert for s in sets]) if sets else np.zeros(0, bool),
-                       dict(meta or {}))
+                       [t for s in sets for t in s.traces], dict(meta or {}))
 
 
 # ---------------------------------------------------------------------- one episode
-def judge(episode: Episode, house: House, actions: Sequence[int]) -> bool:
-    """Whether taking ``actions`` from the episode's start carries out its task (the
-    environment's verdict at ``stop``)."""
-    instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-    state = EpisodeState.initial(house, episode.start)
-    instruction.reset(state)
-    verdict = Verdict.CONTINUE
-    for action in actions:
-        if state.stopped:
-            return False
-        state.step_action(int(action))
-        verdict = instruction.verify(state)
-    return verdict is Verdict.SUCCESS
+def teacher_run(episode: Episode, house: House, teacher: str, oracle: Oracle,
+                view: int = 7) -> tuple[list[int], EpisodeRun]:
+    """``teacher`` plays ``episode`` until it stops (or its budget ends), recording a
+    :class:`~vlnenv.tasks.run.RunTrace`.
 
-
-def teacher_actions(episode: Episode, house: House, teacher: str, oracle: Oracle,
-                    view: int = 7) -> list[int]:
-    """The actions ``teacher`` takes in ``episode`` until it stops (or its budget ends).
+    Returns:
+        The actions taken and the run (its verdict says whether they succeed; its trace
+        has one entry per action).
 
     Raises:
-        VLNError: the teacher cannot finish (the explorer finds no way to the goal).
+        VLNError: the teacher cannot finish (the explorer finds no way to the goal; the
+            oracle needs more than the budget).
     """
-    instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
+    run = EpisodeRun(episode, house, trace=True)
     if teacher == "oracle":
-        return oracle_actions(instruction, episode.start, oracle, max_steps=episode.max_steps)
-    state = EpisodeState.initial(house, episode.start)
-    instruction.reset(state)
-    solver = TaskSolver(instruction, teacher, view, oracle)
-    actions: list[int] = []
-    while not state.stopped and len(actions) < episode.max_steps:
-        action = solver.act(state)
-        actions.append(action)
-        state.step_action(action)
-        instruction.verify(state)
-    return actions
+        return oracle_actions(run, oracle, max_steps=episode.max_steps), run
+    return play_expert(run, teacher, view, episode.max_steps, oracle, strict=False), run
 
 
 def sample_split_episode(suite: Suite, split: str, index: int, seed: int,
@@ -179,10 +177,11 @@ def sample_split_episode(suite: Suite, split: str, index: int, seed: int,
 
 
 def solve_shard(suite_path: str, split: str, teacher: str, indices: list[int], sampled: bool,
-                seed: int, progress_queue: Any = None) -> list[tuple[str, list[int], bool]]:
+                seed: int, progress_queue: Any = None,
+                ) -> list[tuple[str, list[int], bool, RunTrace]]:
     """Demonstrations of the episodes at ``indices`` (runs in a worker; every argument
-    pickles): ``(episode JSON line, actions, success)`` each; an episode the teacher
-    cannot finish has no actions and fails."""
+    pickles): ``(episode JSON line, actions, success, trace)`` each; an episode the
+    teacher cannot finish has no actions (and an empty trace) and fails."""
     suite = load_suite(suite_path)
     split_episodes = None if sampled else suite.episodes(split)
     oracles: dict[str, Oracle] = {}
@@ -195,11 +194,11 @@ def solve_shard(suite_path: str, split: str, teacher: str, indices: list[int], s
         house = suite.houses[ep.house]
         oracle = oracles.setdefault(ep.house, Oracle(house))
         try:
-            actions = teacher_actions(ep, house, teacher, oracle)
+            actions, run = teacher_run(ep, house, teacher, oracle)
+            ok, trace = bool(actions) and run.success, run.trace
         except VLNError:
-            actions = []
-        ok = bool(actions) and judge(ep, house, actions)
-        out.append((ep.dumps(), actions, ok))
+            actions, ok, trace = [], False, RunTrace()
+        out.append((ep.dumps(), actions, ok, trace))
         if progress_queue is not None:
             progress_queue.put(1)
     return out
@@ -224,7 +223,7 @@ def generate_demos(suite: Suite | str, split: str, teacher: str, sampled: int = 
         VLNError: an unknown suite or split.
     """
     if teacher not in EXPERTS:
-        raise TrainError(f"teacher {teacher!r}: expected one of {list(EXPERTS)}")
+        raise TrainError(f"teacher {teacher!r}: expected one of {[k.value for k in EXPERTS]}")
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     n = sampled if sampled > 0 else len(suite.episodes(split))
     if n == 0:
@@ -248,15 +247,15 @@ def generate_demos(suite: Suite | str, split: str, teacher: str, sampled: int = 
                 _drain(queue, progress)
             _drain(queue, progress)
             rows = [row for f in futures for row in f.result()]
-    episodes = [Episode.from_json(json.loads(line), "demo") for line, _, _ in rows]
-    actions = [np.asarray(a, np.uint8) for _, a, _ in rows]
-    success = np.array([ok for _, _, ok in rows], bool)
+    episodes = [Episode.from_json(json.loads(line), "demo") for line, _, _, _ in rows]
+    actions = [np.asarray(a, np.uint8) for _, a, _, _ in rows]
+    success = np.array([ok for _, _, ok, _ in rows], bool)
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "suite": suite.name,
             "suite_sha256": suite.suite_hash, "split": split, "teacher": teacher,
             "sampled_episodes": int(sampled), "sample_seed": int(seed), "episodes": n,
             "successful": int(success.sum()), "steps": int(sum(len(a) for a in actions))}
     return DemoSet(episodes, actions, [a.copy() for a in actions], success,
-                   np.ones(n, bool), meta)
+                   np.ones(n, bool), [trace for _, _, _, trace in rows], meta)
 
 
 class _Reporter:
@@ -289,6 +288,8 @@ def save_demos(demos: DemoSet, path: str | Path) -> Path:
     label_lengths = [len(y) for y in demos.labels]
     if label_lengths != [len(a) for a in demos.actions]:
         raise TrainError(f"{path}: every episode needs as many labels as actions")
+    if [len(t) for t in demos.traces] != label_lengths:
+        raise TrainError(f"{path}: every episode needs as many recorded steps as actions")
     sampled = demos.meta.get("sampled_episodes", 0) > 0
     arrays = {
         "episode_ids": np.array([ep.episode_id for ep in demos.episodes], dtype=str),
@@ -298,6 +299,7 @@ def save_demos(demos: DemoSet, path: str | Path) -> Path:
         "labels": _concat(demos.labels),
         "success": demos.success.astype(bool),
         "expert": demos.expert.astype(bool),
+        **trace_arrays(demos.traces),
         "meta": np.array(json.dumps(demos.meta, sort_keys=True)),
     }
     from agents.models.io import write_bytes_atomic  # torch: only where files are written
@@ -310,6 +312,58 @@ def save_demos(demos: DemoSet, path: str | Path) -> Path:
 
 def _concat(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate(list(arrays)).astype(np.uint8) if arrays else np.zeros(0, np.uint8)
+
+
+#: The arrays :func:`trace_arrays` writes.
+TRACE_ARRAYS = ("poses", "stages", "stage_counts", "cell_offsets", "cells")
+
+
+def trace_arrays(traces: Sequence[RunTrace]) -> dict[str, np.ndarray]:
+    """The step records of ``traces`` as the file's plain arrays (see the module
+    docstring): ``poses``, ``stages``, ``stage_counts``, ``cell_offsets``, ``cells``."""
+    sets = [sorted(cells) for t in traces for cells in t.cells]
+    cell_offsets = np.zeros(len(sets) + 1, np.int64)
+    cell_offsets[1:] = np.cumsum([len(c) for c in sets])
+    poses = [p for t in traces for p in t.poses]
+    return {
+        "poses": np.array(poses, np.int16).reshape(len(poses), 3),
+        "stages": np.array([k for t in traces for k in t.stages], np.int32),
+        "stage_counts": np.array([len(t.cells) for t in traces], np.int64),
+        "cell_offsets": cell_offsets,
+        "cells": np.array([c for cells in sets for c in cells], np.int16).reshape(-1, 2),
+    }
+
+
+def traces_from_arrays(data: Mapping[str, np.ndarray], offsets: np.ndarray,
+                       where: str) -> list[RunTrace]:
+    """The per-episode :class:`RunTrace` of :func:`trace_arrays`' arrays; episode ``i``'s
+    steps are ``offsets[i]:offsets[i+1]``.
+
+    Raises:
+        TrainError: the arrays do not fit one another or the offsets.
+    """
+    poses, stages, counts = data["poses"], data["stages"], data["stage_counts"]
+    cell_offsets, cells = data["cell_offsets"], data["cells"]
+    steps, n = int(offsets[-1]), len(offsets) - 1
+    sets = int(counts.sum()) if len(counts) else 0
+    if (poses.shape != (steps, 3) or stages.shape != (steps,) or counts.shape != (n,)
+            or cell_offsets.shape != (sets + 1,) or cells.ndim != 2 or cells.shape[1] != 2
+            or int(cell_offsets[-1]) != len(cells)):
+        raise TrainError(f"{where}: the step records (poses, stages, cells) do not fit the "
+                         f"{n} episodes' {steps} steps")
+    out, first = [], 0
+    for i in range(n):
+        k = int(counts[i])
+        own = [frozenset(map(tuple, cells[cell_offsets[j]:cell_offsets[j + 1]].tolist()))
+               for j in range(first, first + k)]
+        first += k
+        span = slice(int(offsets[i]), int(offsets[i + 1]))
+        local = stages[span].tolist()
+        if local and not 0 <= min(local) <= max(local) < k:
+            raise TrainError(f"{where}: episode {i} refers to stage cell sets outside its "
+                             f"{k}")
+        out.append(RunTrace([tuple(p) for p in poses[span].tolist()], local, own))
+    return out
 
 
 def load_demos(path: str | Path, suite: Suite | None = None) -> DemoSet:
@@ -326,14 +380,21 @@ def load_demos(path: str | Path, suite: Suite | None = None) -> DemoSet:
             data = {k: z[k] for k in z.files}
     except (OSError, ValueError) as err:
         raise TrainError(f"{path}: cannot read demonstrations ({err})") from None
-    missing = [k for k in ("episode_ids", "records", "offsets", "actions", "labels", "success",
-                           "expert", "meta") if k not in data]
-    if missing:
-        raise TrainError(f"{path}: missing array(s) {missing}")
+    if "meta" not in data:
+        raise TrainError(f"{path}: missing array(s) ['meta']")
     meta = json.loads(str(data["meta"]))
+    if meta.get("format") == FORMAT and isinstance(meta.get("version"), int) and \
+            meta["version"] < FORMAT_VERSION:
+        raise StaleDemosError(f"{path}: demonstrations format version {meta['version']} "
+                              f"(no step records); expected version {FORMAT_VERSION}: delete "
+                              "the file to have it made again")
     if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
         raise TrainError(f"{path}: format {meta.get('format')!r} version "
                          f"{meta.get('version')!r}; expected {FORMAT!r} {FORMAT_VERSION}")
+    missing = [k for k in ("episode_ids", "records", "offsets", "actions", "labels", "success",
+                           "expert", *TRACE_ARRAYS) if k not in data]
+    if missing:
+        raise TrainError(f"{path}: missing array(s) {missing}")
     ids = [str(x) for x in data["episode_ids"]]
     if len(data["records"]):
         episodes = [Episode.from_json(json.loads(str(r)), f"{path}: records[{i}]")
@@ -352,8 +413,9 @@ def load_demos(path: str | Path, suite: Suite | None = None) -> DemoSet:
         raise TrainError(f"{path}: offsets do not fit the actions and labels")
     actions = [data["actions"][off[i]:off[i + 1]] for i in range(len(ids))]
     labels = [data["labels"][off[i]:off[i + 1]] for i in range(len(ids))]
+    traces = traces_from_arrays(data, off, str(path))
     return DemoSet(episodes, actions, labels, data["success"].astype(bool),
-                   data["expert"].astype(bool), meta)
+                   data["expert"].astype(bool), traces, meta)
 
 
 def ensure_demos(suite: Suite, split: str, teacher: str, demos_dir: str | Path, sampled: int = 0,
@@ -363,9 +425,14 @@ def ensure_demos(suite: Suite, split: str, teacher: str, demos_dir: str | Path, 
     missing (or made for another version of the suite)."""
     path = demo_path(demos_dir, suite.name, split, teacher, sampled, seed)
     if path.is_file():
-        demos = load_demos(path, suite)
-        if demos.meta.get("suite_sha256") == suite.suite_hash:
-            return demos
+        try:
+            demos = load_demos(path, suite)
+        except StaleDemosError as err:
+            if log is not None:
+                log(f"{err}: making it again")
+        else:
+            if demos.meta.get("suite_sha256") == suite.suite_hash:
+                return demos
     if log is not None:
         log(f"generating {teacher} demonstrations of {suite.name}/{split} into {path}")
     demos = generate_demos(suite, split, teacher, sampled, seed, workers, progress)
@@ -400,5 +467,6 @@ def select_teachers(sets: Mapping[str, DemoSet], teacher: Mapping[str, str]) -> 
                   [s.labels[i] for i, s in enumerate(chosen)],
                   np.array([s.success[i] for i, s in enumerate(chosen)], bool),
                   np.array([s.expert[i] for i, s in enumerate(chosen)], bool),
+                  [s.traces[i] for i, s in enumerate(chosen)],
                   {**first.meta, "teacher": dict(teacher)})
     return out.successful()

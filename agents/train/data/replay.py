@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.tasks.episode import Episode
 from vlnenv.vector.batched import BatchedGridHouseEnv
 from vlnenv.world.house import House
@@ -64,9 +66,9 @@ class Replayer:
 
     def _environment(self, episodes: Sequence[Episode]) -> BatchedGridHouseEnv:
         if self._env is None:
-            self._env = BatchedGridHouseEnv(self.batch, copy=False, episodes=list(episodes),
-                                            house_map=self.houses, view=self.view,
-                                            tile=self.tile)
+            self._env = BatchedGridHouseEnv(
+                self.batch, EpisodeSource.episodes(list(episodes), self.houses),
+                EnvConfig(view=self.view, tile=self.tile), copy=False)
         return self._env
 
     def render(self, items: Sequence[tuple[Episode, np.ndarray]]) -> list[Rendered]:
@@ -141,7 +143,7 @@ def measure_rerender(episodes: Sequence[Episode], actions: Sequence[np.ndarray],
     t0 = time.perf_counter()
     rendered = replayer.render(items)
     batched = steps / (time.perf_counter() - t0)
-    env = GridHouseEnv(episodes=list(episodes), house_map=dict(houses))
+    env = GridHouseEnv(EpisodeSource.episodes(list(episodes), dict(houses)))
     t0 = time.perf_counter()
     for ep, acts in items:
         replay_single(env, ep, houses[ep.house], acts)

@@ -20,10 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vlnenv.language.instructions import instruction_from_task
 from vlnenv.render.view import view_cells
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.world.house import House
 
 
@@ -55,26 +54,26 @@ def _mask_in_view(mask: np.ndarray, pos: tuple[int, int], heading: int,
     return hit  # (V*V,)
 
 
+def trace_view_targets(trace: RunTrace, shape: tuple[int, int], view: int = 7) -> np.ndarray:
+    """``(n, V * V)`` bool targets of an ``n``-step recorded run: for each step, the view
+    cells that show the stage cells recorded before it, seen from the pose recorded
+    before it, in an ``(H, W)`` house."""
+    masks = [_cells_mask(cells, shape) for cells in trace.cells]  # per stage cell set (H, W)
+    out = np.zeros((len(trace), view * view), bool)
+    for t, ((r, c, h), k) in enumerate(zip(trace.poses, trace.stages, strict=True)):
+        out[t] = _mask_in_view(masks[k], (r, c), h, view)
+    return out
+
+
 def goal_view_targets(episode: Episode, house: House, actions: Sequence[int],
                       view: int = 7) -> np.ndarray:
-    """``(n, V * V)`` bool targets of an ``n``-step demonstration: replays its first
-    ``n - 1`` actions on the episode's state and instruction alone (as
-    :meth:`GridHouseEnv.step <vlnenv.env.grid_house.GridHouseEnv.step>` advances them:
-    ``state.step_action`` then ``instruction.verify``, with no observation rendered) and
-    marks, before each step, the view cells that show the current stage's cells."""
-    instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-    state = EpisodeState.initial(house, episode.start)
-    instruction.reset(state)
-    out = np.zeros((len(actions), view * view), bool)
-    shape = (house.height, house.width)
-    masks: dict[frozenset[tuple[int, int]], np.ndarray] = {}  # a stage's cells -> (H, W)
-    for t, action in enumerate(actions):
-        stage = instruction.stage(state)
-        cells = stage.evidence if stage.evidence is not None else stage.cells
-        if cells not in masks:
-            masks[cells] = _cells_mask(cells, shape)
-        out[t] = _mask_in_view(masks[cells], state.pos, state.heading, view)
-        if t + 1 < len(actions):
-            state.step_action(int(action))
-            instruction.verify(state)
-    return out
+    """``(n, V * V)`` bool targets of ``n`` actions that were not recorded as they were
+    taken (a benchmark's episodes, say): replays the first ``n - 1`` in an
+    :class:`~vlnenv.tasks.run.EpisodeRun` (as the environment advances it, with no
+    observation rendered) recording a trace, then :func:`trace_view_targets`.
+    Demonstrations record their trace as they are made (:mod:`agents.train.data.demos`)."""
+    run = EpisodeRun(episode, house, trace=True)
+    run.replay(int(a) for a in list(actions)[:-1])
+    if len(actions):
+        run.trace.note(run)  # the state before the last action
+    return trace_view_targets(run.trace, (house.height, house.width), view)

@@ -12,6 +12,8 @@ from helpers import TINY_MODEL, one_thread  # noqa: F401 - the autouse fixture
 
 from agents.rl.config import RLConfig
 from agents.train.config import resolve_config
+from vlnenv.env.config import EnvConfig
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.vector import BatchedGridHouseEnv
 
 
@@ -37,9 +39,9 @@ def corridor_env(lanes: int, dense_reward: float = 0.1) -> BatchedGridHouseEnv:
     forward, then stop)."""
     house = helpers.make_house(["#######", "#AA/KK#", "#######"],
                                {"A": "bedroom", "K": "kitchen"})
-    probe = BatchedGridHouseEnv(1, houses=[house], families=("go_to_room",))
+    probe = BatchedGridHouseEnv(1, EpisodeSource.houses([house], ("go_to_room",)))
     probe.reset(seed=0)
     episode = probe.episode(0)
     assert episode.start == (1, 5, 2) and episode.instruction == "Go into the bedroom."
-    return BatchedGridHouseEnv(lanes, episodes=[episode], house_map={episode.house: house},
-                               dense_reward=dense_reward)
+    return BatchedGridHouseEnv(lanes, EpisodeSource.episodes([episode], {episode.house: house}),
+                               EnvConfig(dense_reward=dense_reward))

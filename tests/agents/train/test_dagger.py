@@ -11,28 +11,25 @@ from agents.train.checkpoint import load_model
 from agents.train.dagger import collect_rollouts, train_dagger
 from agents.train.data.demos import load_demos
 from vlnenv.expert.explorer import Explorer
-from vlnenv.language.instructions import instruction_from_task
-from vlnenv.state import EpisodeState
 from vlnenv.suites.load import load_suite
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import stage_goal
 
 
 def explorer_labels(episode, house, actions, memory: bool) -> list[int]:
     """The explorer's action at each state of a trajectory, computed on its own: with the
     trajectory's history (``memory``) or from the current view alone."""
-    instruction = instruction_from_task(episode.task, house)
-    state = EpisodeState.initial(house, episode.start)
-    instruction.reset(state)
+    run = EpisodeRun(episode, house)
+    state = run.state
     history, labels = [], []
     for action in actions:
-        stage = instruction.stage(state)
+        stage = run.instruction.stage(state)
         history.append((state.pose, state.structure.copy()))
         seen = history if memory else history[-1:]
         explorer = Explorer.from_history(house, stage_goal(stage), seen[:-1],
                                          evidence=stage.evidence)
         labels.append(int(explorer.act(state.pose, state.structure)))
-        state.step_action(int(action))
-        instruction.verify(state)
+        run.step(action)
     return labels
 
 

@@ -13,6 +13,7 @@ from agents.train.data.demos import generate_demos
 from agents.train.data.replay import replay_single
 from agents.train.validation import score_demos
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.suites import load_suite
 
 
@@ -22,7 +23,7 @@ def test_scores_match_one_episode_at_a_time():
     model = MultimodalTransformer(ModelConfig(n_embd=32, n_head=2, n_text_layer=1,
                                               n_vision_layer=1, n_fusion_layer=1,
                                               fusion="film"), seed=3)
-    env = GridHouseEnv(episodes=list(demos.episodes), house_map=dict(suite.houses))
+    env = GridHouseEnv(EpisodeSource.episodes(list(demos.episodes), dict(suite.houses)))
     nll_sum, hits, steps = 0.0, 0, 0
     for ep, actions, labels in zip(demos.episodes, demos.actions, demos.labels, strict=True):
         r = replay_single(env, ep, suite.houses[ep.house], actions)

@@ -20,6 +20,7 @@ from agents.viz.record import (
     tile_episodes,
     write_video,
 )
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 
 SUITE, SPLIT = "tiny", "val_unseen"
@@ -73,7 +74,7 @@ def test_tile_episodes_pads_to_the_longest_episode():
 
 
 def test_frames_keep_one_size_through_an_episode():
-    env = GridHouseEnv(expert="oracle")
+    env = GridHouseEnv(config=EnvConfig(expert="oracle"))
     ref = SuiteEpisodes(SUITE, SPLIT, 4).get(0)
     info = env.reset(options={"episode": ref.episode, "house": ref.house})[1]
     sizes = {compose(scene_from_env(env), Layout()).shape}

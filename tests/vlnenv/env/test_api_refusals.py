@@ -1,13 +1,16 @@
 """GridHouseEnv refuses what is not an action, a reset option or a setting, with an
 ``EnvError`` (a ``VLNError`` and a ``ValueError``) on one line, instead of guessing."""
 
+import re
+
 import numpy as np
 import pytest
 from helpers import make_house
 
-from vlnenv import VLNEnv
+from vlnenv import EnvConfig, EpisodeSource, VLNEnv
 from vlnenv.actions import as_action
 from vlnenv.errors import EnvError, VLNError
+from vlnenv.expert.kinds import EnvExpert
 from vlnenv.tasks.episode import Episode
 
 HOUSE = make_house(["######", "#BB/K#", "######"], {"B": "bedroom", "K": "kitchen"}, {}, [],
@@ -18,7 +21,7 @@ EPISODE = Episode(episode_id="k1", house="tiny", start=(1, 1, 0), instruction="G
 
 
 def fresh_env() -> VLNEnv:
-    env = VLNEnv(houses=[HOUSE])
+    env = VLNEnv(EpisodeSource.houses([HOUSE]))
     env.reset(options={"episode": EPISODE, "house": HOUSE})
     return env
 
@@ -54,7 +57,7 @@ def test_env_errors_are_project_errors_and_value_errors():
     ({"episode": EPISODE, "start": (1, 1, 0)}, "'episode' already has"),
 ])
 def test_reset_refuses_unknown_or_malformed_options(options, message):
-    env = VLNEnv(houses=[HOUSE])
+    env = VLNEnv(EpisodeSource.houses([HOUSE]))
     with pytest.raises(EnvError, match=message):
         env.reset(options=options)
 
@@ -62,7 +65,7 @@ def test_reset_refuses_unknown_or_malformed_options(options, message):
 @pytest.mark.parametrize("weight", [-1, -0.5, float("nan"), float("inf"), "1"])
 def test_a_negative_or_non_finite_dense_reward_is_refused(weight):
     with pytest.raises(EnvError, match="dense_reward must be a finite number >= 0"):
-        VLNEnv(houses=[HOUSE], dense_reward=weight)
+        VLNEnv(EpisodeSource.houses([HOUSE]), EnvConfig(dense_reward=weight))
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -76,5 +79,36 @@ def test_a_negative_or_non_finite_dense_reward_is_refused(weight):
     ({"dense_reward": True}, "dense_reward must be a finite number >= 0"),
 ])
 def test_bad_constructor_settings_are_env_errors(kwargs, message):
+    """Where episodes come from (houses, families) is the source's to check; the rest the
+    config's."""
+    settings = dict(kwargs)
     with pytest.raises(EnvError, match=message.replace("(", r"\(").replace(".", r"\.")):
-        VLNEnv(**{"houses": [HOUSE], **kwargs})
+        source = EpisodeSource.houses(settings.pop("houses", [HOUSE]),
+                                      settings.pop("families", ("go_to_room",)))
+        VLNEnv(source, EnvConfig(**settings))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: EnvConfig(expert="teacher"), "expert must be None or one of ['oracle', "
+                                          "'explorer', 'both', 'rules'], got 'teacher'"),
+    (lambda: EnvConfig(render_view="side"), "render_view must be one of ('topdown', "
+                                            "'egocentric'), got 'side'"),
+    (lambda: VLNEnv(source=[HOUSE]), "source must be an EpisodeSource (EpisodeSource."
+                                     "generated(...), .houses(...), .episodes(...) or "
+                                     ".suite(...)), got list"),
+    (lambda: VLNEnv(config={"view": 5}), "config must be an EnvConfig, got dict"),
+    (lambda: EpisodeSource.generated("medium"), "size must be one of ['large', 'small'] or "
+                                                "a GeneratorConfig, got 'medium'"),
+    (lambda: EpisodeSource.generated(prefetch=-1), "prefetch must be an integer >= 0"),
+    (lambda: EpisodeSource.generated(families=[]), "families must be a non-empty list"),
+    (lambda: VLNEnv(render_mode="video"), "render_mode must be one of"),
+])
+def test_bad_sources_and_configs_are_env_errors(make, message):
+    with pytest.raises(EnvError, match=re.escape(message)):
+        make()
+
+
+def test_a_config_reads_the_expert_by_name():
+    assert EnvConfig(expert="both").expert is EnvExpert.BOTH
+    assert EnvConfig(expert=EnvExpert.RULES).expert == "rules"
+    assert EnvConfig().expert is None

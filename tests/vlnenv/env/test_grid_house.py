@@ -12,7 +12,7 @@ from gymnasium.utils.env_checker import check_env
 from helpers import make_house
 
 import vlnenv
-from vlnenv import VLNEnv
+from vlnenv import EnvConfig, VLNEnv
 from vlnenv.actions import Action
 from vlnenv.env.registration import env_ids
 from vlnenv.tasks.episode import Episode
@@ -86,7 +86,7 @@ def test_episode_truncates_at_max_steps_and_needs_a_reset():
 
 
 def test_dense_reward_pays_geodesic_progress():
-    env = VLNEnv(dense_reward=0.1)
+    env = VLNEnv(config=EnvConfig(dense_reward=0.1))
     _, steps = play(env, [F, F, F, R, L, S])
     rewards = [s[1] for s in steps]
     # distance to the kitchen: 2 -> 1 -> 0 -> 0 (inside) ... then success at step 6
@@ -95,7 +95,7 @@ def test_dense_reward_pays_geodesic_progress():
 
 
 def test_info_offers_the_expert_action_on_request():
-    env = VLNEnv(expert="both")
+    env = VLNEnv(config=EnvConfig(expert="both"))
     info, _ = play(env, [])
     assert info["oracle_action"] == Action.FORWARD
     assert info["explorer_action"] in tuple(Action)
@@ -160,7 +160,7 @@ def follow_expert(env, key, seed):
 
 @pytest.mark.parametrize("key", ["oracle_action", "explorer_action"])
 def test_following_the_expert_action_in_info_succeeds(key):
-    env = VLNEnv(expert="both")
+    env = VLNEnv(config=EnvConfig(expert="both"))
     results = [follow_expert(env, key, seed) for seed in range(40)]
     assert all(ok for ok, _ in results)
     assert {fam for _, fam in results} == set(vlnenv.env.registration.FAMILY_IDS["GridHouse"])

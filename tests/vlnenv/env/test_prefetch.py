@@ -10,7 +10,7 @@ import pytest
 import vlnenv  # noqa: F401 - registers the ids
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.prefetch import Prefetcher, state_key
-from vlnenv.env.sources import draw_generated
+from vlnenv.env.sources import EpisodeSource, draw_generated
 from vlnenv.tasks.sample import DEFAULT_FAMILIES
 from vlnenv.world.generate import SMALL
 
@@ -27,7 +27,7 @@ def episodes_after_reset(env, seed, count):
 
 def test_same_seed_same_episodes_with_or_without_prefetch():
     plain = episodes_after_reset(GridHouseEnv(), 11, 5)
-    env = GridHouseEnv(prefetch=1)
+    env = GridHouseEnv(EpisodeSource.generated(prefetch=1))
     try:
         pooled = episodes_after_reset(env, 11, 5)
     finally:
@@ -47,7 +47,8 @@ def test_batched_env_with_prefetch_plays_the_same_episodes():
         return out
 
     plain = rounds(gym.make_vec("vlnenv/GridHouse-v0", num_envs=3))
-    env = gym.make_vec("vlnenv/GridHouse-v0", num_envs=3, prefetch=1)
+    env = gym.make_vec("vlnenv/GridHouse-v0", num_envs=3,
+                       source=EpisodeSource.generated(prefetch=1))
     try:
         assert rounds(env) == plain
     finally:
@@ -75,7 +76,11 @@ def test_state_key_names_pcg64_states_only():
     assert state_key(np.random.Generator(np.random.MT19937(0)).bit_generator.state) is None
 
 
-@pytest.mark.parametrize("kwargs", [{"houses": []}, {"episodes": []}])
-def test_prefetch_is_refused_for_other_sources(kwargs):
-    with pytest.raises(ValueError, match="prefetch=1 needs the default source"):
-        GridHouseEnv(prefetch=1, **kwargs)
+def test_prefetch_belongs_to_generated_houses_only():
+    """Only ``EpisodeSource.generated`` takes ``prefetch`` (it was an env argument refused
+    with any other source); a negative count is refused."""
+    for factory in (EpisodeSource.houses, EpisodeSource.episodes, EpisodeSource.suite):
+        with pytest.raises(TypeError, match="prefetch"):
+            factory([], {}, prefetch=1)
+    with pytest.raises(ValueError, match="prefetch must be an integer >= 0"):
+        GridHouseEnv(EpisodeSource.generated(prefetch=-1))

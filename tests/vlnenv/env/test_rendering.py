@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 
 from vlnenv.actions import Action
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.rendering import FRAME_TILE
 from vlnenv.render.topdown import render_topdown
 
 
 def _env(**kwargs) -> GridHouseEnv:
-    env = GridHouseEnv(**kwargs)
+    env = GridHouseEnv(render_mode=kwargs.pop("render_mode", None),
+                       config=EnvConfig(**kwargs))
     env.reset(seed=5)
     return env
 
@@ -50,7 +52,7 @@ def test_frame_shows_the_agent_turning():
 
 
 def test_egocentric_frame_is_the_scaled_view_with_the_band():
-    env = GridHouseEnv(render_mode="rgb_array", render_view="egocentric")
+    env = GridHouseEnv(config=EnvConfig(render_view="egocentric"), render_mode="rgb_array")
     obs, _ = env.reset(seed=5)
     frame = env.render()
     view = obs["image"]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import AmbiguousReferenceError, EnvError, TaskError, UnknownWordError
 from vlnenv.evaluate import score_episode
@@ -30,7 +31,7 @@ def run_oracle(env):
 
 
 def test_typed_instruction_in_a_map_file_from_a_start_is_a_full_episode():
-    env = GridHouseEnv(expert="oracle")
+    env = GridHouseEnv(config=EnvConfig(expert="oracle"))
     obs, info = env.reset(seed=0, options={"instruction": PILLOW, "house": str(FAMILY),
                                            "start": (9, 10, 0)})
     ep = env.episode

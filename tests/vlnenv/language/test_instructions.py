@@ -14,7 +14,7 @@ from vlnenv.language.instructions import (
     instruction_from_task,
 )
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.world.colors import Color
 from vlnenv.world.objects import ObjectKind
 
@@ -37,13 +37,12 @@ BEDROOM = HOUSE.room_index("B")
 
 
 def run(instruction, start, actions):
-    state = EpisodeState.initial(HOUSE, start)
-    instruction.reset(state)
+    episode = EpisodeRun.of_instruction(instruction, start)
     verdicts = []
     for action in actions:
-        state.step_action(action)
-        verdicts.append(instruction.verify(state))
-    return verdicts, state
+        episode.step(action)
+        verdicts.append(episode.verdict)
+    return verdicts, episode.state
 
 
 def test_go_to_room_succeeds_only_when_stopping_inside_it():

@@ -3,12 +3,14 @@ reproduces the expert's success."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from agents.train.data.demos import (
+    StaleDemosError,
     demo_path,
     ensure_demos,
     generate_demos,
@@ -18,6 +20,7 @@ from agents.train.data.demos import (
 )
 from agents.train.data.replay import Replayer, replay_single
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
 from vlnenv.suites.load import load_suite
 
 
@@ -25,7 +28,8 @@ def same(a, b) -> bool:
     return ([e.episode_id for e in a.episodes] == [e.episode_id for e in b.episodes]
             and [x.tolist() for x in a.actions] == [x.tolist() for x in b.actions]
             and [x.tolist() for x in a.labels] == [x.tolist() for x in b.labels]
-            and a.success.tolist() == b.success.tolist())
+            and a.success.tolist() == b.success.tolist()
+            and [vars(t) for t in a.traces] == [vars(t) for t in b.traces])
 
 
 @pytest.mark.parametrize(("teacher", "sampled"), [("explorer", 0), ("oracle", 12)])
@@ -41,7 +45,8 @@ def test_demos_are_identical_for_one_and_two_workers(teacher: str, sampled: int)
 def test_replaying_a_demo_reproduces_the_experts_success(teacher: str):
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", teacher)
-    env = GridHouseEnv(episodes=demos.episodes, house_map=dict(suite.split_houses("train")))
+    env = GridHouseEnv(EpisodeSource.episodes(demos.episodes,
+                                            dict(suite.split_houses("train"))))
     for episode, actions in zip(demos.episodes, demos.actions, strict=True):
         env.reset(options={"episode": episode})
         for action in actions.tolist():
@@ -56,7 +61,7 @@ def test_batched_replay_renders_what_a_single_env_shows():
     houses = dict(suite.split_houses("train"))
     rendered = Replayer(houses, batch=3).render(list(zip(demos.episodes, demos.actions,
                                                          strict=True)))
-    env = GridHouseEnv(episodes=demos.episodes, house_map=houses)
+    env = GridHouseEnv(EpisodeSource.episodes(demos.episodes, houses))
     for episode, actions, r in zip(demos.episodes, demos.actions, rendered, strict=True):
         ref = replay_single(env, episode, houses[episode.house], actions)
         assert r.image.shape == (len(actions), 56, 56, 3)
@@ -88,6 +93,31 @@ def test_ensure_demos_reuses_the_file(tmp_path: Path):
     mtime = demo_path(tmp_path, "tiny", "train", "oracle").stat().st_mtime_ns
     assert same(ensure_demos(suite, "train", "oracle", tmp_path), first)
     assert demo_path(tmp_path, "tiny", "train", "oracle").stat().st_mtime_ns == mtime
+
+
+def test_a_version_1_file_is_refused_and_made_again(tmp_path: Path):
+    suite = load_suite("tiny")
+    demos = generate_demos(suite, "train", "oracle")
+    path = save_demos(demos, demo_path(tmp_path, "tiny", "train", "oracle"))
+    with np.load(path, allow_pickle=False) as z:  # as version 1 wrote it: no step records
+        old = {k: z[k] for k in ("episode_ids", "records", "offsets", "actions", "labels",
+                                 "success", "expert")}
+    old["meta"] = np.array(json.dumps({**demos.meta, "version": 1}))
+    np.savez_compressed(path, **old)
+    with pytest.raises(StaleDemosError, match="version 1 .*expected version 2"):
+        load_demos(path)
+    said = []
+    again = ensure_demos(suite, "train", "oracle", tmp_path, log=said.append)
+    assert same(again, demos) and same(load_demos(path), demos)
+    assert "making it again" in said[0]
+
+
+def test_every_step_is_recorded_once_as_it_is_played():
+    suite = load_suite("tiny")
+    for teacher in ("oracle", "explorer"):
+        demos = generate_demos(suite, "train", teacher)
+        assert [len(t) for t in demos.traces] == [len(a) for a in demos.actions]
+        assert [t.poses[0] for t in demos.traces] == [tuple(e.start) for e in demos.episodes]
 
 
 def test_teacher_is_chosen_per_family():

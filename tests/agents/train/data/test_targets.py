@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from agents.train.data.demos import generate_demos
-from agents.train.data.targets import goal_view_targets, stage_cells_in_view
+from agents.train.data.targets import goal_view_targets, stage_cells_in_view, trace_view_targets
 from vlnenv.env.grid_house import GridHouseEnv
+from vlnenv.env.sources import EpisodeSource
+from vlnenv.language.verdict import Verdict
 from vlnenv.suites import load_suite
+from vlnenv.tasks.run import EpisodeRun
 
 NORTH, EAST = 3, 0
 
@@ -52,10 +55,22 @@ def _targets_through_the_env(env, ep, house, actions):
 
 def test_targets_without_an_env_equal_those_read_off_a_stepped_env():
     suite = load_suite("tiny")
-    env = GridHouseEnv(episodes=list(suite.episodes("train")), house_map=dict(suite.houses))
+    env = GridHouseEnv(EpisodeSource.suite(suite, "train"))
     for teacher in ("oracle", "explorer"):
         demos = generate_demos(suite, "train", teacher)
         for ep, actions in zip(demos.episodes, demos.actions, strict=True):
             house = suite.houses[ep.house]
             np.testing.assert_array_equal(goal_view_targets(ep, house, actions),
                                           _targets_through_the_env(env, ep, house, actions))
+
+
+def test_targets_recorded_while_demonstrating_equal_those_of_a_replay():
+    suite = load_suite("tiny")
+    for teacher in ("oracle", "explorer"):
+        demos = generate_demos(suite, "train", teacher)
+        for i, (ep, actions) in enumerate(zip(demos.episodes, demos.actions, strict=True)):
+            house = suite.houses[ep.house]
+            recorded = trace_view_targets(demos.traces[i], (house.height, house.width))
+            np.testing.assert_array_equal(recorded, goal_view_targets(ep, house, actions))
+            replayed = EpisodeRun(ep, house).replay(actions) is Verdict.SUCCESS
+            assert bool(demos.success[i]) == replayed
