@@ -109,7 +109,7 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
     from agents.train.evaluation import summarise_records
     from agents.train.policy import ModelPolicy, SampledModelPolicy
     from agents.train.validation import held_out_demos, score_demos
-    from vlnenv.evaluate import evaluate
+    from vlnenv.eval.evaluate import evaluate
     from vlnenv.suites import load_suite
 
     torch.set_num_threads(args.threads)

@@ -29,7 +29,7 @@ from torch import Tensor
 from agents.eval.drivers import Decision, DriverError
 from agents.eval.heat import AttentionMap
 from agents.models import MultimodalTransformer
-from vlnenv.evaluate import stack_obs
+from vlnenv.eval.evaluate import stack_obs
 
 _FUSION_KEY = re.compile(r"^fusion\.(\d+)")
 

@@ -42,7 +42,7 @@ from agents.train.schedule import dagger_beta
 from agents.train.trainer import Trainer, TrainResult
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import VLNError
-from vlnenv.evaluate import stack_obs
+from vlnenv.eval.evaluate import stack_obs
 from vlnenv.expert.oracle import Oracle
 from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite

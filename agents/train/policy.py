@@ -1,4 +1,4 @@
-"""A ``MultimodalTransformer`` as a :class:`vlnenv.policy.Policy` (greedy, or sampled),
+"""A ``MultimodalTransformer`` as a :class:`vlnenv.eval.protocol.Policy` (greedy, or sampled),
 and the ``checkpoint`` and ``sampled`` factories of the benchmark's policy registry.
 
 ``vln benchmark --policy runs/X/best`` (a model folder written by ``save_pretrained``) or
@@ -62,7 +62,7 @@ class SampledModelPolicy(ModelPolicy):
     breaks such loops.
 
     Each episode draws from its own generator, seeded from ``(seed,
-    info["episode_seed"])`` (as :class:`vlnenv.baselines.RandomPolicy`), so its actions
+    info["episode_seed"])`` (as :class:`vlnenv.eval.baselines.RandomPolicy`), so its actions
     do not depend on the batch or the worker count. The state is ``(recurrent state,
     [(episode key, generator)] per slot)``.
 

@@ -10,7 +10,7 @@ import pytest
 from agents.cli import main
 from agents.eval.benchmark import METRICS, BenchmarkConfig, run_benchmark, shards
 from agents.eval.policies import PolicyLookupError, make_policy, register_policy
-from vlnenv.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
+from vlnenv.eval.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
 
 
 def bench(out, *extra):

@@ -19,7 +19,7 @@ from agents.train.bc import train_bc
 from agents.train.checkpoint import load_checkpoint
 from agents.train.errors import TrainError
 from agents.train.policy import ModelPolicy, split_temperature
-from vlnenv.evaluate import evaluate
+from vlnenv.eval.evaluate import evaluate
 
 
 def rows(path: str) -> list[dict[str, str]]:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vlnenv.errors import VLNError
-from vlnenv.metrics import (
+from vlnenv.eval.metrics import (
     METRIC_KEYS,
     Distance,
     MetricError,

@@ -1,0 +1,44 @@
+"""Evaluation: running a policy over a suite split and scoring what it did.
+
+* :mod:`vlnenv.eval.protocol`: the :class:`Policy` interface the evaluator drives.
+* :mod:`vlnenv.eval.evaluate`: :func:`evaluate` runs a policy on a suite split and returns
+  one record per episode.
+* :mod:`vlnenv.eval.metrics`: the navigation metrics (NE, SR, OSR, TL, SPL, nDTW, SDTW, CLS)
+  as pure functions of paths and a distance.
+* :mod:`vlnenv.eval.stats`: means with confidence intervals, and comparisons of two agents.
+* :mod:`vlnenv.eval.baselines`: the baseline policies (random, forward, oracle, explorer,
+  rules).
+"""
+
+from vlnenv.eval.baselines import (
+    ExplorerPolicy,
+    ForwardPolicy,
+    OraclePolicy,
+    RandomPolicy,
+    RulesPolicy,
+)
+from vlnenv.eval.evaluate import RECORD_KEYS, evaluate, score_episode, select_episodes
+from vlnenv.eval.metrics import METRIC_KEYS, episode_metrics, geodesic
+from vlnenv.eval.protocol import Policy, expert_kind
+from vlnenv.eval.stats import OVERALL, aggregate, compare, mean_ci
+
+__all__ = [
+    "METRIC_KEYS",
+    "OVERALL",
+    "RECORD_KEYS",
+    "ExplorerPolicy",
+    "ForwardPolicy",
+    "OraclePolicy",
+    "Policy",
+    "RandomPolicy",
+    "RulesPolicy",
+    "aggregate",
+    "compare",
+    "episode_metrics",
+    "evaluate",
+    "expert_kind",
+    "geodesic",
+    "mean_ci",
+    "score_episode",
+    "select_episodes",
+]
