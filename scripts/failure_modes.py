@@ -48,8 +48,8 @@ import numpy as np
 
 from agents.train.targets import goal_view_targets
 from vlnenv.language.instructions import instruction_from_task
-from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite, load_suite
+from vlnenv.world.dynamics import EpisodeState
 
 
 def names_colour(instruction: str, colour: str) -> bool:

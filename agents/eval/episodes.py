@@ -14,11 +14,11 @@ import numpy as np
 
 from vlnenv.errors import VLNError
 from vlnenv.language.instructions import FAMILIES
-from vlnenv.state import Pose
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.tasks.typed import typed_episode
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import House
 from vlnenv.world.mapfile import load_house
 

@@ -43,12 +43,12 @@ from vlnenv.errors import VLNError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import instruction_from_task
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.tasks.solver import EXPERTS, TaskSolver
 from vlnenv.vector.demos import oracle_actions
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House
 
 #: Format tag and version written into ``meta``.

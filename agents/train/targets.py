@@ -22,8 +22,8 @@ import numpy as np
 
 from vlnenv.language.instructions import instruction_from_task
 from vlnenv.render.view import view_cells
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House
 
 

@@ -71,10 +71,10 @@ from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction, instruction_from_task
 from vlnenv.language.parse import parse
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import DEFAULT_FAMILIES
 from vlnenv.tasks.solver import TaskSolver
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig
 from vlnenv.world.house import Cell, House
 from vlnenv.world.objects import ObjectKind

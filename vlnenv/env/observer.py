@@ -17,7 +17,7 @@ from vlnenv.render.codes import Objects, cell_codes, update_cell
 from vlnenv.render.egocentric import opaque_mask, pad_grids, render_codes
 from vlnenv.render.tiles import view_atlas
 from vlnenv.render.view import view_offsets, visible_mask
-from vlnenv.state import Pose
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import House, Pos
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from vlnenv.actions import Action
 from vlnenv.errors import UnreachableGoalError
-from vlnenv.state import Pose
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import DIRECTIONS, Cell, House, Pos
 
 #: Distance of poses from which no goal pose can be reached.

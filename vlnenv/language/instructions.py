@@ -31,8 +31,8 @@ import numpy as np
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.world.colors import Color
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House, Item, Pos
 from vlnenv.world.objects import ObjectKind
 

@@ -38,7 +38,7 @@ from vlnenv.language.chunks import NUMBERS, Chunk, names
 from vlnenv.language.instructions import FollowRoute, Instruction
 from vlnenv.language.route import describe_route, route_legs
 from vlnenv.language.walk import walk_atoms
-from vlnenv.state import Pose
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import Cell, House
 
 #: Words that only route descriptions use: a text with one of them is read as a route.

@@ -25,9 +25,9 @@ from vlnenv.language.instructions import (
     SequenceInstr,
     object_goal_cells,
 )
-from vlnenv.state import EpisodeState, Pose
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.solver import solve
+from vlnenv.world.dynamics import EpisodeState, Pose
 from vlnenv.world.house import Cell, House
 
 #: Families sampled when none is asked for, with their weights.

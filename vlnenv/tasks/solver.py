@@ -16,7 +16,7 @@ from vlnenv.errors import TaskError
 from vlnenv.expert.explorer import Explorer
 from vlnenv.expert.oracle import Goal, Oracle
 from vlnenv.language.instructions import Instruction, Stage
-from vlnenv.state import EpisodeState, Pose
+from vlnenv.world.dynamics import EpisodeState, Pose
 
 EXPERTS: tuple[str, ...] = ("oracle", "explorer")
 

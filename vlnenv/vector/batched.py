@@ -63,12 +63,12 @@ from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.sources import EpisodeSource, FixedEpisodes, GeneratedTasks, HouseTasks
 from vlnenv.errors import EnvError
 from vlnenv.language.instructions import instruction_from_task
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import DEFAULT_FAMILIES
 from vlnenv.vector.judge import BatchedJudge
 from vlnenv.vector.layout import ObjectCache
 from vlnenv.vector.world import NOOP, BatchedWorld
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.generate import GeneratorConfig
 from vlnenv.world.house import House
 from vlnenv.wrappers.symbolic import symbolic_space

@@ -20,10 +20,10 @@ from vlnenv.actions import Action
 from vlnenv.errors import TaskError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import Instruction, instruction_from_task
-from vlnenv.state import EpisodeState, Pose
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.solver import stage_goal
 from vlnenv.vector.layout import ObjectCache
+from vlnenv.world.dynamics import EpisodeState, Pose
 from vlnenv.world.house import House
 
 

@@ -27,11 +27,11 @@ from vlnenv.actions import Action
 from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction, Stage
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.solver import TaskSolver
 from vlnenv.vector.layout import ObjectCache
 from vlnenv.vector.tasks import FlatTask, flat_task
 from vlnenv.vector.world import BatchedWorld, Events
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House, Pos
 
 #: ``expert`` argument -> the solvers it asks for.

@@ -12,9 +12,9 @@ from agents.train.dagger import collect_rollouts, train_dagger
 from agents.train.demos import load_demos
 from vlnenv.expert.explorer import Explorer
 from vlnenv.language.instructions import instruction_from_task
-from vlnenv.state import EpisodeState
 from vlnenv.suites.load import load_suite
 from vlnenv.tasks.solver import stage_goal
+from vlnenv.world.dynamics import EpisodeState
 
 
 def explorer_labels(episode, house, actions, memory: bool) -> list[int]:

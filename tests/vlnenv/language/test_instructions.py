@@ -14,8 +14,8 @@ from vlnenv.language.instructions import (
     instruction_from_task,
 )
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.world.colors import Color
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.objects import ObjectKind
 
 A, L, R, F, P, D, T, S = (Action.TURN_LEFT, Action.TURN_LEFT, Action.TURN_RIGHT, Action.FORWARD,
