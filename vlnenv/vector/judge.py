@@ -14,7 +14,7 @@
   earns exactly 0 each step (the distance stays 1, or the stage changes), so this stage is
   tracked as a flag, not a field.
 * Experts: :class:`~vlnenv.tasks.solver.TaskSolver` per environment, called with
-  :meth:`~vlnenv.vector.world.BatchedWorld.state` (a loop; not on the hot path).
+  :meth:`~vlnenv.vector.dynamics.BatchedWorld.state` (a loop; not on the hot path).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction, Stage
 from vlnenv.language.verdict import Verdict
 from vlnenv.tasks.solver import TaskSolver
+from vlnenv.vector.dynamics import BatchedWorld, Events
 from vlnenv.vector.layout import ObjectCache
 from vlnenv.vector.tasks import FlatTask, flat_task
-from vlnenv.vector.world import BatchedWorld, Events
 from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House, Pos
 
