@@ -6,7 +6,7 @@ Same episodes, dynamics, observations, rewards, terminations and truncations as 
 single environments (bitwise). Every house lives in a block of packed layers
 (:mod:`vlnenv.vector.layout`); a step is a few dozen array operations over all ``N``
 agents (:mod:`vlnenv.vector.dynamics`), success is read off packed goal masks
-(:mod:`vlnenv.vector.judge`), and images are three gathers into one
+(:mod:`vlnenv.vector.outcomes`), and images are three gathers into one
 ``(N, V*t, V*t, 3)`` array (:mod:`vlnenv.vector.views`). Python loops run only over the
 environments that reset, and, when asked for, over all of them for the experts.
 
@@ -66,8 +66,8 @@ from vlnenv.language.instructions import instruction_from_task
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import DEFAULT_FAMILIES
 from vlnenv.vector.dynamics import NOOP, BatchedWorld
-from vlnenv.vector.judge import BatchedJudge
 from vlnenv.vector.layout import ObjectCache
+from vlnenv.vector.outcomes import BatchedJudge
 from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.generate import GeneratorConfig
 from vlnenv.world.house import House
