@@ -1,7 +1,7 @@
 """Success, rewards and experts for many episodes, exactly as
 :class:`~vlnenv.env.grid_house.GridHouseEnv` gives them for one.
 
-* Success, for instructions with a :func:`~vlnenv.vector.tasks.flat_task` (all the sampler
+* Success, for instructions with a :func:`~vlnenv.vector.flat_tasks.flat_task` (all the sampler
   makes): at ``stop``, the agent's cell has the last part's bit in the ``goalbits`` layer,
   every earlier part was reached in order (a part counter per environment, advanced when an
   agent enters a cell with the current part's bit), and for ``fetch`` a matching object is
@@ -29,8 +29,8 @@ from vlnenv.language.instructions import Instruction, Stage
 from vlnenv.language.verdict import Verdict
 from vlnenv.tasks.solver import TaskSolver
 from vlnenv.vector.dynamics import BatchedWorld, Events
+from vlnenv.vector.flat_tasks import FlatTask, flat_task
 from vlnenv.vector.layout import ObjectCache
-from vlnenv.vector.tasks import FlatTask, flat_task
 from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House, Pos
 
