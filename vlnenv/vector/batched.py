@@ -7,7 +7,7 @@ single environments (bitwise). Every house lives in a block of packed layers
 (:mod:`vlnenv.vector.layout`); a step is a few dozen array operations over all ``N``
 agents (:mod:`vlnenv.vector.dynamics`), success is read off packed goal masks
 (:mod:`vlnenv.vector.outcomes`), and images are three gathers into one
-``(N, V*t, V*t, 3)`` array (:mod:`vlnenv.vector.views`). Python loops run only over the
+``(N, V*t, V*t, 3)`` array (:mod:`vlnenv.vector.egocentric`). Python loops run only over the
 environments that reset, and, when asked for, over all of them for the experts.
 
 ## Autoreset

@@ -17,8 +17,8 @@ import numpy as np
 from vlnenv.actions import Action
 from vlnenv.render.codes import DOOR_CLOSED, DOOR_OPEN, N_OBJ
 from vlnenv.tasks.episode import Episode
+from vlnenv.vector.egocentric import BatchedViews
 from vlnenv.vector.layout import ObjectCache, PackedGrids, house_layers, item_tables
-from vlnenv.vector.views import BatchedViews
 from vlnenv.world.dynamics import EpisodeState, Pos
 from vlnenv.world.house import Cell, House
 
