@@ -47,7 +47,7 @@ from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.tasks.solver import EXPERTS, TaskSolver
-from vlnenv.vector.demos import oracle_actions
+from vlnenv.vector.oracle_demos import oracle_actions
 from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House
 
