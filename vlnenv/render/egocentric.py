@@ -22,7 +22,7 @@ from functools import cache, lru_cache
 import numpy as np
 
 from vlnenv.render.codes import N_CODES, Objects, cell_codes
-from vlnenv.render.tiles import view_atlas
+from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.render.view import view_offsets, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
@@ -103,7 +103,7 @@ def render_codes(view_codes: np.ndarray, atlas: np.ndarray) -> np.ndarray:
 
     Args:
         view_codes: ``(V, V)`` codes from :func:`egocentric_codes`.
-        atlas: ``(2 * N_CODES, t, t, 3)`` uint8 from :func:`vlnenv.render.tiles.view_atlas`
+        atlas: ``(2 * N_CODES, t, t, 3)`` uint8 from :func:`vlnenv.render.tile_atlas.view_atlas`
             (plain tiles, then the same tiles with the agent on them).
 
     Returns:

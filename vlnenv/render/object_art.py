@@ -2,7 +2,7 @@
 
 Each drawing is a list of ``(mask, paint)`` layers (see :mod:`vlnenv.render.art`) where
 ``paint`` is ``FILL`` (the object's colour), ``DETAIL`` (a darker or lighter shade of it,
-:func:`detail_shade`) or a fixed RGB triple. :mod:`vlnenv.render.tiles` colours them and adds
+:func:`detail_shade`) or a fixed RGB triple. :mod:`vlnenv.render.tile_atlas` colours them and adds
 a dark outline so that pale objects show on pale floors. Shapes stay inside the central
 part of the tile, so the furniture an object lies on shows around it, and every kind has
 its own silhouette even at 8 px.

@@ -7,7 +7,7 @@ An image is rendered in three gathers, with no loop over environments:
    an environment's entries are dropped by raising its epoch (after a reset into another
    house, or a door toggle: only doors change what hides what);
 2. the view cells' codes, ``codes[pos + offsets[heading]]``, zeroed (void) where unseen;
-3. the pixels: the atlas of :func:`vlnenv.render.tiles.view_atlas` seen as rows of one
+3. the pixels: the atlas of :func:`vlnenv.render.tile_atlas.view_atlas` seen as rows of one
    tile (``3 * tile`` bytes each), gathered straight into the ``(N, V*t, V*t, 3)`` output
    in its memory order ``(N, V, t, V)``. The agent's cell takes the tiles that show the
    agent (atlas index ``N_CODES + code``), exactly as
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from vlnenv.render.codes import N_CODES, symbolic_view
-from vlnenv.render.tiles import view_atlas
+from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.render.view import view_offsets, visible_masks
 
 
