@@ -16,7 +16,7 @@ import numpy as np
 from vlnenv.render.codes import Objects, cell_codes, update_cell
 from vlnenv.render.egocentric import opaque_mask, pad_grids, render_codes
 from vlnenv.render.tile_atlas import view_atlas
-from vlnenv.render.view import view_offsets, visible_mask
+from vlnenv.render.view_geometry import view_offsets, visible_mask
 from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import House, Pos
 

@@ -38,7 +38,7 @@ from vlnenv.expert.oracle import (
     greedy_action,
     standable_mask,
 )
-from vlnenv.render.view import view_cells, visible_mask
+from vlnenv.render.view_geometry import view_cells, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
 

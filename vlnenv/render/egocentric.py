@@ -5,7 +5,7 @@ The hot path is two functions the environment calls every step:
 1. :func:`egocentric_codes` gathers the window from *padded* code and opacity grids (padded
    once per episode by :func:`pad_grids`, so no bounds checks are needed), and sets cells
    the agent cannot see to 0 (void), with visibility exactly as
-   :func:`vlnenv.render.view.visible_mask` computes it;
+   :func:`vlnenv.render.view_geometry.visible_mask` computes it;
 2. :func:`render_codes` turns the view codes into pixels with one atlas look-up and draws
    the agent at the bottom centre, facing up.
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from vlnenv.render.codes import N_CODES, Objects, cell_codes
 from vlnenv.render.tile_atlas import view_atlas
-from vlnenv.render.view import view_offsets, visible_mask
+from vlnenv.render.view_geometry import view_offsets, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
 

@@ -3,7 +3,7 @@
 An image is rendered in three gathers, with no loop over environments:
 
 1. which view cells are visible, from a cache of one bit set per (cell, heading) slot of
-   the packed grid (:func:`vlnenv.render.view.visible_masks` fills misses, all at once);
+   the packed grid (:func:`vlnenv.render.view_geometry.visible_masks` fills misses, all at once);
    an environment's entries are dropped by raising its epoch (after a reset into another
    house, or a door toggle: only doors change what hides what);
 2. the view cells' codes, ``codes[pos + offsets[heading]]``, zeroed (void) where unseen;
@@ -20,7 +20,7 @@ import numpy as np
 
 from vlnenv.render.codes import N_CODES, symbolic_view
 from vlnenv.render.tile_atlas import view_atlas
-from vlnenv.render.view import view_offsets, visible_masks
+from vlnenv.render.view_geometry import view_offsets, visible_masks
 
 
 class BatchedViews:

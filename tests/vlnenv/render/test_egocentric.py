@@ -28,7 +28,7 @@ from vlnenv.render.egocentric import (
     render_codes,
 )
 from vlnenv.render.tile_atlas import view_atlas
-from vlnenv.render.view import view_cells, visible_mask, visible_masks
+from vlnenv.render.view_geometry import view_cells, visible_mask, visible_masks
 from vlnenv.world.colors import Color
 from vlnenv.world.house import Cell
 from vlnenv.world.objects import ObjectKind
