@@ -1,4 +1,5 @@
-"""Fast egocentric observations for one episode.
+"""Fast egocentric observations for one episode. Twin of :mod:`vlnenv.vector.egocentric`
+(the same images for many episodes; ``tests/vlnenv/vector/test_twins.py`` checks they are equal).
 
 The cell codes of the house (see :mod:`vlnenv.render.codes`) are kept in a grid padded by
 ``view`` void cells (:func:`~vlnenv.render.egocentric.pad_grids`), so a view never leaves

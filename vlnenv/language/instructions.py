@@ -1,4 +1,6 @@
-"""Instructions as composable objects, after BabyAI's ``verifier.py``.
+"""Instructions as composable objects, after BabyAI's ``verifier.py``. Their ``verify`` is
+the twin of :mod:`vlnenv.vector.flat_tasks` with :mod:`vlnenv.vector.outcomes`, which give the
+same verdicts for many episodes from array data (``tests/vlnenv/vector/test_twins.py``).
 
 Each instruction is bound to a house and knows
 

@@ -1,4 +1,7 @@
 """Integer cell codes: one number per cell that fully determines how the cell looks.
+Twin of :mod:`vlnenv.vector.layout`, whose packed ``codes`` layer holds these codes (times
+the tile size) for many houses at once (``tests/vlnenv/vector/test_twins.py`` checks they
+are equal).
 
 A code is ``base * N_OBJ + obj``:
 

@@ -1,4 +1,6 @@
 """The egocentric view: the ``V x V`` cells in front of the agent, occluded, as codes or RGB.
+Twin of :mod:`vlnenv.vector.egocentric`, which draws the same pixels for many episodes at
+once (``tests/vlnenv/vector/test_twins.py`` checks they are equal).
 
 The hot path is two functions the environment calls every step:
 

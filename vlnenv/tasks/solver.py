@@ -1,5 +1,7 @@
 """The task expert: drives the shortest-path oracle or the explorer through an
-instruction's stages (see :meth:`Instruction.stage`).
+instruction's stages (see :meth:`Instruction.stage`). :func:`solve` has a fast twin,
+:func:`vlnenv.vector.oracle_demos.oracle_actions`, one oracle route per stage
+(``tests/vlnenv/vector/test_batched.py`` checks the actions are the same).
 
 At each step the instruction says what to do next (stand on or face some cells, then an
 action such as ``pickup`` or ``stop``); the chosen navigator moves there, and once there the

@@ -1,11 +1,14 @@
-"""The world's dynamics (:meth:`vlnenv.world.dynamics.EpisodeState.step_action`) for many episodes at
-once, as array operations over :class:`~vlnenv.vector.layout.PackedGrids`.
+"""The world's dynamics (:meth:`vlnenv.world.dynamics.EpisodeState.step_action`) for many
+episodes at once, as array operations over :class:`~vlnenv.vector.layout.PackedGrids`.
 
 Poses are flat cell indices and headings, one entry per environment. Turning, moving
 forward, picking up, dropping and toggling are each a few gathers and scatters on the
 environments that take that action; nothing loops over environments. The one
 :class:`~vlnenv.world.dynamics.EpisodeState` an instruction or an expert needs is built on demand
 by :meth:`BatchedWorld.state`.
+
+Twin of :mod:`vlnenv.world.dynamics`: the same rules for one episode, the reference these
+must equal (``tests/vlnenv/vector/test_twins.py`` checks every state field step by step).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Batched egocentric images over :class:`~vlnenv.vector.layout.PackedGrids`.
+"""Batched egocentric images over :class:`~vlnenv.vector.layout.PackedGrids`. Twin of
+:mod:`vlnenv.render.egocentric` (driven per episode by :mod:`vlnenv.env.observer`): the
+same pixels and symbolic views, bit for bit (``tests/vlnenv/vector/test_twins.py``).
 
 An image is rendered in three gathers, with no loop over environments:
 

@@ -1,4 +1,5 @@
-"""Oracle demonstrations for many episodes, fast.
+"""Oracle demonstrations for many episodes, fast. Twin of :func:`vlnenv.tasks.solver.solve`
+with the oracle (the same actions; ``tests/vlnenv/vector/test_batched.py`` checks them).
 
 :func:`~vlnenv.tasks.solver.solve` asks the oracle for one action per step (a stage, a
 goal, a field look-up and a greedy choice each time). The same actions come out of one

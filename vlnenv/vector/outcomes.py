@@ -1,5 +1,8 @@
 """Success, rewards and experts for many episodes, exactly as
-:class:`~vlnenv.env.grid_house.GridHouseEnv` gives them for one.
+:class:`~vlnenv.env.grid_house.GridHouseEnv` gives them for one. Twin of
+``Instruction.verify`` (:mod:`vlnenv.language.instructions`) for the verdict
+(``tests/vlnenv/vector/test_twins.py``) and of the env's reward and expert code
+(``tests/vlnenv/vector/test_batched.py`` compares whole environments).
 
 * Success, for instructions with a :func:`~vlnenv.vector.flat_tasks.flat_task` (all the sampler
   makes): at ``stop``, the agent's cell has the last part's bit in the ``goalbits`` layer,
