@@ -26,8 +26,8 @@ from agents.eval.episodes import EpisodeProvider, EpisodeRef
 from agents.eval.frames import BACKGROUND, Layout, compose, scene_from_env
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import VLNError
+from vlnenv.eval.distances import geodesic
 from vlnenv.eval.evaluate import score_episode
-from vlnenv.eval.metrics import geodesic
 from vlnenv.eval.protocol import expert_kind
 from vlnenv.fileio import atomic_path
 

@@ -3,6 +3,7 @@
 * :mod:`vlnenv.eval.protocol`: the :class:`Policy` interface the evaluator drives.
 * :mod:`vlnenv.eval.evaluate`: :func:`evaluate` runs a policy on a suite split and returns
   one record per episode.
+* :mod:`vlnenv.eval.distances`: cell distances (geodesic, Manhattan) the metrics take.
 * :mod:`vlnenv.eval.metrics`: the navigation metrics (NE, SR, OSR, TL, SPL, nDTW, SDTW, CLS)
   as pure functions of paths and a distance.
 * :mod:`vlnenv.eval.stats`: means with confidence intervals, and comparisons of two agents.
@@ -17,8 +18,9 @@ from vlnenv.eval.baselines import (
     RandomPolicy,
     RulesPolicy,
 )
+from vlnenv.eval.distances import geodesic, manhattan
 from vlnenv.eval.evaluate import RECORD_KEYS, evaluate, score_episode, select_episodes
-from vlnenv.eval.metrics import METRIC_KEYS, episode_metrics, geodesic
+from vlnenv.eval.metrics import METRIC_KEYS, episode_metrics
 from vlnenv.eval.protocol import Policy, expert_kind
 from vlnenv.eval.stats import OVERALL, aggregate, compare, mean_ci
 
@@ -38,6 +40,7 @@ __all__ = [
     "evaluate",
     "expert_kind",
     "geodesic",
+    "manhattan",
     "mean_ci",
     "score_episode",
     "select_episodes",

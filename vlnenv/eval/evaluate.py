@@ -6,7 +6,7 @@ run. It returns one record per episode, in episode order, with the path, the act
 every metric of :func:`vlnenv.eval.metrics.episode_metrics`:
 
 * distances are geodesic cell distances in the episode's house
-  (:func:`vlnenv.eval.metrics.geodesic`); the reference is the record's ``reference_path`` and
+  (:func:`vlnenv.eval.distances.geodesic`); the reference is the record's ``reference_path`` and
   the goal its ``goal`` cells; success needs ``stop`` on a goal cell (threshold 0,
   inclusive);
 * ``sr`` is the environment's verdict at stop, which for ``fetch`` (carry the object) and
@@ -31,7 +31,8 @@ import numpy as np
 from vlnenv.actions import Action
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import EvaluationError
-from vlnenv.eval.metrics import Distance, episode_metrics, geodesic, path_length
+from vlnenv.eval.distances import Distance, geodesic
+from vlnenv.eval.metrics import episode_metrics, path_length
 from vlnenv.eval.protocol import Policy, expert_kind
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode

@@ -7,8 +7,8 @@ import pytest
 
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import AmbiguousReferenceError, EnvError, TaskError, UnknownWordError
+from vlnenv.eval.distances import geodesic
 from vlnenv.eval.evaluate import score_episode
-from vlnenv.eval.metrics import geodesic
 from vlnenv.tasks.sample import max_steps_for
 from vlnenv.tasks.solver import solve
 from vlnenv.world.mapfile import load_house
