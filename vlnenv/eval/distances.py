@@ -6,7 +6,7 @@ in a house, in cells) and :func:`manhattan` (ignores walls). Each gives a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,6 @@ from vlnenv.errors import MetricError
 from vlnenv.expert.oracle import UNREACHABLE, geodesic_cells
 from vlnenv.world.house import Cell, House, traversable
 
-Point = Hashable
 Path = Sequence[Any]
 Distance = Callable[[Any, Any], float]
 
