@@ -36,7 +36,8 @@ from vlnenv.expert.oracle import Goal, Oracle
 from vlnenv.language import lexicon as lx
 from vlnenv.language.chunks import NUMBERS, Chunk, names
 from vlnenv.language.instructions import FollowRoute, Instruction
-from vlnenv.language.route import describe_route, route_legs
+from vlnenv.language.legs import route_legs
+from vlnenv.language.route import describe_route
 from vlnenv.language.walk import walk_atoms
 from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import Cell, House
