@@ -2,10 +2,9 @@
 what the agent has seen)."""
 
 from vlnenv.expert.explorer import Explorer, visible_cells
+from vlnenv.expert.goals import Goal, GoalKind, standable_mask
 from vlnenv.expert.oracle import (
     UNREACHABLE,
-    Goal,
-    GoalKind,
     Oracle,
     Pose,
     Route,
@@ -14,7 +13,6 @@ from vlnenv.expert.oracle import (
     follow,
     geodesic_cells,
     greedy_action,
-    standable_mask,
 )
 
 __all__ = [

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from vlnenv.errors import AmbiguousReferenceError, ParseError, RouteError, TaskError
-from vlnenv.expert.oracle import Goal, Oracle
+from vlnenv.expert.goals import Goal
+from vlnenv.expert.oracle import Oracle
 from vlnenv.language import lexicon as lx
 from vlnenv.language.chunks import NUMBERS, Chunk, names
 from vlnenv.language.instructions import FollowRoute, Instruction

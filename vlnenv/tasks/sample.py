@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from vlnenv.errors import TaskError, VLNError
-from vlnenv.expert.oracle import Goal, Oracle
+from vlnenv.expert.goals import Goal
+from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import (
     FAMILIES,
     Fetch,

@@ -16,7 +16,8 @@ from __future__ import annotations
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
 from vlnenv.expert.explorer import Explorer
-from vlnenv.expert.oracle import Goal, Oracle
+from vlnenv.expert.goals import Goal
+from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import Instruction, Stage
 from vlnenv.world.dynamics import EpisodeState, Pose
 
