@@ -2,7 +2,7 @@
 
 * :mod:`vlnenv.eval.protocol`: the :class:`Policy` interface the evaluator drives.
 * :mod:`vlnenv.eval.evaluate`: :func:`evaluate` runs a policy on a suite split and returns
-  one record per episode.
+  one record per episode; :func:`stack_obs` batches single observations for a policy.
 * :mod:`vlnenv.eval.distances`: cell distances (geodesic, Manhattan) the metrics take.
 * :mod:`vlnenv.eval.metrics`: the navigation metrics (NE, SR, OSR, TL, SPL, nDTW, SDTW, CLS)
   as pure functions of paths and a distance.
@@ -19,7 +19,14 @@ from vlnenv.eval.baselines import (
     RulesPolicy,
 )
 from vlnenv.eval.distances import geodesic, manhattan
-from vlnenv.eval.evaluate import RECORD_KEYS, evaluate, score_episode, select_episodes
+from vlnenv.eval.evaluate import (
+    RECORD_KEYS,
+    episode_seed,
+    evaluate,
+    score_episode,
+    select_episodes,
+    stack_obs,
+)
 from vlnenv.eval.metrics import METRIC_KEYS, episode_metrics
 from vlnenv.eval.protocol import Policy, expert_kind
 from vlnenv.eval.stats import OVERALL, aggregate, compare, mean_ci
@@ -37,6 +44,7 @@ __all__ = [
     "aggregate",
     "compare",
     "episode_metrics",
+    "episode_seed",
     "evaluate",
     "expert_kind",
     "geodesic",
@@ -44,4 +52,5 @@ __all__ = [
     "mean_ci",
     "score_episode",
     "select_episodes",
+    "stack_obs",
 ]

@@ -1,5 +1,6 @@
-"""Experts: the shortest-path oracle (knows the whole house) and the explorer (knows only
-what the agent has seen)."""
+"""Experts: the shortest-path oracle (knows the whole house; its goals are
+:class:`~vlnenv.expert.goals.Goal` objects) and the explorer (knows only what the agent has
+seen)."""
 
 from vlnenv.expert.explorer import Explorer, visible_cells
 from vlnenv.expert.goals import Goal, GoalKind, standable_mask
