@@ -31,7 +31,7 @@ from agents.benchmark.registry import make_policy
 from agents.train.bc import train_bc
 from agents.train.config import resolve_config
 from agents.train.run_log import RunLogger
-from vlnenv.evaluate import evaluate
+from vlnenv.eval.evaluate import evaluate
 
 #: Loss columns of ``log.csv`` kept in the trace.
 LOSS_COLUMNS = ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell", "loss_match",

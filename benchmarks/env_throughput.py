@@ -15,7 +15,7 @@ their step budget and resets are counted in. Observations are the default 56x56x
   ``np.copyto`` of 64 MiB measured in the same run (bytes copied per second), the most an
   image-writing loop could hope for.
 * oracle demonstrations: action sequences of the shortest-path oracle for episodes of the
-  split (:func:`vlnenv.vector.demos.oracle_demos`), on a first pass (every distance field
+  split (:func:`vlnenv.vector.oracle_demos.oracle_demos`), on a first pass (every distance field
   computed once per house, goal and door state) and on a second pass over the same
   episodes (fields cached).
 
@@ -43,7 +43,7 @@ from vlnenv.env.sources import EpisodeSource  # noqa: E402
 from vlnenv.tasks.episode import Episode  # noqa: E402
 from vlnenv.tasks.sample import sample_episode  # noqa: E402
 from vlnenv.vector import BatchedGridHouseEnv  # noqa: E402
-from vlnenv.vector.demos import oracle_demos  # noqa: E402
+from vlnenv.vector.oracle_demos import oracle_demos  # noqa: E402
 from vlnenv.world.generate import SMALL, generate_house  # noqa: E402
 from vlnenv.world.house import House  # noqa: E402
 

@@ -33,7 +33,7 @@ from agents import load_pretrained_weights
 from agents.models.io import read_config, read_tokenizer
 from agents.models.policy import MultimodalTransformer
 from vlnenv import EnvConfig, VLNEnv
-from vlnenv.evaluate import stack_obs
+from vlnenv.eval.evaluate import stack_obs
 
 DEFAULT_MODEL = Path("runs/quickstart/model")
 DEFAULT_INSTRUCTION = "Go to the bedroom and bring me a pillow"

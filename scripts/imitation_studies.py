@@ -109,7 +109,7 @@ def held_out_scores(results: dict[str, dict[str, Any]], args: argparse.Namespace
     from agents.train.checkpoint import load_model
     from agents.train.sections import DEFAULT_TEACHERS
     from agents.train.validation import held_out_demos, score_demos
-    from vlnenv.evaluate import evaluate
+    from vlnenv.eval.evaluate import evaluate
     from vlnenv.suites import load_suite
 
     torch.set_num_threads(args.threads)

@@ -5,7 +5,7 @@ loader would take ``checkpoint:runs/bc/best.pt``). Factories are given as entry 
 ``"module:function"`` strings imported on first use (as Gymnasium's ``register`` does), so
 a worker process can rebuild any policy from its name alone, and registering a policy
 costs no import. A factory is called as ``factory(argument, seed)`` with ``argument`` the
-text after the colon (``None`` without one) and returns a :class:`vlnenv.policy.Policy`.
+text after the colon (``None`` without one) and returns a :class:`vlnenv.eval.protocol.Policy`.
 
 A name that is a path to an existing file or folder is read as ``checkpoint:<path>`` when
 a ``checkpoint`` factory is registered
@@ -20,14 +20,14 @@ import os
 from collections.abc import Callable
 
 from agents.benchmark.errors import PolicyLookupError
-from vlnenv.baselines import (
+from vlnenv.eval.baselines import (
     ExplorerPolicy,
     ForwardPolicy,
     OraclePolicy,
     RandomPolicy,
     RulesPolicy,
 )
-from vlnenv.policy import Policy
+from vlnenv.eval.protocol import Policy
 
 PolicyFactory = Callable[[str | None, int], Policy]
 

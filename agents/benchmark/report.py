@@ -19,9 +19,9 @@ from typing import Any
 
 from agents.benchmark.runner import LABELS, METRICS
 from vlnenv.errors import VLNError
+from vlnenv.eval.metrics import MetricError
+from vlnenv.eval.stats import OVERALL, compare
 from vlnenv.fileio import write_text_atomic
-from vlnenv.metrics import MetricError
-from vlnenv.stats import OVERALL, compare
 
 #: Metrics shown in cells rather than percent.
 LENGTHS: frozenset[str] = frozenset({"ne", "tl"})

@@ -3,7 +3,7 @@ over several worker processes, summarised per task family.
 
 Workers (``spawn`` processes) each evaluate a contiguous shard of the episodes and the
 records are merged in episode order. Since every episode's randomness derives from the
-seed and the episode's index (see :mod:`vlnenv.evaluate`), the records, and so every
+seed and the episode's index (see :mod:`vlnenv.eval.evaluate`), the records, and so every
 number, are the same for any number of workers and any batch size; neither is saved in
 the results, which hold only what determines the numbers.
 """
@@ -23,8 +23,8 @@ from typing import Any
 from agents.benchmark.registry import make_policy
 from vlnenv import __version__
 from vlnenv.errors import VLNError
-from vlnenv.evaluate import evaluate, select_episodes
-from vlnenv.stats import aggregate
+from vlnenv.eval.evaluate import evaluate, select_episodes
+from vlnenv.eval.stats import aggregate
 from vlnenv.suites.check import files_hash, verify_suite
 from vlnenv.suites.load import load_suite
 

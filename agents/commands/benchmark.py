@@ -68,7 +68,7 @@ def _benchmark(args: argparse.Namespace) -> int:
 
     from agents.benchmark.report import RESULT_FILES, results_table, write_results
     from agents.benchmark.runner import BenchmarkConfig, run_benchmark
-    from vlnenv.evaluate import select_episodes
+    from vlnenv.eval.evaluate import select_episodes
     from vlnenv.fileio import check_inputs_outside, check_output, output_folder
     from vlnenv.suites.load import load_suite
 

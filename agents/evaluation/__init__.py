@@ -1,4 +1,4 @@
-"""Scoring a model: the ``MultimodalTransformer`` as a :class:`vlnenv.policy.Policy`
+"""Scoring a model: the ``MultimodalTransformer`` as a :class:`vlnenv.eval.protocol.Policy`
 (:mod:`.model_policy`) and the evaluation that training runs on a few validation episodes
 (:mod:`.in_training`), both through :mod:`vlnenv`'s own evaluation loop.
 

@@ -1,5 +1,5 @@
 """Evaluation during training: the greedy policy on the first ``N`` episodes of each
-validation split, through :func:`vlnenv.evaluate.evaluate` (the benchmark's own loop), so
+validation split, through :func:`vlnenv.eval.evaluate.evaluate` (the benchmark's own loop), so
 the numbers in the log are the benchmark's numbers on a subset. Suites assign families in
 turn (episode ``j`` is of family ``j % F``), so the first ``N`` episodes cover every
 family equally."""
@@ -12,7 +12,7 @@ from typing import Any
 
 from agents.evaluation.model_policy import ModelPolicy, SampledModelPolicy
 from agents.models import MultimodalTransformer
-from vlnenv.evaluate import evaluate
+from vlnenv.eval.evaluate import evaluate
 from vlnenv.suites.load import Suite
 
 

@@ -1,4 +1,4 @@
-"""A ``MultimodalTransformer`` as a :class:`vlnenv.policy.Policy`: greedy
+"""A ``MultimodalTransformer`` as a :class:`vlnenv.eval.protocol.Policy`: greedy
 (:class:`ModelPolicy`) or sampled (:class:`SampledModelPolicy`).
 
 Training scores its model through them (:mod:`agents.evaluation.in_training`), and the
@@ -56,7 +56,7 @@ class SampledModelPolicy(ModelPolicy):
     breaks such loops.
 
     Each episode draws from its own generator, seeded from ``(seed,
-    info["episode_seed"])`` (as :class:`vlnenv.baselines.RandomPolicy`), so its actions
+    info["episode_seed"])`` (as :class:`vlnenv.eval.baselines.RandomPolicy`), so its actions
     do not depend on the batch or the worker count. The state is ``(recurrent state,
     [(episode key, generator)] per slot)``.
 

@@ -12,7 +12,7 @@ Learning for Vision and Language Navigation"); this is the smallest such map:
   the agent sees is stored at that cell's place in an ``M x M`` grid centred on the
   start cell (``M = 2 R + 1``, ``R = config.gps_range``), overwriting what was stored
   there: the cell's world offset from the start is ``gps + view_offset(heading, i)``
-  (:func:`vlnenv.render.view.view_offsets`). Cells farther than ``R`` from the start are
+  (:func:`vlnenv.render.view_geometry.view_offsets`). Cells farther than ``R`` from the start are
   not stored. The scores are detached: the map is an input, not a path for gradients.
 * **Read** (every step, after the write): the best stored cell ``k = argmax map``, its
   score ``s`` and its offset from the agent in the agent's frame, ``f = (k - gps) · fwd``
@@ -37,7 +37,7 @@ from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
 from agents.models.vision import egocentric_indices
-from vlnenv.render.view import view_offsets
+from vlnenv.render.view_geometry import view_offsets
 
 #: Bins of the remembered best score in the read-out embedding.
 SCORE_BINS = 8

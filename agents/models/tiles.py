@@ -4,7 +4,7 @@ The torch twin of :class:`vlnenv.render.decode.ViewDecoder`, for the ``tiles`` v
 (``ModelConfig.vision_stem``): it runs inside the model on whatever device the images are
 on, so every caller (acting, training, benchmarks) gives the model plain RGB views.
 
-Every tile of :func:`vlnenv.render.tiles.view_atlas` (each cell code, plain and with the
+Every tile of :func:`vlnenv.render.tile_atlas.view_atlas` (each cell code, plain and with the
 agent drawn over it) is distinct. A tile's ``3 * tile * tile`` bytes, read as 32-bit words
 ``x_k``, get the key ``h = sum_k w_k * x_k mod 2**64`` with fixed random odd 64-bit weights
 ``w_k`` (integer arithmetic, the same on every device); the atlas keys are all different
@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from agents.models.errors import ModelError
 from vlnenv.render.codes import FLOOR_BASE, N_BASE, N_CODES, symbolic_view
-from vlnenv.render.tiles import view_atlas
+from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.world.colors import Color
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType

@@ -16,7 +16,7 @@ trainer, and the saved policy as a benchmark policy.
   ``DIR/sb3_policy.json`` (and with ``--save-every M`` every ``M`` steps as
   ``DIR/at_<steps>/``);
 * :class:`SB3Policy` (``vln benchmark --policy DIR`` or ``--policy sb3:DIR``): the saved
-  policy's deterministic actions, as a :class:`vlnenv.policy.Policy`.
+  policy's deterministic actions, as a :class:`vlnenv.eval.protocol.Policy`.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
 
 
 class SB3Policy:
-    """A saved SB3 policy as a benchmark :class:`vlnenv.policy.Policy`: its
+    """A saved SB3 policy as a benchmark :class:`vlnenv.eval.protocol.Policy`: its
     deterministic action for each observation, instructions tokenized as in training.
     Feed-forward: the state is unused.
 

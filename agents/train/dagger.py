@@ -44,13 +44,13 @@ from agents.train.trainer import Trainer
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import VLNError
-from vlnenv.evaluate import stack_obs
+from vlnenv.eval.evaluate import stack_obs
 from vlnenv.expert.oracle import Oracle
-from vlnenv.state import EpisodeState
 from vlnenv.suites.load import Suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import RunTrace
 from vlnenv.tasks.solver import TaskSolver
+from vlnenv.world.dynamics import EpisodeState
 
 
 def rollout_indices(total: int, count: int, iteration: int, seed: int) -> list[int]:

@@ -205,7 +205,7 @@ class OptimConfig:
 
 @dataclass
 class EvalConfig:
-    """Evaluation during training (through :func:`vlnenv.evaluate.evaluate`, greedy)."""
+    """Evaluation during training (through :func:`vlnenv.eval.evaluate.evaluate`, greedy)."""
 
     every: int = 250
     """Evaluate every this many steps, and at the end (0: only at the end)."""

@@ -1,7 +1,7 @@
 """Teacher-forced scores on held-out demonstrations: how well a policy predicts the
 teacher's next action on episodes (and houses) it never trained on.
 
-Closed-loop success (:mod:`vlnenv.evaluate`) is the measure that counts, but while a
+Closed-loop success (:mod:`vlnenv.eval.evaluate`) is the measure that counts, but while a
 policy is weak it sits at 0 % and cannot tell two runs apart. The held-out negative
 log-likelihood of the teacher's actions, ``-1/N sum_t log p(a*_t | o_<=t, instruction)``
 (the validation loss of behaviour cloning), and the arg-max accuracy still can: they are

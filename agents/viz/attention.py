@@ -29,7 +29,7 @@ from torch import Tensor
 from agents.models import MultimodalTransformer
 from agents.viz.drivers import Decision, DriverError
 from agents.viz.heat import AttentionMap
-from vlnenv.evaluate import stack_obs
+from vlnenv.eval.evaluate import stack_obs
 
 _FUSION_KEY = re.compile(r"^fusion\.(\d+)")
 

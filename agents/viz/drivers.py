@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 from agents.viz.heat import AttentionMap
 from vlnenv.errors import VLNError
-from vlnenv.evaluate import episode_seed, stack_obs
-from vlnenv.policy import Policy
+from vlnenv.eval.evaluate import episode_seed, stack_obs
+from vlnenv.eval.protocol import Policy
 
 #: Files that mark a folder written by ``MultimodalTransformer.save_pretrained``.
 MODEL_FILES: tuple[str, ...] = ("config.json", "model.pt")
@@ -41,7 +41,7 @@ class Driver(Protocol):
 
     needs_expert: bool | str
     """Run the environment with ``expert="oracle"`` (``True``) or that expert (a name; see
-    :func:`vlnenv.policy.expert_kind`)."""
+    :func:`vlnenv.eval.protocol.expert_kind`)."""
 
     def begin(self, index: int) -> None:
         """Start a new episode, the one at ``index`` of its split."""
@@ -53,7 +53,7 @@ class Driver(Protocol):
 
 
 class PolicyDriver:
-    """A :class:`vlnenv.policy.Policy` run with a batch of one. Infos get ``active``,
+    """A :class:`vlnenv.eval.protocol.Policy` run with a batch of one. Infos get ``active``,
     ``episode_index`` and ``episode_seed`` as in the benchmark, so an episode plays out
     exactly as it does there.
 

@@ -14,11 +14,11 @@ import numpy as np
 
 from vlnenv.errors import VLNError
 from vlnenv.language.instructions import FAMILIES
-from vlnenv.state import Pose
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.from_text import typed_episode
 from vlnenv.tasks.sample import sample_episode
-from vlnenv.tasks.typed import typed_episode
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import House
 from vlnenv.world.mapfile import load_house
 
@@ -126,7 +126,7 @@ class SampledEpisodes:
 class TypedEpisodes:
     """A typed instruction in one house: draw ``i`` reads it with
     :func:`vlnenv.language.parse` from ``start`` (or from a start pose drawn with the
-    generator seeded with ``(seed, i)``), as :func:`vlnenv.tasks.typed.typed_episode`.
+    generator seeded with ``(seed, i)``), as :func:`vlnenv.tasks.from_text.typed_episode`.
 
     Args:
         house: the house.

@@ -37,9 +37,9 @@ from agents.benchmark.report import LENGTHS, load_results
 from agents.benchmark.runner import LABELS
 from agents.viz.episodes import EpisodeRef
 from vlnenv.errors import VLNError
+from vlnenv.eval.stats import OVERALL
 from vlnenv.fileio import atomic_path
 from vlnenv.render.topdown import render_topdown
-from vlnenv.stats import OVERALL
 
 #: Columns of a training log besides ``step``: label and whether it is a success rate.
 CURVE_COLUMNS: dict[str, tuple[str, bool]] = {

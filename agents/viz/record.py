@@ -27,10 +27,10 @@ from agents.viz.frames import BACKGROUND, Layout, compose, scene_from_env
 from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import VLNError
-from vlnenv.evaluate import score_episode
+from vlnenv.eval.distances import geodesic
+from vlnenv.eval.evaluate import score_episode
+from vlnenv.eval.protocol import expert_kind
 from vlnenv.fileio import atomic_path
-from vlnenv.metrics import geodesic
-from vlnenv.policy import expert_kind
 
 #: Video formats by file suffix.
 FORMATS: dict[str, str] = {".gif": "GIF", ".mp4": "MP4"}
@@ -64,7 +64,7 @@ class Recording:
     """``T + 1`` frames of one size (none when not drawn)."""
     record: dict[str, Any]
     """The episode's record as the benchmark writes it (path, actions, success and every
-    metric; see :func:`vlnenv.evaluate.score_episode`)."""
+    metric; see :func:`vlnenv.eval.evaluate.score_episode`)."""
 
 
 def run_episode(driver: Driver, ref: EpisodeRef, config: RecordConfig | None = None,

@@ -11,7 +11,7 @@ from agents.benchmark.errors import PolicyLookupError
 from agents.benchmark.registry import make_policy, register_policy
 from agents.benchmark.runner import METRICS, BenchmarkConfig, run_benchmark, shards
 from agents.cli import main
-from vlnenv.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
+from vlnenv.eval.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
 
 
 def bench(out, *extra):

@@ -105,7 +105,7 @@ def test_goal_choices_count_hits_among_seen_cells_and_look_alikes_taken_for_the_
 def test_look_alikes_are_the_other_objects_of_the_target_kind_in_view():
     import numpy as np
 
-    from vlnenv.render.view import view_cells
+    from vlnenv.render.view_geometry import view_cells
 
     script = load_script("scripts/failure_modes.py")
     suite = load_suite("small")

@@ -36,7 +36,7 @@ def test_tiny_studies_write_tables_and_plot(tmp_path: Path):
     from agents.evaluation.in_training import summarise_records
     from agents.evaluation.model_policy import SampledModelPolicy
     from agents.train.checkpoint import load_model
-    from vlnenv.evaluate import evaluate
+    from vlnenv.eval.evaluate import evaluate
 
     r = results["full"]
     assert r["config"]["eval"]["decoding"] == "sample"

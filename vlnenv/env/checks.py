@@ -13,7 +13,7 @@ import numpy as np
 
 from vlnenv.actions import brief
 from vlnenv.errors import EnvError
-from vlnenv.render.tiles import MAX_TILE
+from vlnenv.render.tile_atlas import MAX_TILE
 from vlnenv.world.house import House
 
 

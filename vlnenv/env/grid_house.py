@@ -72,10 +72,10 @@ from vlnenv.expert.kinds import EnvExpert, ExpertKind
 from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction
 from vlnenv.language.parse import parse
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import TaskSolver
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import Cell, House
 from vlnenv.world.objects import ObjectKind
 

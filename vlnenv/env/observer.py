@@ -1,4 +1,5 @@
-"""Fast egocentric observations for one episode.
+"""Fast egocentric observations for one episode. Twin of :mod:`vlnenv.vector.egocentric`
+(the same images for many episodes; ``tests/vlnenv/vector/test_twins.py`` checks they are equal).
 
 The cell codes of the house (see :mod:`vlnenv.render.codes`) are kept in a grid padded by
 ``view`` void cells (:func:`~vlnenv.render.egocentric.pad_grids`), so a view never leaves
@@ -15,9 +16,9 @@ import numpy as np
 
 from vlnenv.render.codes import Objects, cell_codes, update_cell
 from vlnenv.render.egocentric import opaque_mask, pad_grids, render_codes
-from vlnenv.render.tiles import view_atlas
-from vlnenv.render.view import view_offsets, visible_mask
-from vlnenv.state import Pose
+from vlnenv.render.tile_atlas import view_atlas
+from vlnenv.render.view_geometry import view_offsets, visible_mask
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import House, Pos
 
 

@@ -22,8 +22,8 @@ import numpy as np
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import ParseError, TaskError, UnknownWordError, VLNError
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.from_text import check_start, typed_episode
 from vlnenv.tasks.sample import sample_episode
-from vlnenv.tasks.typed import check_start, typed_episode
 from vlnenv.world.house import House
 from vlnenv.world.mapfile import load_house
 

@@ -1,11 +1,11 @@
-"""Experts: the shortest-path oracle (knows the whole house) and the explorer (knows only
-what the agent has seen)."""
+"""Experts: the shortest-path oracle (knows the whole house; its goals are
+:class:`~vlnenv.expert.goals.Goal` objects) and the explorer (knows only what the agent has
+seen)."""
 
 from vlnenv.expert.explorer import Explorer, visible_cells
+from vlnenv.expert.goals import Goal, GoalKind, standable_mask
 from vlnenv.expert.oracle import (
     UNREACHABLE,
-    Goal,
-    GoalKind,
     Oracle,
     Pose,
     Route,
@@ -14,7 +14,6 @@ from vlnenv.expert.oracle import (
     follow,
     geodesic_cells,
     greedy_action,
-    standable_mask,
 )
 
 __all__ = [

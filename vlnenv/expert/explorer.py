@@ -27,18 +27,17 @@ from collections.abc import Iterable
 import numpy as np
 
 from vlnenv.errors import UnreachableGoalError
+from vlnenv.expert.goals import Goal, standable_mask
 from vlnenv.expert.oracle import (
     UNREACHABLE,
-    Goal,
     Pose,
     Route,
     as_pose,
     distance_field,
     follow,
     greedy_action,
-    standable_mask,
 )
-from vlnenv.render.view import view_cells, visible_mask
+from vlnenv.render.view_geometry import view_cells, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
 

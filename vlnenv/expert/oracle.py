@@ -14,7 +14,8 @@ A shortest path never enters the same cell twice (a loop costs at least four act
 turn in place at most two), so every door on it is opened once and the cost model is
 exact. :func:`distance_field` computes the minimal number of actions from every pose to
 the nearest goal pose by a bucketed (Dial) breadth-first search run backwards from the
-goal poses; :func:`greedy_action` reads the optimal action off a field.
+goal poses; :func:`greedy_action` reads the optimal action off a field. Goals (the
+poses to reach) are :class:`~vlnenv.expert.goals.Goal` objects.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 
 from vlnenv.actions import Action
 from vlnenv.errors import UnreachableGoalError
-from vlnenv.state import Pose
+from vlnenv.expert.goals import Goal, standable_mask
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import DIRECTIONS, Cell, House, Pos
 
 #: Distance of poses from which no goal pose can be reached.
@@ -39,63 +40,6 @@ _WALL, _FLOOR = int(Cell.WALL), int(Cell.FLOOR)
 _CLOSED, _OPEN = int(Cell.DOOR_CLOSED), int(Cell.DOOR_OPEN)
 _FORWARD, _LEFT, _RIGHT = int(Action.FORWARD), int(Action.TURN_LEFT), int(Action.TURN_RIGHT)
 _TOGGLE, _STOP = int(Action.TOGGLE), int(Action.STOP)
-
-
-class GoalKind(Enum):
-    """How the cells of a :class:`Goal` are to be reached."""
-
-    STAND = "stand"
-    """Stand on one of the cells, any heading."""
-    FACE = "face"
-    """Stand on a standable cell whose front cell is one of the cells (pickup, drop and
-    toggle targets)."""
-
-
-@dataclass(frozen=True)
-class Goal:
-    """A set of goal poses, described by cells and how to reach them.
-
-    Build with :meth:`stand` or :meth:`face`. Hashable, so fields are cached per goal.
-
-    Attributes:
-        kind: stand on the cells, or face them.
-        cells: the goal cells ``(row, col)``.
-    """
-
-    kind: GoalKind
-    cells: frozenset[Pos]
-
-    @classmethod
-    def stand(cls, cells: Iterable[Pos]) -> Goal:
-        """Goal poses: on any of ``cells``, any heading."""
-        return cls(GoalKind.STAND, _cell_set(cells))
-
-    @classmethod
-    def face(cls, cells: Iterable[Pos]) -> Goal:
-        """Goal poses: on a standable cell, facing any of ``cells``."""
-        return cls(GoalKind.FACE, _cell_set(cells))
-
-    def mask(self, shape: tuple[int, int]) -> np.ndarray:
-        """``(H, W)`` bool map of the goal cells (cells outside the grid are dropped)."""
-        out = np.zeros(shape, dtype=bool)
-        for r, c in self.cells:
-            if 0 <= r < shape[0] and 0 <= c < shape[1]:
-                out[r, c] = True
-        return out
-
-    def poses(self, structure: np.ndarray) -> np.ndarray:
-        """``(H, W, 4)`` bool map of the goal poses under ``structure``."""
-        cells = self.mask(structure.shape)
-        standable = standable_mask(structure)
-        if self.kind is GoalKind.STAND:
-            return np.repeat((cells & standable)[:, :, None], 4, axis=2)
-        ahead = np.stack([_ahead(cells, h) for h in range(4)], axis=2)
-        return ahead & standable[:, :, None]
-
-    def __repr__(self) -> str:
-        shown = sorted(self.cells)
-        more = f", ... ({len(shown)} cells)" if len(shown) > 4 else ""
-        return f"Goal.{self.kind.value}([{', '.join(map(str, shown[:4]))}{more}])"
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,12 +65,6 @@ class Route:
             if (r, c) != out[-1]:
                 out.append((r, c))
         return out
-
-
-def standable_mask(structure: np.ndarray) -> np.ndarray:
-    """Cells the agent can stand on, entering closed doors by opening them: floor and doors."""
-    s = structure
-    return (s == _FLOOR) | (s == _OPEN) | (s == _CLOSED)
 
 
 def enter_cost(kind: int) -> int:
@@ -417,10 +355,6 @@ def _reaches(field: np.ndarray, pose: Pose) -> bool:
 
 
 # ---------------------------------------------------------------------- helpers
-def _cell_set(cells: Iterable[Pos]) -> frozenset[Pos]:
-    return frozenset((int(r), int(c)) for r, c in cells)
-
-
 def as_pose(pose: Pose) -> Pose:
     """``pose`` as plain ints, the heading taken modulo 4."""
     r, c, h = pose
@@ -434,14 +368,3 @@ def _as_structure(house: House, structure: np.ndarray | None) -> np.ndarray:
     if s.shape != house.shape:
         raise ValueError(f"structure has shape {s.shape}, expected the house's {house.shape}")
     return s
-
-
-def _ahead(cells: np.ndarray, heading: int) -> np.ndarray:
-    """``out[p] = cells[p + DIRECTIONS[heading]]`` (False beyond the grid)."""
-    dr, dc = DIRECTIONS[heading]
-    h, w = cells.shape
-    out = np.zeros_like(cells)
-    out[max(0, -dr): h - max(0, dr), max(0, -dc): w - max(0, dc)] = cells[
-        max(0, dr): h - max(0, -dr), max(0, dc): w - max(0, -dc)
-    ]
-    return out

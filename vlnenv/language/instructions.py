@@ -1,4 +1,6 @@
-"""Instructions as composable objects, after BabyAI's ``verifier.py``.
+"""Instructions as composable objects, after BabyAI's ``verifier.py``. Their ``verify`` is
+the twin of :mod:`vlnenv.vector.flat_tasks` with :mod:`vlnenv.vector.outcomes`, which give the
+same verdicts for many episodes from array data (``tests/vlnenv/vector/test_twins.py``).
 
 Each instruction is bound to a house and knows
 
@@ -30,9 +32,10 @@ import numpy as np
 
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
+from vlnenv.language.task_fields import task_cell, task_enum, task_field, task_room
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.world.colors import Color
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House, Item, Pos
 from vlnenv.world.objects import ObjectKind
 
@@ -329,74 +332,44 @@ def _item_json(item: Item) -> dict[str, Any]:
     return {"kind": item.kind.word, "color": item.color.word, "cell": list(item.cell)}
 
 
-def _field(task: dict[str, Any], key: str, where: str) -> Any:
-    if not isinstance(task, dict):
-        raise TaskError(f"{where}: expected a task object, got {type(task).__name__}")
-    if key not in task:
-        raise TaskError(f"{where}: missing field {key!r}")
-    return task[key]
-
-
-def _cell(value: Any, where: str) -> Pos:
-    if (not isinstance(value, list | tuple) or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-        raise TaskError(f"{where}: expected a cell [row, col], got {value!r}")
-    return (value[0], value[1])
-
-
-def _room(house: House, letter: Any, where: str) -> int:
-    try:
-        return house.room_index(letter)
-    except KeyError:
-        letters = [r.letter for r in house.rooms]
-        raise TaskError(f"{where}: no room {letter!r} in house {house.name!r} "
-                        f"(rooms: {letters})") from None
-
-
-def _enum(enum: Any, word: Any, where: str) -> Any:
-    try:
-        return enum.from_word(word) if hasattr(enum, "from_word") else enum[word.upper()]
-    except (KeyError, AttributeError):
-        valid = [m.name.lower() for m in enum]
-        raise TaskError(f"{where}: unknown {enum.__name__} {word!r}; expected one of "
-                        f"{valid}") from None
-
-
 def instruction_from_task(task: dict[str, Any], house: House, where: str = "task") -> Instruction:
     """Rebuild an instruction from its structured form; raises :class:`TaskError` naming
     the offending field."""
-    family = _field(task, "family", where)
+    family = task_field(task, "family", where)
     if family == "go_to_room":
-        return GoToRoom(house, _room(house, _field(task, "room", where), f"{where}.room"))
+        return GoToRoom(house, task_room(house, task_field(task, "room", where), f"{where}.room"))
     if family == "go_to_object":
-        obj = _field(task, "object", where)
-        cell = _cell(_field(obj, "cell", f"{where}.object"), f"{where}.object.cell")
+        obj = task_field(task, "object", where)
+        cell = task_cell(task_field(obj, "cell", f"{where}.object"), f"{where}.object.cell")
         item = house.object_at(cell)
-        kind = _enum(ObjectKind, _field(obj, "kind", f"{where}.object"), f"{where}.object.kind")
-        color = _enum(Color, _field(obj, "color", f"{where}.object"), f"{where}.object.color")
+        kind = task_enum(ObjectKind, task_field(obj, "kind", f"{where}.object"),
+                         f"{where}.object.kind")
+        color = task_enum(Color, task_field(obj, "color", f"{where}.object"),
+                          f"{where}.object.color")
         if item is None or item.kind != kind or item.color != color:
             raise TaskError(f"{where}.object: no {obj['color']} {obj['kind']} at {list(cell)}")
         return GoToObject(house, item)
     if family == "fetch":
-        obj = _field(task, "object", where)
-        kind = _enum(ObjectKind, _field(obj, "kind", f"{where}.object"), f"{where}.object.kind")
+        obj = task_field(task, "object", where)
+        kind = task_enum(ObjectKind, task_field(obj, "kind", f"{where}.object"),
+                         f"{where}.object.kind")
         color = obj.get("color")
-        color = None if color is None else _enum(Color, color, f"{where}.object.color")
+        color = None if color is None else task_enum(Color, color, f"{where}.object.color")
         room = obj.get("room")
-        room = None if room is None else _room(house, room, f"{where}.object.room")
-        start = _cell(_field(task, "requester", where), f"{where}.requester")
+        room = None if room is None else task_room(house, room, f"{where}.object.room")
+        start = task_cell(task_field(task, "requester", where), f"{where}.requester")
         return Fetch(house, kind, start, color, room)
     if family == "follow_route":
-        route = _field(task, "route", where)
+        route = task_field(task, "route", where)
         if not isinstance(route, list):
             raise TaskError(f"{where}.route: expected a list of cells")
         heading = task.get("heading", 0)
         if not isinstance(heading, int) or not 0 <= heading < 4:
             raise TaskError(f"{where}.heading: expected 0..3, got {heading!r}")
-        cells = [_cell(c, f"{where}.route[{i}]") for i, c in enumerate(route)]
+        cells = [task_cell(c, f"{where}.route[{i}]") for i, c in enumerate(route)]
         return FollowRoute(house, cells, heading)
     if family == "sequence":
-        parts = _field(task, "parts", where)
+        parts = task_field(task, "parts", where)
         if not isinstance(parts, list):
             raise TaskError(f"{where}.parts: expected a list of tasks")
         built = [instruction_from_task(p, house, f"{where}.parts[{i}]")

@@ -43,7 +43,7 @@ from vlnenv.language.phrase import (
     resolve_object,
     resolve_room,
 )
-from vlnenv.state import Pose
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import House
 
 #: Words dropped wherever they stand.

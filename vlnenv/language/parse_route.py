@@ -32,13 +32,15 @@ from typing import Any
 import numpy as np
 
 from vlnenv.errors import AmbiguousReferenceError, ParseError, RouteError, TaskError
-from vlnenv.expert.oracle import Goal, Oracle
+from vlnenv.expert.goals import Goal
+from vlnenv.expert.oracle import Oracle
 from vlnenv.language import lexicon as lx
 from vlnenv.language.chunks import NUMBERS, Chunk, names
 from vlnenv.language.instructions import FollowRoute, Instruction
-from vlnenv.language.route import describe_route, route_legs
+from vlnenv.language.legs import route_legs
+from vlnenv.language.route import describe_route
 from vlnenv.language.walk import walk_atoms
-from vlnenv.state import Pose
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import Cell, House
 
 #: Words that only route descriptions use: a text with one of them is read as a route.

@@ -10,7 +10,7 @@ import numpy as np
 
 from vlnenv.render.codes import cell_codes
 from vlnenv.render.egocentric import egocentric_codes, opaque_mask, pad_grids, render_codes
-from vlnenv.render.tiles import view_atlas
+from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.world.house import Cell, House, Pos
 
 #: View size (cells a side) of the environment's default observation.

@@ -1,4 +1,7 @@
 """Integer cell codes: one number per cell that fully determines how the cell looks.
+Twin of :mod:`vlnenv.vector.layout`, whose packed ``codes`` layer holds these codes (times
+the tile size) for many houses at once (``tests/vlnenv/vector/test_twins.py`` checks they
+are equal).
 
 A code is ``base * N_OBJ + obj``:
 
@@ -17,7 +20,7 @@ A code is ``base * N_OBJ + obj``:
 * ``obj`` (``0 .. N_OBJ - 1``) is the small object lying there: ``0`` none, else
   ``1 + kind * len(Color) + color``.
 
-``N_CODES = N_BASE * N_OBJ`` codes in all; the tile atlas (:mod:`vlnenv.render.tiles`) has
+``N_CODES = N_BASE * N_OBJ`` codes in all; the tile atlas (:mod:`vlnenv.render.tile_atlas`) has
 one tile per code, so rendering is a single look-up per cell. Codes are also the symbolic
 observation: they name room type, furniture, object kind and colour without any pixels.
 """

@@ -1,6 +1,6 @@
 """Egocentric images read back into cell codes: the inverse of rendering.
 
-Every one of the ``2 * N_CODES`` tiles of :func:`vlnenv.render.tiles.view_atlas` (each
+Every one of the ``2 * N_CODES`` tiles of :func:`vlnenv.render.tile_atlas.view_atlas` (each
 code's tile, plain and with the agent drawn over it) is distinct, so the pixels of a view
 cell determine its code exactly (``tests/vlnenv/render/test_decode.py`` checks both). A
 tile is found by a hash of its bytes, ``h = sum_k w_k * word_k mod 2**64`` over its
@@ -21,7 +21,7 @@ import numpy as np
 
 from vlnenv.errors import RenderError
 from vlnenv.render.codes import N_CODES, symbolic_view
-from vlnenv.render.tiles import view_atlas
+from vlnenv.render.tile_atlas import view_atlas
 
 _SEED = 20261128  # fixed: the hash weights are part of the format, not of any run
 

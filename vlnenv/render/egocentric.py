@@ -1,11 +1,13 @@
 """The egocentric view: the ``V x V`` cells in front of the agent, occluded, as codes or RGB.
+Twin of :mod:`vlnenv.vector.egocentric`, which draws the same pixels for many episodes at
+once (``tests/vlnenv/vector/test_twins.py`` checks they are equal).
 
 The hot path is two functions the environment calls every step:
 
 1. :func:`egocentric_codes` gathers the window from *padded* code and opacity grids (padded
    once per episode by :func:`pad_grids`, so no bounds checks are needed), and sets cells
    the agent cannot see to 0 (void), with visibility exactly as
-   :func:`vlnenv.render.view.visible_mask` computes it;
+   :func:`vlnenv.render.view_geometry.visible_mask` computes it;
 2. :func:`render_codes` turns the view codes into pixels with one atlas look-up and draws
    the agent at the bottom centre, facing up.
 
@@ -22,8 +24,8 @@ from functools import cache, lru_cache
 import numpy as np
 
 from vlnenv.render.codes import N_CODES, Objects, cell_codes
-from vlnenv.render.tiles import view_atlas
-from vlnenv.render.view import view_offsets, visible_mask
+from vlnenv.render.tile_atlas import view_atlas
+from vlnenv.render.view_geometry import view_offsets, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
 
@@ -103,7 +105,7 @@ def render_codes(view_codes: np.ndarray, atlas: np.ndarray) -> np.ndarray:
 
     Args:
         view_codes: ``(V, V)`` codes from :func:`egocentric_codes`.
-        atlas: ``(2 * N_CODES, t, t, 3)`` uint8 from :func:`vlnenv.render.tiles.view_atlas`
+        atlas: ``(2 * N_CODES, t, t, 3)`` uint8 from :func:`vlnenv.render.tile_atlas.view_atlas`
             (plain tiles, then the same tiles with the agent on them).
 
     Returns:

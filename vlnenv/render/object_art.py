@@ -1,8 +1,8 @@
 """Procedural drawings of every small object kind, without a colour of their own.
 
-Each drawing is a list of ``(mask, paint)`` layers (see :mod:`vlnenv.render.art`) where
+Each drawing is a list of ``(mask, paint)`` layers (see :mod:`vlnenv.render.base_art`) where
 ``paint`` is ``FILL`` (the object's colour), ``DETAIL`` (a darker or lighter shade of it,
-:func:`detail_shade`) or a fixed RGB triple. :mod:`vlnenv.render.tiles` colours them and adds
+:func:`detail_shade`) or a fixed RGB triple. :mod:`vlnenv.render.tile_atlas` colours them and adds
 a dark outline so that pale objects show on pale floors. Shapes stay inside the central
 part of the tile, so the furniture an object lies on shows around it, and every kind has
 its own silhouette even at 8 px.
@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vlnenv.render import shapes as sh
-from vlnenv.render.art import RGB, Layer, shade
+from vlnenv.render.base_art import RGB, Layer, shade
 from vlnenv.render.shapes import Canvas
 from vlnenv.world.objects import ObjectKind as O
 

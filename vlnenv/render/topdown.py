@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from vlnenv.render.codes import N_OBJ, Objects, cell_codes
-from vlnenv.render.tiles import agent_tile, check_tile, compose, over
+from vlnenv.render.tile_atlas import agent_tile, check_tile, compose, over
 from vlnenv.world.house import House, Pos
 
 #: Colour of the walked path (a polyline through cell centres).

@@ -3,9 +3,9 @@
 An episode record holds its task as data (:attr:`Episode.task`); running it needs the
 instruction object rebuilt from that data in the house
 (:func:`~vlnenv.language.instructions.instruction_from_task`), the state at the start pose
-(:meth:`EpisodeState.initial <vlnenv.state.EpisodeState.initial>`), the instruction told
+(:meth:`EpisodeState.initial <vlnenv.world.dynamics.EpisodeState.initial>`), the instruction told
 the episode begins (``reset``), and after every action the state advanced
-(:meth:`~vlnenv.state.EpisodeState.step_action`) and the instruction asked for its verdict
+(:meth:`~vlnenv.world.dynamics.EpisodeState.step_action`) and the instruction asked for its verdict
 (:meth:`~vlnenv.language.instructions.Instruction.verify`), which is where a sequence's
 progress moves on. :class:`EpisodeRun` does exactly that and nothing else: the
 environment, the batched environment's checks, the suite checker, the experts'
@@ -27,8 +27,8 @@ import numpy as np
 from vlnenv.errors import TaskError
 from vlnenv.language.instructions import Instruction, instruction_from_task
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState, Pose
 from vlnenv.tasks.episode import Episode
+from vlnenv.world.dynamics import EpisodeState, Pose
 from vlnenv.world.house import House, Pos
 
 

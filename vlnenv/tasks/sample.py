@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from vlnenv.errors import TaskError, VLNError
-from vlnenv.expert.oracle import Goal, Oracle
+from vlnenv.expert.goals import Goal
+from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import (
     FAMILIES,
     Fetch,
@@ -25,9 +26,9 @@ from vlnenv.language.instructions import (
     SequenceInstr,
     object_goal_cells,
 )
-from vlnenv.state import EpisodeState, Pose
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.solver import solve
+from vlnenv.world.dynamics import EpisodeState, Pose
 from vlnenv.world.house import Cell, House
 
 #: Families sampled when none is asked for, with their weights.

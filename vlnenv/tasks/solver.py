@@ -1,5 +1,7 @@
 """The task expert: drives the shortest-path oracle or the explorer through an
-instruction's stages (see :meth:`Instruction.stage`).
+instruction's stages (see :meth:`Instruction.stage`). :func:`solve` has a fast twin,
+:func:`vlnenv.vector.oracle_demos.oracle_actions`, one oracle route per stage
+(``tests/vlnenv/vector/test_batched.py`` checks the actions are the same).
 
 At each step the instruction says what to do next (stand on or face some cells, then an
 action such as ``pickup`` or ``stop``); the chosen navigator moves there, and once there the
@@ -17,8 +19,8 @@ from vlnenv.expert.explorer import Explorer
 from vlnenv.expert.kinds import ExpertKind
 from vlnenv.expert.oracle import Goal, Oracle
 from vlnenv.language.instructions import Instruction, Stage
-from vlnenv.state import EpisodeState, Pose
 from vlnenv.tasks.run import EpisodeRun
+from vlnenv.world.dynamics import EpisodeState, Pose
 
 #: The expert kinds, in order (see :class:`~vlnenv.expert.kinds.ExpertKind`).
 EXPERTS: tuple[ExpertKind, ...] = tuple(ExpertKind)

@@ -5,9 +5,9 @@ stepped together, in one process, with numpy array operations.
 Same episodes, dynamics, observations, rewards, terminations and truncations as ``N``
 single environments (bitwise). Every house lives in a block of packed layers
 (:mod:`vlnenv.vector.layout`); a step is a few dozen array operations over all ``N``
-agents (:mod:`vlnenv.vector.world`), success is read off packed goal masks
-(:mod:`vlnenv.vector.judge`), and images are three gathers into one
-``(N, V*t, V*t, 3)`` array (:mod:`vlnenv.vector.views`). Python loops run only over the
+agents (:mod:`vlnenv.vector.dynamics`), success is read off packed goal masks
+(:mod:`vlnenv.vector.outcomes`), and images are three gathers into one
+``(N, V*t, V*t, 3)`` array (:mod:`vlnenv.vector.egocentric`). Python loops run only over the
 environments that reset, and, when asked for, over all of them for the experts.
 
 ## Autoreset
@@ -65,12 +65,12 @@ from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.options import fixed_episode
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import EnvError
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
-from vlnenv.vector.judge import BatchedJudge
+from vlnenv.vector.dynamics import NOOP, BatchedWorld
 from vlnenv.vector.layout import ObjectCache
-from vlnenv.vector.world import NOOP, BatchedWorld
+from vlnenv.vector.outcomes import BatchedJudge
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House
 from vlnenv.wrappers.symbolic import symbolic_space
 

@@ -1,5 +1,7 @@
 """Every environment's house packed into flat arrays: one layer per cell property, one
-fixed-size block per environment.
+fixed-size block per environment. Twin of :mod:`vlnenv.render.codes` and of the episode
+state's structure (:mod:`vlnenv.world.dynamics`): the ``codes`` and ``kind`` layers are
+``cell_codes`` and the structure of each house as it is now (``tests/vlnenv/vector/test_twins.py``).
 
 Block ``i`` of a layer holds environment ``i``'s house at rows and columns
 ``pad .. pad + H`` and ``pad .. pad + W`` of an ``(Hb, Wb) = (Hc + 2 pad, Wc + 2 pad)``

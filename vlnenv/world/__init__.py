@@ -1,4 +1,5 @@
-"""The house world: catalogues, the House model, map files and the generator."""
+"""The house world: catalogues, the House model, the dynamics of an episode in it, map files
+and the generator."""
 
 from vlnenv.world.colors import COLOR_RGB, Color
 from vlnenv.world.furniture import HOLDERS, Furniture

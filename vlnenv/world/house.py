@@ -27,7 +27,7 @@ import numpy as np
 from vlnenv.errors import HouseError
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
-from vlnenv.world.grids import count_areas, flood, padded_list
+from vlnenv.world.grid_search import count_areas, flood, padded_list
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
 

@@ -45,8 +45,8 @@ from vlnenv.world.house import Cell, House, Item, Room
 from vlnenv.world.mapgrid import Grid, read_grid
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
-from vlnenv.world.tomlerrors import parse_toml
-from vlnenv.world.tomlspots import KeyPath, Spots, locate
+from vlnenv.world.toml_errors import parse_toml
+from vlnenv.world.toml_positions import KeyPath, Spots, locate
 
 _TOP_KEYS = ("name", "rooms", "furniture", "objects", "grid")
 _OBJECT_KEYS = ("kind", "color", "at")

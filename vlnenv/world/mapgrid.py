@@ -14,7 +14,7 @@ import numpy as np
 from vlnenv.errors import MapError
 from vlnenv.world.furniture import Furniture
 from vlnenv.world.house import Cell
-from vlnenv.world.tomlspots import Spot, Spots
+from vlnenv.world.toml_positions import Spot, Spots
 
 _FIXED = {"#": Cell.WALL, "+": Cell.DOOR_CLOSED, "/": Cell.DOOR_OPEN}
 _CELLS: tuple[str | int, ...] = ("grid", "cells")

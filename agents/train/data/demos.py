@@ -57,7 +57,7 @@ from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.tasks.solver import EXPERTS, play_expert
-from vlnenv.vector.demos import oracle_actions
+from vlnenv.vector.oracle_demos import oracle_actions
 from vlnenv.world.house import House
 
 #: Format tag and version written into ``meta``.

@@ -4,7 +4,7 @@ At every step of a demonstration the instruction's current :class:`~vlnenv.langu
 instructions.Stage` names the cells that matter now (its ``evidence``, else its
 ``cells``): the room to enter, the object to reach or pick up, the requester to bring
 it back to, the end of the route, the current part of a sequence. The target of view cell
-``(i, j)`` is whether the world cell it shows (:func:`vlnenv.render.view.view_cells`) is
+``(i, j)`` is whether the world cell it shows (:func:`vlnenv.render.view_geometry.view_cells`) is
 one of them; cells the agent cannot see are left out of the loss by the trainer (their
 pixels are black). Learning it asks the image tokens, conditioned on the instruction, to
 find what the instruction speaks of: a grounding signal on every cell of every step,
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vlnenv.render.view import view_cells
+from vlnenv.render.view_geometry import view_cells
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.world.house import House

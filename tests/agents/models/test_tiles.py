@@ -12,7 +12,7 @@ from agents.models.tiles import TileReader
 from vlnenv import VLNEnv
 from vlnenv.render.codes import N_CODES, symbolic_view
 from vlnenv.render.decode import symbolic_cells
-from vlnenv.render.tiles import view_atlas
+from vlnenv.render.tile_atlas import view_atlas
 
 
 def test_every_atlas_tile_reads_as_its_labels_with_and_without_the_agent():

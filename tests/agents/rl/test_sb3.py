@@ -12,7 +12,7 @@ import torch
 from agents.benchmark.registry import make_policy, parse_policy
 from agents.rl.sb3 import SB3Policy, VLNExtractor, make_env, train_sb3
 from agents.train.errors import TrainError
-from vlnenv.evaluate import evaluate
+from vlnenv.eval.evaluate import evaluate
 from vlnenv.suites.load import load_suite
 
 TINY = {"n_embd": 32, "n_head": 2, "n_text_layer": 1, "n_vision_layer": 1,

@@ -21,7 +21,7 @@ from agents.train.checkpoint import load_checkpoint
 from agents.train.errors import TrainError
 from agents.viz.driver_factory import make_driver
 from agents.viz.plots import plot_curves
-from vlnenv.evaluate import evaluate
+from vlnenv.eval.evaluate import evaluate
 
 
 def rows(path: str) -> list[dict[str, str]]:

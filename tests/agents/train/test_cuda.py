@@ -18,7 +18,7 @@ from agents.models import ModelConfig, MultimodalTransformer
 from agents.models.device import autocast_context
 from agents.train.bc import train_bc
 from agents.train.checkpoint import load_model
-from vlnenv.evaluate import evaluate
+from vlnenv.eval.evaluate import evaluate
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs cuda")
 

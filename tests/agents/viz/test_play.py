@@ -21,8 +21,8 @@ from agents.viz.play import (
     play,
 )
 from vlnenv.actions import Action
-from vlnenv.baselines import OraclePolicy
-from vlnenv.evaluate import evaluate
+from vlnenv.eval.baselines import OraclePolicy
+from vlnenv.eval.evaluate import evaluate
 
 SUITE, SPLIT, EPISODE = "tiny", "val_seen", "val_seen-e00003"
 HOUSES = Path(__file__).parents[3] / "maps" / "houses"

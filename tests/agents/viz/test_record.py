@@ -43,7 +43,7 @@ def test_gif_has_one_frame_per_step_plus_the_reset_state(tmp_path, capsys):
 
 
 def test_recorded_episode_matches_the_benchmark_record():
-    from vlnenv.evaluate import evaluate
+    from vlnenv.eval.evaluate import evaluate
 
     policy = make_driver("random", seed=3)
     ref = SuiteEpisodes(SUITE, SPLIT, 2).get(0)

@@ -8,8 +8,8 @@ import pytest
 from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.errors import AmbiguousReferenceError, EnvError, TaskError, UnknownWordError
-from vlnenv.evaluate import score_episode
-from vlnenv.metrics import geodesic
+from vlnenv.eval.distances import geodesic
+from vlnenv.eval.evaluate import score_episode
 from vlnenv.tasks.sample import max_steps_for
 from vlnenv.tasks.solver import solve
 from vlnenv.world.mapfile import load_house

@@ -12,8 +12,8 @@ from helpers import flat_house, make_house, two_rooms_house
 from vlnenv.actions import Action
 from vlnenv.errors import UnreachableGoalError
 from vlnenv.expert import Explorer, Goal, Oracle, visible_cells
-from vlnenv.render.view import view_cells, visible_mask
-from vlnenv.state import EpisodeState
+from vlnenv.render.view_geometry import view_cells, visible_mask
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import Cell, House
 
 CORRIDOR = make_house(["###########", "#AAAAAAAAA#", "###########"], {"A": "hallway"})

@@ -21,7 +21,7 @@ from vlnenv.expert import (
     distance_field,
     geodesic_cells,
 )
-from vlnenv.state import EpisodeState
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import DIRECTIONS, Cell, House
 
 CORRIDOR = make_house(["#######", "#AAAAA#", "#######"], {"A": "hallway"})

@@ -10,15 +10,8 @@ import pytest
 
 from vlnenv.errors import TaskError
 from vlnenv.language import lexicon as lx
-from vlnenv.language.route import (
-    Run,
-    describe_route,
-    relative_turn,
-    route_directions,
-    route_legs,
-    route_sentences,
-    runs_between,
-)
+from vlnenv.language.legs import Run, relative_turn, route_directions, route_legs, runs_between
+from vlnenv.language.route import describe_route, route_sentences
 from vlnenv.world.rooms import RoomType
 
 #: In CORRIDOR: from the bedroom (facing north, away from its door) down into the

@@ -8,7 +8,7 @@ from vlnenv import VLNEnv
 from vlnenv.errors import RenderError
 from vlnenv.render.codes import N_CODES, encode
 from vlnenv.render.decode import ViewDecoder, symbolic_cells
-from vlnenv.render.tiles import view_atlas
+from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.wrappers import SymbolicObservation
 
 

@@ -27,8 +27,8 @@ from vlnenv.render.egocentric import (
     pad_grids,
     render_codes,
 )
-from vlnenv.render.tiles import view_atlas
-from vlnenv.render.view import view_cells, visible_mask, visible_masks
+from vlnenv.render.tile_atlas import view_atlas
+from vlnenv.render.view_geometry import view_cells, visible_mask, visible_masks
 from vlnenv.world.colors import Color
 from vlnenv.world.house import Cell
 from vlnenv.world.objects import ObjectKind

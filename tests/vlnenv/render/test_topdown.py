@@ -7,7 +7,7 @@ import pytest
 from helpers import make_house
 
 from vlnenv.render.codes import cell_codes
-from vlnenv.render.tiles import agent_tile, atlas, over
+from vlnenv.render.tile_atlas import agent_tile, atlas, over
 from vlnenv.render.topdown import HIGHLIGHT_RGB, PATH_RGB, render_topdown, topdown_from_codes
 from vlnenv.world.house import Cell
 

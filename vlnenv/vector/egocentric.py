@@ -1,13 +1,15 @@
-"""Batched egocentric images over :class:`~vlnenv.vector.layout.PackedGrids`.
+"""Batched egocentric images over :class:`~vlnenv.vector.layout.PackedGrids`. Twin of
+:mod:`vlnenv.render.egocentric` (driven per episode by :mod:`vlnenv.env.observer`): the
+same pixels and symbolic views, bit for bit (``tests/vlnenv/vector/test_twins.py``).
 
 An image is rendered in three gathers, with no loop over environments:
 
 1. which view cells are visible, from a cache of one bit set per (cell, heading) slot of
-   the packed grid (:func:`vlnenv.render.view.visible_masks` fills misses, all at once);
+   the packed grid (:func:`vlnenv.render.view_geometry.visible_masks` fills misses, all at once);
    an environment's entries are dropped by raising its epoch (after a reset into another
    house, or a door toggle: only doors change what hides what);
 2. the view cells' codes, ``codes[pos + offsets[heading]]``, zeroed (void) where unseen;
-3. the pixels: the atlas of :func:`vlnenv.render.tiles.view_atlas` seen as rows of one
+3. the pixels: the atlas of :func:`vlnenv.render.tile_atlas.view_atlas` seen as rows of one
    tile (``3 * tile`` bytes each), gathered straight into the ``(N, V*t, V*t, 3)`` output
    in its memory order ``(N, V, t, V)``. The agent's cell takes the tiles that show the
    agent (atlas index ``N_CODES + code``), exactly as
@@ -19,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from vlnenv.render.codes import N_CODES, symbolic_view
-from vlnenv.render.tiles import view_atlas
-from vlnenv.render.view import view_offsets, visible_masks
+from vlnenv.render.tile_atlas import view_atlas
+from vlnenv.render.view_geometry import view_offsets, visible_masks
 
 
 class BatchedViews:

@@ -15,16 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vlnenv.errors import VLNError
-from vlnenv.metrics import (
+from vlnenv.eval.distances import Distance, geodesic, manhattan
+from vlnenv.eval.metrics import (
     METRIC_KEYS,
-    Distance,
     MetricError,
     cls,
     collapse_repeats,
     dtw,
     episode_metrics,
-    geodesic,
-    manhattan,
     navigation_error,
     ndtw,
     oracle_success,

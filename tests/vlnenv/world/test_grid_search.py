@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from vlnenv.world.grids import count_areas, flood, padded_list
+from vlnenv.world.grid_search import count_areas, flood, padded_list
 
 
 def test_flood_stays_inside_the_mask_and_4_connected():

@@ -14,7 +14,7 @@ from vlnenv.render.codes import (
     encode,
     object_code,
 )
-from vlnenv.render.tiles import (
+from vlnenv.render.tile_atlas import (
     agent_tile,
     atlas,
     base_tiles,

@@ -3,11 +3,11 @@
 from helpers import make_house
 
 from vlnenv.actions import Action
-from vlnenv.baselines import ExplorerPolicy, RulesPolicy
 from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
-from vlnenv.evaluate import evaluate
-from vlnenv.policy import Policy, expert_kind
+from vlnenv.eval.baselines import ExplorerPolicy, RulesPolicy
+from vlnenv.eval.evaluate import evaluate
+from vlnenv.eval.protocol import Policy, expert_kind
 from vlnenv.tasks.episode import Episode
 
 

@@ -4,15 +4,15 @@ the policy, the episodes and the seed."""
 import numpy as np
 import pytest
 
-from vlnenv.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
-from vlnenv.evaluate import (
+from vlnenv.eval.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
+from vlnenv.eval.evaluate import (
     EvaluationError,
     episode_seed,
     evaluate,
     select_episodes,
     stack_obs,
 )
-from vlnenv.metrics import METRIC_KEYS
+from vlnenv.eval.metrics import METRIC_KEYS
 from vlnenv.suites.load import load_suite
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vlnenv.render.view import view_cells, visible_mask, visible_masks
+from vlnenv.render.view_geometry import view_cells, visible_mask, visible_masks
 
 
 def minigrid_process_vis(opaque: np.ndarray) -> np.ndarray:

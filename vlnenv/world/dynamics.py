@@ -1,4 +1,6 @@
 """Episode state and the world's dynamics: what each action does to the agent and house.
+Twin of :mod:`vlnenv.vector.dynamics`: the same rules as array operations over many
+episodes at once (``tests/vlnenv/vector/test_twins.py`` checks they agree step by step).
 
 The :class:`~vlnenv.world.house.House` is immutable; everything an episode changes lives
 here: the agent's pose, what it carries, where objects lie now, which doors are open, the

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vlnenv.metrics import MetricError
-from vlnenv.stats import (
+from vlnenv.eval.metrics import MetricError
+from vlnenv.eval.stats import (
     OVERALL,
     Estimate,
     aggregate,

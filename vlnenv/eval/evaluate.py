@@ -3,10 +3,10 @@
 :func:`evaluate` keeps ``batch`` environments in lock-step, one :class:`GridHouseEnv` per
 slot; when a slot's episode ends it takes the next one, until every chosen episode has
 run. It returns one record per episode, in episode order, with the path, the actions and
-every metric of :func:`vlnenv.metrics.episode_metrics`:
+every metric of :func:`vlnenv.eval.metrics.episode_metrics`:
 
 * distances are geodesic cell distances in the episode's house
-  (:func:`vlnenv.metrics.geodesic`); the reference is the record's ``reference_path`` and
+  (:func:`vlnenv.eval.distances.geodesic`); the reference is the record's ``reference_path`` and
   the goal its ``goal`` cells; success needs ``stop`` on a goal cell (threshold 0,
   inclusive);
 * ``sr`` is the environment's verdict at stop, which for ``fetch`` (carry the object) and
@@ -18,7 +18,7 @@ every metric of :func:`vlnenv.metrics.episode_metrics`:
   distance from the start to the goal cells.
 
 Records do not depend on ``batch`` or on how the episodes are sharded, provided the
-policy draws randomness per episode (see :mod:`vlnenv.policy`).
+policy draws randomness per episode (see :mod:`vlnenv.eval.protocol`).
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import EvaluationError
-from vlnenv.metrics import Distance, episode_metrics, geodesic, path_length
-from vlnenv.policy import Policy, expert_kind
+from vlnenv.eval.distances import Distance, geodesic
+from vlnenv.eval.metrics import episode_metrics, path_length
+from vlnenv.eval.protocol import Policy, expert_kind
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 
@@ -173,7 +174,7 @@ def evaluate(
     """Run ``policy`` on episodes of a suite split and score each.
 
     Args:
-        policy: the policy (see :mod:`vlnenv.policy`).
+        policy: the policy (see :mod:`vlnenv.eval.protocol`).
         suite: a loaded suite, or its name or folder.
         split: the split (``train``, ``val_seen``, ``val_unseen``, ``test``).
         episodes: all episodes (``None``), the first ``N``, or these indices of the split.

@@ -13,9 +13,9 @@ from vlnenv.errors import RouteError, TaskError, UnreachableGoalError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language.instructions import Instruction
 from vlnenv.language.parse import parse
-from vlnenv.state import Pose
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import episode_for, start_pose, trivial
+from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import House
 
 #: Start poses drawn before giving up when the goal already holds at each.

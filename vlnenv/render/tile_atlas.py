@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from vlnenv.render import art, object_art
+from vlnenv.render import base_art, object_art
 from vlnenv.render import shapes as sh
 from vlnenv.render.codes import (
     DOOR_CLOSED,
@@ -49,7 +49,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _paint(c: sh.Canvas, layers: list[art.Layer]) -> np.ndarray:
+def _paint(c: sh.Canvas, layers: list[base_art.Layer]) -> np.ndarray:
     """Paint RGB layers in order onto black samples; returns ``(S, S, 3)`` float."""
     img = np.zeros((c.size, c.size, 3), np.float32)  # (S, S, 3)
     for mask, rgb in layers:
@@ -57,17 +57,17 @@ def _paint(c: sh.Canvas, layers: list[art.Layer]) -> np.ndarray:
     return img
 
 
-def _base_drawing(c: sh.Canvas, base: int) -> list[art.Layer]:
+def _base_drawing(c: sh.Canvas, base: int) -> list[base_art.Layer]:
     if base == WALL:
-        return art.wall(c)
+        return base_art.wall(c)
     if base == DOOR_CLOSED:
-        return art.door_closed(c)
+        return base_art.door_closed(c)
     if base == DOOR_OPEN:
-        return art.door_open(c)
+        return base_art.door_open(c)
     if FLOOR_BASE <= base < FURNITURE_BASE:
-        return art.floor(c, RoomType(base - FLOOR_BASE))
+        return base_art.floor(c, RoomType(base - FLOOR_BASE))
     if FURNITURE_BASE <= base < N_BASE:
-        return art.furniture(c, Furniture(base - FURNITURE_BASE))
+        return base_art.furniture(c, Furniture(base - FURNITURE_BASE))
     return []  # void: black
 
 
@@ -92,7 +92,7 @@ def _object_samples(c: sh.Canvas, kind: ObjectKind) -> tuple[np.ndarray, np.ndar
         body |= mask
     alpha = sh.dilate(body, sh.outline_radius(c.tile))  # (S, S) with outline
     rgb = np.zeros((len(Color), c.size, c.size, 3), np.float32)  # (C, S, S, 3)
-    rgb[:, alpha] = art.OUTLINE_RGB
+    rgb[:, alpha] = base_art.OUTLINE_RGB
     for color in Color:
         fill = COLOR_RGB[color]
         paints = {object_art.FILL: fill, object_art.DETAIL: object_art.detail_shade(fill)}
@@ -190,7 +190,7 @@ def agent_tile(tile: int, heading: int) -> np.ndarray:
     body = sh.triangle(c, *corners)
     cover = sh.dilate(body, max(1, sh.outline_radius(tile) // 2))  # (S, S)
     rgb = np.zeros((c.size, c.size, 3), np.float32)  # (S, S, 3)
-    rgb[cover] = art.OUTLINE_RGB
+    rgb[cover] = base_art.OUTLINE_RGB
     rgb[body] = AGENT_RGB
     a = cover[:, :, None].astype(np.float32)  # (S, S, 1)
     alpha = sh.downsample(a)  # (t, t, 1)

@@ -1,11 +1,14 @@
-"""The world's dynamics (:meth:`vlnenv.state.EpisodeState.step_action`) for many episodes at
-once, as array operations over :class:`~vlnenv.vector.layout.PackedGrids`.
+"""The world's dynamics (:meth:`vlnenv.world.dynamics.EpisodeState.step_action`) for many
+episodes at once, as array operations over :class:`~vlnenv.vector.layout.PackedGrids`.
 
 Poses are flat cell indices and headings, one entry per environment. Turning, moving
 forward, picking up, dropping and toggling are each a few gathers and scatters on the
 environments that take that action; nothing loops over environments. The one
-:class:`~vlnenv.state.EpisodeState` an instruction or an expert needs is built on demand
+:class:`~vlnenv.world.dynamics.EpisodeState` an instruction or an expert needs is built on demand
 by :meth:`BatchedWorld.state`.
+
+Twin of :mod:`vlnenv.world.dynamics`: the same rules for one episode, the reference these
+must equal (``tests/vlnenv/vector/test_twins.py`` checks every state field step by step).
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ import numpy as np
 
 from vlnenv.actions import Action
 from vlnenv.render.codes import DOOR_CLOSED, DOOR_OPEN, N_OBJ
-from vlnenv.state import EpisodeState, Pos
 from vlnenv.tasks.episode import Episode
+from vlnenv.vector.egocentric import BatchedViews
 from vlnenv.vector.layout import ObjectCache, PackedGrids, house_layers, item_tables
-from vlnenv.vector.views import BatchedViews
+from vlnenv.world.dynamics import EpisodeState, Pos
 from vlnenv.world.house import Cell, House
 
 #: An action code that does nothing and takes no step (environments being reset).

@@ -3,7 +3,8 @@
 Every metric takes the predicted path ``P`` (a sequence of hashable points, here
 ``(row, col)`` cells, ``P[0]`` the start), the reference path ``R`` or the goal (a set of
 cells), and a distance ``dist(a, b) -> float``. For houses the distance is
-:func:`geodesic` (shortest walk in cells); :func:`manhattan` ignores walls.
+:func:`~vlnenv.eval.distances.geodesic` (shortest walk in cells);
+:func:`~vlnenv.eval.distances.manhattan` ignores walls.
 
 Success conventions. The success threshold and its comparison are explicit parameters:
 ``threshold`` and ``inclusive`` (``True`` means ``NE <= threshold``, ``False`` means
@@ -30,80 +31,17 @@ one-point path has length 0. Other edge cases are documented on each function.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from vlnenv.errors import MetricError
-from vlnenv.expert.oracle import UNREACHABLE, geodesic_cells
-from vlnenv.world.house import Cell, House, traversable
-
-Point = Hashable
-Path = Sequence[Any]
-Distance = Callable[[Any, Any], float]
+from vlnenv.eval.distances import Distance, Path
 
 #: Default DTW/CLS distance scale d_th (r4r ``dtw.py`` and ``cls.py``: ``threshold=3.0``).
 D_TH = 3.0
-
-
-# ---------------------------------------------------------------------------- distances
-def manhattan(a: Sequence[float], b: Sequence[float]) -> float:
-    """Manhattan (L1) distance ``sum_k |a_k - b_k|``; ignores walls.
-
-    On an obstacle-free grid graph with unit edges (networkx ``grid_graph``, used by the
-    r4r doctests) it equals the shortest-path distance.
-    """
-    return float(sum(abs(x - y) for x, y in zip(a, b, strict=True)))
-
-
-def geodesic(house: House, structure: np.ndarray | None = None) -> Distance:
-    """Geodesic cell distance in a house: the number of 4-connected unit steps of the
-    shortest walk over traversable cells (floor and doors, open or closed; a closed door
-    costs one step like any cell, opening it is free).
-
-    Distances from each source cell are computed once (by
-    :func:`vlnenv.expert.oracle.geodesic_cells`, a breadth-first search) and
-    cached, so a metric comparing many cells to one goal costs one search.
-
-    Args:
-        house: the house.
-        structure: an ``(H, W)`` :class:`Cell` layer to use instead of
-            ``house.structure`` (e.g. an episode's structure); copied.
-
-    Returns:
-        ``dist(a, b) -> float``: ``inf`` when ``b`` cannot be reached from ``a``.
-        It raises :class:`MetricError` when ``a`` or ``b`` lies outside the grid or on a
-        wall or furniture cell, where no walk starts or ends.
-    """
-    layer = np.array(house.structure if structure is None else structure, copy=True)
-    if layer.shape != house.shape:
-        raise MetricError(f"structure has shape {layer.shape}, expected the house's "
-                          f"{house.shape}")
-    mask = traversable(layer)
-    fields: dict[tuple[int, int], np.ndarray] = {}
-
-    def check(cell: Any) -> tuple[int, int]:
-        r, c = int(cell[0]), int(cell[1])
-        if not (0 <= r < mask.shape[0] and 0 <= c < mask.shape[1]):
-            raise MetricError(f"cell {(r, c)} lies outside the {mask.shape[0]}x"
-                              f"{mask.shape[1]} grid of {house.name!r}")
-        if not mask[r, c]:
-            kind = Cell(int(layer[r, c])).name.lower()
-            raise MetricError(f"cell {(r, c)} of {house.name!r} is {kind}; geodesic "
-                              "distance is defined between floor and door cells")
-        return r, c
-
-    def dist(a: Any, b: Any) -> float:
-        source, target = check(a), check(b)
-        field = fields.get(source)
-        if field is None:
-            field = fields[source] = geodesic_cells(house, [source], layer)
-        d = int(field[target])
-        return math.inf if d >= UNREACHABLE else float(d)
-
-    return dist
 
 
 # ---------------------------------------------------------------------------- checks
@@ -423,7 +361,7 @@ def episode_metrics(
         path: predicted path (per-step positions, ``path[0]`` the start).
         reference: reference path (e.g. the expert's).
         goal: goal points.
-        dist: distance, e.g. :func:`geodesic`.
+        dist: distance, e.g. :func:`~vlnenv.eval.distances.geodesic`.
         stopped: whether the agent ended the episode with STOP.
         threshold: success radius; default 0 (stand on a goal cell).
         inclusive: success comparison ``<=`` (default) or ``<``.

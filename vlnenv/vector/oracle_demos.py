@@ -1,4 +1,5 @@
-"""Oracle demonstrations for many episodes, fast.
+"""Oracle demonstrations for many episodes, fast. Twin of :func:`vlnenv.tasks.solver.solve`
+with the oracle (the same actions; ``tests/vlnenv/vector/test_batched.py`` checks them).
 
 :func:`~vlnenv.tasks.solver.play_expert` asks the oracle for one action per step (a stage, a
 goal, a field look-up and a greedy choice each time). The same actions come out of one
@@ -7,7 +8,7 @@ followed down to a goal pose, then the stage's own action (``pickup``, ``stop``)
 They are the same because a route ends at the first goal pose it reaches (the field is 0
 exactly there), the stage changes only at those ends (an object picked up, a sequence part
 reached), and greedy descent on the field a route started with agrees with the solver's
-choices after a door it opened (``tests/vlnenv/test_vector.py`` checks the actions against
+choices after a door it opened (``tests/vlnenv/vector/test_batched.py`` checks the actions against
 the solver's on sampled and suite episodes). Fields are cached per (house, goal, doors) by
 one :class:`Oracle` per house, so episodes in the same house share them.
 """

@@ -10,7 +10,7 @@
   rules and its perception symbolic (it reads the house's catalogue to resolve what the
   words name, and the explorer's record of seen cells), nothing learned.
 
-All follow :class:`vlnenv.policy.Policy`.
+All follow :class:`vlnenv.eval.protocol.Policy`.
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ import pytest
 from helpers import make_house
 
 from vlnenv.actions import Action
-from vlnenv.baselines import ForwardPolicy, OraclePolicy, PolicyError, RandomPolicy
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.sources import EpisodeSource
-from vlnenv.policy import Policy, needs_expert
+from vlnenv.eval.baselines import ForwardPolicy, OraclePolicy, PolicyError, RandomPolicy
+from vlnenv.eval.protocol import Policy, needs_expert
 from vlnenv.tasks.episode import Episode
 
 ROWS = ["#######",

@@ -1,5 +1,6 @@
 """Instructions as array data, so the batched environment verifies them without calling
-them.
+them. Twin (with :mod:`vlnenv.vector.outcomes`) of ``Instruction.verify``
+(:mod:`vlnenv.language.instructions`): the same verdicts (``tests/vlnenv/vector/test_twins.py``).
 
 Every instruction the sampler makes succeeds when the agent stops in a set of goal cells,
 after passing through earlier parts' goal cells in order (sequences), and, for ``fetch``,

@@ -348,7 +348,7 @@ def test_oracle_demos_are_the_solvers_actions():
     from vlnenv.tasks.run import EpisodeRun
     from vlnenv.tasks.sample import sample_episode
     from vlnenv.tasks.solver import play_expert
-    from vlnenv.vector.demos import oracle_demos
+    from vlnenv.vector.oracle_demos import oracle_demos
 
     houses = {"flat": HOUSE, **{f"gen{s}": generate_house(SMALL, s) for s in range(4)}}
     rng = np.random.default_rng(0)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from vlnenv.metrics import MetricError
+from vlnenv.eval.metrics import MetricError
 
 #: Name of the group that pools every record in :func:`aggregate`.
 OVERALL = "overall"
@@ -246,7 +246,7 @@ def aggregate(
 
     Args:
         records: one mapping per episode holding every metric and the ``by`` key.
-        metrics: metric keys to aggregate (e.g. :data:`vlnenv.metrics.METRIC_KEYS`).
+        metrics: metric keys to aggregate (e.g. :data:`vlnenv.eval.metrics.METRIC_KEYS`).
         by: record key that names the group; ``None`` gives only the overall group.
         confidence: confidence level of the intervals.
 

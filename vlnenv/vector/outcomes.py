@@ -1,7 +1,10 @@
 """Success, rewards and experts for many episodes, exactly as
-:class:`~vlnenv.env.grid_house.GridHouseEnv` gives them for one.
+:class:`~vlnenv.env.grid_house.GridHouseEnv` gives them for one. Twin of
+``Instruction.verify`` (:mod:`vlnenv.language.instructions`) for the verdict
+(``tests/vlnenv/vector/test_twins.py``) and of the env's reward and expert code
+(``tests/vlnenv/vector/test_batched.py`` compares whole environments).
 
-* Success, for instructions with a :func:`~vlnenv.vector.tasks.flat_task` (all the sampler
+* Success, for instructions with a :func:`~vlnenv.vector.flat_tasks.flat_task` (all the sampler
   makes): at ``stop``, the agent's cell has the last part's bit in the ``goalbits`` layer,
   every earlier part was reached in order (a part counter per environment, advanced when an
   agent enters a cell with the current part's bit), and for ``fetch`` a matching object is
@@ -14,7 +17,7 @@
   earns exactly 0 each step (the distance stays 1, or the stage changes), so this stage is
   tracked as a flag, not a field.
 * Experts: :class:`~vlnenv.tasks.solver.TaskSolver` per environment, called with
-  :meth:`~vlnenv.vector.world.BatchedWorld.state` (a loop; not on the hot path).
+  :meth:`~vlnenv.vector.dynamics.BatchedWorld.state` (a loop; not on the hot path).
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ from vlnenv.actions import Action
 from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction, Stage
 from vlnenv.language.verdict import Verdict
-from vlnenv.state import EpisodeState
 from vlnenv.tasks.solver import TaskSolver
+from vlnenv.vector.dynamics import BatchedWorld, Events
+from vlnenv.vector.flat_tasks import FlatTask, flat_task
 from vlnenv.vector.layout import ObjectCache
-from vlnenv.vector.tasks import FlatTask, flat_task
-from vlnenv.vector.world import BatchedWorld, Events
+from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House, Pos
 
 #: ``expert`` argument -> the solvers it asks for.
