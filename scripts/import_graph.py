@@ -6,11 +6,13 @@ sub-package imports which, and any cycle between them.
 ``agents/models/``) with the number of import lines behind each, then the cycles, package
 level and module level. Imports inside functions count (a lazy import is still a
 dependency), and so do ``"module:function"`` entry-point strings (the policy registry's),
-since importing the registry may import them.
+since importing the registry may import them. Imports under ``if TYPE_CHECKING:`` do not:
+they exist for annotations only and never run.
 
 Usage::
 
     python scripts/import_graph.py [--root agents] [--depth 2] [--modules]
+    python scripts/import_graph.py --root vlnenv --mermaid   # the picture in docs/architecture.md
 """
 
 from __future__ import annotations
@@ -38,8 +40,13 @@ def module_name(path: Path, base: Path) -> str:
 
 def imported_modules(tree: ast.AST, name: str, is_package: bool) -> Iterable[str]:
     """Every module ``tree`` (the module ``name``) names in an import statement or an
-    entry-point string, relative imports resolved."""
+    entry-point string, relative imports resolved (those under ``if TYPE_CHECKING:`` left
+    out)."""
+    typing_only = {id(inner) for node in ast.walk(tree) if _is_type_checking(node)
+                   for stmt in node.body for inner in ast.walk(stmt)}  # type: ignore[attr-defined]
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name
@@ -56,6 +63,15 @@ def imported_modules(tree: ast.AST, name: str, is_package: bool) -> Iterable[str
             match = ENTRY_POINT.match(node.value)
             if match:
                 yield match.group(1)
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    """``node`` is ``if TYPE_CHECKING:`` (or ``if typing.TYPE_CHECKING:``)."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return ((isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+            or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
 
 
 def module_graph(root: Path) -> dict[str, set[str]]:
@@ -135,15 +151,56 @@ def cycles(nodes: Iterable[str], edges: set[tuple[str, str]]) -> list[list[str]]
     return sorted(found)
 
 
+def reduced(edges: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The transitive reduction of an acyclic graph: the edges ``a -> b`` with no longer
+    path from ``a`` to ``b`` (Aho, Garey & Ullman, 1972); it has the same reachability, so
+    a picture of it says the same with fewer arrows."""
+    successors: dict[str, set[str]] = defaultdict(set)
+    for a, b in edges:
+        successors[a].add(b)
+
+    def reachable(start: str, skip: tuple[str, str]) -> set[str]:
+        seen: set[str] = set()
+        todo = [b for b in successors[start] if (start, b) != skip]
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(successors[node])
+        return seen
+
+    return {(a, b) for a, b in edges if b not in reachable(a, (a, b))}
+
+
+def mermaid(packages: dict[tuple[str, str], int], prefix: str) -> str:
+    """A Mermaid ``flowchart`` of the package edges (:func:`reduced`: an edge implied by a
+    longer path is left out), nodes named without ``prefix`` (the root package:
+    ``agents.train`` -> ``train``); entry points (``__main__``) left out."""
+    def node(name: str) -> str:
+        short = name.removeprefix(prefix + ".")
+        return f"{short.replace('.', '_')}[{short}]"
+
+    lines = ["flowchart TD"]
+    edges = {(a, b) for (a, b) in packages if not a.endswith(".__main__")}
+    lines += [f"  {node(a)} --> {node(b)}" for (a, b) in sorted(reduced(edges))]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", default="agents", help="the package folder to read")
     parser.add_argument("--depth", type=int, default=2,
                         help="dotted parts that name a package (2: agents.train)")
     parser.add_argument("--modules", action="store_true", help="also print module edges")
+    parser.add_argument("--mermaid", action="store_true",
+                        help="print only the package graph as a Mermaid flowchart")
     args = parser.parse_args(argv)
-    graph = module_graph(Path(args.root).resolve())
+    root = Path(args.root).resolve()
+    graph = module_graph(root)
     packages = package_graph(graph, args.depth)
+    if args.mermaid:
+        print(mermaid(packages, root.name))
+        return 0
     print(f"package edges of {args.root}/ (depth {args.depth}):")
     for (a, b), count in sorted(packages.items()):
         print(f"  {a} -> {b}  ({count})")

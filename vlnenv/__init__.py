@@ -8,8 +8,8 @@ the package registers the Gymnasium ids (``gym.make("vlnenv/GridHouse-v0")``).
 
 from vlnenv.env.config import EnvConfig
 from vlnenv.env.grid_house import GridHouseEnv
-from vlnenv.env.registration import register_envs
 from vlnenv.env.sources import EpisodeSource
+from vlnenv.registration import register_envs
 
 __version__ = "0.1.0"
 

@@ -31,8 +31,8 @@ from agents.models import MultimodalTransformer, autocast_context
 from agents.rl.config import RLEnvConfig
 from agents.train.errors import TrainError
 from vlnenv.env.config import EnvConfig as HouseEnvConfig  # agents.rl.config has an EnvConfig
-from vlnenv.env.registration import VECTOR_ENTRY_POINT
 from vlnenv.env.sources import EpisodeSource
+from vlnenv.registration import VECTOR_ENTRY_POINT
 from vlnenv.suites.load import Suite
 from vlnenv.vector import BatchedGridHouseEnv
 

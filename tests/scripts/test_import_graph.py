@@ -58,3 +58,44 @@ def test_agents_has_no_import_cycle_and_keeps_its_layers(capsys):
     assert "agents.viz" not in imported["agents.benchmark"]
     assert script.main(["--root", str(ROOT / "agents")]) == 0
     assert capsys.readouterr().out.endswith("package cycles: 0\nmodule cycles: 0\n")
+
+
+def test_vlnenv_has_no_import_cycle_and_never_imports_agents():
+    script = load_script("scripts/import_graph.py")
+    graph = script.module_graph(ROOT / "vlnenv")
+    edges = {(a, b) for a, bs in graph.items() for b in bs}
+    assert script.cycles(graph, edges) == []
+    packages = script.package_graph(graph, 2)
+    assert script.cycles({p for edge in packages for p in edge}, set(packages)) == []
+    assert script.main(["--root", str(ROOT / "vlnenv")]) == 0
+
+
+def test_an_import_for_annotations_only_is_no_edge(tmp_path):
+    script = load_script("scripts/import_graph.py")
+    pkg = _tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": ("from typing import TYPE_CHECKING\n"
+                     "if TYPE_CHECKING:\n    from pkg.b import B\n"),
+        "pkg/b.py": ("import typing\n"
+                     "if typing.TYPE_CHECKING:\n    from pkg import a\nfrom pkg import c\n"),
+        "pkg/c.py": "",
+    })
+    assert script.module_graph(pkg) == {"pkg": set(), "pkg.a": set(), "pkg.b": {"pkg.c"},
+                                        "pkg.c": set()}
+
+
+def test_the_reduction_drops_only_arrows_a_longer_path_implies():
+    script = load_script("scripts/import_graph.py")
+    edges = {("a", "b"), ("b", "c"), ("a", "c"), ("c", "d"), ("a", "d"), ("e", "d")}
+    assert script.reduced(edges) == {("a", "b"), ("b", "c"), ("c", "d"), ("e", "d")}
+
+
+def test_the_architecture_page_shows_the_current_pictures(capsys):
+    script = load_script("scripts/import_graph.py")
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for root in ("vlnenv", "agents"):
+        assert script.main(["--root", str(ROOT / root), "--mermaid"]) == 0
+        picture = capsys.readouterr().out.strip()
+        assert f"```mermaid\n{picture}\n```" in page, (
+            f"docs/architecture.md: the {root} picture is stale; paste the output of "
+            f"python scripts/import_graph.py --root {root} --mermaid")

@@ -48,7 +48,7 @@ next action under ``expert_action`` (or ``oracle_action`` and ``explorer_action`
 ## Registered ids
 ``vlnenv/GridHouse-v0`` (generated small houses, all families), ``vlnenv/<Family>-v0`` for
 each family, ``vlnenv/GridHouse-Large-v0`` and ``vlnenv/<Family>-Large-v0`` on large
-generated houses. See :mod:`vlnenv.env.registration`.
+generated houses. See :mod:`vlnenv.registration`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from helpers import make_house
 import vlnenv
 from vlnenv import EnvConfig, VLNEnv
 from vlnenv.actions import Action
-from vlnenv.env.registration import env_ids
+from vlnenv.registration import env_ids
 from vlnenv.tasks.episode import Episode
 
 F, L, R, S = Action.FORWARD, Action.TURN_LEFT, Action.TURN_RIGHT, Action.STOP
@@ -163,7 +163,7 @@ def test_following_the_expert_action_in_info_succeeds(key):
     env = VLNEnv(config=EnvConfig(expert="both"))
     results = [follow_expert(env, key, seed) for seed in range(40)]
     assert all(ok for ok, _ in results)
-    assert {fam for _, fam in results} == set(vlnenv.env.registration.FAMILY_IDS["GridHouse"])
+    assert {fam for _, fam in results} == set(vlnenv.registration.FAMILY_IDS["GridHouse"])
 
 
 def test_random_actions_mostly_fail():
