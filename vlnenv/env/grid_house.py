@@ -1,5 +1,6 @@
 """``GridHouseEnv``: follow an English instruction in a house seen through an egocentric
-camera.
+camera. Twin of :class:`~vlnenv.vector.batched.BatchedGridHouseEnv`, its ``N`` episodes in
+numpy arrays (parity: ``tests/vlnenv/vector/test_batched.py``).
 
 ## Description
 Each episode places the agent in a house (hand-made, from a suite, or generated) with an

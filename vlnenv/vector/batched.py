@@ -1,5 +1,6 @@
 """``BatchedGridHouseEnv``: ``N`` :class:`~vlnenv.env.grid_house.GridHouseEnv` episodes
-stepped together, in one process, with numpy array operations.
+stepped together, in one process, with numpy array operations. Twin of
+:class:`~vlnenv.env.grid_house.GridHouseEnv` (parity: ``tests/vlnenv/vector/test_batched.py``).
 
 ## Description
 Same episodes, dynamics, observations, rewards, terminations and truncations as ``N``
