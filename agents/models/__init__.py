@@ -5,7 +5,16 @@ Importing the package registers the built-in fusions (``single_stream``, ``dual_
 """
 
 from agents.models import film, late_fusion, streams  # noqa: F401  (register the fusions)
-from agents.models.config import ModelConfig
+from agents.models.cell_labels import CELL_CLASSES
+from agents.models.config import (
+    CellConfig,
+    ExploreConfig,
+    GoalConfig,
+    GpsConfig,
+    MatchConfig,
+    MemoryConfig,
+    ModelConfig,
+)
 from agents.models.device import autocast_context, pick_device
 from agents.models.errors import ModelError
 from agents.models.fusion import (
@@ -16,10 +25,18 @@ from agents.models.fusion import (
     build_fusion,
     register_fusion,
 )
-from agents.models.policy import CELL_CLASSES, MultimodalTransformer, PolicyOutput
+from agents.models.policy import MultimodalTransformer, PolicyOutput
+from agents.models.state import RecurrentState
 
 __all__ = [
     "FUSIONS",
+    "CellConfig",
+    "ExploreConfig",
+    "GoalConfig",
+    "GpsConfig",
+    "MatchConfig",
+    "MemoryConfig",
+    "RecurrentState",
     "ContextFusion",
     "Fusion",
     "FusionOutput",

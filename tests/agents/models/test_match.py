@@ -13,7 +13,7 @@ from helpers import assert_steps_match_sequence
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
 from agents.models.match import AttributeReader, TokenReader, attribute_match
-from agents.models.tiles import CELL_CLASSES
+from agents.models.cell_labels import CELL_CLASSES
 
 BIG = 50.0  # a logit gap that makes a softmax one-hot to float precision
 
@@ -192,7 +192,7 @@ def test_the_room_term_rewards_a_named_room_and_says_nothing_without_one():
 
 
 def test_a_model_with_the_room_term_steps_as_its_sequence():
-    from agents.models.tiles import ROOM_TYPES
+    from agents.models.cell_labels import ROOM_TYPES
 
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
                          goal_head=True, cell_head=True, goal_match=True, match_reader="attend",

@@ -9,7 +9,7 @@ import torch
 from helpers import flip_bit_in_first_tensor
 
 from agents.models import FUSIONS, ModelError, MultimodalTransformer
-from agents.models import io as model_io
+from agents.models import model_folder as model_io
 
 
 @pytest.mark.parametrize("fusion", sorted(FUSIONS))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.tiles import TileReader
+from agents.models.cell_labels import TileReader
 from vlnenv import VLNEnv
 from vlnenv.render.codes import N_CODES, symbolic_view
 from vlnenv.render.decode import symbolic_cells
