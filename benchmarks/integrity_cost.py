@@ -24,7 +24,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 
 from agents.models import MultimodalTransformer  # noqa: E402
-from agents.models import io as model_io  # noqa: E402
+from agents.models import model_folder as model_io  # noqa: E402
 from agents.train.config import resolve_config  # noqa: E402
 from vlnenv.errors import MapError  # noqa: E402
 from vlnenv.world.mapfile import MAX_OBJECTS, loads_house  # noqa: E402

@@ -318,7 +318,7 @@ def main() -> None:
     print(f"{data['policy']} on {data['suite']}/{data['split']}, {len(data['records'])} episodes")
     for family, counts in sorted(outcomes(data["records"], suite, data["split"]).items()):
         print(f"  {family:<13} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    from agents.models.io import read_config
+    from agents.models.model_folder import read_config
 
     if args.model and read_config(args.model).goal_memory:
         for outcome in ("wrong stop", "timeout"):

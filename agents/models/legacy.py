@@ -6,14 +6,18 @@ The old layout was flat: on/off switches (``gps``, ``goal_head``, ``cell_head``,
 (``gps_range``, ``match_reader``, ``memory_distance``, ``goal_path``), plus options since
 deleted for want of a measured gain (``vision_stem = "tiles"``, ``match_reader =
 "tokens"``, ``match_room``). The state-dict keys did not change, so old weights load as
-they are.
+they are; a recurrent state saved by a training or rollout checkpoint was one flat tensor
+(:func:`upgrade_state` splits it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from agents.models.errors import ModelError
+from agents.models.state import RecurrentState
 
 #: Old flat switch -> (part, {old option: part field}).
 _SWITCHES: dict[str, tuple[str, dict[str, str]]] = {
@@ -79,3 +83,39 @@ def upgrade_model_dict(data: dict[str, Any]) -> dict[str, Any]:
                              "expected 'summary' or 'attend'")
         out[part] = fields
     return out
+
+
+def upgrade_state(saved: Any, fields: tuple[str, ...], n_embd: int,
+                  where: str = "state") -> RecurrentState:
+    """A recurrent state as a checkpoint holds it: the dict of
+    :meth:`RecurrentState.to_dict`, or the flat ``(B, C + k M*M)`` tensor written before the
+    parts (``hidden``, then each map of ``fields`` in order, ``M*M`` numbers each).
+
+    Args:
+        saved: the dict or the flat tensor.
+        fields: the map fields of the model that reads it, in order
+            (``MultimodalTransformer.initial_state(1)``'s fields that are on, after
+            ``hidden``).
+        n_embd: ``C``.
+        where: names the checkpoint in errors.
+
+    Raises:
+        ModelError: the tensor's width is not ``C`` plus a whole map per field, or the dict
+            names other fields than the model's.
+    """
+    if isinstance(saved, dict):
+        if set(saved) != {"hidden", *fields}:
+            raise ModelError(f"{where}: recurrent state fields {sorted(saved)}; the model "
+                             f"has {sorted({'hidden', *fields})}")
+        return RecurrentState(**saved)
+    if not isinstance(saved, torch.Tensor) or saved.dim() != 2:
+        raise ModelError(f"{where}: expected a recurrent state (a dict of tensors, or a "
+                         f"(B, S) tensor), got {type(saved).__name__}")
+    rest = saved.shape[1] - n_embd
+    if rest < 0 or (rest % len(fields) if fields else rest):
+        raise ModelError(f"{where}: a flat state of {saved.shape[1]} numbers does not split "
+                         f"into C={n_embd} and {len(fields)} map(s)")
+    size = rest // len(fields) if fields else 0
+    maps = {name: saved[:, n_embd + i * size:n_embd + (i + 1) * size]
+            for i, name in enumerate(fields)}
+    return RecurrentState(saved[:, :n_embd], **maps)

@@ -25,6 +25,7 @@ from agents.models.inputs import (
     batch_observations,
     instruction_ids,
 )
+from agents.models.legacy import upgrade_state
 from agents.models.match import AttributeReader, attribute_match
 from agents.models.memory import GoalMemory
 from agents.models.state import RecurrentState
@@ -171,6 +172,12 @@ class MultimodalTransformer(nn.Module):
         return RecurrentState.zeros(batch, self.config.n_embd, size,
                                     tuple(p.field for p in self.stateful_parts),
                                     device or self.device)
+
+    def load_state(self, saved: Any, where: str = "state") -> RecurrentState:
+        """A recurrent state as a checkpoint holds it (:meth:`RecurrentState.to_dict`, or the
+        flat tensor of older checkpoints: :func:`agents.models.legacy.upgrade_state`)."""
+        fields = tuple(p.field for p in self.stateful_parts)
+        return upgrade_state(saved, fields, self.config.n_embd, where)
 
     # ------------------------------------------------------------------ encoders
     def _masked(

@@ -155,7 +155,7 @@ def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) 
     return masked_mean(nll, targets[..., 0].flatten() != 0)
 
 
-#: Names of the cell label kinds, in the order of ``agents.models.tiles.CELL_CLASSES``
+#: Names of the cell label kinds, in the order of ``agents.models.cell_labels.CELL_CLASSES``
 #: (``optim.match_labels``).
 MATCH_LABELS: tuple[str, ...] = ("base", "kind", "colour")
 

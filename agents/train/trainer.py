@@ -22,7 +22,12 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from agents.models import CELL_CLASSES, MultimodalTransformer, autocast_context
+from agents.models import (
+    CELL_CLASSES,
+    MultimodalTransformer,
+    RecurrentState,
+    autocast_context,
+)
 from agents.train import distributed
 from agents.train.budget import fitted_steps, probe_window, recent_rate, refit_interval
 from agents.train.checkpoint import (
@@ -112,7 +117,7 @@ class SequenceModule(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, obs: Mapping[str, Tensor], state: Tensor, done: Tensor) -> Any:
+    def forward(self, obs: Mapping[str, Tensor], state: RecurrentState, done: Tensor) -> Any:
         return self.model.forward_sequence(obs, state, done)
 
 
@@ -160,16 +165,16 @@ class Trainer:
         self.final_eval: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
         self.loader: SequenceLoader | None = None
-        self.lane_state: Tensor | None = None
+        self.lane_state: RecurrentState | None = None
         self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False,
                                 verbose=ctx.main)  # messages only, until open_logs
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
         self._started = self.clock()
-        for weight, head in (("goal_weight", "goal_head"), ("cell_weight", "cell_head"),
-                             ("match_weight", "goal_match")):
-            if getattr(opt, weight) > 0 and not getattr(self.model.config, head):
+        for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells"),
+                             ("match_weight", "match")):
+            if getattr(opt, weight) > 0 and not self.model.config.has(part):
                 raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
-                                 f"model.{head} = true (set it, or the weight to 0)")
+                                 f"the {part} part (set model.{part}, or the weight to 0)")
         missing = [s for s in (config.data.split, *config.eval.splits)
                    if s not in self.suite.splits]
         if missing:
@@ -207,7 +212,7 @@ class Trainer:
                                      goal_targets=opt.goal_weight > 0 or opt.match_weight > 0,
                                      cell_targets=opt.cell_weight > 0 or opt.match_weight > 0,
                                      workers=data.loader_workers)
-        self.lane_state = self.model.initial_state(data.lanes)  # (B, C)
+        self.lane_state = self.model.initial_state(data.lanes)
 
     def close(self) -> None:
         """Stop the data loader's rendering processes (if any)."""
@@ -219,7 +224,7 @@ class Trainer:
         """The checkpoint payload (on rank 0; ``None`` elsewhere). Every rank must call
         it: the ranks' data states are gathered."""
         assert self.loader is not None and self.lane_state is not None
-        mine = {"loader": self.loader.state_dict(), "lane_state": self.lane_state.cpu(),
+        mine = {"loader": self.loader.state_dict(), "lane_state": self.lane_state.to("cpu").to_dict(),
                 "rng": rng_state(self.ctx.device)}
         ranks = distributed.gather(mine, self.ctx)
         if not self.ctx.main:
@@ -270,7 +275,7 @@ class Trainer:
             self.extra = dict(data.get("extra", {}))
             mine = data["ranks"][self.ctx.rank]
             self.loader.load_state_dict(mine["loader"])
-            self.lane_state = mine["lane_state"].to(self.ctx.device)
+            self.lane_state = self.model.load_state(mine["lane_state"], str(path)).to(self.ctx.device)
             set_rng_state(mine["rng"], self.ctx.device)
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as err:
             raise TrainError(f"{path}: the training state does not load ({type(err).__name__}: "
@@ -320,7 +325,7 @@ class Trainer:
                      if opt.grad_clip > 0 else math.nan)
         self.optimizer.step()
         self.scheduler.step()
-        self.lane_state = out.state.detach()  # (B, C) truncated backpropagation
+        self.lane_state = out.state.detach()  # truncated backpropagation
         self.step += 1
         self.samples += batch.samples * self.ctx.world
         return {"loss": float(loss.detach()), "loss_action": float(loss_action.detach()),
