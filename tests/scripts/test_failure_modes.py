@@ -41,8 +41,7 @@ def test_stopping_at_once_is_a_wrong_stop_that_picked_nothing():
 
 def test_the_goal_map_at_a_wrong_stop_is_read_for_every_go_to_object_failure(tmp_path):
     script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=True, goal_head=True,
-                         goal_memory=True, memory_distance=True)
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=GpsConfig(), goal=GoalConfig(), memory=MemoryConfig(distance=True))
     model_dir = MultimodalTransformer(config, seed=0).save_pretrained(tmp_path / "model")
     recs = records("forward:0")  # stops at once: every go_to_object episode a wrong stop
     counts = script.remembered_at_stop(recs, load_suite("tiny"), "val_unseen", str(model_dir))
@@ -53,8 +52,7 @@ def test_the_goal_map_at_a_wrong_stop_is_read_for_every_go_to_object_failure(tmp
 
 def test_the_goal_map_at_a_timeout_is_read_for_every_go_to_object_timeout(tmp_path):
     script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=True, goal_head=True,
-                         goal_memory=True, cell_head=True, explore_memory=True)
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=GpsConfig(), goal=GoalConfig(), cells=CellConfig(), memory=MemoryConfig(), explore=ExploreConfig())
     model_dir = MultimodalTransformer(config, seed=0).save_pretrained(tmp_path / "model")
     recs = records("forward:100000")  # never stops: every episode runs out of steps
     counts = script.remembered_at_stop(recs, load_suite("tiny"), "val_unseen", str(model_dir),
@@ -67,8 +65,7 @@ def test_the_goal_map_at_a_timeout_is_read_for_every_go_to_object_timeout(tmp_pa
 
 def test_the_match_reading_scores_every_go_to_object_instruction(tmp_path):
     script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal_head=True, cell_head=True,
-                         goal_match=True, match_reader="attend")
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal=GoalConfig(), cells=CellConfig(), match=MatchConfig(reader="attend"))
     model = MultimodalTransformer(config, seed=0)
     with torch.no_grad():  # words that always name "no object" and "no colour"
         for head in model.match_head.heads:
@@ -135,8 +132,7 @@ def test_the_room_reading_scores_every_go_to_room_instruction(tmp_path):
     from vlnenv.world.rooms import RoomType
 
     script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal_head=True, cell_head=True,
-                         goal_match=True, match_reader="attend", match_room=True)
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal=GoalConfig(), cells=CellConfig(), match=MatchConfig(reader="attend"), match_room=True)
     model = MultimodalTransformer(config, seed=0)
     with torch.no_grad():  # a room head that always reads "bedroom"
         model.match_head.heads[3].weight.zero_()
