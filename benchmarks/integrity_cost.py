@@ -23,8 +23,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch  # noqa: E402
 
-from agents.models import MultimodalTransformer  # noqa: E402
-from agents.models import model_folder  # noqa: E402
+from agents.models import (
+    MultimodalTransformer,  # noqa: E402
+    model_folder,  # noqa: E402
+)
 from agents.train.config import resolve_config  # noqa: E402
 from vlnenv.errors import MapError  # noqa: E402
 from vlnenv.world.mapfile import MAX_OBJECTS, loads_house  # noqa: E402

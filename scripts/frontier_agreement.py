@@ -20,9 +20,9 @@ from collections import Counter
 import numpy as np
 import torch
 
+from agents.models.cell_labels import CELL_CLASSES, TileReader
 from agents.models.explore import frontier_distances, frontier_read, open_scores
 from agents.models.memory import goal_maps, map_index, seen_cells
-from agents.models.cell_labels import CELL_CLASSES, TileReader
 from agents.train.config import DataConfig
 from agents.train.replay import Replayer
 from agents.train.targets import goal_view_targets

@@ -53,7 +53,7 @@ from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
-from agents.models.memory import write_map
+from agents.models.memory import goal_maps
 from agents.models.state import RecurrentState
 from agents.models.step import StepContext
 from agents.models.vision import unit_steps
@@ -200,37 +200,43 @@ class ExploreMemory(nn.Module):
 
     def step(self, context: StepContext, state: RecurrentState
              ) -> tuple[Tensor, RecurrentState, dict[str, Tensor]]:
-        """One step: write the view's cells into the ``(B, M*M)`` explore map, plan, read.
+        """Write each of the context's ``T`` views into the ``(B, M*M)`` explore map, plan
+        and read after each write; like the goal map, the map does not depend on the
+        policy's hidden state, so all ``B * T`` steps are written, planned and read at once.
 
         Reads ``context.cells`` (the cell head's logits, detached here), ``context.places``
-        (the goal memory's, :meth:`agents.models.memory.GoalMemory.step`), gps and
-        headings, and with ``goal_path`` the goal map after this step's write
-        (``state.goal_map``).
+        (the goal memory's, :meth:`agents.models.memory.GoalMemory.step`), gps, headings,
+        ``done``, and with ``goal_path`` ``context.goal_maps`` (the goal map after each
+        step).
 
         Returns:
-            ``(B, C)`` the read-out, the state with the map after the step, no aux.
+            ``(B, T, C)`` the read-outs, the state with the map after the last step, no aux.
 
         Raises:
-            ModelError: the context lacks the cells or the places.
+            ModelError: the context lacks the cells or the places (or, with ``goal_path``,
+                the goal maps).
         """
-        if context.cells is None or context.places is None:
+        if context.cells is None or context.places is None or (
+                self.goal_w_emb is not None and context.goal_maps is None):
             raise ModelError("ExploreMemory.step needs the cell logits and the places of the "
                              "view cells (the cell head and the goal memory run first)")
-        B = context.direction.shape[0]
-        stored = 1.0 + open_scores(context.cells.detach())  # (B, V*V) in [1, 2]
-        maps = write_map(state.explore_map, stored, context.places)  # (B, M*M)
-        passable = passable_cells(maps, self.radius)  # (B, M, M)
-        sources = frontier_sources(maps, self.radius)  # (B, M, M)
+        B, T = context.direction.shape
+        stored = 1.0 + open_scores(context.cells.detach())  # (B, T, V*V) in [1, 2]
+        maps = goal_maps(state.explore_map, stored, context.places, context.done)  # (B,T,MM)
+        flat = maps.reshape(B * T, -1)  # (B*T, M*M)
+        gps, direction = context.gps.reshape(B * T, 2), context.direction.reshape(B * T)
+        passable = passable_cells(flat, self.radius)  # (B*T, M, M)
+        sources = frontier_sources(flat, self.radius)  # (B*T, M, M)
         if self.goal_w_emb is not None:
             # both searches in one relaxation: the frontier's, then the goal's
-            passable = torch.cat([passable, passable])  # (2B, M, M)
-            sources = torch.cat([sources, goal_sources(state.goal_map, self.radius)])
-        dist = path_lengths(passable, sources)  # (B or 2B, M, M)
-        w, d = frontier_read(maps, dist[:B], context.gps, context.direction,
-                             self.radius)  # (B,) each
-        recall = self.w_emb(w) + self.d_emb(d)  # (B, C)
+            passable = torch.cat([passable, passable])  # (2*B*T, M, M)
+            sources = torch.cat([sources, goal_sources(context.goal_maps.reshape(B * T, -1),
+                                                       self.radius)])
+        dist = path_lengths(passable, sources)  # (B*T or 2*B*T, M, M)
+        w, d = frontier_read(flat, dist[:B * T], gps, direction, self.radius)  # (B*T,) each
+        recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
         if self.goal_w_emb is not None and self.goal_d_emb is not None:
-            w, d = frontier_read(maps, dist[B:], context.gps, context.direction, self.radius,
-                                 unseen=FAR)  # (B,) each
-            recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B, C)
-        return recall, state._replace(explore_map=maps), {}
+            w, d = frontier_read(flat, dist[B * T:], gps, direction, self.radius,
+                                 unseen=FAR)  # (B*T,) each
+            recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B*T, C)
+        return recall.view(B, T, -1), state._replace(explore_map=maps[:, -1]), {}

@@ -184,18 +184,23 @@ class GoalMemory(nn.Module):
 
     def step(self, context: StepContext, state: RecurrentState
              ) -> tuple[Tensor, RecurrentState, dict[str, Tensor]]:
-        """Write one step's view into the ``(B, M*M)`` goal map, then read it.
+        """Write each of the context's ``T`` views into the ``(B, M*M)`` goal map and read
+        it after each write. The map does not depend on the policy's hidden state, so the
+        maps after every step come from one running maximum (:func:`goal_maps`, emptied
+        where ``context.done``) and are read and embedded for all ``B * T`` steps together.
 
         Returns:
-            ``(B, C)`` the read-out embedding, the state with the map after the step, and
-            ``places``, the view cells' ``(B, V*V)`` places in the map (the explore memory
-            writes the same).
+            ``(B, T, C)`` the read-outs, the state with the map after the last step, and
+            for the parts after it ``places`` (``(B, T, V*V)``, the view cells' places in
+            the map: the explore memory writes the same) and ``goal_maps`` (``(B, T,
+            M*M)``, the map after each step).
         """
-        scores = torch.sigmoid(context.goal.detach().float())  # (B, V*V)
-        index = self.places(context.image, context.gps, context.direction)  # (B, V*V)
-        goal_map = write_map(state.goal_map, scores, index)  # (B, M*M)
-        f, r, s = read_goal_map(goal_map, context.gps, context.direction, self.radius)
-        recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, C)
+        scores = torch.sigmoid(context.goal.detach().float())  # (B, T, V*V)
+        index = self.places(context.image, context.gps, context.direction)  # (B, T, P)
+        maps = goal_maps(state.goal_map, scores, index, context.done)  # (B, T, M*M)
+        f, r, s = read_goal_map(maps, context.gps, context.direction, self.radius)  # (B, T)
+        recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, T, C)
         if self.d_emb is not None:
-            recall = recall + self.d_emb(memory_distance(f, r, self.radius))  # (B, C)
-        return recall, state._replace(goal_map=goal_map), {"places": index}
+            recall = recall + self.d_emb(memory_distance(f, r, self.radius))  # (B, T, C)
+        return (recall, state._replace(goal_map=maps[:, -1]),
+                {"places": index, "goal_maps": maps})

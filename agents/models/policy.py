@@ -249,27 +249,30 @@ class MultimodalTransformer(nn.Module):
         match = attribute_match(words, cells.detach(), CELL_CLASSES)  # (B*T, V*V)
         return goal + match.view(goal.shape)  # (B, T, V*V)
 
-    def _step(self, context: StepContext, fusion_context: Any, t: int, state: RecurrentState,
-              return_attention: bool) -> tuple[FusionOutput, RecurrentState]:
-        """One step of ``B`` episodes, the one both :meth:`forward` and
-        :meth:`forward_sequence` run: each stateful part steps (its bias joins the state
-        token's query), then the state token reads step ``t`` of the fusion's context.
-
-        Returns:
-            The fusion's output and the state after the step.
-        """
-        hidden = state.hidden if self.config.recurrent else torch.zeros_like(state.hidden)
-        query = hidden + self.state_emb  # (B, C)
+    def _parts(self, context: StepContext, state: RecurrentState
+               ) -> tuple[Tensor | None, RecurrentState]:
+        """Each stateful part's :meth:`~agents.models.step.StatefulPart.step` over the
+        context's ``T`` steps, in order: the sum of their ``(B, T, C)`` biases (``None``
+        without parts) and the state with their fields advanced."""
         bias = None
         for part in self.stateful_parts:
-            part_bias, state, aux = part.step(context, state)  # (B, C)
+            part_bias, state, aux = part.step(context, state)  # (B, T, C)
             context = context._replace(**aux)
-            bias = part_bias if bias is None else bias + part_bias  # (B, C)
+            bias = part_bias if bias is None else bias + part_bias  # (B, T, C)
+        return bias, state
+
+    def _step(self, hidden: Tensor, bias: Tensor | None, fusion_context: Any, t: int,
+              return_attention: bool) -> FusionOutput:
+        """Step ``t`` of ``B`` episodes, the one both :meth:`forward` and
+        :meth:`forward_sequence` run: the state token (the ``(B, C)`` ``hidden`` plus its
+        type embedding plus the parts' ``(B, C)`` bias) reads step ``t`` of the fusion's
+        context; the fused state is the next ``hidden``."""
+        if not self.config.recurrent:
+            hidden = torch.zeros_like(hidden)
+        query = hidden + self.state_emb  # (B, C)
         if bias is not None:
             query = query + bias  # (B, C)
-        fused = self.fusion.read_step(query[:, None], fusion_context, t, return_attention)
-        hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
-        return fused, state._replace(hidden=hidden)
+        return self.fusion.read_step(query[:, None], fusion_context, t, return_attention)
 
     def _unroll(self, batch: ObservationBatch, state: RecurrentState | None,
                 done: Tensor | None, return_attention: bool = False) -> PolicyOutput:
@@ -301,16 +304,18 @@ class MultimodalTransformer(nn.Module):
                 else self._goal_logits(ctx, vision, words, cells))  # (B, T, V*V)
         step_cells = None if cells is None else cells.view(B, T, *cells.shape[1:])
         state = self.initial_state(B) if state is None else state
+        bias, state = self._parts(StepContext(image, batch.direction, batch.gps, done, goal,
+                                              step_cells), state)  # (B, T, C)
+        hidden = state.hidden  # (B, C)
         steps = []
         for t in range(T):
             if done is not None:
-                state = state.reset(done[:, t])
-            context = StepContext(
-                image[:, t], batch.direction[:, t], None if batch.gps is None else batch.gps[:, t],
-                None if goal is None else goal[:, t],
-                None if step_cells is None else step_cells[:, t])
-            fused, state = self._step(context, ctx, t, state, return_attention)
+                hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
+            fused = self._step(hidden, None if bias is None else bias[:, t], ctx, t,
+                               return_attention)
+            hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
             steps.append(fused)
+        state = state._replace(hidden=hidden)
         features = torch.stack([f.features for f in steps], dim=1)  # (B, T, C)
         own = (torch.stack([f.logits for f in steps], dim=1)  # (B, T, A)
                if steps[0].logits is not None else None)

@@ -228,7 +228,8 @@ class Lanes:
         """What :meth:`load_state_dict` needs to put the lanes back (plain containers)."""
         return {"draw_state": list(self.draw_state), "actions": [list(a) for a in self.actions],
                 "returns": torch.from_numpy(self.returns.copy()),
-                "starts": torch.from_numpy(self.starts.copy()), "state": self.state.to("cpu").to_dict()}
+                "starts": torch.from_numpy(self.starts.copy()),
+                "state": self.state.to("cpu").to_dict()}
 
     def load_state_dict(self, data: Mapping[str, Any]) -> None:
         """Put the environment and the books back as :meth:`state_dict` found them."""

@@ -224,7 +224,8 @@ class Trainer:
         """The checkpoint payload (on rank 0; ``None`` elsewhere). Every rank must call
         it: the ranks' data states are gathered."""
         assert self.loader is not None and self.lane_state is not None
-        mine = {"loader": self.loader.state_dict(), "lane_state": self.lane_state.to("cpu").to_dict(),
+        mine = {"loader": self.loader.state_dict(),
+                "lane_state": self.lane_state.to("cpu").to_dict(),
                 "rng": rng_state(self.ctx.device)}
         ranks = distributed.gather(mine, self.ctx)
         if not self.ctx.main:
@@ -275,7 +276,8 @@ class Trainer:
             self.extra = dict(data.get("extra", {}))
             mine = data["ranks"][self.ctx.rank]
             self.loader.load_state_dict(mine["loader"])
-            self.lane_state = self.model.load_state(mine["lane_state"], str(path)).to(self.ctx.device)
+            self.lane_state = self.model.load_state(mine["lane_state"],
+                                                    str(path)).to(self.ctx.device)
             set_rng_state(mine["rng"], self.ctx.device)
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as err:
             raise TrainError(f"{path}: the training state does not load ({type(err).__name__}: "

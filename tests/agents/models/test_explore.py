@@ -227,7 +227,7 @@ def test_what_was_explored_changes_the_action():
 
 def test_the_explore_step_without_the_cells_and_places_is_an_error():
     model = _model(goal_path=True)
-    context = StepContext(torch.zeros(1, 56, 56, 3), torch.zeros(1, dtype=torch.long),
-                          torch.zeros(1, 2, dtype=torch.long))
+    context = StepContext(torch.zeros(1, 1, 56, 56, 3), torch.zeros(1, 1, dtype=torch.long),
+                          torch.zeros(1, 1, 2, dtype=torch.long))
     with pytest.raises(ModelError, match="needs the cell logits and the places"):
         model.explore.step(context, model.initial_state(1))

@@ -8,8 +8,7 @@ import pytest
 import torch
 from helpers import flip_bit_in_first_tensor
 
-from agents.models import FUSIONS, ModelError, MultimodalTransformer, RecurrentState
-from agents.models import model_folder
+from agents.models import FUSIONS, ModelError, MultimodalTransformer, RecurrentState, model_folder
 
 
 @pytest.mark.parametrize("fusion", sorted(FUSIONS))
