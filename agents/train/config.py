@@ -29,7 +29,7 @@ from agents.models.errors import ModelError
 from agents.models.legacy import upgrade_model_dict
 from agents.train.budget import MIN_WARMUP
 from agents.train.errors import TrainError
-from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
+from agents.train.losses import GOAL_LOSSES
 from agents.train.typed import coerce
 from vlnenv.language.instructions import FAMILIES
 from vlnenv.tasks.solver import EXPERTS
@@ -166,17 +166,13 @@ class OptimConfig:
     """AdamW's second-moment decay."""
     grad_clip: float = 1.0
     """Clip the global gradient norm to this (0: no clipping)."""
-    stop_weight: float = 1.0
-    """Weight of the ``stop`` label in the action cross-entropy relative to the other
-    actions' 1 (:func:`agents.train.losses.action_weights`); the teacher stops once an
-    episode, so a weight > 1 trades stop precision for recall."""
     progress_weight: float = 0.1
     """Weight of the progress loss (MSE of the progress head against ``t / n``, expert
     demonstrations only) added to the action cross-entropy; 0 turns it off."""
     goal_weight: float = 0.0
     """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
     scores against :mod:`agents.train.targets`, over the cells the agent sees); > 0 needs
-    ``model.goal_head``. 0 turns it off."""
+    ``model.goal``. 0 turns it off."""
     goal_loss: str = "bce"
     """Form of the goal-in-view loss: ``bce`` (a binary term per seen cell,
     :func:`agents.train.losses.goal_loss`) or ``choice`` (one softmax per step over the
@@ -185,17 +181,7 @@ class OptimConfig:
     """Weight of the cell-recognition loss (cross-entropy of the model's per-cell base,
     object-kind and colour logits against the labels read off the view's pixels,
     :mod:`vlnenv.render.decode`, over the cells the agent sees); > 0 needs
-    ``model.cell_head``. 0 turns it off."""
-
-    match_weight: float = 0.0
-    """Weight of the match loss (:func:`agents.train.losses.match_loss`: cross-entropy of
-    the goal match's text head against the labels of the target's view cells, at steps
-    where the target is in view and the agent carries nothing); > 0 needs
-    ``model.goal_match``. 0 turns it off (the text head then learns from the goal loss
-    alone)."""
-    match_labels: tuple[str, ...] = MATCH_LABELS
-    """The label kinds the match loss teaches the text head (of ``base``, ``kind``,
-    ``colour``); the others learn from the goal loss alone."""
+    ``model.cells``. 0 turns it off."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -209,10 +195,8 @@ class OptimConfig:
                f"fit_budget times the warm-up: expected >= {MIN_WARMUP}, got "
                f"{self.warmup_steps!r}")
         _check_refits(self.refits, self.warmup_steps, self.max_steps, f"{where}.refits")
-        _check(self.stop_weight > 0, f"{where}.stop_weight",
-               f"expected > 0, got {self.stop_weight!r}")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
-                     "cell_weight", "match_weight"):
+                     "cell_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
         for name in ("beta1", "beta2"):
@@ -220,10 +204,6 @@ class OptimConfig:
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")
         _check(self.goal_loss in GOAL_LOSSES, f"{where}.goal_loss",
                f"expected one of {list(GOAL_LOSSES)}, got {self.goal_loss!r}")
-        unknown = [k for k in self.match_labels if k not in MATCH_LABELS]
-        _check(bool(self.match_labels) and not unknown, f"{where}.match_labels",
-               f"expected a non-empty subset of {list(MATCH_LABELS)}, got "
-               f"{list(self.match_labels)!r}")
 
 
 @dataclass
@@ -442,6 +422,8 @@ def build_sections(cls: type[_C], data: dict[str, Any], where: str = "config") -
 def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any:
     if section_cls is ModelConfig:
         values = _model_values(values, where)
+    if section_cls is OptimConfig:
+        values = _without_deleted(values, DELETED_OPTIM, where)
     hints = typing.get_type_hints(section_cls)
     known = [f.name for f in dataclasses.fields(section_cls)]
     unknown = sorted(set(values) - set(known))
@@ -455,6 +437,32 @@ def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any
         raise TrainError(f"{where}: {err}") from None
     except TrainError as err:
         raise TrainError(f"{where.split(': ')[0]}: {err}") from None
+
+
+#: ``optim`` fields deleted for want of a measured gain (last in commit ``a7041fd``), with the
+#: value at which an old config still means the same run (any other is refused).
+DELETED_OPTIM: dict[str, Any] = {"stop_weight": 1.0, "match_weight": 0.0,
+                                 "match_labels": ["base", "kind", "colour"]}
+
+
+def _without_deleted(values: dict[str, Any], deleted: dict[str, Any],
+                     where: str) -> dict[str, Any]:
+    """``values`` (a section of an old config) without its ``deleted`` fields, each of which
+    must hold its neutral value.
+
+    Raises:
+        TrainError: a deleted field set to anything else.
+    """
+    for key, neutral in deleted.items():
+        if key not in values:
+            continue
+        value = values[key]
+        if isinstance(value, str):  # from the command line
+            value = value.split(",") if key == "match_labels" else float(value)
+        if list(value) != neutral if isinstance(neutral, list) else value != neutral:
+            raise TrainError(f"{where}.{key}: deleted (last in commit a7041fd); expected "
+                             f"{neutral!r} or no {key}, got {values[key]!r}")
+    return {k: v for k, v in values.items() if k not in deleted}
 
 
 def _model_values(values: dict[str, Any], where: str) -> dict[str, Any]:

@@ -47,12 +47,9 @@ from agents.train.init import load_init
 from agents.train.logging import RunLogger
 from agents.train.losses import (
     GOAL_LOSSES,
-    MATCH_LABELS,
     accuracy,
     action_loss,
-    action_weights,
     cell_loss,
-    match_loss,
     progress_loss,
 )
 from agents.train.schedule import lr_factor, refitted
@@ -156,8 +153,6 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(self.model.optim_groups(opt.weight_decay), lr=opt.lr,
                                            betas=(opt.beta1, opt.beta2))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule_of(opt))
-        self.action_weights = (None if opt.stop_weight == 1.0 else action_weights(
-            self.model.config.n_actions, opt.stop_weight).to(ctx.device))  # (A,); None: plain
         self.step = 0
         self.samples = 0
         self.elapsed_before = 0.0  # training seconds of earlier segments (resumed runs)
@@ -170,8 +165,7 @@ class Trainer:
                                 verbose=ctx.main)  # messages only, until open_logs
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
         self._started = self.clock()
-        for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells"),
-                             ("match_weight", "match")):
+        for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells")):
             if getattr(opt, weight) > 0 and not self.model.config.has(part):
                 raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
                                  f"the {part} part (set model.{part}, or the weight to 0)")
@@ -209,8 +203,8 @@ class Trainer:
         self.loader = SequenceLoader(demos, houses, data.lanes, data.chunk,
                                      seed=self.config.run.seed, rank=self.ctx.rank,
                                      world=self.ctx.world, render_batch=data.render_batch,
-                                     goal_targets=opt.goal_weight > 0 or opt.match_weight > 0,
-                                     cell_targets=opt.cell_weight > 0 or opt.match_weight > 0,
+                                     goal_targets=opt.goal_weight > 0,
+                                     cell_targets=opt.cell_weight > 0,
                                      workers=data.loader_workers)
         self.lane_state = self.model.initial_state(data.lanes)
 
@@ -302,7 +296,7 @@ class Trainer:
         # ---- forward: the state carried in from the previous chunk, reset at episode starts
         with autocast_context(self.ctx.device):
             out = self.net(b_obs, self.lane_state, b_["done"])  # logits (B, T, A)
-            loss_action = action_loss(out.logits, b_["labels"], b_valid, self.action_weights)
+            loss_action = action_loss(out.logits, b_["labels"], b_valid)
             loss_progress = progress_loss(out.progress, b_["progress"], b_["progress_mask"])
             loss = loss_action + opt.progress_weight * loss_progress
             loss_goal = torch.zeros((), device=loss.device)
@@ -313,13 +307,6 @@ class Trainer:
             if opt.cell_weight > 0:
                 loss_cell = cell_loss(out.cells, b_["cells"], CELL_CLASSES)
                 loss = loss + opt.cell_weight * loss_cell
-            loss_match = torch.zeros((), device=loss.device)
-            if opt.match_weight > 0:
-                labels = out.match[..., :sum(CELL_CLASSES)]  # (B, T, K) without the rooms
-                loss_match = match_loss(labels, b_["goal"], b_["cells"], b_obs["carrying"],
-                                        CELL_CLASSES, tuple(MATCH_LABELS.index(k)
-                                                            for k in opt.match_labels))
-                loss = loss + opt.match_weight * loss_match
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -334,7 +321,6 @@ class Trainer:
                 "loss_progress": float(loss_progress.detach()),
                 "loss_goal": float(loss_goal.detach()),
                 "loss_cell": float(loss_cell.detach()),
-                "loss_match": float(loss_match.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -360,7 +346,7 @@ class Trainer:
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
                        for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                                 "loss_match", "accuracy")}
+                                 "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))

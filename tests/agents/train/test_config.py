@@ -9,6 +9,7 @@ import pytest
 
 from agents.cli import build_parser
 from agents.commands.train import config_from_args
+from agents.models import ExploreConfig, GoalConfig, GpsConfig, MemoryConfig, ModelConfig
 from agents.train.config import DEFAULT_TEACHERS, TrainConfig, resolve_config
 from agents.train.errors import TrainError
 
@@ -72,8 +73,10 @@ def test_json_file_as_a_run_writes_it(tmp_path: Path):
     ("eval.families=go_to_room,dance", "eval.families"),  # not a family
     ("eval.decoding=beam", "eval.decoding"),  # not a decoding
     ("optim.goal_loss=hinge", "optim.goal_loss"),  # not a goal loss
-    ("optim.match_labels=size", "optim.match_labels"),  # not a label kind
-    ("optim.stop_weight=0", "optim.stop_weight"),  # must be > 0
+    ("optim.match_labels=size", "optim.match_labels: deleted"),  # deleted option
+    ("optim.stop_weight=0", "optim.stop_weight: deleted"),  # deleted, not at its neutral 1
+    ("optim.match_weight=1", "optim.match_weight: deleted"),  # deleted, not at its neutral 0
+    ("model.vision_stem=tiles", "vision_stem='tiles' was deleted"),  # deleted model option
     ("model.n_head=3", "n_head"),  # the model config's own check
     ("lr=1", "section.field=value"),  # no section
 ])
@@ -87,3 +90,27 @@ def test_bad_file_names_the_file(tmp_path: Path):
     file.write_text("[optim\n", encoding="utf-8")
     with pytest.raises(TrainError, match="bad.toml"):
         resolve_config(file)
+
+
+def test_an_old_run_config_with_deleted_options_at_their_neutral_values_still_loads():
+    old = {"model": {"n_embd": 32, "n_head": 2, "fusion": "film", "goal_head": True,
+                     "vision_stem": "pixels", "match_room": False},
+           "optim": {"stop_weight": 1.0, "match_weight": 0.0,
+                     "match_labels": ["base", "kind", "colour"], "lr": 0.001}}
+    config = TrainConfig.from_dict(old)
+    assert config.model.goal is not None and config.optim.lr == 0.001
+
+
+def test_a_model_preset_in_a_file_or_override_comes_under_the_changed_fields(tmp_path: Path):
+    file = tmp_path / "study.toml"
+    file.write_text('[model]\npreset = "quickstart"\nn_embd = 32\n'
+                    'explore = { goal_path = false }\n', encoding="utf-8")
+    config = resolve_config(file, ["model.memory.distance=false"])
+    assert config.model == ModelConfig.preset("quickstart").replace(
+        n_embd=32, explore=ExploreConfig(goal_path=False), memory=MemoryConfig(distance=False))
+    assert resolve_config(None, ["model.preset=quickstart"]).model == ModelConfig.preset(
+        "quickstart")
+    on = resolve_config(None, ["model.fusion=film", "model.goal={}", "model.gps.range=8"]).model
+    assert on.goal == GoalConfig() and on.gps == GpsConfig(range=8)
+    off = resolve_config(None, ["model.preset=quickstart", "model.explore=none"]).model
+    assert off.explore is None and off.memory is not None
