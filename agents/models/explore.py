@@ -1,5 +1,7 @@
 """``ExploreMemory``: where the agent has looked, and which way the nearest unlooked-at
-place lies.
+place lies. Twin of the frontier rule of :class:`vlnenv.expert.explorer.Explorer` (numpy),
+planned on tensors over what the student saw (parity: ``tests/agents/models/test_explore.py``,
+``test_the_planners_frontier_is_the_explorers_on_the_same_memory``).
 
 Half of the seventh quickstart's ``go_to_object`` failures never had the target in view
 (docs/training.md, "Round seven"): the policy ran out of steps searching. The explorer

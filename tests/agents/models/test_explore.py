@@ -26,6 +26,7 @@ from agents.models.explore import (
     OPEN_BASES,
     frontier_distances,
     frontier_read,
+    frontier_sources,
     goal_sources,
     open_scores,
     passable_cells,
@@ -231,3 +232,36 @@ def test_the_explore_step_without_the_cells_and_places_is_an_error():
                           torch.zeros(1, 1, 2, dtype=torch.long))
     with pytest.raises(ModelError, match="needs the cell logits and the places"):
         model.explore.step(context, model.initial_state(1))
+
+
+def test_the_planners_frontier_is_the_explorers_on_the_same_memory():
+    """Twin check: ``frontier_sources`` and ``passable_cells`` of an explore map written
+    from :class:`vlnenv.expert.Explorer`'s memory (seen cells, ``1 + [standable]``) mark
+    the seen standable cells beside an unseen one, and every cell of the explorer's own
+    frontier (unseen cells beside a seen standable one) touches one of them."""
+    from helpers import two_rooms_house
+
+    from vlnenv.expert import Explorer, Goal
+    from vlnenv.expert.oracle import standable_mask
+
+    house = two_rooms_house()
+    H, W = house.structure.shape
+    start = tuple(int(x) for x in np.argwhere(standable_mask(house.structure))[0])
+    explorer = Explorer(house, Goal.stand([start]))
+    for heading in (0, 1):
+        explorer.observe((*start, heading), house.structure)
+    walk = standable_mask(explorer.known) & explorer.seen  # (H, W)
+    radius = max(H, W)
+    maps = torch.zeros(1, 2 * radius + 1, 2 * radius + 1)
+    rows = slice(radius - start[0], radius - start[0] + H)
+    cols = slice(radius - start[1], radius - start[1] + W)
+    maps[0, rows, cols] = torch.from_numpy(explorer.seen * (1.0 + walk))
+    flat = maps.view(1, -1)
+    ours = (passable_cells(flat, radius) & frontier_sources(flat, radius))[0, rows, cols]
+    unseen = np.pad(~explorer.seen, 1, constant_values=True)
+    beside_unseen = unseen[:-2, 1:-1] | unseen[2:, 1:-1] | unseen[1:-1, :-2] | unseen[1:-1, 2:]
+    assert ours.numpy().tolist() == (walk & beside_unseen).tolist()
+    assert explorer.frontier()
+    for r, c in explorer.frontier():
+        assert any(0 <= r + dr < H and 0 <= c + dc < W and bool(ours[r + dr, c + dc])
+                   for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)))
