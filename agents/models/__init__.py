@@ -25,7 +25,8 @@ from agents.models.fusion import (
     build_fusion,
     register_fusion,
 )
-from agents.models.policy import MultimodalTransformer, PolicyOutput
+from agents.models.outputs import PolicyOutput
+from agents.models.policy import MultimodalTransformer
 from agents.models.state import RecurrentState
 
 __all__ = [

@@ -8,7 +8,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -28,48 +28,12 @@ from agents.models.inputs import (
 from agents.models.legacy import upgrade_state
 from agents.models.match import AttributeReader, attribute_match
 from agents.models.memory import GoalMemory
+from agents.models.outputs import PolicyOutput, attention_maps
 from agents.models.state import RecurrentState
 from agents.models.step import StatefulPart, StepContext
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
 from agents.models.vision import VisionEncoder, VisionOutput
 from vlnenv.language.vocab import Tokenizer
-
-
-class PolicyOutput(NamedTuple):
-    """Outputs of one step (leading dims ``(B,)``) or of a sequence (``(B, T)``)."""
-
-    logits: Tensor
-    """``(*D, n_actions)`` action logits (normalised log-probabilities for late fusion)."""
-    value: Tensor
-    """``(*D,)`` state value."""
-    progress: Tensor
-    """``(*D,)`` progress estimate in (0, 1)."""
-    state: RecurrentState
-    """The recurrent state after the (last) step."""
-    attention: dict[str, Tensor]
-    """Attention weights by layer (``text.<i>``, ``vision.<i>``, ``fusion.<i>...``) when
-    asked for, else empty."""
-    goal: Tensor | None = None
-    """``(*D, V*V)`` goal-in-view scores of every view cell (a model with
-    ``config.goal``), else ``None``."""
-    cells: Tensor | None = None
-    """``(*D, V*V, sum(CELL_CLASSES))`` what-is-in-this-cell logits of every view cell (a
-    model with ``config.cells``; base, kind and colour logits side by side, see
-    :data:`CELL_CLASSES`), else ``None``."""
-    match: Tensor | None = None
-    """``(*D, sum(CELL_CLASSES))`` what the instruction names, as the goal match's text head
-    reads it (a model with ``config.match``; base, kind and colour logits side by side),
-    else ``None``."""
-
-
-def _attention_maps(text: TextOutput, vision: VisionOutput,
-                    fusion: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Every layer's attention weights by name: ``text.<i>``, ``vision.<i>``, then the
-    fusion's own."""
-    maps = {f"text.{i}": w for i, w in enumerate(text.attention)}
-    maps.update({f"vision.{i}": w for i, w in enumerate(vision.attention)})
-    maps.update(fusion)
-    return maps
 
 
 class MultimodalTransformer(nn.Module):
@@ -321,7 +285,7 @@ class MultimodalTransformer(nn.Module):
                if steps[0].logits is not None else None)
         logits, value, progress = self._outputs(features, own)  # (B, T, A), (B, T), (B, T)
         if return_attention:
-            maps = _attention_maps(text, vision, {**maps, **steps[-1].attention})
+            maps = attention_maps(text, vision, {**maps, **steps[-1].attention})
         return PolicyOutput(logits, value, progress, state, maps, goal,
                             None if step_cells is None else step_cells.float(),
                             None if words is None else words.float().view(B, T, -1))
@@ -414,7 +378,7 @@ class MultimodalTransformer(nn.Module):
     # ------------------------------------------------------------------ files
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
         """Write config, weights and vocabulary into ``directory`` (see
-        :mod:`agents.models.io`) and return it."""
+        :mod:`agents.models.model_folder`) and return it."""
         return model_folder.write_checkpoint(directory, self.config, self.state_dict(),
                                              self.tokenizer)
 
@@ -429,24 +393,4 @@ class MultimodalTransformer(nn.Module):
             ModelError: a file is missing, corrupt (its SHA-256 or CRC), holds weights that
                 are not finite, or does not match the config.
         """
-        config = model_folder.read_config(directory)
-        tokenizer = model_folder.read_tokenizer(directory)
-        if tokenizer.vocab_size != config.vocab_size:
-            raise ModelError(f"{Path(directory) / model_folder.VOCAB_FILE}: "
-                             f"{tokenizer.vocab_size} tokens "
-                             f"but config.vocab_size is {config.vocab_size}")
-        state = model_folder.read_weights(directory)
-        try:
-            model = cls(config, tokenizer)
-        except (RuntimeError, MemoryError) as err:  # a config too large to build here
-            raise ModelError(f"{Path(directory) / model_folder.CONFIG_FILE}: the model it "
-                             f"describes "
-                             f"cannot be built ({type(err).__name__}: "
-                             f"{(str(err).splitlines() or [''])[0][:200]})") from None
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as err:
-            raise ModelError(f"{Path(directory) / model_folder.WEIGHTS_FILE}: weights do not "
-                             f"fit the config: {' '.join(str(err).split())[:500]}") from None
-        model_folder.verify_files(directory)  # last: the checks above name a wrong file better
-        return model.to(device or "cpu").eval()
+        return model_folder.load_model(cls, directory, device)
