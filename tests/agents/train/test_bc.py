@@ -136,7 +136,7 @@ def test_families_restrict_the_demonstrations_and_the_evaluation(tiny_config):
 
 
 def test_the_cell_recognition_loss_is_learnt_alongside_the_actions(tiny_config):
-    result = train_bc(tiny_config("model.cell_head=true", "optim.cell_weight=1.0",
+    result = train_bc(tiny_config("model.cells={}", "optim.cell_weight=1.0",
                                   "optim.max_steps=30"))
     cell = [float(r["loss_cell"]) for r in rows(result.log) if r["loss_cell"]]
     assert cell[0] > 3.0  # ~ log 42 + log 27 + log 11 untrained
@@ -144,7 +144,7 @@ def test_the_cell_recognition_loss_is_learnt_alongside_the_actions(tiny_config):
 
 
 def test_the_goal_choice_loss_is_learnt_alongside_the_actions(tiny_config):
-    result = train_bc(tiny_config("model.fusion=film", "model.goal_head=true",
+    result = train_bc(tiny_config("model.fusion=film", "model.goal={}",
                                   "optim.goal_weight=1.0", "optim.goal_loss=choice",
                                   "optim.max_steps=30"))
     goal = [float(r["loss_goal"]) for r in rows(result.log) if r["loss_goal"]]
