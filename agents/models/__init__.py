@@ -1,4 +1,17 @@
-"""agents.models: the multimodal Transformer policy and its parts.
+"""agents.models: the multimodal Transformer policy, built from a small core and optional
+parts.
+
+* ``config.py``: ``ModelConfig`` (the core's sizes, one sub-config per optional part, what
+  each part needs) and its named presets (``ModelConfig.preset("quickstart")``).
+* ``policy.py``: ``MultimodalTransformer``, the core (``text.py``, ``vision.py``, a fusion
+  of ``fusion.py``'s registry, the state token, the heads) and the one step both acting
+  and sequences run.
+* ``state.py``: ``RecurrentState``, one named field per part that keeps something;
+  ``step.py``: what a stateful part's ``step`` reads; ``memory.py`` and ``explore.py``:
+  the two stateful parts; ``match.py``: the goal match; ``cell_labels.py``: the cell
+  head's label kinds and their exact reader.
+* ``model_folder.py``: the saved model folder (config, weights, vocabulary);
+  ``legacy.py``: configs and states written before the parts, converted.
 
 Importing the package registers the built-in fusions (``single_stream``, ``dual_stream``,
 ``film``, ``late_fusion``).
