@@ -23,8 +23,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch  # noqa: E402
 
-from agents.models import MultimodalTransformer  # noqa: E402
-from agents.models import io as model_io  # noqa: E402
+from agents.models import (
+    MultimodalTransformer,  # noqa: E402
+    model_folder,  # noqa: E402
+)
 from agents.train.config import resolve_config  # noqa: E402
 from vlnenv.errors import MapError  # noqa: E402
 from vlnenv.world.mapfile import MAX_OBJECTS, loads_house  # noqa: E402
@@ -59,15 +61,15 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     MultimodalTransformer(resolve_config(CONFIG, []).model).save_pretrained(folder)
     checked = mean_seconds(lambda: MultimodalTransformer.from_pretrained(folder), args.repeats)
-    saved = model_io.check_archive, model_io.verify_files, model_io.check_finite
-    model_io.check_archive = lambda path: None
-    model_io.verify_files = lambda directory: None
-    model_io.check_finite = lambda state, where: None
+    saved = model_folder.check_archive, model_folder.verify_files, model_folder.check_finite
+    model_folder.check_archive = lambda path: None
+    model_folder.verify_files = lambda directory: None
+    model_folder.check_finite = lambda state, where: None
     try:
         bare = mean_seconds(lambda: MultimodalTransformer.from_pretrained(folder), args.repeats)
     finally:
-        model_io.check_archive, model_io.verify_files, model_io.check_finite = saved
-    size = (folder / model_io.WEIGHTS_FILE).stat().st_size
+        model_folder.check_archive, model_folder.verify_files, model_folder.check_finite = saved
+    size = (folder / model_folder.WEIGHTS_FILE).stat().st_size
     print(f"from_pretrained ({size:,} bytes of weights): {checked * 1e3:.1f} ms with the "
           f"checks, {bare * 1e3:.1f} ms without: x{checked / bare:.2f}")
 

@@ -8,7 +8,7 @@ and the ratio to the first row. The data loader renders in this process, as in t
 quickstart. The default rows are the models the quickstart chose between, each with its
 auxiliaries pinned: C=64 with 4 heads (the second version), C=48 with 4 heads, C=32 with
 2 heads (the third), then C=32 and C=64 (the fourth) with the cell-recognition auxiliary
-(``model.cell_head``, its labels read off every view by the loader).
+(``model.cells``, its labels read off every view by the loader).
 
 Usage: ``python benchmarks/train_throughput.py [--seconds 20] [--threads 2]
 [--config FILE] [--variant NAME=section.field=value,...]``
@@ -27,8 +27,8 @@ from agents.train.bc import load_demos_for
 from agents.train.config import resolve_config
 from agents.train.trainer import Trainer
 
-PLAIN = ["model.cell_head=false", "optim.cell_weight=0"]
-CELLS = ["model.cell_head=true", "optim.cell_weight=1.0"]
+PLAIN = ["model.cells=none", "optim.cell_weight=0"]
+CELLS = ["model.cells={}", "optim.cell_weight=1.0"]
 VARIANTS = {
     "C64 h4": ["model.n_embd=64", "model.n_head=4", *PLAIN],
     "C48 h4": ["model.n_embd=48", "model.n_head=4", *PLAIN],

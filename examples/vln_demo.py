@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 
 from agents import load_pretrained_weights
-from agents.models.io import read_config, read_tokenizer
+from agents.models.model_folder import read_config, read_tokenizer
 from agents.models.policy import MultimodalTransformer
 from vlnenv import EnvConfig, VLNEnv
 from vlnenv.eval.evaluate import stack_obs

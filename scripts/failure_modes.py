@@ -101,7 +101,7 @@ def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[st
 def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
                        model_dir: str, outcome: str = "wrong stop") -> Counter:
     """For the ``go_to_object`` wrong stops (``outcome="timeout"``: timeouts) of a model
-    with ``model.goal_memory``, what its goal map held at the end (module docstring): the
+    with ``model.memory``, what its goal map held at the end (module docstring): the
     map is the one the model carries in its state after the last step."""
     import torch
 
@@ -111,8 +111,8 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
 
     model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
     if model.memory is None:
-        raise SystemExit(f"{model_dir}: not a goal-memory model (model.goal_memory is off)")
-    R = model.config.gps_range
+        raise SystemExit(f"{model_dir}: not a goal-memory model (model.memory is off)")
+    R = model.config.radius
     M = 2 * R + 1
     episodes = suite.episodes(split)
     stopped = outcome == "wrong stop"
@@ -133,8 +133,7 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
         done = np.zeros((1, len(r.direction)), bool)
         done[:, 0] = True
         with torch.no_grad():
-            C, MM = model.config.n_embd, model.memory.size
-            final = model.forward_sequence(obs, None, done).state[0, C:C + MM]
+            final = model.forward_sequence(obs, None, done).state.goal_map[0]  # (M*M,)
         k, score = int(final.argmax()), float(final.max())  # the best cell of the (M*M,) map
         best = (ep.start[0] + k // M - R, ep.start[1] + k % M - R)
         shown = goal_view_targets(ep, house, actions) & seen_cells(
@@ -155,11 +154,10 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
 
 
 def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
-    """How well the goal match's text head of a ``model.goal_match`` model names the target
-    of the split's ``go_to_object`` instructions: top-1 of the object kind, and top-1 of
-    the colour where the instruction says the colour's name (``None`` keys are left out
-    when no instruction does); with ``model.match_room``, top-1 of the room type its room
-    head reads from the split's ``go_to_room`` instructions."""
+    """How well the goal match's text head of a ``model.match`` model names the target of the
+    split's ``go_to_object`` instructions: top-1 of the object kind, and top-1 of the colour
+    where the instruction says the colour's name (``None`` keys are left out when no
+    instruction does)."""
     import torch
 
     from agents.models import CELL_CLASSES, MultimodalTransformer
@@ -168,14 +166,14 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
 
     model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
     if model.match_head is None:
-        raise SystemExit(f"{model_dir}: not a goal-match model (model.goal_match is off)")
+        raise SystemExit(f"{model_dir}: not a goal-match model (model.match is off)")
     episodes = [e for e in suite.episodes(split) if e.family == "go_to_object"]
     ids = model.instructions.encode([e.instruction for e in episodes])  # (N, L)
     with torch.no_grad():
         words = model.instruction_labels(model.text(torch.as_tensor(ids)))  # (N, K)
     base, kinds = CELL_CLASSES[0], CELL_CLASSES[1]
     kind = words[:, base:base + kinds].argmax(-1) - 1  # (N,) -1: none
-    colour = words[:, base + kinds:sum(CELL_CLASSES)].argmax(-1) - 1  # (N,) (rooms after)
+    colour = words[:, base + kinds:sum(CELL_CLASSES)].argmax(-1) - 1  # (N,)
     kind_hits = colour_hits = named = 0
     for e, k, c in zip(episodes, kind.tolist(), colour.tolist(), strict=True):
         target = e.task["object"]
@@ -187,16 +185,6 @@ def match_reading(model_dir: str, suite: Suite, split: str) -> dict[str, float]:
            "kind top-1": kind_hits / max(len(episodes), 1)}
     if named:
         out.update({"colour named": float(named), "named colour top-1": colour_hits / named})
-    if model.config.match_room:
-        rooms = [e for e in suite.episodes(split) if e.family == "go_to_room"]
-        ids = model.instructions.encode([e.instruction for e in rooms])  # (N, L)
-        with torch.no_grad():
-            words = model.instruction_labels(model.text(torch.as_tensor(ids)))  # (N, K + R)
-        said = words[:, sum(CELL_CLASSES):].argmax(-1).tolist()  # (N,) the room type read
-        asked = [int(suite.houses[e.house].rooms[suite.houses[e.house].room_index(
-            e.task["room"])].type) for e in rooms]
-        out["go_to_room room type top-1"] = (sum(a == b for a, b in zip(said, asked, strict=True))
-                                             / max(len(rooms), 1))
     return out
 
 
@@ -312,15 +300,15 @@ def main() -> None:
     print(f"{data['policy']} on {data['suite']}/{data['split']}, {len(data['records'])} episodes")
     for family, counts in sorted(outcomes(data["records"], suite, data["split"]).items()):
         print(f"  {family:<13} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    from agents.models.io import read_config
+    from agents.models.model_folder import read_config
 
-    if args.model and read_config(args.model).goal_memory:
+    if args.model and read_config(args.model).memory is not None:
         for outcome in ("wrong stop", "timeout"):
             counts = remembered_at_stop(data["records"], suite, data["split"], args.model,
                                         outcome)
             print(f"  go_to_object {outcome}s, the goal map at the end: "
                   + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    if args.model and read_config(args.model).goal_match:
+    if args.model and read_config(args.model).match is not None:
         reading = match_reading(args.model, suite, data["split"])
         print(f"  the goal match's words on {data['split']} go_to_object instructions: "
               + ", ".join(f"{k} {v:.3f}" if v < 1 or k.endswith("top-1") else f"{k} {v:.0f}"

@@ -3,7 +3,7 @@ teacher while it searches (``agents.models.explore``), with exact cell labels.
 
 Each ``val_unseen`` demonstration of the three target families (the default teachers'
 cache, ``runs/demos``) is re-rendered; every view's cells are read back exactly
-(:class:`agents.models.tiles.TileReader`, ``p_open`` 0 or 1), written into the explore
+(:class:`agents.models.cell_labels.TileReader`, ``p_open`` 0 or 1), written into the explore
 map step by step and planned over (:func:`frontier_distances`, :func:`frontier_read`).
 Until the target first comes into view (the teacher is still searching), a ``forward``
 agrees when the way reads "ahead", a left (right) turn when it reads "left" ("right")
@@ -20,9 +20,9 @@ from collections import Counter
 import numpy as np
 import torch
 
+from agents.models.cell_labels import CELL_CLASSES, TileReader
 from agents.models.explore import frontier_distances, frontier_read, open_scores
 from agents.models.memory import goal_maps, map_index, seen_cells
-from agents.models.tiles import CELL_CLASSES, TileReader
 from agents.train.config import DataConfig
 from agents.train.data.replay import Replayer
 from agents.train.data.targets import trace_view_targets

@@ -6,7 +6,7 @@
 # demos (default; 400 s, cosine over 3,000 steps of 64 lanes x 16 steps):
 #   demos2500 / demos10000 / demos40000: the first 2,500 / 10,000 / all 40,000 sampled
 #   demonstrations (nested); cells40000: all of them with the cell-recognition auxiliary
-#   (model.cell_head, optim.cell_weight = 1).
+#   (model.cells, optim.cell_weight = 1).
 # lanes128 (320 s, cosine over 2,200 steps of 128 lanes x 16 steps), all 40,000
 #   demonstrations unless named: plain_l128 (no auxiliary), cells_l128, cells10000_l128
 #   (the first 10,000), cells_c128_l128 (C = 128, 2 text and 2 fusion layers, lr 1e-3).
@@ -20,7 +20,7 @@ set -u
 OUT=${1:?usage: scripts/gpu_scaling.sh OUT [TRAIN_SECONDS] [demos|lanes128]}
 SET=${3:-demos}
 DEVICE=${DEVICE:-cuda}  # DEVICE=cpu runs the same plumbing on a machine without a GPU
-cells="--set model.cell_head=true --set optim.cell_weight=1.0"
+cells="--set model.cells={} --set optim.cell_weight=1.0"
 declare -A extra
 case "$SET" in
   demos)

@@ -58,7 +58,7 @@ def variants(total: int, scaling: list[int]) -> dict[str, list[str]]:
         "blank_image": ["model.blank_image=true"],
         "teacher_oracle": teacher_overrides("oracle"),
         "teacher_explorer": teacher_overrides("explorer"),
-        "goal_aux": ["model.goal_head=true", "optim.goal_weight=1.0"],
+        "goal_aux": ["model.goal={}", "optim.goal_weight=1.0"],
     }
     for n in scaling:
         if n < total:

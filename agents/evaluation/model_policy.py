@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor
 
-from agents.models import MultimodalTransformer, autocast_context
+from agents.models import MultimodalTransformer, RecurrentState, autocast_context
 
 
 class ModelPolicy:
@@ -30,19 +29,18 @@ class ModelPolicy:
         self.model = model.eval()
         self.source = source
 
-    def initial_state(self, batch: int) -> Tensor:
-        """``(B, C)`` zeros."""
+    def initial_state(self, batch: int) -> RecurrentState:
+        """The model's state at the start of ``batch`` episodes (zeros)."""
         return self.model.initial_state(batch)
 
-    def act(self, obs: dict[str, Any], state: Tensor,
-            infos: list[dict[str, Any]]) -> tuple[np.ndarray, Tensor]:
+    def act(self, obs: dict[str, Any], state: RecurrentState,
+            infos: list[dict[str, Any]]) -> tuple[np.ndarray, RecurrentState]:
         with torch.no_grad(), autocast_context(self.model.device):
-            logits, _, state = self.model.act(obs, state)  # (B, A), _, (B, C)
+            logits, _, state = self.model.act(obs, state)  # (B, A)
         return logits.argmax(-1).cpu().numpy(), state
 
-    def reset_done(self, state: Tensor, done: np.ndarray) -> Tensor:
-        mask = torch.as_tensor(done, dtype=torch.bool, device=state.device)  # (B,)
-        return state.masked_fill(mask[:, None], 0.0)  # (B, C)
+    def reset_done(self, state: RecurrentState, done: np.ndarray) -> RecurrentState:
+        return state.reset(done)
 
     def config(self) -> dict[str, Any]:
         return {"name": "checkpoint", "path": self.source,
@@ -76,7 +74,7 @@ class SampledModelPolicy(ModelPolicy):
         self.seed = int(seed)
 
     def initial_state(self, batch: int) -> Any:
-        """``(B, C)`` zeros and a generator per slot."""
+        """The model's zero state and a generator per slot."""
         gens = [(None, np.random.default_rng([self.seed, 2**32 + b])) for b in range(batch)]
         return self.model.initial_state(batch), gens
 
@@ -84,7 +82,7 @@ class SampledModelPolicy(ModelPolicy):
             infos: list[dict[str, Any]]) -> tuple[np.ndarray, Any]:
         hidden, gens = state[0], list(state[1])
         with torch.no_grad(), autocast_context(self.model.device):
-            logits, _, hidden = self.model.act(obs, hidden)  # (B, A), _, (B, C)
+            logits, _, hidden = self.model.act(obs, hidden)  # (B, A)
         probs = torch.softmax(logits.float() / self.temperature, -1).cpu().double().numpy()
         actions = np.empty(len(probs), np.int64)  # (B,)
         for b, p in enumerate(probs):

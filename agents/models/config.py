@@ -1,4 +1,24 @@
-"""``ModelConfig``: every size and switch of the multimodal policy, saved with its weights."""
+"""``ModelConfig``: the sizes of the policy's core and the sub-config of each optional part,
+saved with its weights; named presets (``ModelConfig.preset("quickstart")``).
+
+The core (text encoder, vision encoder, a fusion from the registry, the state token, the
+action, value and progress heads) is always built. Each optional part is on when its
+sub-config is given and off when it is ``None``:
+
+* ``gps`` (:class:`GpsConfig`): the way back to the start embedded in the ego token.
+* ``goal`` (:class:`GoalConfig`): a head scoring every view cell as the target.
+* ``cells`` (:class:`CellConfig`): a head classifying what every view cell shows.
+* ``match`` (:class:`MatchConfig`): the goal score gains how well each cell matches what the
+  instruction names.
+* ``memory`` (:class:`MemoryConfig`): where the goal head saw the target, remembered in a
+  map carried in the recurrent state.
+* ``explore`` (:class:`ExploreConfig`): where the agent has looked, remembered in a second
+  map, and the way to the nearest unseen ground (and to the remembered goal).
+
+What a part needs is written once, in :data:`NEEDS`, plus one rule on the fusion: the goal
+head reads the fusion's per-step context, so it needs a fusion that has one
+(``Fusion.has_context``: ``film``), checked when the model is built.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +31,136 @@ from vlnenv.actions import Action
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.world.objects import ObjectKind
 
-#: Values of ``ModelConfig.vision_stem``.
-VISION_STEMS: tuple[str, ...] = ("pixels", "tiles")
-#: Values of ``ModelConfig.match_reader``.
-MATCH_READERS: tuple[str, ...] = ("summary", "attend", "tokens")
+#: Values of ``MatchConfig.reader``.
+MATCH_READERS: tuple[str, ...] = ("summary", "attend")
 
 
 def _shipped_vocab_size() -> int:
     return Tokenizer().vocab_size
 
 
+def _positive(owner: str, name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ModelError(f"{owner}.{name} must be a positive int, got {value!r}")
+
+
+def _boolean(owner: str, name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ModelError(f"{owner}.{name} must be a bool, got {value!r}")
+
+
+@dataclass
+class GpsConfig:
+    """The ``gps`` observation (cell minus start cell) embedded in the ego token: the way
+    back to the start in the agent's own frame, ``(f, r) = (-gps · fwd, -gps · right)``
+    for the heading's forward and right unit vectors, each clipped to ``±range`` cells and
+    embedded (``E_f[f] + E_r[r]``). For ``fetch``, whose requester waits at the start."""
+
+    range: int = 16
+    """Largest ``|f|``, ``|r|`` told apart; farther is clipped. Also the radius ``R`` of the
+    memory maps (``M = 2 R + 1`` cells a side, centred on the start)."""
+
+    def __post_init__(self) -> None:
+        _positive("GpsConfig", "range", self.range)
+
+
+@dataclass
+class GoalConfig:
+    """A head that scores every view cell as showing the current target (trained by the
+    goal-in-view auxiliary loss of ``agents.train.targets``), read off the fusion's
+    per-step context (needs a fusion with ``has_context``: ``film``)."""
+
+
+@dataclass
+class CellConfig:
+    """A head that classifies what every view cell shows (base: wall, door, the floor of
+    each room type or each furniture kind; object kind; object colour) from the vision
+    encoder's cell tokens, before any fusion (trained by the cell-recognition auxiliary
+    loss, ``optim.cell_weight``; labels read off the pixels by :mod:`vlnenv.render.decode`).
+    Works with every fusion."""
+
+
+@dataclass
+class MatchConfig:
+    """The goal match: each view cell's goal score gains how well what the cell head sees
+    there matches what the instruction names. A text head predicts the target's base,
+    object kind and colour (``t_a``, one distribution per label kind ``a``), and the
+    cell's score gains ``sum_a log sum_k softmax(t_a)_k softmax(c_{i,a})_k`` with ``c_i``
+    the cell head's (detached) logits (:func:`agents.models.match.attribute_match`). The
+    text head learns from the goal loss alone; a label the words leave open can stay flat
+    and then adds the same to every cell."""
+
+    reader: str = "summary"
+    """The text head: ``summary``, a linear map of the instruction summary (the ``<cls>``
+    token); ``attend``, one learnt query per label kind attending over the instruction's
+    tokens (:class:`agents.models.match.AttributeReader`)."""
+
+    def __post_init__(self) -> None:
+        if self.reader not in MATCH_READERS:
+            raise ModelError(f"MatchConfig.reader must be one of {list(MATCH_READERS)}, "
+                             f"got {self.reader!r}")
+
+
+@dataclass
+class MemoryConfig:
+    """Remember where the goal head saw the target (:mod:`agents.models.memory`): each step
+    the seen view cells' goal scores are written into a ``(2 R + 1)^2`` map around the
+    start (``R = gps.range``; the map is the ``goal_map`` field of the recurrent state)
+    and the best remembered cell's offset from the agent, in its own frame, and score are
+    embedded into the state token's query."""
+
+    distance: bool = False
+    """Also embed the best remembered cell's distance from the agent, ``E_d[|f| + |r|]``
+    (cells, Manhattan; ``f``, ``r`` each clipped to ``±R``): "beside the target"
+    (distance 1, where ``go_to_object`` must stop) becomes one embedding."""
+
+    def __post_init__(self) -> None:
+        _boolean("MemoryConfig", "distance", self.distance)
+
+
+@dataclass
+class ExploreConfig:
+    """Remember which cells the agent has seen and whether the cell head took each for
+    traversable, in a second ``(2 R + 1)^2`` map around the start (the ``explore_map``
+    field of the recurrent state), and embed which neighbours lead closer to the nearest
+    frontier and how far it is (:mod:`agents.models.explore`): the explorer teacher's own
+    search rule, planned over what the student saw."""
+
+    goal_path: bool = False
+    """Also plan from the goal map's best cell (when its score is above one half) through
+    the seen passable cells, and embed which neighbours lead closer to it around walls and
+    how far it is by that path."""
+
+    def __post_init__(self) -> None:
+        _boolean("ExploreConfig", "goal_path", self.goal_path)
+
+
+#: The sub-config class of each optional part, in the order the parts are built.
+PARTS: dict[str, type] = {
+    "gps": GpsConfig,
+    "goal": GoalConfig,
+    "cells": CellConfig,
+    "match": MatchConfig,
+    "memory": MemoryConfig,
+    "explore": ExploreConfig,
+}
+
+#: What each part needs on besides itself (a part name, or ``recurrent``). The one other
+#: rule: ``goal`` needs a fusion with a per-step context (``Fusion.has_context``).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "match": ("goal", "cells"),
+    "memory": ("goal", "gps", "recurrent"),
+    "explore": ("memory", "cells"),
+}
+
+
 @dataclass
 class ModelConfig:
-    """Sizes and switches of :class:`~agents.models.policy.MultimodalTransformer`.
+    """Sizes of :class:`~agents.models.policy.MultimodalTransformer`'s core and the
+    sub-configs of its optional parts (module docstring).
 
     Every submodule is built from this config, and it is written as JSON next to the
-    weights, so a checkpoint says what produced it.
+    weights, so a checkpoint says what produced it. Named presets: :meth:`preset`.
     """
 
     vocab_size: int = field(default_factory=_shipped_vocab_size)
@@ -53,13 +187,8 @@ class ModelConfig:
     """Name of the cross-modal fusion in the registry: ``single_stream``, ``dual_stream``,
     ``film`` or ``late_fusion`` (or any class registered with ``register_fusion``)."""
     tile: int = 8
-    """Pixels per view cell along each side; each cell is one patch token."""
-    vision_stem: str = "pixels"
-    """How a view cell becomes a token: ``pixels``, a learnt linear map of its tile's
-    pixels (the vision encoder must learn what the tiles show); ``tiles``, the tile read
-    back exactly into what it shows (base, object kind, object colour: the inverse of the
-    renderer, :mod:`vlnenv.render.decode`, as the symbolic observations of BabyAI give
-    them) and embedded. ``tiles`` works only on views drawn by vlnenv's renderer."""
+    """Pixels per view cell along each side; each cell is one patch token (a learnt
+    linear map of its tile's pixels)."""
     max_view: int = 9
     """Largest view, in cells per side, that the 2-D position embeddings cover."""
     n_directions: int = 4
@@ -68,85 +197,31 @@ class ModelConfig:
     """Values of the ``carrying`` observation (0 = empty hands)."""
     n_actions: int = len(Action)
     """Number of actions (logits of the action head)."""
-    gps: bool = False
-    """Embed the ``gps`` observation (cell minus start cell) in the ego token: the way back
-    to the start in the agent's own frame, ``(f, r) = (-gps · fwd, -gps · right)`` for
-    the heading's forward and right unit vectors, each clipped to ``±gps_range`` cells
-    and embedded (``E_f[f] + E_r[r]``). For ``fetch``, whose requester waits at the start."""
-    gps_range: int = 16
-    """Largest ``|f|``, ``|r|`` told apart by the gps embedding; farther is clipped."""
     recurrent: bool = True
     """Carry the state token from step to step; when False every step starts from the
     initial (zero) state, so the policy sees only the current observation."""
-    goal_head: bool = False
-    """Add a head that scores every view cell as showing the current target (trained by
-    the goal-in-view auxiliary loss of ``agents.train.targets``); needs a fusion that
-    computes a per-step context (a ``ContextFusion``: ``film``)."""
-    goal_memory: bool = False
-    """Remember where the goal head saw the target (:mod:`agents.models.memory`): each
-    step the seen view cells' goal scores are written into a ``(2 gps_range + 1)^2`` map
-    around the start (carried in the recurrent state) and the best remembered cell's
-    offset from the agent, in its own frame, and score are embedded into the state
-    token's query. Needs ``goal_head``, ``gps`` and ``recurrent``."""
-    memory_distance: bool = False
-    """Also embed the best remembered cell's distance from the agent, ``E_d[|f| + |r|]``
-    (cells, Manhattan; ``f``, ``r`` each clipped to ``±gps_range``): "beside the target"
-    (distance 1, where ``go_to_object`` must stop; 2, a diagonal, fails) becomes one
-    embedding instead of a conjunction of the two offsets. Needs ``goal_memory``."""
-    explore_memory: bool = False
-    """Remember which cells the agent has seen and whether the cell head took each for
-    traversable, in a second ``(2 gps_range + 1)^2`` map around the start (carried in the
-    recurrent state after the goal map), and embed which neighbours lead closer to the
-    nearest frontier (a traversable seen cell beside an unseen one) and how far it is
-    (:mod:`agents.models.explore`): the explorer teacher's own search rule, planned over
-    what the student saw. Needs ``goal_memory`` and ``cell_head``."""
-    goal_path: bool = False
-    """Add the way to the remembered goal to the explore memory's read-out: the same
-    planner, run from the seen passable cells beside the goal map's best cell (when its
-    score is above one half) instead of from the frontier, gives which of the agent's
-    neighbours lead closer to it around walls and how far it is by that path
-    (:mod:`agents.models.explore`). Needs ``explore_memory``."""
-    goal_match: bool = False
-    """Add to each view cell's goal score how well what the cell head sees there matches
-    what the instruction names: a linear head on the instruction summary predicts the
-    target's base, object kind and colour (``t_a``, one distribution per label kind
-    ``a``), and the cell's score gains ``sum_a log sum_k softmax(t_a)_k
-    softmax(c_{i,a})_k`` with ``c_i`` the cell head's (detached) logits. The text head
-    learns from the goal loss alone; a label the words leave open (an unnamed colour)
-    can stay flat and then adds the same to every cell. Needs ``goal_head`` and
-    ``cell_head``."""
-    match_reader: str = "summary"
-    """The goal match's text head: ``summary``, a linear map of the instruction summary
-    (the ``<cls>`` token); ``attend``, one learnt query per label kind attending over the
-    instruction's tokens (:class:`agents.models.match.AttributeReader`), so a colour or
-    kind word can be read off its own token; ``tokens``, label logits of every token,
-    each class keeping its strongest token (:class:`agents.models.match.TokenReader`)."""
-    match_room: bool = False
-    """Add a room term to the goal match: the text head also reads which type of room the
-    instruction names (``R`` more logits), each view cell's room type is read off the
-    cell head's floor labels around it (:func:`agents.models.match.room_context`), and
-    the cell's score gains :func:`agents.models.match.room_match` of the two, so "the
-    candle in the bedroom" can tell that candle from one in the office. Needs
-    ``goal_match``."""
-    cell_head: bool = False
-    """Add a head that classifies what every view cell shows (base: wall, door, the floor
-    of each room type or each furniture kind; object kind; object colour) from the vision
-    encoder's cell tokens, before any fusion (trained by the cell-recognition auxiliary
-    loss, ``optim.cell_weight``; labels read off the pixels by
-    :mod:`vlnenv.render.decode`). Works with every fusion."""
     mask_instruction: bool = False
     """Ablation: feed only ``<pad>`` ids instead of the instruction."""
     blank_image: bool = False
     """Ablation: feed an all-zero image instead of the view."""
+    gps: GpsConfig | None = None
+    """The way back to the start in the ego token; off when ``None``."""
+    goal: GoalConfig | None = None
+    """The goal-in-view head; off when ``None``."""
+    cells: CellConfig | None = None
+    """The cell-recognition head; off when ``None``."""
+    match: MatchConfig | None = None
+    """The goal match; off when ``None``."""
+    memory: MemoryConfig | None = None
+    """The goal memory; off when ``None``."""
+    explore: ExploreConfig | None = None
+    """The explore memory; off when ``None``."""
 
     def __post_init__(self) -> None:
-        positive = ("vocab_size", "max_text_len", "n_embd", "n_head", "n_fusion_layer",
-                    "mlp_ratio", "tile", "max_view", "n_directions", "n_carrying", "n_actions",
-                    "gps_range")
-        for name in positive:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ModelError(f"ModelConfig.{name} must be a positive int, got {value!r}")
+        for name in ("vocab_size", "max_text_len", "n_embd", "n_head", "n_fusion_layer",
+                     "mlp_ratio", "tile", "max_view", "n_directions", "n_carrying",
+                     "n_actions"):
+            _positive("ModelConfig", name, getattr(self, name))
         for name in ("n_text_layer", "n_vision_layer"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -159,75 +234,113 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
-        if self.match_reader not in MATCH_READERS:
-            raise ModelError(f"ModelConfig.match_reader must be one of {list(MATCH_READERS)}, "
-                             f"got {self.match_reader!r}")
-        if self.vision_stem not in VISION_STEMS:
-            raise ModelError(f"ModelConfig.vision_stem must be one of {list(VISION_STEMS)}, "
-                             f"got {self.vision_stem!r}")
-        for name in ("bias", "gps", "recurrent", "goal_head", "goal_memory", "memory_distance",
-                     "explore_memory", "goal_path", "goal_match", "match_room", "cell_head",
-                     "mask_instruction", "blank_image"):
-            if not isinstance(getattr(self, name), bool):
-                raise ModelError(f"ModelConfig.{name} must be a bool, "
-                                 f"got {getattr(self, name)!r}")
-        if self.goal_memory and not (self.goal_head and self.gps and self.recurrent):
-            raise ModelError("ModelConfig.goal_memory needs goal_head, gps and recurrent "
-                             f"(got goal_head={self.goal_head}, gps={self.gps}, "
-                             f"recurrent={self.recurrent})")
-        if self.goal_match and not (self.goal_head and self.cell_head):
-            raise ModelError("ModelConfig.goal_match needs goal_head and cell_head (got "
-                             f"goal_head={self.goal_head}, cell_head={self.cell_head})")
-        if self.explore_memory and not (self.goal_memory and self.cell_head):
-            raise ModelError("ModelConfig.explore_memory needs goal_memory and cell_head (got "
-                             f"goal_memory={self.goal_memory}, cell_head={self.cell_head})")
-        if self.goal_path and not self.explore_memory:
-            raise ModelError("ModelConfig.goal_path needs explore_memory (got "
-                             "explore_memory=False)")
-        if self.match_room and not self.goal_match:
-            raise ModelError("ModelConfig.match_room needs goal_match (got goal_match=False)")
-        if self.memory_distance and not self.goal_memory:
-            raise ModelError("ModelConfig.memory_distance needs goal_memory (got "
-                             "goal_memory=False)")
+        for name in ("bias", "recurrent", "mask_instruction", "blank_image"):
+            _boolean("ModelConfig", name, getattr(self, name))
+        for name, cls in PARTS.items():
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, cls):
+                raise ModelError(f"ModelConfig.{name} must be a {cls.__name__} or None, "
+                                 f"got {value!r}")
+        for part, needs in NEEDS.items():
+            missing = [n for n in needs if not self.has(n)]
+            if self.has(part) and missing:
+                raise ModelError(f"ModelConfig.{part} needs {', '.join(needs)} "
+                                 f"(missing: {', '.join(missing)})")
+
+    def has(self, name: str) -> bool:
+        """Whether the optional part ``name`` (or ``recurrent``) is on."""
+        return bool(self.recurrent) if name == "recurrent" else getattr(self, name) is not None
+
+    @property
+    def radius(self) -> int:
+        """``R``, the memory maps' radius (``gps.range``; 0 without gps)."""
+        return 0 if self.gps is None else self.gps.range
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> ModelConfig:
+        """The named config of :data:`PRESETS` with ``overrides`` (fields; a part as its
+        sub-config, a dict of its fields, or ``None``).
+
+        Raises:
+            ModelError: no preset of that name, or an invalid override.
+        """
+        if name not in PRESETS:
+            raise ModelError(f"unknown ModelConfig preset {name!r}; expected one of "
+                             f"{sorted(PRESETS)}")
+        return cls.from_dict({**PRESETS[name], **overrides}, where=f"preset {name!r}")
 
     @classmethod
     def default(cls, **overrides: Any) -> ModelConfig:
-        """The CPU preset: ``C`` = 128, 2 text, 1 vision and 2 fusion layers (about 1.1 M
-        parameters with ``single_stream``, 1.7 M with ``dual_stream``)."""
-        return cls(**overrides)
+        """``preset("default", **overrides)``."""
+        return cls.preset("default", **overrides)
 
     @classmethod
     def large(cls, **overrides: Any) -> ModelConfig:
-        """The GPU preset: ``C`` = 512, 8 heads, 4 text, 2 vision and 4 fusion layers
-        (about 32 M parameters with ``single_stream``)."""
-        sizes: dict[str, Any] = dict(n_embd=512, n_head=8, n_text_layer=4, n_vision_layer=2,
-                                     n_fusion_layer=4, dropout=0.1)
-        return cls(**{**sizes, **overrides})
+        """``preset("large", **overrides)``."""
+        return cls.preset("large", **overrides)
 
     def replace(self, **changes: Any) -> ModelConfig:
         """A copy with ``changes`` applied (validated again)."""
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready fields."""
+        """Plain JSON-ready fields (a part: a dict of its fields, or ``None``)."""
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "config") -> ModelConfig:
-        """The config of ``data`` (as written by :meth:`to_dict`).
+        """The config of ``data``: as written by :meth:`to_dict`, or ``preset`` plus changed
+        fields, or the flat layout written before the parts (converted by
+        :func:`agents.models.legacy.upgrade_model_dict`).
 
         Raises:
-            ModelError: ``data`` is not a mapping, names an unknown field, or holds an
-                invalid value; the message starts with ``where``.
+            ModelError: ``data`` is not a mapping, names an unknown field or preset, holds
+                an invalid value, or turns on a deleted option; the message starts with
+                ``where``.
         """
+        from agents.models.legacy import upgrade_model_dict
+
         if not isinstance(data, dict):
             raise ModelError(f"{where}: expected a JSON object, got {type(data).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ModelError(f"{where}: unknown ModelConfig field(s) {unknown}; "
-                             f"expected some of {sorted(known)}")
         try:
-            return cls(**data)
+            data = upgrade_model_dict(data)
+            if "preset" in data:
+                rest = {k: v for k, v in data.items() if k != "preset"}
+                return cls.preset(data["preset"], **rest)
+            known = {f.name for f in dataclasses.fields(cls)}
+            unknown = sorted(set(data) - known)
+            if unknown:
+                raise ModelError(f"unknown ModelConfig field(s) {unknown}; "
+                                 f"expected some of {sorted(known)}")
+            return cls(**{k: _part(k, v) if k in PARTS else v for k, v in data.items()})
         except ModelError as err:
             raise ModelError(f"{where}: {err}") from None
+
+
+def _part(name: str, value: Any) -> Any:
+    """The sub-config of part ``name`` from a dict of its fields (others pass through)."""
+    if not isinstance(value, dict):
+        return value
+    cls = PARTS[name]
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ModelError(f"unknown {cls.__name__} field(s) {unknown}; expected some of "
+                         f"{sorted(known)}")
+    return cls(**value)
+
+
+#: Named configs. ``default``: the CPU sizes, ``C`` = 128, 2 text, 1 vision and 2 fusion
+#: layers, no parts (about 1.1 M parameters with ``single_stream``). ``large``: the GPU
+#: sizes, ``C`` = 512, 8 heads, 4 text, 2 vision and 4 fusion layers (about 32 M with
+#: ``single_stream``). ``quickstart``: the shipped model (``agents/configs/quickstart.toml``),
+#: a ``C`` = 64 ``film`` policy with every part on.
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "large": dict(n_embd=512, n_head=8, n_text_layer=4, n_vision_layer=2, n_fusion_layer=4,
+                  dropout=0.1),
+    "quickstart": dict(n_embd=64, n_head=4, n_text_layer=1, n_vision_layer=1,
+                       n_fusion_layer=1, fusion="film", gps={}, goal={}, cells={},
+                       match={"reader": "attend"}, memory={"distance": True},
+                       explore={"goal_path": True}),
+}

@@ -1,5 +1,7 @@
 """``ExploreMemory``: where the agent has looked, and which way the nearest unlooked-at
-place lies.
+place lies. Twin of the frontier rule of :class:`vlnenv.expert.explorer.Explorer` (numpy),
+planned on tensors over what the student saw (parity: ``tests/agents/models/test_explore.py``,
+``test_the_planners_frontier_is_the_explorers_on_the_same_memory``).
 
 Half of the seventh quickstart's ``go_to_object`` failures never had the target in view
 (docs/training.md, "Round seven"): the policy ran out of steps searching. The explorer
@@ -14,7 +16,7 @@ map with such a planner:
 
 * **Write** (every step): each view cell the agent sees (any non-black pixel) is stored
   at its place in an ``M x M`` grid around the start (``M = 2 R + 1``, ``R =
-  config.gps_range``; the places of :func:`agents.models.memory.map_index`) as ``1 +
+  config.gps.range``; the places of :func:`agents.models.memory.map_index`) as ``1 +
   p_open``, ``p_open`` the cell head's (detached) probability that the cell's base is
   traversable (a floor or a door, open or closed: :data:`OPEN_BASES`); 0 is "never seen".
   The last sight wins, as in the goal map, and an episode start empties the map.
@@ -30,7 +32,7 @@ map with such a planner:
   ``E_w[sum_k 2^k [D_k < D_0]] + E_d[min(D_0, 2R)]``, and added to the state token's
   query beside the goal memory's read-out.
 
-With ``config.goal_path`` the same planner also runs from the goal (:func:`goal_sources`:
+With ``config.explore.goal_path`` the same planner also runs from the goal (:func:`goal_sources`:
 the goal map's best cell and its 4-neighbours, once its score is above one half) through
 the seen passable cells, and the way there is read and embedded the same way (an unseen
 neighbour is no way: the path is planned over what was seen), so the policy knows which
@@ -41,7 +43,8 @@ the goal path, step-matched, ``go_to_object`` rose from 74% to 86% and ``fetch``
 to 79% on ``val_unseen`` with seed 0, but a second seed scored 68% and 55% (the eighth
 version's: 71% and 69%), so the gain is not established (docs/training.md, "Round eight").
 
-The map rides in the recurrent state after the goal map (``M * M`` more numbers).
+The map is the ``explore_map`` field of the recurrent state
+(:class:`agents.models.state.RecurrentState`).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ from torch import Tensor, nn
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.memory import goal_maps
+from agents.models.state import RecurrentState
+from agents.models.step import StepContext
 from agents.models.vision import unit_steps
 from vlnenv.render.codes import DOOR_CLOSED, DOOR_OPEN, FLOOR_BASE, FURNITURE_BASE, N_BASE
 
@@ -67,7 +72,7 @@ FAR = 1.0e6
 def open_scores(cell_logits: Tensor) -> Tensor:
     """``(..., V*V)`` the probability the cell head gives each cell's base being
     traversable, ``sum_{b in OPEN_BASES} softmax(c_base)_b``, of ``(..., V*V, K)`` cell
-    logits (the base logits first, :data:`agents.models.tiles.CELL_CLASSES`)."""
+    logits (the base logits first, :data:`agents.models.cell_labels.CELL_CLASSES`)."""
     base = cell_logits[..., :N_BASE].float().softmax(dim=-1)  # (..., V*V, N_BASE)
     return base[..., list(OPEN_BASES)].sum(dim=-1)  # (..., V*V)
 
@@ -179,52 +184,56 @@ def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
 
 class ExploreMemory(nn.Module):
     """The explore map's write, plan and read (module docstring); holds only the read-out
-    embeddings."""
+    embeddings. Owns the ``explore_map`` field of the recurrent state."""
+
+    field = "explore_map"
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.radius = config.gps_range
+        assert config.explore is not None
+        self.radius = config.radius
         self.tile = config.tile
         self.size = (2 * self.radius + 1) ** 2
         self.w_emb = nn.Embedding(16, config.n_embd)
         self.d_emb = nn.Embedding(2 * self.radius + 2, config.n_embd)
-        self.goal_w_emb = nn.Embedding(16, config.n_embd) if config.goal_path else None
-        self.goal_d_emb = (nn.Embedding(2 * self.radius + 2, config.n_embd) if config.goal_path
-                           else None)
+        goal_path = config.explore.goal_path
+        self.goal_w_emb = nn.Embedding(16, config.n_embd) if goal_path else None
+        self.goal_d_emb = nn.Embedding(2 * self.radius + 2, config.n_embd) if goal_path else None
 
-    def sequence(self, explore_map: Tensor, cell_logits: Tensor, index: Tensor, gps: Tensor,
-                 direction: Tensor, done: Tensor | None = None,
-                 goal: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """``T`` steps at once (the map does not depend on the policy's state).
+    def step(self, context: StepContext, state: RecurrentState
+             ) -> tuple[Tensor, RecurrentState, dict[str, Tensor]]:
+        """Write each of the context's ``T`` views into the ``(B, M*M)`` explore map, plan
+        and read after each write; like the goal map, the map does not depend on the
+        policy's hidden state, so all ``B * T`` steps are written, planned and read at once.
 
-        Args:
-            explore_map: ``(B, M*M)`` the map before the first step.
-            cell_logits: ``(B, T, V*V, K)`` the cell head's logits (detached here).
-            index: ``(B, T, V*V)`` the view cells' places in the map
-                (:meth:`agents.models.memory.GoalMemory.places`: the goal map's own).
-            gps: ``(B, T, 2)``.
-            direction: ``(B, T)``.
-            done: ``(B, T)`` bool, True where a step starts a new episode, or ``None``.
-            goal: ``(B, T, M*M)`` the goal map after each step (``config.goal_path``: the
-                way to its best cell is read out too), else ``None``.
+        Reads ``context.cells`` (the cell head's logits, detached here), ``context.places``
+        (the goal memory's, :meth:`agents.models.memory.GoalMemory.step`), gps, headings,
+        ``done``, and with ``goal_path`` ``context.goal_maps`` (the goal map after each
+        step).
 
         Returns:
-            ``(B, T, C)`` the read-outs and ``(B, M*M)`` the map after the last step.
+            ``(B, T, C)`` the read-outs, the state with the map after the last step, no aux.
+
+        Raises:
+            ModelError: the context lacks the cells or the places (or, with ``goal_path``,
+                the goal maps).
         """
-        B, T = direction.shape
-        stored = 1.0 + open_scores(cell_logits.detach())  # (B, T, V*V) in [1, 2]
-        maps = goal_maps(explore_map, stored, index, done)  # (B, T, M*M)
+        if context.cells is None or context.places is None or (
+                self.goal_w_emb is not None and context.goal_maps is None):
+            raise ModelError("ExploreMemory.step needs the cell logits and the places of the "
+                             "view cells (the cell head and the goal memory run first)")
+        B, T = context.direction.shape
+        stored = 1.0 + open_scores(context.cells.detach())  # (B, T, V*V) in [1, 2]
+        maps = goal_maps(state.explore_map, stored, context.places, context.done)  # (B,T,MM)
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
-        gps, direction = gps.reshape(B * T, 2), direction.reshape(B * T)
+        gps, direction = context.gps.reshape(B * T, 2), context.direction.reshape(B * T)
         passable = passable_cells(flat, self.radius)  # (B*T, M, M)
         sources = frontier_sources(flat, self.radius)  # (B*T, M, M)
         if self.goal_w_emb is not None:
-            if goal is None:
-                raise ModelError("ExploreMemory.sequence: model.goal_path needs the goal maps "
-                                 "(goal=None given)")
             # both searches in one relaxation: the frontier's, then the goal's
             passable = torch.cat([passable, passable])  # (2*B*T, M, M)
-            sources = torch.cat([sources, goal_sources(goal.reshape(B * T, -1), self.radius)])
+            sources = torch.cat([sources, goal_sources(context.goal_maps.reshape(B * T, -1),
+                                                       self.radius)])
         dist = path_lengths(passable, sources)  # (B*T or 2*B*T, M, M)
         w, d = frontier_read(flat, dist[:B * T], gps, direction, self.radius)  # (B*T,) each
         recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
@@ -232,14 +241,4 @@ class ExploreMemory(nn.Module):
             w, d = frontier_read(flat, dist[B * T:], gps, direction, self.radius,
                                  unseen=FAR)  # (B*T,) each
             recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B*T, C)
-        return recall.view(B, T, -1), maps[:, -1]  # (B, T, C), (B, M*M)
-
-    def forward(self, explore_map: Tensor, cell_logits: Tensor, index: Tensor, gps: Tensor,
-                direction: Tensor, goal: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """One step: ``(B, C)`` read-out and ``(B, M*M)`` map of ``(B, V*V, K)`` cell
-        logits, ``(B, V*V)`` places of the view cells, ``(B, 2)`` gps, ``(B,)`` headings
-        and (``config.goal_path``) the ``(B, M*M)`` goal map after the step."""
-        recall, explore_map = self.sequence(explore_map, cell_logits[:, None], index[:, None],
-                                            gps[:, None], direction[:, None],
-                                            goal=None if goal is None else goal[:, None])
-        return recall[:, 0], explore_map  # (B, C), (B, M*M)
+        return recall.view(B, T, -1), state._replace(explore_map=maps[:, -1]), {}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from torch import Tensor, nn
 
@@ -44,14 +44,42 @@ class FusionOutput(NamedTuple):
     """Attention weights by layer name when asked for, else empty."""
 
 
+class SequenceInputs(NamedTuple):
+    """The encoded inputs of ``T`` steps of ``B`` episodes, as a fusion without a
+    per-step context reads them (whole, at every step)."""
+
+    text: Tensor
+    """``(B, T, L, C)`` instruction tokens."""
+    padding: Tensor
+    """``(B, T, L)`` bool, True at padding."""
+    image: Tensor
+    """``(B, T, N, C)`` view tokens."""
+    n_ego: int
+    """Leading ego tokens of each view."""
+
+    def at(self, t: int) -> tuple[TextOutput, VisionOutput]:
+        """Step ``t``'s encoded instruction and view."""
+        return (TextOutput(self.text[:, t], self.padding[:, t], []),
+                VisionOutput(self.image[:, t], self.n_ego, []))
+
+
 class Fusion(nn.Module, ABC):
     """Base class of the fusion strategies. Subclasses take the config alone and define
-    :meth:`forward`."""
+    :meth:`forward`.
+
+    The policy runs a sequence as :meth:`context` (once, for all steps) then :meth:`read`
+    (each step, by the state token); the base class's context is the encoded inputs
+    themselves and its read is :meth:`forward`. :class:`ContextFusion` computes a real
+    context, a tensor (``has_context``).
+    """
 
     name: ClassVar[str] = ""
     """The registry name (set by :func:`register_fusion`)."""
     makes_logits: ClassVar[bool] = False
     """True when :meth:`forward` returns action log-probabilities itself."""
+    has_context: ClassVar[bool] = False
+    """True when :meth:`sequence_context` is a ``(B, T, S, C)`` tensor whose last ``V*V``
+    tokens stand for the view cells (what the goal head reads)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -77,6 +105,28 @@ class Fusion(nn.Module, ABC):
             The fused state and features, and log-probabilities for ``makes_logits``.
         """
 
+    def sequence_context(self, text: Tensor, padding: Tensor, image: VisionOutput,
+                         return_attention: bool = False) -> tuple[Any, dict[str, Tensor]]:
+        """What the state token reads at each of ``T`` steps, computed once, and the
+        attention maps of computing it: here the :class:`SequenceInputs` themselves.
+
+        Args:
+            text: ``(B, T, L, C)`` instruction tokens.
+            padding: ``(B, T, L)`` their padding.
+            image: the encoded views of all ``B * T`` steps (tokens ``(B*T, N, C)``).
+            return_attention: also return attention maps.
+        """
+        B, T = text.shape[:2]
+        tokens = image.tokens.view(B, T, *image.tokens.shape[1:])  # (B, T, N, C)
+        return SequenceInputs(text, padding, tokens, image.n_ego), {}
+
+    def read_step(self, state: Tensor, context: Any, t: int,
+                  return_attention: bool = False) -> FusionOutput:
+        """Step ``t``: the ``(B, 1, C)`` state token reads its part of
+        :meth:`sequence_context`'s ``context`` (here: :meth:`forward` on the step's
+        inputs)."""
+        text, image = context.at(t)
+        return self(state, text, image, return_attention)
 
 
 class ContextFusion(Fusion):
@@ -84,6 +134,8 @@ class ContextFusion(Fusion):
     the view, and a cheap per-step :meth:`read` of it by the state token, so that a
     sequence computes the context of all ``B * T`` steps in one batch and only the read
     steps through time (``MultimodalTransformer.forward_sequence``)."""
+
+    has_context: ClassVar[bool] = True
 
     @abstractmethod
     def context(
@@ -96,6 +148,19 @@ class ContextFusion(Fusion):
     def read(self, state: Tensor, context: Tensor, return_attention: bool = False
              ) -> FusionOutput:
         """One step: the ``(B, 1, C)`` state token reads the ``(B, S, C)`` context."""
+
+    def sequence_context(self, text: Tensor, padding: Tensor, image: VisionOutput,
+                         return_attention: bool = False) -> tuple[Tensor, dict[str, Tensor]]:
+        """``(B, T, S, C)`` :meth:`context` of all ``B * T`` steps in one batch."""
+        B, T = text.shape[:2]
+        flat = TextOutput(text.flatten(0, 1), padding.flatten(0, 1), [])  # (B*T, L, C)
+        ctx, maps = self.context(flat, image, return_attention)  # (B*T, S, C)
+        return ctx.view(B, T, *ctx.shape[1:]), maps  # (B, T, S, C)
+
+    def read_step(self, state: Tensor, context: Any, t: int,
+                  return_attention: bool = False) -> FusionOutput:
+        """:meth:`read` of step ``t``'s ``(B, S, C)`` context."""
+        return self.read(state, context[:, t], return_attention)
 
     def forward(
         self, state: Tensor, text: TextOutput, image: VisionOutput, return_attention: bool = False

@@ -10,7 +10,7 @@ Learning for Vision and Language Navigation"); this is the smallest such map:
 
 * **Write** (every step): the goal head's score ``sigmoid(g_i)`` of each view cell ``i``
   the agent sees is stored at that cell's place in an ``M x M`` grid centred on the
-  start cell (``M = 2 R + 1``, ``R = config.gps_range``), overwriting what was stored
+  start cell (``M = 2 R + 1``, ``R = config.gps.range``), overwriting what was stored
   there: the cell's world offset from the start is ``gps + view_offset(heading, i)``
   (:func:`vlnenv.render.view_geometry.view_offsets`). Cells farther than ``R`` from the start are
   not stored. The scores are detached: the map is an input, not a path for gradients.
@@ -18,13 +18,13 @@ Learning for Vision and Language Navigation"); this is the smallest such map:
   score ``s`` and its offset from the agent in the agent's frame, ``f = (k - gps) · fwd``
   and ``r = (k - gps) · right`` (cells ahead and to the right, clipped to ``±R``), are
   embedded: ``E_f[f] + E_r[r] + E_s[min(floor(s * K), K - 1)]`` with ``K`` score bins,
-  plus, with ``config.memory_distance``, ``E_d[|f| + |r|]`` (``f``, ``r`` clipped as
+  plus, with ``config.memory.distance``, ``E_d[|f| + |r|]`` (``f``, ``r`` clipped as
   above), the cell's distance from the agent (whether it is beside the agent is then one
   embedding).
 
-The map rides in the recurrent state after the ``C`` state-token numbers (``M * M``
-more), so everything that carries, resets (zeros: nothing seen) or detaches the state
-handles it unchanged.
+The map is the ``goal_map`` field of the recurrent state
+(:class:`agents.models.state.RecurrentState`), so everything that carries, resets (zeros:
+nothing seen) or detaches the state handles it unchanged.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
+from agents.models.state import RecurrentState
+from agents.models.step import StepContext
 from agents.models.vision import egocentric_indices
 from vlnenv.render.view_geometry import view_offsets
 
@@ -94,10 +96,7 @@ def write_goal_map(goal_map: Tensor, scores: Tensor, seen: Tensor, gps: Tensor,
         direction: ``(B,)`` headings.
         radius: ``R``.
     """
-    index = map_index(seen, gps, direction, radius)  # (B, P)
-    padded = torch.cat([goal_map, goal_map.new_zeros(goal_map.shape[0], 1)], dim=1)  # (B, MM+1)
-    padded = padded.scatter(1, index, scores.to(goal_map.dtype))  # (B, M*M+1)
-    return padded[:, :-1]  # (B, M*M)
+    return write_map(goal_map, scores, map_index(seen, gps, direction, radius))
 
 
 def goal_maps(goal_map: Tensor, scores: Tensor, index: Tensor,
@@ -152,75 +151,56 @@ def memory_distance(f: Tensor, r: Tensor, radius: int) -> Tensor:
     return (f - radius).abs() + (r - radius).abs()  # (...)
 
 
+def write_map(stored: Tensor, values: Tensor, index: Tensor) -> Tensor:
+    """``(B, M*M)`` ``stored`` after writing the ``(B, V*V)`` ``values`` at their ``(B, V*V)``
+    places ``index`` (:func:`map_index`; ``M*M``: not stored); the last write wins."""
+    padded = torch.cat([stored, stored.new_zeros(stored.shape[0], 1)], dim=1)  # (B, MM+1)
+    padded = padded.scatter(1, index, values.to(stored.dtype))  # (B, M*M+1)
+    return padded[:, :-1]  # (B, M*M)
+
+
 class GoalMemory(nn.Module):
     """The goal map's write, read and embedding (module docstring); holds only the
-    read-out embeddings."""
+    read-out embeddings. Owns the ``goal_map`` field of the recurrent state."""
+
+    field = "goal_map"
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.radius = config.gps_range
+        assert config.memory is not None
+        self.radius = config.radius
         self.tile = config.tile
         self.size = (2 * self.radius + 1) ** 2
         self.f_emb = nn.Embedding(2 * self.radius + 1, config.n_embd)
         self.r_emb = nn.Embedding(2 * self.radius + 1, config.n_embd)
         self.s_emb = nn.Embedding(SCORE_BINS, config.n_embd)
         self.d_emb = (nn.Embedding(2 * self.radius + 1, config.n_embd)
-                      if config.memory_distance else None)
+                      if config.memory.distance else None)
 
     def places(self, image: Tensor, gps: Tensor, direction: Tensor) -> Tensor:
         """``(..., V*V)`` :func:`map_index` of the view cells the ``(..., S, S, 3)`` images
         show (the places both the goal and the explore map write)."""
         return map_index(seen_cells(image, self.tile), gps, direction, self.radius)
 
-    def forward(self, goal_map: Tensor, goal_logits: Tensor, image: Tensor, gps: Tensor,
-                direction: Tensor, index: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Write one step's view into ``(B, M*M)`` ``goal_map``, then read it.
-
-        Args:
-            goal_map: ``(B, M*M)`` the map before the step.
-            goal_logits: ``(B, V*V)`` the goal head's scores of the view cells (detached
-                here).
-            image: ``(B, S, S, 3)`` the view (for the cells it shows).
-            gps: ``(B, 2)``.
-            direction: ``(B,)``.
-            index: ``(B, V*V)`` :func:`map_index` of the view cells when the caller has it
-                (computed from ``image`` when ``None``).
+    def step(self, context: StepContext, state: RecurrentState
+             ) -> tuple[Tensor, RecurrentState, dict[str, Tensor]]:
+        """Write each of the context's ``T`` views into the ``(B, M*M)`` goal map and read
+        it after each write. The map does not depend on the policy's hidden state, so the
+        maps after every step come from one running maximum (:func:`goal_maps`, emptied
+        where ``context.done``) and are read and embedded for all ``B * T`` steps together.
 
         Returns:
-            ``(B, C)`` the read-out embedding and ``(B, M*M)`` the map after the step.
+            ``(B, T, C)`` the read-outs, the state with the map after the last step, and
+            for the parts after it ``places`` (``(B, T, V*V)``, the view cells' places in
+            the map: the explore memory writes the same) and ``goal_maps`` (``(B, T,
+            M*M)``, the map after each step).
         """
-        recall, maps = self.sequence(goal_map, goal_logits[:, None], image[:, None],
-                                     gps[:, None], direction[:, None],
-                                     index=None if index is None else index[:, None])
-        return recall[:, 0], maps[:, 0]  # (B, C), (B, M*M)
-
-    def sequence(self, goal_map: Tensor, goal_logits: Tensor, image: Tensor, gps: Tensor,
-                 direction: Tensor, done: Tensor | None = None,
-                 index: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """``T`` steps at once: the map does not depend on the policy's state, so the maps
-        after every step come from one running maximum (:func:`goal_maps`) and are read
-        and embedded for all ``B * T`` steps together.
-
-        Args:
-            goal_map: ``(B, M*M)`` the map before the first step.
-            goal_logits: ``(B, T, V*V)`` (detached here).
-            image: ``(B, T, S, S, 3)``.
-            gps: ``(B, T, 2)``.
-            direction: ``(B, T)``.
-            done: ``(B, T)`` bool, True where a step starts a new episode (the map is
-                emptied before it), or ``None``.
-            index: ``(B, T, V*V)`` :func:`map_index` of the view cells when the caller has
-                it (the explore memory writes the same places), else ``None``.
-
-        Returns:
-            ``(B, T, C)`` the read-outs and ``(B, T, M*M)`` the map after each step.
-        """
-        scores = torch.sigmoid(goal_logits.detach().float())  # (B, T, V*V)
-        if index is None:
-            index = self.places(image, gps, direction)  # (B, T, P)
-        maps = goal_maps(goal_map, scores, index, done)  # (B, T, M*M)
-        f, r, s = read_goal_map(maps, gps, direction, self.radius)  # (B, T) each
+        scores = torch.sigmoid(context.goal.detach().float())  # (B, T, V*V)
+        index = self.places(context.image, context.gps, context.direction)  # (B, T, P)
+        maps = goal_maps(state.goal_map, scores, index, context.done)  # (B, T, M*M)
+        f, r, s = read_goal_map(maps, context.gps, context.direction, self.radius)  # (B, T)
         recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, T, C)
         if self.d_emb is not None:
             recall = recall + self.d_emb(memory_distance(f, r, self.radius))  # (B, T, C)
-        return recall, maps  # (B, T, C), (B, T, M*M)
+        return (recall, state._replace(goal_map=maps[:, -1]),
+                {"places": index, "goal_maps": maps})

@@ -8,76 +8,42 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from agents.models import io
+from agents.models import model_folder
+from agents.models.cell_labels import CELL_CLASSES
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.explore import ExploreMemory
-from agents.models.fusion import ContextFusion, build_fusion
-from agents.models.inputs import InstructionCache, batch_observations, instruction_ids
-from agents.models.match import (
-    AttributeReader,
-    TokenReader,
-    attribute_match,
-    room_context,
-    room_match,
+from agents.models.fusion import FusionOutput, build_fusion
+from agents.models.inputs import (
+    InstructionCache,
+    ObservationBatch,
+    batch_observations,
+    instruction_ids,
 )
+from agents.models.legacy import upgrade_state
+from agents.models.match import AttributeReader, attribute_match
 from agents.models.memory import GoalMemory
+from agents.models.outputs import PolicyOutput, attention_maps
+from agents.models.state import RecurrentState
+from agents.models.step import StatefulPart, StepContext
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
-from agents.models.tiles import CELL_CLASSES, FLOOR_LABELS, ROOM_TYPES
 from agents.models.vision import VisionEncoder, VisionOutput
 from vlnenv.language.vocab import Tokenizer
 
 
-class PolicyOutput(NamedTuple):
-    """Outputs of one step (leading dims ``(B,)``) or of a sequence (``(B, T)``)."""
-
-    logits: Tensor
-    """``(*D, n_actions)`` action logits (normalised log-probabilities for late fusion)."""
-    value: Tensor
-    """``(*D,)`` state value."""
-    progress: Tensor
-    """``(*D,)`` progress estimate in (0, 1)."""
-    state: Tensor
-    """``(B, state_size)`` the recurrent state after the (last) step (``C`` numbers, then
-    the goal map of a model with ``config.goal_memory``, then the explore map of one with
-    ``config.explore_memory``)."""
-    attention: dict[str, Tensor]
-    """Attention weights by layer (``text.<i>``, ``vision.<i>``, ``fusion.<i>...``) when
-    asked for, else empty."""
-    goal: Tensor | None = None
-    """``(B, T, V*V)`` goal-in-view scores of every view cell (``forward_sequence`` of a
-    model with ``config.goal_head``), else ``None``."""
-    cells: Tensor | None = None
-    """``(B, T, V*V, sum(CELL_CLASSES))`` what-is-in-this-cell logits of every view cell
-    (``forward_sequence`` of a model with ``config.cell_head``; base, kind and colour
-    logits side by side, see :data:`CELL_CLASSES`), else ``None``."""
-    match: Tensor | None = None
-    """``(B, T, sum(CELL_CLASSES))`` what the instruction names, as the goal match's text
-    head reads it (``forward_sequence`` of a model with ``config.goal_match``; base, kind
-    and colour logits side by side, then with ``config.match_room`` the ``ROOM_TYPES``
-    room-type logits), else ``None``."""
-
-
-def _attention_maps(text: TextOutput, vision: VisionOutput,
-                    fusion: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Every layer's attention weights by name: ``text.<i>``, ``vision.<i>``, then the
-    fusion's own."""
-    maps = {f"text.{i}": w for i, w in enumerate(text.attention)}
-    maps.update({f"vision.{i}": w for i, w in enumerate(vision.attention)})
-    maps.update(fusion)
-    return maps
-
-
 class MultimodalTransformer(nn.Module):
-    """The multimodal policy; every submodule is built from ``config``.
+    """The multimodal policy; every submodule is built from ``config``: the core (text and
+    vision encoders, the fusion, the state token ``state_emb``, the action, value and
+    progress heads), then the optional parts that are on (``goal_head``, ``cell_head``,
+    ``match_head``, ``memory``, ``explore``; ``None`` when off).
 
     Args:
-        config: sizes and switches; :meth:`ModelConfig.default` when ``None``.
+        config: sizes and parts; ``ModelConfig.preset("default")`` when ``None``.
         tokenizer: the vocabulary for string instructions; the one shipped with vlnenv when
             ``None``. Its size must equal ``config.vocab_size``.
         seed: seed of the weight initialisation (its own generator; global RNG untouched).
@@ -90,7 +56,7 @@ class MultimodalTransformer(nn.Module):
         self, config: ModelConfig | None = None, tokenizer: Tokenizer | None = None, seed: int = 0
     ) -> None:
         super().__init__()
-        config = config or ModelConfig.default()
+        config = config or ModelConfig.preset("default")
         tokenizer = tokenizer or Tokenizer()
         if tokenizer.vocab_size != config.vocab_size:
             raise ModelError(f"tokenizer has {tokenizer.vocab_size} tokens but "
@@ -106,22 +72,20 @@ class MultimodalTransformer(nn.Module):
                             else nn.Linear(config.n_embd, config.n_actions, bias=config.bias))
         self.value_head = nn.Linear(config.n_embd, 1, bias=config.bias)
         self.progress_head = nn.Linear(config.n_embd, 1, bias=config.bias)
-        if config.goal_head and not isinstance(self.fusion, ContextFusion):
-            raise ModelError(f"goal_head needs a fusion with a per-step context (film); "
-                             f"{config.fusion!r} has none")
-        self.goal_head = (nn.Linear(config.n_embd, 1, bias=config.bias) if config.goal_head
-                          else None)
-        self.cell_head = (nn.Linear(config.n_embd, sum(CELL_CLASSES), bias=config.bias)
-                          if config.cell_head else None)
+        if config.goal is not None and not self.fusion.has_context:
+            raise ModelError(f"ModelConfig.goal needs a fusion with a per-step context "
+                             f"(has_context: film); {config.fusion!r} has none")
+        C = config.n_embd
+        self.goal_head = None if config.goal is None else nn.Linear(C, 1, bias=config.bias)
+        self.cell_head = (None if config.cells is None
+                          else nn.Linear(C, sum(CELL_CLASSES), bias=config.bias))
         self.match_head: nn.Module | None = None
-        if config.goal_match:
-            readers = {"attend": AttributeReader, "tokens": TokenReader}
-            classes = CELL_CLASSES + ((ROOM_TYPES,) if config.match_room else ())
-            self.match_head = (readers[config.match_reader](config.n_embd, classes, config.bias)
-                               if config.match_reader in readers
-                               else nn.Linear(config.n_embd, sum(classes), bias=config.bias))
-        self.memory = GoalMemory(config) if config.goal_memory else None
-        self.explore = ExploreMemory(config) if config.explore_memory else None
+        if config.match is not None:
+            self.match_head = (AttributeReader(C, CELL_CLASSES, config.bias)
+                               if config.match.reader == "attend"
+                               else nn.Linear(C, sum(CELL_CLASSES), bias=config.bias))
+        self.memory = None if config.memory is None else GoalMemory(config)
+        self.explore = None if config.explore is None else ExploreMemory(config)
         self._init_weights(torch.Generator().manual_seed(seed))
 
     # ------------------------------------------------------------------ construction
@@ -164,17 +128,20 @@ class MultimodalTransformer(nn.Module):
             {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
         ]
 
-    @property
-    def state_size(self) -> int:
-        """Numbers in the recurrent state: ``C``, plus the goal map's ``M * M`` with
-        ``config.goal_memory``, plus the explore map's ``M * M`` with
-        ``config.explore_memory``."""
-        return (self.config.n_embd + (0 if self.memory is None else self.memory.size)
-                + (0 if self.explore is None else self.explore.size))
+    def initial_state(self, batch: int, device: torch.device | str | None = None
+                      ) -> RecurrentState:
+        """The state of ``batch`` episodes at their start (zeros): ``hidden`` ``(batch, C)``
+        and the ``(batch, M*M)`` map of each stateful part that is on."""
+        size = (2 * self.config.radius + 1) ** 2  # M * M
+        return RecurrentState.zeros(batch, self.config.n_embd, size,
+                                    tuple(p.field for p in self.stateful_parts),
+                                    device or self.device)
 
-    def initial_state(self, batch: int, device: torch.device | str | None = None) -> Tensor:
-        """``(batch, state_size)`` the state at the start of an episode (zeros)."""
-        return torch.zeros(batch, self.state_size, device=device or self.device)
+    def load_state(self, saved: Any, where: str = "state") -> RecurrentState:
+        """A recurrent state as a checkpoint holds it (:meth:`RecurrentState.to_dict`, or the
+        flat tensor of older checkpoints: :func:`agents.models.legacy.upgrade_state`)."""
+        fields = tuple(p.field for p in self.stateful_parts)
+        return upgrade_state(saved, fields, self.config.n_embd, where)
 
     # ------------------------------------------------------------------ encoders
     def _masked(
@@ -208,7 +175,7 @@ class MultimodalTransformer(nn.Module):
         g = None if gps is None else torch.as_tensor(gps, dtype=torch.long, device=dev)
         return self.vision(image, d, c, gps=g).summary  # (B, C)
 
-    # ------------------------------------------------------------------ one step
+    # ------------------------------------------------------------------ steps
     def _outputs(self, features: Tensor, logits: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
         """Action logits (the fusion's own, else the action head's), value and progress
         of ``(*D, C)`` fused features: ``(*D, A)``, ``(*D,)``, ``(*D,)``."""
@@ -218,131 +185,161 @@ class MultimodalTransformer(nn.Module):
         progress = torch.sigmoid(self.progress_head(features).squeeze(-1).float())  # (*D,)
         return logits, value, progress
 
-    def _step(
-        self, text: TextOutput, vision: VisionOutput, state: Tensor, return_attention: bool
-    ) -> PolicyOutput:
+    @property
+    def stateful_parts(self) -> list[StatefulPart]:
+        """The optional parts that own a field of the recurrent state, in the order they
+        step (each sees the state and context the ones before it left)."""
+        return [p for p in (self.memory, self.explore) if p is not None]
+
+    def instruction_labels(self, text: TextOutput) -> Tensor | None:
+        """``(N, K)`` what the instruction names (the goal match's text head: a linear map of
+        the summary, or with ``config.match.reader = "attend"`` an :class:`AttributeReader`
+        over the tokens); ``None`` without ``config.match``."""
+        if self.match_head is None:
+            return None
+        if isinstance(self.match_head, AttributeReader):
+            return self.match_head(text.tokens, text.padding)  # (N, K)
+        return self.match_head(text.summary)  # (N, K)
+
+    def _goal_logits(self, ctx: Tensor, vision: VisionOutput, words: Tensor | None,
+                     cells: Tensor | None) -> Tensor:
+        """``(B, T, V*V)`` goal scores of the view cells from the ``(B, T, S, C)`` context;
+        with ``config.match`` plus :func:`attribute_match` of the ``(B*T, K)`` match-head
+        logits ``words`` and the ``(B*T, V*V, K)`` cell logits ``cells``."""
+        n_cells = vision.tokens.shape[1] - vision.n_ego
+        goal = self.goal_head(ctx[..., -n_cells:, :]).squeeze(-1).float()  # (B, T, V*V)
+        if words is None or cells is None:
+            return goal
+        match = attribute_match(words, cells.detach(), CELL_CLASSES)  # (B*T, V*V)
+        return goal + match.view(goal.shape)  # (B, T, V*V)
+
+    def _parts(self, context: StepContext, state: RecurrentState
+               ) -> tuple[Tensor | None, RecurrentState]:
+        """Each stateful part's :meth:`~agents.models.step.StatefulPart.step` over the
+        context's ``T`` steps, in order: the sum of their ``(B, T, C)`` biases (``None``
+        without parts) and the state with their fields advanced."""
+        bias = None
+        for part in self.stateful_parts:
+            part_bias, state, aux = part.step(context, state)  # (B, T, C)
+            context = context._replace(**aux)
+            bias = part_bias if bias is None else bias + part_bias  # (B, T, C)
+        return bias, state
+
+    def _step(self, hidden: Tensor, bias: Tensor | None, fusion_context: Any, t: int,
+              return_attention: bool) -> FusionOutput:
+        """Step ``t`` of ``B`` episodes, the one both :meth:`forward` and
+        :meth:`forward_sequence` run: the state token (the ``(B, C)`` ``hidden`` plus its
+        type embedding plus the parts' ``(B, C)`` bias) reads step ``t`` of the fusion's
+        context; the fused state is the next ``hidden``."""
         if not self.config.recurrent:
-            state = torch.zeros_like(state)  # (B, C)
-        token = (state + self.state_emb)[:, None]  # (B, 1, C)
-        fused = self.fusion(token, text, vision, return_attention)
-        logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
-        new_state = fused.state.float() if self.config.recurrent else torch.zeros_like(state)
-        maps = _attention_maps(text, vision, fused.attention) if return_attention else {}
-        return PolicyOutput(logits, value, progress, new_state, maps)
+            hidden = torch.zeros_like(hidden)
+        query = hidden + self.state_emb  # (B, C)
+        if bias is not None:
+            query = query + bias  # (B, C)
+        return self.fusion.read_step(query[:, None], fusion_context, t, return_attention)
+
+    def _unroll(self, batch: ObservationBatch, state: RecurrentState | None,
+                done: Tensor | None, return_attention: bool = False) -> PolicyOutput:
+        """``T`` steps of ``B`` episodes (``batch`` with leading dims ``(B, T)``; ids ``(B, L)``
+        or ``(B, T, L)``): the encoders, the fusion's context and the heads that do not
+        depend on the state run once over all ``B * T`` steps; then :meth:`_step` runs
+        each step, resetting the state where ``done`` ``(B, T)`` is True."""
+        image, ids = batch.image, batch.ids
+        B, T = image.shape[:2]
+        gps = None if batch.gps is None else batch.gps.flatten(0, 1)  # (B*T, 2)
+        vision = self.vision(image.flatten(0, 1), batch.direction.flatten(0, 1),
+                             batch.carrying.flatten(0, 1), return_attention,
+                             gps=gps)  # (B*T, N, C)
+        if ids.dim() == 2:
+            text = self.text(ids, return_attention)  # (B, L, C)
+            txt_tokens = text.tokens[:, None].expand(-1, T, -1, -1)  # (B, T, L, C)
+            txt_pad = text.padding[:, None].expand(-1, T, -1)  # (B, T, L)
+        else:
+            flat = trim_padding(ids.flatten(0, 1))  # (B*T, L)
+            uniq, inverse = torch.unique(flat, dim=0, return_inverse=True)  # (U, L), (B*T,)
+            text = self.text(uniq, return_attention)  # (U, L, C)
+            txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
+            txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
+        ctx, maps = self.fusion.sequence_context(txt_tokens, txt_pad, vision, return_attention)
+        cells = None if self.cell_head is None else self.cell_head(vision.cells)  # (B*T, P, K)
+        words = (None if self.match_head is None else self.instruction_labels(
+            TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])))  # (B*T, K)
+        goal = (None if self.goal_head is None
+                else self._goal_logits(ctx, vision, words, cells))  # (B, T, V*V)
+        step_cells = None if cells is None else cells.view(B, T, *cells.shape[1:])
+        state = self.initial_state(B) if state is None else state
+        bias, state = self._parts(StepContext(image, batch.direction, batch.gps, done, goal,
+                                              step_cells), state)  # (B, T, C)
+        hidden = state.hidden  # (B, C)
+        steps = []
+        for t in range(T):
+            if done is not None:
+                hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
+            fused = self._step(hidden, None if bias is None else bias[:, t], ctx, t,
+                               return_attention)
+            hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
+            steps.append(fused)
+        state = state._replace(hidden=hidden)
+        features = torch.stack([f.features for f in steps], dim=1)  # (B, T, C)
+        own = (torch.stack([f.logits for f in steps], dim=1)  # (B, T, A)
+               if steps[0].logits is not None else None)
+        logits, value, progress = self._outputs(features, own)  # (B, T, A), (B, T), (B, T)
+        if return_attention:
+            maps = attention_maps(text, vision, {**maps, **steps[-1].attention})
+        return PolicyOutput(logits, value, progress, state, maps, goal,
+                            None if step_cells is None else step_cells.float(),
+                            None if words is None else words.float().view(B, T, -1))
 
     def forward(
         self,
         obs: Mapping[str, Any],
-        state: Tensor | None = None,
+        state: RecurrentState | None = None,
         *,
         mask_instruction: bool | None = None,
         blank_image: bool | None = None,
         return_attention: bool = False,
     ) -> PolicyOutput:
-        """One step on a batch of observations.
+        """One step on a batch of observations (:meth:`forward_sequence` of one step).
 
         Args:
             obs: ``image`` (B, S, S, 3), ``direction`` (B,), ``carrying`` (B,),
                 ``instruction`` (B strings, or (B, L) ids) and ``gps`` (B, 2) (read only
                 by a model with ``config.gps``), numpy or torch.
-            state: ``(B, state_size)`` recurrent state; :meth:`initial_state` when ``None``.
+            state: the recurrent state; :meth:`initial_state` when ``None``.
             mask_instruction: feed only ``<pad>`` ids (``None``: ``config.mask_instruction``).
             blank_image: feed zero images (``None``: ``config.blank_image``).
             return_attention: also return every layer's attention weights.
 
         Returns:
-            Logits, value, progress, the next state and the attention maps.
+            Logits ``(B, A)``, value and progress ``(B,)``, the next state, the attention
+            maps, and the heads' outputs of the step (``goal`` ``(B, V*V)``, ``cells``,
+            ``match``) of a model with those parts.
         """
         batch = batch_observations(obs, self.instructions, self.device, n_lead=1)
         ids, image = self._masked(batch.ids, batch.image, mask_instruction, blank_image)
-        if state is None:
-            state = self.initial_state(image.shape[0])
-        text = self.text(ids, return_attention)  # (B, L, C)
-        vision = self.vision(image, batch.direction, batch.carrying, return_attention,
-                             gps=batch.gps)
-        if self.memory is not None:
-            return self._memory_step(text, vision, image, batch.gps, batch.direction, state,
-                                     return_attention)
-        return self._step(text, vision, state, return_attention)
-
-    def instruction_labels(self, text: TextOutput) -> Tensor | None:
-        """``(N, K)`` what the instruction names (the goal match's text head: a linear map of
-        the summary, or with ``config.match_reader = "attend"`` / ``"tokens"`` an
-        :class:`AttributeReader` / :class:`TokenReader` over the tokens); ``None`` without
-        ``config.goal_match``."""
-        if self.match_head is None:
-            return None
-        if isinstance(self.match_head, AttributeReader | TokenReader):
-            return self.match_head(text.tokens, text.padding)  # (N, K)
-        return self.match_head(text.summary)  # (N, K)
-
-    def _goal_logits(self, ctx: Tensor, vision: VisionOutput, words: Tensor | None,
-                     cells: Tensor | None = None) -> Tensor:
-        """``(..., V*V)`` goal scores of the view cells from a ``(..., S, C)`` context; with
-        ``config.goal_match`` plus :func:`attribute_match` of the ``(N, K)`` match-head
-        logits ``words`` and the ``(N, V*V, K)`` cell logits (computed here when ``None``),
-        and with ``config.match_room`` plus :func:`room_match` of the words' last ``R``
-        logits and the cells' :func:`room_context`; ``N`` the context's leading dims
-        flattened."""
-        n_cells = vision.tokens.shape[1] - vision.n_ego
-        goal = self.goal_head(ctx[..., -n_cells:, :]).squeeze(-1).float()  # (..., V*V)
-        if self.match_head is None:
-            return goal
-        if cells is None:
-            cells = self.cell_head(vision.cells)  # (N, V*V, K)
-        K = sum(CELL_CLASSES)
-        match = attribute_match(words[:, :K], cells.detach(), CELL_CLASSES)  # (N, V*V)
-        if self.config.match_room:
-            view = math.isqrt(n_cells)
-            rooms = room_context(cells.detach()[..., :CELL_CLASSES[0]], view,
-                                 FLOOR_LABELS)  # (N, V*V, R)
-            match = match + room_match(words[:, K:], rooms)  # (N, V*V)
-        return goal + match.view(goal.shape)  # (..., V*V)
-
-    def _memory_step(self, text: TextOutput, vision: VisionOutput, image: Tensor, gps: Tensor,
-                     direction: Tensor, state: Tensor, return_attention: bool) -> PolicyOutput:
-        """One step of a model with ``config.goal_memory``: the context, the goal map's
-        write and read, then the state token (plus the read-out) reads the context."""
-        C, MM = self.config.n_embd, self.memory.size
-        hidden, goal_map = state[:, :C], state[:, C:C + MM]  # (B, C), (B, M*M)
-        ctx, maps = self.fusion.context(text, vision, return_attention)  # (B, S, C)
-        cells = None if self.cell_head is None else self.cell_head(vision.cells)  # (B, V*V, K)
-        words = self.instruction_labels(text)  # (B, K) or None
-        goal = self._goal_logits(ctx, vision, words, cells)  # (B, V*V)
-        index = self.memory.places(image, gps, direction)  # (B, V*V) written once, read twice
-        recall, goal_map = self.memory(goal_map, goal, image, gps, direction,
-                                       index)  # (B, C), (B, M*M)
-        if self.explore is not None:
-            seen, explore_map = self.explore(state[:, C + MM:], cells, index, gps, direction,
-                                             goal_map)
-            recall = recall + seen  # (B, C)
-            goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
-        fused = self.fusion.read((hidden + self.state_emb + recall)[:, None], ctx,
-                                 return_attention)
-        logits, value, progress = self._outputs(fused.features, fused.logits)  # (B, A), (B,)
-        new_state = torch.cat([fused.state.float(), goal_map], dim=1)  # (B, state_size)
-        maps = (_attention_maps(text, vision, {**maps, **fused.attention}) if return_attention
-                else {})
-        return PolicyOutput(logits, value, progress, new_state, maps)
+        batch = ObservationBatch(image[:, None], batch.direction[:, None],
+                                 batch.carrying[:, None], ids,
+                                 None if batch.gps is None else batch.gps[:, None])
+        out = self._unroll(batch, state, None, return_attention)
+        return PolicyOutput(*(x if x is None or isinstance(x, dict | RecurrentState) else x[:, 0]
+                              for x in out))
 
     def act(
         self,
         obs: Mapping[str, Any],
-        state: Tensor | None = None,
+        state: RecurrentState | None = None,
         *,
         mask_instruction: bool | None = None,
         blank_image: bool | None = None,
-    ) -> tuple[Tensor, Tensor, Tensor]:
-        """``(logits (B, A), value (B,), new_state (B, state_size))`` for one step; see
-        :meth:`forward`."""
+    ) -> tuple[Tensor, Tensor, RecurrentState]:
+        """``(logits (B, A), value (B,), new_state)`` for one step; see :meth:`forward`."""
         out = self(obs, state, mask_instruction=mask_instruction, blank_image=blank_image)
         return out.logits, out.value, out.state
 
-    # ------------------------------------------------------------------ sequences
     def forward_sequence(
         self,
         obs_seq: Mapping[str, Any],
-        state: Tensor | None,
+        state: RecurrentState | None,
         done_mask: Any,
         *,
         mask_instruction: bool | None = None,
@@ -350,24 +347,25 @@ class MultimodalTransformer(nn.Module):
     ) -> PolicyOutput:
         """Run ``T`` steps of ``B`` environments (behaviour cloning, recurrent PPO).
 
-        The encoders run once over all ``B * T`` observations (each distinct instruction
-        once); only the fusion steps through time.
+        The encoders, the fusion's context and the goal, cell and match heads run once
+        over all ``B * T`` observations (each distinct instruction once); only
+        :meth:`_step` (the stateful parts and the state token's read) steps through time.
 
         Args:
             obs_seq: ``image`` (B, T, S, S, 3), ``direction`` (B, T), ``carrying`` (B, T),
                 ``instruction`` per environment (B strings or (B, L) ids) or per step
                 (B lists of T strings or (B, T, L) ids), and ``gps`` (B, T, 2) (read only
                 by a model with ``config.gps``).
-            state: ``(B, state_size)`` state before the first step; zeros when ``None``.
+            state: the state before the first step; :meth:`initial_state` when ``None``.
             done_mask: ``(B, T)`` bool, True where step ``t`` starts a new episode: the
                 state is reset to :meth:`initial_state` before that step.
             mask_instruction: as in :meth:`forward`.
             blank_image: as in :meth:`forward`.
 
         Returns:
-            ``(B, T, A)`` logits, ``(B, T)`` values and progress, and the final
-            ``(B, state_size)`` state; ``goal`` and ``cells`` with ``config.goal_head`` /
-            ``config.cell_head``.
+            ``(B, T, A)`` logits, ``(B, T)`` values and progress, the final state; ``goal``,
+            ``cells`` and ``match`` with ``config.goal`` / ``config.cells`` /
+            ``config.match``.
         """
         batch = batch_observations(obs_seq, self.instructions, self.device, n_lead=2)
         ids, image = self._masked(batch.ids, batch.image, mask_instruction, blank_image)
@@ -375,93 +373,14 @@ class MultimodalTransformer(nn.Module):
         done = torch.as_tensor(done_mask, dtype=torch.bool, device=self.device)  # (B, T)
         if tuple(done.shape) != (B, T):
             raise ModelError(f"done_mask must have shape {(B, T)}, got {tuple(done.shape)}")
-        gps = None if batch.gps is None else batch.gps.flatten(0, 1)  # (B*T, 2)
-        vision = self.vision(image.flatten(0, 1), batch.direction.flatten(0, 1),
-                             batch.carrying.flatten(0, 1), gps=gps)  # (B*T, N, C)
-        vis_tokens = vision.tokens.view(B, T, *vision.tokens.shape[1:])  # (B, T, N, C)
-        if ids.dim() == 2:
-            text = self.text(ids)  # (B, L, C)
-            txt_tokens = text.tokens[:, None].expand(-1, T, -1, -1)  # (B, T, L, C)
-            txt_pad = text.padding[:, None].expand(-1, T, -1)  # (B, T, L)
-        else:
-            flat = trim_padding(ids.flatten(0, 1))  # (B*T, L)
-            uniq, inverse = torch.unique(flat, dim=0, return_inverse=True)  # (U, L), (B*T,)
-            text = self.text(uniq)  # (U, L, C)
-            txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
-            txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
-        state = self.initial_state(B) if state is None else state  # (B, C)
-        cells = flat_cells = None
-        if self.cell_head is not None:
-            flat_cells = self.cell_head(vision.cells)  # (B*T, V*V, K)
-            cells = flat_cells.float().view(B, T, *flat_cells.shape[1:])  # (B, T, V*V, K)
-        if isinstance(self.fusion, ContextFusion):
-            return self._read_sequence(txt_tokens, txt_pad, vision, done, state, image,
-                                       batch.gps, batch.direction,
-                                       flat_cells)._replace(cells=cells)
-        steps = []
-        for t in range(T):
-            state = state.masked_fill(done[:, t, None], 0.0)  # (B, C)
-            out = self._step(TextOutput(txt_tokens[:, t], txt_pad[:, t], []),
-                             VisionOutput(vis_tokens[:, t], vision.n_ego, []), state, False)
-            state = out.state  # (B, C)
-            steps.append(out)
-        logits = torch.stack([o.logits for o in steps], dim=1)  # (B, T, A)
-        value = torch.stack([o.value for o in steps], dim=1)  # (B, T)
-        progress = torch.stack([o.progress for o in steps], dim=1)  # (B, T)
-        return PolicyOutput(logits, value, progress, state, {}, None, cells)
-
-    def _read_sequence(self, txt_tokens: Tensor, txt_pad: Tensor, vision: VisionOutput,
-                       done: Tensor, state: Tensor, image: Tensor, gps: Tensor | None,
-                       direction: Tensor, cells: Tensor | None = None) -> PolicyOutput:
-        """``forward_sequence`` for a :class:`ContextFusion`: the context of all ``B * T``
-        steps in one batch, then only the state token's read (and with
-        ``config.goal_memory`` the goal map's write and read) steps through time."""
-        B, T = done.shape
-        C = self.config.n_embd
-        text = TextOutput(txt_tokens.flatten(0, 1), txt_pad.flatten(0, 1), [])  # (B*T, L, C)
-        ctx, _ = self.fusion.context(text, vision)  # (B*T, S, C)
-        ctx = ctx.view(B, T, *ctx.shape[1:])  # (B, T, S, C)
-        words = self.instruction_labels(text)  # (B*T, K) or None
-        goal = (None if self.goal_head is None
-                else self._goal_logits(ctx, vision, words, cells))  # (B, T, V*V)
-        MM = 0 if self.memory is None else self.memory.size
-        hidden, goal_map = state[:, :C], state[:, C:C + MM]  # (B, C), (B, M*M) (M = 0: none)
-        recall = None
-        if self.memory is not None:
-            index = self.memory.places(image, gps, direction)  # (B, T, V*V)
-            recall, goal_maps = self.memory.sequence(goal_map, goal, image, gps, direction,
-                                                     done, index)  # (B, T, C), (B, T, M*M)
-            goal_map = goal_maps[:, -1]  # (B, M*M)
-        if self.explore is not None:
-            seen, explore_map = self.explore.sequence(
-                state[:, C + MM:], cells.view(B, T, *cells.shape[1:]), index, gps, direction,
-                done, goal_maps)  # (B, T, C), (B, M*M)
-            recall = recall + seen  # (B, T, C)
-            goal_map = torch.cat([goal_map, explore_map], dim=1)  # (B, 2*M*M)
-        feats = []
-        for t in range(T):
-            hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
-            if not self.config.recurrent:
-                hidden = torch.zeros_like(hidden)
-            query = hidden + self.state_emb  # (B, C)
-            if recall is not None:
-                query = query + recall[:, t]
-            fused = self.fusion.read(query[:, None], ctx[:, t])
-            hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
-            feats.append(fused)
-        state = torch.cat([hidden, goal_map], dim=1)  # (B, state_size)
-        features = torch.stack([f.features for f in feats], dim=1)  # (B, T, C)
-        own = (torch.stack([f.logits for f in feats], dim=1)  # (B, T, A)
-               if feats[0].logits is not None else None)
-        logits, value, progress = self._outputs(features, own)  # (B, T, A), (B, T), (B, T)
-        match = None if words is None else words.float().view(B, T, -1)  # (B, T, K)
-        return PolicyOutput(logits, value, progress, state, {}, goal, match=match)
+        return self._unroll(batch._replace(ids=ids, image=image), state, done)
 
     # ------------------------------------------------------------------ files
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
         """Write config, weights and vocabulary into ``directory`` (see
-        :mod:`agents.models.io`) and return it."""
-        return io.write_checkpoint(directory, self.config, self.state_dict(), self.tokenizer)
+        :mod:`agents.models.model_folder`) and return it."""
+        return model_folder.write_checkpoint(directory, self.config, self.state_dict(),
+                                             self.tokenizer)
 
     @classmethod
     def from_pretrained(
@@ -474,22 +393,4 @@ class MultimodalTransformer(nn.Module):
             ModelError: a file is missing, corrupt (its SHA-256 or CRC), holds weights that
                 are not finite, or does not match the config.
         """
-        config = io.read_config(directory)
-        tokenizer = io.read_tokenizer(directory)
-        if tokenizer.vocab_size != config.vocab_size:
-            raise ModelError(f"{Path(directory) / io.VOCAB_FILE}: {tokenizer.vocab_size} tokens "
-                             f"but config.vocab_size is {config.vocab_size}")
-        state = io.read_weights(directory)
-        try:
-            model = cls(config, tokenizer)
-        except (RuntimeError, MemoryError) as err:  # a config too large to build here
-            raise ModelError(f"{Path(directory) / io.CONFIG_FILE}: the model it describes "
-                             f"cannot be built ({type(err).__name__}: "
-                             f"{(str(err).splitlines() or [''])[0][:200]})") from None
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as err:
-            raise ModelError(f"{Path(directory) / io.WEIGHTS_FILE}: weights do not fit the "
-                             f"config: {' '.join(str(err).split())[:500]}") from None
-        io.verify_files(directory)  # last: the checks above name a wrong file more precisely
-        return model.to(device or "cpu").eval()
+        return model_folder.load_model(cls, directory, device)

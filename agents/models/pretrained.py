@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from agents.models import io
+from agents.models import model_folder
 from agents.models.errors import ModelError
 
 #: Part name -> state-dict key prefixes of :class:`MultimodalTransformer`.
@@ -78,8 +78,8 @@ def source_state(source: Source) -> dict[str, torch.Tensor]:
         return dict(source)
     path = Path(source)
     if path.is_dir():
-        return io.read_weights(path)
-    data = io.load_torch(path)
+        return model_folder.read_weights(path)
+    data = model_folder.load_torch(path)
     if isinstance(data, dict) and isinstance(data.get("model"), dict):
         data = data["model"]  # a training checkpoint
     if not isinstance(data, dict) or not all(

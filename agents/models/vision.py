@@ -1,7 +1,6 @@
 """The vision encoder: every cell of the egocentric view is a token (a linear map of its
-tile's pixels, or with the ``tiles`` stem the sum of embeddings of what the tile shows)
-with learned row and column embeddings, plus one ego token that embeds the heading, the
-carried object and (``config.gps``) the way back to the start."""
+tile's pixels) with learned row and column embeddings, plus one ego token that embeds the
+heading, the carried object and (``config.gps``) the way back to the start."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from torch import Tensor, nn
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.layers import Block
-from agents.models.tiles import CELL_CLASSES, TileReader
 from vlnenv.world.house import DIRECTIONS
 
 
@@ -74,21 +72,14 @@ class VisionEncoder(nn.Module):
         super().__init__()
         self.tile = config.tile
         self.max_view = config.max_view
-        self.stem = config.vision_stem
-        if self.stem == "tiles":
-            self.reader = TileReader(config.tile)
-            self.label_emb = nn.ModuleList(nn.Embedding(k, config.n_embd) for k in CELL_CLASSES)
-        else:
-            self.patch = nn.Linear(3 * config.tile * config.tile, config.n_embd,
-                                   bias=config.bias)
+        self.patch = nn.Linear(3 * config.tile * config.tile, config.n_embd, bias=config.bias)
         self.row_emb = nn.Embedding(config.max_view, config.n_embd)
         self.col_emb = nn.Embedding(config.max_view, config.n_embd)
         self.dir_emb = nn.Embedding(config.n_directions, config.n_embd)
         self.carry_emb = nn.Embedding(config.n_carrying, config.n_embd)
-        self.use_gps, self.gps_range = config.gps, config.gps_range
-        if config.gps:
-            self.home_emb = nn.ModuleList(nn.Embedding(2 * config.gps_range + 1, config.n_embd)
-                                          for _ in range(2))
+        self.gps_range = config.radius
+        self.home_emb = (None if config.gps is None else nn.ModuleList(
+            nn.Embedding(2 * config.gps.range + 1, config.n_embd) for _ in range(2)))
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_vision_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
@@ -120,14 +111,8 @@ class VisionEncoder(nn.Module):
         return x.reshape(B, V * V, t * t * 3)  # (B, P, t*t*3)
 
     def embed_cells(self, image: Tensor) -> Tensor:
-        """``(B, V*V, C)`` one token per view cell: ``W · pixels + b`` (``pixels`` stem), or
-        ``E_base[base] + E_kind[kind] + E_colour[colour]`` of the cell's labels read off its
-        tile (``tiles`` stem, :class:`~agents.models.tiles.TileReader`)."""
-        if self.stem == "pixels":
-            return self.patch(self.patches(image))  # (B, P, C)
-        self.view_cells(image)  # checks the shape
-        labels = self.reader(image)  # (B, P, 3)
-        return sum(emb(labels[..., k]) for k, emb in enumerate(self.label_emb))  # (B, P, C)
+        """``(B, V*V, C)`` one token per view cell: ``W · pixels + b``."""
+        return self.patch(self.patches(image))  # (B, P, C)
 
     def forward(
         self,
@@ -162,7 +147,7 @@ class VisionEncoder(nn.Module):
         if carrying is not None:
             carry = self.carry_emb(carrying)  # (B, C)
             ego = carry if ego is None else ego + carry  # (B, C)
-        if self.use_gps:
+        if self.home_emb is not None:
             if gps is None or direction is None:
                 raise ModelError("a model with config.gps needs the 'gps' and 'direction' "
                                  "observations")

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from agents.models.device import autocast_context
 from agents.models.errors import ModelError
-from agents.models.io import load_torch, save_torch_atomic, write_checkpoint
+from agents.models.model_folder import load_torch, save_torch_atomic, write_checkpoint
 from agents.models.policy import MultimodalTransformer
 from agents.pretrain.config import PretrainConfig
 from agents.pretrain.data import build_data, sample_batch

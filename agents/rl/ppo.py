@@ -125,7 +125,7 @@ class PPOTrainer:
         env = env or make_env(config.env, self.suite, lanes)
         self.lanes = Lanes(env, self.model, seed=run.seed * 1_000_003 + ctx.rank * lanes)
         self.ref_state = (None if self.reference is None
-                          else self.reference.initial_state(lanes))  # (N, S)
+                          else self.reference.initial_state(lanes))
         self.gen = torch.Generator().manual_seed(
             int(np.random.SeedSequence([ppo.sample_seed, run.seed, ctx.rank])
                 .generate_state(1)[0]))
@@ -187,7 +187,7 @@ class PPOTrainer:
                 mb_adv = b_adv[:, mb].T.to(device)  # (n, T)
                 mb_ret = b_ret[:, mb].T.to(device)  # (n, T)
                 with autocast_context(device):
-                    out = self.net(mb_obs, b.state0[mb].to(device), mb_starts)
+                    out = self.net(mb_obs, b.state0.select(mb).to(device), mb_starts)
                 logits = out.logits.float()  # (n, T, A)
                 logp_all = torch.log_softmax(logits, dim=-1)  # (n, T, A)
                 new_logp = logp_all.gather(-1, mb_actions[..., None])[..., 0]  # (n, T)
@@ -251,7 +251,7 @@ class PPOTrainer:
         with torch.no_grad(), autocast_context(device):
             out = self.reference.forward_sequence(b.lanes(index), self.ref_state.to(device),
                                                   b.starts.T.to(device))
-        self.ref_state = out.state.float()  # (N, S)
+        self.ref_state = out.state.float()
         return out.logits.float().transpose(0, 1).cpu()  # (T, N, A)
 
     def _episode_stats(self, ended: Episodes) -> dict[str, float | None]:
@@ -270,7 +270,8 @@ class PPOTrainer:
         the ranks' lanes and generators are gathered."""
         mine = {"lanes": self.lanes.state_dict(), "gen": self.gen.get_state(),
                 "rng": rng_state(self.ctx.device),
-                "ref_state": None if self.ref_state is None else self.ref_state.cpu()}
+                "ref_state": (None if self.ref_state is None
+                              else self.ref_state.to("cpu").to_dict())}
         ranks = distributed.gather(mine, self.ctx)
         if not self.ctx.main:
             return None
@@ -322,7 +323,8 @@ class PPOTrainer:
         self.gen.set_state(mine["gen"])
         set_rng_state(mine["rng"], self.ctx.device)
         if self.ref_state is not None:
-            self.ref_state = mine["ref_state"].to(self.ctx.device)
+            self.ref_state = self.reference.load_state(
+                mine["ref_state"], "ref_state").to(self.ctx.device)
 
     # evaluate (rank 0) on ``env.suite``, update the best, write the checkpoints: the
     # imitation trainer's own step (the same books: model, suite, eval, best, save)

@@ -27,7 +27,8 @@ import torch
 from gymnasium.utils import seeding
 from torch import Tensor
 
-from agents.models import MultimodalTransformer, autocast_context
+from agents.models import MultimodalTransformer, RecurrentState, autocast_context
+from agents.models.legacy import upgrade_state
 from agents.rl.config import RLEnvConfig
 from agents.train.errors import TrainError
 from vlnenv.env.config import EnvConfig as HouseEnvConfig  # agents.rl.config has an EnvConfig
@@ -89,8 +90,8 @@ class Rollout(NamedTuple):
     """``(T, N)`` value estimates."""
     rewards: Tensor
     """``(T, N)`` rewards."""
-    state0: Tensor
-    """``(N, state_size)`` recurrent state carried in before step 0 (before its reset)."""
+    state0: RecurrentState
+    """The recurrent state carried in before step 0 (before its reset)."""
     last_value: Tensor
     """``(N,)`` value of the observation after the last step."""
     last_start: Tensor
@@ -142,7 +143,7 @@ class Lanes:
         self.env, self.n, self.seed = env, env.num_envs, seed
         self.obs, _ = env.reset(seed=seed)
         self.starts = np.ones(self.n, bool)  # (N,) the current observation begins an episode
-        self.state = model.initial_state(self.n)  # (N, state_size)
+        self.state = model.initial_state(self.n)
         self.draw_state = [_rng_state(seeding.np_random(seed + i)[0]) for i in range(self.n)]
         self.next_draw = [_rng_state(env.generator(i)) for i in range(self.n)]
         self.actions: list[list[int]] = [[] for _ in range(self.n)]
@@ -164,7 +165,7 @@ class Lanes:
         logp = torch.zeros(T, N)
         values = torch.zeros(T, N)
         rewards = torch.zeros(T, N)
-        state0 = self.state.clone()  # (N, S)
+        state0 = self.state.clone()
         ended = Episodes([], [], [])
         state = self.state
         was_training = model.training
@@ -174,10 +175,10 @@ class Lanes:
                 obs = self._tensors(model, self.obs)
                 obs_t.append(obs)
                 starts[t] = torch.from_numpy(self.starts)
-                state = state.masked_fill(starts[t, :, None].to(device), 0.0)  # (N, S)
+                state = state.reset(starts[t])
                 with torch.no_grad(), autocast_context(device):
                     out = model(obs, state)  # logits (N, A), value (N,)
-                state = out.state.float()  # (N, S)
+                state = out.state.float()
                 dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
                 action = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
                 actions[t] = action
@@ -185,9 +186,7 @@ class Lanes:
                 values[t] = out.value.float().cpu()
                 rewards[t] = torch.from_numpy(self._step(action.numpy(), ended))
             with torch.no_grad(), autocast_context(device):
-                last = model(self._tensors(model, self.obs),
-                             state.masked_fill(torch.from_numpy(self.starts).to(device)[:, None],
-                                               0.0))
+                last = model(self._tensors(model, self.obs), state.reset(self.starts))
         finally:
             model.train(was_training)
         self.state = state
@@ -231,7 +230,8 @@ class Lanes:
         """What :meth:`load_state_dict` needs to put the lanes back (plain containers)."""
         return {"draw_state": list(self.draw_state), "actions": [list(a) for a in self.actions],
                 "returns": torch.from_numpy(self.returns.copy()),
-                "starts": torch.from_numpy(self.starts.copy()), "state": self.state.cpu()}
+                "starts": torch.from_numpy(self.starts.copy()),
+                "state": self.state.to("cpu").to_dict()}
 
     def load_state_dict(self, data: Mapping[str, Any]) -> None:
         """Put the environment and the books back as :meth:`state_dict` found them."""
@@ -242,7 +242,9 @@ class Lanes:
         self.actions = [list(a) for a in data["actions"]]
         self.returns = data["returns"].numpy().copy()
         self.starts = data["starts"].numpy().copy()
-        self.state = data["state"].to(self.state.device)
+        fields = tuple(k for k in self.state.to_dict() if k != "hidden")
+        self.state = upgrade_state(data["state"], fields, self.state.hidden.shape[1],
+                                   "rollout state").to(self.state.hidden.device)
         self.obs = self.restore()
         self.next_draw = [_rng_state(self.env.generator(i)) for i in range(self.n)]
 

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.io import check_finite, load_torch, save_torch_atomic
+from agents.models.model_folder import check_finite, load_torch, save_torch_atomic
 from agents.train.errors import TrainError
 from vlnenv.fileio import write_text_atomic
 from vlnenv.language.vocab import Tokenizer

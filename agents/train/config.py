@@ -29,6 +29,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
+from agents.models.legacy import upgrade_model_dict
 from agents.train.config_values import coerce
 from agents.train.errors import TrainError
 from agents.train.sections import (
@@ -129,6 +130,10 @@ def build_sections(cls: type[_C], data: dict[str, Any], where: str = "config") -
 
 
 def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any:
+    if section_cls is ModelConfig:
+        values = _model_values(values, where)
+    if section_cls is OptimConfig:
+        values = _without_deleted(values, DELETED_OPTIM, where)
     hints = typing.get_type_hints(section_cls)
     known = [f.name for f in dataclasses.fields(section_cls)]
     unknown = sorted(set(values) - set(known))
@@ -142,6 +147,46 @@ def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any
         raise TrainError(f"{where}: {err}") from None
     except TrainError as err:
         raise TrainError(f"{where.split(': ')[0]}: {err}") from None
+
+
+#: ``optim`` fields deleted for want of a measured gain (last in commit ``a7041fd``), with the
+#: value at which an old config still means the same run (any other is refused).
+DELETED_OPTIM: dict[str, Any] = {"stop_weight": 1.0, "match_weight": 0.0,
+                                 "match_labels": ["base", "kind", "colour"]}
+
+
+def _without_deleted(values: dict[str, Any], deleted: dict[str, Any],
+                     where: str) -> dict[str, Any]:
+    """``values`` (a section of an old config) without its ``deleted`` fields, each of which
+    must hold its neutral value.
+
+    Raises:
+        TrainError: a deleted field set to anything else.
+    """
+    for key, neutral in deleted.items():
+        if key not in values:
+            continue
+        value = values[key]
+        if isinstance(value, str):  # from the command line
+            value = value.split(",") if key == "match_labels" else float(value)
+        if list(value) != neutral if isinstance(neutral, list) else value != neutral:
+            raise TrainError(f"{where}.{key}: deleted (last in commit a7041fd); expected "
+                             f"{neutral!r} or no {key}, got {values[key]!r}")
+    return {k: v for k, v in values.items() if k not in deleted}
+
+
+def _model_values(values: dict[str, Any], where: str) -> dict[str, Any]:
+    """The ``model`` section's fields: the old flat layout converted
+    (:func:`agents.models.legacy.upgrade_model_dict`), and a named ``preset`` expanded under
+    the fields set beside it."""
+    try:
+        values = upgrade_model_dict(values)
+        if "preset" in values:
+            rest = {k: v for k, v in values.items() if k != "preset"}
+            values = {**ModelConfig.preset(str(values["preset"])).to_dict(), **rest}
+    except ModelError as err:
+        raise TrainError(f"{where}: {err}") from None
+    return values
 
 
 def shipped_config(name: str) -> Path:
@@ -269,7 +314,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str],
                              "(e.g. optim.lr=3e-4)")
         node = out
         for part in parts[:-1]:
-            child = node.setdefault(part, {})
+            if node.get(part) is None:  # a part that is off: on, from its defaults
+                node[part] = {}
+            child = node[part]
             if not isinstance(child, dict):
                 raise TrainError(f"{where} {item!r}: {part!r} is not a section or dict field")
             node = child
@@ -308,11 +355,16 @@ def resolve_config(file: str | Path | None = None, overrides: list[str] | None =
     where = "config"
     if file is not None:
         read = read_config_file(file)  # read once: merged, and its keys count as asked
+        if "preset" in read.get("model", {}):  # the preset, not the defaults, under its keys
+            data["model"] = {}
         data = _merge(data, read)
         asked |= set(_keys(read))
         where = str(file)
     asked |= {".".join(item.partition("=")[0].strip().split(".")[:2])
               for item in overrides or []}
+    if any(item.partition("=")[0].strip() == "model.preset" for item in overrides or []):
+        data["model"] = {k: v for k, v in (read if file is not None else {}).get(
+            "model", {}).items() if k != "preset"}  # the preset under the file's keys
     data = apply_overrides(data, list(overrides or []))
     data["run"]["asked"] = sorted(asked - {"run.asked"})
     return type(base).from_dict(data, where if not overrides else f"{where} + overrides")

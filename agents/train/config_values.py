@@ -3,6 +3,7 @@ from the command line (a string, parsed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import types
 import typing
@@ -15,7 +16,8 @@ from agents.train.errors import TrainError
 def coerce(value: Any, hint: Any, where: str) -> Any:
     """``value`` as the type ``hint`` (``int``, ``float``, ``bool``, ``str``, an ``Enum``
     read from its value, ``X | None``, ``tuple[str, ...]``, ``tuple[int, float]``,
-    ``dict[str, str]``); strings (from the command line) are parsed.
+    ``dict[str, str]``, a dataclass from a dict of its fields); strings (from the command
+    line) are parsed.
 
     Raises:
         TrainError: ``value`` is not of, and cannot be read as, that type.
@@ -71,6 +73,22 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
             if len(items) == len(args):  # tuple[X, Y, Z]
                 return tuple(coerce(v.strip() if isinstance(v, str) else v, a, where)
                              for v, a in zip(items, args, strict=True))
+    elif dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            try:  # a JSON object, for a sub-config on the command line
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        if isinstance(value, hint):
+            return value
+        if isinstance(value, dict):
+            hints = typing.get_type_hints(hint)
+            known = [f.name for f in dataclasses.fields(hint)]
+            unknown = sorted(set(value) - set(known))
+            if unknown:
+                raise TrainError(f"{where}.{unknown[0]}: unknown field (of {unknown}); "
+                                 f"expected some of {known}")
+            return hint(**{k: coerce(v, hints[k], f"{where}.{k}") for k, v in value.items()})
     elif origin is dict:
         if isinstance(value, str):
             try:

@@ -123,7 +123,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
     for slot in slots:
         start(slot)
     model.eval()
-    state = model.initial_state(len(slots))  # (N, C)
+    state = model.initial_state(len(slots))
     try:
         while any(s.position >= 0 for s in slots):
             with torch.no_grad(), autocast_context(model.device):
@@ -147,7 +147,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
                 if terminated or truncated:
                     finish(slot, bool(info["success"]))
                     done[b] = True
-            state = state.masked_fill(done.to(state.device)[:, None], 0.0)  # (N, C)
+            state = state.reset(done)
     finally:
         model.train()
     kept = sorted(results)

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from agents.models.device import pick_device
 
 if TYPE_CHECKING:
-    from agents.models import MultimodalTransformer
+    from agents.models import MultimodalTransformer, RecurrentState
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class SequenceModule(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, obs: Mapping[str, Tensor], state: Tensor, done: Tensor) -> Any:
+    def forward(self, obs: Mapping[str, Tensor], state: RecurrentState, done: Tensor) -> Any:
         return self.model.forward_sequence(obs, state, done)
 
 

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from agents.models.memory import seen_cells
-from vlnenv.actions import Action
 
 
 def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
@@ -18,35 +17,21 @@ def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
     return (values * weights).sum() / weights.sum().clamp(min=1.0)
 
 
-def action_loss(logits: Tensor, targets: Tensor, mask: Tensor,
-                class_weights: Tensor | None = None) -> Tensor:
+def action_loss(logits: Tensor, targets: Tensor, mask: Tensor) -> Tensor:
     """Cross-entropy of the expert's actions, averaged over the steps where ``mask``.
 
     ``-log softmax(logits)[target]``; for ``late_fusion`` the logits already are
-    normalised log-probabilities, which ``log_softmax`` leaves unchanged. With
-    ``class_weights`` ``w`` the mean is weighted by the target's class, as PyTorch's
-    weighted cross-entropy: ``sum_i w[y_i] * nll_i / sum_i w[y_i]`` over the masked steps.
+    normalised log-probabilities, which ``log_softmax`` leaves unchanged.
 
     Args:
         logits: ``(B, T, A)`` action logits.
         targets: ``(B, T)`` int64 expert actions.
         mask: ``(B, T)`` bool, the steps that count.
-        class_weights: ``(A,)`` non-negative weights per action, or ``None`` (all 1).
     """
     nll = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(),
                           reduction="none")  # (B*T,)
     keep = mask.flatten().to(nll.dtype)  # (B*T,)
-    if class_weights is not None:
-        keep = keep * class_weights.to(nll.device, nll.dtype)[targets.flatten()]  # (B*T,)
     return (nll * keep).sum() / keep.sum().clamp(min=1e-12)
-
-
-def action_weights(n_actions: int, stop_weight: float, stop: int = int(Action.STOP)) -> Tensor:
-    """``(n_actions,)`` class weights of :func:`action_loss`: ``stop_weight`` for ``stop``,
-    1 for every other action (the teacher stops once an episode, so its label is rare)."""
-    w = torch.ones(n_actions)  # (A,)
-    w[stop] = float(stop_weight)
-    return w
 
 
 def progress_loss(progress: Tensor, targets: Tensor, mask: Tensor) -> Tensor:
@@ -65,10 +50,10 @@ def _seen_goal_cells(logits: Tensor | None, image: Tensor) -> Tensor:
     of ``image``'s views.
 
     Raises:
-        ValueError: the model gives no goal scores (``model.goal_head`` is off).
+        ValueError: the model gives no goal scores (the model has no goal part, ``model.goal``).
     """
     if logits is None:
-        raise ValueError("the goal loss needs a model with model.goal_head = true")
+        raise ValueError("the goal loss needs a model with the goal part (model.goal)")
     return seen_cells(image, image.shape[-2] // int(round(logits.shape[-1] ** 0.5)))
 
 
@@ -82,7 +67,7 @@ def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
         image: ``(B, T, S, S, 3)`` the views (which cells are seen).
 
     Raises:
-        ValueError: the model gives no goal scores (``model.goal_head`` is off).
+        ValueError: the model gives no goal scores (the model has no goal part, ``model.goal``).
     """
     seen = _seen_goal_cells(logits, image)  # (B, T, P)
     bce = F.binary_cross_entropy_with_logits(logits.float(), targets.float(),
@@ -110,7 +95,7 @@ def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> T
         image: ``(B, T, S, S, 3)`` the views (which cells are seen).
 
     Raises:
-        ValueError: the model gives no goal scores (``model.goal_head`` is off).
+        ValueError: the model gives no goal scores (the model has no goal part, ``model.goal``).
     """
     seen = _seen_goal_cells(logits, image)  # (B, T, P)
     scores = logits.float().masked_fill(~seen, float("-inf"))  # (B, T, P)
@@ -143,61 +128,16 @@ def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) 
         classes: classes of each label kind (``agents.models.policy.CELL_CLASSES``).
 
     Raises:
-        ValueError: the model gives no cell logits (``model.cell_head`` is off).
+        ValueError: the model gives no cell logits (the model has no cells part, ``model.cells``).
     """
     if logits is None:
-        raise ValueError("the cell loss needs a model with model.cell_head = true")
+        raise ValueError("the cell loss needs a model with the cells part (model.cells)")
     targets = targets.long()  # (B, T, P, K)
     parts = logits.float().split(list(classes), dim=-1)  # kinds x (B, T, P, K_i)
     nll = sum(F.cross_entropy(part.flatten(0, 2), targets[..., i].flatten(),
                               reduction="none")
               for i, part in enumerate(parts))  # (B*T*P,)
     return masked_mean(nll, targets[..., 0].flatten() != 0)
-
-
-#: Names of the cell label kinds, in the order of ``agents.models.tiles.CELL_CLASSES``
-#: (``optim.match_labels``).
-MATCH_LABELS: tuple[str, ...] = ("base", "kind", "colour")
-
-
-def match_loss(logits: Tensor | None, goal: Tensor, cells: Tensor, carrying: Tensor,
-               classes: tuple[int, ...], kinds: tuple[int, ...] | None = None) -> Tensor:
-    """Cross-entropy of the goal match's text head against what the target looks like:
-    at each step where the agent carries nothing and sees the current target, the target
-    ``q_a`` of label kind ``a`` (base, object kind, colour) is the share of the target's
-    seen view cells (base label not void) showing each class, and the loss is
-    ``mean_steps sum_a -sum_k q_a(k) log softmax(l_a)_k``. Its minimum is the head's
-    ``p_a`` = what the target shows given the words, the ``p_a`` that
-    :func:`agents.models.match.attribute_match` scores cells with (a label the words leave
-    open is learnt as its frequency among targets). Steps carrying an object (``fetch`` on
-    its way back, whose target is the requester) are left out: the words name the object
-    to fetch.
-
-    Args:
-        logits: ``(B, T, sum(classes))`` (``PolicyOutput.match``).
-        goal: ``(B, T, V*V)`` bool, the view cells showing the current target.
-        cells: ``(B, T, V*V, len(classes))`` integer labels of what each view cell shows.
-        carrying: ``(B, T)`` what the agent carries (0: nothing).
-        classes: classes of each label kind (``agents.models.policy.CELL_CLASSES``).
-        kinds: the label kinds (indices into ``classes``) the sum runs over; all when
-            ``None`` (``optim.match_labels``).
-
-    Raises:
-        ValueError: the model gives no match logits (``model.goal_match`` is off).
-    """
-    if logits is None:
-        raise ValueError("the match loss needs a model with model.goal_match = true")
-    kinds = tuple(range(len(classes))) if kinds is None else kinds
-    goal = (goal & (cells[..., 0] != 0)).float()  # (B, T, P) target cells that are seen
-    share = goal / goal.sum(dim=-1, keepdim=True).clamp(min=1.0)  # (B, T, P)
-    nll = torch.zeros(goal.shape[:2], device=logits.device)  # (B, T)
-    for i, part in enumerate(logits.float().split(list(classes), dim=-1)):  # (B, T, K_i)
-        if i not in kinds:
-            continue
-        onehot = F.one_hot(cells[..., i].long(), classes[i]).float()  # (B, T, P, K_i)
-        q = (share[..., None] * onehot).sum(dim=-2)  # (B, T, K_i)
-        nll = nll - (q * part.log_softmax(dim=-1)).sum(dim=-1)  # (B, T)
-    return masked_mean(nll, (goal.sum(dim=-1) > 0) & (carrying == 0))
 
 
 def progress_targets(length: int) -> Tensor:

@@ -21,13 +21,12 @@ from tqdm import tqdm
 
 #: Columns of ``log.csv`` before the per-split success rates.
 TRAIN_COLUMNS: tuple[str, ...] = ("step", "loss", "loss_action", "loss_progress", "loss_goal",
-                                  "loss_cell", "loss_match", "accuracy", "lr", "grad_norm",
+                                  "loss_cell", "accuracy", "lr", "grad_norm",
                                   "epoch", "samples/s", "elapsed")
 #: ``log.csv`` column -> TensorBoard key.
 TB_KEYS: dict[str, str] = {"loss": "losses/total", "loss_action": "losses/action",
                            "loss_progress": "losses/progress",
                            "loss_goal": "losses/goal", "loss_cell": "losses/cell",
-                           "loss_match": "losses/match",
                            "accuracy": "charts/accuracy",
                            "lr": "charts/learning_rate", "grad_norm": "charts/grad_norm",
                            "epoch": "charts/epoch", "samples/s": "charts/samples_per_s"}

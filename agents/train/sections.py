@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from agents.train.budget import MIN_WARMUP
 from agents.train.errors import TrainError
-from agents.train.losses import GOAL_LOSSES, MATCH_LABELS
+from agents.train.losses import GOAL_LOSSES
 from vlnenv.expert.kinds import ExpertKind
 from vlnenv.language.instructions import FAMILIES
 
@@ -143,17 +143,13 @@ class OptimConfig:
     """AdamW's second-moment decay."""
     grad_clip: float = 1.0
     """Clip the global gradient norm to this (0: no clipping)."""
-    stop_weight: float = 1.0
-    """Weight of the ``stop`` label in the action cross-entropy relative to the other
-    actions' 1 (:func:`agents.train.losses.action_weights`); the teacher stops once an
-    episode, so a weight > 1 trades stop precision for recall."""
     progress_weight: float = 0.1
     """Weight of the progress loss (MSE of the progress head against ``t / n``, expert
     demonstrations only) added to the action cross-entropy; 0 turns it off."""
     goal_weight: float = 0.0
     """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
     scores against :mod:`agents.train.data.targets`, over the cells the agent sees); > 0 needs
-    ``model.goal_head``. 0 turns it off."""
+    ``model.goal``. 0 turns it off."""
     goal_loss: str = "bce"
     """Form of the goal-in-view loss: ``bce`` (a binary term per seen cell,
     :func:`agents.train.losses.goal_loss`) or ``choice`` (one softmax per step over the
@@ -162,17 +158,7 @@ class OptimConfig:
     """Weight of the cell-recognition loss (cross-entropy of the model's per-cell base,
     object-kind and colour logits against the labels read off the view's pixels,
     :mod:`vlnenv.render.decode`, over the cells the agent sees); > 0 needs
-    ``model.cell_head``. 0 turns it off."""
-
-    match_weight: float = 0.0
-    """Weight of the match loss (:func:`agents.train.losses.match_loss`: cross-entropy of
-    the goal match's text head against the labels of the target's view cells, at steps
-    where the target is in view and the agent carries nothing); > 0 needs
-    ``model.goal_match``. 0 turns it off (the text head then learns from the goal loss
-    alone)."""
-    match_labels: tuple[str, ...] = MATCH_LABELS
-    """The label kinds the match loss teaches the text head (of ``base``, ``kind``,
-    ``colour``); the others learn from the goal loss alone."""
+    ``model.cells``. 0 turns it off."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -186,10 +172,8 @@ class OptimConfig:
                f"fit_budget times the warm-up: expected >= {MIN_WARMUP}, got "
                f"{self.warmup_steps!r}")
         _check_refits(self.refits, self.warmup_steps, self.max_steps, f"{where}.refits")
-        _check(self.stop_weight > 0, f"{where}.stop_weight",
-               f"expected > 0, got {self.stop_weight!r}")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
-                     "cell_weight", "match_weight"):
+                     "cell_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
         for name in ("beta1", "beta2"):
@@ -197,10 +181,6 @@ class OptimConfig:
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")
         _check(self.goal_loss in GOAL_LOSSES, f"{where}.goal_loss",
                f"expected one of {list(GOAL_LOSSES)}, got {self.goal_loss!r}")
-        unknown = [k for k in self.match_labels if k not in MATCH_LABELS]
-        _check(bool(self.match_labels) and not unknown, f"{where}.match_labels",
-               f"expected a non-empty subset of {list(MATCH_LABELS)}, got "
-               f"{list(self.match_labels)!r}")
 
 
 @dataclass

@@ -19,10 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from agents.evaluation.in_training import evaluate_model
-from agents.models import CELL_CLASSES, MultimodalTransformer, autocast_context
+from agents.models import (
+    CELL_CLASSES,
+    MultimodalTransformer,
+    RecurrentState,
+    autocast_context,
+)
 from agents.train import distributed
 from agents.train.budget import fitted_steps, probe_window, recent_rate, refit_interval
 from agents.train.checkpoint import (
@@ -40,12 +45,9 @@ from agents.train.errors import TrainError
 from agents.train.initial_weights import load_init
 from agents.train.losses import (
     GOAL_LOSSES,
-    MATCH_LABELS,
     accuracy,
     action_loss,
-    action_weights,
     cell_loss,
-    match_loss,
     progress_loss,
 )
 from agents.train.result import TrainResult
@@ -86,8 +88,6 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(self.model.optim_groups(opt.weight_decay), lr=opt.lr,
                                            betas=(opt.beta1, opt.beta2))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule_of(opt))
-        self.action_weights = (None if opt.stop_weight == 1.0 else action_weights(
-            self.model.config.n_actions, opt.stop_weight).to(ctx.device))  # (A,); None: plain
         self.step = 0
         self.samples = 0
         self.elapsed_before = 0.0  # training seconds of earlier segments (resumed runs)
@@ -95,16 +95,15 @@ class Trainer:
         self.final_eval: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
         self.loader: SequenceLoader | None = None
-        self.lane_state: Tensor | None = None
+        self.lane_state: RecurrentState | None = None
         self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False,
                                 verbose=ctx.main)  # messages only, until open_logs
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
         self._started = self.clock()
-        for weight, head in (("goal_weight", "goal_head"), ("cell_weight", "cell_head"),
-                             ("match_weight", "goal_match")):
-            if getattr(opt, weight) > 0 and not getattr(self.model.config, head):
+        for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells")):
+            if getattr(opt, weight) > 0 and not self.model.config.has(part):
                 raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
-                                 f"model.{head} = true (set it, or the weight to 0)")
+                                 f"the {part} part (set model.{part}, or the weight to 0)")
         missing = [s for s in (config.data.split, *config.eval.splits)
                    if s not in self.suite.splits]
         if missing:
@@ -139,10 +138,10 @@ class Trainer:
         self.loader = SequenceLoader(demos, houses, data.lanes, data.chunk,
                                      seed=self.config.run.seed, rank=self.ctx.rank,
                                      world=self.ctx.world, render_batch=data.render_batch,
-                                     goal_targets=opt.goal_weight > 0 or opt.match_weight > 0,
-                                     cell_targets=opt.cell_weight > 0 or opt.match_weight > 0,
+                                     goal_targets=opt.goal_weight > 0,
+                                     cell_targets=opt.cell_weight > 0,
                                      workers=data.loader_workers)
-        self.lane_state = self.model.initial_state(data.lanes)  # (B, C)
+        self.lane_state = self.model.initial_state(data.lanes)
 
     def close(self) -> None:
         """Stop the data loader's rendering processes (if any)."""
@@ -154,7 +153,8 @@ class Trainer:
         """The checkpoint payload (on rank 0; ``None`` elsewhere). Every rank must call
         it: the ranks' data states are gathered."""
         assert self.loader is not None and self.lane_state is not None
-        mine = {"loader": self.loader.state_dict(), "lane_state": self.lane_state.cpu(),
+        mine = {"loader": self.loader.state_dict(),
+                "lane_state": self.lane_state.to("cpu").to_dict(),
                 "rng": rng_state(self.ctx.device)}
         ranks = distributed.gather(mine, self.ctx)
         if not self.ctx.main:
@@ -205,7 +205,8 @@ class Trainer:
             self.extra = dict(data.get("extra", {}))
             mine = data["ranks"][self.ctx.rank]
             self.loader.load_state_dict(mine["loader"])
-            self.lane_state = mine["lane_state"].to(self.ctx.device)
+            self.lane_state = self.model.load_state(mine["lane_state"],
+                                                    str(path)).to(self.ctx.device)
             set_rng_state(mine["rng"], self.ctx.device)
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as err:
             raise TrainError(f"{path}: the training state does not load ({type(err).__name__}: "
@@ -230,7 +231,7 @@ class Trainer:
         # ---- forward: the state carried in from the previous chunk, reset at episode starts
         with autocast_context(self.ctx.device):
             out = self.net(b_obs, self.lane_state, b_["done"])  # logits (B, T, A)
-            loss_action = action_loss(out.logits, b_["labels"], b_valid, self.action_weights)
+            loss_action = action_loss(out.logits, b_["labels"], b_valid)
             loss_progress = progress_loss(out.progress, b_["progress"], b_["progress_mask"])
             loss = loss_action + opt.progress_weight * loss_progress
             loss_goal = torch.zeros((), device=loss.device)
@@ -241,13 +242,6 @@ class Trainer:
             if opt.cell_weight > 0:
                 loss_cell = cell_loss(out.cells, b_["cells"], CELL_CLASSES)
                 loss = loss + opt.cell_weight * loss_cell
-            loss_match = torch.zeros((), device=loss.device)
-            if opt.match_weight > 0:
-                labels = out.match[..., :sum(CELL_CLASSES)]  # (B, T, K) without the rooms
-                loss_match = match_loss(labels, b_["goal"], b_["cells"], b_obs["carrying"],
-                                        CELL_CLASSES, tuple(MATCH_LABELS.index(k)
-                                                            for k in opt.match_labels))
-                loss = loss + opt.match_weight * loss_match
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -255,14 +249,13 @@ class Trainer:
                      if opt.grad_clip > 0 else math.nan)
         self.optimizer.step()
         self.scheduler.step()
-        self.lane_state = out.state.detach()  # (B, C) truncated backpropagation
+        self.lane_state = out.state.detach()  # truncated backpropagation
         self.step += 1
         self.samples += batch.samples * self.ctx.world
         return {"loss": float(loss.detach()), "loss_action": float(loss_action.detach()),
                 "loss_progress": float(loss_progress.detach()),
                 "loss_goal": float(loss_goal.detach()),
                 "loss_cell": float(loss_cell.detach()),
-                "loss_match": float(loss_match.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -288,7 +281,7 @@ class Trainer:
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
                        for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                                 "loss_match", "accuracy")}
+                                 "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))

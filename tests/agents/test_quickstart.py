@@ -7,6 +7,7 @@ import pytest
 
 from agents.benchmark.report import load_results
 from agents.cli import main
+from agents.models import ModelConfig
 
 
 @pytest.mark.slow
@@ -49,11 +50,12 @@ def test_a_config_file_replaces_the_shipped_one_under_the_quickstarts_settings(t
     gpu = train_config(QuickstartConfig(config_file="configs/gpu_large.toml",
                                         overrides=("optim.lr=0.0005",)), tmp_path / "b", 10.0)
     assert shipped.model.n_embd == 64 and shipped.model.gps and shipped.data.lanes == 8
-    assert shipped.model.goal_memory and shipped.model.memory_distance
-    assert shipped.model.goal_match and shipped.model.match_reader == "attend"
-    assert shipped.model.explore_memory and shipped.model.goal_path
+    assert shipped.model.memory and shipped.model.memory.distance
+    assert shipped.model.match and shipped.model.match.reader == "attend"
+    assert shipped.model.explore and shipped.model.explore.goal_path
+    assert shipped.model == ModelConfig.preset("quickstart")
     assert shipped.optim.fit_budget and shipped.run.time_budget_s == 10.0
-    assert gpu.model.n_embd == 128 and gpu.model.cell_head and gpu.data.lanes == 128
+    assert gpu.model.n_embd == 128 and gpu.model.cells and gpu.data.lanes == 128
     assert gpu.run.time_budget_s == 10.0 and gpu.run.out == str(tmp_path / "b")
     assert gpu.optim.lr == 0.0005  # overrides still come last
 

@@ -10,7 +10,16 @@ import torch
 from helpers import load_script
 
 from agents.benchmark.runner import BenchmarkConfig, run_benchmark
-from agents.models import ModelConfig, MultimodalTransformer
+from agents.models import (
+    CellConfig,
+    ExploreConfig,
+    GoalConfig,
+    GpsConfig,
+    MatchConfig,
+    MemoryConfig,
+    ModelConfig,
+    MultimodalTransformer,
+)
 from vlnenv.suites.load import load_suite
 
 
@@ -41,8 +50,8 @@ def test_stopping_at_once_is_a_wrong_stop_that_picked_nothing():
 
 def test_the_goal_map_at_a_wrong_stop_is_read_for_every_go_to_object_failure(tmp_path):
     script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=True, goal_head=True,
-                         goal_memory=True, memory_distance=True)
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=GpsConfig(), goal=GoalConfig(),
+                         memory=MemoryConfig(distance=True))
     model_dir = MultimodalTransformer(config, seed=0).save_pretrained(tmp_path / "model")
     recs = records("forward:0")  # stops at once: every go_to_object episode a wrong stop
     counts = script.remembered_at_stop(recs, load_suite("tiny"), "val_unseen", str(model_dir))
@@ -53,8 +62,8 @@ def test_the_goal_map_at_a_wrong_stop_is_read_for_every_go_to_object_failure(tmp
 
 def test_the_goal_map_at_a_timeout_is_read_for_every_go_to_object_timeout(tmp_path):
     script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=True, goal_head=True,
-                         goal_memory=True, cell_head=True, explore_memory=True)
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", gps=GpsConfig(), goal=GoalConfig(),
+                         cells=CellConfig(), memory=MemoryConfig(), explore=ExploreConfig())
     model_dir = MultimodalTransformer(config, seed=0).save_pretrained(tmp_path / "model")
     recs = records("forward:100000")  # never stops: every episode runs out of steps
     counts = script.remembered_at_stop(recs, load_suite("tiny"), "val_unseen", str(model_dir),
@@ -67,8 +76,8 @@ def test_the_goal_map_at_a_timeout_is_read_for_every_go_to_object_timeout(tmp_pa
 
 def test_the_match_reading_scores_every_go_to_object_instruction(tmp_path):
     script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal_head=True, cell_head=True,
-                         goal_match=True, match_reader="attend")
+    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal=GoalConfig(), cells=CellConfig(),
+                         match=MatchConfig(reader="attend"))
     model = MultimodalTransformer(config, seed=0)
     with torch.no_grad():  # words that always name "no object" and "no colour"
         for head in model.match_head.heads:
@@ -131,22 +140,3 @@ def test_a_colour_is_named_only_as_a_whole_word():
     assert not script.names_colour("Go and stand next to the cup.", "tan")
 
 
-def test_the_room_reading_scores_every_go_to_room_instruction(tmp_path):
-    from vlnenv.world.rooms import RoomType
-
-    script = load_script("scripts/failure_modes.py")
-    config = ModelConfig(n_embd=32, n_head=2, fusion="film", goal_head=True, cell_head=True,
-                         goal_match=True, match_reader="attend", match_room=True)
-    model = MultimodalTransformer(config, seed=0)
-    with torch.no_grad():  # a room head that always reads "bedroom"
-        model.match_head.heads[3].weight.zero_()
-        model.match_head.heads[3].bias.zero_()
-        model.match_head.heads[3].bias[int(RoomType.BEDROOM)] = 5.0
-    model_dir = model.save_pretrained(tmp_path / "model")
-    suite = load_suite("tiny")
-    rooms = [e for e in suite.episodes("val_unseen") if e.family == "go_to_room"]
-    bedrooms = sum(suite.houses[e.house].rooms[suite.houses[e.house].room_index(
-        e.task["room"])].type == RoomType.BEDROOM for e in rooms)
-    reading = script.match_reading(str(model_dir), suite, "val_unseen")
-    assert len(rooms) > 0
-    assert reading["go_to_room room type top-1"] == bedrooms / len(rooms)

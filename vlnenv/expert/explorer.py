@@ -1,4 +1,6 @@
 """The explorer: an expert that knows only what the agent has seen (as the BabyAI bot).
+Its frontier rule has a torch twin, the planner of ``agents.models.explore`` (parity:
+``tests/agents/models/test_explore.py``).
 
 It remembers which cells the egocentric view has shown (with the view's own visibility:
 walls, closed doors and the outside of the grid occlude) and the structure as last seen.

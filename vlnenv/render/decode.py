@@ -1,4 +1,5 @@
-"""Egocentric images read back into cell codes: the inverse of rendering.
+"""Egocentric images read back into cell codes: the inverse of rendering. Its torch twin is
+``agents.models.cell_labels.TileReader`` (parity: ``tests/agents/models/test_cell_labels.py``).
 
 Every one of the ``2 * N_CODES`` tiles of :func:`vlnenv.render.tile_atlas.view_atlas` (each
 code's tile, plain and with the agent drawn over it) is distinct, so the pixels of a view

@@ -302,7 +302,7 @@ def save_demos(demos: DemoSet, path: str | Path) -> Path:
         **trace_arrays(demos.traces),
         "meta": np.array(json.dumps(demos.meta, sort_keys=True)),
     }
-    from agents.models.io import write_bytes_atomic  # torch: only where files are written
+    from agents.models.model_folder import write_bytes_atomic  # torch: only where files are written
 
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)

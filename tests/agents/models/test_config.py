@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from agents.models import FUSIONS, ModelConfig, ModelError, MultimodalTransformer
+from agents.models import (
+    FUSIONS,
+    CellConfig,
+    ExploreConfig,
+    GoalConfig,
+    GpsConfig,
+    MatchConfig,
+    MemoryConfig,
+    ModelConfig,
+    ModelError,
+    MultimodalTransformer,
+)
+from agents.models.config import NEEDS
 from vlnenv.language.vocab import Tokenizer
 
 
@@ -47,3 +59,84 @@ def test_unknown_field_in_dict_is_named():
 def test_replace_validates():
     with pytest.raises(ModelError):
         ModelConfig().replace(n_head=5)
+
+
+#: The flat ``ModelConfig.to_dict()`` of the shipped quickstart model as the code before the
+#: parts wrote it (commit a7041fd): what ``config.json`` of its runs holds.
+OLD_QUICKSTART = {
+    "vocab_size": Tokenizer().vocab_size, "max_text_len": 128, "n_embd": 64, "n_head": 4,
+    "n_text_layer": 1, "n_vision_layer": 1, "n_fusion_layer": 1, "mlp_ratio": 4,
+    "dropout": 0.0, "bias": True, "fusion": "film", "tile": 8, "vision_stem": "pixels",
+    "max_view": 9, "n_directions": 4, "n_carrying": 27, "n_actions": 7, "gps": True,
+    "gps_range": 16, "recurrent": True, "goal_head": True, "goal_memory": True,
+    "memory_distance": True, "explore_memory": True, "goal_path": True, "goal_match": True,
+    "match_reader": "attend", "match_room": False, "cell_head": True,
+    "mask_instruction": False, "blank_image": False,
+}
+
+
+def test_the_quickstart_preset_is_the_shipped_model_and_old_configs_convert_to_it():
+    config = ModelConfig.preset("quickstart")
+    assert ModelConfig.from_dict(OLD_QUICKSTART) == config
+    assert (config.n_embd, config.fusion, config.gps, config.match, config.memory,
+            config.explore) == (64, "film", GpsConfig(16), MatchConfig("attend"),
+                                MemoryConfig(distance=True), ExploreConfig(goal_path=True))
+    assert config.goal == GoalConfig() and config.cells == CellConfig()
+
+
+def test_the_default_preset_is_the_plain_config_and_large_only_resizes_it():
+    assert ModelConfig.preset("default") == ModelConfig() == ModelConfig.default()
+    large = ModelConfig.preset("large", fusion="film")
+    assert (large.n_embd, large.n_head, large.fusion, large.goal) == (512, 8, "film", None)
+    with pytest.raises(ModelError, match="unknown ModelConfig preset 'huge'"):
+        ModelConfig.preset("huge")
+
+
+def test_a_preset_and_changed_fields_in_a_dict_build_the_preset_changed():
+    config = ModelConfig.from_dict({"preset": "quickstart", "n_embd": 32, "explore": None,
+                                    "memory": {"distance": False}})
+    assert config == ModelConfig.preset("quickstart").replace(
+        n_embd=32, explore=None, memory=MemoryConfig(distance=False))
+
+
+def test_a_config_with_parts_round_trips_through_its_dict():
+    config = ModelConfig.preset("quickstart", gps=GpsConfig(range=5))
+    data = config.to_dict()
+    assert data["gps"] == {"range": 5} and data["goal"] == {}
+    assert ModelConfig.from_dict(data) == config
+
+
+@pytest.mark.parametrize(("old", "message"), [
+    ({"vision_stem": "tiles"}, "vision_stem='tiles' was deleted"),
+    ({"match_room": True, "goal_match": True}, "match_room=True was deleted"),
+    ({"goal_match": True, "match_reader": "tokens"}, "match_reader='tokens' was deleted"),
+])
+def test_an_old_config_with_a_deleted_option_on_is_refused_naming_it(old, message):
+    with pytest.raises(ModelError, match=f"ckpt/config.json: {message}.*a7041fd"):
+        ModelConfig.from_dict({**OLD_QUICKSTART, **old}, where="ckpt/config.json")
+
+
+def test_an_old_option_of_a_part_that_is_off_converts_to_nothing():
+    old = {**OLD_QUICKSTART, "explore_memory": False, "goal_path": True, "gps_range": 8}
+    config = ModelConfig.from_dict(old)
+    assert config.explore is None and config.gps == GpsConfig(range=8)
+
+
+@pytest.mark.parametrize(("parts", "message"), [
+    (dict(goal=GoalConfig(), match=MatchConfig()), r"match needs goal, cells \(missing: cells"),
+    (dict(goal=GoalConfig(), gps=GpsConfig(), memory=MemoryConfig(), recurrent=False),
+     r"memory needs goal, gps, recurrent \(missing: recurrent"),
+    (dict(cells=CellConfig(), explore=ExploreConfig()),
+     r"explore needs memory, cells \(missing: memory"),
+])
+def test_each_needs_rule_names_what_is_missing(parts, message):
+    with pytest.raises(ModelError, match=message):
+        ModelConfig(fusion="film", **parts)
+    assert set(NEEDS) == {"match", "memory", "explore"}
+
+
+def test_a_part_given_as_something_else_is_refused():
+    with pytest.raises(ModelError, match="ModelConfig.gps must be a GpsConfig or None"):
+        ModelConfig(gps=True)
+    with pytest.raises(ModelError, match="unknown GpsConfig field"):
+        ModelConfig.from_dict({"gps": {"radius": 3}})

@@ -9,18 +9,31 @@ import pytest
 import torch
 from helpers import assert_steps_match_sequence
 
-from agents.models import CELL_CLASSES, ModelConfig, ModelError, MultimodalTransformer
+from agents.models import (
+    CELL_CLASSES,
+    CellConfig,
+    ExploreConfig,
+    GoalConfig,
+    GpsConfig,
+    MatchConfig,
+    MemoryConfig,
+    ModelConfig,
+    ModelError,
+    MultimodalTransformer,
+)
 from agents.models.explore import (
     FAR,
     OPEN_BASES,
     frontier_distances,
     frontier_read,
+    frontier_sources,
     goal_sources,
     open_scores,
     passable_cells,
     path_lengths,
 )
 from agents.models.memory import map_index
+from agents.models.step import StepContext
 from vlnenv.render.codes import WALL
 
 R = 2  # 5 x 5 maps, the start at (2, 2)
@@ -142,19 +155,19 @@ def test_an_unseen_neighbour_is_no_way_to_the_goal():
 
 
 def test_explore_memory_needs_the_goal_memory_and_the_cell_head():
-    base = dict(fusion="film", gps=True, goal_head=True, goal_memory=True)
-    with pytest.raises(ModelError, match="explore_memory needs goal_memory and cell_head"):
-        ModelConfig(**base, explore_memory=True)
-    with pytest.raises(ModelError, match="explore_memory needs goal_memory and cell_head"):
-        ModelConfig(fusion="film", gps=True, goal_head=True, cell_head=True,
-                    explore_memory=True)
+    base = dict(fusion="film", gps=GpsConfig(), goal=GoalConfig(), memory=MemoryConfig())
+    with pytest.raises(ModelError, match=r"explore needs memory, cells \(missing: cells\)"):
+        ModelConfig(**base, explore=ExploreConfig())
+    with pytest.raises(ModelError, match=r"explore needs memory, cells \(missing: memory\)"):
+        ModelConfig(fusion="film", gps=GpsConfig(), goal=GoalConfig(), cells=CellConfig(),
+                    explore=ExploreConfig())
 
 
 def _model(match: bool = False, goal_path: bool = False) -> MultimodalTransformer:
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
-                         gps=True, goal_head=True, goal_memory=True, cell_head=True,
-                         gps_range=4, explore_memory=True, goal_match=match,
-                         goal_path=goal_path)
+                         gps=GpsConfig(range=4), goal=GoalConfig(), cells=CellConfig(),
+                         memory=MemoryConfig(), explore=ExploreConfig(goal_path=goal_path),
+                         match=MatchConfig() if match else None)
     return MultimodalTransformer(config, seed=1).eval()
 
 
@@ -167,10 +180,12 @@ def _obs(n: int) -> dict:
 
 def test_the_state_carries_the_explore_map_after_the_goal_map():
     model = _model()
-    assert model.state_size == 32 + 2 * 81
+    state = model.initial_state(2)
+    assert (state.hidden.shape, state.goal_map.shape, state.explore_map.shape) == (
+        (2, 32), (2, 81), (2, 81))
     with torch.no_grad():
         out = model(_obs(2))
-    explore_map = out.state[:, 32 + 81:]  # (2, 81): 0 unseen, 1 + p_open seen
+    explore_map = out.state.explore_map  # (2, 81): 0 unseen, 1 + p_open seen
     obs = _obs(2)
     index = map_index(torch.ones(2, 49, dtype=torch.bool), torch.as_tensor(obs["gps"]),
                       torch.as_tensor(obs["direction"]), 4)  # every cell of a random view is lit
@@ -187,20 +202,15 @@ def test_a_sequence_with_the_explore_memory_equals_the_steps_one_by_one(match, g
     assert_steps_match_sequence(_model(match, goal_path), _obs(4), done)
 
 
-def test_the_goal_path_needs_the_explore_memory():
-    with pytest.raises(ModelError, match="goal_path needs explore_memory"):
-        ModelConfig(fusion="film", gps=True, goal_head=True, goal_memory=True, goal_path=True)
-
-
 def test_a_sure_remembered_goal_changes_the_action_through_its_way():
     model = _model(goal_path=True)
     obs = _obs(1)
     with torch.no_grad():
         state = model.initial_state(1)
-        state[0, 32 + 81:] = 2.0  # every cell seen, floor
-        state[0, 32] = 0.1  # a goal cell remembered, not sure
+        state.explore_map[0] = 2.0  # every cell seen, floor
+        state.goal_map[0, 0] = 0.1  # a goal cell remembered, not sure
         unsure = model(obs, state).logits
-        state[0, 32] = 0.99  # now sure: a way to it is read out
+        state.goal_map[0, 0] = 0.99  # now sure: a way to it is read out
         sure = model(obs, state).logits
     assert not torch.allclose(unsure, sure)
 
@@ -211,14 +221,47 @@ def test_what_was_explored_changes_the_action():
     with torch.no_grad():
         fresh = model(obs).logits
         explored = model.initial_state(1)
-        explored[0, 32 + 81:] = 1.0  # every cell seen, a wall: the cell behind the agent
+        explored.explore_map[0] = 1.0  # every cell seen, a wall: the cell behind the agent
         # (out of view) is a wall now, not unseen ground
         assert not torch.allclose(fresh, model(obs, explored).logits)
 
 
-def test_the_goal_path_without_the_goal_maps_is_an_error():
+def test_the_explore_step_without_the_cells_and_places_is_an_error():
     model = _model(goal_path=True)
-    with pytest.raises(ModelError, match="goal_path needs the goal maps"):
-        model.explore(torch.zeros(1, 81), torch.zeros(1, 49, sum(CELL_CLASSES)),
-                      torch.zeros(1, 49, dtype=torch.long), torch.zeros(1, 2),
-                      torch.zeros(1, dtype=torch.long))
+    context = StepContext(torch.zeros(1, 1, 56, 56, 3), torch.zeros(1, 1, dtype=torch.long),
+                          torch.zeros(1, 1, 2, dtype=torch.long))
+    with pytest.raises(ModelError, match="needs the cell logits and the places"):
+        model.explore.step(context, model.initial_state(1))
+
+
+def test_the_planners_frontier_is_the_explorers_on_the_same_memory():
+    """Twin check: ``frontier_sources`` and ``passable_cells`` of an explore map written
+    from :class:`vlnenv.expert.Explorer`'s memory (seen cells, ``1 + [standable]``) mark
+    the seen standable cells beside an unseen one, and every cell of the explorer's own
+    frontier (unseen cells beside a seen standable one) touches one of them."""
+    from helpers import two_rooms_house
+
+    from vlnenv.expert import Explorer, Goal
+    from vlnenv.expert.oracle import standable_mask
+
+    house = two_rooms_house()
+    H, W = house.structure.shape
+    start = tuple(int(x) for x in np.argwhere(standable_mask(house.structure))[0])
+    explorer = Explorer(house, Goal.stand([start]))
+    for heading in (0, 1):
+        explorer.observe((*start, heading), house.structure)
+    walk = standable_mask(explorer.known) & explorer.seen  # (H, W)
+    radius = max(H, W)
+    maps = torch.zeros(1, 2 * radius + 1, 2 * radius + 1)
+    rows = slice(radius - start[0], radius - start[0] + H)
+    cols = slice(radius - start[1], radius - start[1] + W)
+    maps[0, rows, cols] = torch.from_numpy(explorer.seen * (1.0 + walk))
+    flat = maps.view(1, -1)
+    ours = (passable_cells(flat, radius) & frontier_sources(flat, radius))[0, rows, cols]
+    unseen = np.pad(~explorer.seen, 1, constant_values=True)
+    beside_unseen = unseen[:-2, 1:-1] | unseen[2:, 1:-1] | unseen[1:-1, :-2] | unseen[1:-1, 2:]
+    assert ours.numpy().tolist() == (walk & beside_unseen).tolist()
+    assert explorer.frontier()
+    for r, c in explorer.frontier():
+        assert any(0 <= r + dr < H and 0 <= c + dc < W and bool(ours[r + dr, c + dc])
+                   for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)))

@@ -9,7 +9,14 @@ import pytest
 import torch
 from helpers import assert_steps_match_sequence
 
-from agents.models import ModelConfig, ModelError, MultimodalTransformer
+from agents.models import (
+    GoalConfig,
+    GpsConfig,
+    MemoryConfig,
+    ModelConfig,
+    ModelError,
+    MultimodalTransformer,
+)
 from agents.models.memory import (
     SCORE_BINS,
     goal_maps,
@@ -93,22 +100,17 @@ def test_the_distance_read_out_counts_cells_to_the_remembered_target():
         assert int(memory_distance(f, r, R)) == expected, (gps, heading)
 
 
-def test_the_distance_read_out_needs_the_goal_memory():
-    with pytest.raises(ModelError, match="memory_distance needs goal_memory"):
-        ModelConfig(fusion="film", goal_head=True, gps=True, memory_distance=True)
-
-
 def test_goal_memory_needs_the_goal_head_and_gps():
-    with pytest.raises(ModelError, match="goal_memory needs goal_head, gps"):
-        ModelConfig(fusion="film", goal_head=True, goal_memory=True)
-    with pytest.raises(ModelError, match="goal_memory needs goal_head, gps"):
-        ModelConfig(fusion="film", gps=True, goal_memory=True)
+    with pytest.raises(ModelError, match=r"memory needs goal, gps, recurrent \(missing: gps\)"):
+        ModelConfig(fusion="film", goal=GoalConfig(), memory=MemoryConfig())
+    with pytest.raises(ModelError, match=r"memory needs goal, gps, recurrent \(missing: goal\)"):
+        ModelConfig(fusion="film", gps=GpsConfig(), memory=MemoryConfig())
 
 
 def _model(distance: bool = False) -> MultimodalTransformer:
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
-                         gps=True, goal_head=True, goal_memory=True, gps_range=4,
-                         memory_distance=distance)
+                         gps=GpsConfig(range=4), goal=GoalConfig(),
+                         memory=MemoryConfig(distance=distance))
     return MultimodalTransformer(config, seed=1).eval()
 
 
@@ -121,12 +123,13 @@ def _obs(n: int) -> dict:
 
 def test_the_state_carries_the_map_after_the_state_token():
     model = _model()
-    assert model.state_size == 32 + 9 * 9
-    assert tuple(model.initial_state(3).shape) == (3, 32 + 81)
+    start = model.initial_state(3)
+    assert (tuple(start.hidden.shape), tuple(start.goal_map.shape)) == ((3, 32), (3, 9 * 9))
+    assert start.explore_map is None
     with torch.no_grad():
         out = model(_obs(2))
-    assert tuple(out.state.shape) == (2, 32 + 81)
-    goal_map = out.state[:, 32:]  # every cell of a random view is lit, so 49 are stored
+    assert (tuple(out.state.hidden.shape), tuple(out.state.goal_map.shape)) == ((2, 32), (2, 81))
+    goal_map = out.state.goal_map  # every cell of a random view is lit, so 49 are stored
     assert bool((goal_map > 0).any()) and float(goal_map.max()) <= 1.0
 
 
@@ -143,7 +146,7 @@ def test_what_is_remembered_changes_the_action():
     with torch.no_grad():
         fresh = model(obs).logits
         remembered = model.initial_state(1)
-        remembered[0, 32 + 3] = 1.0  # a sure target remembered at map cell (0, 3)
+        remembered.goal_map[0, 3] = 1.0  # a sure target remembered at map cell (0, 3)
         assert not torch.allclose(fresh, model(obs, remembered).logits)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents.models import ModelConfig, ModelError, MultimodalTransformer
+from agents.models import GpsConfig, ModelConfig, ModelError, MultimodalTransformer
 from agents.models.vision import home_vector
 
 # gps = cell - start (rows grow south); headings 0 east, 1 south, 2 west, 3 north
@@ -39,7 +39,7 @@ def _obs(n: int, gps: np.ndarray | None) -> dict:
 
 
 def test_a_gps_model_reads_gps_and_refuses_observations_without_it():
-    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, gps=True)
+    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, gps=GpsConfig())
     model = MultimodalTransformer(config).eval()
     near, far = np.zeros((2, 2), np.int64), np.array([[3, -2], [0, 5]])
     with torch.no_grad():
@@ -61,7 +61,7 @@ def test_a_model_without_gps_ignores_it():
 
 def test_a_sequence_of_gps_steps_equals_the_steps_one_by_one():
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1,
-                         fusion="film", gps=True)
+                         fusion="film", gps=GpsConfig())
     model = MultimodalTransformer(config).eval()
     T = 3
     obs = _obs(T, np.array([[0, 0], [0, 1], [1, 1]]))

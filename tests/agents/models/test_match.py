@@ -1,5 +1,5 @@
 """The goal scores' attribute match (``agents.models.match``), worked out by hand, and a
-model with ``config.goal_match`` (its scores move with the words; step by step equals a
+model with ``config.match`` (its scores move with the words; step by step equals a
 sequence)."""
 
 from __future__ import annotations
@@ -11,9 +11,18 @@ import pytest
 import torch
 from helpers import assert_steps_match_sequence
 
-from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.match import AttributeReader, TokenReader, attribute_match
-from agents.models.tiles import CELL_CLASSES
+from agents.models import (
+    CellConfig,
+    GoalConfig,
+    GpsConfig,
+    MatchConfig,
+    MemoryConfig,
+    ModelConfig,
+    ModelError,
+    MultimodalTransformer,
+)
+from agents.models.cell_labels import CELL_CLASSES
+from agents.models.match import AttributeReader, attribute_match
 
 BIG = 50.0  # a logit gap that makes a softmax one-hot to float precision
 
@@ -52,16 +61,16 @@ def test_a_label_the_words_leave_open_does_not_tell_cells_apart():
 
 
 def test_goal_match_needs_the_goal_and_cell_heads():
-    with pytest.raises(ModelError, match="goal_match needs goal_head and cell_head"):
-        ModelConfig(fusion="film", goal_head=True, goal_match=True)
-    with pytest.raises(ModelError, match="goal_match needs goal_head and cell_head"):
-        ModelConfig(fusion="film", cell_head=True, goal_match=True)
+    with pytest.raises(ModelError, match=r"match needs goal, cells \(missing: cells\)"):
+        ModelConfig(fusion="film", goal=GoalConfig(), match=MatchConfig())
+    with pytest.raises(ModelError, match=r"match needs goal, cells \(missing: goal\)"):
+        ModelConfig(fusion="film", cells=CellConfig(), match=MatchConfig())
 
 
 def _model() -> MultimodalTransformer:
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
-                         gps=True, goal_head=True, goal_memory=True, gps_range=4,
-                         cell_head=True, goal_match=True)
+                         gps=GpsConfig(range=4), goal=GoalConfig(), cells=CellConfig(),
+                         match=MatchConfig(), memory=MemoryConfig())
     return MultimodalTransformer(config, seed=1).eval()
 
 
@@ -106,9 +115,8 @@ TOKENS = torch.randn(2, 5, 8, generator=torch.Generator().manual_seed(0))  # (N,
 PADDING = torch.tensor([[False, False, False, True, True], [False] * 5])  # (N, L)
 
 
-@pytest.mark.parametrize("reader", [AttributeReader, TokenReader])
-def test_a_token_reader_gives_each_label_kind_its_logits_and_ignores_padding(reader):
-    reader = reader(8, (3, 4))
+def test_a_token_reader_gives_each_label_kind_its_logits_and_ignores_padding():
+    reader = AttributeReader(8, (3, 4))
     out = reader(TOKENS, PADDING)
     assert tuple(out.shape) == (2, 7)
     changed = TOKENS.clone()
@@ -124,31 +132,12 @@ def test_the_attending_reader_reads_each_label_kind_off_the_tokens_it_attends_to
     torch.testing.assert_close(one[:, 3:], reader.heads[1](TOKENS[:, 0]))
 
 
-def test_the_token_reader_keeps_each_class_at_its_strongest_token():
-    reader = TokenReader(8, (3, 4))
-    out = reader(TOKENS, PADDING)
-    # by hand: every token's logits, then logsumexp over the unpadded tokens per class
-    per_token = reader.head(reader.norm(TOKENS))  # (2, 5, 7)
-    torch.testing.assert_close(out[0], per_token[0, :3].logsumexp(0))
-    torch.testing.assert_close(out[1], per_token[1].logsumexp(0))
-    # one token: its own logits
-    torch.testing.assert_close(reader(TOKENS[:, :1], PADDING[:, :1]), per_token[:, 0])
-    # a class one token scores far above the others stays there however many tokens follow
-    with torch.no_grad():
-        reader.head.weight.zero_()
-        reader.head.bias.zero_()
-        reader.head.weight[1, 0] = 100.0  # class 1 of the first kind, read off feature 0
-    loud = torch.zeros(1, 5, 8)
-    loud[0, 2, 0], loud[0, 2, 1] = 1.0, -1.0  # the third token's normed feature 0 is +2
-    got = reader(loud, torch.zeros(1, 5, dtype=torch.bool))[0, :3].softmax(-1)
-    assert got[1].item() == pytest.approx(1.0)
-
-
 @pytest.mark.parametrize(("reader", "kind"), [("attend", AttributeReader),
-                                              ("tokens", TokenReader)])
+                                              ("summary", torch.nn.Linear)])
 def test_a_model_with_a_token_reader_steps_as_its_sequence(reader, kind):
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
-                         goal_head=True, cell_head=True, goal_match=True, match_reader=reader)
+                         goal=GoalConfig(), cells=CellConfig(),
+                         match=MatchConfig(reader=reader))
     model = MultimodalTransformer(config, seed=1).eval()
     assert isinstance(model.match_head, kind)
     T = 3
@@ -158,50 +147,5 @@ def test_a_model_with_a_token_reader_steps_as_its_sequence(reader, kind):
     with torch.no_grad():
         whole = _sequence(model, obs, done)
     assert tuple(whole.match.shape) == (1, T, sum(CELL_CLASSES))
-    with pytest.raises(ModelError, match="match_reader must be one of"):
-        ModelConfig(match_reader="mean")
-
-
-def test_a_cells_room_is_read_off_the_floors_around_it():
-    from agents.models.match import room_context
-
-    floors = slice(1, 3)  # base labels: 0 wall, 1 floor of room type 0, 2 floor of type 1
-    base = torch.full((1, 9, 3), -BIG)  # a 3 x 3 view, every cell a sure wall ...
-    base[0, :, 0] = BIG
-    for cell in (0, 3):  # ... but the two left cells of the top rows: floor of type 0
-        base[0, cell] = _one_hot_logits(1, 3)
-    base[0, 8] = _one_hot_logits(2, 3)  # and the bottom-right one: floor of type 1
-    rho = room_context(base, 3, floors)[0]  # (9, 2)
-    torch.testing.assert_close(rho.sum(-1), torch.ones(9))
-    assert rho[1, 0].item() == pytest.approx(1.0, abs=1e-3)  # two type-0 floors beside it
-    assert rho[4].tolist() == pytest.approx([2 / 3, 1 / 3], abs=1e-3)  # the centre sees all
-    assert rho[2].tolist() == pytest.approx([0.5, 0.5], abs=1e-6)  # no floor around: flat
-    assert rho[5, 1].item() == pytest.approx(1.0, abs=1e-3)  # beside the type-1 floor only
-    assert rho[7].tolist() == pytest.approx([0.5, 0.5], abs=1e-3)  # one floor of each
-
-
-def test_the_room_term_rewards_a_named_room_and_says_nothing_without_one():
-    from agents.models.match import room_match
-
-    rooms = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]])  # (1, 3 cells, R = 2)
-    named = room_match(_one_hot_logits(0, 2)[None], rooms)[0]
-    assert named[0].item() == pytest.approx(math.log(2), abs=1e-5)
-    assert named[1].item() < -10  # in the other room
-    assert named[2].item() == pytest.approx(0.0, abs=1e-5)  # the view cannot tell
-    torch.testing.assert_close(room_match(torch.zeros(1, 2), rooms), torch.zeros(1, 3))
-
-
-def test_a_model_with_the_room_term_steps_as_its_sequence():
-    from agents.models.tiles import ROOM_TYPES
-
-    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
-                         goal_head=True, cell_head=True, goal_match=True, match_reader="attend",
-                         match_room=True)
-    model = MultimodalTransformer(config, seed=1).eval()
-    done = np.array([[True, False, True]])
-    assert_steps_match_sequence(model, _obs(3), done)
-    with torch.no_grad():
-        whole = _sequence(model, _obs(3), done)
-    assert tuple(whole.match.shape) == (1, 3, sum(CELL_CLASSES) + ROOM_TYPES)
-    with pytest.raises(ModelError, match="match_room needs goal_match"):
-        ModelConfig(goal_head=True, cell_head=True, match_room=True)
+    with pytest.raises(ModelError, match="MatchConfig.reader must be one of"):
+        MatchConfig(reader="mean")

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from agents.models import CELL_CLASSES, FUSIONS, ModelError, MultimodalTransformer
+from agents.models import (
+    CELL_CLASSES,
+    FUSIONS,
+    CellConfig,
+    GoalConfig,
+    ModelError,
+    MultimodalTransformer,
+    RecurrentState,
+)
 from agents.models.late_fusion import product_of_experts
 from agents.models.text import PAD_ID
 
@@ -23,7 +31,7 @@ def ids_of(model, obs, max_len=None):
 def test_act_shapes(fusion, tiny, make_obs):
     model = MultimodalTransformer(tiny(fusion=fusion))
     logits, value, state = model.act(make_obs(5))
-    assert logits.shape == (5, 7) and value.shape == (5,) and state.shape == (5, 32)
+    assert logits.shape == (5, 7) and value.shape == (5,) and state.hidden.shape == (5, 32)
     out = model(make_obs(5))
     assert out.progress.shape == (5,) and bool(((out.progress > 0) & (out.progress < 1)).all())
 
@@ -34,7 +42,7 @@ def test_forward_sequence_shapes(fusion, tiny, make_obs):
     out = model.forward_sequence(make_obs(3, 4), None, np.zeros((3, 4), dtype=bool))
     assert out.logits.shape == (3, 4, 7)
     assert out.value.shape == out.progress.shape == (3, 4)
-    assert out.state.shape == (3, 32)
+    assert out.state.hidden.shape == (3, 32) and out.state.goal_map is None
 
 
 def test_encoders_give_one_vector_per_input(tiny, make_obs):
@@ -82,7 +90,7 @@ def test_adding_padding_changes_no_output(fusion, tiny, make_obs):
     batched = model(obs)  # shorter instructions padded to the longest
     for i, out in enumerate(alone):
         torch.testing.assert_close(batched.logits[i:i + 1], out.logits, atol=1e-5, rtol=1e-5)
-        torch.testing.assert_close(batched.state[i:i + 1], out.state, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(batched.state.select(i), out.state, atol=1e-5, rtol=1e-5)
     longer = dict(obs, instruction=torch.nn.functional.pad(ids_of(model, obs), (0, 40)))
     torch.testing.assert_close(model(longer).logits, batched.logits, atol=1e-5, rtol=1e-5)
 
@@ -187,7 +195,7 @@ def test_sequence_matches_step_by_step(fusion, tiny, make_obs):
     out = model.forward_sequence(seq, None, done)
     state = model.initial_state(2)
     for t in range(3):
-        state = state * torch.from_numpy(~done[:, t])[:, None]
+        state = state.reset(done[:, t])
         step = {k: v[:, t] for k, v in seq.items() if k != "instruction"}
         logits, value, state = model.act(dict(step, instruction=seq["instruction"]), state)
         torch.testing.assert_close(out.logits[:, t], logits, atol=1e-5, rtol=1e-5)
@@ -211,19 +219,19 @@ def test_done_mask_resets_the_state(tiny, make_obs):
     joined = model.forward_sequence(seq, None, done)
     second = {k: v[:, 2:] for k, v in seq.items() if k != "instruction"}
     second["instruction"] = seq["instruction"]
-    alone = model.forward_sequence(second, torch.randn(1, 32), done[:, 2:])
+    alone = model.forward_sequence(second, RecurrentState(torch.randn(1, 32)), done[:, 2:])
     torch.testing.assert_close(joined.logits[:, 2:], alone.logits, atol=1e-5, rtol=1e-5)
 
 
 def test_state_changes_the_output_only_when_recurrent(tiny, make_obs):
     obs = make_obs(2)
-    state = torch.randn(2, 32)
+    state = RecurrentState(torch.randn(2, 32))
     model = MultimodalTransformer(tiny()).eval()
     assert not torch.allclose(model.act(obs, state)[0], model.act(obs)[0])
     flat = MultimodalTransformer(tiny(recurrent=False)).eval()
     logits, _, new_state = flat.act(obs, state)
     torch.testing.assert_close(logits, flat.act(obs)[0])
-    assert not new_state.any()
+    assert not new_state.hidden.any()
 
 
 def test_weight_decay_only_on_matrices(tiny):
@@ -242,13 +250,13 @@ def test_runs_under_bf16_autocast(fusion, tiny, make_obs):
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out = model.forward_sequence(make_obs(2, 2), None, np.zeros((2, 2), dtype=bool))
         attn = model(make_obs(2), return_attention=True)
-    assert out.logits.dtype == out.value.dtype == out.state.dtype == torch.float32
+    assert out.logits.dtype == out.value.dtype == out.state.hidden.dtype == torch.float32
     assert torch.isfinite(out.logits).all() and attn.attention
     (out.logits.sum() + out.value.sum()).backward()
 
 
 def test_goal_head_scores_every_view_cell_of_every_step(tiny, make_obs):
-    model = MultimodalTransformer(tiny(fusion="film", goal_head=True))
+    model = MultimodalTransformer(tiny(fusion="film", goal=GoalConfig()))
     out = model.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool))
     assert out.goal is not None and tuple(out.goal.shape) == (2, 3, 49)
     plain = MultimodalTransformer(tiny(fusion="film"))
@@ -256,13 +264,13 @@ def test_goal_head_scores_every_view_cell_of_every_step(tiny, make_obs):
 
 
 def test_goal_head_needs_a_fusion_with_a_context(tiny):
-    with pytest.raises(ModelError, match="goal_head"):
-        MultimodalTransformer(tiny(fusion="single_stream", goal_head=True))
+    with pytest.raises(ModelError, match="goal needs a fusion with a per-step context"):
+        MultimodalTransformer(tiny(fusion="single_stream", goal=GoalConfig()))
 
 
 @pytest.mark.parametrize("fusion", ["film", "single_stream"])
 def test_cell_head_classifies_every_view_cell_of_every_step(tiny, make_obs, fusion):
-    model = MultimodalTransformer(tiny(fusion=fusion, cell_head=True))
+    model = MultimodalTransformer(tiny(fusion=fusion, cells=CellConfig()))
     out = model.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool))
     assert out.cells is not None and tuple(out.cells.shape) == (2, 3, 49, sum(CELL_CLASSES))
     plain = MultimodalTransformer(tiny(fusion=fusion))

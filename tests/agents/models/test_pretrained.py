@@ -10,7 +10,7 @@ import torch
 from agents import load_pretrained_weights
 from agents.models import ModelConfig
 from agents.models.errors import ModelError
-from agents.models.io import save_torch_atomic
+from agents.models.model_folder import save_torch_atomic
 from agents.models.policy import MultimodalTransformer
 
 

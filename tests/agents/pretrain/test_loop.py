@@ -10,7 +10,7 @@ import torch
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
-from agents.models.io import read_weights
+from agents.models.model_folder import read_weights
 from agents.pretrain.config import PretrainConfig
 from agents.pretrain.loop import load_pretrain_model, pretrain
 from agents.train.errors import TrainError

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -139,44 +138,24 @@ def test_families_restrict_the_demonstrations_and_the_evaluation(tiny_config):
 
 
 def test_the_cell_recognition_loss_is_learnt_alongside_the_actions(tiny_config):
-    result = train_bc(tiny_config("model.cell_head=true", "optim.cell_weight=1.0",
+    result = train_bc(tiny_config("model.cells={}", "optim.cell_weight=1.0",
                                   "optim.max_steps=30"))
     cell = [float(r["loss_cell"]) for r in rows(result.log) if r["loss_cell"]]
     assert cell[0] > 3.0  # ~ log 42 + log 27 + log 11 untrained
     assert cell[-1] < 0.6 * cell[0]
 
 
-def test_the_match_loss_is_learnt_alongside_the_actions(tiny_config):
-    result = train_bc(tiny_config("model.fusion=film", "model.goal_head=true",
-                                  "model.cell_head=true", "model.goal_match=true",
-                                  "model.match_reader=attend", "optim.match_weight=1.0",
-                                  "optim.max_steps=30"))
-    match = [float(r["loss_match"]) for r in rows(result.log) if r["loss_match"]]
-    assert match[0] > 3.0  # ~ log 42 + log 27 + log 11 untrained, less what is unseen
-    assert match[-1] < 0.8 * match[0]
-
-
-def test_the_match_loss_on_some_label_kinds_sums_only_those(tiny_config):
-    result = train_bc(tiny_config("model.fusion=film", "model.goal_head=true",
-                                  "model.cell_head=true", "model.goal_match=true",
-                                  "model.match_reader=tokens", "optim.match_weight=1.0",
-                                  "optim.match_labels=kind,colour", "optim.max_steps=5"))
-    match = [float(r["loss_match"]) for r in rows(result.log) if r["loss_match"]]
-    assert 2.0 < match[0] < math.log(27) + math.log(11)  # no base term (log 42) untrained
-
-
 def test_the_goal_choice_loss_is_learnt_alongside_the_actions(tiny_config):
-    result = train_bc(tiny_config("model.fusion=film", "model.goal_head=true",
+    result = train_bc(tiny_config("model.fusion=film", "model.goal={}",
                                   "optim.goal_weight=1.0", "optim.goal_loss=choice",
                                   "optim.max_steps=30"))
     goal = [float(r["loss_goal"]) for r in rows(result.log) if r["loss_goal"]]
     assert goal[-1] < 0.8 * goal[0]
 
 
-@pytest.mark.parametrize("weight,head", [("cell_weight", "cell_head"),
-                                         ("goal_weight", "goal_head"),
-                                         ("match_weight", "goal_match")])
+@pytest.mark.parametrize("weight,head", [("cell_weight", "cells"),
+                                         ("goal_weight", "goal")])
 def test_an_auxiliary_loss_without_its_head_is_refused_before_training(tiny_config, weight,
                                                                        head):
-    with pytest.raises(TrainError, match=f"model.{head} = true"):
+    with pytest.raises(TrainError, match=f"the {head} part \\(set model.{head}"):
         train_bc(tiny_config(f"optim.{weight}=1.0", "model.fusion=film"))

@@ -48,7 +48,7 @@ def test_bf16_autocast_agrees_with_fp32_on_cuda(fusion):
 
 def test_bc_on_cuda_learns_and_its_checkpoint_acts_on_the_cpu(tiny_config):
     config = tiny_config("run.device=cuda", "data.loader_workers=2", "optim.goal_weight=1.0",
-                         "model.goal_head=true", "model.fusion=film")
+                         "model.goal={}", "model.fusion=film")
     result = train_bc(config)
     with open(result.log, newline="", encoding="utf-8") as f:
         losses = [float(r["loss"]) for r in csv.DictReader(f) if r["loss"]]

@@ -12,11 +12,9 @@ from agents.models import ModelConfig, MultimodalTransformer
 from agents.train.losses import (
     accuracy,
     action_loss,
-    action_weights,
     cell_loss,
     goal_choice_loss,
     goal_loss,
-    match_loss,
     progress_loss,
     progress_targets,
     seen_cells,
@@ -33,22 +31,6 @@ def test_action_loss_of_a_two_step_sequence_by_hand():
     first = torch.tensor([[True, False]])
     assert float(action_loss(logits, targets, first)) == pytest.approx(math.log(7))
     assert float(accuracy(logits, targets, both)) == pytest.approx(0.5)  # argmax 0 hits step 1
-
-
-def test_stop_weight_weights_the_mean_by_the_target_class():
-    logits = torch.zeros(1, 2, 7)  # uniform: every step costs log 7 ...
-    logits[0, 1, 6] = math.log(6.0)  # ... but step 1 (a stop): p(stop) = 6 / 12 -> log 2
-    targets = torch.tensor([[2, 6]])
-    both = torch.ones(1, 2, dtype=torch.bool)
-    weights = action_weights(7, 3.0)
-    assert weights.tolist() == [1, 1, 1, 1, 1, 1, 3]
-    expected = (1 * math.log(7) + 3 * math.log(2)) / (1 + 3)
-    assert float(action_loss(logits, targets, both, weights)) == pytest.approx(expected)
-    unweighted = float(action_loss(logits, targets, both))
-    assert float(action_loss(logits, targets, both, action_weights(7, 1.0))) == pytest.approx(
-        unweighted)
-    first = torch.tensor([[True, False]])  # the masked stop counts in neither sum
-    assert float(action_loss(logits, targets, first, weights)) == pytest.approx(math.log(7))
 
 
 def test_progress_loss_and_targets_by_hand():
@@ -116,30 +98,6 @@ def test_cell_loss_sums_the_label_kinds_over_seen_cells_only():
     assert float(cell_loss(logits, targets, classes)) == pytest.approx(expected)
     with pytest.raises(ValueError, match="cell_head"):
         cell_loss(None, targets, classes)
-
-
-def test_match_loss_learns_what_the_targets_in_view_show_while_nothing_is_carried():
-    classes = (3, 2)  # base, and one more label kind; a view of 3 cells
-    logits = torch.zeros(1, 3, 5)  # flat: each label kind costs log K per whole target
-    logits[0, 0, :3] = torch.tensor([0.0, math.log(2.0), 0.0])  # base p = 1/2 on class 1
-    goal = torch.tensor([[[True, False, False],  # one target cell: labels (1, 1)
-                          [True, True, True],  # one unseen (base 0), two seen, bases 2 and 1
-                          [True, False, False]]])  # carrying: left out
-    cells = torch.tensor([[[[1, 1], [0, 0], [0, 0]],
-                           [[0, 0], [2, 1], [1, 1]],
-                           [[2, 0], [0, 0], [0, 0]]]])
-    carrying = torch.tensor([[0, 0, 3]])
-    first = math.log(2) + math.log(2)  # -log 1/2 (base) - log 1/2 (kind)
-    second = math.log(3) + math.log(2)  # q = (0, 1/2, 1/2) of flat bases, then kind 1
-    got = match_loss(logits, goal, cells, carrying, classes)
-    assert float(got) == pytest.approx((first + second) / 2)
-    # the kind alone (optim.match_labels): log 2 at both steps
-    got = match_loss(logits, goal, cells, carrying, classes, kinds=(1,))
-    assert float(got) == pytest.approx(math.log(2))
-    nothing = torch.zeros(1, 3, 3, dtype=torch.bool)
-    assert float(match_loss(logits, nothing, cells, carrying, classes)) == 0.0
-    with pytest.raises(ValueError, match="goal_match"):
-        match_loss(None, goal, cells, carrying, classes)
 
 
 def _bottom_row_seen() -> torch.Tensor:

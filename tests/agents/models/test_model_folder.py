@@ -8,8 +8,7 @@ import pytest
 import torch
 from helpers import flip_bit_in_first_tensor
 
-from agents.models import FUSIONS, ModelError, MultimodalTransformer
-from agents.models import io as model_io
+from agents.models import FUSIONS, ModelError, MultimodalTransformer, RecurrentState, model_folder
 
 
 @pytest.mark.parametrize("fusion", sorted(FUSIONS))
@@ -20,7 +19,7 @@ def test_round_trip_gives_identical_outputs(fusion, tiny, make_obs, tmp_path):
     assert loaded.config == model.config
     assert loaded.tokenizer.tokens == model.tokenizer.tokens
     obs = make_obs(3)
-    state = torch.randn(3, 32)
+    state = RecurrentState(torch.randn(3, 32))
     for a, b in zip(model.act(obs, state), loaded.act(obs, state), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
@@ -29,7 +28,7 @@ def test_save_writes_the_three_files_and_no_temporaries(tiny, tmp_path):
     MultimodalTransformer(tiny()).save_pretrained(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "model.pt", "vocab.txt"]
     meta = json.loads((tmp_path / "config.json").read_text())
-    assert meta["format"] == model_io.FORMAT and meta["config"]["n_embd"] == 32
+    assert meta["format"] == model_folder.FORMAT and meta["config"]["n_embd"] == 32
 
 
 def test_corrupt_weights_raise_a_clear_error(tiny, tmp_path):
@@ -100,7 +99,7 @@ def test_non_finite_weights_are_refused(tiny, tmp_path):
     model = MultimodalTransformer(tiny())
     state = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v
              for k, v in model.state_dict().items()}
-    model_io.write_checkpoint(tmp_path, model.config, state, model.tokenizer)
+    model_folder.write_checkpoint(tmp_path, model.config, state, model.tokenizer)
     with pytest.raises(ModelError, match="entries that are NaN or infinite; expected finite"):
         MultimodalTransformer.from_pretrained(tmp_path)
 

@@ -1,8 +1,11 @@
-"""``TileReader``: egocentric views read back, on tensors, into what each cell shows.
+"""What a view cell shows: the label kinds the cell head predicts (:data:`CELL_CLASSES`), and
+``TileReader``, which reads them exactly off egocentric views, on tensors.
 
-The torch twin of :class:`vlnenv.render.decode.ViewDecoder`, for the ``tiles`` vision stem
-(``ModelConfig.vision_stem``): it runs inside the model on whatever device the images are
-on, so every caller (acting, training, benchmarks) gives the model plain RGB views.
+``TileReader`` is the torch twin of :class:`vlnenv.render.decode.ViewDecoder` (parity:
+``tests/agents/models/test_cell_labels.py``); it gives the exact cell labels of views on
+whatever device they are on (``scripts/frontier_agreement.py``). It once also served as a
+vision stem (``vision_stem = "tiles"``, deleted for want of a measured gain; last in commit
+``a7041fd``).
 
 Every tile of :func:`vlnenv.render.tile_atlas.view_atlas` (each cell code, plain and with the
 agent drawn over it) is distinct. A tile's ``3 * tile * tile`` bytes, read as 32-bit words
@@ -22,22 +25,14 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.errors import ModelError
-from vlnenv.render.codes import FLOOR_BASE, N_BASE, N_CODES, symbolic_view
+from vlnenv.render.codes import N_BASE, N_CODES, symbolic_view
 from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.world.colors import Color
 from vlnenv.world.objects import ObjectKind
-from vlnenv.world.rooms import RoomType
 
 #: Classes of each cell label, in order: the base code (:mod:`vlnenv.render.codes`), the
 #: object kind + 1 and the object colour + 1 (0: none).
 CELL_CLASSES: tuple[int, int, int] = (N_BASE, 1 + len(ObjectKind), 1 + len(Color))
-
-#: The base labels that are a room type's floor, in :class:`vlnenv.world.rooms.RoomType`
-#: order (the goal match's room term, ``ModelConfig.match_room``).
-FLOOR_LABELS: slice = slice(FLOOR_BASE, FLOOR_BASE + len(RoomType))
-
-#: ``R``, the room types the goal match's room term tells apart.
-ROOM_TYPES: int = len(RoomType)
 
 _SEED = 20261129  # fixed: the key weights are part of the reader, not of any run
 
@@ -62,7 +57,7 @@ def _atlas_table(tile: int) -> tuple[Tensor, Tensor, Tensor]:
             a key (neither happens for the shipped tiles).
     """
     if (tile * tile * 3) % 4:
-        raise ModelError(f"tile {tile}: the tiles vision stem needs tile * tile * 3 to be a "
+        raise ModelError(f"tile {tile}: the tile reader needs tile * tile * 3 to be a "
                          f"multiple of 4 bytes, got {tile * tile * 3}")
     atlas = torch.from_numpy(np.array(view_atlas(tile)))  # (K, t, t, 3)
     gen = np.random.default_rng(_SEED)
@@ -106,6 +101,6 @@ class TileReader(nn.Module):
         if not bool(found.all()):
             b, p = (int(i) for i in torch.nonzero(~found)[0])
             raise ModelError(f"view {b}, cell {p}: the tile is not one vlnenv's renderer draws "
-                             f"({int((~found).sum())} such cells); the 'tiles' vision stem "
-                             f"reads only views of vlnenv (use vision_stem='pixels')")
+                             f"({int((~found).sum())} such cells); the tile reader "
+                             f"reads only views drawn by vlnenv")
         return self.labels[pos]  # (B, P, 3)

@@ -18,10 +18,12 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
+from torch import nn
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
@@ -34,6 +36,8 @@ VOCAB_FILE = "vocab.txt"
 #: Format tag and version written into ``config.json``.
 FORMAT = "vlnenv.MultimodalTransformer"
 FORMAT_VERSION = 1
+
+M = TypeVar("M", bound=nn.Module)
 
 
 def save_torch_atomic(obj: Any, path: str | os.PathLike[str]) -> None:
@@ -213,3 +217,34 @@ def read_weights(directory: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
                          f"got {type(state).__name__}")
     check_finite(state, str(path))
     return state
+
+
+def load_model(cls: Callable[[ModelConfig, Tokenizer], M], directory: str | os.PathLike[str],
+               device: torch.device | str | None = None) -> M:
+    """The model of class ``cls`` (built from the folder's config and vocabulary) saved in
+    ``directory``, its weights loaded, on ``device`` (CPU when ``None``), in eval mode
+    (``MultimodalTransformer.from_pretrained``).
+
+    Raises:
+        ModelError: a file is missing, corrupt (its SHA-256 or CRC), holds weights that are
+            not finite, or does not match the config.
+    """
+    config = read_config(directory)
+    tokenizer = read_tokenizer(directory)
+    if tokenizer.vocab_size != config.vocab_size:
+        raise ModelError(f"{Path(directory) / VOCAB_FILE}: {tokenizer.vocab_size} tokens "
+                         f"but config.vocab_size is {config.vocab_size}")
+    state = read_weights(directory)
+    try:
+        model = cls(config, tokenizer)
+    except (RuntimeError, MemoryError) as err:  # a config too large to build here
+        raise ModelError(f"{Path(directory) / CONFIG_FILE}: the model it describes cannot be "
+                         f"built ({type(err).__name__}: "
+                         f"{(str(err).splitlines() or [''])[0][:200]})") from None
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise ModelError(f"{Path(directory) / WEIGHTS_FILE}: weights do not fit the config: "
+                         f"{' '.join(str(err).split())[:500]}") from None
+    verify_files(directory)  # last: the checks above name a wrong file more precisely
+    return model.to(device or "cpu").eval()

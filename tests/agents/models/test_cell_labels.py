@@ -1,5 +1,6 @@
-"""The ``tiles`` vision stem: views read back on tensors exactly as vlnenv's decoder reads
-them, a clear error on views vlnenv never draws, and a model that saves and loads."""
+"""``TileReader``, the torch twin of vlnenv's view decoder: views read back on tensors
+exactly as :mod:`vlnenv.render.decode` reads them, and a clear error on views vlnenv never
+draws."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from agents.models import ModelConfig, ModelError, MultimodalTransformer
-from agents.models.tiles import TileReader
+from agents.models import ModelError
+from agents.models.cell_labels import TileReader
 from vlnenv import VLNEnv
 from vlnenv.render.codes import N_CODES, symbolic_view
 from vlnenv.render.decode import symbolic_cells
@@ -43,22 +44,3 @@ def test_a_view_vlnenv_never_draws_is_refused_naming_the_cell():
     view[1, 8 + 3, 16 + 2, 0] ^= 1  # one pixel of view 1, cell (1, 2) = index 9
     with pytest.raises(ModelError, match=r"view 1, cell 9: .* \(1 such cells\)"):
         TileReader(8)(torch.from_numpy(view))
-
-
-def test_a_tiles_stem_model_saves_without_its_tables_and_loads_back(tmp_path):
-    config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1,
-                         fusion="film", vision_stem="tiles")
-    model = MultimodalTransformer(config).eval()
-    assert not any(name.startswith("vision.reader") for name in model.state_dict())
-    env = VLNEnv()
-    obs, _ = env.reset(seed=0)
-    batch = {"image": obs["image"][None], "direction": [obs["direction"]],
-             "carrying": [obs["carrying"]], "instruction": [obs["instruction"]]}
-    loaded = MultimodalTransformer.from_pretrained(model.save_pretrained(tmp_path / "m"))
-    with torch.no_grad():
-        torch.testing.assert_close(loaded(batch).logits, model(batch).logits)
-
-
-def test_an_unknown_vision_stem_is_refused():
-    with pytest.raises(ModelError, match="vision_stem"):
-        ModelConfig(vision_stem="conv")
