@@ -67,7 +67,7 @@ class GpsConfig:
 @dataclass
 class GoalConfig:
     """A head that scores every view cell as showing the current target (trained by the
-    goal-in-view auxiliary loss of ``agents.train.targets``), read off the fusion's
+    goal-in-view auxiliary loss of ``agents.train.data.targets``), read off the fusion's
     per-step context (needs a fusion with ``has_context``: ``film``)."""
 
 
