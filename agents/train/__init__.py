@@ -27,9 +27,9 @@ _EXPORTS: dict[str, str] = {
     "TrainResult": "agents.train.result",
     "train_bc": "agents.train.bc",
     "train_dagger": "agents.train.dagger",
-    "DemoSet": "agents.train.data.demos",
+    "DemoSet": "agents.train.data.demo_set",
     "generate_demos": "agents.train.data.demos",
-    "load_demos": "agents.train.data.demos",
+    "load_demos": "agents.train.data.demo_set",
     "load_model": "agents.train.checkpoint",
 }
 

@@ -16,7 +16,8 @@ import torch
 
 from agents.train import distributed
 from agents.train.config import TrainConfig
-from agents.train.data.demos import DemoSet, ensure_demos, select_teachers
+from agents.train.data.demo_set import DemoSet
+from agents.train.data.demos import ensure_demos, select_teachers
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import prepare_run, run_folder

@@ -35,7 +35,7 @@ from agents.train import distributed
 from agents.train.bc import configure_torch, load_demos_for
 from agents.train.checkpoint import load_checkpoint, load_model, model_of
 from agents.train.config import TrainConfig
-from agents.train.data.demos import FORMAT, FORMAT_VERSION, DemoSet, load_demos, save_demos
+from agents.train.data.demo_set import FORMAT, FORMAT_VERSION, DemoSet, load_demos, save_demos
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import RESUME_SAFE, prepare_run, run_folder

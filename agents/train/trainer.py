@@ -40,7 +40,7 @@ from agents.train.checkpoint import (
 )
 from agents.train.config import TrainConfig
 from agents.train.data.batches import SequenceLoader, batch_tensors
-from agents.train.data.demos import DemoSet
+from agents.train.data.demo_set import DemoSet
 from agents.train.errors import TrainError
 from agents.train.initial_weights import load_init
 from agents.train.losses import (

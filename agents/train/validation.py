@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from agents.models import MultimodalTransformer, autocast_context
-from agents.train.data.demos import DemoSet
+from agents.train.data.demo_set import DemoSet
 from agents.train.data.replay import Replayer
 from vlnenv.world.house import House
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.train.data.demos import DemoSet
+from agents.train.data.demo_set import DemoSet
 from agents.train.data.replay import Rendered, Replayer
 from agents.train.data.targets import trace_view_targets
 from agents.train.errors import TrainError

@@ -9,7 +9,7 @@ import numpy as np
 
 from agents.train.checkpoint import load_model
 from agents.train.dagger import collect_rollouts, train_dagger
-from agents.train.data.demos import load_demos
+from agents.train.data.demo_set import load_demos
 from vlnenv.expert.explorer import Explorer
 from vlnenv.suites.load import load_suite
 from vlnenv.tasks.run import EpisodeRun

@@ -9,15 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.train.data.demos import (
-    StaleDemosError,
-    demo_path,
-    ensure_demos,
-    generate_demos,
-    load_demos,
-    save_demos,
-    select_teachers,
-)
+from agents.train.data.demo_set import StaleDemosError, demo_path, load_demos, save_demos
+from agents.train.data.demos import ensure_demos, generate_demos, select_teachers
 from agents.train.data.replay import Replayer, replay_single
 from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.sources import EpisodeSource
