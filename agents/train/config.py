@@ -30,7 +30,7 @@ except ModuleNotFoundError:  # Python 3.10
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.legacy import upgrade_model_dict
-from agents.train.config_values import coerce
+from agents.train.config_values import field_values
 from agents.train.errors import TrainError
 from agents.train.sections import (
     DaggerConfig,
@@ -134,13 +134,7 @@ def _build_section(section_cls: type, values: dict[str, Any], where: str) -> Any
         values = _model_values(values, where)
     if section_cls is OptimConfig:
         values = _without_deleted(values, DELETED_OPTIM, where)
-    hints = typing.get_type_hints(section_cls)
-    known = [f.name for f in dataclasses.fields(section_cls)]
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise TrainError(f"{where}.{unknown[0]}: unknown field (of {unknown}); expected some "
-                         f"of {known}")
-    kwargs = {k: coerce(v, hints[k], f"{where}.{k}") for k, v in values.items()}
+    kwargs = field_values(section_cls, values, where)
     try:
         return section_cls(**kwargs)
     except ModelError as err:

@@ -82,13 +82,7 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
         if isinstance(value, hint):
             return value
         if isinstance(value, dict):
-            hints = typing.get_type_hints(hint)
-            known = [f.name for f in dataclasses.fields(hint)]
-            unknown = sorted(set(value) - set(known))
-            if unknown:
-                raise TrainError(f"{where}.{unknown[0]}: unknown field (of {unknown}); "
-                                 f"expected some of {known}")
-            return hint(**{k: coerce(v, hints[k], f"{where}.{k}") for k, v in value.items()})
+            return hint(**field_values(hint, value, where))
     elif origin is dict:
         if isinstance(value, str):
             try:
@@ -103,3 +97,18 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
 
 def _type_name(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def field_values(cls: type, values: dict[str, Any], where: str) -> dict[str, Any]:
+    """``values`` (field name -> value) coerced to the field types of the dataclass ``cls``.
+
+    Raises:
+        TrainError: a name that is not a field of ``cls``, or a value not of its type.
+    """
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise TrainError(f"{where}.{unknown[0]}: unknown field (of {unknown}); expected some "
+                         f"of {known}")
+    return {k: coerce(v, hints[k], f"{where}.{k}") for k, v in values.items()}
