@@ -88,6 +88,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
       for k in ("room", "exists", "color", "count", "side")),
     ("speaker BLEU-4, captions", "speaker_caption_bleu4", ""),
     ("speaker BLEU-4, instructions", "speaker_instruction_bleu4", ""),
+    ("speaker instructions verified (vs true)", "speaker_instruction_verified",
+     "true_instruction_verified"),
 )
 
 

@@ -43,7 +43,11 @@ class PretrainData:
     instructions: np.ndarray
     """``(E, Lt)`` int64 instruction token ids."""
     instruction_text: list[str]
+    """The instruction of each path."""
     families: list[str]
+    """The task family of each path."""
+    path_episodes: list[str]
+    """The episode id of each path (its house, start and task, for the verifier)."""
 
 
 def _ids(tok: Tokenizer, texts: list[str]) -> np.ndarray:
@@ -88,7 +92,8 @@ def build_data(suite: Suite, split: str, n_views: int, n_paths: int, seed: int,
         question_ids=q_ids, answers=answers, question_kind=kinds,
         path_codes=np.stack([p.codes for p in pairs]),
         instructions=_ids(tok, [p.instruction for p in pairs]),
-        instruction_text=[p.instruction for p in pairs], families=[p.family for p in pairs])
+        instruction_text=[p.instruction for p in pairs], families=[p.family for p in pairs],
+        path_episodes=[p.episode_id for p in pairs])
 
 
 @dataclass

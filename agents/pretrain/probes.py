@@ -6,7 +6,9 @@ figure beside chance.
 * trajectory <-> instruction retrieval among 500 (R@1, R@5);
 * MLM token accuracy (text-only and given the view) beside the most frequent word;
 * QA accuracy, per kind, beside each kind's majority answer on the train questions;
-* the speaker's BLEU-4 (greedy) for captions and for instructions.
+* the speaker's BLEU-4 (greedy) for captions and for instructions, and the share of its
+  instructions that the task verifier accepts as describing the true trajectory's task
+  (:mod:`vlnenv.pretrain.verify`), beside the share of the true instructions it accepts.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from agents.pretrain.mlm import IGNORE, mask_tokens
 from agents.pretrain.model import PretrainModel
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.pretrain.questions import KINDS
+from vlnenv.pretrain.verify import verified_share
 from vlnenv.pretrain.views import render_views
-from vlnenv.suites.load import load_suite
+from vlnenv.suites.load import Suite, load_suite
 
 
 def recall_at(sim: Tensor, hit: Tensor, k: int) -> float:
@@ -56,9 +59,13 @@ def _batched(fn: Any, x: np.ndarray, size: int = 100) -> Tensor:
 
 @torch.no_grad()
 def evaluate(model: PretrainModel, data: PretrainData, train: PretrainData | None = None,
-             seed: int = 0, speaker_items: int = 200) -> dict[str, Any]:
+             seed: int = 0, speaker_items: int = 200, suite: Suite | None = None,
+             split: str = "val_unseen") -> dict[str, Any]:
     """Every figure of the module docstring on ``data`` (the ``val_unseen`` data);
-    ``train`` gives the QA majority answers (``data``'s own when ``None``)."""
+    ``train`` gives the QA majority answers (``data``'s own when ``None``); with the
+    ``suite`` (and ``split``) ``data`` was built from, also the share of the speaker's
+    instructions the task verifier accepts (:mod:`vlnenv.pretrain.verify`), beside the
+    share of the true instructions (the verifier's ceiling)."""
     dev = model.device
     res: dict[str, Any] = {}
     views = lambda c: model.vision(torch.as_tensor(render_views(c), device=dev))  # noqa: E731
@@ -134,6 +141,13 @@ def evaluate(model: PretrainModel, data: PretrainData, train: PretrainData | Non
     refs = [[tok.tokenize(t)] for t in data.instruction_text[:n]]
     res["speaker_instruction_bleu4"] = corpus_bleu([tok.tokenize(tok.decode(s)) for s in said],
                                                    refs)
+    if suite is not None:  # does the speaker's instruction describe the path's task?
+        by_id = {ep.episode_id: ep for ep in suite.episodes(split)}
+        episodes = [by_id[e] for e in data.path_episodes[:n]]
+        res["speaker_instruction_verified"] = verified_share(
+            [tok.decode(s) for s in said], episodes, suite.houses)
+        res["true_instruction_verified"] = verified_share(
+            data.instruction_text[:n], episodes, suite.houses)
     return res
 
 
@@ -144,4 +158,4 @@ def evaluate_run(directory: str | Path, views: int = 1000, paths: int = 500,
     suite = load_suite(cfg.suite)
     data = build_data(suite, "val_unseen", views, paths, seed)
     train = build_data(suite, "train", 1000, 1, cfg.seed)
-    return evaluate(model, data, train, seed)
+    return evaluate(model, data, train, seed, suite=suite)

@@ -34,8 +34,19 @@ def test_evaluation_reports_every_figure_and_chance_as_the_table_reads_them():
     data = build_data(suite, "val_unseen", 30, 10, seed=1)
     model = PretrainModel(ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
                                       n_fusion_layer=1)).eval()
-    res = evaluate(model, data, speaker_items=3)
+    res = evaluate(model, data, speaker_items=3, suite=suite)
     for _, key, chance in ROWS:
         assert 0.0 <= res[key] <= 1.0, key
         assert not chance or 0.0 < res[chance] <= 1.0, chance
     assert math.isclose(res["path_instruction_chance_r1"], 1 / 10)
+    assert res["true_instruction_verified"] == 1.0  # the verifier's ceiling: the truth
+    assert res["speaker_instruction_verified"] == 0.0  # an untrained speaker says nothing
+
+
+def test_without_the_suite_the_verified_share_is_left_out():
+    suite = load_suite("tiny")
+    data = build_data(suite, "val_unseen", 30, 10, seed=1)
+    model = PretrainModel(ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
+                                      n_fusion_layer=1)).eval()
+    res = evaluate(model, data, speaker_items=2)
+    assert "speaker_instruction_verified" not in res and "speaker_instruction_bleu4" in res
