@@ -34,6 +34,7 @@ from vlnenv.world.house import Cell, House, Item
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType
+from vlnenv.world.weighted import weighted_index
 
 #: The "place" of an object that lies on the floor (not on furniture).
 FLOOR = "floor"
@@ -329,7 +330,7 @@ def choose(descs: Sequence[D], rng: np.random.Generator) -> D:
     weight by :data:`EXTRA_ATTRIBUTE_WEIGHT`)."""
     sizes = np.array([_size(d) for d in descs], dtype=float)
     weights = EXTRA_ATTRIBUTE_WEIGHT ** sizes
-    return descs[int(rng.choice(len(descs), p=weights / weights.sum()))]
+    return descs[weighted_index(rng, weights.tolist())]
 
 
 def _size(desc: RoomDesc | ObjectDesc | FetchDesc) -> int:

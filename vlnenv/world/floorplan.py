@@ -20,6 +20,7 @@ import numpy as np
 
 from vlnenv.world.house import Pos
 from vlnenv.world.rooms import RoomType as R
+from vlnenv.world.weighted import weighted_index, weighted_indices
 
 if TYPE_CHECKING:
     from vlnenv.world.generate import GeneratorConfig
@@ -73,8 +74,7 @@ def _cut(rect: Rect, axis: int, first: int, gap: int = 1) -> tuple[Rect, Rect]:
 
 
 def _pick(rng: np.random.Generator, weights: Sequence[float]) -> int:
-    p = np.asarray(weights, dtype=np.float64)
-    return int(rng.choice(len(p), p=p / p.sum()))
+    return weighted_index(rng, weights)
 
 
 def _stretch(a: int, b: int) -> float:
@@ -200,9 +200,8 @@ def assign_room_types(rng: np.random.Generator, config: GeneratorConfig, rects: 
     types = list(config.required_rooms[: len(slots)])
     if len(slots) > len(types):
         pool = [t for t, _ in config.optional_rooms]
-        p = np.array([wt for _, wt in config.optional_rooms], dtype=np.float64)
-        drawn = rng.choice(len(pool), size=len(slots) - len(types), p=p / p.sum())
-        types += [pool[i] for i in drawn.tolist()]
+        weights = [wt for _, wt in config.optional_rooms]
+        types += [pool[i] for i in weighted_indices(rng, weights, len(slots) - len(types))]
     keys = np.array([_SIZE_RANK.get(t, 3.0) for t in types]) + rng.normal(0.0, 0.75, len(types))
     by_size = sorted(slots, key=lambda i: -rects[i].height * rects[i].width)
     result = [R.HALLWAY] * len(rects)
