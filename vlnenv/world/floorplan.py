@@ -82,15 +82,16 @@ def _stretch(a: int, b: int) -> float:
     return max(0.0, max(a, b) / min(a, b) - 2.0)
 
 
-def _split(rng: np.random.Generator, rect: Rect, n: int, m: int, out: list[Rect]) -> None:
-    """Append to ``out`` ``n`` rooms filling ``rect`` (``n`` must fit), by recursive cuts
-    that prefer the long axis and equal area per room."""
-    if n == 1:
-        out.append(rect)
-        return
+@lru_cache(maxsize=4096)
+def _cuts(height: int, width: int, n: int,
+          m: int) -> tuple[tuple[tuple[int, int, int], ...], tuple[float, ...]]:
+    """The cuts :func:`_split` chooses from for ``n`` rooms in a ``height`` x ``width``
+    rect, as ``(axis, first, rooms before the cut)``, and their weights, which favour the
+    long axis and equal area per room (they depend on the rect's size only, so are
+    computed once per size)."""
     options, weights = [], []
     for axis in (0, 1):
-        length, across = (rect.height, rect.width)[axis], (rect.width, rect.height)[axis]
+        length, across = (height, width)[axis], (width, height)[axis]
         cap_across = room_capacity(across, m)
         for first in range(m, length - m):
             second = length - first - 1
@@ -104,6 +105,16 @@ def _split(rng: np.random.Generator, rect: Rect, n: int, m: int, out: list[Rect]
                           if rooms == 1)
             options.append((axis, first, k))
             weights.append((length / across) ** 2 * math.exp(-2.0 * balance - stretch))
+    return tuple(options), tuple(weights)
+
+
+def _split(rng: np.random.Generator, rect: Rect, n: int, m: int, out: list[Rect]) -> None:
+    """Append to ``out`` ``n`` rooms filling ``rect`` (``n`` must fit), by recursive cuts
+    that prefer the long axis and equal area per room."""
+    if n == 1:
+        out.append(rect)
+        return
+    options, weights = _cuts(rect.height, rect.width, n, m)
     axis, first, k = options[_pick(rng, weights)]
     a, b = _cut(rect, axis, first)
     _split(rng, a, k, m, out)
