@@ -287,13 +287,17 @@ class Oracle:
     def _field(self, goal: Goal, s: np.ndarray, until: Pose | None) -> np.ndarray:
         """The field of ``goal`` under ``s``: whole when ``until`` is ``None``, else one
         exact at least from ``until`` down to the goal (enough to follow a route from
-        it: :func:`distance_field`'s ``until``), searched no further than needed."""
+        it: :func:`distance_field`'s ``until``). The first search of a goal stops at
+        ``until``; a second one, for a pose the first did not reach, searches the whole
+        field (the goal is in use: at most one partial search more than before)."""
         key = (goal, s.tobytes())
         field = self._cache.get(key)
         if field is not None and (key not in self._partial or (
                 until is not None and field[until] < UNREACHABLE)):
             self._cache.move_to_end(key)
             return field
+        if field is not None:
+            until = None
         field = distance_field(self.house, goal, s, until=until)
         field.flags.writeable = False
         self._cache[key] = field
