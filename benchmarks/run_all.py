@@ -20,9 +20,12 @@ resets are counted in. Rows:
 * ``np.copyto`` of 64 MiB: "% of copy" is the image bytes a row produces per second over
   the bytes per second that copy moves.
 * Behaviour cloning labelled samples/s: not measured here yet (see :func:`bc_row`).
+* What a fresh-house reset costs now, and what it may cost for the targets (10x Minigrid
+  at N=1, 100x Minigrid and 150,000 steps/s at N=256), from the fresh rows beside the
+  same N with no episode ends (:func:`reset_budgets`).
 
 Usage: ``python benchmarks/run_all.py [--quick] [--seconds S] [--cpu K]
-[--minigrid-python PATH]``
+[--minigrid-python PATH] [--only TEXT ...]``
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ from pathlib import Path  # noqa: E402
 from typing import Any, NamedTuple  # noqa: E402
 
 import gymnasium as gym  # noqa: E402
+import numpy as np  # noqa: E402
 from env_throughput import (  # noqa: E402
+    P_STOP,
     batched_rate,
     copy_bandwidth,
     episode_source,
@@ -142,14 +147,65 @@ def measure(args: argparse.Namespace, seconds: float) -> tuple[list[Row], float]
         ("batched symbolic, suite episodes ending", 1024, sym,
          lambda: batched(1024, obs_mode="symbolic")),
         ("batched symbolic, suite episodes, no ends", 1024, sym,
-         lambda: batched(1024, 0.0, "symbolic", episodes=endless, house_map=houses)),
+         lambda: batched(1024, 0.0, "symbolic", source=EpisodeSource.episodes(endless, houses))),
+        ('gym.make("vlnenv/GridHouse-v0"), suite episodes, no ends', 1, rgb,
+         lambda: single_rate(gym.make("vlnenv/GridHouse-v0",
+                                      source=EpisodeSource.episodes(endless, houses)), seconds)),
     ]
     rows = [minigrid_row(args.minigrid_python, 3 * seconds, args.cpu)]
     for name, n, nbytes, run in plan:
+        if args.only and not any(part in name for part in args.only):
+            rows.append(Row(name, n, None, nbytes, "skipped: not in --only"))
+            continue
         rows.append(Row(name, n, run(), nbytes))
         print(f"  measured: {name}, N={n}", file=sys.stderr)
     rows.append(bc_row())
     return rows, bandwidth
+
+
+def fresh_episode_steps(samples: int = 300) -> float:
+    """Mean steps of a fresh small-house episode under the rows' random actions: ``stop``
+    with probability ``P_STOP`` each step, else the step budget ``M`` ends it, so
+    ``E[steps] = mean over episodes of (1 - (1 - P_STOP)^M) / P_STOP`` (budgets of
+    ``samples`` episodes drawn as ``GridHouse-v0`` draws them)."""
+    rng = np.random.default_rng(0)
+    source = EpisodeSource.generated("small")
+    budgets = np.array([source.draw(rng)[1].max_steps for _ in range(samples)], np.float64)
+    return float(np.mean((1 - (1 - P_STOP) ** budgets) / P_STOP))
+
+
+def reset_budgets(rows: list[Row], steps: float) -> list[str]:
+    """Per-reset costs now and those the targets need, from rows measured in this run: an
+    episode of ``steps`` steps takes ``steps / rate`` seconds, of which ``steps / rate0``
+    are stepping (``rate0``: the same N with no episode ends), so a reset costs
+    ``steps * (1 / rate - 1 / rate0)`` now and may cost ``steps * (1 / target - 1 /
+    rate0)`` for a target rate."""
+    rate = {(r.name, r.n): r.rate for r in rows}
+    minigrid = rows[0].rate
+    cases = [
+        ("N=1", ('gym.make("vlnenv/GridHouse-v0"), fresh houses', 1),
+         ('gym.make("vlnenv/GridHouse-v0"), suite episodes, no ends', 1),
+         [("10x Minigrid", 10 * minigrid if minigrid else None)]),
+        ("N=256", ('gym.make_vec("vlnenv/GridHouse-v0"), fresh houses', 256),
+         ("batched, suite episodes, no ends", 256),
+         [("100x Minigrid", 100 * minigrid if minigrid else None), ("150,000 steps/s", 150e3)]),
+    ]
+    lines = []
+    for label, fresh, endless, targets in cases:
+        now, rate0 = rate.get(fresh), rate.get(endless)
+        if not now or not rate0:
+            continue
+        parts = [f"now {steps * (1 / now - 1 / rate0) * 1e3:.2f} ms"]
+        for name, target in targets:
+            if target is None:
+                continue
+            budget = steps * (1 / target - 1 / rate0)
+            parts.append(f"for {name}: {budget * 1e3:.2f} ms" if budget > 0 else
+                         f"for {name}: out of reach even with free resets")
+            parts[-1] += f" ({target:,.0f} steps/s)"
+        lines.append(f"* fresh-house reset cost, {label} (mean episode {steps:.0f} steps): "
+                     + "; ".join(parts))
+    return lines
 
 
 def table(rows: list[Row], bandwidth: float) -> list[str]:
@@ -198,6 +254,9 @@ def main() -> None:
     parser.add_argument("--cpu", type=int, default=0, help="CPU core to pin to")
     parser.add_argument("--minigrid-python", default=os.environ.get(MINIGRID_ENV),
                         help=f"Python with minigrid installed (default: ${MINIGRID_ENV})")
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="measure only the rows whose name holds TEXT (repeatable; "
+                             "Minigrid is always measured)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
@@ -208,7 +267,7 @@ def main() -> None:
     print(f"vlnenv from {Path(vlnenv.__file__).parent}; np.copyto 64 MiB: "
           f"{bandwidth / 1e9:.2f} GB/s\n")
     print("\n".join(table(rows, bandwidth)))
-    print("\n" + "\n".join(ratios(rows)))
+    print("\n" + "\n".join(ratios(rows) + reset_budgets(rows, fresh_episode_steps())))
 
 
 if __name__ == "__main__":

@@ -278,20 +278,36 @@ class Oracle:
         self.house = house
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[Goal, bytes], np.ndarray] = OrderedDict()
+        self._partial: set[tuple[Goal, bytes]] = set()  # fields searched only up to a pose
 
     def field(self, goal: Goal, structure: np.ndarray | None = None) -> np.ndarray:
         """The (read-only, cached) :func:`distance_field` of ``goal`` under ``structure``."""
-        s = _as_structure(self.house, structure)
+        return self._field(goal, _as_structure(self.house, structure), None)
+
+    def _field(self, goal: Goal, s: np.ndarray, until: Pose | None) -> np.ndarray:
+        """The field of ``goal`` under ``s``: whole when ``until`` is ``None``, else one
+        exact at least from ``until`` down to the goal (enough to follow a route from
+        it: :func:`distance_field`'s ``until``). The first search of a goal stops at
+        ``until``; a second one, for a pose the first did not reach, searches the whole
+        field (the goal is in use: at most one partial search more than before)."""
         key = (goal, s.tobytes())
         field = self._cache.get(key)
-        if field is not None:
+        if field is not None and (key not in self._partial or (
+                until is not None and field[until] < UNREACHABLE)):
             self._cache.move_to_end(key)
             return field
-        field = distance_field(self.house, goal, s)
+        if field is not None:
+            until = None
+        field = distance_field(self.house, goal, s, until=until)
         field.flags.writeable = False
         self._cache[key] = field
+        self._cache.move_to_end(key)
+        if until is not None and field[until] < UNREACHABLE:
+            self._partial.add(key)  # the search may have stopped at ``until``
+        else:
+            self._partial.discard(key)  # searched to the end
         if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+            self._partial.discard(self._cache.popitem(last=False)[0])
         return field
 
     def reachable(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> bool:
@@ -319,8 +335,12 @@ class Oracle:
         return greedy_action(field, pose, s)
 
     def route(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> Route:
-        """The optimal :class:`Route` from ``pose`` (see :func:`follow`)."""
-        field, pose, s = self._checked(pose, goal, structure)
+        """The optimal :class:`Route` from ``pose`` (see :func:`follow`).
+
+        The field's search stops once ``pose`` is settled when no cached field reaches
+        it: the route read off that field is the one the whole field gives (every pose
+        the descent compares is either exact or farther than ``pose``)."""
+        field, pose, s = self._checked(pose, goal, structure, until=True)
         return follow(field, pose, s)
 
     def actions(self, pose: Pose, goal: Goal, structure: np.ndarray | None = None) -> list[int]:
@@ -332,13 +352,15 @@ class Oracle:
         return self.route(pose, goal, structure).cells
 
     def _checked(
-        self, pose: Pose, goal: Goal, structure: np.ndarray | None
+        self, pose: Pose, goal: Goal, structure: np.ndarray | None, until: bool = False
     ) -> tuple[np.ndarray, Pose, np.ndarray]:
-        """The field of ``goal`` under ``structure``, ``pose`` as plain ints and the
-        structure, once ``pose`` is known to reach a goal pose."""
+        """The field of ``goal`` under ``structure`` (searched only up to ``pose`` with
+        ``until``), ``pose`` as plain ints and the structure, once ``pose`` is known to
+        reach a goal pose."""
         pose = as_pose(pose)
         s = _as_structure(self.house, structure)
-        field = self.field(goal, s)
+        on_grid = 0 <= pose[0] < s.shape[0] and 0 <= pose[1] < s.shape[1]
+        field = self._field(goal, s, pose if until and on_grid else None)
         if not _reaches(field, pose):
             raise UnreachableGoalError(
                 f"no path from pose {pose} to {goal} in house {self.house.name!r}"

@@ -34,6 +34,7 @@ from vlnenv.world.house import Cell, House, Item
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType
+from vlnenv.world.weighted import weighted_index
 
 #: The "place" of an object that lies on the floor (not on furniture).
 FLOOR = "floor"
@@ -218,9 +219,11 @@ class ObjectDesc:
         room = 0 if self.room is None else (1 if self.room.plain else 2)
         return (self.color is not None) + (self.place is not None) + room
 
-    def matches(self, house: House) -> list[Item]:
-        """The objects of ``house`` this description fits."""
-        rooms = None if self.room is None else self.room.matches(house)
+    def matches(self, house: House, rooms: frozenset[int] | None = None) -> list[Item]:
+        """The objects of ``house`` this description fits; ``rooms``: the rooms its room
+        description fits, when the caller already knows them."""
+        if self.room is not None and rooms is None:
+            rooms = self.room.matches(house)
         return [
             item for item in house.objects_where(self.kind, self.color)
             if (self.place is None or place_of(house, item) == self.place)
@@ -253,10 +256,11 @@ def object_descriptions(house: House, item: Item) -> list[ObjectDesc]:
                         f"{house.name!r}")
     room = house.room_of(item.cell)
     rooms = [None] if room is None else _room_options(house, room)
+    fits = {rdesc: rdesc.matches(house) for rdesc in rooms if rdesc is not None}
     out = []
     for color, place, rdesc in product((None, item.color), (None, place_of(house, item)), rooms):
         desc = ObjectDesc(item.kind, color, place, rdesc)
-        if desc.matches(house) == [item]:
+        if desc.matches(house, fits.get(rdesc)) == [item]:
             out.append(desc)
     return sorted(out, key=lambda d: d.size)
 
@@ -329,7 +333,7 @@ def choose(descs: Sequence[D], rng: np.random.Generator) -> D:
     weight by :data:`EXTRA_ATTRIBUTE_WEIGHT`)."""
     sizes = np.array([_size(d) for d in descs], dtype=float)
     weights = EXTRA_ATTRIBUTE_WEIGHT ** sizes
-    return descs[int(rng.choice(len(descs), p=weights / weights.sum()))]
+    return descs[weighted_index(rng, weights.tolist())]
 
 
 def _size(desc: RoomDesc | ObjectDesc | FetchDesc) -> int:

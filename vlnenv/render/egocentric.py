@@ -45,8 +45,12 @@ def pad_grids(codes: np.ndarray, opaque: np.ndarray, pad: int) -> tuple[np.ndarr
     Returns:
         ``(H + 2 pad, W + 2 pad)`` int32 codes and bool opacity, both C-contiguous.
     """
-    codes_p = np.pad(np.asarray(codes, np.int32), pad, constant_values=0)
-    opaque_p = np.pad(np.asarray(opaque, bool), pad, constant_values=True)
+    h, w = np.shape(codes)
+    inner = np.s_[pad:pad + h, pad:pad + w]
+    codes_p = np.zeros((h + 2 * pad, w + 2 * pad), np.int32)  # np.pad: ~10x the time
+    codes_p[inner] = codes
+    opaque_p = np.ones((h + 2 * pad, w + 2 * pad), bool)
+    opaque_p[inner] = opaque
     return codes_p, opaque_p
 
 

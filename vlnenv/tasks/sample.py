@@ -27,7 +27,8 @@ from vlnenv.language.instructions import (
     object_goal_cells,
 )
 from vlnenv.tasks.episode import Episode
-from vlnenv.tasks.solver import solve
+from vlnenv.tasks.run import EpisodeRun
+from vlnenv.tasks.solver import oracle_actions
 from vlnenv.world.dynamics import EpisodeState, Pose
 from vlnenv.world.house import Cell, House
 
@@ -187,7 +188,9 @@ def episode_for(instruction: Instruction, start: Pose, text: str, house_id: str 
         VLNError: the oracle cannot carry the instruction out from ``start``.
     """
     house = instruction.house
-    actions, final = solve(instruction, start, "oracle", oracle=oracle)
+    run = EpisodeRun.of_instruction(instruction, start)
+    actions = oracle_actions(run, oracle)  # solve(..., "oracle")'s actions, one route a stage
+    final = run.state
     return Episode(
         episode_id=episode_id,
         house=house_id if house_id is not None else house.name,

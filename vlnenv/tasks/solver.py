@@ -1,7 +1,8 @@
 """The task expert: drives the shortest-path oracle or the explorer through an
-instruction's stages (see :meth:`Instruction.stage`). :func:`solve` has a fast twin,
-:func:`vlnenv.vector.oracle_demos.oracle_actions`, one oracle route per stage
-(``tests/vlnenv/vector/test_batched.py`` checks the actions are the same).
+instruction's stages (see :meth:`Instruction.stage`). :func:`solve` has a fast twin for
+the oracle, :func:`oracle_actions`, one oracle route per stage
+(``tests/vlnenv/vector/test_batched.py`` checks the actions are the same); the task
+sampler's reference paths and the oracle demonstrations use it.
 
 At each step the instruction says what to do next (stand on or face some cells, then an
 action such as ``pickup`` or ``stop``); the chosen navigator moves there, and once there the
@@ -132,3 +133,36 @@ def solve(
     """
     run = EpisodeRun.of_instruction(instruction, start)
     return play_expert(run, kind, view, max_steps, oracle), run.state
+
+
+def oracle_actions(run: EpisodeRun, oracle: Oracle | None = None,
+                   max_steps: int = 10_000) -> list[int]:
+    """Play ``run`` with the oracle until it stops and return the actions taken, ending
+    with ``stop``: those ``play_expert(run, "oracle")`` takes, in one
+    :meth:`~vlnenv.expert.oracle.Oracle.route` per stage instead of one oracle call per
+    step.
+
+    The same actions come out because a route ends at the first goal pose it reaches (the
+    field is 0 exactly there), the stage changes only at those ends (an object picked up,
+    a sequence part reached), and greedy descent on the field a route started with agrees
+    with the solver's choices after a door it opened.
+
+    Raises:
+        TaskError: if the expert has not stopped within ``max_steps`` actions.
+        UnreachableGoalError: a stage's goal cannot be reached.
+    """
+    oracle = oracle if oracle is not None else Oracle(run.house)
+    instruction, state = run.instruction, run.state
+    actions: list[int] = []
+    while not state.stopped:
+        stage = instruction.stage(state)
+        route = oracle.route(state.pose, stage_goal(stage), state.structure)
+        run.replay(route.actions)
+        actions.extend(route.actions)
+        if instruction.stage(state) == stage:  # at the stage's goal: its own action
+            action = int(stage.then if stage.then is not None else Action.STOP)
+            run.step(action)
+            actions.append(action)
+        if len(actions) > max_steps:
+            raise TaskError(f"oracle did not finish {instruction!r} within {max_steps} steps")
+    return actions

@@ -20,6 +20,7 @@ import numpy as np
 
 from vlnenv.world.house import Pos
 from vlnenv.world.rooms import RoomType as R
+from vlnenv.world.weighted import weighted_index, weighted_indices
 
 if TYPE_CHECKING:
     from vlnenv.world.generate import GeneratorConfig
@@ -73,8 +74,7 @@ def _cut(rect: Rect, axis: int, first: int, gap: int = 1) -> tuple[Rect, Rect]:
 
 
 def _pick(rng: np.random.Generator, weights: Sequence[float]) -> int:
-    p = np.asarray(weights, dtype=np.float64)
-    return int(rng.choice(len(p), p=p / p.sum()))
+    return weighted_index(rng, weights)
 
 
 def _stretch(a: int, b: int) -> float:
@@ -82,15 +82,16 @@ def _stretch(a: int, b: int) -> float:
     return max(0.0, max(a, b) / min(a, b) - 2.0)
 
 
-def _split(rng: np.random.Generator, rect: Rect, n: int, m: int, out: list[Rect]) -> None:
-    """Append to ``out`` ``n`` rooms filling ``rect`` (``n`` must fit), by recursive cuts
-    that prefer the long axis and equal area per room."""
-    if n == 1:
-        out.append(rect)
-        return
+@lru_cache(maxsize=4096)
+def _cuts(height: int, width: int, n: int,
+          m: int) -> tuple[tuple[tuple[int, int, int], ...], tuple[float, ...]]:
+    """The cuts :func:`_split` chooses from for ``n`` rooms in a ``height`` x ``width``
+    rect, as ``(axis, first, rooms before the cut)``, and their weights, which favour the
+    long axis and equal area per room (they depend on the rect's size only, so are
+    computed once per size)."""
     options, weights = [], []
     for axis in (0, 1):
-        length, across = (rect.height, rect.width)[axis], (rect.width, rect.height)[axis]
+        length, across = (height, width)[axis], (width, height)[axis]
         cap_across = room_capacity(across, m)
         for first in range(m, length - m):
             second = length - first - 1
@@ -104,6 +105,16 @@ def _split(rng: np.random.Generator, rect: Rect, n: int, m: int, out: list[Rect]
                           if rooms == 1)
             options.append((axis, first, k))
             weights.append((length / across) ** 2 * math.exp(-2.0 * balance - stretch))
+    return tuple(options), tuple(weights)
+
+
+def _split(rng: np.random.Generator, rect: Rect, n: int, m: int, out: list[Rect]) -> None:
+    """Append to ``out`` ``n`` rooms filling ``rect`` (``n`` must fit), by recursive cuts
+    that prefer the long axis and equal area per room."""
+    if n == 1:
+        out.append(rect)
+        return
+    options, weights = _cuts(rect.height, rect.width, n, m)
     axis, first, k = options[_pick(rng, weights)]
     a, b = _cut(rect, axis, first)
     _split(rng, a, k, m, out)
@@ -200,9 +211,8 @@ def assign_room_types(rng: np.random.Generator, config: GeneratorConfig, rects: 
     types = list(config.required_rooms[: len(slots)])
     if len(slots) > len(types):
         pool = [t for t, _ in config.optional_rooms]
-        p = np.array([wt for _, wt in config.optional_rooms], dtype=np.float64)
-        drawn = rng.choice(len(pool), size=len(slots) - len(types), p=p / p.sum())
-        types += [pool[i] for i in drawn.tolist()]
+        weights = [wt for _, wt in config.optional_rooms]
+        types += [pool[i] for i in weighted_indices(rng, weights, len(slots) - len(types))]
     keys = np.array([_SIZE_RANK.get(t, 3.0) for t in types]) + rng.normal(0.0, 0.75, len(types))
     by_size = sorted(slots, key=lambda i: -rects[i].height * rects[i].width)
     result = [R.HALLWAY] * len(rects)

@@ -15,6 +15,7 @@ from vlnenv.world.colors import Color
 from vlnenv.world.furniture import HOLDERS, Furniture
 from vlnenv.world.house import Item, Pos
 from vlnenv.world.priors import RoomPrior
+from vlnenv.world.weighted import weighted_sample
 
 if TYPE_CHECKING:
     from vlnenv.world.floorplan import Rect
@@ -181,8 +182,8 @@ class Furnisher:
         count = min(int(density * self.h * self.w + rng.random()), len(places))
         if count == 0 or not prior.objects:
             return []
-        p = np.array([1.0 if grid[i] == _FLOOR else _ON_FURNITURE_WEIGHT for i in places])
-        picks = rng.choice(len(places), size=count, replace=False, p=p / p.sum()).tolist()
+        weights = [1.0 if grid[i] == _FLOOR else _ON_FURNITURE_WEIGHT for i in places]
+        picks = weighted_sample(rng, weights, count)
         kinds = rng.integers(len(prior.objects), size=count).tolist()
         colors = rng.integers(len(Color), size=count).tolist()
         return [Item(self._cell(places[i]), prior.objects[k], Color(col))

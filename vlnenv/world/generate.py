@@ -186,10 +186,9 @@ def _attempt(rng: np.random.Generator, config: GeneratorConfig, name: str) -> Ho
     room_map = np.full((h, w), -1, dtype=np.int16)
     furniture = np.full((h, w), -1, dtype=np.int16)
     items: list[Item] = []
+    beside_doors = [(r + dr, c + dc) for r, c in doors for dr, dc in DIRECTIONS]
     for i, (rect, room_type) in enumerate(zip(rects, types, strict=True)):
-        near = [(r + dr, c + dc) for r, c in doors for dr, dc in DIRECTIONS
-                if rect.contains((r + dr, c + dc))]
-        room = Furnisher(rect, near)
+        room = Furnisher(rect, [cell for cell in beside_doors if rect.contains(cell)])
         prior = ROOM_PRIORS[room_type]
         if not room.furnish(rng, prior, config.furniture_density):
             return None
@@ -203,7 +202,7 @@ def _attempt(rng: np.random.Generator, config: GeneratorConfig, name: str) -> Ho
     for cell, is_open in zip(doors, opens.tolist(), strict=True):
         structure[cell] = Cell.DOOR_OPEN if is_open else Cell.DOOR_CLOSED
     rooms = [Room(chr(ord("A") + i), t) for i, t in enumerate(types)]
-    used = [Furniture(k) for k in np.unique(furniture[furniture >= 0]).tolist()]
+    used = [Furniture(k) for k in sorted(set(furniture[furniture >= 0].tolist()))]
     return House(name, structure, rooms, room_map, furniture, items, _glyphs(used))
 
 

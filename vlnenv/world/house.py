@@ -131,9 +131,10 @@ class House:
         self._check_border()
         self._check_rooms()
         self.pieces: tuple[Piece, ...] = self._find_pieces()
-        for piece in self.pieces:
-            for cell in piece.cells:
-                self.room_map[cell] = piece.room
+        if self.pieces:
+            cells = [(cell, piece.room) for piece in self.pieces for cell in piece.cells]
+            rows, cols = zip(*(cell for cell, _ in cells), strict=True)
+            self.room_map[rows, cols] = [room for _, room in cells]
         self._check_room_regions()
         self.objects: tuple[Item, ...] = tuple(sorted(objects))
         self._object_at: dict[Pos, Item] = {}
@@ -194,11 +195,13 @@ class House:
         floor it touches (row-major by first cell)."""
         h, w = self.shape
         wp = w + 2
-        kinds = padded_list(self.structure, _WALL)
+        # Here room_map is -1 off floor and furniture -1 off furniture cells (see
+        # __init__), so a cell is floor exactly when its room is >= 0, and furniture of a
+        # valid kind exactly when its furniture value is that kind.
         furn = padded_list(self.furniture, -1)
         rooms = padded_list(self.room_map, -1)
         steps = (1, wp, -1, -wp)
-        seen = [False] * len(kinds)
+        seen = [False] * len(furn)
         pieces = []
         for r, c in np.argwhere(self.structure == _FURNITURE).tolist():
             first = (r + 1) * wp + c + 1
@@ -215,9 +218,10 @@ class House:
                 cells.append(divmod(i, wp))
                 for d in steps:
                     j = i + d
-                    if kinds[j] == _FLOOR:
-                        touched.add(rooms[j])
-                    elif kinds[j] == _FURNITURE and not seen[j] and furn[j] == kind:
+                    room = rooms[j]
+                    if room >= 0:
+                        touched.add(room)
+                    elif furn[j] == kind and not seen[j]:
                         seen[j] = True
                         stack.append(j)
             furniture = Furniture(kind)

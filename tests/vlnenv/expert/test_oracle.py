@@ -19,6 +19,7 @@ from vlnenv.expert import (
     Goal,
     Oracle,
     distance_field,
+    follow,
     geodesic_cells,
 )
 from vlnenv.world.dynamics import EpisodeState
@@ -267,6 +268,29 @@ def test_partial_field_is_exact_up_to_the_pose_it_stops_at():
     d = full[1, 1, 0]
     np.testing.assert_array_equal(part[full <= d], full[full <= d])
     assert (part[full > d + 2] == UNREACHABLE).all()
+
+
+@pytest.mark.parametrize(
+    ("house", "goal"),
+    [(FLAT, room_goal(FLAT, "K")), (FLAT, Goal.face([(2, 9)])),
+     (TWO_ROOMS, Goal.face([(1, 8)])), (DOOR_CORRIDOR, Goal.face([(1, 1)]))],
+)
+def test_route_searched_only_up_to_its_start_is_the_whole_fields_route(house, goal):
+    full = distance_field(house, goal)
+    for pose in map(tuple, np.argwhere(full < UNREACHABLE).tolist()):
+        route = Oracle(house).route(pose, goal)  # a fresh oracle: the search stops at pose
+        expected = follow(full, pose, house.structure)
+        assert route.actions == expected.actions and route.poses == expected.poses, pose
+
+
+def test_whole_field_after_a_route_that_searched_part_of_it():
+    goal = room_goal(FLAT, "K")
+    oracle = Oracle(FLAT)
+    near = oracle.route((5, 2, 1), goal)  # searches only the poses nearest the kitchen
+    far = oracle.route((1, 1, 0), goal)  # needs a longer search
+    assert len(far.actions) == distance_field(FLAT, goal)[1, 1, 0] > len(near.actions)
+    np.testing.assert_array_equal(oracle.field(goal), distance_field(FLAT, goal))
+    assert oracle.distance((5, 2, 1), goal) == len(near.actions)
 
 
 # ---------------------------------------------------------------------- unreachable, cache

@@ -198,3 +198,13 @@ def test_render_codes_puts_each_tile_in_place_unrotated_with_the_agent_at_bottom
     np.testing.assert_array_equal(render_codes(codes, tiles), img)
     agent = img[48:56, 24:32].astype(int)
     assert ((agent[..., 0] > 200) & (agent[..., 1] < 60)).any()
+
+
+def test_padded_grids_are_void_and_opaque_around_the_house():
+    codes = np.arange(12, dtype=np.int32).reshape(3, 4) + 1
+    opaque = np.array([[1, 0, 0, 1], [0, 0, 0, 0], [1, 1, 0, 0]], bool)
+    codes_p, opaque_p = pad_grids(codes, opaque, 2)
+    np.testing.assert_array_equal(codes_p, np.pad(codes, 2, constant_values=0))
+    np.testing.assert_array_equal(opaque_p, np.pad(opaque, 2, constant_values=True))
+    assert codes_p.dtype == np.int32 and opaque_p.dtype == bool
+    assert codes_p.flags.c_contiguous and opaque_p.flags.c_contiguous
