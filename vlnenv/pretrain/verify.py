@@ -19,7 +19,7 @@ from vlnenv.errors import EvaluationError, ParseError, TaskError
 from vlnenv.language.parse import parse
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
-from vlnenv.vector.oracle_demos import oracle_actions
+from vlnenv.tasks.solver import oracle_actions
 from vlnenv.world.house import House
 
 

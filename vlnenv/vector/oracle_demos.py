@@ -3,7 +3,7 @@ with the oracle (the same actions; ``tests/vlnenv/vector/test_batched.py`` check
 
 :func:`~vlnenv.tasks.solver.play_expert` asks the oracle for one action per step (a stage, a
 goal, a field look-up and a greedy choice each time);
-:func:`~vlnenv.tasks.solver.oracle_actions` (re-exported here) takes the same actions in
+:func:`~vlnenv.tasks.solver.oracle_actions` takes the same actions in
 one :meth:`~vlnenv.expert.oracle.Oracle.route` per stage
 (``tests/vlnenv/vector/test_batched.py`` checks the actions against the solver's on sampled
 and suite episodes). Fields are cached per (house, goal, doors) by
@@ -21,7 +21,7 @@ from vlnenv.tasks.solver import oracle_actions
 from vlnenv.vector.layout import ObjectCache
 from vlnenv.world.house import House
 
-__all__ = ["oracle_actions", "oracle_demos"]
+__all__ = ["oracle_demos"]
 
 
 def oracle_demos(

@@ -46,8 +46,7 @@ from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.tasks.sample import sample_episode
-from vlnenv.tasks.solver import EXPERTS, play_expert
-from vlnenv.vector.oracle_demos import oracle_actions
+from vlnenv.tasks.solver import EXPERTS, oracle_actions, play_expert
 from vlnenv.world.house import House
 
 #: Draws per house before a sampled episode moves on to the next house.
