@@ -17,8 +17,9 @@ Usage::
     python benchmarks/bc_speedup.py --base /tmp/base [--rounds 3] [--seconds 15]
         [--threads 2] [--row NAME=TREE:override,override ...]
 
-``TREE`` is ``base`` or ``this``; without ``--row`` the rows are ``base`` and ``this``
-with the quickstart config unchanged.
+``TREE`` is ``base`` or ``this``, optionally ``@N`` for ``N`` torch threads in that row
+(else ``--threads``), e.g. ``--row "this 1 thread + loader=this@1:data.loader_workers=1"``;
+without ``--row`` the rows are ``base`` and ``this`` with the quickstart config unchanged.
 """
 
 from __future__ import annotations
@@ -72,17 +73,24 @@ def measure(tree: Path, overrides: list[str], threads: int, warmup: int, seconds
     return float(json.loads(done.stdout.strip().splitlines()[-1])["samples_per_s"])
 
 
-def parse_rows(rows: list[str], base: Path, this: Path) -> dict[str, tuple[Path, list[str]]]:
-    """``NAME=TREE:override,...`` rows as name -> (tree folder, overrides)."""
+Row = tuple[Path, int, list[str]]
+"""A row: the tree's folder, torch threads, config overrides."""
+
+
+def parse_rows(rows: list[str], base: Path, this: Path, threads: int) -> dict[str, Row]:
+    """``NAME=TREE[@THREADS]:override,...`` rows as name -> :data:`Row`."""
     if not rows:
-        return {"base": (base, []), "this": (this, [])}
+        return {"base": (base, threads, []), "this": (this, threads, [])}
     out = {}
     for row in rows:
         name, _, spec = row.partition("=")
         tree, _, overrides = spec.partition(":")
-        if tree not in ("base", "this"):
-            raise SystemExit(f"--row {row!r}: the tree must be 'base' or 'this', got {tree!r}")
-        out[name] = (base if tree == "base" else this, [o for o in overrides.split(",") if o])
+        tree, _, n = tree.partition("@")
+        if tree not in ("base", "this") or not (n == "" or n.isdigit()):
+            raise SystemExit(f"--row {row!r}: expected TREE[@THREADS] with TREE 'base' or "
+                             f"'this', got {spec.partition(':')[0]!r}")
+        out[name] = (base if tree == "base" else this, int(n or threads),
+                     [o for o in overrides.split(",") if o])
     return out
 
 
@@ -92,22 +100,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads of a row")
     parser.add_argument("--row", action="append", default=[],
-                        help="NAME=TREE:override,override (TREE: base or this)")
+                        help="NAME=TREE[@THREADS]:override,override (TREE: base or this)")
     args = parser.parse_args()
     this = Path(__file__).resolve().parent.parent
     demos = this / "runs" / "demos"
-    rows = parse_rows(args.row, args.base.resolve(), this)
+    rows = parse_rows(args.row, args.base.resolve(), this, args.threads)
     load_before = os.getloadavg()
     rates: dict[str, list[float]] = {name: [] for name in rows}
     for r in range(args.rounds):
-        for name, (tree, overrides) in rows.items():
-            rates[name].append(measure(tree, overrides, args.threads, args.warmup,
-                                       args.seconds, demos))
+        for name, (tree, threads, overrides) in rows.items():
+            rates[name].append(measure(tree, overrides, threads, args.warmup, args.seconds,
+                                       demos))
             print(f"round {r + 1}: {name:<16} {rates[name][-1]:>8,.0f} samples/s", flush=True)
     load_after = os.getloadavg()
-    print(f"\nBC step (quickstart), torch threads {args.threads}, {args.rounds} rounds of "
+    print(f"\nBC step (quickstart), torch threads {args.threads} (unless the row says), "
+          f"{args.rounds} rounds of "
           f"{args.seconds:g} s; load average {load_before[0]:.2f} before, "
           f"{load_after[0]:.2f} after")
     print(f"{'row':<16} {'samples/s (median)':>19} {'min':>7} {'max':>7} {'x first':>7}")
