@@ -45,6 +45,11 @@ from agents.train.trainer import Trainer
 
 #: Phases of a step, in the order they run.
 PHASES = ("data", "tensors", "forward", "losses", "backward", "clip", "optimizer")
+#: Model parts timed inside the forward, in the order they run.
+PARTS = ("vision encoder", "text encoder", "fusion context (FiLM layers)", "cell head",
+         "match head (attending reader)", "goal head + attribute match", "goal memory",
+         "explore memory (all)", "  of which the planner (path_lengths)",
+         "state-token reads (T steps)", "output heads")
 
 
 class Timers:
@@ -99,6 +104,7 @@ def instrument(trainer: Trainer, timers: Timers) -> None:
         "state-token reads (T steps)": (model, "_step"),
         "output heads": (model, "_outputs"),
     }
+    assert list(parts) == list(PARTS)
     for name, (obj, method) in parts.items():
         if obj is not None:
             setattr(obj, method, timers.wrap("part:" + name, getattr(obj, method)))
@@ -146,9 +152,10 @@ def main() -> None:
             print(f"{'other (books, Python)':<42} {rest:>8.1f} {rest / step_ms:>6.1%}")
             print(f"{'step':<42} {step_ms:>8.1f}")
             print(f"\n{'forward, by model part':<42} {'ms/step':>8} {'of fwd':>6}")
-            for name, v in ms.items():
-                if name.startswith("part:"):
-                    print(f"{name[5:]:<42} {v:>8.1f} {v / ms['forward']:>6.1%}")
+            for name in PARTS:
+                v = ms.get("part:" + name)
+                if v is not None:
+                    print(f"{name:<42} {v:>8.1f} {v / ms['forward']:>6.1%}")
             if args.ops > 0:
                 with profile(activities=[ProfilerActivity.CPU]) as prof:
                     for _ in range(args.steps):
