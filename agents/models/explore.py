@@ -235,7 +235,8 @@ class ExploreMemory(nn.Module):
                              "view cells (the cell head and the goal memory run first)")
         B, T = context.direction.shape
         stored = 1.0 + open_scores(context.cells.detach())  # (B, T, V*V) in [1, 2]
-        maps = goal_maps(state.explore_map, stored, context.places, context.done)  # (B,T,MM)
+        maps = goal_maps(state.explore_map, stored, context.places, context.done,
+                         context.last_writes)  # (B, T, M*M)
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
         gps, direction = context.gps.reshape(B * T, 2), context.direction.reshape(B * T)
         passable = passable_cells(flat, self.radius)  # (B*T, M, M)
