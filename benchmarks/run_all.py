@@ -19,7 +19,10 @@ resets are counted in. Rows:
 * ``obs_mode="symbolic"`` (``(V, V, 3)`` cell ids) beside RGB at N=1,024.
 * ``np.copyto`` of 64 MiB: "% of copy" is the image bytes a row produces per second over
   the bytes per second that copy moves.
-* Behaviour cloning labelled samples/s: not measured here yet (see :func:`bc_row`).
+* Behaviour cloning: the quickstart's training step in labelled samples/s
+  (``bc_speedup.py``'s measurement of this tree, one torch thread on the same core; the
+  step and its breakdown: ``bc_step_profile.py``); not steps of an environment, so no
+  ratio to Minigrid or to the copy.
 * What a fresh-house reset costs now, and what it may cost for the targets (10x Minigrid
   at N=1, 100x Minigrid and 150,000 steps/s at N=256), from the fresh rows beside the
   same N with no episode ends (:func:`reset_budgets`).
@@ -90,12 +93,17 @@ def minigrid_row(python: str | None, seconds: float, cpu: int) -> Row:
     return Row(name, 1, float(result["steps_per_s"]), RGB_BYTES, f"minigrid {result['minigrid']}")
 
 
-def bc_row() -> Row:
-    """Hook for the behaviour-cloning step (labelled samples per second): replace the
-    skipped row by a measurement once the BC throughput work lands (issue 24, part 4);
-    ``benchmarks/train_throughput.py`` measures it on its own today."""
-    return Row("behaviour cloning, labelled samples/s", 0, None, 0,
-               "skipped: run benchmarks/train_throughput.py")
+def bc_row(seconds: float) -> Row:
+    """The quickstart's behaviour-cloning step in labelled samples per second
+    (:func:`bc_speedup.measure` of this tree: a subprocess, one torch thread, on the core
+    this process is pinned to, after 5 warm-up steps; ``runs/demos`` made first when
+    missing)."""
+    from bc_speedup import measure as bc_measure
+
+    root = HERE.parent
+    rate = bc_measure(root, [], 1, 5, seconds, root / "runs" / "demos")
+    return Row("behaviour cloning (quickstart), labelled samples/s", 128, rate, 0,
+               "8 lanes x 16 steps a step, 1 torch thread")
 
 
 def with_prefetch(make: Callable[[], Any], rate: Callable[[Any], float], cpu: int) -> float:
@@ -159,7 +167,7 @@ def measure(args: argparse.Namespace, seconds: float) -> tuple[list[Row], float]
             continue
         rows.append(Row(name, n, run(), nbytes))
         print(f"  measured: {name}, N={n}", file=sys.stderr)
-    rows.append(bc_row())
+    rows.append(bc_row(3 * seconds))
     return rows, bandwidth
 
 
@@ -216,6 +224,9 @@ def table(rows: list[Row], bandwidth: float) -> list[str]:
     for row in rows:
         if row.rate is None:
             lines.append(f"| {row.name} | {row.n or ''} | {row.note} | | | |")
+            continue
+        if not row.obs_bytes:  # not environment steps: no ratio to Minigrid or the copy
+            lines.append(f"| {row.name} | {row.n} | {row.rate:,.0f} | - | - | - |")
             continue
         ratio = f"{row.rate / minigrid:,.1f}x" if minigrid else "-"
         mb = row.rate * row.obs_bytes

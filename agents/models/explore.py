@@ -23,7 +23,7 @@ map with such a planner:
 * **Plan** (every step, after the write; no parameters): cells with ``p_open > 0.5`` are
   passable; a frontier is a passable cell with an unseen 4-neighbour (a place beyond the
   map counts as unseen). ``D`` = the 4-connected path length through passable cells to
-  the nearest frontier (:func:`frontier_distances`, a breadth-first relaxation run to
+  the nearest frontier (:func:`frontier_distances`, a breadth-first search by waves run to
   convergence).
 * **Read**: with ``D_0`` the agent's own cell's ``D`` and ``D_k`` that of its neighbour
   ahead, right, behind and left (``-1`` for an unseen neighbour: reaching it is the point,
@@ -84,6 +84,14 @@ def _neighbours(x: Tensor, fill: float) -> tuple[Tensor, Tensor, Tensor, Tensor]
     return p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]
 
 
+def _any_neighbour(x: Tensor, fill: bool) -> Tensor:
+    """``(N, M, M)`` bool: whether any 4-neighbour of each cell of ``(N, M, M)`` bool ``x``
+    is set, a place beyond the map counting as ``fill`` (:func:`_neighbours` on bytes,
+    or-ed: one pass per side instead of a float stack and its maximum)."""
+    a, b, c, d = _neighbours(x.to(torch.uint8), float(fill))  # (N, M, M) each, 0/1
+    return (a | b | c | d).bool()  # (N, M, M)
+
+
 def path_lengths(passable: Tensor, sources: Tensor) -> Tensor:
     """``(N, M, M)`` 4-connected path length through ``passable`` cells from each cell to
     the nearest of ``sources`` (both ``(N, M, M)`` bool; a source must be passable to
@@ -91,18 +99,21 @@ def path_lengths(passable: Tensor, sources: Tensor) -> Tensor:
     has ``d``, :data:`FAR` where no source can be reached and on every cell that is not
     passable.
 
-    A breadth-first search as repeated relaxation ``D <- min(D, min_nbr D + 1)`` on
-    passable cells, stopped when nothing changes (at most the longest path's length + 1
-    sweeps)."""
-    far = torch.full(passable.shape, FAR, device=passable.device)  # (N, M, M)
-    dist = torch.where(passable & sources, torch.zeros_like(far), far)  # (N, M, M)
-    for _ in range(passable.shape[-1] * passable.shape[-2]):
-        a, b, c, d = _neighbours(dist, FAR)
-        best = torch.minimum(torch.minimum(a, b), torch.minimum(c, d))  # (N, M, M)
-        new = torch.where(passable, torch.minimum(dist, best + 1), far)
-        if torch.equal(new, dist):
+    A breadth-first search by waves: wave ``k`` is the passable cells not yet reached
+    with a 4-neighbour in wave ``k - 1``, and gets ``k``; it stops at the first empty
+    wave (the longest path's length + 1 waves). The fixed point of the relaxation
+    ``D <- min(D, min_nbr D + 1)`` on passable cells, exactly (integers in float32),
+    with each wave a few passes over bytes."""
+    reached = passable & sources  # (N, M, M) wave 0
+    dist = torch.full(passable.shape, FAR, device=passable.device)  # (N, M, M)
+    dist.masked_fill_(reached, 0.0)
+    wave = reached
+    for k in range(1, passable.shape[-1] * passable.shape[-2] + 1):
+        wave = _any_neighbour(wave, False) & passable & ~reached  # (N, M, M)
+        if not bool(wave.any()):
             break
-        dist = new
+        dist.masked_fill_(wave, float(k))
+        reached = reached | wave
     return dist
 
 
@@ -118,8 +129,8 @@ def frontier_sources(maps: Tensor, radius: int) -> Tensor:
     4-neighbour (a place beyond the map counts as unseen); the passable ones among them
     are the frontier."""
     M = 2 * radius + 1
-    unseen = (maps.float().view(-1, M, M) <= 0).float()  # (N, M, M)
-    return torch.stack(_neighbours(unseen, 1.0)).amax(dim=0) > 0  # (N, M, M)
+    unseen = maps.float().view(-1, M, M) <= 0  # (N, M, M)
+    return _any_neighbour(unseen, True)  # (N, M, M)
 
 
 def frontier_distances(maps: Tensor, radius: int) -> Tensor:
@@ -138,8 +149,8 @@ def goal_sources(goal_maps: Tensor, radius: int, sure: float = 0.5) -> Tensor:
     score, best = goal_maps.float().max(dim=-1)  # (N,) each
     at = torch.zeros(N, M * M, device=goal_maps.device)
     at.scatter_(1, best[:, None], (score > sure).float()[:, None])  # (N, M*M)
-    at = at.view(N, M, M)
-    return torch.stack([at, *_neighbours(at, 0.0)]).amax(dim=0) > 0  # (N, M, M)
+    at = at.view(N, M, M) > 0  # (N, M, M)
+    return at | _any_neighbour(at, False)  # (N, M, M)
 
 
 def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
@@ -224,7 +235,8 @@ class ExploreMemory(nn.Module):
                              "view cells (the cell head and the goal memory run first)")
         B, T = context.direction.shape
         stored = 1.0 + open_scores(context.cells.detach())  # (B, T, V*V) in [1, 2]
-        maps = goal_maps(state.explore_map, stored, context.places, context.done)  # (B,T,MM)
+        maps = goal_maps(state.explore_map, stored, context.places, context.done,
+                         context.last_writes)  # (B, T, M*M)
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
         gps, direction = context.gps.reshape(B * T, 2), context.direction.reshape(B * T)
         passable = passable_cells(flat, self.radius)  # (B*T, M, M)

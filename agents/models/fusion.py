@@ -120,12 +120,16 @@ class Fusion(nn.Module, ABC):
         tokens = image.tokens.view(B, T, *image.tokens.shape[1:])  # (B, T, N, C)
         return SequenceInputs(text, padding, tokens, image.n_ego), {}
 
-    def read_step(self, state: Tensor, context: Any, t: int,
-                  return_attention: bool = False) -> FusionOutput:
-        """Step ``t``: the ``(B, 1, C)`` state token reads its part of
-        :meth:`sequence_context`'s ``context`` (here: :meth:`forward` on the step's
-        inputs)."""
-        text, image = context.at(t)
+    def step_contexts(self, context: Any) -> list[Any]:
+        """:meth:`sequence_context`'s ``context`` cut into its ``T`` steps, in order (here
+        each step's encoded instruction and view, :meth:`SequenceInputs.at`)."""
+        return [context.at(t) for t in range(context.text.shape[1])]
+
+    def read_at(self, state: Tensor, step: Any, return_attention: bool = False
+                ) -> FusionOutput:
+        """One step: the ``(B, 1, C)`` state token reads ``step``, an item of
+        :meth:`step_contexts` (here: :meth:`forward` on the step's inputs)."""
+        text, image = step
         return self(state, text, image, return_attention)
 
 
@@ -157,10 +161,18 @@ class ContextFusion(Fusion):
         ctx, maps = self.context(flat, image, return_attention)  # (B*T, S, C)
         return ctx.view(B, T, *ctx.shape[1:]), maps  # (B, T, S, C)
 
-    def read_step(self, state: Tensor, context: Any, t: int,
-                  return_attention: bool = False) -> FusionOutput:
-        """:meth:`read` of step ``t``'s ``(B, S, C)`` context."""
-        return self.read(state, context[:, t], return_attention)
+    def step_contexts(self, context: Any) -> list[Any]:
+        """The ``(B, T, S, C)`` context as ``T`` contiguous ``(B, S, C)`` steps, cut in one
+        op: the backward pass then stacks the steps' gradients once, where slicing step
+        ``t`` out at each step would make a ``(B, T, S, C)`` tensor of zeros per step and
+        add them up (the same gradient, ``T`` times the work)."""
+        return list(context.transpose(0, 1).contiguous().unbind(0))  # T x (B, S, C)
+
+    def read_at(self, state: Tensor, step: Any, return_attention: bool = False
+                ) -> FusionOutput:
+        """:meth:`read` of one step's ``(B, S, C)`` context (an item of
+        :meth:`step_contexts`)."""
+        return self.read(state, step, return_attention)
 
     def forward(
         self, state: Tensor, text: TextOutput, image: VisionOutput, return_attention: bool = False

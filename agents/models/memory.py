@@ -100,31 +100,48 @@ def write_goal_map(goal_map: Tensor, scores: Tensor, seen: Tensor, gps: Tensor,
 
 
 def goal_maps(goal_map: Tensor, scores: Tensor, index: Tensor,
-              done: Tensor | None = None) -> Tensor:
+              done: Tensor | None = None, last: Tensor | None = None) -> Tensor:
     """``(B, T, M*M)`` the map after each of ``T`` steps of :func:`write_goal_map`, at once.
 
     A cell holds the score of its last write, so with ``w[b, t, k]`` the last step ``<= t``
-    that wrote cell ``k`` (a running maximum of the steps' stamps) the map is
-    ``scores_at(w)``; a step that starts an episode stamps every cell it does not write
-    with 0 (the map is emptied first); a cell no step has stamped keeps ``goal_map``.
+    that wrote cell ``k`` (:func:`last_writes`) the map is ``scores_at(w)``; a cell no step
+    has stamped keeps ``goal_map``.
 
     Args:
         goal_map: ``(B, M*M)`` the map before the first step.
         scores: ``(B, T, V*V)`` the view cells' scores.
         index: ``(B, T, V*V)`` their places (:func:`map_index`; ``M*M``: not stored).
         done: ``(B, T)`` bool, True where a step starts an episode, or ``None``.
+        last: :func:`last_writes` of ``index`` and ``done``, when already computed (the
+            goal and explore maps write the same places).
     """
-    B, T, P = scores.shape
+    B, T, _ = scores.shape
     MM = goal_map.shape[1]
-    t = torch.arange(T, device=index.device).view(1, T, 1)  # (1, T, 1)
-    stamp = torch.full((B, T, MM + 1), -1, dtype=torch.long, device=index.device)
-    stamp = stamp.scatter(2, index, t.expand(B, T, P))  # (B, T, MM+1) t where written
+    if last is None:
+        last = last_writes(index, done, MM)  # (B, T, MM)
     value = goal_map.new_zeros(B, T, MM + 1).scatter(2, index, scores.to(goal_map.dtype))
-    if done is not None:
-        stamp = torch.where(done[..., None] & (stamp < 0), t, stamp)  # emptied: value 0
-    last = stamp[..., :MM].cummax(dim=1).values  # (B, T, MM) last stamp so far, -1: none
     stored = value[..., :MM].gather(1, last.clamp(min=0))  # (B, T, MM)
     return torch.where(last >= 0, stored, goal_map[:, None, :])  # (B, T, MM)
+
+
+def last_writes(index: Tensor, done: Tensor | None, size: int) -> Tensor:
+    """``(B, T, size)`` int64: for each step ``t`` and map cell ``k``, the last step ``<= t``
+    that wrote ``k`` (a running maximum of the steps' stamps), -1 where none has; a step
+    that starts an episode stamps every cell it does not write (the map is emptied first,
+    the stamped cells then read 0).
+
+    Args:
+        index: ``(B, T, V*V)`` the steps' places (:func:`map_index`; ``size``: not stored).
+        done: ``(B, T)`` bool, True where a step starts an episode, or ``None``.
+        size: ``M*M``.
+    """
+    B, T, P = index.shape
+    t = torch.arange(T, device=index.device).view(1, T, 1)  # (1, T, 1)
+    stamp = torch.full((B, T, size + 1), -1, dtype=torch.long, device=index.device)
+    stamp = stamp.scatter(2, index, t.expand(B, T, P))  # (B, T, size+1) t where written
+    if done is not None:
+        stamp = torch.where(done[..., None] & (stamp < 0), t, stamp)  # emptied: value 0
+    return stamp[..., :size].cummax(dim=1).values  # (B, T, size)
 
 
 def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
@@ -192,15 +209,17 @@ class GoalMemory(nn.Module):
         Returns:
             ``(B, T, C)`` the read-outs, the state with the map after the last step, and
             for the parts after it ``places`` (``(B, T, V*V)``, the view cells' places in
-            the map: the explore memory writes the same) and ``goal_maps`` (``(B, T,
-            M*M)``, the map after each step).
+            the map: the explore memory writes the same), ``last_writes`` (their
+            :func:`last_writes`) and ``goal_maps`` (``(B, T, M*M)``, the map after each
+            step).
         """
         scores = torch.sigmoid(context.goal.detach().float())  # (B, T, V*V)
         index = self.places(context.image, context.gps, context.direction)  # (B, T, P)
-        maps = goal_maps(state.goal_map, scores, index, context.done)  # (B, T, M*M)
+        last = last_writes(index, context.done, self.size)  # (B, T, M*M)
+        maps = goal_maps(state.goal_map, scores, index, last=last)  # (B, T, M*M)
         f, r, s = read_goal_map(maps, context.gps, context.direction, self.radius)  # (B, T)
         recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, T, C)
         if self.d_emb is not None:
             recall = recall + self.d_emb(memory_distance(f, r, self.radius))  # (B, T, C)
         return (recall, state._replace(goal_map=maps[:, -1]),
-                {"places": index, "goal_maps": maps})
+                {"places": index, "last_writes": last, "goal_maps": maps})

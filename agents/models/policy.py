@@ -225,18 +225,19 @@ class MultimodalTransformer(nn.Module):
             bias = part_bias if bias is None else bias + part_bias  # (B, T, C)
         return bias, state
 
-    def _step(self, hidden: Tensor, bias: Tensor | None, fusion_context: Any, t: int,
+    def _step(self, hidden: Tensor, bias: Tensor | None, step_context: Any,
               return_attention: bool) -> FusionOutput:
-        """Step ``t`` of ``B`` episodes, the one both :meth:`forward` and
+        """One step of ``B`` episodes, the one both :meth:`forward` and
         :meth:`forward_sequence` run: the state token (the ``(B, C)`` ``hidden`` plus its
-        type embedding plus the parts' ``(B, C)`` bias) reads step ``t`` of the fusion's
-        context; the fused state is the next ``hidden``."""
+        type embedding plus the parts' ``(B, C)`` bias) reads the step's part of the
+        fusion's context (an item of ``Fusion.step_contexts``); the fused state is the
+        next ``hidden``."""
         if not self.config.recurrent:
             hidden = torch.zeros_like(hidden)
         query = hidden + self.state_emb  # (B, C)
         if bias is not None:
             query = query + bias  # (B, C)
-        return self.fusion.read_step(query[:, None], fusion_context, t, return_attention)
+        return self.fusion.read_at(query[:, None], step_context, return_attention)
 
     def _unroll(self, batch: ObservationBatch, state: RecurrentState | None,
                 done: Tensor | None, return_attention: bool = False) -> PolicyOutput:
@@ -271,12 +272,13 @@ class MultimodalTransformer(nn.Module):
         bias, state = self._parts(StepContext(image, batch.direction, batch.gps, done, goal,
                                               step_cells), state)  # (B, T, C)
         hidden = state.hidden  # (B, C)
+        contexts = self.fusion.step_contexts(ctx)  # T steps' contexts
+        biases = [None] * T if bias is None else bias.unbind(1)  # T x (B, C)
         steps = []
         for t in range(T):
             if done is not None:
                 hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
-            fused = self._step(hidden, None if bias is None else bias[:, t], ctx, t,
-                               return_attention)
+            fused = self._step(hidden, biases[t], contexts[t], return_attention)
             hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
             steps.append(fused)
         state = state._replace(hidden=hidden)

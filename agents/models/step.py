@@ -34,6 +34,10 @@ class StepContext(NamedTuple):
     goal_maps: Tensor | None = None
     """``(B, T, M*M)`` the goal map after each step (the goal memory's aux), else
     ``None``."""
+    last_writes: Tensor | None = None
+    """``(B, T, M*M)`` the last step that wrote each map cell
+    (:func:`agents.models.memory.last_writes` of ``places``; the goal memory's aux), else
+    ``None``."""
 
 
 class StatefulPart(Protocol):

@@ -23,6 +23,12 @@ def test_table_gives_ratios_to_minigrid_and_to_the_copy_bandwidth(bench):
     assert lines[4] == "| bc |  | skipped: later | | | |"
 
 
+def test_a_row_of_training_samples_gets_no_ratio_to_minigrid_or_the_copy(bench):
+    rows = [bench.Row("Minigrid", 1, 2_000.0, 9408),
+            bench.Row("bc", 128, 850.4, 0, "1 torch thread")]
+    assert bench.table(rows, bandwidth=9.408e9)[3] == "| bc | 128 | 850 | - | - | - |"
+
+
 def test_ratios_pair_rows_measured_in_the_same_run(bench):
     fresh = 'gym.make_vec("vlnenv/GridHouse-v0"), fresh houses'
     rows = [bench.Row(fresh, 256, 50_000.0, 1),

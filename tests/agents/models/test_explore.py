@@ -76,6 +76,31 @@ def test_the_distances_count_steps_along_the_corridor_to_its_unseen_end():
     assert bool((dist[[0, 1, 3, 4]] == FAR).all())  # walls are not passable
 
 
+def _bfs_lengths(passable: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """The reference: a queue-based breadth-first search from every passable source."""
+    dist = np.full(passable.shape, FAR, np.float32)
+    queue = [(int(r), int(c)) for r, c in zip(*np.nonzero(passable & sources), strict=True)]
+    for r, c in queue:
+        dist[r, c] = 0.0
+    for r, c in queue:  # grows while read: a FIFO queue
+        for nr, nc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if (0 <= nr < passable.shape[0] and 0 <= nc < passable.shape[1]
+                    and passable[nr, nc] and dist[nr, nc] == FAR):
+                dist[nr, nc] = dist[r, c] + 1
+                queue.append((nr, nc))
+    return dist
+
+
+def test_the_path_lengths_are_a_breadth_first_searchs_on_random_maps():
+    rng = np.random.default_rng(0)
+    passable = rng.random((12, 9, 9)) < 0.65
+    sources = rng.random((12, 9, 9)) < 0.05
+    dist = path_lengths(torch.from_numpy(passable), torch.from_numpy(sources))
+    assert dist.dtype == torch.float32
+    for n in range(12):
+        assert np.array_equal(dist[n].numpy(), _bfs_lengths(passable[n], sources[n]))
+
+
 def test_a_fully_seen_room_has_no_frontier():
     closed = [row[:] for row in CORRIDOR]
     closed[2][4] = 1  # the east end seen: a wall
