@@ -4,6 +4,7 @@ and finds none in ``agents/``."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from helpers import ROOT, load_script
@@ -68,6 +69,11 @@ def test_vlnenv_has_no_import_cycle_and_never_imports_agents():
     packages = script.package_graph(graph, 2)
     assert script.cycles({p for edge in packages for p in edge}, set(packages)) == []
     assert script.main(["--root", str(ROOT / "vlnenv")]) == 0
+    for path in sorted((ROOT / "vlnenv").rglob("*.py")):  # lazy imports included
+        name = script.module_name(path, ROOT)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        named = set(script.imported_modules(tree, name, path.name == "__init__.py"))
+        assert not {m for m in named if m.split(".")[0] in ("agents", "torch")}, name
 
 
 def test_an_import_for_annotations_only_is_no_edge(tmp_path):
