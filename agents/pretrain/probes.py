@@ -28,7 +28,7 @@ from agents.pretrain.mlm import IGNORE, mask_tokens
 from agents.pretrain.model import PretrainModel
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.pretrain.questions import KINDS
-from vlnenv.pretrain.verify import verified_share
+from vlnenv.pretrain.verify import true_actions, verified_share
 from vlnenv.pretrain.views import render_views
 from vlnenv.suites.load import Suite, load_suite
 
@@ -144,10 +144,11 @@ def evaluate(model: PretrainModel, data: PretrainData, train: PretrainData | Non
     if suite is not None:  # does the speaker's instruction describe the path's task?
         by_id = {ep.episode_id: ep for ep in suite.episodes(split)}
         episodes = [by_id[e] for e in data.path_episodes[:n]]
+        paths = [true_actions(ep, suite.houses[ep.house]) for ep in episodes]
         res["speaker_instruction_verified"] = verified_share(
-            [tok.decode(s) for s in said], episodes, suite.houses)
+            [tok.decode(s) for s in said], episodes, suite.houses, paths)
         res["true_instruction_verified"] = verified_share(
-            data.instruction_text[:n], episodes, suite.houses)
+            data.instruction_text[:n], episodes, suite.houses, paths)
     return res
 
 

@@ -45,15 +45,29 @@ def describes(text: str, episode: Episode, house: House,
 
 
 def verified_share(texts: Sequence[str], episodes: Sequence[Episode],
-                   houses: Mapping[str, House]) -> float:
-    """The share of ``texts[i]`` that :func:`describes` ``episodes[i]`` (in its house).
+                   houses: Mapping[str, House],
+                   actions: Sequence[Sequence[int]] | None = None) -> float:
+    """The share of ``texts[i]`` that :func:`describes` ``episodes[i]`` (in its house);
+    ``actions[i]`` is episode ``i``'s true trajectory (:func:`true_actions`, worked out here
+    once per episode when ``None``; pass them to score several text lists of the same
+    episodes).
 
     Raises:
-        EvaluationError: ``texts`` and ``episodes`` differ in length, or are empty.
+        EvaluationError: ``texts``, ``episodes`` (and ``actions``) differ in length, or are
+            empty.
     """
     if len(texts) != len(episodes) or not texts:
-        raise EvaluationError(f"{len(texts)} texts for {len(episodes)} episodes; expected as many, "
-                         "at least one")
-    accepted = sum(describes(t, ep, houses[ep.house]) for t, ep in zip(texts, episodes,
-                                                                     strict=True))
+        raise EvaluationError(f"{len(texts)} texts for {len(episodes)} episodes; expected as "
+                              "many, at least one")
+    if actions is None:
+        known: dict[str, list[int]] = {}
+        for ep in episodes:
+            if ep.episode_id not in known:
+                known[ep.episode_id] = true_actions(ep, houses[ep.house])
+        actions = [known[ep.episode_id] for ep in episodes]
+    if len(actions) != len(episodes):
+        raise EvaluationError(f"{len(actions)} trajectories for {len(episodes)} episodes; "
+                              "expected one each")
+    accepted = sum(describes(t, ep, houses[ep.house], a)
+                   for t, ep, a in zip(texts, episodes, actions, strict=True))
     return accepted / len(texts)

@@ -49,3 +49,8 @@ def test_the_share_counts_accepted_texts(walk):
     assert verified_share(texts, [episode] * 3, houses) == pytest.approx(1 / 3)
     with pytest.raises(EvaluationError, match="2 texts for 1 episodes"):
         verified_share(texts[:2], [episode], houses)
+    # the trajectory given instead of worked out: a short one describes nothing
+    stops_at_once = [[6]] * 3
+    assert verified_share(texts, [episode] * 3, houses, stops_at_once) == 0.0
+    with pytest.raises(EvaluationError, match="1 trajectories for 3 episodes"):
+        verified_share(texts, [episode] * 3, houses, stops_at_once[:1])
