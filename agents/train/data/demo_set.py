@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from agents.train.errors import TrainError
+from vlnenv.fileio import write_bytes_atomic
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import RunTrace
@@ -123,8 +124,6 @@ def save_demos(demos: DemoSet, path: str | Path) -> Path:
         **trace_arrays(demos.traces),
         "meta": np.array(json.dumps(demos.meta, sort_keys=True)),
     }
-    from agents.models.model_folder import write_bytes_atomic  # torch: only where files are written
-
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     write_bytes_atomic(path, buf.getvalue())
