@@ -32,32 +32,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: The measurement, run in a subprocess whose ``sys.path`` starts with the tree.
+#: The measurement, run in a subprocess whose ``sys.path`` starts with the tree:
+#: :func:`train_throughput.rate` of this folder, on the tree's ``agents``.
 CHILD = r"""
-import json, sys, tempfile, time
+import json, sys, tempfile
 import torch
-from agents.train import distributed
-from agents.train.bc import load_demos_for
-from agents.train.config import resolve_config
-from agents.train.trainer import Trainer
-threads, warmup, seconds, demos, overrides = json.loads(sys.argv[1])
+threads, warmup, seconds, demos, overrides, benchmarks = json.loads(sys.argv[1])
+sys.path.append(benchmarks)  # after the tree: agents comes from the tree
+from train_throughput import rate
 torch.set_num_threads(threads)
 with tempfile.TemporaryDirectory() as tmp:
-    config = resolve_config("quickstart", [*overrides, f"run.out={tmp}", f"data.demos_dir={demos}",
-                                           "run.progress_bar=false", "run.tensorboard=false"])
-    trainer = Trainer(config, distributed.setup("cpu"), "bc")
-    trainer.set_data(load_demos_for(config, trainer.suite, trainer.ctx))
-    try:
-        for _ in range(warmup):
-            trainer.train_step()
-        start, steps = time.perf_counter(), 0
-        while time.perf_counter() - start < seconds:
-            trainer.train_step()
-            steps += 1
-        rate = steps * config.data.lanes * config.data.chunk / (time.perf_counter() - start)
-    finally:
-        trainer.close()
-print(json.dumps({"samples_per_s": rate, "steps": steps}))
+    _, samples_per_s = rate("quickstart", [*overrides, f"data.demos_dir={demos}"], seconds, tmp,
+                            warmup)
+print(json.dumps({"samples_per_s": samples_per_s}))
 """
 
 
@@ -65,7 +52,8 @@ def measure(tree: Path, overrides: list[str], threads: int, warmup: int, seconds
             demos: Path) -> float:
     """Samples per second of one subprocess measurement of ``tree``."""
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": str(threads)}
-    args = json.dumps([threads, warmup, seconds, str(demos), overrides])
+    args = json.dumps([threads, warmup, seconds, str(demos), overrides,
+                       str(Path(__file__).resolve().parent)])
     done = subprocess.run([sys.executable, "-c", CHILD, args], cwd=tree, env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:

@@ -38,15 +38,17 @@ VARIANTS = {
 }
 
 
-def rate(base: str, overrides: list[str], seconds: float, out: str) -> tuple[int, float]:
-    """Parameters and samples per second of the training step of config ``base``."""
+def rate(base: str, overrides: list[str], seconds: float, out: str,
+         warmup: int = 2) -> tuple[int, float]:
+    """Parameters and samples per second of the training step of config ``base``, timed
+    for ``seconds`` after ``warmup`` steps."""
     config = resolve_config(base, [*overrides, f"run.out={out}", "run.progress_bar=false",
                                    "run.tensorboard=false"])
     ctx = distributed.setup("cpu")
     trainer = Trainer(config, ctx, "bc")
     trainer.set_data(load_demos_for(config, trainer.suite, ctx))
     try:
-        for _ in range(2):
+        for _ in range(warmup):
             trainer.train_step()
         start, samples = time.perf_counter(), 0
         while time.perf_counter() - start < seconds:
