@@ -110,12 +110,8 @@ class BatchedViews:
         m, side = len(pos), self.view * self.tile
         if out is None:
             out = np.empty((m, side, side, 3), np.uint8)
-        vis = self.visible(pos, head, epoch, opaque)  # (M, VV)
-        idx, cell_rows, rows = self._scratch(m)
-        self.offsets.take(head, axis=0, out=idx, mode="clip")  # (M, VV)
-        idx += pos[:, None]
-        codes.take(idx, out=cell_rows, mode="clip")  # (M, VV) each view cell's first atlas row
-        cell_rows *= vis  # unseen -> void
+        cell_rows = self._seen_codes(pos, head, epoch, codes, opaque)  # (M, VV)
+        rows = self._scratch(m)[2]
         cell_rows.take(self._expand, axis=1, out=rows, mode="clip")  # (M, V t V)
         rows += self._row_of
         self._rows.take(rows, axis=0, out=out.reshape(m, -1, 3 * self.tile), mode="clip")
@@ -142,14 +138,21 @@ class BatchedViews:
         m = len(pos)
         if out is None:
             out = np.empty((m, self.view, self.view, 3), np.uint8)
-        vis = self.visible(pos, head, epoch, opaque)  # (M, VV)
-        idx, cell_rows, _ = self._scratch(m)
-        self.offsets.take(head, axis=0, out=idx, mode="clip")  # (M, VV)
-        idx += pos[:, None]
-        codes.take(idx, out=cell_rows, mode="clip")  # (M, VV) code * t
-        cell_rows *= vis  # unseen -> void
+        cell_rows = self._seen_codes(pos, head, epoch, codes, opaque)  # (M, VV)
         self._symbols.take(cell_rows, axis=0, out=out.reshape(m, self.cells, 3), mode="clip")
         return out
+
+    def _seen_codes(self, pos: np.ndarray, head: np.ndarray, epoch: np.ndarray,
+                    codes: np.ndarray, opaque: np.ndarray) -> np.ndarray:
+        """``(M, VV)`` each view cell's packed code (``code * t``: its first atlas row), 0
+        (void) where unseen; written into a reused scratch array."""
+        vis = self.visible(pos, head, epoch, opaque)  # (M, VV)
+        idx, cell_rows, _ = self._scratch(len(pos))
+        self.offsets.take(head, axis=0, out=idx, mode="clip")  # (M, VV)
+        idx += pos[:, None]
+        codes.take(idx, out=cell_rows, mode="clip")  # (M, VV)
+        cell_rows *= vis  # unseen -> void
+        return cell_rows
 
     def _scratch(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Index arrays for ``m`` images, reused from call to call."""
