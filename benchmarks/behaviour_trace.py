@@ -22,6 +22,7 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,22 +42,24 @@ LOSS_COLUMNS = ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell"
 DELETED_COLUMNS: dict[str, float] = {"loss_match": 0.0}
 
 
-def loss_trace(steps: int) -> dict[str, list[float | None]]:
-    """Per-step loss columns of ``steps`` steps of the quickstart config (1 thread, seed 0)."""
+def loss_trace(steps: int, config: str | None = "quickstart",
+               overrides: Sequence[str] = ()) -> dict[str, list[float | None]]:
+    """Per-step loss columns of ``steps`` steps of ``config`` (a shipped name or file;
+    ``None``: the defaults) with ``overrides`` (1 thread, seed 0, no wall-clock fitting)."""
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bc"
-        config = resolve_config("quickstart", [
-            "optim.fit_budget=false", f"optim.max_steps={steps}", "run.time_budget_s=none",
-            "run.threads=1", "run.seed=0", "run.log_every=1", f"run.checkpoint_every={steps}",
-            "run.tensorboard=false", "run.progress_bar=false", "eval.episodes=1",
-            f"run.out={out}"])
+        resolved = resolve_config(config, [
+            *overrides, "optim.fit_budget=false", f"optim.max_steps={steps}",
+            "run.time_budget_s=none", "run.threads=1", "run.seed=0", "run.log_every=1",
+            f"run.checkpoint_every={steps}", "run.tensorboard=false", "run.progress_bar=false",
+            "eval.episodes=1", f"run.out={out}"])
         rows: list[dict[str, Any]] = []
         row = RunLogger.row
         # log.csv rounds its cells: catch each row's values at full precision instead
         RunLogger.row = lambda self, values: (rows.append(dict(values)), row(self, values))[1]
         try:
-            train_bc(config)
+            train_bc(resolved)
         finally:
             RunLogger.row = row
     rows = [r for r in rows if r.get("loss") is not None]

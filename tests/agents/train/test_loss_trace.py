@@ -9,13 +9,12 @@ full quickstart run and the trained model's actions on ``small/val_unseen``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers import load_script
 
-from agents.train.bc import train_bc
-from agents.train.config import resolve_config
-from agents.train.run_log import RunLogger
+#: ``benchmarks/behaviour_trace.py``: its ``loss_trace`` runs and records the steps.
+TRACE = load_script("benchmarks/behaviour_trace.py")
 
 #: (config, overrides) of each pinned run: the shipped quickstart model (every part on),
 #: and the plain single-stream policy of the default ModelConfig.
@@ -38,24 +37,10 @@ PINNED: dict[str, list[float]] = {
 }
 
 
-def loss_trace(config: str | None, overrides: tuple[str, ...], out: Path, demos_dir: Path,
-               monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    rows: list[dict[str, Any]] = []
-    row = RunLogger.row
-    monkeypatch.setattr(RunLogger, "row",
-                        lambda self, values: (rows.append(dict(values)), row(self, values))[1])
-    train_bc(resolve_config(config, [
-        *overrides, "data.suite=tiny", f"data.demos_dir={demos_dir}", "data.lanes=4",
-        "data.chunk=8", "data.render_batch=8", "optim.fit_budget=false", "optim.max_steps=12",
-        "optim.warmup_steps=2", "run.time_budget_s=none", "run.threads=1", "run.seed=0",
-        "run.log_every=1", "run.checkpoint_every=12", "run.tensorboard=false",
-        "run.progress_bar=false", "eval.episodes=1", "eval.batch=1", f"run.out={out}"]))
-    return [float(r["loss"]) for r in rows if r.get("loss") is not None]
-
-
 @pytest.mark.parametrize("name", sorted(RUNS))
-def test_the_first_steps_losses_are_the_pinned_ones(name: str, tmp_path: Path, demos_dir: Path,
-                                                     monkeypatch: pytest.MonkeyPatch):
+def test_the_first_steps_losses_are_the_pinned_ones(name: str, demos_dir: Path):
     config, overrides = RUNS[name]
-    losses = loss_trace(config, overrides, tmp_path / "run", demos_dir, monkeypatch)
+    losses = TRACE.loss_trace(12, config, [
+        *overrides, "data.suite=tiny", f"data.demos_dir={demos_dir}", "data.lanes=4",
+        "data.chunk=8", "data.render_batch=8", "optim.warmup_steps=2", "eval.batch=1"])["loss"]
     assert losses == pytest.approx(PINNED[name], rel=1e-5, abs=1e-6)
