@@ -8,8 +8,8 @@ parts.
   and sequences run.
 * ``state.py``: ``RecurrentState``, one named field per part that keeps something;
   ``step.py``: what a stateful part's ``step`` reads; ``memory.py`` and ``explore.py``:
-  the two stateful parts; ``match.py``: the goal match; ``cell_labels.py``: the cell
-  head's label kinds and their exact reader.
+  the two stateful parts; ``match.py``: the goal match; ``track.py``: the instruction
+  tracker; ``cell_labels.py``: the cell head's label kinds and their exact reader.
 * ``model_folder.py``: the saved model folder (config, weights, vocabulary);
   ``legacy.py``: configs and states written before the parts, converted.
 
@@ -27,6 +27,7 @@ from agents.models.config import (
     MatchConfig,
     MemoryConfig,
     ModelConfig,
+    TrackConfig,
 )
 from agents.models.device import autocast_context, pick_device
 from agents.models.errors import ModelError
@@ -56,6 +57,7 @@ __all__ = [
     "FusionOutput",
     "ModelConfig",
     "ModelError",
+    "TrackConfig",
     "MultimodalTransformer",
     "PolicyOutput",
     "CELL_CLASSES",

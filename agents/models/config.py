@@ -14,6 +14,8 @@ sub-config is given and off when it is ``None``:
   map carried in the recurrent state.
 * ``explore`` (:class:`ExploreConfig`): where the agent has looked, remembered in a second
   map, and the way to the nearest unseen ground (and to the remembered goal).
+* ``track`` (:class:`TrackConfig`): the state token reads the instruction's tokens at
+  every step, so its attention can follow a route or a sequence along the words.
 
 What a part needs is written once, in :data:`NEEDS`, plus one rule on the fusion: the goal
 head reads the fusion's per-step context, so it needs a fusion that has one
@@ -135,6 +137,15 @@ class ExploreConfig:
         _boolean("ExploreConfig", "goal_path", self.goal_path)
 
 
+@dataclass
+class TrackConfig:
+    """The state token reads the instruction's tokens at every step, before the fusion
+    (:class:`agents.models.track.InstructionTracker`): one cross-attention whose weights
+    can move along the words as a route or a sequence advances (Recurrent VLN-BERT's
+    state-language attention). Works with every fusion; it matters for ``film`` and
+    ``late_fusion``, whose state token otherwise reads only the instruction's summary."""
+
+
 #: The sub-config class of each optional part, in the order the parts are built.
 PARTS: dict[str, type] = {
     "gps": GpsConfig,
@@ -143,6 +154,7 @@ PARTS: dict[str, type] = {
     "match": MatchConfig,
     "memory": MemoryConfig,
     "explore": ExploreConfig,
+    "track": TrackConfig,
 }
 
 #: What each part needs on besides itself (a part name, or ``recurrent``). The one other
@@ -216,6 +228,8 @@ class ModelConfig:
     """The goal memory; off when ``None``."""
     explore: ExploreConfig | None = None
     """The explore memory; off when ``None``."""
+    track: TrackConfig | None = None
+    """The instruction tracker; off when ``None``."""
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "max_text_len", "n_embd", "n_head", "n_fusion_layer",

@@ -32,6 +32,7 @@ from agents.models.outputs import PolicyOutput, attention_maps
 from agents.models.state import RecurrentState
 from agents.models.step import StatefulPart, StepContext
 from agents.models.text import PAD_ID, TextEncoder, TextOutput, trim_padding
+from agents.models.track import InstructionTracker
 from agents.models.vision import VisionEncoder, VisionOutput
 from vlnenv.language.vocab import Tokenizer
 
@@ -40,7 +41,7 @@ class MultimodalTransformer(nn.Module):
     """The multimodal policy; every submodule is built from ``config``: the core (text and
     vision encoders, the fusion, the state token ``state_emb``, the action, value and
     progress heads), then the optional parts that are on (``goal_head``, ``cell_head``,
-    ``match_head``, ``memory``, ``explore``; ``None`` when off).
+    ``match_head``, ``memory``, ``explore``, ``tracker``; ``None`` when off).
 
     Args:
         config: sizes and parts; ``ModelConfig.preset("default")`` when ``None``.
@@ -86,6 +87,7 @@ class MultimodalTransformer(nn.Module):
                                else nn.Linear(C, sum(CELL_CLASSES), bias=config.bias))
         self.memory = None if config.memory is None else GoalMemory(config)
         self.explore = None if config.explore is None else ExploreMemory(config)
+        self.tracker = None if config.track is None else InstructionTracker(config)
         self._init_weights(torch.Generator().manual_seed(seed))
 
     # ------------------------------------------------------------------ construction
@@ -226,18 +228,25 @@ class MultimodalTransformer(nn.Module):
         return bias, state
 
     def _step(self, hidden: Tensor, bias: Tensor | None, step_context: Any,
-              return_attention: bool) -> FusionOutput:
+              text: TextOutput, return_attention: bool) -> FusionOutput:
         """One step of ``B`` episodes, the one both :meth:`forward` and
         :meth:`forward_sequence` run: the state token (the ``(B, C)`` ``hidden`` plus its
-        type embedding plus the parts' ``(B, C)`` bias) reads the step's part of the
-        fusion's context (an item of ``Fusion.step_contexts``); the fused state is the
-        next ``hidden``."""
+        type embedding plus the parts' ``(B, C)`` bias; with ``config.track``, then its
+        read of the step's ``(B, L, C)`` instruction tokens ``text``) reads the step's part
+        of the fusion's context (an item of ``Fusion.step_contexts``); the fused state is
+        the next ``hidden``."""
         if not self.config.recurrent:
             hidden = torch.zeros_like(hidden)
-        query = hidden + self.state_emb  # (B, C)
+        query = (hidden + self.state_emb)[:, None]  # (B, 1, C)
         if bias is not None:
-            query = query + bias  # (B, C)
-        return self.fusion.read_at(query[:, None], step_context, return_attention)
+            query = query + bias[:, None]  # (B, 1, C)
+        track = None
+        if self.tracker is not None:
+            query, track = self.tracker(query, text.tokens, text.padding,
+                                        return_attention)  # (B, 1, C)
+        out = self.fusion.read_at(query, step_context, return_attention)
+        return out if track is None else out._replace(attention={**out.attention,
+                                                                 "track": track})
 
     def _unroll(self, batch: ObservationBatch, state: RecurrentState | None,
                 done: Tensor | None, return_attention: bool = False) -> PolicyOutput:
@@ -278,7 +287,8 @@ class MultimodalTransformer(nn.Module):
         for t in range(T):
             if done is not None:
                 hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
-            fused = self._step(hidden, biases[t], contexts[t], return_attention)
+            step_text = TextOutput(txt_tokens[:, t], txt_pad[:, t], [])  # (B, L, C)
+            fused = self._step(hidden, biases[t], contexts[t], step_text, return_attention)
             hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
             steps.append(fused)
         state = state._replace(hidden=hidden)
