@@ -14,9 +14,9 @@ Sequence Data")::
 * ``P(a) = -log (1/N) sum_i exp(-t^T W_a v_i)``: a bilinear potential between the text
   summary and each of the ``N`` view tokens ``v_i``, with the view token the instruction
   is about as a latent variable ``i`` (uniform prior) summed out of ``exp(-E)``. Each
-  ``W_a = A^T diag(m_a) B`` has rank ``PAIR_RANK``, with bases ``A``, ``B`` shared by the
-  actions and a mixing row ``m_a`` per action (about ``2 C r`` parameters, not
-  ``n_actions C^2``).
+  ``W_a = Q_t^T diag(m_a) Q_v`` has rank ``r = PAIR_RANK``, with ``(r, C)`` bases ``Q_t``,
+  ``Q_v`` shared by the actions and a mixing row ``m_a`` per action (``2 C r + r n_actions``
+  parameters, not ``n_actions C^2``).
 
 The logits are ``log p(a) = -E(a) - log Z``, already normalised (``makes_logits``, as
 ``late_fusion``'s product of experts, which is the same sum of log-potentials).
@@ -44,7 +44,7 @@ PAIR_RANK = 16
 def pairwise_energy(text: Tensor, image: Tensor, mix: Tensor) -> Tensor:
     """The pairwise text–vision potential of every action, the view token summed out:
     ``P(a) = -log (1/N) sum_i exp(-e_ai)`` with ``e_ai = sum_k mix[a, k] text_k image_ik``
-    (``= t^T W_a v_i`` with the projections ``text = A t``, ``image_i = B v_i``).
+    (``= t^T W_a v_i`` with the projections ``text = Q_t t``, ``image_i = Q_v v_i``).
 
     Args:
         text: ``(B, r)`` the projected instruction summary.
