@@ -14,10 +14,15 @@ parts.
   ``legacy.py``: configs and states written before the parts, converted.
 
 Importing the package registers the built-in fusions (``single_stream``, ``dual_stream``,
-``film``, ``late_fusion``).
+``film``, ``late_fusion``, ``energy``).
 """
 
-from agents.models import film, late_fusion, streams  # noqa: F401  (register the fusions)
+from agents.models import (  # noqa: F401  (register the fusions)
+    energy,
+    film,
+    late_fusion,
+    streams,
+)
 from agents.models.cell_labels import CELL_CLASSES
 from agents.models.config import (
     CellConfig,

@@ -4,7 +4,7 @@
 A fusion reads the recurrent state token, the encoded instruction and the encoded view,
 and returns the fused state-token output, which is both the next recurrent state and the
 input of the value and progress heads (and of the action head, unless the fusion makes
-its own action log-probabilities, as ``late_fusion`` does).
+its own action log-probabilities, as ``late_fusion`` and ``energy`` do).
 
 The built-in fusions (registered when :mod:`agents.models` is imported):
 
@@ -14,6 +14,8 @@ The built-in fusions (registered when :mod:`agents.models` is imported):
   their own parameters, joined by cross-attention in every layer.
 * ``film`` (:mod:`agents.models.film`): image layers modulated by the instruction.
 * ``late_fusion`` (:mod:`agents.models.late_fusion`): product of per-modality experts.
+* ``energy`` (:mod:`agents.models.energy`): actions scored by an energy of unary
+  potentials per modality and a pairwise text–vision potential.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Transformer building blocks shared by the encoders and the fusions: multi-head
 attention that honours a key padding mask (and can return its weights), a feed-forward
-layer, and pre-norm self- and cross-attention blocks."""
+layer, pre-norm self- and cross-attention blocks, and a query's read of a context."""
 
 from __future__ import annotations
 
@@ -151,3 +151,30 @@ class CrossBlock(nn.Module):
         x = x + a  # (B, T, C)
         x, self_w = self.block(x, key_padding_mask, return_attention)  # (B, T, C)
         return x, cross_w, self_w
+
+
+class ReadBlock(nn.Module):
+    """Pre-norm read of a context by a few query tokens (the recurrent state token): attend
+    to the context, then feed-forward, each a residual branch,
+    ``s <- s + attn(ln_q(s), ctx)``, ``s <- s + mlp(ln_m(s))``. Unlike :class:`CrossBlock`
+    it has no self-attention, which over a single query token would be a fixed linear map
+    whose query and key weights never learn. (``film``'s read is the same computation,
+    inline in its module for the names of its saved weights.)"""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.ln_q = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = Attention(config, cross=True)
+        self.ln_m = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(
+        self, x: Tensor, context: Tensor, context_padding_mask: Tensor | None = None,
+        return_attention: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
+        """``(B, T, C)`` queries read the ``(B, S, C)`` context (already normalised):
+        ``(B, T, C)`` and the ``(B, H, T, S)`` weights if asked."""
+        a, weights = self.attn(self.ln_q(x), context, context_padding_mask, return_attention)
+        x = x + a  # (B, T, C)
+        x = x + self.mlp(self.ln_m(x))  # (B, T, C)
+        return x, weights

@@ -9,8 +9,9 @@ What is read (last fusion layer, mean over heads, the state token's row):
 * ``dual_stream``: ``fusion.<last>.image_to_text`` ``(B, H, 1+N, L)`` row 0 for the words
   (``<cls>`` dropped) and ``fusion.<last>.image_self`` ``(B, H, 1+N, 1+N)`` row 0 for the
   cells.
-* ``film`` and ``late_fusion``: ``fusion.<last>`` over ``[state; image]``: cells only (the
-  state token never attends to words there; the text enters through the summary).
+* ``film``, ``late_fusion`` and ``energy``: ``fusion.<last>`` over ``[state; image]`` (or
+  ``[summary; image]``): cells only (the state token never attends to words there; the
+  text enters through the summary).
 
 Each part is renormalised to sum to 1.
 """

@@ -10,7 +10,7 @@ from agents.models.fusion import register_fusion
 
 
 def test_builtin_fusions_are_registered():
-    assert {"single_stream", "dual_stream", "film", "late_fusion"} <= set(FUSIONS)
+    assert {"single_stream", "dual_stream", "film", "late_fusion", "energy"} <= set(FUSIONS)
     for name, cls in FUSIONS.items():
         assert cls.name == name
 

@@ -174,8 +174,9 @@ def test_blank_image_ignores_the_view(fusion, tiny, make_obs):
                                model.act(other, blank_image=True)[0])
 
 
-def test_late_fusion_logits_are_normalised(tiny, make_obs):
-    logits = MultimodalTransformer(tiny(fusion="late_fusion")).act(make_obs(3))[0]
+@pytest.mark.parametrize("fusion", [n for n in ALL if FUSIONS[n].makes_logits])
+def test_own_logits_of_a_fusion_are_normalised(fusion, tiny, make_obs):
+    logits = MultimodalTransformer(tiny(fusion=fusion)).act(make_obs(3))[0]
     torch.testing.assert_close(logits.exp().sum(-1), torch.ones(3))
 
 
@@ -255,11 +256,12 @@ def test_runs_under_bf16_autocast(fusion, tiny, make_obs):
     (out.logits.sum() + out.value.sum()).backward()
 
 
-def test_goal_head_scores_every_view_cell_of_every_step(tiny, make_obs):
-    model = MultimodalTransformer(tiny(fusion="film", goal=GoalConfig()))
+@pytest.mark.parametrize("fusion", [n for n in ALL if FUSIONS[n].has_context])
+def test_goal_head_scores_every_view_cell_of_every_step(fusion, tiny, make_obs):
+    model = MultimodalTransformer(tiny(fusion=fusion, goal=GoalConfig()))
     out = model.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool))
     assert out.goal is not None and tuple(out.goal.shape) == (2, 3, 49)
-    plain = MultimodalTransformer(tiny(fusion="film"))
+    plain = MultimodalTransformer(tiny(fusion=fusion))
     assert plain.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool)).goal is None
 
 
@@ -268,7 +270,7 @@ def test_goal_head_needs_a_fusion_with_a_context(tiny):
         MultimodalTransformer(tiny(fusion="single_stream", goal=GoalConfig()))
 
 
-@pytest.mark.parametrize("fusion", ["film", "single_stream"])
+@pytest.mark.parametrize("fusion", ["film", "single_stream", "energy"])
 def test_cell_head_classifies_every_view_cell_of_every_step(tiny, make_obs, fusion):
     model = MultimodalTransformer(tiny(fusion=fusion, cells=CellConfig()))
     out = model.forward_sequence(make_obs(2, 3), None, np.zeros((2, 3), bool))

@@ -16,7 +16,7 @@ from agents.benchmark.registry import make_policy
 from agents.cli import main as vln
 from agents.evaluation.model_policy import ModelPolicy
 from agents.train.bc import train_bc
-from agents.train.checkpoint import load_checkpoint
+from agents.train.checkpoint import load_checkpoint, load_model
 from agents.train.errors import TrainError
 from agents.viz.driver_factory import make_driver
 from agents.viz.plots import plot_curves
@@ -151,6 +151,17 @@ def test_the_goal_choice_loss_is_learnt_alongside_the_actions(tiny_config):
                                   "optim.max_steps=30"))
     goal = [float(r["loss_goal"]) for r in rows(result.log) if r["loss_goal"]]
     assert goal[-1] < 0.8 * goal[0]
+
+
+def test_the_energy_fusion_trains_with_the_goal_head(tiny_config):
+    result = train_bc(tiny_config("model.fusion=energy", "model.goal={}",
+                                  "optim.goal_weight=1.0", "optim.max_steps=6"))
+    log = rows(result.log)
+    action = [float(r["loss_action"]) for r in log if r["loss_action"]]
+    goal = [float(r["loss_goal"]) for r in log if r["loss_goal"]]
+    assert action and goal and all(0.0 < x < 10.0 for x in action + goal)
+    model = load_model(Path(result.out) / "last")
+    assert model.config.fusion == "energy" and model.action_head is None
 
 
 @pytest.mark.parametrize("weight,head", [("cell_weight", "cells"),

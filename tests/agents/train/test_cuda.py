@@ -23,7 +23,8 @@ from vlnenv.eval.evaluate import evaluate
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs cuda")
 
 
-@pytest.mark.parametrize("fusion", ["single_stream", "dual_stream", "film", "late_fusion"])
+@pytest.mark.parametrize("fusion", ["single_stream", "dual_stream", "film", "late_fusion",
+                                    "energy"])
 def test_bf16_autocast_agrees_with_fp32_on_cuda(fusion):
     cuda = torch.device("cuda")
     model = MultimodalTransformer(ModelConfig(n_embd=64, n_head=4, n_text_layer=1,
