@@ -19,7 +19,7 @@ sub-config is given and off when it is ``None``:
 
 What a part needs is written once, in :data:`NEEDS`, plus one rule on the fusion: the goal
 head reads the fusion's per-step context, so it needs a fusion that has one
-(``Fusion.has_context``: ``film``), checked when the model is built.
+(``Fusion.has_context``: ``film``, ``energy``), checked when the model is built.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class GpsConfig:
 class GoalConfig:
     """A head that scores every view cell as showing the current target (trained by the
     goal-in-view auxiliary loss of ``agents.train.data.targets``), read off the fusion's
-    per-step context (needs a fusion with ``has_context``: ``film``)."""
+    per-step context (needs a fusion with ``has_context``: ``film`` or ``energy``)."""
 
 
 @dataclass
@@ -197,7 +197,8 @@ class ModelConfig:
     """Biases in linear layers and layer norms."""
     fusion: str = "single_stream"
     """Name of the cross-modal fusion in the registry: ``single_stream``, ``dual_stream``,
-    ``film`` or ``late_fusion`` (or any class registered with ``register_fusion``)."""
+    ``film``, ``late_fusion`` or ``energy`` (or any class registered with
+    ``register_fusion``)."""
     tile: int = 8
     """Pixels per view cell along each side; each cell is one patch token (a learnt
     linear map of its tile's pixels)."""

@@ -75,7 +75,7 @@ class MultimodalTransformer(nn.Module):
         self.progress_head = nn.Linear(config.n_embd, 1, bias=config.bias)
         if config.goal is not None and not self.fusion.has_context:
             raise ModelError(f"ModelConfig.goal needs a fusion with a per-step context "
-                             f"(has_context: film); {config.fusion!r} has none")
+                             f"(has_context: film, energy); {config.fusion!r} has none")
         C = config.n_embd
         self.goal_head = None if config.goal is None else nn.Linear(C, 1, bias=config.bias)
         self.cell_head = (None if config.cells is None
