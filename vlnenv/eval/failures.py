@@ -62,9 +62,12 @@ through (:func:`~vlnenv.language.legs.route_legs`), one sentence of the descript
 ``sequence`` (:func:`sequence_cause`). A :class:`~vlnenv.language.instructions.SequenceInstr`
 marks a part done only once every earlier part is (a part already holding at the start
 counts at once); reaching a later part first counts for nothing. With ``k`` the parts done
-in order and ``n`` the parts:
-    1. ``stopped at the last part's goal, skipped part k+1`` (the parts out of order);
-    2. ``stopped at part k's goal, never went on`` (where part ``k`` holds, ``k >= 1``);
+in order, and ``W`` where the instruction says the part the agent stopped at: ``said
+first``, ``said later`` ("B after you A" says the last part first;
+:func:`~vlnenv.language.parse.spoken_order`) or ``order unknown`` (the text does not cut
+into the task's parts, as a route's sentences do not):
+    1. ``stopped at the last part's goal (W), skipped part k+1`` (the parts out of order);
+    2. ``stopped at part k's goal (W), never went on`` (where part ``k`` holds, ``k >= 1``);
     3. ``never reached part 1, stopped``;
     4. ``never reached part 1, timeout``;
     5. ``reached part k, stopped elsewhere``;
@@ -90,6 +93,7 @@ from vlnenv.language.instructions import (
     object_goal_cells,
 )
 from vlnenv.language.legs import route_legs
+from vlnenv.language.parse import spoken_order
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.world.house import House, Item, Pos
@@ -284,10 +288,18 @@ def sequence_cause(played: Replay) -> str:
     if not isinstance(instruction, SequenceInstr):
         raise TaskError(f"sequence_cause needs a sequence episode, got {instruction.family}")
     done, end = instruction.done, "stopped" if played.stopped else "timeout"
+    n = len(instruction.parts)
+    order = spoken_order("" if run.episode is None else run.episode.instruction)
+
+    def said(part: int) -> str:
+        if sorted(order) != list(range(n)):
+            return "order unknown"
+        return "said first" if order[0] == part else "said later"
+
     if played.stopped and instruction.parts[-1].reached(run.state):
-        return f"stopped at the last part's goal, skipped part {done + 1}"
+        return f"stopped at the last part's goal ({said(n - 1)}), skipped part {done + 1}"
     if played.stopped and done and instruction.parts[done - 1].reached(run.state):
-        return f"stopped at part {done}'s goal, never went on"
+        return f"stopped at part {done}'s goal ({said(done - 1)}), never went on"
     if done == 0:
         return f"never reached part 1, {end}"
     if played.stopped:

@@ -147,30 +147,40 @@ def test_route_progress_follows_the_route_in_order_and_forgives_a_cut_corner():
     assert route_progress([(0, 0), (1, 0), (2, 0), (2, 1), (2, 2), (2, 3)], route) == 0
 
 
-def sequence(last: Instruction | None = None) -> SequenceInstr:
-    return SequenceInstr(HOUSE, [GoToRoom(HOUSE, BEDROOM), last or GoToRoom(HOUSE, OFFICE)])
+SEQUENCE = SequenceInstr(HOUSE, [GoToRoom(HOUSE, BEDROOM), GoToRoom(HOUSE, OFFICE)])
+THEN = "Go to the bedroom, then go to the office."
+AFTER = "Go to the office after you go to the bedroom."  # the same task, said last-first
 
 
-@pytest.mark.parametrize(("start", "actions", "expected"), [
+@pytest.mark.parametrize(("start", "actions", "text", "expected"), [
     ((4, 2, N), [FORWARD, FORWARD, *AROUND, FORWARD, FORWARD, RIGHT, RIGHT, RIGHT, RIGHT],
-     "reached part 1, then timeout"),
-    ((4, 8, N), [FORWARD, FORWARD, STOP], "stopped at the last part's goal, skipped part 1"),
-    ((4, 2, N), [FORWARD, FORWARD, STOP], "stopped at part 1's goal, never went on"),
-    ((1, 1, E), [STOP], "stopped at part 1's goal, never went on"),  # done at the start
-    ((4, 4, W), [STOP], "never reached part 1, stopped"),
-    ((4, 4, W), [LEFT], "never reached part 1, timeout"),
-    ((4, 2, N), [FORWARD, FORWARD, *AROUND, FORWARD, FORWARD, STOP],
+     THEN, "reached part 1, then timeout"),
+    ((4, 8, N), [FORWARD, FORWARD, STOP], THEN,
+     "stopped at the last part's goal (said later), skipped part 1"),
+    ((4, 8, N), [FORWARD, FORWARD, STOP], AFTER,
+     "stopped at the last part's goal (said first), skipped part 1"),
+    ((4, 8, N), [FORWARD, FORWARD, STOP], "Go.",
+     "stopped at the last part's goal (order unknown), skipped part 1"),
+    ((4, 2, N), [FORWARD, FORWARD, STOP], THEN,
+     "stopped at part 1's goal (said first), never went on"),
+    ((4, 2, N), [FORWARD, FORWARD, STOP], AFTER,
+     "stopped at part 1's goal (said later), never went on"),
+    ((1, 1, E), [STOP], THEN,
+     "stopped at part 1's goal (said first), never went on"),  # done at the start
+    ((4, 4, W), [STOP], THEN, "never reached part 1, stopped"),
+    ((4, 4, W), [LEFT], THEN, "never reached part 1, timeout"),
+    ((4, 2, N), [FORWARD, FORWARD, *AROUND, FORWARD, FORWARD, STOP], THEN,
      "reached part 1, stopped elsewhere"),
 ])
-def test_sequence_causes(start, actions, expected):
-    assert cause(sequence(), start, actions) == expected
+def test_sequence_causes(start, actions, text, expected):
+    assert cause(SEQUENCE, start, actions, text) == expected
 
 
 def test_doing_the_parts_in_order_succeeds_and_has_no_cause():
     # bedroom, out to the hallway, east along it and up into the office
     actions = [FORWARD, FORWARD, *AROUND, FORWARD, FORWARD, LEFT, *[FORWARD] * 6, LEFT,
                FORWARD, FORWARD, STOP]
-    assert cause(sequence(), (4, 2, N), actions) is None
+    assert cause(SEQUENCE, (4, 2, N), actions, THEN) is None
 
 
 def test_replay_keeps_the_cells_and_what_was_held_at_each_step():
