@@ -1,6 +1,7 @@
-"""How a policy fails: outcomes and one cause per failed episode per family from a
-benchmark's results, and (for a model) how well it spots the target and decides to stop
-or pick up on held-out demonstrations.
+"""How a policy fails, per family: outcomes and one cause per failed episode.
+
+From a benchmark's results; and, for a model, how well it spots the target and decides
+to stop or pick up on held-out demonstrations.
 
 From ``vln benchmark ... --out DIR`` (``DIR/results.json``, the per-episode records with
 their actions), every episode's actions are replayed on its state and instruction alone
