@@ -67,6 +67,21 @@ def test_a_record_whose_actions_replay_to_another_outcome_is_refused():
         script.causes(recs, load_suite("tiny"), "val_unseen")
 
 
+def test_the_command_prints_the_tables_and_writes_the_json(tmp_path, monkeypatch, capsys):
+    script = load_script("scripts/failure_modes.py")
+    config = BenchmarkConfig(suite="tiny", split="val_unseen", policy="forward:0")
+    (tmp_path / "results.json").write_text(json.dumps(run_benchmark(config)))
+    out = tmp_path / "failures.json"
+    monkeypatch.setattr("sys.argv", ["failure_modes.py", str(tmp_path), "--json", str(out)])
+    script.main()
+    printed = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    assert doc["policy"] == "forward:0" and doc["suite"] == "tiny"
+    failures = sum(f["failures"] for f in doc["families"].values())
+    assert f"### Top causes: {failures} failures of {doc['episodes']} episodes" in printed
+    assert "| stopped early on the route |" in printed
+
+
 def test_the_tables_give_each_cause_its_share_of_failures_and_rank_the_top_causes():
     script = load_script("scripts/failure_modes.py")
     by_family = {"fetch": Counter({"picked up only other objects": 1,
