@@ -1,18 +1,21 @@
-"""How a policy fails: outcomes per family from a benchmark's results, and (for a model)
-how well it spots the target and decides to stop or pick up on held-out demonstrations.
+"""How a policy fails, per family: outcomes and one cause per failed episode.
+
+From a benchmark's results; and, for a model, how well it spots the target and decides
+to stop or pick up on held-out demonstrations.
 
 From ``vln benchmark ... --out DIR`` (``DIR/results.json``, the per-episode records with
 their actions), every episode's actions are replayed on its state and instruction alone
 (no rendering) to tell, per family:
 
 * ``success`` / ``wrong stop`` (the policy stopped, not at the goal) / ``timeout``;
-* ``target seen``: of the failures, those where the current target was in view at some
-  step (:func:`agents.train.data.targets.goal_view_targets`);
-* ``go_to_object`` wrong stops beside another object, beside the target (never: it would
-  be a success) or beside none, and those beside a *look-alike* (an object of the
-  target's kind that is not the target; "colour named": the instruction says the
-  target's colour, which tells the two apart);
-* ``fetch``: whether the first object picked up was the one asked for.
+* ``target seen``: of the failures, those where the current target was in the view
+  square at some step (:func:`agents.train.data.targets.goal_view_targets`);
+* the *cause* of each failure, one per failed episode
+  (:func:`vlnenv.eval.failures.failure_cause`: per family, a list of causes in order of
+  precedence, e.g. a wrong stop beside a look-alike, a route left in its leg ``k``, a
+  sequence stopped at its first part's goal), printed as a table per family (cause,
+  count, share of the family's failures) and the top causes over all families; ``--json
+  PATH`` writes the same counts as JSON.
 
 With ``--model DIR`` of a model with the goal memory, each ``go_to_object`` wrong stop and
 timeout is replayed through the model to read its goal map at the end: whether the best
@@ -33,13 +36,13 @@ target: the share of steps with a look-alike seen and the target not where some 
 cell scores above "not in view".
 
     python scripts/failure_modes.py runs/bench --model runs/quickstart/model
+    python scripts/failure_modes.py runs/bench --json runs/bench/failures.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -47,55 +50,94 @@ from typing import Any
 import numpy as np
 
 from agents.train.data.targets import goal_view_targets, trace_view_targets
+from vlnenv.eval.failures import failure_cause, names_colour
+from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.run import EpisodeRun
 
 
-def names_colour(instruction: str, colour: str) -> bool:
-    """Whether ``instruction`` says the colour word ``colour`` (as a whole word)."""
-    return re.search(rf"\b{re.escape(colour)}\b", instruction.lower()) is not None
-
-
 def outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[str, Counter]:
-    """Per family, the counts described in the module docstring."""
+    """Per family, ``success``, ``wrong stop``, ``timeout`` and ``failed, target seen``
+    counts (module docstring)."""
     episodes = suite.episodes(split)
     out: dict[str, Counter] = defaultdict(Counter)
     for rec in records:
         ep = episodes[rec["episode_index"]]
-        house = suite.houses[ep.house]
         c = out[rec["family"]]
-        kind = "success" if rec["success"] else "wrong stop" if rec["stopped"] else "timeout"
-        c[kind] += 1
-        actions = rec["actions"]
-        if not rec["success"] and goal_view_targets(ep, house, actions).any():
+        c["success" if rec["success"] else "wrong stop" if rec["stopped"] else "timeout"] += 1
+        if not rec["success"] and goal_view_targets(ep, suite.houses[ep.house],
+                                                    rec["actions"]).any():
             c["failed, target seen"] += 1
-        run = EpisodeRun(ep, house)
-        state = run.state
-        first = None
-        for action in actions[:-1] if rec["stopped"] else actions:
-            run.step(action)
-            if first is None and state.carrying is not None:
-                first = state.carrying
-        target = ep.task.get("object")
-        if rec["family"] == "go_to_object" and kind == "wrong stop":
-            r, col = state.pos
-            near = [it for it in state.objects.values()
-                    if abs(it.cell[0] - r) + abs(it.cell[1] - col) <= 1]
-            c["wrong stop beside an object" if near else "wrong stop beside none"] += 1
-            if any(it.kind.word == target["kind"] and it.cell != tuple(target["cell"])
-                   for it in near):
-                c["wrong stop beside a look-alike"] += 1
-                if names_colour(ep.instruction, target["color"]):
-                    c["wrong stop beside a look-alike, colour named"] += 1
-        if rec["family"] == "fetch" and target is not None:
-            if first is None:
-                c["picked nothing"] += 1
-            elif first.kind.word == target["kind"] and (target.get("color") is None or
-                                                        first.color.word == target["color"]):
-                c["picked the target first"] += 1
-            else:
-                c["picked another object first"] += 1
     return dict(out)
+
+
+def causes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[str, Counter]:
+    """Per family, the count of each failure cause
+    (:func:`vlnenv.eval.failures.failure_cause`); a family with no failure maps to an
+    empty counter. Raises ``SystemExit`` when a record's success disagrees with its
+    replayed actions (the records are not of this suite split)."""
+    episodes = suite.episodes(split)
+    out: dict[str, Counter] = {}
+    for rec in records:
+        ep = episodes[rec["episode_index"]]
+        cause = failure_cause(ep, suite.houses[ep.house], rec["actions"])
+        if (cause is None) != bool(rec["success"]):
+            raise SystemExit(f"{ep.episode_id}: recorded success {rec['success']}, but its "
+                             f"actions replay to {'success' if cause is None else cause!r}; "
+                             f"expected the records of {split} of this suite")
+        family = out.setdefault(rec["family"], Counter())
+        if cause is not None:
+            family[cause] += 1
+    return out
+
+
+def top_causes(by_family: dict[str, Counter], n: int) -> list[tuple[str, str, int]]:
+    """The ``n`` most frequent ``(family, cause, count)`` over all families (ties: by
+    family, then cause)."""
+    rows = [(family, cause, count) for family, counts in by_family.items()
+            for cause, count in counts.items()]
+    return sorted(rows, key=lambda r: (-r[2], r[0], r[1]))[:n]
+
+
+def cause_tables(by_family: dict[str, Counter], episodes: Counter, top: int) -> str:
+    """Markdown: per family, a table of its causes (count, share of its failures), most
+    frequent first, then the ``top`` causes over all families (share of all failures);
+    ``episodes`` counts each family's episodes."""
+    lines: list[str] = []
+    for family in sorted(by_family):
+        counts = by_family[family]
+        failed = sum(counts.values())
+        lines += ["", f"### {family}: {failed} failures of {episodes[family]} episodes", ""]
+        if not failed:
+            continue
+        lines += ["| cause | count | share of failures |", "|---|---|---|"]
+        for cause, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"| {cause} | {count} | {100 * count / failed:.0f}% |")
+    total = sum(sum(c.values()) for c in by_family.values())
+    lines += ["", f"### Top causes: {total} failures of {sum(episodes.values())} episodes", ""]
+    if total:
+        lines += ["| family | cause | count | share of all failures |", "|---|---|---|---|"]
+        lines += [f"| {family} | {cause} | {count} | {100 * count / total:.0f}% |"
+                  for family, cause, count in top_causes(by_family, top)]
+    return "\n".join(lines[1:]) + "\n"
+
+
+def causes_json(data: dict[str, Any], by_family: dict[str, Counter], top: int) -> str:
+    """The cause counts of a benchmark's results as JSON text: what was measured (policy,
+    suite, split, the benchmark's code version), per family its episodes, failures and
+    cause counts (most frequent first), and the ``top`` causes over all families."""
+    episodes = Counter(r["family"] for r in data["records"])
+    doc = {
+        "policy": data["policy"], "suite": data["suite"], "split": data["split"],
+        "code_version": data.get("code_version"), "episodes": len(data["records"]),
+        "families": {family: {
+            "episodes": episodes[family], "failures": sum(counts.values()),
+            "causes": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))}
+            for family, counts in sorted(by_family.items())},
+        "top": [{"family": f, "cause": c, "count": n}
+                for f, c, n in top_causes(by_family, top)],
+    }
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
@@ -293,6 +335,10 @@ def main() -> None:
     parser.add_argument("--model", help="model folder to score teacher-forced")
     parser.add_argument("--demos", type=int, default=300)
     parser.add_argument("--demos-dir", default="runs/demos")
+    parser.add_argument("--top", type=int, default=10,
+                        help="causes in the table over all families (default 10)")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the cause counts as JSON to PATH")
     args = parser.parse_args()
     path = Path(args.results)
     data = json.loads((path / "results.json" if path.is_dir() else path).read_text())
@@ -300,6 +346,12 @@ def main() -> None:
     print(f"{data['policy']} on {data['suite']}/{data['split']}, {len(data['records'])} episodes")
     for family, counts in sorted(outcomes(data["records"], suite, data["split"]).items()):
         print(f"  {family:<13} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    by_family = causes(data["records"], suite, data["split"])
+    print()
+    print(cause_tables(by_family, Counter(r["family"] for r in data["records"]), args.top))
+    if args.json:
+        write_text_atomic(args.json, causes_json(data, by_family, args.top))
+        print(f"wrote {args.json}")
     from agents.models.model_folder import read_config
 
     if args.model and read_config(args.model).memory is not None:

@@ -9,6 +9,8 @@
 * :mod:`vlnenv.eval.stats`: means with confidence intervals, and comparisons of two agents.
 * :mod:`vlnenv.eval.baselines`: the baseline policies (random, forward, oracle, explorer,
   rules).
+* :mod:`vlnenv.eval.failures`: :func:`~vlnenv.eval.failures.failure_cause`, why a failed
+  episode failed (one cause per episode, per family), from its actions.
 """
 
 from vlnenv.eval.baselines import (

@@ -111,8 +111,7 @@ def parse(text: str, house: House, start: Pose | None = None) -> Instruction:
         RouteError: a route the house cannot follow from ``start``.
         ParseError: anything else that cannot be read as exactly one task.
     """
-    chunks = _strip_politeness([c if c.text != "?" else Chunk("punct", ".", ".", c.pos)
-                                for c in chunk(text)])
+    chunks = _read_chunks(text)
     if not [c for c in chunks if c.kind != "punct"]:
         raise ParseError(f"no instruction in {text!r}; expected e.g. 'go to the kitchen'")
     if is_route(chunks):
@@ -133,6 +132,25 @@ def parse(text: str, house: House, start: Pose | None = None) -> Instruction:
         return SequenceInstr(house, instructions, connective)
     except TaskError as err:
         raise ParseError(f"not a task this house can check: {err}") from None
+
+
+def spoken_order(text: str) -> list[int]:
+    """The parts of a sequence instruction in the order ``text`` says them, as indices into
+    the order they are to be done: ``[0, 1]`` for "A, then B", ``[1, 0]`` for "B after you
+    A" (as :func:`parse` cuts it; a text it reads as one part gives ``[0]``).
+
+    Raises:
+        UnknownWordError: words outside the vocabulary.
+        ParseError: a sequence marker without the comma it needs.
+    """
+    parts, _ = split_sequence(_read_chunks(text))
+    return sorted(range(len(parts)), key=lambda i: parts[i][0].pos)
+
+
+def _read_chunks(text: str) -> list[Chunk]:
+    """The chunks of ``text``, a "?" read as ".", politeness set aside."""
+    return _strip_politeness([c if c.text != "?" else Chunk("punct", ".", ".", c.pos)
+                              for c in chunk(text)])
 
 
 # ---------------------------------------------------------------------------- politeness

@@ -14,6 +14,7 @@ from vlnenv.errors import (
 )
 from vlnenv.language import Fetch, FollowRoute, GoToObject, GoToRoom, SequenceInstr, parse
 from vlnenv.language.normalise import normalise_text
+from vlnenv.language.parse import spoken_order
 from vlnenv.world.colors import Color
 from vlnenv.world.mapfile import load_house
 from vlnenv.world.objects import ObjectKind
@@ -70,6 +71,20 @@ def test_after_reads_the_parts_last_first():
                          "after")
     assert parse("Go to the nursery after you go to the kitchen.", HOUSE) == want
     assert parse("Before you go to the nursery, go to the kitchen.", HOUSE) == want
+
+
+@pytest.mark.parametrize(("text", "order"), [
+    ("Go to the kitchen, then go to the nursery.", [0, 1]),
+    ("First go to the kitchen, and then go to the nursery.", [0, 1]),
+    ("After going to the kitchen, go to the nursery.", [0, 1]),
+    ("Once you have gone to the kitchen, go to the nursery.", [0, 1]),
+    ("Go to the nursery after you go to the kitchen.", [1, 0]),
+    ("Could you go to the nursery, but first go to the kitchen?", [1, 0]),
+    ("Before you go to the nursery, go to the kitchen.", [1, 0]),
+    ("Go to the kitchen.", [0]),
+])
+def test_spoken_order_says_which_part_the_text_names_first(text, order):
+    assert spoken_order(text) == order
 
 
 def test_unknown_words_are_named_with_position_and_nearest_known_words():
