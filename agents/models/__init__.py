@@ -22,6 +22,7 @@ from agents.models.cell_labels import CELL_CLASSES
 from agents.models.config import (
     CellConfig,
     ExploreConfig,
+    FarConfig,
     GoalConfig,
     GpsConfig,
     MatchConfig,
@@ -47,6 +48,7 @@ __all__ = [
     "FUSIONS",
     "CellConfig",
     "ExploreConfig",
+    "FarConfig",
     "GoalConfig",
     "GpsConfig",
     "MatchConfig",
