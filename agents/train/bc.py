@@ -113,7 +113,8 @@ def train_bc(config: TrainConfig) -> TrainResult:
                     trainer.logger.message(note)
             trainer.logger.message(
                 f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
-                f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "
+                f"{'+'.join([config.data.suite, *config.data.extra_suites])}/"
+                f"{config.data.split}, {trainer.model.num_parameters():,} "
                 f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
             if trainer.config.optim.fit_budget:
                 assert deadline is not None  # checked above
