@@ -148,14 +148,13 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
     import torch
 
     from agents.models import MultimodalTransformer
+    from agents.models.map_grid import map_radius
     from agents.models.memory import seen_cells
     from agents.train.data.replay import Replayer
 
     model = MultimodalTransformer.from_pretrained(model_dir, "cpu").eval()
     if model.memory is None:
         raise SystemExit(f"{model_dir}: not a goal-memory model (model.memory is off)")
-    R = model.config.radius
-    M = 2 * R + 1
     episodes = suite.episodes(split)
     stopped = outcome == "wrong stop"
     chosen = [r for r in records if r["family"] == "go_to_object" and not r["success"]
@@ -176,6 +175,8 @@ def remembered_at_stop(records: list[dict[str, Any]], suite: Suite, split: str,
         done[:, 0] = True
         with torch.no_grad():
             final = model.forward_sequence(obs, None, done).state.goal_map[0]  # (M*M,)
+        R = map_radius(final.shape[0])  # config.gps.range, or grown with config.far
+        M = 2 * R + 1
         k, score = int(final.argmax()), float(final.max())  # the best cell of the (M*M,) map
         best = (ep.start[0] + k // M - R, ep.start[1] + k % M - R)
         shown = goal_view_targets(ep, house, actions) & seen_cells(

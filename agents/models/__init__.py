@@ -27,6 +27,7 @@ from agents.models.cell_labels import CELL_CLASSES
 from agents.models.config import (
     CellConfig,
     ExploreConfig,
+    FarConfig,
     GoalConfig,
     GpsConfig,
     MatchConfig,
@@ -52,6 +53,7 @@ __all__ = [
     "FUSIONS",
     "CellConfig",
     "ExploreConfig",
+    "FarConfig",
     "GoalConfig",
     "GpsConfig",
     "MatchConfig",

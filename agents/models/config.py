@@ -16,6 +16,8 @@ sub-config is given and off when it is ``None``:
   map, and the way to the nearest unseen ground (and to the remembered goal).
 * ``track`` (:class:`TrackConfig`): the state token reads the instruction's tokens at
   every step, so its attention can follow a route or a sequence along the words.
+* ``far`` (:class:`FarConfig`): houses bigger than ``gps.range``: offsets beyond it told
+  apart (log-spaced buckets) and memory maps that grow with what was seen.
 
 What a part needs is written once, in :data:`NEEDS`, plus one rule on the fusion: the goal
 head reads the fusion's per-step context, so it needs a fusion that has one
@@ -146,6 +148,28 @@ class TrackConfig:
     ``late_fusion``, whose state token otherwise reads only the instruction's summary."""
 
 
+@dataclass
+class FarConfig:
+    """Houses bigger than ``gps.range`` cells from the start. Without it, offsets and
+    distances beyond ``R = gps.range`` read as ``R`` (clipped) and the memory maps hold
+    ``(2 R + 1)^2`` cells around the start, so what is seen farther is lost."""
+
+    reach: int = 256
+    """Farthest offset (cells) told apart: beyond ``R``, offsets (the way home, the goal
+    memory's offset) and distances (beyond ``2 R``: the goal memory's distance, the
+    explore memory's path lengths) fall in log-spaced buckets, 4 per doubling, up to
+    ``reach`` (:mod:`agents.models.far_offsets`); ``R``: clipped, as without the part."""
+    grow: bool = True
+    """The memory maps (goal and explore) grow with what was seen instead of staying
+    ``(2 R + 1)^2`` around the start: before a step writes farther than a map holds, it is
+    re-embedded, centre kept, in a grid 8 cells wider each way (:mod:`agents.models.map_grid`),
+    so nothing seen is lost however big the house."""
+
+    def __post_init__(self) -> None:
+        _positive("FarConfig", "reach", self.reach)
+        _boolean("FarConfig", "grow", self.grow)
+
+
 #: The sub-config class of each optional part, in the order the parts are built.
 PARTS: dict[str, type] = {
     "gps": GpsConfig,
@@ -155,6 +179,7 @@ PARTS: dict[str, type] = {
     "memory": MemoryConfig,
     "explore": ExploreConfig,
     "track": TrackConfig,
+    "far": FarConfig,
 }
 
 #: What each part needs on besides itself (a part name, or ``recurrent``). The one other
@@ -231,6 +256,8 @@ class ModelConfig:
     """The explore memory; off when ``None``."""
     track: TrackConfig | None = None
     """The instruction tracker; off when ``None``."""
+    far: FarConfig | None = None
+    """Far offsets and growing memory maps; off when ``None``."""
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "max_text_len", "n_embd", "n_head", "n_fusion_layer",
@@ -261,6 +288,8 @@ class ModelConfig:
             if self.has(part) and missing:
                 raise ModelError(f"ModelConfig.{part} needs {', '.join(needs)} "
                                  f"(missing: {', '.join(missing)})")
+        if self.far is not None and self.gps is None:  # R = gps.range is what far extends
+            raise ModelError("ModelConfig.far needs gps (missing: gps)")
 
     def has(self, name: str) -> bool:
         """Whether the optional part ``name`` (or ``recurrent``) is on."""
@@ -270,6 +299,20 @@ class ModelConfig:
     def radius(self) -> int:
         """``R``, the memory maps' radius (``gps.range``; 0 without gps)."""
         return 0 if self.gps is None else self.gps.range
+
+    @property
+    def far_buckets(self) -> int:
+        """Buckets beyond ``R`` of the offset and distance embeddings
+        (:func:`agents.models.far_offsets.far_buckets` of ``far.reach``; 0 without ``far``:
+        clipped at ``R``)."""
+        from agents.models.far_offsets import far_buckets
+
+        return 0 if self.far is None else far_buckets(self.radius, self.far.reach)
+
+    @property
+    def grows(self) -> bool:
+        """Whether the memory maps grow (``far.grow``)."""
+        return self.far is not None and self.far.grow
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> ModelConfig:

@@ -16,10 +16,11 @@ map with such a planner:
 
 * **Write** (every step): each view cell the agent sees (any non-black pixel) is stored
   at its place in an ``M x M`` grid around the start (``M = 2 R + 1``, ``R =
-  config.gps.range``; the places of :func:`agents.models.memory.map_index`) as ``1 +
-  p_open``, ``p_open`` the cell head's (detached) probability that the cell's base is
-  traversable (a floor or a door, open or closed: :data:`OPEN_BASES`); 0 is "never seen".
-  The last sight wins, as in the goal map, and an episode start empties the map.
+  config.gps.range``, or grown with ``config.far.grow``; the places of
+  :func:`agents.models.memory.map_index`) as ``1 + p_open``, ``p_open`` the cell head's
+  (detached) probability that the cell's base is traversable (a floor or a door, open or
+  closed: :data:`OPEN_BASES`); 0 is "never seen". The last sight wins, as in the goal
+  map, and an episode start empties the map.
 * **Plan** (every step, after the write; no parameters): cells with ``p_open > 0.5`` are
   passable; a frontier is a passable cell with an unseen 4-neighbour (a place beyond the
   map counts as unseen). ``D`` = the 4-connected path length through passable cells to
@@ -55,6 +56,8 @@ from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
+from agents.models.far_offsets import distance_index
+from agents.models.map_grid import embed_maps, map_radius
 from agents.models.memory import goal_maps
 from agents.models.state import RecurrentState
 from agents.models.step import StepContext
@@ -154,7 +157,8 @@ def goal_sources(goal_maps: Tensor, radius: int, sure: float = 0.5) -> Tensor:
 
 
 def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
-                  radius: int, unseen: float = -1.0) -> tuple[Tensor, Tensor]:
+                  radius: int, unseen: float = -1.0, *, limit: int | None = None,
+                  extra: int = 0) -> tuple[Tensor, Tensor]:
     """``(N,)`` embedding indices ``(w, d)`` of the agent's way to the nearest frontier
     (or, with ``unseen = FAR`` and the :func:`path_lengths` from :func:`goal_sources`, to
     the remembered goal).
@@ -162,15 +166,20 @@ def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
     ``w = sum_k 2^k [D_k < D_0]`` over the neighbours ahead, right, behind, left (``k = 0..3``)
     of the agent's cell, ``D_k = unseen`` for a neighbour never seen (or beyond the map;
     ``-1``: reaching it is the point) and ``D_k = dist`` otherwise (:data:`FAR` for a
-    wall); ``d = min(D_0, 2 R)``, or ``2 R + 1`` when ``D_0`` is :data:`FAR` (nothing
-    reachable, or the agent beyond the map).
+    wall); ``d = min(D_0, 2 R)`` (with ``extra > 0``, ``D_0`` bucketed beyond ``2 R``:
+    :func:`agents.models.far_offsets.distance_index`, at most ``2 R + extra``), or
+    ``2 R + extra + 1`` when ``D_0`` is :data:`FAR` (nothing reachable, or the agent beyond
+    the map); ``R`` is ``limit``.
 
     Args:
         maps: ``(N, M*M)`` explore maps.
         dist: ``(N, M, M)`` :func:`frontier_distances` of them.
         gps: ``(N, 2)`` the agent's cell minus the start cell.
         direction: ``(N,)`` headings.
-        radius: ``R``.
+        radius: the maps' radius (``M = 2 radius + 1``).
+        unseen: ``D_k`` of an unseen neighbour.
+        limit: ``R`` of the embedding, ``config.gps.range`` (``radius`` when ``None``).
+        extra: buckets beyond ``2 R`` (``config.far_buckets``; 0: clipped).
     """
     N, M = dist.shape[0], 2 * radius + 1
     flat = dist.reshape(N, M * M)  # (N, M*M)
@@ -189,7 +198,10 @@ def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
         dk = torch.where(seen.gather(1, at[:, None])[:, 0] & on_map,
                          flat.gather(1, at[:, None])[:, 0], unseen)  # (N,)
         w = w + ((dk < d0) & inside).long() * (1 << k)
-    d = torch.where(d0 >= FAR, 2 * radius + 1, d0.clamp(max=2 * radius).long())  # (N,)
+    R = radius if limit is None else limit
+    near = (d0.clamp(max=2 * R).long() if extra == 0
+            else distance_index(d0.clamp(max=FAR - 1), 2 * R, extra))  # (N,)
+    d = torch.where(d0 >= FAR, 2 * R + extra + 1, near)  # (N,)
     return w, d
 
 
@@ -203,13 +215,15 @@ class ExploreMemory(nn.Module):
         super().__init__()
         assert config.explore is not None
         self.radius = config.radius
+        self.far = config.far_buckets
         self.tile = config.tile
         self.size = (2 * self.radius + 1) ** 2
+        n_d = 2 * self.radius + self.far + 2  # distances 0..2R (+ far buckets), none
         self.w_emb = nn.Embedding(16, config.n_embd)
-        self.d_emb = nn.Embedding(2 * self.radius + 2, config.n_embd)
+        self.d_emb = nn.Embedding(n_d, config.n_embd)
         goal_path = config.explore.goal_path
         self.goal_w_emb = nn.Embedding(16, config.n_embd) if goal_path else None
-        self.goal_d_emb = nn.Embedding(2 * self.radius + 2, config.n_embd) if goal_path else None
+        self.goal_d_emb = nn.Embedding(n_d, config.n_embd) if goal_path else None
 
     def step(self, context: StepContext, state: RecurrentState
              ) -> tuple[Tensor, RecurrentState, dict[str, Tensor]]:
@@ -235,22 +249,26 @@ class ExploreMemory(nn.Module):
                              "view cells (the cell head and the goal memory run first)")
         B, T = context.direction.shape
         stored = 1.0 + open_scores(context.cells.detach())  # (B, T, V*V) in [1, 2]
-        maps = goal_maps(state.explore_map, stored, context.places, context.done,
+        # the grid the goal memory laid out (grown with config.far.grow)
+        radius = map_radius(context.last_writes.shape[-1])
+        explore_map = embed_maps(state.explore_map, radius)  # (B, M*M)
+        maps = goal_maps(explore_map, stored, context.places, context.done,
                          context.last_writes)  # (B, T, M*M)
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
         gps, direction = context.gps.reshape(B * T, 2), context.direction.reshape(B * T)
-        passable = passable_cells(flat, self.radius)  # (B*T, M, M)
-        sources = frontier_sources(flat, self.radius)  # (B*T, M, M)
+        passable = passable_cells(flat, radius)  # (B*T, M, M)
+        sources = frontier_sources(flat, radius)  # (B*T, M, M)
         if self.goal_w_emb is not None:
             # both searches in one relaxation: the frontier's, then the goal's
             passable = torch.cat([passable, passable])  # (2*B*T, M, M)
             sources = torch.cat([sources, goal_sources(context.goal_maps.reshape(B * T, -1),
-                                                       self.radius)])
+                                                       radius)])
         dist = path_lengths(passable, sources)  # (B*T or 2*B*T, M, M)
-        w, d = frontier_read(flat, dist[:B * T], gps, direction, self.radius)  # (B*T,) each
+        w, d = frontier_read(flat, dist[:B * T], gps, direction, radius, limit=self.radius,
+                             extra=self.far)  # (B*T,) each
         recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
         if self.goal_w_emb is not None and self.goal_d_emb is not None:
-            w, d = frontier_read(flat, dist[B * T:], gps, direction, self.radius,
-                                 unseen=FAR)  # (B*T,) each
+            w, d = frontier_read(flat, dist[B * T:], gps, direction, radius, unseen=FAR,
+                                 limit=self.radius, extra=self.far)  # (B*T,) each
             recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B*T, C)
         return recall.view(B, T, -1), state._replace(explore_map=maps[:, -1]), {}

@@ -13,14 +13,18 @@ Learning for Vision and Language Navigation"); this is the smallest such map:
   start cell (``M = 2 R + 1``, ``R = config.gps.range``), overwriting what was stored
   there: the cell's world offset from the start is ``gps + view_offset(heading, i)``
   (:func:`vlnenv.render.view_geometry.view_offsets`). Cells farther than ``R`` from the start are
-  not stored. The scores are detached: the map is an input, not a path for gradients.
+  not stored, unless ``config.far.grow``: then the map grows, centre kept, before a
+  step writes beyond it (:mod:`agents.models.map_grid`), and every cell seen is stored.
+  The scores are detached: the map is an input, not a path for gradients.
 * **Read** (every step, after the write): the best stored cell ``k = argmax map``, its
   score ``s`` and its offset from the agent in the agent's frame, ``f = (k - gps) · fwd``
   and ``r = (k - gps) · right`` (cells ahead and to the right, clipped to ``±R``), are
   embedded: ``E_f[f] + E_r[r] + E_s[min(floor(s * K), K - 1)]`` with ``K`` score bins,
   plus, with ``config.memory.distance``, ``E_d[|f| + |r|]`` (``f``, ``r`` clipped as
   above), the cell's distance from the agent (whether it is beside the agent is then one
-  embedding).
+  embedding). With ``config.far``, ``f``, ``r`` and the distance are not clipped
+  but bucketed beyond ``R`` (beyond ``2 R`` for the distance, of the unclipped offsets),
+  so far cells stay distinct (:mod:`agents.models.far_offsets`).
 
 The map is the ``goal_map`` field of the recurrent state
 (:class:`agents.models.state.RecurrentState`), so everything that carries, resets (zeros:
@@ -36,9 +40,11 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
+from agents.models.far_offsets import distance_index, offset_index
+from agents.models.map_grid import embed_maps, grown_radius, map_radius
 from agents.models.state import RecurrentState
 from agents.models.step import StepContext
-from agents.models.vision import egocentric_indices
+from agents.models.vision import egocentric_offsets
 from vlnenv.render.view_geometry import view_offsets
 
 #: Bins of the remembered best score in the read-out embedding.
@@ -62,22 +68,33 @@ def _offsets(view: int) -> Tensor:
     return torch.from_numpy(np.stack(table)).long()  # (4, V*V, 2)
 
 
+def view_places(gps: Tensor, direction: Tensor, n_cells: int) -> Tensor:
+    """``(..., V*V, 2)`` int64 world offset from the start of each of the ``V*V`` view
+    cells: ``gps + view_offset(heading, i)``.
+
+    Args:
+        gps: ``(..., 2)`` the agent's cell minus the start cell.
+        direction: ``(...)`` headings.
+        n_cells: ``V*V``.
+    """
+    offsets = _offsets(int(round(n_cells ** 0.5))).to(gps.device)[direction.long() % 4]
+    return gps.long()[..., None, :] + offsets  # (..., P, 2)
+
+
 def map_index(seen: Tensor, gps: Tensor, direction: Tensor, radius: int) -> Tensor:
     """``(..., V*V)`` int64 place of each view cell in the ``M x M`` map (row-major,
     ``M = 2 * radius + 1``, the start cell at ``(radius, radius)``): ``gps +
-    view_offset(heading, i)`` shifted by ``radius``; ``M * M`` for a cell that is not seen
-    or lies farther than ``radius`` from the start (it is not stored).
+    view_offset(heading, i)`` (:func:`view_places`) shifted by ``radius``; ``M * M`` for a
+    cell that is not seen or lies farther than ``radius`` from the start (it is not stored).
 
     Args:
         seen: ``(..., V*V)`` bool, the cells the agent sees.
         gps: ``(..., 2)`` the agent's cell minus the start cell.
         direction: ``(...)`` headings.
-        radius: ``R``.
+        radius: ``R``, the map's radius now.
     """
-    P = seen.shape[-1]
     M = 2 * radius + 1
-    offsets = _offsets(int(round(P ** 0.5))).to(gps.device)[direction.long() % 4]  # (..., P, 2)
-    where = gps.long()[..., None, :] + offsets  # (..., P, 2) each view cell from the start
+    where = view_places(gps, direction, seen.shape[-1])  # (..., P, 2) each from the start
     inside = seen & (where.abs() <= radius).all(dim=-1)  # (..., P)
     index = (where[..., 0] + radius) * M + (where[..., 1] + radius)  # (..., P)
     return torch.where(inside, index, torch.full_like(index, M * M))  # (..., P)
@@ -144,21 +161,45 @@ def last_writes(index: Tensor, done: Tensor | None, size: int) -> Tensor:
     return stamp[..., :size].cummax(dim=1).values  # (B, T, size)
 
 
-def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
-                  radius: int) -> tuple[Tensor, Tensor, Tensor]:
-    """``(...)`` embedding indices ``(f, r, s)`` of the best stored cell of ``(..., M*M)``
-    maps: its offset from the agent ahead and to the right, each clipped to
-    ``[-radius, radius]`` and shifted by ``radius``, and its score's bin
-    ``min(floor(score * SCORE_BINS), SCORE_BINS - 1)``.
+def goal_offset(goal_map: Tensor, gps: Tensor, direction: Tensor,
+                radius: int) -> tuple[Tensor, Tensor, Tensor]:
+    """``(...)`` the best stored cell of ``(..., M*M)`` maps of any radius: its offset from
+    the agent ahead and to the right (:func:`agents.models.vision.egocentric_offsets` of
+    ``cell - gps``, unclipped) and its score. An empty map's best cell is the corner
+    ``(-radius, -radius)`` of the ``radius`` grid (its first cell), whatever the map's own
+    size (so a grown map reads as a fixed one).
 
-    The offset is :func:`agents.models.vision.egocentric_indices` of ``cell - gps``. An
-    empty map reads score bin 0."""
-    M = 2 * radius + 1
+    Args:
+        goal_map: ``(..., M*M)`` maps, ``M = 2 R' + 1`` for any ``R' >= radius``.
+        gps: ``(..., 2)`` the agent's cell minus the start cell.
+        direction: ``(...)`` headings.
+        radius: ``R``, ``config.gps.range``.
+    """
+    own = map_radius(goal_map.shape[-1])
+    M = 2 * own + 1
     best, k = goal_map.max(dim=-1)  # (...), (...) first maximum
-    cell = torch.stack([k // M - radius, k % M - radius], dim=-1)  # (..., 2) from the start
-    f, r = egocentric_indices(cell - gps.long(), direction, radius)  # (...) each
-    s = (best.float() * SCORE_BINS).long().clamp(0, SCORE_BINS - 1)  # (...)
-    return f, r, s
+    cell = torch.stack([k // M - own, k % M - own], dim=-1)  # (..., 2) from the start
+    if own != radius:
+        cell = torch.where(best[..., None] > 0, cell, -radius)  # (..., 2)
+    f, r = egocentric_offsets(cell - gps.long(), direction)  # (...) each
+    return f, r, best
+
+
+def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
+                  radius: int, extra: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+    """``(...)`` embedding indices ``(f, r, s)`` of the best stored cell of ``(..., M*M)``
+    maps (:func:`goal_offset`): its offset from the agent ahead and to the right, each
+    clipped to ``[-radius, radius]`` and shifted by ``radius`` (with ``extra > 0``:
+    bucketed beyond, :func:`agents.models.far_offsets.offset_index`), and its score's bin
+    ``min(floor(score * SCORE_BINS), SCORE_BINS - 1)``. An empty map reads score bin 0."""
+    f, r, best = goal_offset(goal_map, gps, direction, radius)  # (...) each
+    return offset_index(f, radius, extra), offset_index(r, radius, extra), score_bin(best)
+
+
+def score_bin(score: Tensor) -> Tensor:
+    """``(...)`` the read-out embedding's bin ``min(floor(score * SCORE_BINS), SCORE_BINS
+    - 1)`` of ``(...)`` scores in [0, 1]."""
+    return (score.float() * SCORE_BINS).long().clamp(0, SCORE_BINS - 1)  # (...)
 
 
 def memory_distance(f: Tensor, r: Tensor, radius: int) -> Tensor:
@@ -166,6 +207,14 @@ def memory_distance(f: Tensor, r: Tensor, radius: int) -> Tensor:
     most ``2 R``: each offset is already clipped to ``±R``), of the shifted offset indices
     ``f``, ``r`` of :func:`read_goal_map`."""
     return (f - radius).abs() + (r - radius).abs()  # (...)
+
+
+def far_memory_distance(f: Tensor, r: Tensor, radius: int, extra: int) -> Tensor:
+    """``(...)`` embedding index of the read-out cell's distance ``|f| + |r|`` from the
+    agent, of its unclipped offsets (:func:`goal_offset`), bucketed beyond ``2 R``
+    (:func:`agents.models.far_offsets.distance_index` with limit ``2 R``): in
+    ``[0, 2 R + extra]``."""
+    return distance_index(f.abs() + r.abs(), 2 * radius, extra)  # (...)
 
 
 def write_map(stored: Tensor, values: Tensor, index: Tensor) -> Tensor:
@@ -186,18 +235,38 @@ class GoalMemory(nn.Module):
         super().__init__()
         assert config.memory is not None
         self.radius = config.radius
+        self.far = config.far_buckets
+        self.grow = config.grows
         self.tile = config.tile
         self.size = (2 * self.radius + 1) ** 2
-        self.f_emb = nn.Embedding(2 * self.radius + 1, config.n_embd)
-        self.r_emb = nn.Embedding(2 * self.radius + 1, config.n_embd)
+        self.f_emb = nn.Embedding(2 * (self.radius + self.far) + 1, config.n_embd)
+        self.r_emb = nn.Embedding(2 * (self.radius + self.far) + 1, config.n_embd)
         self.s_emb = nn.Embedding(SCORE_BINS, config.n_embd)
-        self.d_emb = (nn.Embedding(2 * self.radius + 1, config.n_embd)
+        self.d_emb = (nn.Embedding(2 * self.radius + self.far + 1, config.n_embd)
                       if config.memory.distance else None)
 
-    def places(self, image: Tensor, gps: Tensor, direction: Tensor) -> Tensor:
+    def places(self, image: Tensor, gps: Tensor, direction: Tensor,
+               radius: int | None = None) -> Tensor:
         """``(..., V*V)`` :func:`map_index` of the view cells the ``(..., S, S, 3)`` images
-        show (the places both the goal and the explore map write)."""
-        return map_index(seen_cells(image, self.tile), gps, direction, self.radius)
+        show (the places both the goal and the explore map write), in the map of radius
+        ``radius`` (``R`` when ``None``)."""
+        return map_index(seen_cells(image, self.tile), gps, direction,
+                         self.radius if radius is None else radius)
+
+    def layout(self, goal_map: Tensor, image: Tensor, gps: Tensor,
+               direction: Tensor) -> tuple[Tensor, Tensor]:
+        """``(B, M'*M')`` the goal map in the grid the steps write into, and ``(B, T, V*V)``
+        the view cells' places there: the ``(B, M*M)`` map as it is for a fixed map,
+        re-embedded in the grid of :func:`agents.models.map_grid.grown_radius` of the
+        ``T`` steps' seen places for a growing one (``config.far.grow``)."""
+        seen = seen_cells(image, self.tile)  # (B, T, P)
+        radius = self.radius
+        if self.grow:
+            where = view_places(gps, direction, seen.shape[-1])  # (B, T, P, 2)
+            radius = grown_radius(map_radius(goal_map.shape[-1]), self.radius, where, seen,
+                                  gps)
+            goal_map = embed_maps(goal_map, radius)  # (B, M'*M')
+        return goal_map, map_index(seen, gps, direction, radius)  # (B, T, P)
 
     def step(self, context: StepContext, state: RecurrentState
              ) -> tuple[Tensor, RecurrentState, dict[str, Tensor]]:
@@ -214,12 +283,16 @@ class GoalMemory(nn.Module):
             step).
         """
         scores = torch.sigmoid(context.goal.detach().float())  # (B, T, V*V)
-        index = self.places(context.image, context.gps, context.direction)  # (B, T, P)
-        last = last_writes(index, context.done, self.size)  # (B, T, M*M)
-        maps = goal_maps(state.goal_map, scores, index, last=last)  # (B, T, M*M)
-        f, r, s = read_goal_map(maps, context.gps, context.direction, self.radius)  # (B, T)
-        recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(s)  # (B, T, C)
+        goal_map, index = self.layout(state.goal_map, context.image, context.gps,
+                                      context.direction)  # (B, M*M), (B, T, P)
+        last = last_writes(index, context.done, goal_map.shape[1])  # (B, T, M*M)
+        maps = goal_maps(goal_map, scores, index, last=last)  # (B, T, M*M)
+        fo, ro, best = goal_offset(maps, context.gps, context.direction, self.radius)
+        f, r = offset_index(fo, self.radius, self.far), offset_index(ro, self.radius, self.far)
+        recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(score_bin(best))  # (B, T, C)
         if self.d_emb is not None:
-            recall = recall + self.d_emb(memory_distance(f, r, self.radius))  # (B, T, C)
+            d = (memory_distance(f, r, self.radius) if self.far == 0
+                 else far_memory_distance(fo, ro, self.radius, self.far))  # (B, T)
+            recall = recall + self.d_emb(d)  # (B, T, C)
         return (recall, state._replace(goal_map=maps[:, -1]),
                 {"places": index, "last_writes": last, "goal_maps": maps})

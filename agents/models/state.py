@@ -10,6 +10,8 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor
 
+from agents.models.map_grid import embed_maps, map_radius
+
 
 class RecurrentState(NamedTuple):
     """The recurrent state of ``B`` episodes (all zeros: an episode's start)."""
@@ -59,9 +61,11 @@ class RecurrentState(NamedTuple):
 
     @classmethod
     def cat(cls, states: list[RecurrentState]) -> RecurrentState:
-        """The states of several batches, one after the other."""
-        return cls(*(None if xs[0] is None else torch.cat(list(xs)) for xs in zip(*states,
-                                                                              strict=True)))
+        """The states of several batches, one after the other (maps of different sizes,
+        grown apart with ``config.far.grow``, re-embedded in the largest grid:
+        :func:`agents.models.map_grid.embed_maps`)."""
+        return cls(*(None if xs[0] is None else torch.cat(_same_size(list(xs)))
+                     for xs in zip(*states, strict=True)))
 
     @classmethod
     def zeros(cls, batch: int, n_embd: int, map_size: int, fields: tuple[str, ...],
@@ -79,3 +83,13 @@ class RecurrentState(NamedTuple):
     def from_dict(cls, data: dict[str, Tensor]) -> RecurrentState:
         """The state of :meth:`to_dict`."""
         return cls(**data)
+
+
+def _same_size(xs: list[Tensor]) -> list[Tensor]:
+    """``xs`` as they are when they have one width, else the memory maps among them
+    re-embedded in the largest one's grid."""
+    widest = max(x.shape[-1] for x in xs)
+    if all(x.shape[-1] == widest for x in xs):
+        return xs
+    radius = map_radius(widest)
+    return [embed_maps(x, radius) for x in xs]

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
+from agents.models.far_offsets import offset_index
 from agents.models.layers import Block
 from vlnenv.world.house import DIRECTIONS
 
@@ -45,22 +46,31 @@ def unit_steps() -> Tensor:
     return torch.tensor(DIRECTIONS, dtype=torch.long)
 
 
-def egocentric_indices(offset: Tensor, direction: Tensor, limit: int) -> tuple[Tensor, Tensor]:
-    """``(...)``, ``(...)`` embedding indices of world ``(row, col)`` offsets ``(..., 2)``
-    in the agent's frame: ``f = offset · fwd(d)`` (cells ahead), ``r = offset · right(d)``
-    (cells to the right; headings turn clockwise, so ``right(d) = fwd(d + 1)``), each
-    clipped to ``[-limit, limit]`` and shifted by ``limit``."""
+def egocentric_offsets(offset: Tensor, direction: Tensor) -> tuple[Tensor, Tensor]:
+    """``(...)``, ``(...)`` world ``(row, col)`` offsets ``(..., 2)`` in the agent's frame:
+    ``f = offset · fwd(d)`` (cells ahead), ``r = offset · right(d)`` (cells to the right;
+    headings turn clockwise, so ``right(d) = fwd(d + 1)``)."""
     steps = unit_steps().to(offset.device)  # (4, 2)
     d = direction.long() % 4  # (...)
     f = (offset.long() * steps[d]).sum(-1)  # (...)
     r = (offset.long() * steps[(d + 1) % 4]).sum(-1)  # (...)
-    return f.clamp(-limit, limit) + limit, r.clamp(-limit, limit) + limit
+    return f, r
 
 
-def home_vector(gps: Tensor, direction: Tensor, limit: int) -> tuple[Tensor, Tensor]:
+def egocentric_indices(offset: Tensor, direction: Tensor, limit: int,
+                       extra: int = 0) -> tuple[Tensor, Tensor]:
+    """``(...)``, ``(...)`` embedding indices of :func:`egocentric_offsets`: each clipped to
+    ``[-limit, limit]`` and shifted by ``limit``, or with ``extra > 0`` buckets beyond
+    ``limit`` (:func:`agents.models.far_offsets.offset_index`)."""
+    f, r = egocentric_offsets(offset, direction)  # (...) each
+    return offset_index(f, limit, extra), offset_index(r, limit, extra)
+
+
+def home_vector(gps: Tensor, direction: Tensor, limit: int,
+                extra: int = 0) -> tuple[Tensor, Tensor]:
     """``(B,)``, ``(B,)`` embedding indices of the way back to the start in the agent's
     frame: :func:`egocentric_indices` of ``-gps``."""
-    return egocentric_indices(-gps.long(), direction, limit)
+    return egocentric_indices(-gps.long(), direction, limit, extra)
 
 
 class VisionEncoder(nn.Module):
@@ -78,8 +88,10 @@ class VisionEncoder(nn.Module):
         self.dir_emb = nn.Embedding(config.n_directions, config.n_embd)
         self.carry_emb = nn.Embedding(config.n_carrying, config.n_embd)
         self.gps_range = config.radius
+        self.far = config.far_buckets
         self.home_emb = (None if config.gps is None else nn.ModuleList(
-            nn.Embedding(2 * config.gps.range + 1, config.n_embd) for _ in range(2)))
+            nn.Embedding(2 * (config.radius + config.far_buckets) + 1, config.n_embd)
+            for _ in range(2)))
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_vision_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
@@ -151,7 +163,7 @@ class VisionEncoder(nn.Module):
             if gps is None or direction is None:
                 raise ModelError("a model with config.gps needs the 'gps' and 'direction' "
                                  "observations")
-            f, r = home_vector(gps, direction, self.gps_range)  # (B,), (B,)
+            f, r = home_vector(gps, direction, self.gps_range, self.far)  # (B,), (B,)
             home = self.home_emb[0](f) + self.home_emb[1](r)  # (B, C)
             ego = home if ego is None else ego + home
         n_ego = 0

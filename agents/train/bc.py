@@ -1,8 +1,9 @@
 """Behaviour cloning: imitate the teachers' demonstrations, sequence by sequence.
 
 ``train_bc(config)`` loads (or first generates) the demonstrations of ``data.suite`` /
-``data.split`` for each teacher that ``data.teacher`` names, keeps per episode the
-demonstration of its family's teacher, and trains the recurrent policy on them with
+``data.split`` (and of each of ``data.extra_suites``) for each teacher that
+``data.teacher`` names, keeps per episode the demonstration of its family's teacher, and
+trains the recurrent policy on them with
 :class:`~agents.train.trainer.Trainer` for ``optim.max_steps`` steps or until
 ``run.time_budget_s`` is spent, then evaluates and writes the final checkpoints. It is
 the same under ``torchrun`` (each rank on its shard, rank 0 writing).
@@ -10,7 +11,7 @@ the same under ``torchrun`` (each rank on its shard, rank 0 writing).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -18,6 +19,7 @@ from agents.train import distributed
 from agents.train.config import TrainConfig
 from agents.train.data.demo_set import DemoSet
 from agents.train.data.demos import ensure_demos, select_teachers
+from agents.train.data.suite_mix import tag_houses
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import prepare_run, run_folder
@@ -36,34 +38,43 @@ def configure_torch(config: TrainConfig, ctx: distributed.Context) -> None:
 
 
 def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
-                   log: Callable[[str], None] | None = None) -> DemoSet:
+                   log: Callable[[str], None] | None = None,
+                   extra: Sequence[Suite] = ()) -> DemoSet:
     """The demonstrations the config asks for (rank 0 generates missing files while the
     other ranks wait), one per episode from its family's teacher, successful ones only,
-    the first ``data.max_episodes`` of them.
+    the first ``data.max_episodes`` of them; then the same of each ``extra`` suite
+    (``data.extra_suites``), its houses keyed ``<suite>/<id>``
+    (:func:`agents.train.data.suite_mix.tag_houses`).
 
     Raises:
-        TrainError: no demonstration is left.
+        TrainError: no demonstration is left (of ``suite`` or of an extra suite).
     """
     data = config.data
     teachers = sorted(set(data.teacher.values()))
 
-    def get(teacher: str) -> DemoSet:
-        return ensure_demos(suite, data.split, teacher, data.demos_dir, data.sampled_episodes,
-                            data.sample_seed, data.workers, log=log)
+    def of(source: Suite) -> DemoSet:
+        def get(teacher: str) -> DemoSet:
+            return ensure_demos(source, data.split, teacher, data.demos_dir,
+                                data.sampled_episodes, data.sample_seed, data.workers, log=log)
 
-    if ctx.main:
-        for teacher in teachers:
-            get(teacher)
-    distributed.barrier(ctx)
-    demos = select_teachers({t: get(t) for t in teachers}, data.teacher)
-    demos = demos.subset([i for i, ep in enumerate(demos.episodes)
-                          if ep.family in data.families])
-    if data.max_episodes is not None:
-        demos = demos.subset(range(min(data.max_episodes, len(demos))))
-    if len(demos) == 0:
-        raise TrainError(f"no successful demonstrations in {suite.name}/{data.split} for "
-                         f"teachers {data.teacher}")
-    return demos
+        if ctx.main:
+            for teacher in teachers:
+                get(teacher)
+        distributed.barrier(ctx)
+        demos = select_teachers({t: get(t) for t in teachers}, data.teacher)
+        demos = demos.subset([i for i, ep in enumerate(demos.episodes)
+                              if ep.family in data.families])
+        if data.max_episodes is not None:
+            demos = demos.subset(range(min(data.max_episodes, len(demos))))
+        if len(demos) == 0:
+            raise TrainError(f"no successful demonstrations in {source.name}/{data.split} "
+                             f"for teachers {data.teacher}")
+        return demos
+
+    demos = of(suite)
+    if not extra:
+        return demos
+    return DemoSet.concat([demos, *(tag_houses(of(s), s) for s in extra)], demos.meta)
 
 
 def train_bc(config: TrainConfig) -> TrainResult:
@@ -91,7 +102,8 @@ def train_bc(config: TrainConfig) -> TrainResult:
             trainer = Trainer(config, ctx, "bc")
             start = trainer.clock()
             deadline = start + config.run.time_budget_s if config.run.time_budget_s else None
-            demos = load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
+            demos = load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message,
+                                   extra=trainer.extra_suites)
             trainer.set_data(demos)
             if config.run.resume:
                 trainer.load(trainer.out / "last.pt")
@@ -101,7 +113,8 @@ def train_bc(config: TrainConfig) -> TrainResult:
                     trainer.logger.message(note)
             trainer.logger.message(
                 f"bc: {len(demos)} demonstrations ({demos.steps} steps) of "
-                f"{config.data.suite}/{config.data.split}, {trainer.model.num_parameters():,} "
+                f"{'+'.join([config.data.suite, *config.data.extra_suites])}/"
+                f"{config.data.split}, {trainer.model.num_parameters():,} "
                 f"parameters, {ctx.world} rank(s) on {ctx.device}, from step {trainer.step}")
             if trainer.config.optim.fit_budget:
                 assert deadline is not None  # checked above

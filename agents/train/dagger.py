@@ -285,7 +285,8 @@ def train_dagger(config: TrainConfig) -> TrainResult:
             dg = config.dagger
             deadline = (time.monotonic() + config.run.time_budget_s
                         if config.run.time_budget_s else None)
-            data = (load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message)
+            data = (load_demos_for(config, trainer.suite, ctx, log=trainer.logger.message,
+                                   extra=trainer.extra_suites)
                     if dg.keep_demos else DemoSet.concat([]))
             first, reuse = 0, False
             if config.run.resume:

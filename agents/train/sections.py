@@ -54,6 +54,11 @@ class DataConfig:
     """Suite name (under ``maps/suites``) or folder."""
     split: str = "train"
     """Split whose episodes (and houses) the demonstrations come from."""
+    extra_suites: tuple[str, ...] = ()
+    """Further suites (names or folders) whose ``split`` demonstrations are trained on
+    beside ``suite``'s, each with the same teachers, families, sampling and
+    ``max_episodes``, e.g. ``["large"]`` to mix house sizes; their house ids are prefixed
+    ``<suite name>/`` (:mod:`agents.train.data.suite_mix`). Evaluation stays on ``suite``."""
     teacher: dict[str, ExpertKind] = field(default_factory=lambda: dict(DEFAULT_TEACHERS))
     """Family -> teacher (an :class:`~vlnenv.expert.kinds.ExpertKind`; config files give
     its name, ``oracle`` or ``explorer``) whose actions are imitated; see
@@ -93,6 +98,11 @@ class DataConfig:
                    f"got {getattr(self, name)!r}")
         _check(self.loader_workers >= 0, f"{where}.loader_workers",
                f"expected an integer >= 0, got {self.loader_workers!r}")
+        _check(all(isinstance(n, str) and n.strip() for n in self.extra_suites)
+               and self.suite not in self.extra_suites
+               and len(set(self.extra_suites)) == len(self.extra_suites),
+               f"{where}.extra_suites", "expected distinct suite names other than "
+               f"data.suite ({self.suite!r}), got {list(self.extra_suites)}")
         _check(self.sampled_episodes >= 0, f"{where}.sampled_episodes",
                f"expected an integer >= 0, got {self.sampled_episodes!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",

@@ -41,6 +41,7 @@ from agents.train.checkpoint import (
 from agents.train.config import TrainConfig
 from agents.train.data.batches import SequenceLoader, batch_tensors
 from agents.train.data.demo_set import DemoSet
+from agents.train.data.suite_mix import mixed_houses
 from agents.train.errors import TrainError
 from agents.train.initial_weights import load_init
 from agents.train.losses import (
@@ -75,6 +76,7 @@ class Trainer:
         self.config, self.ctx, self.kind = config, ctx, kind
         self.out = Path(config.run.out)
         self.suite: Suite = load_suite(config.data.suite)
+        self.extra_suites: list[Suite] = [load_suite(n) for n in config.data.extra_suites]
         self.model = (model or MultimodalTransformer(config.model, seed=config.run.seed))
         self.init_note: str | None = None  # the log line of init.path
         if config.init.path is not None and not config.run.resume:  # resumed: checkpoint
@@ -109,6 +111,11 @@ class Trainer:
         if missing:
             raise TrainError(f"suite {self.suite.name} has no split(s) {missing} (data.split, "
                              f"eval.splits); it has {list(self.suite.splits)}")
+        for extra in self.extra_suites:
+            if config.data.split not in extra.splits:
+                raise TrainError(f"suite {extra.name} (data.extra_suites) has no split "
+                                 f"{config.data.split!r} (data.split); it has "
+                                 f"{list(extra.splits)}")
 
     # ------------------------------------------------------------------ set-up
     def open_logs(self) -> None:
@@ -133,7 +140,7 @@ class Trainer:
     def set_data(self, demos: DemoSet) -> None:
         """Train on ``demos`` from now on (this rank's shard; lanes start afresh)."""
         data, opt = self.config.data, self.config.optim
-        houses = {hid: self.suite.houses[hid] for hid in sorted({e.house for e in demos.episodes})}
+        houses = mixed_houses(self.suite, self.extra_suites, (e.house for e in demos.episodes))
         self.close()
         self.loader = SequenceLoader(demos, houses, data.lanes, data.chunk,
                                      seed=self.config.run.seed, rank=self.ctx.rank,
