@@ -49,7 +49,7 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
 
     def get(teacher: str) -> DemoSet:
         return ensure_demos(suite, data.split, teacher, data.demos_dir, data.sampled_episodes,
-                            data.sample_seed, data.workers, log=log)
+                            data.sample_seed, data.workers, log=log, phrasing=data.phrasing)
 
     if ctx.main:
         for teacher in teachers:

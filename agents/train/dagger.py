@@ -36,6 +36,7 @@ from agents.train.bc import configure_torch, load_demos_for
 from agents.train.checkpoint import load_checkpoint, load_model, model_of
 from agents.train.config import TrainConfig
 from agents.train.data.demo_set import FORMAT, FORMAT_VERSION, DemoSet, load_demos, save_demos
+from agents.train.data.demos import said_in
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import RESUME_SAFE, prepare_run, run_folder
@@ -314,6 +315,10 @@ def train_dagger(config: TrainConfig) -> TrainResult:
             for note in notes:
                 trainer.logger.message(note)
             split_episodes = trainer.suite.episodes(dg.rollout_split)
+            if config.data.phrasing != "any":  # roll out on the text BC's demos read
+                split_episodes = [
+                    said_in(ep, trainer.suite.houses[ep.house], config.data.phrasing,
+                            config.data.sample_seed, j) for j, ep in enumerate(split_episodes)]
             stopped_by = "max_steps"
             for i in range(first, dg.iterations):
                 if i == len(trainer.extra["iterations"]):
