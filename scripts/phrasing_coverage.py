@@ -1,7 +1,7 @@
 """How unseen a suite's phrasing splits are to a model trained on trained phrasing.
 
 Says every episode of the training split again in trained phrasing, as ``data.phrasing =
-"trained"`` does for the demonstrations (:func:`agents.train.data.demos.said_in`, seed
+"trained"`` does for the demonstrations (:func:`vlnenv.tasks.rephrase.said_in`, seed
 ``--seed``: the config's ``data.sample_seed``), and prints, for each evaluation split, how
 many instructions hold a token that text never says, how many such tokens there are, and
 the most frequent ones.
@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from agents.train.data.demos import said_in
 from vlnenv.language.vocab import tokenize
 from vlnenv.suites.load import load_suite
+from vlnenv.tasks.rephrase import said_in
 
 
 def main() -> None:

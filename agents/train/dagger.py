@@ -36,7 +36,6 @@ from agents.train.bc import configure_torch, load_demos_for
 from agents.train.checkpoint import load_checkpoint, load_model, model_of
 from agents.train.config import TrainConfig
 from agents.train.data.demo_set import FORMAT, FORMAT_VERSION, DemoSet, load_demos, save_demos
-from agents.train.data.demos import said_in
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import RESUME_SAFE, prepare_run, run_folder
@@ -49,6 +48,7 @@ from vlnenv.eval.evaluate import stack_obs
 from vlnenv.expert.oracle import Oracle
 from vlnenv.suites.load import Suite
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.rephrase import said_in
 from vlnenv.tasks.run import RunTrace
 from vlnenv.tasks.solver import TaskSolver
 from vlnenv.world.dynamics import EpisodeState

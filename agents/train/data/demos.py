@@ -13,7 +13,7 @@ Files of an older version (version 1 had no step records) are refused by
 Teachers are the solver kinds of :mod:`vlnenv.tasks.solver`: ``oracle`` (knows the house)
 and ``explorer`` (knows what the agent has seen). With a ``phrasing`` other than ``any``,
 every episode (the split's or a sampled one) has its instruction said again in that
-phrasing (:func:`vlnenv.tasks.rephrase.rephrase`, generator ``SeedSequence(seed, (index,
+phrasing (:func:`vlnenv.tasks.rephrase.said_in`, generator ``SeedSequence(seed, (index,
 1))``), so training can read only the trained phrasing (:mod:`vlnenv.language.phrasing`)
 and the suite's ``*_phrasing`` splits stay unseen. Every episode is solved on its own (and
 sampled episodes draw from their own generator), so the files are identical for any
@@ -48,7 +48,7 @@ from vlnenv.errors import VLNError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
-from vlnenv.tasks.rephrase import rephrase
+from vlnenv.tasks.rephrase import said_in
 from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.tasks.solver import EXPERTS, oracle_actions, play_expert
@@ -56,8 +56,6 @@ from vlnenv.world.house import House
 
 #: Draws per house before a sampled episode moves on to the next house.
 MAX_DRAWS = 50
-#: Second spawn-key entry of the generator that says episode ``i`` again in a phrasing.
-PHRASING_KEY = 1
 
 Progress = Callable[[int], None]
 
@@ -114,16 +112,6 @@ def sample_split_episode(suite: Suite, split: str, index: int, seed: int,
             reason = f"house {hid}: reference paths too short"
     raise TrainError(f"suite {suite.name}, split {split}: cannot sample episode {index} "
                      f"({family}) with seed {seed}; last reason: {reason}")
-
-
-def said_in(episode: Episode, house: House, phrasing: str, seed: int, index: int) -> Episode:
-    """Episode ``index`` of a demonstration set as training reads it: unchanged for
-    ``phrasing == "any"``, otherwise said again in ``phrasing`` with the generator
-    ``SeedSequence(seed, (index, PHRASING_KEY))``."""
-    if phrasing == "any":
-        return episode
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, PHRASING_KEY)))
-    return rephrase(episode, house, rng, phrasing)
 
 
 def solve_shard(suite_path: str, split: str, teacher: str, indices: list[int], sampled: bool,
