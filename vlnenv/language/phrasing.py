@@ -33,6 +33,8 @@ from typing import TypeVar
 from vlnenv.errors import TaskError
 from vlnenv.language import lexicon as lx
 
+T = TypeVar("T")
+
 
 class Phrasing(str, Enum):
     """Which alternatives the realiser may choose (see the module docstring)."""
@@ -140,9 +142,6 @@ def form_key(option: object) -> object:
     return option.text if isinstance(option, lx.Noun) else option
 
 
-T = TypeVar("T")
-
-
 @cache
 def trained_forms() -> frozenset[object]:
     """Every form of a partitioned choice set that is not held out."""
@@ -150,7 +149,7 @@ def trained_forms() -> frozenset[object]:
                      if form_key(o) not in HELD_OUT)
 
 
-def allowed(options: Sequence[T], phrasing: Phrasing) -> Sequence[T]:
+def allowed(options: Sequence[T], phrasing: Phrasing | str) -> Sequence[T]:
     """The alternatives of ``options`` that ``phrasing`` may say.
 
     ``any``: ``options`` itself (so the realiser draws exactly as without a partition);
@@ -159,8 +158,9 @@ def allowed(options: Sequence[T], phrasing: Phrasing) -> Sequence[T]:
 
     Raises:
         TaskError: no alternative is left (a choice set the partition empties; the tests
-            check no lexicon set does).
+            check no lexicon set does), or ``phrasing`` is unknown.
     """
+    phrasing = as_phrasing(phrasing, "phrasing")
     if phrasing is Phrasing.ANY:
         return options
     if phrasing is Phrasing.TRAINED:
@@ -176,8 +176,9 @@ def allowed(options: Sequence[T], phrasing: Phrasing) -> Sequence[T]:
     return kept
 
 
-def says(form: object, phrasing: Phrasing) -> bool:
+def says(form: object, phrasing: Phrasing | str) -> bool:
     """Whether ``phrasing`` may say ``form`` (a shared form: every phrasing)."""
+    phrasing = as_phrasing(phrasing, "phrasing")
     key = form_key(form)
     if phrasing is Phrasing.TRAINED:
         return key not in HELD_OUT
