@@ -123,7 +123,7 @@ def prepare_demos(bc_config: Any, suite: Any, say: Callable[[str], None]) -> Non
     for teacher in sorted(set(data.teacher.values())):
         started = time.perf_counter()
         demos = ensure_demos(suite, data.split, teacher, data.demos_dir, data.sampled_episodes,
-                             data.sample_seed, max(2, data.workers))
+                             data.sample_seed, max(2, data.workers), phrasing=data.phrasing)
         say(f"{teacher} demonstrations: {len(demos)} episodes, {demos.steps:,} steps "
             f"({time.perf_counter() - started:.0f} s)")
 

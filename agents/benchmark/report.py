@@ -154,9 +154,11 @@ def _by_family(records: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, An
 
 def same_episodes(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two runs scored the same episodes of the same suite, in the same order (then
-    the comparison is paired)."""
+    the comparison is paired). A rephrased split (``test_phrasing``) holds the episodes of
+    its source split (``episodes_of``: ``test``), said in other words, so its twins pair."""
     ids = [(r["episode_id"]) for r in a["records"]]
-    return (a.get("suite_sha256") == b.get("suite_sha256") and a.get("split") == b.get("split")
+    return (a.get("suite_sha256") == b.get("suite_sha256")
+            and a.get("episodes_of", a.get("split")) == b.get("episodes_of", b.get("split"))
             and ids == [r["episode_id"] for r in b["records"]])
 
 

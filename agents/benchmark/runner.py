@@ -197,6 +197,7 @@ def run_benchmark(config: BenchmarkConfig, progress: Progress | None = None) -> 
         "suite_sha256": suite_sha256,
         "suite_verified": config.verify,
         "split": config.split,
+        "episodes_of": suite.spec.split(config.split).episodes_from or config.split,
         "policy": config.policy,
         "policy_config": policy.config(),
         "seed": config.seed,

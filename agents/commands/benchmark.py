@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--suite", default="small", help="suite name or folder (default: small)")
     p.add_argument("--split", default="val_unseen",
-                   help="train, val_seen, val_unseen (default) or test")
+                   help="train, val_seen, val_unseen (default), test, or a rephrased split "
+                        "such as test_phrasing (the test episodes in held-out words)")
     p.add_argument("--policy", default=None,
                    help="registered policy: random, forward[:N], oracle, explorer, rules, "
                         "a model folder, sampled:FOLDER[@T] (NAME[:ARGUMENT])")

@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="single_stream (default) or dual_stream (any registered fusion)")
     p.add_argument("--large", action="store_true", help="the GPU-sized encoders")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--phrasing", choices=("any", "trained"), default="any",
+                   help="trained: captions and instructions in trained phrasing only, so "
+                        "the suite's *_phrasing splits stay unseen (default any)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--out", default="runs/pretrain", help="run folder (default runs/pretrain)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -55,7 +58,7 @@ def config_from_args(args: argparse.Namespace) -> object:
     return PretrainConfig(objectives=tuple(o.strip() for o in args.objectives.split(",")
                                            if o.strip()),
                           suite=args.suite, budget_s=args.budget, seed=args.seed,
-                          device=args.device, model=mc, **extra)
+                          device=args.device, model=mc, phrasing=args.phrasing, **extra)
 
 
 def _pretrain(args: argparse.Namespace) -> int:

@@ -39,6 +39,10 @@ class PretrainConfig:
     """Steps between checkpoints (and one at the end)."""
     seed: int = 0
     """Seed of the data, the initialisation, the batches, the masks and negatives."""
+    phrasing: str = "any"
+    """``any``, or ``trained``: captions name things with trained names only and the
+    paths' instructions are said again in trained phrasing
+    (:mod:`vlnenv.language.phrasing`), so pretraining leaves held-out words unseen."""
     device: str = "auto"
     """``auto`` (cuda when present, bf16 autocast), ``cpu`` or ``cuda``."""
     model: ModelConfig = field(default_factory=ModelConfig.default)
@@ -50,6 +54,9 @@ class PretrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise TrainError(f"PretrainConfig.{name} must be a positive int, got {value!r}")
+        if self.phrasing not in ("any", "trained", "held_out"):
+            raise TrainError(f"PretrainConfig.phrasing must be any, trained or held_out, got "
+                             f"{self.phrasing!r}")
         if self.budget_s is not None and self.budget_s <= 0:
             raise TrainError(f"PretrainConfig.budget_s must be > 0, got {self.budget_s!r}")
 

@@ -15,6 +15,7 @@ from vlnenv.pretrain.questions import ANSWERS, KINDS, questions
 from vlnenv.pretrain.trajectories import trajectory_pairs
 from vlnenv.pretrain.views import render_views, sample_views
 from vlnenv.suites.load import Suite
+from vlnenv.tasks.rephrase import said_in
 
 #: Questions kept per view at most (the room question is always first).
 MAX_QUESTIONS = 6
@@ -56,7 +57,8 @@ def _ids(tok: Tokenizer, texts: list[str]) -> np.ndarray:
 
 
 def build_data(suite: Suite, split: str, n_views: int, n_paths: int, seed: int,
-               phrasings: int = 3, tokenizer: Tokenizer | None = None) -> PretrainData:
+               phrasings: int = 3, tokenizer: Tokenizer | None = None,
+               phrasing: str = "any") -> PretrainData:
     """The pretraining data of ``split``'s houses and episodes, from ``seed``.
 
     Args:
@@ -67,11 +69,16 @@ def build_data(suite: Suite, split: str, n_views: int, n_paths: int, seed: int,
         seed: seed of every draw.
         phrasings: captions per view.
         tokenizer: the vocabulary (the shipped one by default).
+        phrasing: ``any``, or ``trained`` for captions naming things with trained names
+            only and the paths' instructions said again in trained phrasing
+            (:func:`vlnenv.tasks.rephrase.said_in` with ``seed``), as the BC demos of
+            ``data.phrasing = "trained"``.
     """
     tok = tokenizer or Tokenizer()
     houses = suite.split_houses(split)
     views = sample_views(houses, n_views, seed)
-    texts = [captions(v.codes, phrasings, seed * 1_000_003 + i) for i, v in enumerate(views)]
+    texts = [captions(v.codes, phrasings, seed * 1_000_003 + i, phrasing)
+             for i, v in enumerate(views)]
     keys: dict[tuple, int] = {}
     scene = np.array([keys.setdefault(scene_key(v.codes), len(keys)) for v in views])
     rng = np.random.default_rng(seed + 1)
@@ -85,7 +92,11 @@ def build_data(suite: Suite, split: str, n_views: int, n_paths: int, seed: int,
             q_ids[i, j] = tok.encode(q.text, q_len)
             answers[i, j], kinds[i, j] = ANSWERS.index(q.answer), KINDS.index(q.kind)
     flat = _ids(tok, [t for row in texts for t in row])
-    pairs = trajectory_pairs(suite.episodes(split), houses, n_paths, seed + 2)
+    episodes = suite.episodes(split)
+    if phrasing != "any":
+        episodes = [said_in(ep, houses[ep.house], phrasing, seed, j)
+                    for j, ep in enumerate(episodes)]
+    pairs = trajectory_pairs(episodes, houses, n_paths, seed + 2)
     return PretrainData(
         view_codes=np.stack([v.codes for v in views]),
         captions=flat.reshape(n_views, phrasings, -1), caption_text=texts, scene=scene,

@@ -135,7 +135,8 @@ def pretrain(cfg: PretrainConfig, out: str | Path, resume: bool = False,
             _keep_rows(log, step)
         else:
             log.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
-    data_ = build_data(load_suite(cfg.suite), "train", cfg.views, cfg.paths, cfg.seed)
+    data_ = build_data(load_suite(cfg.suite), "train", cfg.views, cfg.paths, cfg.seed,
+                       phrasing=cfg.phrasing)
     tb = tensorboard_writer(out, step) if ctx.main else None
     bar = tqdm(total=cfg.steps, initial=step, unit="step", file=sys.stderr,
                disable=not (progress and ctx.main) or None, dynamic_ncols=True)

@@ -13,6 +13,7 @@ from agents.train.config import Sections
 from agents.train.errors import TrainError
 from agents.train.sections import EvalConfig, RunConfig
 from vlnenv.language.instructions import FAMILIES
+from vlnenv.language.phrasing import Phrasing
 
 
 def _check(ok: bool, where: str, message: str) -> None:
@@ -34,6 +35,10 @@ class RLEnvConfig:
     """Split whose episodes (of ``families``) are played, drawn uniformly."""
     families: tuple[str, ...] = tuple(FAMILIES)
     """Task families kept from ``split`` (``id`` brings its own)."""
+    phrasing: str = "any"
+    """``any``: the split's text; ``trained``: every instruction said again with trained
+    words only (:func:`vlnenv.tasks.rephrase.said_in` with seed 0: the text of the BC
+    demos of ``data.phrasing = "trained"`` with ``data.sample_seed = 0``)."""
     lanes: int = 16
     """Environments ``N`` stepped together (per rank)."""
     dense_reward: float = 0.0
@@ -44,6 +49,8 @@ class RLEnvConfig:
         _check(self.lanes >= 1, "env.lanes", f"expected >= 1, got {self.lanes!r}")
         _check(self.dense_reward >= 0, "env.dense_reward",
                f"expected >= 0, got {self.dense_reward!r}")
+        _check(self.phrasing in [p.value for p in Phrasing], "env.phrasing",
+               f"expected one of {[p.value for p in Phrasing]}, got {self.phrasing!r}")
         unknown = [f for f in self.families if f not in FAMILIES]
         _check(bool(self.families) and not unknown, "env.families",
                f"expected one or more of {list(FAMILIES)}, got {list(self.families)}")

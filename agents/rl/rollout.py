@@ -35,6 +35,7 @@ from vlnenv.env.config import EnvConfig as HouseEnvConfig  # agents.rl.config ha
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.registration import VECTOR_ENTRY_POINT
 from vlnenv.suites.load import Suite
+from vlnenv.tasks.rephrase import said_in
 from vlnenv.vector import BatchedGridHouseEnv
 
 
@@ -59,7 +60,11 @@ def make_env(config: RLEnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseE
         raise TrainError(f"env.split: suite {suite.name} has no split {config.split!r}; it has "
                          f"{list(suite.splits)}")
     keep = set(config.families)
-    episodes = [ep for ep in suite.episodes(config.split) if ep.family in keep]
+    episodes = suite.episodes(config.split)
+    if config.phrasing != "any":  # the text the BC demos of data.phrasing read
+        episodes = [said_in(ep, suite.houses[ep.house], config.phrasing, 0, j)
+                    for j, ep in enumerate(episodes)]
+    episodes = [ep for ep in episodes if ep.family in keep]
     if not episodes:
         raise TrainError(f"env: no episode of {list(config.families)} in "
                          f"{suite.name}/{config.split}")

@@ -55,7 +55,8 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     def of(source: Suite) -> DemoSet:
         def get(teacher: str) -> DemoSet:
             return ensure_demos(source, data.split, teacher, data.demos_dir,
-                                data.sampled_episodes, data.sample_seed, data.workers, log=log)
+                                data.sampled_episodes, data.sample_seed, data.workers, log=log,
+                                phrasing=data.phrasing)
 
         if ctx.main:
             for teacher in teachers:

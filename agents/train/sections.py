@@ -11,6 +11,7 @@ from agents.train.errors import TrainError
 from agents.train.losses import GOAL_LOSSES
 from vlnenv.expert.kinds import ExpertKind
 from vlnenv.language.instructions import FAMILIES
+from vlnenv.language.phrasing import Phrasing
 
 #: The teacher whose demonstrations each family imitates: the explorer (it knows only what
 #: the agent has seen, so an agent that sees only its view can imitate it) for families
@@ -70,6 +71,12 @@ class DataConfig:
     episodes when > 0 (for more data than the split holds)."""
     sample_seed: int = 0
     """Seed of the sampled episodes (each episode has its own generator)."""
+    phrasing: str = "any"
+    """Phrasing of the demonstrations' instructions (:mod:`vlnenv.language.phrasing`):
+    ``"any"`` keeps each episode's text (the split's, or as sampled); ``"trained"`` says
+    every instruction again with trained words and templates only, so the suite's
+    ``*_phrasing`` splits (held-out phrasing) stay unseen in training; ``"held_out"``
+    is for studies only."""
     max_episodes: int | None = None
     """Use only the first ``N`` demonstrations (in file order; nested for growing ``N``,
     for scaling studies); ``None``: all."""
@@ -105,6 +112,8 @@ class DataConfig:
                f"data.suite ({self.suite!r}), got {list(self.extra_suites)}")
         _check(self.sampled_episodes >= 0, f"{where}.sampled_episodes",
                f"expected an integer >= 0, got {self.sampled_episodes!r}")
+        _check(self.phrasing in [p.value for p in Phrasing], f"{where}.phrasing",
+               f"expected one of {[p.value for p in Phrasing]}, got {self.phrasing!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
         for family, teacher in self.teacher.items():

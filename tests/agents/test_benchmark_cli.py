@@ -103,3 +103,16 @@ def test_shards_are_contiguous_and_balanced():
     assert shards(list(range(7)), 3) == [[0, 1], [2, 3], [4, 5, 6]]
     assert shards([5, 6], 4) == [[5], [6]]
     assert shards(list(range(3)), 1) == [[0, 1, 2]]
+
+
+def test_phrasing_twins_score_the_same_episodes_and_compare_paired():
+    from agents.benchmark.report import same_episodes
+
+    runs = {split: run_benchmark(BenchmarkConfig(suite="small", split=split, policy="oracle",
+                                                 episodes=5, verify=False))
+            for split in ("test_phrasing", "test_trained_phrasing", "test", "val_unseen")}
+    assert runs["test_phrasing"]["episodes_of"] == "test" == runs["test"]["episodes_of"]
+    assert same_episodes(runs["test_phrasing"], runs["test_trained_phrasing"])
+    assert same_episodes(runs["test_phrasing"], runs["test"])
+    assert not same_episodes(runs["test_phrasing"], runs["val_unseen"])
+    assert runs["test_phrasing"]["metrics"]["overall"]["sr"] == {"mean": 1.0, "ci": 0.0}

@@ -48,8 +48,8 @@ def test_check_names_a_corrupted_file_and_exits_1(tmp_path, capsys):
 def test_list_shows_the_shipped_suites(capsys):
     assert main(["suite", "list"]) == 0
     out = capsys.readouterr().out
-    for name in ("tiny", "small", "large", "handmade"):
-        assert f"{name} v1:" in out
+    for name, version in (("tiny", 1), ("small", 2), ("large", 1), ("handmade", 1)):
+        assert f"{name} v{version}:" in out
 
 
 def test_a_bad_spec_exits_1_with_the_field(tmp_path, capsys):

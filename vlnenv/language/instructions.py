@@ -117,11 +117,13 @@ class Instruction(ABC):
         """Success or failure at stop, ``CONTINUE`` before."""
         return _stop_verdict(state, self.reached(state))
 
-    def surface(self, rng: np.random.Generator) -> str:
-        """An English paraphrase of the task, chosen with ``rng``."""
+    def surface(self, rng: np.random.Generator, phrasing: str = "any") -> str:
+        """An English paraphrase of the task, chosen with ``rng`` among the forms
+        ``phrasing`` allows (``any``, ``trained``, ``held_out``: see
+        :mod:`vlnenv.language.phrasing`)."""
         from vlnenv.language.realise import realise
 
-        return realise(self.to_task(), self.house, rng)
+        return realise(self.to_task(), self.house, rng, phrasing)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Instruction) and self.to_task() == other.to_task()

@@ -22,6 +22,7 @@ import numpy as np
 
 from vlnenv.errors import TaskError
 from vlnenv.language import lexicon as lx
+from vlnenv.language.phrasing import Phrasing, allowed, as_phrasing, says
 from vlnenv.language.refer import (
     choose,
     describe_object,
@@ -64,8 +65,9 @@ def _clause(template: Template, **slots: str) -> Clause:
     return Clause(tuple((verb, rest.format(**slots)) for verb, rest in template))
 
 
-def _choose_template(rng: np.random.Generator, *tables: Sequence[Template]) -> Template:
-    options = [t for table in tables for t in table]
+def _choose_template(rng: np.random.Generator, phrasing: Phrasing,
+                     *tables: Sequence[Template]) -> Template:
+    options = [t for table in tables for t in allowed(table, phrasing)]
     return options[int(rng.integers(len(options)))]
 
 
@@ -84,11 +86,11 @@ def _field(task: dict[str, Any], key: str, where: str) -> Any:
 
 
 def _go_to_room(task: dict[str, Any], house: House, rng: np.random.Generator,
-                final: bool) -> Clause:
+                final: bool, phrasing: Phrasing) -> Clause:
     room = _room_index(house, _field(task, "room", "task"), "task.room")
-    text = describe_room(house, room, rng)
+    text = describe_room(house, room, rng, phrasing)
     tables = (lx.GO_TO_ROOM, lx.GO_TO_ROOM_FINAL) if final else (lx.GO_TO_ROOM,)
-    return _clause(_choose_template(rng, *tables), room=text)
+    return _clause(_choose_template(rng, phrasing, *tables), room=text)
 
 
 def _item(task: dict[str, Any], house: House) -> Item:
@@ -103,14 +105,14 @@ def _item(task: dict[str, Any], house: House) -> Item:
 
 
 def _go_to_object(task: dict[str, Any], house: House, rng: np.random.Generator,
-                  final: bool) -> Clause:
-    text, pronoun = describe_object(house, _item(task, house), rng).phrase(rng)
+                  final: bool, phrasing: Phrasing) -> Clause:
+    text, pronoun = describe_object(house, _item(task, house), rng).phrase(rng, phrasing)
     tables = (lx.GO_TO_OBJECT, lx.GO_TO_OBJECT_FINAL) if final else (lx.GO_TO_OBJECT,)
-    return _clause(_choose_template(rng, *tables), object=text, pronoun=pronoun)
+    return _clause(_choose_template(rng, phrasing, *tables), object=text, pronoun=pronoun)
 
 
 def _fetch(task: dict[str, Any], house: House, rng: np.random.Generator,
-           final: bool) -> Clause:
+           final: bool, phrasing: Phrasing) -> Clause:
     obj = _field(task, "object", "task")
     try:
         kind = ObjectKind.from_word(_field(obj, "kind", "task.object"))
@@ -125,36 +127,39 @@ def _fetch(task: dict[str, Any], house: House, rng: np.random.Generator,
         raise TaskError(f"fetch from room {letter} of house {house.name!r}: the room has no "
                         "unambiguous description")
     desc = choose(descs, rng)
-    text, pronoun = desc.phrase(rng)
+    text, pronoun = desc.phrase(rng, phrasing)
     if desc.room is None:
-        return _clause(_choose_template(rng, lx.FETCH_ANY), object=text, pronoun=pronoun)
-    return _clause(_choose_template(rng, lx.FETCH_ROOM), object=text, pronoun=pronoun,
-                   room=desc.room_surface(rng))
+        return _clause(_choose_template(rng, phrasing, lx.FETCH_ANY), object=text,
+                       pronoun=pronoun)
+    return _clause(_choose_template(rng, phrasing, lx.FETCH_ROOM), object=text,
+                   pronoun=pronoun, room=desc.room_surface(rng, phrasing))
 
 
 _CLAUSE_FAMILIES = {"go_to_room": _go_to_room, "go_to_object": _go_to_object, "fetch": _fetch}
 
 
 def _part(task: dict[str, Any], house: House, rng: np.random.Generator,
-          final: bool, alone: bool) -> Clause | list[str]:
+          final: bool, alone: bool, phrasing: Phrasing) -> Clause | list[str]:
     """One part: a clause, or sentences (routes). ``final``: the part ends the task;
     ``alone``: it is the whole task (only then may a clause add "and stop there", which
     would read badly inside a sequence)."""
     family = _field(task, "family", "task")
     if family in _CLAUSE_FAMILIES:
-        return _CLAUSE_FAMILIES[family](task, house, rng, final and alone)
+        return _CLAUSE_FAMILIES[family](task, house, rng, final and alone, phrasing)
     if family == "follow_route":
         route = [tuple(c) for c in _field(task, "route", "task")]
-        return route_sentences(house, route, int(task.get("heading", 0)), rng, final)
+        return route_sentences(house, route, int(task.get("heading", 0)), rng, final,
+                               phrasing)
     raise TaskError(f"task.family: cannot realise {family!r} here")
 
 
 # ---------------------------------------------------------------------------- sequences
-def _sequence(task: dict[str, Any], house: House, rng: np.random.Generator) -> list[str]:
+def _sequence(task: dict[str, Any], house: House, rng: np.random.Generator,
+              phrasing: Phrasing) -> list[str]:
     specs = _field(task, "parts", "task")
     if not isinstance(specs, list) or len(specs) < 2:
         raise TaskError("task.parts: a sequence needs at least two parts")
-    parts = [_part(p, house, rng, i == len(specs) - 1, alone=False)
+    parts = [_part(p, house, rng, i == len(specs) - 1, False, phrasing)
              for i, p in enumerate(specs)]
     earlier, last = parts[:-1], parts[-1]
     after = task.get("connective", "then") == "after"
@@ -167,15 +172,15 @@ def _sequence(task: dict[str, Any], house: House, rng: np.random.Generator) -> l
             "a_participle": lx.THEN_JOIN_GERUND.join(p.form(2) for p in before),
             "b": clauses[-1].base,
         }
-        text = pick(rng, lx.AFTER if after else lx.THEN).format(**slots)
+        text = pick(rng, lx.AFTER if after else lx.THEN, phrasing).format(**slots)
         return text.split(". ")
     if after and isinstance(last, Clause):
-        intro = pick(rng, lx.BEFORE_ROUTE).format(b=last.base)
+        intro = pick(rng, lx.BEFORE_ROUTE, phrasing).format(b=last.base)
         return [intro] + [s for p in earlier for s in _sentences_of(p)]
     out = _sentences_of(parts[0])
     for part in parts[1:]:
         sentences = _sentences_of(part)
-        out += [pick(rng, lx.NEXT_SENTENCE).format(b=sentences[0])] + sentences[1:]
+        out += [pick(rng, lx.NEXT_SENTENCE, phrasing).format(b=sentences[0])] + sentences[1:]
     return out
 
 
@@ -195,27 +200,32 @@ def _finish(sentences: list[str]) -> str:
     return " ".join(out)
 
 
-def realise(task: dict[str, Any], house: House, rng: np.random.Generator) -> str:
+def realise(task: dict[str, Any], house: House, rng: np.random.Generator,
+            phrasing: Phrasing | str = Phrasing.ANY) -> str:
     """One English paraphrase of ``task`` in ``house``.
 
     Args:
         task: a structured task, as returned by an instruction's ``to_task()``.
         house: the house the task refers to.
         rng: the only source of randomness; the same seed gives the same text.
+        phrasing: which alternatives may be said: ``any`` (all), ``trained`` or
+            ``held_out`` (see :mod:`vlnenv.language.phrasing`).
 
     Returns:
         One or more sentences, each capitalised and ending with a period (or a question
         mark for "could you ...?").
 
     Raises:
-        TaskError: the task is malformed, or a referent (room or object) has no
-            unambiguous description in ``house``.
+        TaskError: the task is malformed, a referent (room or object) has no
+            unambiguous description in ``house``, or ``phrasing`` is unknown.
     """
+    phrasing = as_phrasing(phrasing, "realise")
     family = _field(task, "family", "task")
     if family == "sequence":
-        return _finish(_sequence(task, house, rng))
-    part = _part(task, house, rng, final=True, alone=True)
+        return _finish(_sequence(task, house, rng, phrasing))
+    part = _part(task, house, rng, True, True, phrasing)
     if isinstance(part, list):
         return _finish(part)
-    wrapper = lx.POLITE[0] if rng.random() < PLAIN_SHARE else pick(rng, lx.POLITE[1:])
+    plain = rng.random() < PLAIN_SHARE and says(lx.POLITE[0], phrasing)
+    wrapper = lx.POLITE[0] if plain else pick(rng, lx.POLITE[1:], phrasing)
     return _finish([wrapper.format(vp=part.base)])

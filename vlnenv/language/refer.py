@@ -28,6 +28,7 @@ import numpy as np
 
 from vlnenv.errors import TaskError
 from vlnenv.language import lexicon as lx
+from vlnenv.language.phrasing import Phrasing, allowed
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
 from vlnenv.world.house import Cell, House, Item
@@ -46,19 +47,23 @@ Place = Furniture | str
 EXTRA_ATTRIBUTE_WEIGHT = 0.35
 
 
-def pick(rng: np.random.Generator, options: tuple[str, ...] | list[str]) -> str:
-    """One of ``options``, uniformly."""
+def pick(rng: np.random.Generator, options: tuple[str, ...] | list[str],
+         phrasing: Phrasing = Phrasing.ANY) -> str:
+    """One of ``options`` that ``phrasing`` allows, uniformly."""
+    options = allowed(options, phrasing)
     return options[int(rng.integers(len(options)))]
 
 
-def room_word(room_type: RoomType, rng: np.random.Generator) -> str:
+def room_word(room_type: RoomType, rng: np.random.Generator,
+              phrasing: Phrasing = Phrasing.ANY) -> str:
     """A name of a room type ("lounge")."""
-    return pick(rng, lx.ROOM_WORDS[room_type])
+    return pick(rng, lx.ROOM_WORDS[room_type], phrasing)
 
 
-def furniture_word(kind: Furniture, rng: np.random.Generator) -> str:
+def furniture_word(kind: Furniture, rng: np.random.Generator,
+                   phrasing: Phrasing = Phrasing.ANY) -> str:
     """A name of a furniture kind ("couch")."""
-    return pick(rng, lx.FURNITURE_WORDS[kind])
+    return pick(rng, lx.FURNITURE_WORDS[kind], phrasing)
 
 
 # ---------------------------------------------------------------------------- rooms
@@ -100,18 +105,18 @@ class RoomDesc:
                         for j in room_neighbours(house, i)))
         )
 
-    def surface(self, rng: np.random.Generator) -> str:
+    def surface(self, rng: np.random.Generator, phrasing: Phrasing = Phrasing.ANY) -> str:
         """"the kitchen", "the bedroom with the desk", "the bedroom next to a bathroom"."""
-        room = room_word(self.type, rng)
+        room = room_word(self.type, rng, phrasing)
         if self.furniture is not None:
-            text = pick(rng, lx.ROOM_WITH).format(
-                room=room, furniture=furniture_word(self.furniture, rng))
+            text = pick(rng, lx.ROOM_WITH, phrasing).format(
+                room=room, furniture=furniture_word(self.furniture, rng, phrasing))
         elif self.neighbour is not None:
             det = lx.NEIGHBOUR_DEFINITE if self.neighbour_definite else lx.NEIGHBOUR_INDEFINITE
-            other = det.format(room=room_word(self.neighbour, rng))
-            text = pick(rng, lx.ROOM_NEXT_TO).format(room=room, other=other)
+            other = det.format(room=room_word(self.neighbour, rng, phrasing))
+            text = pick(rng, lx.ROOM_NEXT_TO, phrasing).format(room=room, other=other)
         else:
-            text = pick(rng, lx.ROOM_PLAIN).format(room=room)
+            text = pick(rng, lx.ROOM_PLAIN, phrasing).format(room=room)
         return lx.fix_articles(text)
 
 
@@ -135,7 +140,8 @@ def room_descriptions(house: House, room: int) -> list[RoomDesc]:
     return [d for d in _room_candidates(house, room) if d.matches(house) == {room}]
 
 
-def describe_room(house: House, room: int, rng: np.random.Generator) -> str:
+def describe_room(house: House, room: int, rng: np.random.Generator,
+                  phrasing: Phrasing = Phrasing.ANY) -> str:
     """A surface of one unambiguous description of ``room``.
 
     Raises:
@@ -144,7 +150,7 @@ def describe_room(house: House, room: int, rng: np.random.Generator) -> str:
     descs = room_descriptions(house, room)
     if not descs:
         raise TaskError(_no_room_desc(house, room))
-    return choose(descs, rng).surface(rng)
+    return choose(descs, rng).surface(rng, phrasing)
 
 
 def _no_room_desc(house: House, room: int) -> str:
@@ -161,38 +167,42 @@ def place_of(house: House, item: Item) -> Place:
     return FLOOR
 
 
-def _place_word(place: Place, rng: np.random.Generator) -> str:
-    return furniture_word(place, rng) if isinstance(place, Furniture) else lx.FLOOR_WORD
+def _place_word(place: Place, rng: np.random.Generator, phrasing: Phrasing) -> str:
+    if isinstance(place, Furniture):
+        return furniture_word(place, rng, phrasing)
+    return lx.FLOOR_WORD
 
 
 def _noun_phrase(kind: ObjectKind, color: Color | None, rng: np.random.Generator,
-                 definite: bool) -> tuple[str, lx.Noun]:
-    nouns = lx.OBJECT_WORDS[kind]
+                 definite: bool, phrasing: Phrasing) -> tuple[str, lx.Noun]:
+    nouns = allowed(lx.OBJECT_WORDS[kind], phrasing)
     noun = nouns[int(rng.integers(len(nouns)))]
     color_text = "" if color is None else lx.COLOR_WORDS[color] + " "
     if definite:
-        text = pick(rng, lx.OBJECT_DEFINITE).format(color=color_text, noun=noun.text)
+        text = pick(rng, lx.OBJECT_DEFINITE, phrasing).format(color=color_text, noun=noun.text)
     else:
-        text = pick(rng, lx.OBJECT_INDEFINITE).format(
+        text = pick(rng, lx.OBJECT_INDEFINITE, phrasing).format(
             article=noun.article, color=color_text, noun=noun.text)
     return text, noun
 
 
 def _place_and_room(place: Place | None, room: RoomDesc | None,
-                    rng: np.random.Generator) -> str:
+                    rng: np.random.Generator, phrasing: Phrasing) -> str:
     """" on the table", " in the kitchen", " on the kitchen table", or ""."""
     if place is None and room is None:
         return ""
-    on = "" if place is None else pick(rng, lx.ON_PLACE).format(place=_place_word(place, rng))
+    on = "" if place is None else pick(rng, lx.ON_PLACE, phrasing).format(
+        place=_place_word(place, rng, phrasing))
     if room is None:
         return " " + on
-    in_room = pick(rng, lx.IN_ROOM).format(room=room.surface(rng))
+    in_room = pick(rng, lx.IN_ROOM, phrasing).format(room=room.surface(rng, phrasing))
     if place is None:
         return " " + in_room
-    place_word, type_word = _place_word(place, rng), room_word(room.type, rng)
+    place_word = _place_word(place, rng, phrasing)
+    type_word = room_word(room.type, rng, phrasing)
     compound = room.plain and place in lx.ROOM_COMPOUND_FURNITURE
     templates = lx.ON_IN_ROOM if compound else lx.ON_IN_ROOM[:1]
-    return " " + pick(rng, templates).format(
+    return " " + pick(rng, templates, phrasing).format(
         on=on, in_room=in_room, room_word=type_word, place=place_word)
 
 
@@ -230,15 +240,17 @@ class ObjectDesc:
             and (rooms is None or house.room_of(item.cell) in rooms)
         ]
 
-    def phrase(self, rng: np.random.Generator) -> tuple[str, str]:
+    def phrase(self, rng: np.random.Generator,
+               phrasing: Phrasing = Phrasing.ANY) -> tuple[str, str]:
         """The description and the pronoun that refers back to it: ("the keys on the
         table", "them")."""
-        head, noun = _noun_phrase(self.kind, self.color, rng, definite=True)
-        return lx.fix_articles(head + _place_and_room(self.place, self.room, rng)), noun.pronoun
+        head, noun = _noun_phrase(self.kind, self.color, rng, True, phrasing)
+        where = _place_and_room(self.place, self.room, rng, phrasing)
+        return lx.fix_articles(head + where), noun.pronoun
 
-    def surface(self, rng: np.random.Generator) -> str:
+    def surface(self, rng: np.random.Generator, phrasing: Phrasing = Phrasing.ANY) -> str:
         """"the cup", "the red cup on the table in the kitchen", ..."""
-        return self.phrase(rng)[0]
+        return self.phrase(rng, phrasing)[0]
 
 
 def _room_options(house: House, room: int) -> list[RoomDesc | None]:
@@ -294,20 +306,22 @@ class FetchDesc:
     color: Color | None = None
     room: RoomDesc | None = None
 
-    def phrase(self, rng: np.random.Generator) -> tuple[str, str]:
+    def phrase(self, rng: np.random.Generator,
+               phrasing: Phrasing = Phrasing.ANY) -> tuple[str, str]:
         """The indefinite noun phrase and its pronoun: ("a red cup", "it")."""
-        text, noun = _noun_phrase(self.kind, self.color, rng, definite=False)
+        text, noun = _noun_phrase(self.kind, self.color, rng, False, phrasing)
         return lx.fix_articles(text), noun.pronoun
 
-    def surface(self, rng: np.random.Generator) -> str:
+    def surface(self, rng: np.random.Generator, phrasing: Phrasing = Phrasing.ANY) -> str:
         """"a red cup", "some keys"."""
-        return self.phrase(rng)[0]
+        return self.phrase(rng, phrasing)[0]
 
-    def room_surface(self, rng: np.random.Generator) -> str:
+    def room_surface(self, rng: np.random.Generator,
+                     phrasing: Phrasing = Phrasing.ANY) -> str:
         """The room's definite description ("the kitchen")."""
         if self.room is None:
             raise TaskError("this fetch names no room")
-        return self.room.surface(rng)
+        return self.room.surface(rng, phrasing)
 
 
 def fetch_descriptions(house: House, kind: ObjectKind, color: Color | None,

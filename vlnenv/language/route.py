@@ -32,6 +32,7 @@ import numpy as np
 from vlnenv.errors import TaskError
 from vlnenv.language import lexicon as lx
 from vlnenv.language.legs import Run, relative_turn, route_directions, route_legs, runs_between
+from vlnenv.language.phrasing import Phrasing, allowed
 from vlnenv.language.refer import furniture_word, pick, room_word
 from vlnenv.world.house import DIRECTIONS, Cell, House, Piece, Pos
 from vlnenv.world.rooms import RoomType
@@ -84,8 +85,10 @@ class _Describer:
     """Builds the clauses of one route description."""
 
     def __init__(self, house: House, route: Sequence[Pos], heading: int,
-                 rng: np.random.Generator, final: bool) -> None:
+                 rng: np.random.Generator, final: bool,
+                 phrasing: Phrasing = Phrasing.ANY) -> None:
         self.house = house
+        self.phrasing = phrasing
         self.route = [tuple(c) for c in route]
         self.heading = heading % 4
         self.rng = rng
@@ -93,7 +96,7 @@ class _Describer:
         self.dirs = route_directions(self.route)
         self.used: set[str] = set()
         self.legs = route_legs(house, self.route)
-        words = {t: room_word(t, rng) for t in sorted({house.rooms[g.room].type
+        words = {t: room_word(t, rng, phrasing) for t in sorted({house.rooms[g.room].type
                                                        for g in self.legs})}
         self.rooms: list[_Room] = []
         for k, leg in enumerate(self.legs):
@@ -103,15 +106,16 @@ class _Describer:
             self.rooms.append(_Room(house, leg.room, word))
 
     def pick(self, options: Sequence[str], **slots: str) -> str:
-        """One of ``options``, filled; options used before in this description are
-        avoided while others remain."""
+        """One of ``options`` that the phrasing allows, filled; options used before in
+        this description are avoided while others remain."""
+        options = allowed(options, self.phrasing)
         fresh = tuple(o for o in options if o not in self.used) or tuple(options)
         choice = pick(self.rng, fresh)
         self.used.add(choice)
         return choice.format(**slots)
 
     def furniture(self, piece: Piece) -> str:
-        return furniture_word(piece.kind, self.rng)
+        return furniture_word(piece.kind, self.rng, self.phrasing)
 
     def turn(self, rel: int) -> str:
         return self.pick(lx.TURN_PHRASES[rel])
@@ -320,7 +324,7 @@ class _Describer:
 
 
 def describe_route(house: House, route_cells: Sequence[Pos], start_heading: int,
-                   rng: np.random.Generator) -> str:
+                   rng: np.random.Generator, phrasing: Phrasing = Phrasing.ANY) -> str:
     """An R2R-style English description of a route.
 
     Args:
@@ -328,6 +332,7 @@ def describe_route(house: House, route_cells: Sequence[Pos], start_heading: int,
         route_cells: the route, 4-adjacent cells from start to end.
         start_heading: the heading at the first cell (0 east, 1 south, 2 west, 3 north).
         rng: the only source of randomness (synonyms and word order).
+        phrasing: which alternatives may be said (:mod:`vlnenv.language.phrasing`).
 
     Returns:
         Sentences, each capitalised and ending with a period.
@@ -336,33 +341,36 @@ def describe_route(house: House, route_cells: Sequence[Pos], start_heading: int,
         TaskError: the route has fewer than two cells or is not connected.
     """
     return " ".join(capitalise(s) + "." for s in route_sentences(
-        house, route_cells, start_heading, rng))
+        house, route_cells, start_heading, rng, phrasing=phrasing))
 
 
 def route_sentences(house: House, route_cells: Sequence[Pos], start_heading: int,
-                    rng: np.random.Generator, final: bool = True) -> list[str]:
+                    rng: np.random.Generator, final: bool = True,
+                    phrasing: Phrasing = Phrasing.ANY) -> list[str]:
     """The sentences of :func:`describe_route`, uncapitalised and without periods.
 
     Args:
         final: whether the route ends the task ("stop next to the fridge"); ``False``
             for an earlier part of a sequence ("walk up to the fridge").
+        phrasing: which alternatives may be said (:mod:`vlnenv.language.phrasing`).
     """
     if len(route_cells) < 2:
         raise TaskError("a route needs at least two cells")
-    d = _Describer(house, route_cells, start_heading, rng, final)
+    d = _Describer(house, route_cells, start_heading, rng, final, phrasing)
     sentences: list[str] = []
     how: Exit | None = None
     pending: list[str] = []
     for k in range(len(d.legs)):
         clauses, how = d.describe_leg(k, how)
         if pending and len(pending) + len(clauses) > MERGED_CLAUSES:
-            sentences += _sentences(pending, rng)
+            sentences += _sentences(pending, rng, phrasing)
             pending = []
         pending += clauses
-    return sentences + _sentences(pending, rng)
+    return sentences + _sentences(pending, rng, phrasing)
 
 
-def _sentences(clauses: list[str], rng: np.random.Generator) -> list[str]:
+def _sentences(clauses: list[str], rng: np.random.Generator,
+               phrasing: Phrasing) -> list[str]:
     """Clauses joined into sentences of at most :data:`MAX_CLAUSES` clauses, split
     evenly."""
     out = []
@@ -373,7 +381,7 @@ def _sentences(clauses: list[str], rng: np.random.Generator) -> list[str]:
         if i:
             then = lx.THEN_SEP.strip(", ")
             openers = [o for o in lx.ROUTE_CONTINUE if then not in text.split() or then not in o]
-            text = pick(rng, openers).format(b=text)
+            text = pick(rng, openers, phrasing).format(b=text)
         out.append(text)
     return out
 

@@ -13,6 +13,11 @@ for the ``i``-th house of a split and ``(split, 1, j)`` for the ``j``-th episode
 ``split`` is the split's index in :data:`~vlnenv.suites.spec.SPLITS`. So growing one
 split changes nothing in the others, and each record can be rebuilt alone.
 
+Rephrased splits (``episodes_from`` and ``phrasing`` in the spec) copy the episodes of
+their source split and say each instruction again (:func:`vlnenv.tasks.rephrase.rephrase`)
+with the stream ``(source, 2, j)``: twins of one source in two phrasings draw from the
+same streams, and no other split's bytes depend on them.
+
 Assignment. Episode ``j`` of a split is of family ``families[j % F]`` and is drawn in
 house ``(j // F) % H`` (``F`` families, ``H`` houses): families get equal shares and each
 house a share of every family. When a house cannot hold such an episode (no object to
@@ -49,6 +54,7 @@ from vlnenv.suites.spec import (
     sha256_bytes,
 )
 from vlnenv.tasks.episode import Episode, dumps_episodes
+from vlnenv.tasks.rephrase import rephrase
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig, generate_house
 from vlnenv.world.house import House
@@ -61,7 +67,7 @@ MANIFEST_FILE = "manifest.json"
 #: Generator config of each preset name.
 PRESET_CONFIGS: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE}
 #: Spawn-key roles.
-HOUSE_ROLE, EPISODE_ROLE = 0, 1
+HOUSE_ROLE, EPISODE_ROLE, PHRASING_ROLE = 0, 1, 2
 #: Draws from one stream in one house before the next house is tried.
 MAX_REDRAWS = 50
 
@@ -195,6 +201,30 @@ def _sample_one(
                      f"({family}); last reason: {reason}")
 
 
+def rephrase_split(spec: SuiteSpec, split: SplitSpec, source: Sequence[Episode],
+                   houses: Sequence[SuiteHouse], progress: Progress | None = None,
+                   ) -> list[Episode]:
+    """The episodes of rephrased ``split``: ``source``'s, each instruction realised again
+    in ``split.phrasing`` from the stream ``(split.episodes_from, PHRASING_ROLE, j)``.
+
+    Raises:
+        SuiteError: an episode's task cannot be said in that phrasing.
+    """
+    by_id = {sh.id: sh.house for sh in houses}
+    out = []
+    for j, ep in enumerate(source):
+        rng = stream(spec.seed, str(split.episodes_from), PHRASING_ROLE, j)
+        try:
+            out.append(rephrase(ep, by_id[ep.house], rng, str(split.phrasing)))
+        except VLNError as err:
+            raise SuiteError(f"suite {spec.name!r}, split {split.name}: episode "
+                             f"{ep.episode_id} cannot be said in {split.phrasing} phrasing "
+                             f"({err})") from None
+        if progress is not None:
+            progress(1)
+    return out
+
+
 # ---------------------------------------------------------------------- manifest
 def suite_hash(file_hashes: dict[str, str]) -> str:
     """SHA-256 over ``"<path>\\t<sha256>\\n"`` lines of every file, sorted by path."""
@@ -249,7 +279,9 @@ def build_files(
     referred: dict[str, bytes] = {}
     built: dict[str, bytes] = {}
     for split in spec.splits:
-        if split.name in SHARED_HOUSES:
+        if split.episodes_from is not None:
+            houses[split.name] = houses[split.episodes_from]
+        elif split.name in SHARED_HOUSES:
             houses[split.name] = houses[SHARED_HOUSES[split.name]]
         elif spec.source == "generated":
             houses[split.name] = generated_houses(spec, split)
@@ -261,7 +293,12 @@ def build_files(
     oracles: dict[str, Oracle] = {}
     episodes: dict[str, list[Episode]] = {}
     for split in spec.splits:
-        episodes[split.name] = sample_split(spec, split, houses[split.name], oracles, progress)
+        if split.episodes_from is not None:
+            episodes[split.name] = rephrase_split(spec, split, episodes[split.episodes_from],
+                                                  houses[split.name], progress)
+        else:
+            episodes[split.name] = sample_split(spec, split, houses[split.name], oracles,
+                                                progress)
         built[f"episodes/{split.name}.jsonl"] = dumps_episodes(
             episodes[split.name]).encode("utf-8")
     meta = manifest(spec, spec_bytes, {**built, **referred}, houses, episodes)

@@ -28,9 +28,15 @@ many houses and episodes each split holds::
     [splits.test]
     houses = 30
     episodes = 500
+    [splits.test_phrasing]    # the test episodes, said in held-out phrasing
+    episodes_from = "test"
+    phrasing = "held_out"     # "held_out", "trained" or "any"
 
-Splits are any of :data:`SPLITS`; ``val_seen`` needs ``train``. Every problem raises
-:class:`SuiteError` naming the file, the field, what was found and what was expected.
+Splits are any of :data:`SPLITS` (``val_seen`` needs ``train``), and *rephrased* splits
+of any other name: the episodes of one of those splits (same houses, starts, tasks and
+reference paths) with the instruction said again in a phrasing of
+:mod:`vlnenv.language.phrasing`. Every problem raises :class:`SuiteError` naming the
+file, the field, what was found and what was expected.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from typing import Any
 
 from vlnenv.errors import SuiteError
 from vlnenv.language.instructions import FAMILIES
+from vlnenv.language.phrasing import Phrasing
 
 try:
     import tomllib
@@ -63,6 +70,7 @@ _TOP_KEYS = ("name", "version", "description", "seed", "families", "houses", "ep
 _HOUSE_KEYS = ("source", "preset", "dir")
 _EPISODE_KEYS = ("min_reference_cells",)
 _SPLIT_KEYS = ("houses", "episodes")
+_REPHRASED_KEYS = ("episodes_from", "phrasing")
 
 
 @dataclass(frozen=True)
@@ -70,12 +78,19 @@ class SplitSpec:
     """What one split holds."""
 
     name: str
-    """One of :data:`SPLITS`."""
+    """One of :data:`SPLITS`, or any other name for a rephrased split."""
     episodes: int
-    """Number of episodes (>= 1)."""
+    """Number of episodes (>= 1); a rephrased split has as many as its source."""
     houses: int | tuple[str, ...] | None
     """Generated suites: number of new houses; handmade suites: map-file stems; ``None``
-    for a split on another split's houses (see :data:`SHARED_HOUSES`)."""
+    for a split on another split's houses (see :data:`SHARED_HOUSES`) and for a
+    rephrased split."""
+    episodes_from: str | None = None
+    """A rephrased split: the split (one of :data:`SPLITS`) whose episodes it says
+    again; ``None`` for a split with episodes of its own."""
+    phrasing: str | None = None
+    """A rephrased split: the :class:`~vlnenv.language.phrasing.Phrasing` value its
+    instructions are said in (``"held_out"``, ``"trained"`` or ``"any"``)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +116,7 @@ class SuiteSpec:
     min_reference_cells: int
     """Episodes whose reference path visits fewer distinct cells in a row are redrawn."""
     splits: tuple[SplitSpec, ...]
-    """The splits, in :data:`SPLITS` order."""
+    """The splits, in :data:`SPLITS` order, then the rephrased splits in file order."""
 
     def split(self, name: str) -> SplitSpec:
         """The split called ``name``.
@@ -233,8 +248,7 @@ class _Parser:
         return None, self.string(houses.get("dir"), "houses.dir")
 
     def splits(self, table: dict[str, Any], source: str) -> tuple[SplitSpec, ...]:
-        self.keys(table, SPLITS, "splits")
-        if not table:
+        if not any(name in SPLITS for name in table):
             raise self.fail("splits", table, f"at least one of {list(SPLITS)}")
         out = []
         for name in SPLITS:
@@ -249,7 +263,31 @@ class _Parser:
                 raise SuiteError(f"{self.path}: missing key 'episodes' in [{where}]")
             episodes = self.integer(split["episodes"], f"{where}.episodes", 1)
             out.append(SplitSpec(name, episodes, self.split_houses(name, split, source)))
+        for name, split in table.items():
+            if name not in SPLITS:
+                out.append(self.rephrased(name, split, {s.name: s for s in out}))
         return tuple(out)
+
+    def rephrased(self, name: str, split: Any, splits: dict[str, SplitSpec]) -> SplitSpec:
+        """A split of another name: another split's episodes said in a phrasing."""
+        where = f"splits.{name}"
+        if not isinstance(split, dict) or "episodes_from" not in split:
+            raise SuiteError(
+                f"{self.path}: [{where}]: {name!r} is not one of {list(SPLITS)}; a split of "
+                "another name says another split's episodes again and needs episodes_from "
+                "and phrasing")
+        if not all(ch.isalnum() or ch in "_-" for ch in name):
+            raise self.fail(where, name, "letters, digits, '_' and '-' only")
+        self.keys(split, _REPHRASED_KEYS, where)
+        source = split["episodes_from"]
+        if source not in splits:
+            raise self.fail(f"{where}.episodes_from", source,
+                            f"a split of this spec among {list(SPLITS)}")
+        phrasing = split.get("phrasing")
+        if phrasing not in [p.value for p in Phrasing]:
+            raise self.fail(f"{where}.phrasing", phrasing,
+                            f"one of {[p.value for p in Phrasing]}")
+        return SplitSpec(name, splits[source].episodes, None, source, phrasing)
 
     def split_houses(self, name: str, split: dict[str, Any],
                      source: str) -> int | tuple[str, ...] | None:

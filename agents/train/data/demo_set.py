@@ -97,9 +97,11 @@ class DemoSet:
 
 
 def demo_path(demos_dir: str | Path, suite: str, split: str, teacher: str, sampled: int = 0,
-              seed: int = 0) -> Path:
-    """``<demos_dir>/<suite>-<split>[-sampled<N>-seed<S>]-<teacher>.npz``."""
+              seed: int = 0, phrasing: str = "any") -> Path:
+    """``<demos_dir>/<suite>-<split>[-sampled<N>-seed<S>][-<phrasing>]-<teacher>.npz``
+    (the phrasing part only when it is not ``any``)."""
     extra = f"-sampled{sampled}-seed{seed}" if sampled > 0 else ""
+    extra += f"-{phrasing}" if phrasing != "any" else ""
     return Path(demos_dir) / f"{Path(suite).name}-{split}{extra}-{teacher}.npz"
 
 

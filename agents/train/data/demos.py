@@ -11,7 +11,11 @@ Files of an older version (version 1 had no step records) are refused by
 :class:`~agents.train.data.demo_set.StaleDemosError`; :func:`ensure_demos` regenerates them.
 
 Teachers are the solver kinds of :mod:`vlnenv.tasks.solver`: ``oracle`` (knows the house)
-and ``explorer`` (knows what the agent has seen). Every episode is solved on its own (and
+and ``explorer`` (knows what the agent has seen). With a ``phrasing`` other than ``any``,
+every episode (the split's or a sampled one) has its instruction said again in that
+phrasing (:func:`vlnenv.tasks.rephrase.said_in`, generator ``SeedSequence(seed, (index,
+1))``), so training can read only the trained phrasing (:mod:`vlnenv.language.phrasing`)
+and the suite's ``*_phrasing`` splits stay unseen. Every episode is solved on its own (and
 sampled episodes draw from their own generator), so the files are identical for any
 number of workers.
 """
@@ -44,6 +48,7 @@ from vlnenv.errors import VLNError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.rephrase import said_in
 from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.tasks.solver import EXPERTS, oracle_actions, play_expert
@@ -110,11 +115,12 @@ def sample_split_episode(suite: Suite, split: str, index: int, seed: int,
 
 
 def solve_shard(suite_path: str, split: str, teacher: str, indices: list[int], sampled: bool,
-                seed: int, progress_queue: Any = None,
+                seed: int, progress_queue: Any = None, phrasing: str = "any",
                 ) -> list[tuple[str, list[int], bool, RunTrace]]:
     """Demonstrations of the episodes at ``indices`` (runs in a worker; every argument
     pickles): ``(episode JSON line, actions, success, trace)`` each; an episode the
-    teacher cannot finish has no actions (and an empty trace) and fails."""
+    teacher cannot finish has no actions (and an empty trace) and fails. A ``phrasing``
+    other than ``any`` says each instruction again in it first."""
     suite = load_suite(suite_path)
     split_episodes = None if sampled else suite.episodes(split)
     oracles: dict[str, Oracle] = {}
@@ -125,6 +131,7 @@ def solve_shard(suite_path: str, split: str, teacher: str, indices: list[int], s
         else:
             ep = sample_split_episode(suite, split, i, seed, oracles)
         house = suite.houses[ep.house]
+        ep = said_in(ep, house, phrasing, seed, i)
         oracle = oracles.setdefault(ep.house, Oracle(house))
         try:
             actions, run = teacher_run(ep, house, teacher, oracle)
@@ -146,10 +153,12 @@ def shard_indices(n: int, parts: int) -> list[list[int]]:
 
 # ---------------------------------------------------------------------- generation
 def generate_demos(suite: Suite | str, split: str, teacher: str, sampled: int = 0,
-                   seed: int = 0, workers: int = 1, progress: Progress | None = None) -> DemoSet:
+                   seed: int = 0, workers: int = 1, progress: Progress | None = None,
+                   phrasing: str = "any") -> DemoSet:
     """The ``teacher``'s demonstrations of every episode of ``split`` (or of ``sampled``
     episodes sampled afresh on its houses with ``seed``), computed by ``workers``
-    processes, merged in episode order.
+    processes, merged in episode order; ``phrasing`` other than ``any``: each instruction
+    said again in it (see the module docstring).
 
     Raises:
         TrainError: an unknown teacher, or no episodes.
@@ -165,7 +174,7 @@ def generate_demos(suite: Suite | str, split: str, teacher: str, sampled: int = 
     path = str(suite.path.resolve())
     if len(parts) == 1:
         rows = solve_shard(path, split, teacher, parts[0], sampled > 0, seed,
-                           _Reporter(progress) if progress else None)
+                           _Reporter(progress) if progress else None, phrasing)
     else:
         ctx = multiprocessing.get_context("spawn")
         with contextlib.ExitStack() as stack:
@@ -174,7 +183,7 @@ def generate_demos(suite: Suite | str, split: str, teacher: str, sampled: int = 
                 queue = stack.enter_context(ctx.Manager()).Queue()
             pool = stack.enter_context(ProcessPoolExecutor(len(parts), mp_context=ctx))
             futures = [pool.submit(solve_shard, path, split, teacher, part, sampled > 0, seed,
-                                   queue) for part in parts]
+                                   queue, phrasing) for part in parts]
             while not all(f.done() for f in futures):
                 time.sleep(0.2)
                 _drain(queue, progress)
@@ -186,6 +195,7 @@ def generate_demos(suite: Suite | str, split: str, teacher: str, sampled: int = 
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "suite": suite.name,
             "suite_sha256": suite.suite_hash, "split": split, "teacher": teacher,
             "sampled_episodes": int(sampled), "sample_seed": int(seed), "episodes": n,
+            "phrasing": phrasing,
             "successful": int(success.sum()), "steps": int(sum(len(a) for a in actions))}
     return DemoSet(episodes, actions, [a.copy() for a in actions], success,
                    np.ones(n, bool), [trace for _, _, _, trace in rows], meta)
@@ -208,10 +218,10 @@ def _drain(queue: Any, progress: Progress | None) -> None:
 
 def ensure_demos(suite: Suite, split: str, teacher: str, demos_dir: str | Path, sampled: int = 0,
                  seed: int = 0, workers: int = 1, progress: Progress | None = None,
-                 log: Callable[[str], None] | None = None) -> DemoSet:
-    """The demonstrations file of (suite, split, teacher), generated and saved first when
-    missing (or made for another version of the suite)."""
-    path = demo_path(demos_dir, suite.name, split, teacher, sampled, seed)
+                 log: Callable[[str], None] | None = None, phrasing: str = "any") -> DemoSet:
+    """The demonstrations file of (suite, split, teacher[, phrasing]), generated and saved
+    first when missing (or made for another version of the suite)."""
+    path = demo_path(demos_dir, suite.name, split, teacher, sampled, seed, phrasing)
     if path.is_file():
         try:
             demos = load_demos(path, suite)
@@ -223,7 +233,7 @@ def ensure_demos(suite: Suite, split: str, teacher: str, demos_dir: str | Path, 
                 return demos
     if log is not None:
         log(f"generating {teacher} demonstrations of {suite.name}/{split} into {path}")
-    demos = generate_demos(suite, split, teacher, sampled, seed, workers, progress)
+    demos = generate_demos(suite, split, teacher, sampled, seed, workers, progress, phrasing)
     save_demos(demos, path)
     return demos
 

@@ -51,3 +51,15 @@ def test_an_existing_run_is_refused_without_resume_and_another_config_with_it(tm
 def test_unknown_objectives_are_refused():
     with pytest.raises(ModelError, match="objectives must be some of"):
         _config(1, objectives=("contrastive", "telepathy"))
+
+
+def test_trained_phrasing_data_says_the_same_paths_in_other_words():
+    from agents.pretrain.data import build_data
+    from vlnenv.suites.load import load_suite
+
+    suite = load_suite("tiny")
+    plain = build_data(suite, "train", 8, 6, seed=1)
+    trained = build_data(suite, "train", 8, 6, seed=1, phrasing="trained")
+    assert trained.path_episodes == plain.path_episodes
+    assert trained.instruction_text != plain.instruction_text
+    assert trained.families == plain.families

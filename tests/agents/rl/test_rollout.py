@@ -101,3 +101,17 @@ def test_corridor_lanes_play_the_one_episode():
     assert terminated.all() and info["final_info"]["success"].all()
     # the success reward 1 - 0.9 * steps / max_steps (stopping earns no shaping)
     assert reward.tolist() == pytest.approx([1 - 0.9 * 4 / 33] * 2)
+
+
+def test_trained_phrasing_plays_the_split_episodes_said_in_trained_words():
+    from agents.train.errors import TrainError
+    from vlnenv.tasks.rephrase import said_in
+
+    suite = load_suite("tiny")
+    env = make_env(RLEnvConfig(suite="tiny", lanes=2, phrasing="trained"), suite, 2)
+    want = [said_in(ep, suite.houses[ep.house], "trained", 0, j)
+            for j, ep in enumerate(suite.episodes("train"))]
+    assert env.source.episodes == want
+    assert [e.instruction for e in want] != [e.instruction for e in suite.episodes("train")]
+    with pytest.raises(TrainError, match="env.phrasing"):
+        RLEnvConfig(phrasing="unseen")

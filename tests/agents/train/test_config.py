@@ -71,6 +71,7 @@ def test_json_file_as_a_run_writes_it(tmp_path: Path):
     ("optim.lr=-1", "optim.lr"),  # out of range
     ("data.teacher.fetch=human", "data.teacher.fetch"),  # not a teacher
     ("data.families=go_to_kitchen", "data.families"),  # not a family
+    ("data.phrasing=unseen", "data.phrasing"),  # not a phrasing
     ("eval.families=go_to_room,dance", "eval.families"),  # not a family
     ("eval.decoding=beam", "eval.decoding"),  # not a decoding
     ("optim.goal_loss=hinge", "optim.goal_loss"),  # not a goal loss

@@ -131,3 +131,21 @@ def test_the_generators_import_neither_torch_nor_agents():
             "vlnenv.pretrain.questions, vlnenv.pretrain.trajectories; "
             "assert 'torch' not in sys.modules and 'agents' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_trained_phrasing_captions_never_name_a_held_out_synonym(views):
+    from vlnenv.language.phrasing import (
+        HELD_OUT_FURNITURE_WORDS,
+        HELD_OUT_NOUNS,
+        HELD_OUT_ROOM_WORDS,
+    )
+
+    held = [w.lower() for w in HELD_OUT_ROOM_WORDS | HELD_OUT_FURNITURE_WORDS | HELD_OUT_NOUNS]
+    said = [c for v in views for c in captions(v.codes, 3, 0, "trained")]
+    for caption in said:
+        padded = f" {caption} "
+        assert not [w for w in held if f" {w} " in padded], caption
+    anything = " ".join(c for v in views for c in captions(v.codes, 3, 0))
+    assert [w for w in held if f" {w} " in f" {anything} "]  # "any" does name some
+    assert [captions(v.codes, 3, 0) for v in views[:20]] == [
+        captions(v.codes, 3, 0, "any") for v in views[:20]]

@@ -150,3 +150,23 @@ def test_a_handmade_house_that_is_missing_is_named(tmp_path):
         '[splits.test]\nhouses = ["castle"]\nepisodes = 2\n')
     with pytest.raises(SuiteError, match="names 'castle'"):
         build_suite(folder / "spec.toml")
+
+
+def test_rephrased_splits_change_only_the_text_and_no_other_split(tmp_path):
+    plain = files_of(build_suite(write_spec(tmp_path / "s1", test=6), tmp_path / "a"))
+    spec = write_spec(tmp_path / "s2", test=6)
+    spec.write_text(spec.read_text() + (
+        '[splits.test_phrasing]\nepisodes_from = "test"\nphrasing = "held_out"\n'
+        '[splits.test_trained_phrasing]\nepisodes_from = "test"\nphrasing = "trained"\n'))
+    suite = load_suite(build_suite(spec, tmp_path / "b"))
+    for name in ("episodes/train.jsonl", "episodes/val_seen.jsonl", "episodes/test.jsonl",
+                 "houses/test/test-h0000.toml"):
+        assert files_of(suite.path)[name] == plain[name], name
+    test = suite.episodes("test")
+    held, trained = suite.episodes("test_phrasing"), suite.episodes("test_trained_phrasing")
+    for twin in (held, trained):
+        assert [e.to_json() | {"instruction": ""} for e in twin] == [
+            e.to_json() | {"instruction": ""} for e in test]
+    assert all(h.instruction != t.instruction for h, t in zip(held, trained, strict=True))
+    assert suite.house_ids("test_phrasing") == suite.house_ids("test")
+    assert suite.manifest["splits"]["test_phrasing"]["episodes"] == 6

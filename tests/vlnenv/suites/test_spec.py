@@ -92,3 +92,40 @@ def test_invalid_toml_and_missing_file_are_suite_errors(tmp_path):
         loads_spec("name = ", "x.toml")
     with pytest.raises(SuiteError, match="cannot read the suite spec"):
         read_spec(tmp_path / "absent.toml")
+
+
+REPHRASED = GENERATED + """
+[splits.val_seen_words]
+episodes_from = "val_seen"
+phrasing = "held_out"
+"""
+
+
+def test_a_rephrased_split_says_another_splits_episodes_and_comes_last():
+    spec = loads_spec(REPHRASED.replace("[splits.train]", "[splits.test]\nhouses = 1\n"
+                                        "episodes = 2\n[splits.train]"))
+    assert [s.name for s in spec.splits] == ["train", "val_seen", "test", "val_seen_words"]
+    words = spec.split("val_seen_words")
+    assert (words.episodes_from, words.phrasing, words.episodes, words.houses) == (
+        "val_seen", "held_out", 3, None)
+    assert spec.split("train").episodes_from is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('episodes_from = "val_seen"', 'episodes_from = "test"',
+         "splits.val_seen_words.episodes_from = 'test': expected a split of this spec"),
+        ('phrasing = "held_out"', 'phrasing = "unseen"',
+         "splits.val_seen_words.phrasing = 'unseen': expected one of ['any', 'trained', "
+         "'held_out']"),
+        ('phrasing = "held_out"', 'phrasing = "held_out"\nepisodes = 3',
+         "unknown key(s) ['episodes'] in [splits.val_seen_words]"),
+        ('episodes_from = "val_seen"\n', "",
+         "'val_seen_words' is not one of ['train', 'val_seen', 'val_unseen', 'test']"),
+    ],
+)
+def test_bad_rephrased_splits_name_the_field_and_what_was_expected(old, new, message):
+    with pytest.raises(SuiteError, match="spec.toml") as err:
+        loads_spec(REPHRASED.replace(old, new), "suites/demo/spec.toml")
+    assert message in str(err.value)

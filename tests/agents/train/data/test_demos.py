@@ -124,3 +124,20 @@ def test_teacher_is_chosen_per_family():
         assert mixed.actions[i].tolist() == source.actions[i].tolist()
     assert any(sets["oracle"].actions[i].tolist() != sets["explorer"].actions[i].tolist()
                for i in range(10))
+
+
+def test_trained_phrasing_demos_are_the_same_episodes_said_without_held_out_words(tmp_path):
+    from vlnenv.language.phrasing import HELD_OUT_ROOM_WORDS
+    from vlnenv.language.vocab import tokenize
+
+    suite = load_suite("tiny")
+    plain = generate_demos(suite, "train", "oracle")
+    trained = ensure_demos(suite, "train", "oracle", tmp_path, phrasing="trained")
+    assert demo_path(tmp_path, "tiny", "train", "oracle", phrasing="trained").is_file()
+    assert trained.meta["phrasing"] == "trained"
+    assert [x.tolist() for x in trained.actions] == [x.tolist() for x in plain.actions]
+    assert [e.to_json() | {"instruction": ""} for e in trained.episodes] == [
+        e.to_json() | {"instruction": ""} for e in plain.episodes]
+    assert [e.instruction for e in trained.episodes] != [e.instruction for e in plain.episodes]
+    held = {w for words in HELD_OUT_ROOM_WORDS for w in tokenize(words)} - {"room"}
+    assert all(not set(tokenize(e.instruction)) & held for e in trained.episodes)
