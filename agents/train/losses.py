@@ -57,7 +57,8 @@ def _seen_goal_cells(logits: Tensor | None, image: Tensor) -> Tensor:
     return seen_cells(image, image.shape[-2] // int(round(logits.shape[-1] ** 0.5)))
 
 
-def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
+def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor,
+              steps: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of the per-cell goal scores against the goal-in-view targets
     (:mod:`agents.train.data.targets`), averaged over the cells the agent sees.
 
@@ -65,17 +66,21 @@ def goal_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
         logits: ``(B, T, V*V)`` goal scores (``PolicyOutput.goal``).
         targets: ``(B, T, V*V)`` bool.
         image: ``(B, T, S, S, 3)`` the views (which cells are seen).
+        steps: ``(B, T)`` bool, the steps that have targets (``None``: all).
 
     Raises:
         ValueError: the model gives no goal scores (the model has no goal part, ``model.goal``).
     """
     seen = _seen_goal_cells(logits, image)  # (B, T, P)
+    if steps is not None:
+        seen = seen & steps[..., None]  # (B, T, P)
     bce = F.binary_cross_entropy_with_logits(logits.float(), targets.float(),
                                              reduction="none")  # (B, T, P)
     return masked_mean(bce, seen)
 
 
-def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> Tensor:
+def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor,
+                     steps: Tensor | None = None) -> Tensor:
     """Which seen cell shows the goal, as one choice per step: a softmax over the seen
     cells' goal scores and a fixed "not in view" score of 0, against the seen target cells
     (or "not in view" when none is seen). With ``z_c`` the scores, ``S`` the seen cells and
@@ -93,6 +98,8 @@ def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> T
         logits: ``(B, T, V*V)`` goal scores (``PolicyOutput.goal``).
         targets: ``(B, T, V*V)`` bool.
         image: ``(B, T, S, S, 3)`` the views (which cells are seen).
+        steps: ``(B, T)`` bool, the steps that have targets (``None``: all), the only ones
+            averaged over.
 
     Raises:
         ValueError: the model gives no goal scores (the model has no goal part, ``model.goal``).
@@ -103,11 +110,12 @@ def goal_choice_loss(logits: Tensor | None, targets: Tensor, image: Tensor) -> T
     hit = targets.bool() & seen  # (B, T, P)
     positive = torch.cat([hit, ~hit.any(dim=-1, keepdim=True)], dim=-1)  # (B, T, P+1)
     chosen = scores.masked_fill(~positive, float("-inf"))  # (B, T, P+1)
-    return (scores.logsumexp(dim=-1) - chosen.logsumexp(dim=-1)).mean()
+    per_step = scores.logsumexp(dim=-1) - chosen.logsumexp(dim=-1)  # (B, T)
+    return per_step.mean() if steps is None else masked_mean(per_step, steps)
 
 
 #: The forms of the goal-in-view loss by name (``optim.goal_loss``).
-GOAL_LOSSES: dict[str, Callable[[Tensor | None, Tensor, Tensor], Tensor]] = {
+GOAL_LOSSES: dict[str, Callable[[Tensor | None, Tensor, Tensor, Tensor | None], Tensor]] = {
     "bce": goal_loss,
     "choice": goal_choice_loss,
 }

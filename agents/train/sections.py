@@ -169,6 +169,11 @@ class OptimConfig:
     """Weight of the goal-in-view loss (binary cross-entropy of the model's per-cell goal
     scores against :mod:`agents.train.data.targets`, over the cells the agent sees); > 0 needs
     ``model.goal``. 0 turns it off."""
+    goal_families: tuple[str, ...] | None = None
+    """Families whose demonstrations train the goal-in-view loss (``None``: every family).
+    A ``follow_route`` stage's target is where the route ends, which the words say only
+    through the route; leaving such families out keeps the goal head to targets it can
+    name."""
     goal_loss: str = "bce"
     """Form of the goal-in-view loss: ``bce`` (a binary term per seen cell,
     :func:`agents.train.losses.goal_loss`) or ``choice`` (one softmax per step over the
@@ -195,6 +200,12 @@ class OptimConfig:
                      "cell_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
+        if self.goal_families is not None:
+            self.goal_families = tuple(self.goal_families)
+            unknown = [f for f in self.goal_families if f not in FAMILIES]
+            _check(bool(self.goal_families) and not unknown, f"{where}.goal_families",
+                   f"expected None or one or more of {list(FAMILIES)}, got "
+                   f"{list(self.goal_families)}")
         for name in ("beta1", "beta2"):
             _check(0 <= getattr(self, name) < 1, f"{where}.{name}",
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")

@@ -147,7 +147,9 @@ class Trainer:
                                      world=self.ctx.world, render_batch=data.render_batch,
                                      goal_targets=opt.goal_weight > 0,
                                      cell_targets=opt.cell_weight > 0,
-                                     workers=data.loader_workers)
+                                     workers=data.loader_workers,
+                                     goal_families=(None if opt.goal_families is None
+                                                    else frozenset(opt.goal_families)))
         self.lane_state = self.model.initial_state(data.lanes)
 
     def close(self) -> None:
@@ -243,7 +245,9 @@ class Trainer:
             loss = loss_action + opt.progress_weight * loss_progress
             loss_goal = torch.zeros((), device=loss.device)
             if opt.goal_weight > 0:
-                loss_goal = GOAL_LOSSES[opt.goal_loss](out.goal, b_["goal"], b_obs["image"])
+                steps = None if opt.goal_families is None else b_["goal_mask"]  # (B, T)
+                loss_goal = GOAL_LOSSES[opt.goal_loss](out.goal, b_["goal"], b_obs["image"],
+                                                       steps)
                 loss = loss + opt.goal_weight * loss_goal
             loss_cell = torch.zeros((), device=loss.device)
             if opt.cell_weight > 0:

@@ -63,6 +63,9 @@ class Batch:
     goal: np.ndarray
     """``(B, T, V*V)`` bool: the view cells showing the current target
     (:mod:`agents.train.data.targets`); all false when the loader makes no goal targets."""
+    goal_mask: np.ndarray
+    """``(B, T)`` bool: the step has goal targets (its episode's family is one the loader
+    makes them for)."""
     cells: np.ndarray
     """``(B, T, V*V, 3)`` uint8: what each view cell shows (base, object kind + 1, colour
     + 1; :func:`vlnenv.render.decode.symbolic_cells`); zeros when the loader makes no cell
@@ -89,16 +92,20 @@ class _Playing:
 
 
 def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
-                     indices: list[int], cell_targets: bool = False) -> list[_Playing]:
-    """The rendered observations and targets of demonstrations ``indices``, in order."""
+                     indices: list[int], cell_targets: bool = False,
+                     goal_families: frozenset[str] | None = None) -> list[_Playing]:
+    """The rendered observations and targets of demonstrations ``indices``, in order; goal
+    targets (with ``goal_targets``) only for episodes of ``goal_families`` (``None``:
+    every family)."""
     rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
     out = []
     for i, r in zip(indices, rendered, strict=True):
         labels = demos.labels[i].astype(np.int64)
         ep = demos.episodes[i]
         house = replayer.houses[ep.house]
+        wanted = goal_targets and (goal_families is None or ep.family in goal_families)
         goal = (trace_view_targets(demos.traces[i], (house.height, house.width),
-                                   replayer.view) if goal_targets else None)
+                                   replayer.view) if wanted else None)
         cells = symbolic_cells(r.image, replayer.tile) if cell_targets else None  # (n, V*V, 3)
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
                             bool(demos.expert[i]), ep.instruction, goal, cells))
@@ -109,15 +116,17 @@ _WORKER: dict[str, Any] = {}  # a pool process's demonstrations and replayer
 
 
 def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
-                 goal_targets: bool, cell_targets: bool) -> None:
+                 goal_targets: bool, cell_targets: bool,
+                 goal_families: frozenset[str] | None) -> None:
     torch.set_num_threads(1)
     _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
-                   goal_targets=goal_targets, cell_targets=cell_targets)
+                   goal_targets=goal_targets, cell_targets=cell_targets,
+                   goal_families=goal_families)
 
 
 def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
     return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
-                            indices, _WORKER["cell_targets"])
+                            indices, _WORKER["cell_targets"], _WORKER["goal_families"])
 
 
 class SequenceLoader:
@@ -133,6 +142,7 @@ class SequenceLoader:
         world: number of ranks.
         render_batch: demonstrations re-rendered together.
         goal_targets: also make the goal-in-view targets (:mod:`agents.train.data.targets`).
+        goal_families: make them only for episodes of these families (``None``: all).
         cell_targets: also make the cell-recognition labels
             (:func:`vlnenv.render.decode.symbolic_cells`).
         workers: processes rendering upcoming episodes ahead (0: render in this process
@@ -145,7 +155,8 @@ class SequenceLoader:
     def __init__(self, demos: DemoSet, houses: dict[str, House], lanes: int, chunk: int,
                  seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64,
                  goal_targets: bool = False, workers: int = 0,
-                 cell_targets: bool = False) -> None:
+                 cell_targets: bool = False,
+                 goal_families: frozenset[str] | None = None) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -154,6 +165,7 @@ class SequenceLoader:
                              f"({len(demos)} in all); use fewer ranks or more data")
         self.replayer = Replayer(houses, render_batch)
         self.goal_targets = bool(goal_targets)
+        self.goal_families = None if goal_families is None else frozenset(goal_families)
         self.cell_targets = bool(cell_targets)
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
@@ -172,7 +184,8 @@ class SequenceLoader:
             self._pool = ProcessPoolExecutor(workers, mp_context=context,
                                              initializer=_init_worker,
                                              initargs=(demos, houses, self.render_batch,
-                                                       self.goal_targets, self.cell_targets))
+                                                       self.goal_targets, self.cell_targets,
+                                                       self.goal_families))
         self._depth = 2 * workers  # groups rendered ahead
 
     def close(self) -> None:
@@ -197,7 +210,7 @@ class SequenceLoader:
 
     def _prepare(self, indices: list[int]) -> list[_Playing]:
         return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices,
-                                self.cell_targets)
+                                self.cell_targets, self.goal_families)
 
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the
@@ -237,6 +250,7 @@ class SequenceLoader:
         progress = np.zeros((B, T), np.float32)
         progress_mask = np.zeros((B, T), bool)
         goal = np.zeros((B, T, self.replayer.view ** 2), bool)
+        goal_mask = np.zeros((B, T), bool)
         cells = np.zeros((B, T, self.replayer.view ** 2, 3), np.uint8)
         instruction = [[""] * T for _ in range(B)]
         for b in range(B):
@@ -259,13 +273,14 @@ class SequenceLoader:
                 progress_mask[b, dst] = playing.expert
                 if playing.goal is not None:
                     goal[b, dst] = playing.goal[src]
+                    goal_mask[b, dst] = True
                 if playing.cells is not None:
                     cells[b, dst] = playing.cells[src]
                 instruction[b][t:t + n] = [playing.instruction] * n
                 self.lane_pos[b] += n
                 t += n
         return Batch(image, direction, carrying, gps, instruction, labels, done, progress,
-                     progress_mask, goal, cells)
+                     progress_mask, goal, goal_mask, cells)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -324,5 +339,6 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
         "progress": put(batch.progress),  # (B, T)
         "progress_mask": put(batch.progress_mask),  # (B, T)
         "goal": put(batch.goal),  # (B, T, V*V)
+        "goal_mask": put(batch.goal_mask),  # (B, T)
         "cells": put(batch.cells),  # (B, T, V*V, 3)
     }

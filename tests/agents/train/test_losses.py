@@ -127,3 +127,19 @@ def test_goal_choice_loss_picks_not_in_view_when_no_target_is_seen():
     assert float(goal_choice_loss(logits, targets, image)) == pytest.approx(math.log(4))
     with pytest.raises(ValueError, match=r"model\.goal\b"):
         goal_choice_loss(None, targets, image)
+
+
+def test_goal_losses_average_only_over_the_steps_that_have_targets():
+    image = _bottom_row_seen().expand(1, 2, 6, 6, 3)
+    logits = torch.zeros(1, 2, 9)
+    logits[0, 0, 7] = math.log(2.0)  # step 0: log(5 / 2) as above
+    logits[0, 1, 6] = 50.0  # step 1 (left out): a huge loss were it counted
+    targets = torch.zeros(1, 2, 9, dtype=torch.bool)
+    targets[0, :, 7] = True
+    steps = torch.tensor([[True, False]])
+    assert float(goal_choice_loss(logits, targets, image, steps)) == pytest.approx(
+        math.log(5 / 2))
+    # bce: the three seen cells of step 0 only; sigmoid(log 2) = 2/3 for the target
+    expected = (math.log(2) + math.log(1.5) + math.log(2)) / 3
+    assert float(goal_loss(logits, targets, image, steps)) == pytest.approx(expected)
+    assert float(goal_choice_loss(logits, targets, image, torch.zeros(1, 2, dtype=bool))) == 0

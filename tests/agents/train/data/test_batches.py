@@ -13,18 +13,19 @@ from vlnenv.suites.load import load_suite
 
 
 def loader(rank: int = 0, world: int = 1, seed: int = 0, workers: int = 0,
-           goal_targets: bool = False, cell_targets: bool = False) -> SequenceLoader:
+           goal_targets: bool = False, cell_targets: bool = False,
+           goal_families: frozenset[str] | None = None) -> SequenceLoader:
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", "oracle")
     return SequenceLoader(demos, dict(suite.split_houses("train")), lanes=3, chunk=7,
                           seed=seed, rank=rank, world=world, render_batch=4,
                           goal_targets=goal_targets, workers=workers,
-                          cell_targets=cell_targets)
+                          cell_targets=cell_targets, goal_families=goal_families)
 
 
 def assert_same_batches(x, y):
     for name in ("image", "direction", "carrying", "labels", "done", "progress",
-                 "progress_mask", "goal", "cells"):
+                 "progress_mask", "goal", "goal_mask", "cells"):
         np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=name)
     assert x.instruction == y.instruction
 
@@ -89,3 +90,25 @@ def test_cell_targets_name_what_each_view_cell_shows():
     seen = seen_cells(torch.from_numpy(batch.image), 8).numpy()  # (B, T, V*V)
     np.testing.assert_array_equal(batch.cells[..., 0] != 0, seen)  # void base = unseen
     assert not loader(seed=1).next_batch().cells.any()  # off: zeros
+
+
+def test_goal_targets_are_made_only_for_the_families_asked_for():
+    every, some = loader(goal_targets=True), loader(goal_targets=True,
+                                                    goal_families=frozenset({"go_to_room"}))
+    families = [e.family for e in every.demos.episodes]
+    assert "go_to_room" in families and len(set(families)) > 1
+    for _ in range(8):
+        x, y = every.next_batch(), some.next_batch()
+        assert x.goal_mask.all()
+        room = np.array([[every.demos.episodes[i].family == "go_to_room" for i in row]
+                         for row in _episode_of_each_step(x, every)])  # (B, T)
+        np.testing.assert_array_equal(y.goal_mask, room)
+        np.testing.assert_array_equal(y.goal, x.goal & room[..., None])
+        np.testing.assert_array_equal(y.labels, x.labels)
+
+
+def _episode_of_each_step(batch, data) -> list[list[int]]:
+    """The demonstration index each lane step of ``batch`` comes from (read back from the
+    instruction text, unique in the tiny suite's train split)."""
+    by_text = {e.instruction: i for i, e in enumerate(data.demos.episodes)}
+    return [[by_text[text] for text in row] for row in batch.instruction]
