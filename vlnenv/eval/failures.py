@@ -79,6 +79,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -89,6 +90,7 @@ from vlnenv.language.instructions import (
     FollowRoute,
     GoToObject,
     GoToRoom,
+    Instruction,
     SequenceInstr,
     object_goal_cells,
 )
@@ -97,6 +99,8 @@ from vlnenv.language.parse import spoken_order
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.world.house import House, Item, Pos
+
+_I = TypeVar("_I", bound=Instruction)
 
 #: Route cells a return to the route may skip and still count as following it: cutting a
 #: corner leaves the route for one cell and rejoins it two cells on.
@@ -169,12 +173,22 @@ def replay(episode: Episode, house: House, actions: Sequence[int], view: int = 7
     return Replay(run, seen, tuple(cells), tuple(carried))
 
 
+def _instruction(played: Replay, kind: type[_I], caller: str) -> _I:
+    """The replayed episode's instruction, checked to be a ``kind``.
+
+    Raises:
+        TaskError: it is of another family.
+    """
+    instruction = played.run.instruction
+    if not isinstance(instruction, kind):
+        raise TaskError(f"{caller} needs a {kind.family} episode, got {instruction.family}")
+    return instruction
+
+
 def room_cause(played: Replay) -> str:
     """The cause of a failed ``go_to_room`` episode (module docstring)."""
     run = played.run
-    instruction = run.instruction
-    if not isinstance(instruction, GoToRoom):
-        raise TaskError(f"room_cause needs a go_to_room episode, got {instruction.family}")
+    instruction = _instruction(played, GoToRoom, "room_cause")
     house, target, here = run.house, instruction.room, run.state.room
     if played.stopped:
         if here is None:
@@ -194,9 +208,7 @@ def room_cause(played: Replay) -> str:
 def object_cause(played: Replay) -> str:
     """The cause of a failed ``go_to_object`` episode (module docstring)."""
     run = played.run
-    instruction = run.instruction
-    if not isinstance(instruction, GoToObject):
-        raise TaskError(f"object_cause needs a go_to_object episode, got {instruction.family}")
+    instruction = _instruction(played, GoToObject, "object_cause")
     target, state, house = instruction.item, run.state, run.house
     seen = "seen" if played.saw({target.cell}) else "never seen"
     if not played.stopped:
@@ -221,9 +233,7 @@ def object_cause(played: Replay) -> str:
 def fetch_cause(played: Replay) -> str:
     """The cause of a failed ``fetch`` episode (module docstring)."""
     run = played.run
-    instruction = run.instruction
-    if not isinstance(instruction, Fetch):
-        raise TaskError(f"fetch_cause needs a fetch episode, got {instruction.family}")
+    instruction = _instruction(played, Fetch, "fetch_cause")
     if not played.held:
         seen = "a match seen" if played.saw(instruction.targets) else "no match seen"
         return f"never picked anything up, {seen}"
@@ -265,9 +275,7 @@ def route_progress(path: Sequence[Pos], route: Sequence[Pos], skip: int = ROUTE_
 def route_cause(played: Replay) -> str:
     """The cause of a failed ``follow_route`` episode (module docstring)."""
     run = played.run
-    instruction = run.instruction
-    if not isinstance(instruction, FollowRoute):
-        raise TaskError(f"route_cause needs a follow_route episode, got {instruction.family}")
+    instruction = _instruction(played, FollowRoute, "route_cause")
     route, state = instruction.route, run.state
     if played.visited(instruction.goal_cells):
         return ("passed the end, stopped elsewhere" if played.stopped
@@ -284,9 +292,7 @@ def route_cause(played: Replay) -> str:
 def sequence_cause(played: Replay) -> str:
     """The cause of a failed ``sequence`` episode (module docstring)."""
     run = played.run
-    instruction = run.instruction
-    if not isinstance(instruction, SequenceInstr):
-        raise TaskError(f"sequence_cause needs a sequence episode, got {instruction.family}")
+    instruction = _instruction(played, SequenceInstr, "sequence_cause")
     done, end = instruction.done, "stopped" if played.stopped else "timeout"
     n = len(instruction.parts)
     order = spoken_order("" if run.episode is None else run.episode.instruction)
