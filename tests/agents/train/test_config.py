@@ -245,3 +245,15 @@ def test_a_model_preset_in_a_file_or_override_comes_under_the_changed_fields(tmp
     assert on.goal == GoalConfig() and on.gps == GpsConfig(range=8)
     off = resolve_config(None, ["model.preset=quickstart", "model.explore=none"]).model
     assert off.explore is None and off.memory is not None
+
+
+def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families():
+    from vlnenv.language.instructions import FAMILIES
+
+    long, quick = resolve_config("long"), resolve_config("quickstart")
+    assert long.model == quick.model.replace(track=long.model.track)
+    assert long.model.track is not None and quick.model.track is None
+    assert long.data.families == tuple(FAMILIES) == long.eval.families
+    assert long.optim.goal_families == ("go_to_room", "go_to_object", "fetch")
+    assert quick.optim.goal_families is None
+    assert long.run.time_budget_s == 3600 and long.optim.fit_budget
