@@ -245,14 +245,6 @@ class GoalMemory(nn.Module):
         self.d_emb = (nn.Embedding(2 * self.radius + self.far + 1, config.n_embd)
                       if config.memory.distance else None)
 
-    def places(self, image: Tensor, gps: Tensor, direction: Tensor,
-               radius: int | None = None) -> Tensor:
-        """``(..., V*V)`` :func:`map_index` of the view cells the ``(..., S, S, 3)`` images
-        show (the places both the goal and the explore map write), in the map of radius
-        ``radius`` (``R`` when ``None``)."""
-        return map_index(seen_cells(image, self.tile), gps, direction,
-                         self.radius if radius is None else radius)
-
     def layout(self, goal_map: Tensor, image: Tensor, gps: Tensor,
                direction: Tensor) -> tuple[Tensor, Tensor]:
         """``(B, M'*M')`` the goal map in the grid the steps write into, and ``(B, T, V*V)``
