@@ -49,7 +49,7 @@ class Attention(nn.Module):
         Returns:
             ``(B, T, C)`` output and, if asked, ``(B, H, T, S)`` weights (else ``None``).
         """
-        B, T, C = x.shape
+        C = x.shape[-1]
         if (context is not None) != self.cross:
             raise ModelError("cross-attention needs a context; self-attention takes none")
         if context is not None:
@@ -57,6 +57,14 @@ class Attention(nn.Module):
             k, v = self.key_value(context).split(C, dim=2)  # (B, S, C) each
         else:
             q, k, v = self.qkv(x).split(C, dim=2)  # (B, T, C) each
+        return self.attend(q, k, v, key_padding_mask, return_attention)
+
+    def attend(self, q: Tensor, k: Tensor, v: Tensor, key_padding_mask: Tensor | None = None,
+               return_attention: bool = False) -> tuple[Tensor, Tensor | None]:
+        """The attention itself, of projected ``(B, T, C)`` queries over projected
+        ``(B, S, C)`` keys and values (so a caller can project keys once for many
+        queries); the output projected, and the weights if asked (see :meth:`forward`)."""
+        B, T, C = q.shape
         S = k.shape[1]
         hs = C // self.n_head
         q = q.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, H, T, hs)

@@ -228,25 +228,24 @@ class MultimodalTransformer(nn.Module):
         return bias, state
 
     def _step(self, hidden: Tensor, bias: Tensor | None, step_context: Any,
-              text: TextOutput, return_attention: bool) -> FusionOutput:
+              track: tuple[Tensor, Tensor] | None, return_attention: bool) -> FusionOutput:
         """One step of ``B`` episodes, the one both :meth:`forward` and
         :meth:`forward_sequence` run: the state token (the ``(B, C)`` ``hidden`` plus its
         type embedding plus the parts' ``(B, C)`` bias; with ``config.track``, then its
-        read of the step's ``(B, L, C)`` instruction tokens ``text``) reads the step's part
-        of the fusion's context (an item of ``Fusion.step_contexts``); the fused state is
-        the next ``hidden``."""
+        read of the step's instruction: ``track`` is its ``(B, L, 2C)`` tracker keys and
+        ``(B, L)`` padding) reads the step's part of the fusion's context (an item of
+        ``Fusion.step_contexts``); the fused state is the next ``hidden``."""
         if not self.config.recurrent:
             hidden = torch.zeros_like(hidden)
         query = (hidden + self.state_emb)[:, None]  # (B, 1, C)
         if bias is not None:
             query = query + bias[:, None]  # (B, 1, C)
-        track = None
-        if self.tracker is not None:
-            query, track = self.tracker(query, text.tokens, text.padding,
-                                        return_attention)  # (B, 1, C)
+        weights = None
+        if track is not None:
+            query, weights = self.tracker(query, *track, return_attention)  # (B, 1, C)
         out = self.fusion.read_at(query, step_context, return_attention)
-        return out if track is None else out._replace(attention={**out.attention,
-                                                                 "track": track})
+        return out if weights is None else out._replace(attention={**out.attention,
+                                                                   "track": weights})
 
     def _unroll(self, batch: ObservationBatch, state: RecurrentState | None,
                 done: Tensor | None, return_attention: bool = False) -> PolicyOutput:
@@ -262,14 +261,19 @@ class MultimodalTransformer(nn.Module):
                              gps=gps)  # (B*T, N, C)
         if ids.dim() == 2:
             text = self.text(ids, return_attention)  # (B, L, C)
-            txt_tokens = text.tokens[:, None].expand(-1, T, -1, -1)  # (B, T, L, C)
-            txt_pad = text.padding[:, None].expand(-1, T, -1)  # (B, T, L)
+
+            def spread(x: Tensor) -> Tensor:  # (B, ...) per episode -> (B, T, ...)
+                return x[:, None].expand(B, T, *x.shape[1:])
         else:
             flat = trim_padding(ids.flatten(0, 1))  # (B*T, L)
             uniq, inverse = torch.unique(flat, dim=0, return_inverse=True)  # (U, L), (B*T,)
             text = self.text(uniq, return_attention)  # (U, L, C)
-            txt_tokens = text.tokens[inverse].view(B, T, *text.tokens.shape[1:])  # (B,T,L,C)
-            txt_pad = text.padding[inverse].view(B, T, -1)  # (B, T, L)
+
+            def spread(x: Tensor) -> Tensor:  # (U, ...) per distinct text -> (B, T, ...)
+                return x[inverse].view(B, T, *x.shape[1:])
+        txt_tokens, txt_pad = spread(text.tokens), spread(text.padding)  # (B,T,L,C), (B,T,L)
+        # the tracker's keys, projected once per distinct instruction: (B, T, L, 2C)
+        track_keys = None if self.tracker is None else spread(self.tracker.keys(text.tokens))
         ctx, maps = self.fusion.sequence_context(txt_tokens, txt_pad, vision, return_attention)
         cells = None if self.cell_head is None else self.cell_head(vision.cells)  # (B*T, P, K)
         words = (None if self.match_head is None else self.instruction_labels(
@@ -287,8 +291,8 @@ class MultimodalTransformer(nn.Module):
         for t in range(T):
             if done is not None:
                 hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
-            step_text = TextOutput(txt_tokens[:, t], txt_pad[:, t], [])  # (B, L, C)
-            fused = self._step(hidden, biases[t], contexts[t], step_text, return_attention)
+            track = None if track_keys is None else (track_keys[:, t], txt_pad[:, t])
+            fused = self._step(hidden, biases[t], contexts[t], track, return_attention)
             hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
             steps.append(fused)
         state = state._replace(hidden=hidden)

@@ -14,7 +14,9 @@ policy's progress head already is.
 
 with ``q`` the ``(B, 1, C)`` state token's query (previous state, type embedding and the
 parts' biases) and ``tokens`` the ``(B, L, C)`` encoded instruction; ``<pad>`` keys get
-zero weight (the ``<cls>`` key is never padding, so no row is empty).
+zero weight (the ``<cls>`` key is never padding, so no row is empty). The keys and values
+do not depend on the state: :meth:`InstructionTracker.keys` projects them once per
+instruction, and each step reads them.
 """
 
 from __future__ import annotations
@@ -35,10 +37,17 @@ class InstructionTracker(nn.Module):
         self.ln_t = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.attn = Attention(config, cross=True)
 
-    def forward(self, query: Tensor, tokens: Tensor, padding: Tensor,
+    def keys(self, tokens: Tensor) -> Tensor:
+        """``(..., L, 2 C)`` the keys and values of ``(..., L, C)`` instruction tokens, side
+        by side: ``key_value(ln_t(tokens))``."""
+        return self.attn.key_value(self.ln_t(tokens))  # (..., L, 2C)
+
+    def forward(self, query: Tensor, keys: Tensor, padding: Tensor,
                 return_attention: bool = False) -> tuple[Tensor, Tensor | None]:
-        """``(B, 1, C)`` the query after reading ``(B, L, C)`` ``tokens`` (``(B, L)``
-        ``padding`` True at ``<pad>``), and the ``(B, H, 1, L)`` weights if asked."""
-        a, w = self.attn(self.ln_q(query), self.ln_t(tokens), padding,
-                         return_attention)  # (B, 1, C), (B, H, 1, L) | None
+        """``(B, 1, C)`` the query after reading an instruction's ``(B, L, 2 C)``
+        :meth:`keys` (``(B, L)`` ``padding`` True at ``<pad>``), and the ``(B, H, 1, L)``
+        weights if asked."""
+        k, v = keys.chunk(2, dim=-1)  # (B, L, C) each
+        q = self.attn.query(self.ln_q(query))  # (B, 1, C)
+        a, w = self.attn.attend(q, k, v, padding, return_attention)  # (B, 1, C)
         return query + a, w  # (B, 1, C)

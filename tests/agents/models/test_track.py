@@ -33,7 +33,7 @@ def test_the_read_is_softmax_attention_over_the_unpadded_tokens():
     query = torch.tensor([[[3.0, 1.0]]])  # (1, 1, 2) -> ln (1, -1)
     tokens = torch.tensor([[[5.0, 0.0], [0.0, 5.0], [9.0, 0.0]]])  # (1, 3, 2)
     padding = torch.tensor([[False, False, True]])  # the third is <pad>
-    out, w = tracker(query, tokens, padding, return_attention=True)
+    out, w = tracker(query, tracker.keys(tokens), padding, return_attention=True)
     s = 2.0 / np.sqrt(2.0)
     p = np.exp(s) / (np.exp(s) + np.exp(-s))  # weight of the first token
     assert w[0, 0, 0].tolist() == pytest.approx([p, 1 - p, 0.0], abs=1e-6)
@@ -47,9 +47,10 @@ def test_padding_tokens_do_not_change_the_read():
     tracker = InstructionTracker(ModelConfig(n_embd=8, n_head=2)).eval()
     query, tokens = torch.randn(2, 1, 8), torch.randn(2, 5, 8)
     padding = torch.tensor([[False] * 5, [False, False, False, True, True]])
-    out, _ = tracker(query, tokens, padding)
+    out, _ = tracker(query, tracker.keys(tokens), padding)
     longer = torch.cat([tokens, torch.randn(2, 3, 8)], dim=1)  # three more <pad> columns
-    out2, _ = tracker(query, longer, torch.cat([padding, torch.ones(2, 3, dtype=bool)], 1))
+    out2, _ = tracker(query, tracker.keys(longer),
+                      torch.cat([padding, torch.ones(2, 3, dtype=bool)], 1))
     torch.testing.assert_close(out, out2)
 
 
