@@ -15,7 +15,7 @@ from vlnenv.pretrain.questions import ANSWERS, KINDS, questions
 from vlnenv.pretrain.trajectories import trajectory_pairs
 from vlnenv.pretrain.views import render_views, sample_views
 from vlnenv.suites.load import Suite
-from vlnenv.tasks.rephrase import said_in
+from vlnenv.tasks.rephrase import said_all
 
 #: Questions kept per view at most (the room question is always first).
 MAX_QUESTIONS = 6
@@ -92,10 +92,7 @@ def build_data(suite: Suite, split: str, n_views: int, n_paths: int, seed: int,
             q_ids[i, j] = tok.encode(q.text, q_len)
             answers[i, j], kinds[i, j] = ANSWERS.index(q.answer), KINDS.index(q.kind)
     flat = _ids(tok, [t for row in texts for t in row])
-    episodes = suite.episodes(split)
-    if phrasing != "any":
-        episodes = [said_in(ep, houses[ep.house], phrasing, seed, j)
-                    for j, ep in enumerate(episodes)]
+    episodes = said_all(suite.episodes(split), houses, phrasing, seed)
     pairs = trajectory_pairs(episodes, houses, n_paths, seed + 2)
     return PretrainData(
         view_codes=np.stack([v.codes for v in views]),

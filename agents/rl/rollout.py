@@ -35,7 +35,7 @@ from vlnenv.env.config import EnvConfig as HouseEnvConfig  # agents.rl.config ha
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.registration import VECTOR_ENTRY_POINT
 from vlnenv.suites.load import Suite
-from vlnenv.tasks.rephrase import said_in
+from vlnenv.tasks.rephrase import said_all
 from vlnenv.vector import BatchedGridHouseEnv
 
 
@@ -60,10 +60,8 @@ def make_env(config: RLEnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseE
         raise TrainError(f"env.split: suite {suite.name} has no split {config.split!r}; it has "
                          f"{list(suite.splits)}")
     keep = set(config.families)
-    episodes = suite.episodes(config.split)
-    if config.phrasing != "any":  # the text the BC demos of data.phrasing read
-        episodes = [said_in(ep, suite.houses[ep.house], config.phrasing, 0, j)
-                    for j, ep in enumerate(episodes)]
+    # the text the BC demos of data.phrasing read (seed 0, data.sample_seed's default)
+    episodes = said_all(suite.episodes(config.split), suite.houses, config.phrasing, 0)
     episodes = [ep for ep in episodes if ep.family in keep]
     if not episodes:
         raise TrainError(f"env: no episode of {list(config.families)} in "

@@ -48,7 +48,7 @@ from vlnenv.eval.evaluate import stack_obs
 from vlnenv.expert.oracle import Oracle
 from vlnenv.suites.load import Suite
 from vlnenv.tasks.episode import Episode
-from vlnenv.tasks.rephrase import said_in
+from vlnenv.tasks.rephrase import said_all
 from vlnenv.tasks.run import RunTrace
 from vlnenv.tasks.solver import TaskSolver
 from vlnenv.world.dynamics import EpisodeState
@@ -315,11 +315,10 @@ def train_dagger(config: TrainConfig) -> TrainResult:
             trainer.open_logs()
             for note in notes:
                 trainer.logger.message(note)
-            split_episodes = trainer.suite.episodes(dg.rollout_split)
-            if config.data.phrasing != "any":  # roll out on the text BC's demos read
-                split_episodes = [
-                    said_in(ep, trainer.suite.houses[ep.house], config.data.phrasing,
-                            config.data.sample_seed, j) for j, ep in enumerate(split_episodes)]
+            # roll out on the text BC's demos read
+            split_episodes = said_all(trainer.suite.episodes(dg.rollout_split),
+                                      trainer.suite.houses, config.data.phrasing,
+                                      config.data.sample_seed)
             stopped_by = "max_steps"
             for i in range(first, dg.iterations):
                 if i == len(trainer.extra["iterations"]):

@@ -8,6 +8,7 @@ pretraining data said in trained phrasing only (:func:`said_in`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -40,3 +41,12 @@ def said_in(episode: Episode, house: House, phrasing: str, seed: int, index: int
         return episode
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, PHRASING_KEY)))
     return rephrase(episode, house, rng, phrasing)
+
+
+def said_all(episodes: Sequence[Episode], houses: Mapping[str, House], phrasing: str,
+             seed: int) -> list[Episode]:
+    """A data set's episodes as training reads them: :func:`said_in` of episode ``j`` at
+    index ``j`` (the list as it is for ``phrasing == "any"``)."""
+    if phrasing == "any":
+        return list(episodes)
+    return [said_in(ep, houses[ep.house], phrasing, seed, j) for j, ep in enumerate(episodes)]
