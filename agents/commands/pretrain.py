@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 3e-4)")
     p.add_argument("--fusion", default=None,
                    help="single_stream (default) or dual_stream (any registered fusion)")
-    p.add_argument("--large", action="store_true", help="the GPU-sized encoders")
+    p.add_argument("--preset", default=None, metavar="NAME",
+                   help="the encoders of a model preset: default, large (GPU-sized) or "
+                        "quickstart (the quickstart policy's, to --init it); default: default")
+    p.add_argument("--large", action="store_true", help="the same as --preset large")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--phrasing", choices=("any", "trained"), default="any",
                    help="trained: captions and instructions in trained phrasing only, so "
@@ -50,8 +53,13 @@ def config_from_args(args: argparse.Namespace) -> object:
     from agents.models.config import ModelConfig
     from agents.pretrain.config import PretrainConfig
 
+    from agents.train.errors import TrainError
+
+    if args.large and args.preset not in (None, "large"):
+        raise TrainError(f"--large and --preset {args.preset} name two models; give one")
+    preset = "large" if args.large else (args.preset or "default")
     model = {} if args.fusion is None else {"fusion": args.fusion}
-    mc = ModelConfig.large(**model) if args.large else ModelConfig.default(**model)
+    mc = ModelConfig.preset(preset, **model)
     extra = {k: v for k, v in (("steps", args.steps), ("batch", args.batch),
                                ("path_batch", args.path_batch), ("lr", args.lr))
              if v is not None}

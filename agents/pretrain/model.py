@@ -13,6 +13,7 @@ from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.policy import MultimodalTransformer
 from agents.models.text import TextOutput
+from agents.models.vision import VisionOutput
 from agents.pretrain.contrastive import ContrastiveHead, retrieval_logits
 from agents.pretrain.data import Batch
 from agents.pretrain.itm import MatchHead, hard_negatives
@@ -71,10 +72,20 @@ class PretrainModel(nn.Module):
         """The encoders' weights, under the policy's parameter names."""
         return {k: v for k, v in self.state_dict().items() if k.split(".")[0] in ENCODER_PARTS}
 
+    def views(self, image: Tensor) -> VisionOutput:
+        """The vision encoder on ``(B, S, S, 3)`` views. A model with ``config.gps`` (the
+        quickstart's) embeds the way back to the start in its ego token; a pretraining
+        view has no start, so it is read as at its start, facing east (``gps = 0``,
+        ``direction = 0``: one constant ego token); otherwise no ego token is added."""
+        if self.config.gps is None:
+            return self.vision(image)
+        zeros = torch.zeros(image.shape[0], dtype=torch.long, device=image.device)  # (B,)
+        return self.vision(image, zeros, gps=zeros[:, None].expand(-1, 2))
+
     def path_frames(self, path: Tensor) -> Tensor:
         """``(B, K, C)`` per-view summaries of ``(B, K, S, S, 3)`` views along paths."""
         B, K = path.shape[:2]
-        return self.vision(path.flatten(0, 1)).summary.view(B, K, -1)  # (B, K, C)
+        return self.views(path.flatten(0, 1)).summary.view(B, K, -1)  # (B, K, C)
 
     def forward(self, batch: Batch, objectives: Sequence[str], gen: torch.Generator
                 ) -> dict[str, Tensor]:
@@ -85,7 +96,7 @@ class PretrainModel(nn.Module):
                ) -> dict[str, Tensor]:
         """The loss of each objective on ``batch``; ``gen`` draws masks and negatives."""
         out: dict[str, Tensor] = {}
-        vis = self.vision(batch.image)  # (B, N, C)
+        vis = self.views(batch.image)  # (B, N, C)
         txt = self.text(batch.caption)  # (B, L, C)
         if "contrastive" in objectives:
             out["contrastive"] = self.contrastive(vis.summary, txt.summary)

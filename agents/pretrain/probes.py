@@ -68,7 +68,7 @@ def evaluate(model: PretrainModel, data: PretrainData, train: PretrainData | Non
     share of the true instructions (the verifier's ceiling)."""
     dev = model.device
     res: dict[str, Any] = {}
-    views = lambda c: model.vision(torch.as_tensor(render_views(c), device=dev))  # noqa: E731
+    views = lambda c: model.views(torch.as_tensor(render_views(c), device=dev))  # noqa: E731
     texts = lambda ids: model.text(torch.as_tensor(ids, device=dev))  # noqa: E731
     # view <-> caption
     img = _batched(lambda c: model.contrastive.image_proj(views(c).summary), data.view_codes)
