@@ -52,7 +52,6 @@ def config_from_args(args: argparse.Namespace) -> object:
     """The ``PretrainConfig`` of the parsed options."""
     from agents.models.config import ModelConfig
     from agents.pretrain.config import PretrainConfig
-
     from agents.train.errors import TrainError
 
     if args.large and args.preset not in (None, "large"):

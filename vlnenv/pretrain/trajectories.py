@@ -58,15 +58,22 @@ def trajectory_pairs(episodes: list[Episode], houses: dict[str, House], n: int, 
         view: view size.
     """
     rng = np.random.default_rng(seed)
-    pick = rng.permutation(len(episodes))[:n]
+    pick = [episodes[int(i)] for i in rng.permutation(len(episodes))[:n]]
+    codes = trajectory_codes(pick, houses, frames, view)
+    return [TrajectorySample(ep.episode_id, ep.family, ep.instruction, c)
+            for ep, c in zip(pick, codes, strict=True)]
+
+
+def trajectory_codes(episodes: list[Episode], houses: dict[str, House], frames: int = FRAMES,
+                     view: int = VIEW) -> np.ndarray:
+    """``(E, frames, V, V)`` int32 view codes at ``frames`` evenly spaced poses along each
+    episode's reference path (:func:`path_poses`, :func:`frame_indices`)."""
     cache: dict[str, HouseViews] = {}
-    out = []
-    for i in pick:
-        ep = episodes[int(i)]
+    out = np.zeros((len(episodes), frames, view, view), np.int32)
+    for e, ep in enumerate(episodes):
         hv = cache.get(ep.house)
         if hv is None:
             hv = cache[ep.house] = HouseViews(houses[ep.house], view)
         poses = path_poses(ep)
-        codes = np.stack([hv.codes(*poses[k]) for k in frame_indices(len(poses), frames)])
-        out.append(TrajectorySample(ep.episode_id, ep.family, ep.instruction, codes))
+        out[e] = np.stack([hv.codes(*poses[k]) for k in frame_indices(len(poses), frames)])
     return out
