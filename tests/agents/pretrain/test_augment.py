@@ -1,0 +1,63 @@
+"""Speaker augmentation: the speaker writes one instruction per demonstration from the views
+along its reference path, the same each time; only the words change, and demonstrations it
+writes nothing for are left out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agents.models.config import ModelConfig
+from agents.pretrain.augment import respoken, speak
+from agents.pretrain.model import PretrainModel
+from agents.train.data.demos import generate_demos
+from vlnenv.language.vocab import Tokenizer
+from vlnenv.pretrain.trajectories import trajectory_codes, trajectory_pairs
+from vlnenv.pretrain.views import render_views
+from vlnenv.suites.load import load_suite
+
+TINY = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1, n_fusion_layer=1)
+
+
+@pytest.fixture(scope="module")
+def demos():
+    return generate_demos("tiny", "train", "oracle")
+
+
+def test_trajectory_codes_are_the_views_of_the_trajectory_pairs():
+    suite = load_suite("tiny")
+    episodes = suite.episodes("train")
+    pairs = trajectory_pairs(episodes, suite.houses, n=len(episodes), seed=3)
+    by_id = {ep.episode_id: ep for ep in episodes}
+    codes = trajectory_codes([by_id[p.episode_id] for p in pairs], suite.houses)
+    assert codes.shape == (len(pairs), 6, 7, 7)
+    for pair, c in zip(pairs, codes, strict=True):
+        assert np.array_equal(pair.codes, c)
+
+
+def test_the_speaker_writes_its_greedy_text_for_each_path_the_same_twice(demos):
+    suite = load_suite("tiny")
+    model = PretrainModel(TINY, seed=4).eval()
+    episodes = demos.episodes[:5]
+    said = speak(model, episodes, suite.houses, batch=2)
+    assert said == speak(model, episodes, suite.houses, batch=5)
+    images = torch.as_tensor(render_views(trajectory_codes(episodes, suite.houses)))
+    with torch.no_grad():
+        memory = model.trajectory.frames(model.path_frames(images))
+    assert said == [Tokenizer().decode(ids) for ids in model.speaker.greedy(memory, 100)]
+
+
+def test_respoken_changes_only_the_words_and_leaves_out_empty_texts(demos):
+    texts = ["go to the kitchen .", "", "go to the bedroom .", " "]
+    out = respoken(demos.subset(range(4)), texts)
+    assert [ep.instruction for ep in out.episodes] == ["go to the kitchen .",
+                                                       "go to the bedroom ."]
+    for i, j in ((0, 0), (1, 2)):
+        before, after = demos.episodes[j], out.episodes[i]
+        assert after.episode_id == before.episode_id and after.task == before.task
+        assert np.array_equal(out.actions[i], demos.actions[j])
+        assert np.array_equal(out.labels[i], demos.labels[j])
+        assert vars(out.traces[i]) == vars(demos.traces[j])
+    with pytest.raises(ValueError, match="2 texts for 4"):
+        respoken(demos.subset(range(4)), texts[:2])
