@@ -48,3 +48,15 @@ def test_every_objective_gives_a_finite_loss_that_reaches_the_encoders(fusion, d
                    if p.grad is not None and p.grad.abs().sum() > 0}
         assert touched & {"text", "vision"}, name
     assert model.losses(batch, ("qa",), torch.Generator()).keys() == {"qa"}
+
+
+def test_the_quickstart_preset_pretrains_with_a_constant_ego_token(data):
+    config = ModelConfig.preset("quickstart", n_embd=32, n_head=2)
+    model = PretrainModel(config)
+    batch = sample_batch(data, np.random.default_rng(0), 8, 4)
+    assert model.views(batch.image).n_ego == 1  # gps = 0, facing east: the ego token
+    assert PretrainModel(ModelConfig(**TINY)).views(batch.image).n_ego == 0
+    losses = model.losses(batch, OBJECTIVES, torch.Generator().manual_seed(0))
+    assert set(losses) == set(OBJECTIVES) and all(torch.isfinite(v) for v in losses.values())
+    policy = MultimodalTransformer(config)
+    assert not policy.load_state_dict(model.encoder_state(), strict=False).unexpected_keys
