@@ -15,7 +15,8 @@ families' SR is averaged per cell.
 (``configs/long.toml``: the quickstart's with the instruction tracker) on the ``small``
 train split's ``follow_route`` and ``sequence`` demonstrations (2,000), against the same
 plus ``--augment`` demonstrations of fresh train episodes whose instructions the
-pretraining run's speaker wrote (``data.speaker``); the two families' SR and nDTW.
+pretraining run's speaker wrote (``vln pretrain speak`` into ``OUT/spoken.npz``, added
+with ``data.extra_demos``); the two families' SR and nDTW.
 
     vln pretrain --preset quickstart --steps 2000 --out runs/pt_quickstart
     python scripts/pretrain_studies.py transfer --pretrained runs/pt_quickstart --out runs/transfer
@@ -166,9 +167,7 @@ def speaker_cells(args: argparse.Namespace) -> list[tuple[dict[str, Any], str, i
     cells = []
     for seed in args.seed_list:
         for arm in ARMS:
-            extra = ([] if arm == "real" else
-                     ["--set", f"data.speaker={args.pretrained}",
-                      "--set", f"data.speaker_episodes={args.augment}"])
+            extra = [] if arm == "real" else ["--set", f'data.extra_demos=["{args.spoken}"]']
             cells.append(({"arm": arm}, "long.toml", seed, base + extra))
     return cells
 
@@ -224,6 +223,13 @@ def main() -> int:
         text = transfer_table(rows, args.size_list)
         transfer_plot(rows, args.size_list, out / "transfer.png")
     else:
+        args.spoken = str(out / "spoken.npz")
+        if not Path(args.spoken).is_file():
+            subprocess.run([sys.executable, "-m", "agents.cli", "pretrain", "speak",
+                            args.pretrained, "--out", args.spoken, "--episodes",
+                            str(args.augment), "--families", ",".join(ROUTES), "--demos-dir",
+                            args.demos_dir], check=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
         rows = run_cells(speaker_cells(args), args)
         text = speaker_table(rows)
     settings = {k: v for k, v in vars(args).items() if k not in ("size_list", "seed_list")}

@@ -8,6 +8,8 @@ import json
 import os
 from collections.abc import Sequence
 
+from vlnenv.language.instructions import FAMILIES
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``pretrain`` command (and its ``eval`` sub-command)."""
@@ -46,6 +48,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--paths", type=int, default=500, help="trajectory candidates (500)")
     ev.add_argument("--json", action="store_true", help="print JSON")
     ev.set_defaults(func=_eval)
+    sp = cmds.add_parser("speak", help="demonstrations whose instructions the speaker wrote",
+                         description="Teacher demonstrations of fresh episodes on a suite's "
+                                     "train houses, each instruction written by the run's "
+                                     "speaker from the views along its path (speaker "
+                                     "augmentation); train on them beside the real ones with "
+                                     "--set 'data.extra_demos=[\"FILE\"]'.")
+    sp.add_argument("run", help="run folder written by vln pretrain")
+    sp.add_argument("--out", required=True, help="demonstrations file to write (.npz)")
+    sp.add_argument("--episodes", type=int, default=1000, help="demonstrations (1000)")
+    sp.add_argument("--families", default=",".join(FAMILIES),
+                    help="comma-separated task families (default: all five)")
+    sp.add_argument("--suite", default=None, help="suite (default: the run's)")
+    sp.add_argument("--split", default="train", help="split whose houses are used (train)")
+    sp.add_argument("--seed", type=int, default=1,
+                    help="seed of the fresh episodes (default 1; the real demonstrations' "
+                         "data.sample_seed is 0)")
+    sp.add_argument("--demos-dir", default="runs/demos",
+                    help="folder of the teachers' demonstration files (runs/demos)")
+    sp.add_argument("--force", action="store_true", help="replace an existing --out")
+    sp.set_defaults(func=_speak)
 
 
 def config_from_args(args: argparse.Namespace) -> object:
@@ -114,6 +136,38 @@ def _eval(args: argparse.Namespace) -> int:
     for label, key, chance in ROWS:
         base = f"{res[chance]:8.3f}" if chance else f"{'':>8}"
         print(f"{label:<40} {res[key]:8.3f} {base}")
+    return 0
+
+
+def _speak(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agents.pretrain.augment import spoken_demos
+    from agents.pretrain.loop import load_pretrain_model
+    from agents.train.data.demo_set import save_demos
+    from agents.train.errors import TrainError
+    from vlnenv.suites.load import load_suite
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise TrainError(f"--out {out} exists; pass --force to replace it")
+    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown or not families:
+        raise TrainError(f"--families {args.families!r}: expected some of {list(FAMILIES)}")
+    if args.episodes < 1:
+        raise TrainError(f"--episodes must be >= 1, got {args.episodes}")
+    suite = load_suite(args.suite or load_pretrain_model(args.run)[1].suite)
+    demos = spoken_demos(args.run, suite, args.episodes, families, args.split, args.seed,
+                         args.demos_dir, log=print)
+    if len(demos) == 0:
+        raise TrainError(f"the speaker of {args.run} wrote no instruction for "
+                         f"{args.episodes} episodes")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_demos(demos, out)
+    print(f"wrote {len(demos)} demonstrations to {out}; "
+          f"{100 * demos.meta['verified']:.1f}% of the speaker's instructions describe their "
+          f"trajectory's task; e.g. {demos.episodes[0].instruction!r}")
     return 0
 
 

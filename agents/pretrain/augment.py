@@ -3,7 +3,8 @@ pretrained speaker (``vln pretrain``'s ``caption`` objective, :mod:`agents.pretr
 writes the instruction of each demonstration of fresh episodes, from
 :data:`~vlnenv.pretrain.trajectories.FRAMES` views along its reference path (greedy
 decoding, as ``vln pretrain eval`` scores it); behaviour cloning then learns from the real
-demonstrations plus these (``data.speaker``, :func:`agents.train.bc.load_demos_for`).
+demonstrations plus these: ``vln pretrain speak RUN --out FILE`` writes them as a
+demonstrations file, ``vln train bc --set 'data.extra_demos=["FILE"]'`` adds it.
 
 The actions, labels and step records stay the teacher's: only the text changes, so a
 generated instruction that describes another task is label noise in the words alone."""
@@ -11,15 +12,22 @@ generated instruction that describes another task is label noise in the words al
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import torch
 
+from agents.pretrain.loop import load_pretrain_model
 from agents.pretrain.model import PretrainModel
 from agents.train.data.demo_set import DemoSet
+from agents.train.data.demos import ensure_demos, select_teachers
+from agents.train.sections import DEFAULT_TEACHERS
+from vlnenv.language.instructions import FAMILIES
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.pretrain.trajectories import trajectory_codes
+from vlnenv.pretrain.verify import verified_share
 from vlnenv.pretrain.views import render_views
+from vlnenv.suites.load import Suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.world.house import House
 
@@ -49,4 +57,36 @@ def respoken(demos: DemoSet, texts: Sequence[str]) -> DemoSet:
     out = demos.subset(keep)
     out.episodes = [dataclasses.replace(ep, instruction=texts[i])
                     for ep, i in zip(out.episodes, keep, strict=True)]
+    return out
+
+
+def spoken_demos(run: str | Path, suite: Suite, n: int, families: Sequence[str] = FAMILIES,
+                 split: str = "train", seed: int = 1, demos_dir: str | Path = "runs/demos",
+                 workers: int = 1, log: Callable[[str], None] | None = None) -> DemoSet:
+    """``n`` teacher demonstrations of ``families`` on fresh episodes of ``suite``'s
+    ``split`` houses, their instructions written by the speaker of the ``vln pretrain``
+    run ``run`` (those it writes nothing for left out).
+
+    The episodes are the first ``n`` of ``families`` among ``ceil(n * 5 / F)`` sampled with
+    ``seed`` (five families in turn, :func:`agents.train.data.demos.sample_split_episode`),
+    each demonstrated by its family's default teacher (``DEFAULT_TEACHERS``), successful
+    ones only. The set's ``meta`` records the speaker's run and ``verified``: the share of
+    its instructions that describe their trajectory's task (:mod:`vlnenv.pretrain.verify`).
+
+    Raises:
+        TrainError: the run is missing or unreadable.
+    """
+    sampled = -(-n * len(FAMILIES) // len(families))
+    teachers = sorted(set(DEFAULT_TEACHERS.values()))
+    sets = {t: ensure_demos(suite, split, t, demos_dir, sampled, seed, workers, log=log)
+            for t in teachers}
+    demos = select_teachers(sets, DEFAULT_TEACHERS)
+    demos = demos.subset([i for i, ep in enumerate(demos.episodes)
+                          if ep.family in families][:n])
+    model, _ = load_pretrain_model(run)
+    out = respoken(demos, speak(model, demos.episodes, suite.houses))
+    share = verified_share([ep.instruction for ep in out.episodes], out.episodes,
+                           suite.houses) if len(out) else 0.0
+    out.meta = {**out.meta, "speaker": str(run), "spoken": len(out),
+                "speaker_families": list(families), "verified": share}
     return out

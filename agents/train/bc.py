@@ -17,16 +17,13 @@ import torch
 
 from agents.train import distributed
 from agents.train.config import TrainConfig
-from agents.train.data.demo_set import DemoSet
+from agents.train.data.demo_set import DemoSet, load_demos
 from agents.train.data.demos import ensure_demos, select_teachers
 from agents.train.data.suite_mix import tag_houses
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import prepare_run, run_folder
 from agents.train.trainer import Trainer
-from vlnenv.errors import VLNError
-from vlnenv.language.instructions import FAMILIES
-from vlnenv.pretrain.verify import verified_share
 from vlnenv.suites.load import Suite
 
 
@@ -76,65 +73,32 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
         return demos
 
     demos = of(suite)
-    if data.speaker is not None:
-        demos = DemoSet.concat([demos, spoken_demos(config, suite, ctx, log)], demos.meta)
+    if data.extra_demos:
+        demos = DemoSet.concat([demos, *(extra_demos(path, suite) for path in data.extra_demos)],
+                               demos.meta)
     if not extra:
         return demos
     return DemoSet.concat([demos, *(tag_houses(of(s), s) for s in extra)], demos.meta)
 
 
-def spoken_demos(config: TrainConfig, suite: Suite, ctx: distributed.Context,
-                 log: Callable[[str], None] | None = None) -> DemoSet:
-    """``data.speaker_episodes`` demonstrations of ``data.families`` on fresh episodes of
-    ``suite``'s ``data.split`` houses (sampled with ``data.speaker_seed``, five families in
-    turn, so ``ceil(n * 5 / F)`` are sampled), their instructions written by the speaker of
-    the ``vln pretrain`` run ``data.speaker`` (:mod:`agents.pretrain.augment`).
+def extra_demos(path: str, suite: Suite) -> DemoSet:
+    """The successful demonstrations of the file at ``path`` (``data.extra_demos``, e.g.
+    written by ``vln pretrain speak``), made on ``suite``'s houses.
 
     Raises:
-        TrainError: the speaker's run is missing or unreadable, or its encoders are not
-            sized as this model's.
+        TrainError: the file is missing or malformed, made on another suite (or another
+            version of it), or holds no successful demonstration.
     """
-    from agents.pretrain.augment import respoken, speak
-    from agents.pretrain.loop import load_pretrain_model
-
-    data = config.data
-    assert data.speaker is not None
-    sampled = -(-data.speaker_episodes * len(FAMILIES) // len(data.families))
-    teachers = sorted(set(data.teacher.values()))
-
-    def get(teacher: str) -> DemoSet:
-        return ensure_demos(suite, data.split, teacher, data.demos_dir, sampled,
-                            data.speaker_seed, data.workers, log=log)
-
-    if ctx.main:
-        for teacher in teachers:
-            get(teacher)
-    distributed.barrier(ctx)
-    demos = select_teachers({t: get(t) for t in teachers}, data.teacher)
-    demos = demos.subset([i for i, ep in enumerate(demos.episodes)
-                          if ep.family in data.families][:data.speaker_episodes])
-    try:
-        speaker, pretrained = load_pretrain_model(data.speaker)
-    except (OSError, KeyError, RuntimeError, VLNError) as err:
-        raise TrainError(f"data.speaker = {data.speaker!r}: cannot read a vln pretrain run "
-                         f"there ({err})") from err
-    if pretrained.model.n_embd != config.model.n_embd:
-        raise TrainError(f"data.speaker = {data.speaker!r}: its speaker reads "
-                         f"n_embd={pretrained.model.n_embd} views; this model has "
-                         f"n_embd={config.model.n_embd}")
-    texts = speak(speaker, demos.episodes, suite.houses)
-    spoken = respoken(demos, texts)
-    if log:
-        share = verified_share([ep.instruction for ep in spoken.episodes], spoken.episodes,
-                               suite.houses) if len(spoken) else 0.0
-        log(f"speaker {data.speaker}: wrote {len(spoken)} of {len(demos)} instructions "
-            f"(the rest empty); {100 * share:.1f}% describe their trajectory's task "
-            f"(vlnenv.pretrain.verify); e.g. {spoken.episodes[0].instruction!r}"
-            if len(spoken) else f"speaker {data.speaker}: wrote no instruction")
-    if len(spoken) == 0:
-        raise TrainError(f"data.speaker = {data.speaker!r}: the speaker wrote an empty "
-                         f"instruction for all {len(demos)} episodes")
-    return spoken
+    demos = load_demos(path, suite)
+    made_on = (demos.meta.get("suite"), demos.meta.get("suite_sha256"))
+    if made_on != (suite.name, suite.suite_hash):
+        raise TrainError(f"data.extra_demos: {path} was made on suite {made_on[0]!r} "
+                         f"(sha256 {str(made_on[1])[:12]}); expected {suite.name!r} (sha256 "
+                         f"{suite.suite_hash[:12]})")
+    demos = demos.successful()
+    if len(demos) == 0:
+        raise TrainError(f"data.extra_demos: {path} holds no successful demonstration")
+    return demos
 
 
 def train_bc(config: TrainConfig) -> TrainResult:

@@ -80,16 +80,11 @@ class DataConfig:
     max_episodes: int | None = None
     """Use only the first ``N`` demonstrations (in file order; nested for growing ``N``,
     for scaling studies); ``None``: all."""
-    speaker: str | None = None
-    """A ``vln pretrain`` run folder whose speaker writes the instructions of
-    ``speaker_episodes`` further demonstrations, of episodes sampled afresh on the split's
-    houses with ``speaker_seed``, trained on beside the real ones (speaker augmentation,
-    :mod:`agents.pretrain.augment`); ``None``: real demonstrations only."""
-    speaker_episodes: int = 1000
-    """Demonstrations (of ``families``) whose instructions the speaker writes."""
-    speaker_seed: int = 1
-    """Seed of the episodes the speaker describes (not ``sample_seed`` when
-    ``sampled_episodes`` > 0: those are the real demonstrations)."""
+    extra_demos: tuple[str, ...] = ()
+    """Demonstration files (``.npz``, made on ``suite``'s houses, such as those ``vln
+    pretrain speak`` writes: fresh episodes whose instructions a speaker wrote) whose
+    successful demonstrations are trained on after ``suite``'s, as they are (no family
+    filter, no ``max_episodes``)."""
     demos_dir: str = "runs/demos"
     """Folder of the demonstration files, one per (suite, split, teacher); missing ones
     are generated there."""
@@ -126,14 +121,9 @@ class DataConfig:
                f"expected one of {[p.value for p in Phrasing]}, got {self.phrasing!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
-        _check(self.speaker is None or (isinstance(self.speaker, str) and self.speaker.strip()),
-               f"{where}.speaker", f"expected None or a vln pretrain run folder, got "
-               f"{self.speaker!r}")
-        _check(self.speaker_episodes >= 1, f"{where}.speaker_episodes",
-               f"expected an integer >= 1, got {self.speaker_episodes!r}")
-        _check(self.sampled_episodes == 0 or self.speaker_seed != self.sample_seed,
-               f"{where}.speaker_seed", f"equals data.sample_seed ({self.sample_seed}): the "
-               "speaker would describe the real demonstrations' own episodes; pick another")
+        _check(all(isinstance(p, str) and p.strip() for p in self.extra_demos),
+               f"{where}.extra_demos", f"expected demonstration file paths, got "
+               f"{list(self.extra_demos)}")
         for family, teacher in self.teacher.items():
             _check(family in FAMILIES, f"{where}.teacher", f"unknown family {family!r}; "
                    f"expected some of {list(FAMILIES)}")

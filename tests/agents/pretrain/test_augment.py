@@ -1,6 +1,7 @@
 """Speaker augmentation: the speaker writes one instruction per demonstration from the views
 along its reference path, the same each time; only the words change, and demonstrations it
-writes nothing for are left out."""
+writes nothing for are left out; ``vln pretrain speak`` writes them to a file that
+behaviour cloning reads, and never replaces an existing one unasked."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import numpy as np
 import pytest
 import torch
 
+from agents.cli import main
 from agents.models.config import ModelConfig
-from agents.pretrain.augment import respoken, speak
+from agents.pretrain.augment import respoken, speak, spoken_demos
+from agents.pretrain.config import PretrainConfig
+from agents.pretrain.loop import load_pretrain_model, pretrain
 from agents.pretrain.model import PretrainModel
+from agents.train.data.demo_set import load_demos
 from agents.train.data.demos import generate_demos
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.pretrain.trajectories import trajectory_codes, trajectory_pairs
@@ -61,3 +66,44 @@ def test_respoken_changes_only_the_words_and_leaves_out_empty_texts(demos):
         assert vars(out.traces[i]) == vars(demos.traces[j])
     with pytest.raises(ValueError, match="2 texts for 4"):
         respoken(demos.subset(range(4)), texts[:2])
+
+
+@pytest.fixture(scope="module")
+def speaker_run(tmp_path_factory: pytest.TempPathFactory):
+    """A one-step pretraining run of tiny encoders and speaker on the tiny suite."""
+    out = tmp_path_factory.mktemp("speaker") / "pt"
+    pretrain(PretrainConfig(objectives=("caption",), suite="tiny", views=8, paths=8,
+                            batch=4, path_batch=2, steps=1, device="cpu", model=TINY),
+             out, progress=False)
+    return out
+
+
+def test_spoken_demos_are_fresh_teacher_runs_said_by_the_speaker(speaker_run, tmp_path):
+    suite = load_suite("tiny")
+    demos = spoken_demos(speaker_run, suite, 4, ("go_to_room", "fetch"), seed=1,
+                         demos_dir=tmp_path)
+    assert 1 <= len(demos) <= 4
+    assert {ep.family for ep in demos.episodes} <= {"go_to_room", "fetch"}
+    assert all(ep.episode_id.startswith("train-s1-") for ep in demos.episodes)
+    model, _ = load_pretrain_model(speaker_run)
+    assert [ep.instruction for ep in demos.episodes] == [
+        t for t in speak(model, demos.episodes, suite.houses) if t.strip()]
+    assert demos.meta["speaker"] == str(speaker_run) and 0 <= demos.meta["verified"] <= 1
+
+
+def test_vln_pretrain_speak_writes_a_file_bc_reads_and_keeps_an_existing_one(
+        speaker_run, tmp_path, capsys):
+    out = tmp_path / "spoken.npz"
+    argv = ["pretrain", "speak", str(speaker_run), "--out", str(out), "--episodes", "3",
+            "--families", "go_to_room", "--demos-dir", str(tmp_path / "demos")]
+    assert main(argv) == 0
+    assert f"to {out}" in capsys.readouterr().out
+    written = load_demos(out)
+    assert [ep.family for ep in written.episodes] == ["go_to_room"] * len(written)
+    before = out.read_bytes()
+    assert main(argv) == 1
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert main([*argv[:-4], "--families", "hop", "--force"]) == 1
+    assert "--families 'hop'" in capsys.readouterr().err
+    assert out.read_bytes() == before
