@@ -170,10 +170,12 @@ LARGE = GeneratorConfig(name="large house", height=(24, 40), width=(24, 40), roo
 def _glyphs(kinds: Sequence[Furniture]) -> dict[Furniture, str]:
     """Map-file glyph per kind: its first letter when free, else the next free letter."""
     glyphs: dict[Furniture, str] = {}
+    taken: set[str] = set()
     for kind in sorted(set(kinds)):
         first = ord(kind.word[0]) - ord("a")
         glyphs[kind] = next(ch for step in range(26) if (ch := chr(ord("a") + (first + step) % 26))
-                            not in glyphs.values())
+                            not in taken)
+        taken.add(glyphs[kind])
     return glyphs
 
 
@@ -226,7 +228,7 @@ def generate_house(config: GeneratorConfig, seed: int) -> House:
     """
     if not _is_int(seed) or seed < 0:
         raise GeneratorError(f"seed = {seed!r}: expected a non-negative integer")
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.Generator(np.random.PCG64(int(seed)))  # default_rng(seed), ~4 us sooner
     name = f"{config.name} {int(seed)}"
     for _ in range(MAX_ATTEMPTS):
         house = _attempt(rng, config, name)
