@@ -26,6 +26,9 @@ class Action(IntEnum):
         return self.name.lower()
 
 
+_N_ACTIONS = len(Action)
+
+
 def as_action(action: object) -> int:
     """The action index of what was passed to ``step``.
 
@@ -38,6 +41,8 @@ def as_action(action: object) -> int:
     Raises:
         EnvError: the action is not one of the above.
     """
+    if type(action) is int and 0 <= action < _N_ACTIONS:  # the common case, at once
+        return action
     value = action
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]

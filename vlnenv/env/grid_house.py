@@ -86,6 +86,7 @@ INSTRUCTION_CHARSET = string.ascii_letters + string.digits + " .,;:'!?-"
 MAX_INSTRUCTION_CHARS = 512
 #: Bound of each ``gps`` component (houses are far smaller than this).
 GPS_LIMIT = 2**15 - 1
+_PASSABLE = frozenset({int(Cell.FLOOR), int(Cell.DOOR_OPEN)})
 
 
 def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:
@@ -328,7 +329,7 @@ class GridHouseEnv(gym.Env[dict[str, Any], int]):
             "distance_to_goal": float(self._goal_dist[s.pos]),
             "path": list(s.path),
             "step": s.step,
-            "blocked": int(s.structure[s.front]) not in (Cell.FLOOR, Cell.DOOR_OPEN),
+            "blocked": int(s.structure[s.front]) not in _PASSABLE,
             "episode_id": self.episode.episode_id,
             "family": self.episode.family,
         }

@@ -42,6 +42,9 @@ from vlnenv.expert.oracle import (
 from vlnenv.render.view_geometry import view_cells, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
+# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
+_WALL, _CLOSED = int(Cell.WALL), int(Cell.DOOR_CLOSED)
+
 
 def visible_cells(structure: np.ndarray, pose: Pose, view: int) -> tuple[np.ndarray, np.ndarray]:
     """World rows and cols of the cells the egocentric view shows from ``pose``.
@@ -54,7 +57,7 @@ def visible_cells(structure: np.ndarray, pose: Pose, view: int) -> tuple[np.ndar
     height, width = structure.shape
     inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
     kind = structure[np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1)]
-    opaque = ~inside | (kind == Cell.WALL) | (kind == Cell.DOOR_CLOSED)
+    opaque = ~inside | (kind == _WALL) | (kind == _CLOSED)
     shown = visible_mask(opaque) & inside
     return rows[shown], cols[shown]
 
@@ -83,7 +86,7 @@ class Explorer:
         cells = goal.cells if evidence is None else evidence
         self.evidence = Goal.stand(cells).mask(house.shape)
         self.seen = np.zeros(house.shape, dtype=bool)
-        self.known = np.full(house.shape, Cell.WALL, dtype=np.uint8)
+        self.known = np.full(house.shape, _WALL, dtype=np.uint8)
         self._last: tuple[Goal, bytes, np.ndarray] | None = None
 
     @classmethod

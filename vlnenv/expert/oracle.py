@@ -40,6 +40,8 @@ _WALL, _FLOOR = int(Cell.WALL), int(Cell.FLOOR)
 _CLOSED, _OPEN = int(Cell.DOOR_CLOSED), int(Cell.DOOR_OPEN)
 _FORWARD, _LEFT, _RIGHT = int(Action.FORWARD), int(Action.TURN_LEFT), int(Action.TURN_RIGHT)
 _TOGGLE, _STOP = int(Action.TOGGLE), int(Action.STOP)
+#: Flat pose offset of a turn by heading: to ``(h + 1) % 4`` and to ``(h + 3) % 4``.
+_TURN_ONE_WAY, _TURN_OTHER_WAY = (1, 1, 1, -3), (3, -1, -1, -1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,10 +126,12 @@ def distance_field(
         stop = ((r + 1) * wp + c + 1) * 4 + h
     buckets: list[list[int]] = [first, [], []]
     pending, k = len(first), 0
+    one_way, other_way = _TURN_ONE_WAY, _TURN_OTHER_WAY
     while pending:
         current, buckets[k % 3] = buckets[k % 3], []
         pending -= len(current)
-        nxt, k1 = buckets[(k + 1) % 3], k + 1
+        k1 = k + 1
+        push = buckets[k1 % 3].append
         for pose in current:
             if field[pose] != k:  # settled earlier at a smaller distance
                 continue
@@ -135,16 +139,15 @@ def distance_field(
                 pending = 0
                 break
             h = pose & 3
-            base = pose - h
-            q = base | ((h + 1) & 3)  # turned one way or the other: cost 1
+            q = pose + one_way[h]  # turned one way or the other: cost 1
             if field[q] > k1:
                 field[q] = k1
-                nxt.append(q)
+                push(q)
                 pending += 1
-            q = base | ((h + 3) & 3)
+            q = pose + other_way[h]
             if field[q] > k1:
                 field[q] = k1
-                nxt.append(q)
+                push(q)
                 pending += 1
             q = pose - back[h]  # one cell behind, same heading
             if cost[q >> 2]:

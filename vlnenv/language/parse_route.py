@@ -43,6 +43,9 @@ from vlnenv.language.walk import walk_atoms
 from vlnenv.world.dynamics import Pose
 from vlnenv.world.house import Cell, House
 
+# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
+_FLOOR = int(Cell.FLOOR)
+
 #: Words that only route descriptions use: a text with one of them is read as a route.
 ROUTE_WORDS = frozenset(
     "turn left right around step steps straight forward ahead leave exit past pass cross "
@@ -167,7 +170,7 @@ def _candidates(house: House, start: Pose, last: set[Any], door: bool) -> list[t
         if (r, c) == tuple(start[:2]):
             continue
         if room is None:
-            if door and house.structure[r, c] != Cell.FLOOR:
+            if door and int(house.structure[r, c]) != _FLOOR:
                 out.append((r, c))
         elif (house.rooms[room].type in last) if last else room == start_room:
             out.append((r, c))

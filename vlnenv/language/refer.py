@@ -37,6 +37,9 @@ from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType
 from vlnenv.world.weighted import weighted_index
 
+# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
+_FURNITURE = int(Cell.FURNITURE)
+
 #: The "place" of an object that lies on the floor (not on furniture).
 FLOOR = "floor"
 
@@ -162,7 +165,7 @@ def _no_room_desc(house: House, room: int) -> str:
 # ---------------------------------------------------------------------------- objects
 def place_of(house: House, item: Item) -> Place:
     """The furniture kind ``item`` lies on, or :data:`FLOOR`."""
-    if house.structure[item.cell] == Cell.FURNITURE:
+    if int(house.structure[item.cell]) == _FURNITURE:
         return Furniture(int(house.furniture[item.cell]))
     return FLOOR
 

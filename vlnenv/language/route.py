@@ -37,6 +37,10 @@ from vlnenv.language.refer import furniture_word, pick, room_word
 from vlnenv.world.house import DIRECTIONS, Cell, House, Piece, Pos
 from vlnenv.world.rooms import RoomType
 
+# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
+_WALL, _FLOOR = int(Cell.WALL), int(Cell.FLOOR)
+_OPENING = frozenset({int(Cell.FLOOR), int(Cell.DOOR_OPEN), int(Cell.DOOR_CLOSED)})
+
 #: Runs per leg beyond which the leg is summarised instead of told turn by turn.
 MAX_RUNS_TOLD = 3
 #: The same for the first leg, which is summarised as "turn left and leave the bedroom".
@@ -156,16 +160,15 @@ class _Describer:
         dr, dc = DIRECTIONS[side]
         r, c = cell[0] + dr, cell[1] + dc
         while self.house.room_of((r, c)) == self.legs[k].room \
-                and self.house.structure[r, c] == Cell.FLOOR:
+                and int(self.house.structure[r, c]) == _FLOOR:
             r, c = r + dr, c + dc
-        kind = self.house.structure[r, c]
-        return bool(kind in (Cell.DOOR_OPEN, Cell.DOOR_CLOSED) or kind == Cell.FLOOR)
+        return int(self.house.structure[r, c]) in _OPENING
 
     def blocked(self, run: Run) -> bool:
         """Whether a wall stands right after the end of ``run``."""
         r, c = self.route[run.end]
         dr, dc = DIRECTIONS[run.direction]
-        return bool(self.house.structure[r + dr, c + dc] == Cell.WALL)
+        return int(self.house.structure[r + dr, c + dc]) == _WALL
 
     # ---------------------------------------------------------------- stops
     def stop_clause(self, room: _Room, run: Run) -> list[str]:

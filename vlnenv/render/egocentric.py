@@ -28,10 +28,13 @@ from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.render.view_geometry import view_offsets, visible_mask
 from vlnenv.world.house import Cell, House, Pos
 
+# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
+_WALL, _CLOSED = int(Cell.WALL), int(Cell.DOOR_CLOSED)
+
 
 def opaque_mask(structure: np.ndarray) -> np.ndarray:
     """Cells that hide what lies behind them: walls and closed doors. ``(H, W)`` bool."""
-    return (structure == Cell.WALL) | (structure == Cell.DOOR_CLOSED)
+    return (structure == _WALL) | (structure == _CLOSED)
 
 
 def pad_grids(codes: np.ndarray, opaque: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:

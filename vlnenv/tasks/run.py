@@ -127,8 +127,8 @@ class EpisodeRun:
     @property
     def over(self) -> bool:
         """Whether the episode has ended: stopped, or the step budget used up."""
-        budget = self.max_steps
-        return self.state.stopped or (budget is not None and self.state.step >= budget)
+        state, episode = self.state, self.episode
+        return state.stopped or (episode is not None and state.step >= episode.max_steps)
 
     @property
     def success(self) -> bool:

@@ -47,6 +47,8 @@ LAYERS: dict[str, tuple[Any, Any]] = {
 HOUSE_LAYERS: tuple[str, ...] = ("codes", "opaque", "passable", "kind", "objid", "holds")
 
 _HOLDS = np.array([f.holds_objects for f in Furniture], dtype=bool)  # (len(Furniture),)
+# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
+_FLOOR, _OPEN, _FURNITURE = int(Cell.FLOOR), int(Cell.DOOR_OPEN), int(Cell.FURNITURE)
 
 
 def house_layers(house: House, tile: int) -> dict[str, np.ndarray]:
@@ -55,14 +57,14 @@ def house_layers(house: House, tile: int) -> dict[str, np.ndarray]:
     objid = np.full(house.shape, -1, np.int32)  # (H, W)
     for k, item in enumerate(house.objects):
         objid[item.cell] = k
-    furniture = (s == Cell.FURNITURE) & _HOLDS[np.maximum(house.furniture, 0)]  # (H, W)
+    furniture = (s == _FURNITURE) & _HOLDS[np.maximum(house.furniture, 0)]  # (H, W)
     return {
         "codes": cell_codes(house).astype(np.intp) * tile,  # (H, W)
         "opaque": opaque_mask(s),
-        "passable": (s == Cell.FLOOR) | (s == Cell.DOOR_OPEN),
+        "passable": (s == _FLOOR) | (s == _OPEN),
         "kind": s,
         "objid": objid,
-        "holds": (s == Cell.FLOOR) | furniture,
+        "holds": (s == _FLOOR) | furniture,
     }
 
 

@@ -151,9 +151,9 @@ class EpisodeState:
         raise ValueError(f"action must be an integer in 0..6, got {action!r}")
 
     def _holds(self, cell: Pos) -> bool:
-        kind = self.structure[cell]
-        if kind == Cell.FLOOR:
+        kind = int(self.structure[cell])
+        if kind == _FLOOR:
             return True
-        if kind == Cell.FURNITURE:
+        if kind == _FURNITURE:
             return Furniture(int(self.house.furniture[cell])).holds_objects
         return False

@@ -36,6 +36,7 @@ _TWO_CELL: frozenset[Furniture] = frozenset({
 
 _FLOOR, _WALL = -1, -2
 _HOLDER_VALUES = frozenset(int(kind) for kind in HOLDERS)
+_COLOR_OF = {int(color): color for color in Color}  # Color(i) without the enum call
 
 
 @lru_cache(maxsize=4096)
@@ -69,9 +70,8 @@ class Furnisher:
         self.rect = rect
         self.h, self.w, stride = rect.height, rect.width, rect.width + 2
         self.steps = (1, stride, -1, -stride)
-        self.grid = [_WALL] * (stride * (self.h + 2))
-        for r in range(1, self.h + 1):
-            self.grid[r * stride + 1:r * stride + 1 + self.w] = [_FLOOR] * self.w
+        wall = [_WALL] * stride
+        self.grid = wall + ([_WALL] + [_FLOOR] * self.w + [_WALL]) * self.h + wall
         self.near_doors = {self._flat(cell) for cell in near_doors}
         self.floor = self.h * self.w
 
@@ -186,7 +186,7 @@ class Furnisher:
         picks = weighted_sample(rng, weights, count)
         kinds = rng.integers(len(prior.objects), size=count).tolist()
         colors = rng.integers(len(Color), size=count).tolist()
-        return [Item(self._cell(places[i]), prior.objects[k], Color(col))
+        return [Item(self._cell(places[i]), prior.objects[k], _COLOR_OF[col])
                 for i, k, col in zip(picks, kinds, colors, strict=True)]
 
     def layer(self) -> np.ndarray:

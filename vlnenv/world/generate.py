@@ -38,6 +38,9 @@ from vlnenv.world.house import DIRECTIONS, Cell, House, Item, Room
 from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType as R
 
+# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
+_WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
+
 #: Whole-house attempts before giving up (an attempt fails when a signature won't fit).
 MAX_ATTEMPTS = 20
 
@@ -167,10 +170,12 @@ LARGE = GeneratorConfig(name="large house", height=(24, 40), width=(24, 40), roo
 def _glyphs(kinds: Sequence[Furniture]) -> dict[Furniture, str]:
     """Map-file glyph per kind: its first letter when free, else the next free letter."""
     glyphs: dict[Furniture, str] = {}
+    taken: set[str] = set()
     for kind in sorted(set(kinds)):
         first = ord(kind.word[0]) - ord("a")
         glyphs[kind] = next(ch for step in range(26) if (ch := chr(ord("a") + (first + step) % 26))
-                            not in glyphs.values())
+                            not in taken)
+        taken.add(glyphs[kind])
     return glyphs
 
 
@@ -182,7 +187,7 @@ def _attempt(rng: np.random.Generator, config: GeneratorConfig, name: str) -> Ho
     rects, hall = lay_out_rooms(rng, config, h, w, n)
     doors = place_doors(rng, rects, hall, config.extra_door_probability)
     types = assign_room_types(rng, config, rects, hall)
-    structure = np.full((h, w), Cell.WALL, dtype=np.uint8)
+    structure = np.full((h, w), _WALL, dtype=np.uint8)
     room_map = np.full((h, w), -1, dtype=np.int16)
     furniture = np.full((h, w), -1, dtype=np.int16)
     items: list[Item] = []
@@ -195,12 +200,12 @@ def _attempt(rng: np.random.Generator, config: GeneratorConfig, name: str) -> Ho
         items += room.scatter(rng, prior, config.object_density)
         local = room.layer()
         window = np.s_[rect.top:rect.top + rect.height, rect.left:rect.left + rect.width]
-        structure[window] = np.where(local < 0, Cell.FLOOR, Cell.FURNITURE)
+        structure[window] = np.where(local < 0, _FLOOR, _FURNITURE)
         room_map[window] = i
         furniture[window] = local
     opens = rng.random(len(doors)) < config.open_door_probability
     for cell, is_open in zip(doors, opens.tolist(), strict=True):
-        structure[cell] = Cell.DOOR_OPEN if is_open else Cell.DOOR_CLOSED
+        structure[cell] = _OPEN if is_open else _CLOSED
     rooms = [Room(chr(ord("A") + i), t) for i, t in enumerate(types)]
     used = [Furniture(k) for k in sorted(set(furniture[furniture >= 0].tolist()))]
     return House(name, structure, rooms, room_map, furniture, items, _glyphs(used))
@@ -223,7 +228,7 @@ def generate_house(config: GeneratorConfig, seed: int) -> House:
     """
     if not _is_int(seed) or seed < 0:
         raise GeneratorError(f"seed = {seed!r}: expected a non-negative integer")
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.Generator(np.random.PCG64(int(seed)))  # default_rng(seed), ~4 us sooner
     name = f"{config.name} {int(seed)}"
     for _ in range(MAX_ATTEMPTS):
         house = _attempt(rng, config, name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 
 import numpy as np
 
@@ -46,11 +47,9 @@ def _numpy_sum(values: list[float]) -> float:
 
 
 def _cdf(p: list[float]) -> list[float]:
-    """``cdf = np.cumsum(p); cdf /= cdf[-1]``."""
-    cdf, acc = [], 0.0
-    for v in p:
-        acc += v
-        cdf.append(acc)
+    """``cdf = np.cumsum(p); cdf /= cdf[-1]`` (``accumulate`` adds left to right, as
+    ``cumsum`` does)."""
+    cdf = list(accumulate(p))
     last = cdf[-1]
     return [c / last for c in cdf]
 
