@@ -150,6 +150,8 @@ def transfer_plot(rows: list[dict[str, Any]], sizes: list[int], path: Path) -> N
                 ax.scatter([n] * len(cell), cell, color=colour, s=12, alpha=0.6)
         ax.plot(xs, means, marker="o", color=colour, label=init)
     ax.set_xscale("log")
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("demonstrations")
     ax.set_ylabel("SR on val_unseen, 3 goal families (%)")
     ax.legend()

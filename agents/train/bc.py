@@ -42,7 +42,8 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
                    extra: Sequence[Suite] = ()) -> DemoSet:
     """The demonstrations the config asks for (rank 0 generates missing files while the
     other ranks wait), one per episode from its family's teacher, successful ones only,
-    the first ``data.max_episodes`` of them; then the same of each ``extra`` suite
+    the first ``data.max_episodes`` of them; then those of the ``data.extra_demos`` files
+    (:func:`extra_demos`); then the same as the first of each ``extra`` suite
     (``data.extra_suites``), its houses keyed ``<suite>/<id>``
     (:func:`agents.train.data.suite_mix.tag_houses`).
 
