@@ -140,17 +140,14 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _speak(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from agents.pretrain.augment import spoken_demos
     from agents.pretrain.loop import load_pretrain_model
     from agents.train.data.demo_set import save_demos
     from agents.train.errors import TrainError
+    from vlnenv.fileio import check_output, output_file
     from vlnenv.suites.load import load_suite
 
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise TrainError(f"--out {out} exists; pass --force to replace it")
+    out = check_output(args.out, args.force, folder=False)  # before any work
     families = [f.strip() for f in args.families.split(",") if f.strip()]
     unknown = [f for f in families if f not in FAMILIES]
     if unknown or not families:
@@ -163,8 +160,8 @@ def _speak(args: argparse.Namespace) -> int:
     if len(demos) == 0:
         raise TrainError(f"the speaker of {args.run} wrote no instruction for "
                          f"{args.episodes} episodes")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_demos(demos, out)
+    with output_file(out, args.force, ".npz") as tmp:
+        save_demos(demos, tmp)
     print(f"wrote {len(demos)} demonstrations to {out}; "
           f"{100 * demos.meta['verified']:.1f}% of the speaker's instructions describe their "
           f"trajectory's task; e.g. {demos.episodes[0].instruction!r}")

@@ -102,7 +102,7 @@ def test_vln_pretrain_speak_writes_a_file_bc_reads_and_keeps_an_existing_one(
     assert [ep.family for ep in written.episodes] == ["go_to_room"] * len(written)
     before = out.read_bytes()
     assert main(argv) == 1
-    assert "exists; pass --force" in capsys.readouterr().err
+    assert "--force" in capsys.readouterr().err
     assert out.read_bytes() == before
     assert main([*argv[:-4], "--families", "hop", "--force"]) == 1
     assert "--families 'hop'" in capsys.readouterr().err
