@@ -77,7 +77,7 @@ from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import TaskSolver
 from vlnenv.world.dynamics import EpisodeState
-from vlnenv.world.house import Cell, House
+from vlnenv.world.house import CELL_DOOR_OPEN, CELL_FLOOR, House
 from vlnenv.world.objects import ObjectKind
 
 #: Characters an instruction may contain (the ``Text`` space's charset).
@@ -86,7 +86,7 @@ INSTRUCTION_CHARSET = string.ascii_letters + string.digits + " .,;:'!?-"
 MAX_INSTRUCTION_CHARS = 512
 #: Bound of each ``gps`` component (houses are far smaller than this).
 GPS_LIMIT = 2**15 - 1
-_PASSABLE = frozenset({int(Cell.FLOOR), int(Cell.DOOR_OPEN)})
+_PASSABLE = frozenset({CELL_FLOOR, CELL_DOOR_OPEN})
 
 
 def gps(pos: Sequence[int], start: Sequence[int]) -> np.ndarray:

@@ -40,10 +40,7 @@ from vlnenv.expert.oracle import (
     greedy_action,
 )
 from vlnenv.render.view_geometry import view_cells, visible_mask
-from vlnenv.world.house import Cell, House, Pos
-
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_WALL, _CLOSED = int(Cell.WALL), int(Cell.DOOR_CLOSED)
+from vlnenv.world.house import CELL_DOOR_CLOSED, CELL_WALL, House, Pos
 
 
 def visible_cells(structure: np.ndarray, pose: Pose, view: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +54,7 @@ def visible_cells(structure: np.ndarray, pose: Pose, view: int) -> tuple[np.ndar
     height, width = structure.shape
     inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
     kind = structure[np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1)]
-    opaque = ~inside | (kind == _WALL) | (kind == _CLOSED)
+    opaque = ~inside | (kind == CELL_WALL) | (kind == CELL_DOOR_CLOSED)
     shown = visible_mask(opaque) & inside
     return rows[shown], cols[shown]
 
@@ -86,7 +83,7 @@ class Explorer:
         cells = goal.cells if evidence is None else evidence
         self.evidence = Goal.stand(cells).mask(house.shape)
         self.seen = np.zeros(house.shape, dtype=bool)
-        self.known = np.full(house.shape, _WALL, dtype=np.uint8)
+        self.known = np.full(house.shape, CELL_WALL, dtype=np.uint8)
         self._last: tuple[Goal, bytes, np.ndarray] | None = None
 
     @classmethod

@@ -12,9 +12,7 @@ from enum import Enum
 
 import numpy as np
 
-from vlnenv.world.house import DIRECTIONS, Cell, Pos
-
-_FLOOR, _CLOSED, _OPEN = int(Cell.FLOOR), int(Cell.DOOR_CLOSED), int(Cell.DOOR_OPEN)
+from vlnenv.world.house import CELL_DOOR_CLOSED, CELL_DOOR_OPEN, CELL_FLOOR, DIRECTIONS, Pos
 
 
 class GoalKind(Enum):
@@ -77,7 +75,7 @@ class Goal:
 def standable_mask(structure: np.ndarray) -> np.ndarray:
     """Cells the agent can stand on, entering closed doors by opening them: floor and doors."""
     s = structure
-    return (s == _FLOOR) | (s == _OPEN) | (s == _CLOSED)
+    return (s == CELL_FLOOR) | (s == CELL_DOOR_OPEN) | (s == CELL_DOOR_CLOSED)
 
 
 def _cell_set(cells: Iterable[Pos]) -> frozenset[Pos]:

@@ -30,14 +30,20 @@ from vlnenv.actions import Action
 from vlnenv.errors import UnreachableGoalError
 from vlnenv.expert.goals import Goal, standable_mask
 from vlnenv.world.dynamics import Pose
-from vlnenv.world.house import DIRECTIONS, Cell, House, Pos
+from vlnenv.world.house import (
+    CELL_DOOR_CLOSED,
+    CELL_DOOR_OPEN,
+    CELL_FLOOR,
+    CELL_WALL,
+    DIRECTIONS,
+    House,
+    Pos,
+)
 
 #: Distance of poses from which no goal pose can be reached.
 UNREACHABLE: int = 1 << 30
 
 # Plain ints for the hot loops (enum member look-ups are slow).
-_WALL, _FLOOR = int(Cell.WALL), int(Cell.FLOOR)
-_CLOSED, _OPEN = int(Cell.DOOR_CLOSED), int(Cell.DOOR_OPEN)
 _FORWARD, _LEFT, _RIGHT = int(Action.FORWARD), int(Action.TURN_LEFT), int(Action.TURN_RIGHT)
 _TOGGLE, _STOP = int(Action.TOGGLE), int(Action.STOP)
 #: Flat pose offset of a turn by heading: to ``(h + 1) % 4`` and to ``(h + 3) % 4``.
@@ -72,9 +78,9 @@ class Route:
 def enter_cost(kind: int) -> int:
     """Actions needed to move forward into a cell holding ``kind``; ``UNREACHABLE`` if it
     blocks."""
-    if kind == _FLOOR or kind == _OPEN:
+    if kind == CELL_FLOOR or kind == CELL_DOOR_OPEN:
         return 1
-    if kind == _CLOSED:
+    if kind == CELL_DOOR_CLOSED:
         return 2
     return UNREACHABLE
 
@@ -107,11 +113,11 @@ def distance_field(
     s = _as_structure(house, structure)
     height, width = s.shape
     wp = width + 2
-    padded = np.full((height + 2, wp), _WALL, dtype=np.uint8)
+    padded = np.full((height + 2, wp), CELL_WALL, dtype=np.uint8)
     padded[1:-1, 1:-1] = s
     kind = padded.ravel()
-    cost_arr = np.where((kind == _FLOOR) | (kind == _OPEN), 1, 0)
-    cost_arr[kind == _CLOSED] = 2
+    cost_arr = np.where((kind == CELL_FLOOR) | (kind == CELL_DOOR_OPEN), 1, 0)
+    cost_arr[kind == CELL_DOOR_CLOSED] = 2
     cost = cost_arr.tolist()  # per padded cell: 0 blocks, else actions to enter it
     back = [(dr * wp + dc) * 4 for dr, dc in DIRECTIONS]  # pose offset of a step back
     field = [UNREACHABLE] * (padded.size * 4)
@@ -181,7 +187,7 @@ def greedy_action(field: np.ndarray, pose: Pose, structure: np.ndarray) -> int:
         return _STOP
     dr, dc = DIRECTIONS[h]
     fr, fc = r + dr, c + dc
-    front_kind = _WALL
+    front_kind = CELL_WALL
     best, best_cost = _STOP, UNREACHABLE
     if 0 <= fr < field.shape[0] and 0 <= fc < field.shape[1]:
         front_kind = int(structure[fr, fc])
@@ -190,7 +196,7 @@ def greedy_action(field: np.ndarray, pose: Pose, structure: np.ndarray) -> int:
         cost = 1 + int(field[r, c, turned])
         if cost < best_cost:
             best, best_cost = move, cost
-    if best == _FORWARD and front_kind == _CLOSED:
+    if best == _FORWARD and front_kind == CELL_DOOR_CLOSED:
         return _TOGGLE
     return best
 
@@ -221,7 +227,7 @@ def follow(field: np.ndarray, pose: Pose, structure: np.ndarray) -> Route:
         else:
             dr, dc = DIRECTIONS[h]
             if action == _TOGGLE:
-                local[r + dr, c + dc] = _OPEN
+                local[r + dr, c + dc] = CELL_DOOR_OPEN
                 actions.append(action)
                 poses.append(pose)
                 action = _FORWARD

@@ -41,10 +41,7 @@ from vlnenv.language.legs import route_legs
 from vlnenv.language.route import describe_route
 from vlnenv.language.walk import walk_atoms
 from vlnenv.world.dynamics import Pose
-from vlnenv.world.house import Cell, House
-
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_FLOOR = int(Cell.FLOOR)
+from vlnenv.world.house import CELL_FLOOR, House
 
 #: Words that only route descriptions use: a text with one of them is read as a route.
 ROUTE_WORDS = frozenset(
@@ -170,7 +167,7 @@ def _candidates(house: House, start: Pose, last: set[Any], door: bool) -> list[t
         if (r, c) == tuple(start[:2]):
             continue
         if room is None:
-            if door and int(house.structure[r, c]) != _FLOOR:
+            if door and int(house.structure[r, c]) != CELL_FLOOR:
                 out.append((r, c))
         elif (house.rooms[room].type in last) if last else room == start_room:
             out.append((r, c))

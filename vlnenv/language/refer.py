@@ -31,14 +31,11 @@ from vlnenv.language import lexicon as lx
 from vlnenv.language.phrasing import Phrasing, allowed
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
-from vlnenv.world.house import Cell, House, Item
+from vlnenv.world.house import CELL_FURNITURE, House, Item
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType
 from vlnenv.world.weighted import weighted_index
-
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_FURNITURE = int(Cell.FURNITURE)
 
 #: The "place" of an object that lies on the floor (not on furniture).
 FLOOR = "floor"
@@ -165,7 +162,7 @@ def _no_room_desc(house: House, room: int) -> str:
 # ---------------------------------------------------------------------------- objects
 def place_of(house: House, item: Item) -> Place:
     """The furniture kind ``item`` lies on, or :data:`FLOOR`."""
-    if int(house.structure[item.cell]) == _FURNITURE:
+    if int(house.structure[item.cell]) == CELL_FURNITURE:
         return Furniture(int(house.furniture[item.cell]))
     return FLOOR
 

@@ -34,12 +34,19 @@ from vlnenv.language import lexicon as lx
 from vlnenv.language.legs import Run, relative_turn, route_directions, route_legs, runs_between
 from vlnenv.language.phrasing import Phrasing, allowed
 from vlnenv.language.refer import furniture_word, pick, room_word
-from vlnenv.world.house import DIRECTIONS, Cell, House, Piece, Pos
+from vlnenv.world.house import (
+    CELL_DOOR_CLOSED,
+    CELL_DOOR_OPEN,
+    CELL_FLOOR,
+    CELL_WALL,
+    DIRECTIONS,
+    House,
+    Piece,
+    Pos,
+)
 from vlnenv.world.rooms import RoomType
 
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_WALL, _FLOOR = int(Cell.WALL), int(Cell.FLOOR)
-_OPENING = frozenset({int(Cell.FLOOR), int(Cell.DOOR_OPEN), int(Cell.DOOR_CLOSED)})
+_OPENING = frozenset({CELL_FLOOR, CELL_DOOR_OPEN, CELL_DOOR_CLOSED})
 
 #: Runs per leg beyond which the leg is summarised instead of told turn by turn.
 MAX_RUNS_TOLD = 3
@@ -160,7 +167,7 @@ class _Describer:
         dr, dc = DIRECTIONS[side]
         r, c = cell[0] + dr, cell[1] + dc
         while self.house.room_of((r, c)) == self.legs[k].room \
-                and int(self.house.structure[r, c]) == _FLOOR:
+                and int(self.house.structure[r, c]) == CELL_FLOOR:
             r, c = r + dr, c + dc
         return int(self.house.structure[r, c]) in _OPENING
 
@@ -168,7 +175,7 @@ class _Describer:
         """Whether a wall stands right after the end of ``run``."""
         r, c = self.route[run.end]
         dr, dc = DIRECTIONS[run.direction]
-        return int(self.house.structure[r + dr, c + dc]) == _WALL
+        return int(self.house.structure[r + dr, c + dc]) == CELL_WALL
 
     # ---------------------------------------------------------------- stops
     def stop_clause(self, room: _Room, run: Run) -> list[str]:

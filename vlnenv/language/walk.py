@@ -24,17 +24,15 @@ from typing import Any
 
 from vlnenv.errors import RouteError
 from vlnenv.world.furniture import Furniture
-from vlnenv.world.house import DIRECTIONS, Cell, House, Pos
+from vlnenv.world.house import CELL_FURNITURE, DIRECTIONS, House, Pos
 
 #: Clauses that name a piece of furniture to walk up to.
 UP_TO = frozenset({"up_to", "stop_at", "walk_stop_at", "pass_at"})
 TURNS = {"turn_right": 1, "turn_around": 2, "turn_left": 3}
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_FURNITURE = int(Cell.FURNITURE)
 
 
 def _touches(house: House, cell: Pos, kind: Furniture) -> bool:
-    return any(int(house.structure[nb]) == _FURNITURE and int(house.furniture[nb]) == kind
+    return any(int(house.structure[nb]) == CELL_FURNITURE and int(house.furniture[nb]) == kind
                for nb in house.neighbours4(cell))
 
 

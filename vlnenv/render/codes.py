@@ -33,7 +33,7 @@ import numpy as np
 
 from vlnenv.world.colors import Color
 from vlnenv.world.furniture import Furniture
-from vlnenv.world.house import Cell, House, Item, Pos
+from vlnenv.world.house import CELL_FURNITURE, Cell, House, Item, Pos
 from vlnenv.world.objects import ObjectKind
 from vlnenv.world.rooms import RoomType
 
@@ -52,10 +52,8 @@ N_CODES = N_BASE * N_OBJ
 #: themselves (each at its own ``cell``).
 Objects = Mapping[Pos, Item] | Iterable[Item]
 
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
 _STRUCTURE_BASE = {int(Cell.WALL): WALL, int(Cell.DOOR_CLOSED): DOOR_CLOSED,
                    int(Cell.DOOR_OPEN): DOOR_OPEN}
-_FURNITURE = int(Cell.FURNITURE)
 
 
 def floor_code(room_type: RoomType) -> int:
@@ -116,7 +114,7 @@ def base_codes(house: House, structure: np.ndarray | None = None) -> np.ndarray:
     room_types = np.array([floor_code(room.type) for room in house.rooms], np.int32)  # (R,)
     floor = room_types[np.maximum(house.room_map, 0)]  # (H, W)
     furn = FURNITURE_BASE + np.maximum(house.furniture, 0).astype(np.int32)  # (H, W)
-    out = np.where(s == _FURNITURE, furn, floor).astype(np.int32)  # (H, W)
+    out = np.where(s == CELL_FURNITURE, furn, floor).astype(np.int32)  # (H, W)
     for cell, base in _STRUCTURE_BASE.items():
         out[s == cell] = base
     return out
@@ -148,7 +146,7 @@ def code_at(house: House, structure: np.ndarray, objects: Objects, cell: Pos) ->
     kind = int(structure[r, c])
     if kind in _STRUCTURE_BASE:
         base = _STRUCTURE_BASE[kind]
-    elif kind == _FURNITURE:
+    elif kind == CELL_FURNITURE:
         base = FURNITURE_BASE + int(house.furniture[r, c])
     else:
         base = floor_code(house.rooms[int(house.room_map[r, c])].type)

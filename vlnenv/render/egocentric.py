@@ -26,15 +26,12 @@ import numpy as np
 from vlnenv.render.codes import N_CODES, Objects, cell_codes
 from vlnenv.render.tile_atlas import view_atlas
 from vlnenv.render.view_geometry import view_offsets, visible_mask
-from vlnenv.world.house import Cell, House, Pos
-
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_WALL, _CLOSED = int(Cell.WALL), int(Cell.DOOR_CLOSED)
+from vlnenv.world.house import CELL_DOOR_CLOSED, CELL_WALL, House, Pos
 
 
 def opaque_mask(structure: np.ndarray) -> np.ndarray:
     """Cells that hide what lies behind them: walls and closed doors. ``(H, W)`` bool."""
-    return (structure == _WALL) | (structure == _CLOSED)
+    return (structure == CELL_WALL) | (structure == CELL_DOOR_CLOSED)
 
 
 def pad_grids(codes: np.ndarray, opaque: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,10 +30,7 @@ from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import oracle_actions
 from vlnenv.world.dynamics import EpisodeState, Pose
-from vlnenv.world.house import Cell, House
-
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_FLOOR = int(Cell.FLOOR)
+from vlnenv.world.house import CELL_FLOOR, House
 
 #: Families sampled when none is asked for, with their weights.
 DEFAULT_FAMILIES: tuple[str, ...] = FAMILIES
@@ -58,7 +55,7 @@ def max_steps_for(house: House, reference_actions: int) -> int:
 
 def start_pose(house: House, rng: np.random.Generator) -> Pose:
     """A start pose drawn uniformly over floor cells and headings."""
-    floor = np.argwhere(house.structure == _FLOOR)
+    floor = np.argwhere(house.structure == CELL_FLOOR)
     r, c = floor[rng.integers(len(floor))].tolist()
     return (r, c, int(rng.integers(4)))
 
@@ -95,7 +92,7 @@ def _draw_fetch(house: House, rng: np.random.Generator, start: Pose) -> Instruct
 def _draw_follow_route(
     house: House, rng: np.random.Generator, start: Pose, oracle: Oracle
 ) -> Instruction:
-    floor = np.argwhere(house.structure == _FLOOR)
+    floor = np.argwhere(house.structure == CELL_FLOOR)
     start_room = house.room_of(start[:2])
     ends = [tuple(x) for x in floor.tolist() if house.room_of(tuple(x)) != start_room]
     if not ends:

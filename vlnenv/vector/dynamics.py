@@ -23,7 +23,7 @@ from vlnenv.tasks.episode import Episode
 from vlnenv.vector.egocentric import BatchedViews
 from vlnenv.vector.layout import ObjectCache, PackedGrids, house_layers, item_tables
 from vlnenv.world.dynamics import EpisodeState, Pos
-from vlnenv.world.house import Cell, House
+from vlnenv.world.house import CELL_DOOR_CLOSED, CELL_DOOR_OPEN, House
 
 #: An action code that does nothing and takes no step (environments being reset).
 NOOP = len(Action)
@@ -31,7 +31,6 @@ NOOP = len(Action)
 _LEFT, _RIGHT, _FORWARD = int(Action.TURN_LEFT), int(Action.TURN_RIGHT), int(Action.FORWARD)
 _PICKUP, _DROP, _TOGGLE, _STOP = (int(Action.PICKUP), int(Action.DROP), int(Action.TOGGLE),
                                   int(Action.STOP))
-_CLOSED, _OPEN = int(Cell.DOOR_CLOSED), int(Cell.DOOR_OPEN)
 
 #: Heading change per action code (NOOP included).
 _TURN = np.zeros(NOOP + 1, np.intp)
@@ -98,7 +97,8 @@ class BatchedWorld:
         self.trail = np.zeros((n, 256), np.int32)  # (N, L) flat cells of each path so far
         self.trail_len = np.zeros(n, np.intp)
         self._dirty = np.zeros(n, bool)  # a door was toggled this episode
-        self._door_rows = {_CLOSED: DOOR_CLOSED * N_OBJ * tile, _OPEN: DOOR_OPEN * N_OBJ * tile}
+        self._door_rows = {CELL_DOOR_CLOSED: DOOR_CLOSED * N_OBJ * tile,
+                           CELL_DOOR_OPEN: DOOR_OPEN * N_OBJ * tile}
         self.houses: list[House | None] = [None] * n
         self.episodes: list[Episode | None] = [None] * n
 
@@ -179,13 +179,13 @@ class BatchedWorld:
         kind = layers["kind"].take(front)
         pick = (actions == _PICKUP) & (held < 0) & (lying >= 0)
         drop = (actions == _DROP) & (held >= 0) & (lying < 0) & layers["holds"].take(front)
-        toggle = (actions == _TOGGLE) & ((kind == _CLOSED) | (kind == _OPEN))
+        toggle = (actions == _TOGGLE) & ((kind == CELL_DOOR_CLOSED) | (kind == CELL_DOOR_OPEN))
         if pick.any():
             self._pickup(envs[pick], front[pick], lying[pick])
         if drop.any():
             self._drop(envs[drop], front[drop], held[drop])
         if toggle.any():
-            self._toggle(envs[toggle], front[toggle], kind[toggle] == _CLOSED)
+            self._toggle(envs[toggle], front[toggle], kind[toggle] == CELL_DOOR_CLOSED)
         return np.concatenate([envs[pick], envs[drop]])
 
     def _pickup(self, envs: np.ndarray, cells: np.ndarray, items: np.ndarray) -> None:
@@ -203,11 +203,11 @@ class BatchedWorld:
 
     def _toggle(self, envs: np.ndarray, cells: np.ndarray, opened: np.ndarray) -> None:
         layers = self.grids.layers
-        layers["kind"][cells] = np.where(opened, _OPEN, _CLOSED)
+        layers["kind"][cells] = np.where(opened, CELL_DOOR_OPEN, CELL_DOOR_CLOSED)
         layers["passable"][cells] = opened
         layers["opaque"][cells] = ~opened
-        layers["codes"][cells] = np.where(opened, self._door_rows[_OPEN],
-                                          self._door_rows[_CLOSED])
+        layers["codes"][cells] = np.where(opened, self._door_rows[CELL_DOOR_OPEN],
+                                          self._door_rows[CELL_DOOR_CLOSED])
         self.views.invalidate(envs)  # doors are the only cells whose opacity changes
         self._dirty[envs] = True
 

@@ -28,7 +28,7 @@ import numpy as np
 from vlnenv.render.codes import cell_codes, object_code
 from vlnenv.render.egocentric import opaque_mask
 from vlnenv.world.furniture import Furniture
-from vlnenv.world.house import DIRECTIONS, Cell, House
+from vlnenv.world.house import CELL_DOOR_OPEN, CELL_FLOOR, CELL_FURNITURE, DIRECTIONS, Cell, House
 
 #: Layer name -> (dtype, value outside the house).
 LAYERS: dict[str, tuple[Any, Any]] = {
@@ -47,8 +47,6 @@ LAYERS: dict[str, tuple[Any, Any]] = {
 HOUSE_LAYERS: tuple[str, ...] = ("codes", "opaque", "passable", "kind", "objid", "holds")
 
 _HOLDS = np.array([f.holds_objects for f in Furniture], dtype=bool)  # (len(Furniture),)
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_FLOOR, _OPEN, _FURNITURE = int(Cell.FLOOR), int(Cell.DOOR_OPEN), int(Cell.FURNITURE)
 
 
 def house_layers(house: House, tile: int) -> dict[str, np.ndarray]:
@@ -57,14 +55,14 @@ def house_layers(house: House, tile: int) -> dict[str, np.ndarray]:
     objid = np.full(house.shape, -1, np.int32)  # (H, W)
     for k, item in enumerate(house.objects):
         objid[item.cell] = k
-    furniture = (s == _FURNITURE) & _HOLDS[np.maximum(house.furniture, 0)]  # (H, W)
+    furniture = (s == CELL_FURNITURE) & _HOLDS[np.maximum(house.furniture, 0)]  # (H, W)
     return {
         "codes": cell_codes(house).astype(np.intp) * tile,  # (H, W)
         "opaque": opaque_mask(s),
-        "passable": (s == _FLOOR) | (s == _OPEN),
+        "passable": (s == CELL_FLOOR) | (s == CELL_DOOR_OPEN),
         "kind": s,
         "objid": objid,
-        "holds": (s == _FLOOR) | furniture,
+        "holds": (s == CELL_FLOOR) | furniture,
     }
 
 

@@ -29,7 +29,16 @@ import numpy as np
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
 from vlnenv.world.furniture import Furniture
-from vlnenv.world.house import DIRECTIONS, Cell, House, Item, Pos
+from vlnenv.world.house import (
+    CELL_DOOR_CLOSED,
+    CELL_DOOR_OPEN,
+    CELL_FLOOR,
+    CELL_FURNITURE,
+    DIRECTIONS,
+    House,
+    Item,
+    Pos,
+)
 
 Pose = tuple[int, int, int]
 
@@ -37,8 +46,6 @@ Pose = tuple[int, int, int]
 _LEFT, _RIGHT, _FORWARD = int(Action.TURN_LEFT), int(Action.TURN_RIGHT), int(Action.FORWARD)
 _PICKUP, _DROP, _TOGGLE, _STOP = (int(Action.PICKUP), int(Action.DROP), int(Action.TOGGLE),
                                   int(Action.STOP))
-_FLOOR, _OPEN, _CLOSED, _FURNITURE = (int(Cell.FLOOR), int(Cell.DOOR_OPEN),
-                                      int(Cell.DOOR_CLOSED), int(Cell.FURNITURE))
 
 
 @dataclass
@@ -125,7 +132,7 @@ class EpisodeState:
         front = self.front
         kind = int(self.structure[front])  # the border is wall: front is always in bounds
         if action == _FORWARD:
-            if kind == _FLOOR or kind == _OPEN:
+            if kind == CELL_FLOOR or kind == CELL_DOOR_OPEN:
                 self.pos = front
                 self.path.append(front)
             return None
@@ -141,19 +148,19 @@ class EpisodeState:
                 return front
             return None
         if action == _TOGGLE:
-            if kind == _CLOSED:
-                self.structure[front] = _OPEN
+            if kind == CELL_DOOR_CLOSED:
+                self.structure[front] = CELL_DOOR_OPEN
                 return front
-            if kind == _OPEN:
-                self.structure[front] = _CLOSED
+            if kind == CELL_DOOR_OPEN:
+                self.structure[front] = CELL_DOOR_CLOSED
                 return front
             return None
         raise ValueError(f"action must be an integer in 0..6, got {action!r}")
 
     def _holds(self, cell: Pos) -> bool:
         kind = int(self.structure[cell])
-        if kind == _FLOOR:
+        if kind == CELL_FLOOR:
             return True
-        if kind == _FURNITURE:
+        if kind == CELL_FURNITURE:
             return Furniture(int(self.house.furniture[cell])).holds_objects
         return False

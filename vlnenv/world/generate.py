@@ -34,12 +34,19 @@ from vlnenv.world.floorplan import (
 )
 from vlnenv.world.furnish import Furnisher
 from vlnenv.world.furniture import Furniture
-from vlnenv.world.house import DIRECTIONS, Cell, House, Item, Room
+from vlnenv.world.house import (
+    CELL_DOOR_CLOSED,
+    CELL_DOOR_OPEN,
+    CELL_FLOOR,
+    CELL_FURNITURE,
+    CELL_WALL,
+    DIRECTIONS,
+    House,
+    Item,
+    Room,
+)
 from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType as R
-
-# Plain ints: numpy compares an array or a numpy scalar with an IntEnum member far slower.
-_WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
 
 #: Whole-house attempts before giving up (an attempt fails when a signature won't fit).
 MAX_ATTEMPTS = 20
@@ -187,7 +194,7 @@ def _attempt(rng: np.random.Generator, config: GeneratorConfig, name: str) -> Ho
     rects, hall = lay_out_rooms(rng, config, h, w, n)
     doors = place_doors(rng, rects, hall, config.extra_door_probability)
     types = assign_room_types(rng, config, rects, hall)
-    structure = np.full((h, w), _WALL, dtype=np.uint8)
+    structure = np.full((h, w), CELL_WALL, dtype=np.uint8)
     room_map = np.full((h, w), -1, dtype=np.int16)
     furniture = np.full((h, w), -1, dtype=np.int16)
     items: list[Item] = []
@@ -200,12 +207,12 @@ def _attempt(rng: np.random.Generator, config: GeneratorConfig, name: str) -> Ho
         items += room.scatter(rng, prior, config.object_density)
         local = room.layer()
         window = np.s_[rect.top:rect.top + rect.height, rect.left:rect.left + rect.width]
-        structure[window] = np.where(local < 0, _FLOOR, _FURNITURE)
+        structure[window] = np.where(local < 0, CELL_FLOOR, CELL_FURNITURE)
         room_map[window] = i
         furniture[window] = local
     opens = rng.random(len(doors)) < config.open_door_probability
     for cell, is_open in zip(doors, opens.tolist(), strict=True):
-        structure[cell] = _OPEN if is_open else _CLOSED
+        structure[cell] = CELL_DOOR_OPEN if is_open else CELL_DOOR_CLOSED
     rooms = [Room(chr(ord("A") + i), t) for i, t in enumerate(types)]
     used = [Furniture(k) for k in sorted(set(furniture[furniture >= 0].tolist()))]
     return House(name, structure, rooms, room_map, furniture, items, _glyphs(used))

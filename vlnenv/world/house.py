@@ -47,11 +47,14 @@ class Cell(IntEnum):
     FURNITURE = 4
 
 
-# Plain ints for comparisons with arrays and numpy scalars: numpy compares an ``IntEnum``
-# member ~6x slower than an int with an array, ~90x with a numpy scalar (~3.7 us).
-_WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE = (int(c) for c in Cell)
-_PASSABLE = frozenset({_FLOOR, _OPEN})
-_MAX_CELL = max(_WALL, _FLOOR, _CLOSED, _OPEN, _FURNITURE)
+#: ``Cell`` values as plain ints, for comparisons with arrays and numpy scalars: numpy
+#: compares an ``IntEnum`` member ~6x slower than an int with an array, ~90x with a numpy
+#: scalar (~3.7 us).
+CELL_WALL, CELL_FLOOR, CELL_DOOR_CLOSED, CELL_DOOR_OPEN, CELL_FURNITURE = (
+    int(Cell.WALL), int(Cell.FLOOR), int(Cell.DOOR_CLOSED), int(Cell.DOOR_OPEN),
+    int(Cell.FURNITURE))
+_PASSABLE = frozenset({CELL_FLOOR, CELL_DOOR_OPEN})
+_MAX_CELL = max(CELL_WALL, CELL_FLOOR, CELL_DOOR_CLOSED, CELL_DOOR_OPEN, CELL_FURNITURE)
 _FURNITURE_OF = {int(kind): kind for kind in Furniture}
 
 
@@ -59,7 +62,7 @@ def traversable(structure: np.ndarray) -> np.ndarray:
     """Cells of a structure layer that an agent can reach by walking and opening doors:
     floor and doors, open or closed. ``(H, W)`` bool."""
     s = np.asarray(structure)
-    return (s == _FLOOR) | (s == _OPEN) | (s == _CLOSED)
+    return (s == CELL_FLOOR) | (s == CELL_DOOR_OPEN) | (s == CELL_DOOR_CLOSED)
 
 
 @dataclass(frozen=True)
@@ -130,8 +133,8 @@ class House:
                 f"and furniture {furniture.shape}"
             )
         self.structure = structure.copy()
-        self.furniture = np.where(structure == _FURNITURE, furniture, -1).astype(np.int16)
-        self.room_map = np.where(structure == _FLOOR, room_map, -1).astype(np.int16)
+        self.furniture = np.where(structure == CELL_FURNITURE, furniture, -1).astype(np.int16)
+        self.room_map = np.where(structure == CELL_FLOOR, room_map, -1).astype(np.int16)
         self._check_border()
         self._check_rooms()
         self.pieces: tuple[Piece, ...] = self._find_pieces()
@@ -152,14 +155,14 @@ class House:
     def _check_border(self) -> None:
         s = self.structure
         border = np.concatenate([s[0], s[-1], s[:, 0], s[:, -1]])
-        if np.any(border != _WALL):
-            rows, cols = np.nonzero(s != _WALL)
+        if np.any(border != CELL_WALL):
+            rows, cols = np.nonzero(s != CELL_WALL)
             for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
                 if r in (0, s.shape[0] - 1) or c in (0, s.shape[1] - 1):
                     raise HouseError("the border must be wall, found an opening", (r, c))
 
     def _check_rooms(self) -> None:
-        floor = self.structure == _FLOOR
+        floor = self.structure == CELL_FLOOR
         ids = self.room_map[floor]
         bad = (ids < 0) | (ids >= len(self.rooms))
         if np.any(bad):
@@ -207,7 +210,7 @@ class House:
         steps = (1, wp, -1, -wp)
         seen = [False] * len(furn)
         pieces = []
-        for r, c in np.argwhere(self.structure == _FURNITURE).tolist():
+        for r, c in np.argwhere(self.structure == CELL_FURNITURE).tolist():
             first = (r + 1) * wp + c + 1
             if seen[first]:
                 continue
@@ -250,12 +253,12 @@ class House:
                 raise HouseError(f"two objects on one cell ({self._object_at[item.cell].kind.word}"
                                  f" and {item.kind.word}); expected at most one", item.cell)
             kind = int(self.structure[r, c])
-            if kind == _FURNITURE:
+            if kind == CELL_FURNITURE:
                 furn = _FURNITURE_OF[int(self.furniture[r, c])]
                 if furn not in HOLDERS:
                     raise HouseError(f"{item.kind.word} lies on a {furn.word}, which holds no "
                                      "objects", item.cell)
-            elif kind != _FLOOR:
+            elif kind != CELL_FLOOR:
                 raise HouseError(f"{item.kind.word} lies on a {Cell(kind).name.lower()} cell; "
                                  "expected a floor or furniture cell", item.cell)
             self._object_at[item.cell] = item
@@ -264,10 +267,10 @@ class House:
         walk = self.traversable_mask()
         start = tuple(np.argwhere(walk)[0].tolist())
         reached = flood(walk, start)
-        if not np.any((self.structure == _FLOOR) & ~reached):
+        if not np.any((self.structure == CELL_FLOOR) & ~reached):
             return  # every room has a floor cell (checked), all of them reached
         for i, room in enumerate(self.rooms):
-            cells = np.argwhere((self.room_map == i) & (self.structure == _FLOOR))
+            cells = np.argwhere((self.room_map == i) & (self.structure == CELL_FLOOR))
             if not reached[tuple(cells[0])]:
                 raise HouseError(
                     f"room {room.letter} ({room.type.word}) is unreachable from room "
@@ -323,7 +326,7 @@ class House:
 
     def passable_mask(self) -> np.ndarray:
         """Cells the agent can stand on now: floor and open doors."""
-        return (self.structure == _FLOOR) | (self.structure == _OPEN)
+        return (self.structure == CELL_FLOOR) | (self.structure == CELL_DOOR_OPEN)
 
     def traversable_mask(self) -> np.ndarray:
         """Cells the agent can reach by walking and opening doors: floor and all doors."""
@@ -350,7 +353,7 @@ class House:
 
     def room_cells(self, room: int) -> list[Pos]:
         """Floor cells of a room, in row-major order."""
-        mask = (self.room_map == room) & (self.structure == _FLOOR)
+        mask = (self.room_map == room) & (self.structure == CELL_FLOOR)
         return [tuple(x) for x in np.argwhere(mask).tolist()]
 
     def rooms_of_type(self, room_type: RoomType) -> list[int]:
@@ -397,20 +400,20 @@ class House:
     def doors(self) -> list[Pos]:
         """All door cells (open or closed), row-major."""
         s = self.structure
-        mask = (s == _OPEN) | (s == _CLOSED)
+        mask = (s == CELL_DOOR_OPEN) | (s == CELL_DOOR_CLOSED)
         return [tuple(x) for x in np.argwhere(mask).tolist()]
 
     def door_rooms(self, cell: Pos) -> list[int]:
         """Rooms whose floor touches the door at ``cell`` (sorted)."""
         return sorted({int(self.room_map[nb]) for nb in self.neighbours4(cell)
-                       if self.structure[nb] == _FLOOR})
+                       if self.structure[nb] == CELL_FLOOR})
 
     @cached_property
     def room_links(self) -> tuple[frozenset[int], ...]:
         """Per room, the other rooms joined to it by a door or by touching floor (computed
         once: the house is immutable)."""
         links: list[set[int]] = [set() for _ in self.rooms]
-        floor = self.structure == _FLOOR
+        floor = self.structure == CELL_FLOOR
         rm = self.room_map
         for a, b, both in ((rm[:, :-1], rm[:, 1:], floor[:, :-1] & floor[:, 1:]),
                            (rm[:-1], rm[1:], floor[:-1] & floor[1:])):
