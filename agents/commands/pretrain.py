@@ -154,9 +154,11 @@ def _speak(args: argparse.Namespace) -> int:
         raise TrainError(f"--families {args.families!r}: expected some of {list(FAMILIES)}")
     if args.episodes < 1:
         raise TrainError(f"--episodes must be >= 1, got {args.episodes}")
-    suite = load_suite(args.suite or load_pretrain_model(args.run)[1].suite)
-    demos = spoken_demos(args.run, suite, args.episodes, families, args.split, args.seed,
+    model, pretrained = load_pretrain_model(args.run)
+    suite = load_suite(args.suite or pretrained.suite)
+    demos = spoken_demos(model, suite, args.episodes, families, args.split, args.seed,
                          args.demos_dir, log=print)
+    demos.meta["speaker"] = str(args.run)
     if len(demos) == 0:
         raise TrainError(f"the speaker of {args.run} wrote no instruction for "
                          f"{args.episodes} episodes")

@@ -17,12 +17,11 @@ from pathlib import Path
 
 import torch
 
-from agents.pretrain.loop import load_pretrain_model
 from agents.pretrain.model import PretrainModel
 from agents.train.data.demo_set import DemoSet
 from agents.train.data.demos import ensure_demos, select_teachers
+from agents.train.errors import TrainError
 from agents.train.sections import DEFAULT_TEACHERS
-from vlnenv.language.instructions import FAMILIES
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.pretrain.trajectories import trajectory_codes
 from vlnenv.pretrain.verify import verified_share
@@ -37,7 +36,7 @@ def speak(model: PretrainModel, episodes: Sequence[Episode], houses: Mapping[str
           batch: int = 128, max_len: int = 100) -> list[str]:
     """The speaker's greedy instruction for each episode's reference path (``""`` where it
     writes no word)."""
-    codes = trajectory_codes(list(episodes), dict(houses))  # (E, K, V, V)
+    codes = trajectory_codes(episodes, houses)  # (E, K, V, V)
     tok = Tokenizer()
     out: list[str] = []
     for i in range(0, len(codes), batch):
@@ -50,9 +49,14 @@ def speak(model: PretrainModel, episodes: Sequence[Episode], houses: Mapping[str
 
 def respoken(demos: DemoSet, texts: Sequence[str]) -> DemoSet:
     """``demos`` with episode ``i``'s instruction replaced by ``texts[i]``; episodes whose
-    text is empty are left out."""
+    text is empty are left out.
+
+    Raises:
+        TrainError: not one text per demonstration.
+    """
     if len(texts) != len(demos):
-        raise ValueError(f"{len(texts)} texts for {len(demos)} demonstrations")
+        raise TrainError(f"{len(texts)} texts for {len(demos)} demonstrations; expected one "
+                         "each")
     keep = [i for i, t in enumerate(texts) if t.strip()]
     out = demos.subset(keep)
     out.episodes = [dataclasses.replace(ep, instruction=texts[i])
@@ -60,33 +64,37 @@ def respoken(demos: DemoSet, texts: Sequence[str]) -> DemoSet:
     return out
 
 
-def spoken_demos(run: str | Path, suite: Suite, n: int, families: Sequence[str] = FAMILIES,
+def spoken_demos(model: PretrainModel, suite: Suite, n: int, families: Sequence[str],
                  split: str = "train", seed: int = 1, demos_dir: str | Path = "runs/demos",
                  workers: int = 1, log: Callable[[str], None] | None = None) -> DemoSet:
     """``n`` teacher demonstrations of ``families`` on fresh episodes of ``suite``'s
-    ``split`` houses, their instructions written by the speaker of the ``vln pretrain``
-    run ``run`` (those it writes nothing for left out).
+    ``split`` houses, their instructions written by ``model``'s speaker (those it writes
+    nothing for left out).
 
-    The episodes are the first ``n`` of ``families`` among ``ceil(n * 5 / F)`` sampled with
-    ``seed`` (five families in turn, :func:`agents.train.data.demos.sample_split_episode`),
-    each demonstrated by its family's default teacher (``DEFAULT_TEACHERS``), successful
-    ones only. The set's ``meta`` records the speaker's run and ``verified``: the share of
-    its instructions that describe their trajectory's task (:mod:`vlnenv.pretrain.verify`).
+    The episodes are the first ``n`` of ``families`` among ``ceil(n * F / f)`` sampled with
+    ``seed`` (the suite's ``F`` families in turn,
+    :func:`agents.train.data.demos.sample_split_episode`), each demonstrated by its
+    family's default teacher (``DEFAULT_TEACHERS``), successful ones only. The set's
+    ``meta`` records ``verified``: the share of its instructions that describe their
+    trajectory's task (:mod:`vlnenv.pretrain.verify`).
 
     Raises:
-        TrainError: the run is missing or unreadable.
+        TrainError: a family the suite does not sample.
     """
-    sampled = -(-n * len(FAMILIES) // len(families))
+    cycle = suite.spec.families
+    unknown = [f for f in families if f not in cycle]
+    if unknown or not families:
+        raise TrainError(f"families {list(families)}: suite {suite.name} samples "
+                         f"{list(cycle)}")
+    sampled = -(-n * len(cycle) // len(families))
     teachers = sorted(set(DEFAULT_TEACHERS.values()))
     sets = {t: ensure_demos(suite, split, t, demos_dir, sampled, seed, workers, log=log)
             for t in teachers}
     demos = select_teachers(sets, DEFAULT_TEACHERS)
     demos = demos.subset([i for i, ep in enumerate(demos.episodes)
                           if ep.family in families][:n])
-    model, _ = load_pretrain_model(run)
     out = respoken(demos, speak(model, demos.episodes, suite.houses))
     share = verified_share([ep.instruction for ep in out.episodes], out.episodes,
                            suite.houses) if len(out) else 0.0
-    out.meta = {**out.meta, "speaker": str(run), "spoken": len(out),
-                "speaker_families": list(families), "verified": share}
+    out.meta = {**out.meta, "speaker_families": list(families), "verified": share}
     return out

@@ -3,6 +3,7 @@ reference path (the oracle's demonstration), for all task families."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +65,8 @@ def trajectory_pairs(episodes: list[Episode], houses: dict[str, House], n: int, 
             for ep, c in zip(pick, codes, strict=True)]
 
 
-def trajectory_codes(episodes: list[Episode], houses: dict[str, House], frames: int = FRAMES,
+def trajectory_codes(episodes: Sequence[Episode], houses: Mapping[str, House],
+                     frames: int = FRAMES,
                      view: int = VIEW) -> np.ndarray:
     """``(E, frames, V, V)`` int32 view codes at ``frames`` evenly spaced poses along each
     episode's reference path (:func:`path_poses`, :func:`frame_indices`)."""

@@ -17,6 +17,7 @@ from agents.pretrain.loop import load_pretrain_model, pretrain
 from agents.pretrain.model import PretrainModel
 from agents.train.data.demo_set import load_demos
 from agents.train.data.demos import generate_demos
+from agents.train.errors import TrainError
 from vlnenv.language.vocab import Tokenizer
 from vlnenv.pretrain.trajectories import trajectory_codes, trajectory_pairs
 from vlnenv.pretrain.views import render_views
@@ -64,7 +65,7 @@ def test_respoken_changes_only_the_words_and_leaves_out_empty_texts(demos):
         assert np.array_equal(out.actions[i], demos.actions[j])
         assert np.array_equal(out.labels[i], demos.labels[j])
         assert vars(out.traces[i]) == vars(demos.traces[j])
-    with pytest.raises(ValueError, match="2 texts for 4"):
+    with pytest.raises(TrainError, match="2 texts for 4"):
         respoken(demos.subset(range(4)), texts[:2])
 
 
@@ -80,15 +81,16 @@ def speaker_run(tmp_path_factory: pytest.TempPathFactory):
 
 def test_spoken_demos_are_fresh_teacher_runs_said_by_the_speaker(speaker_run, tmp_path):
     suite = load_suite("tiny")
-    demos = spoken_demos(speaker_run, suite, 4, ("go_to_room", "fetch"), seed=1,
-                         demos_dir=tmp_path)
+    model, _ = load_pretrain_model(speaker_run)
+    demos = spoken_demos(model, suite, 4, ("go_to_room", "fetch"), seed=1, demos_dir=tmp_path)
     assert 1 <= len(demos) <= 4
     assert {ep.family for ep in demos.episodes} <= {"go_to_room", "fetch"}
     assert all(ep.episode_id.startswith("train-s1-") for ep in demos.episodes)
-    model, _ = load_pretrain_model(speaker_run)
     assert [ep.instruction for ep in demos.episodes] == [
         t for t in speak(model, demos.episodes, suite.houses) if t.strip()]
-    assert demos.meta["speaker"] == str(speaker_run) and 0 <= demos.meta["verified"] <= 1
+    assert 0 <= demos.meta["verified"] <= 1
+    with pytest.raises(TrainError, match="samples"):
+        spoken_demos(model, suite, 4, ("hop",), demos_dir=tmp_path)
 
 
 def test_vln_pretrain_speak_writes_a_file_bc_reads_and_keeps_an_existing_one(
@@ -100,6 +102,7 @@ def test_vln_pretrain_speak_writes_a_file_bc_reads_and_keeps_an_existing_one(
     assert f"to {out}" in capsys.readouterr().out
     written = load_demos(out)
     assert [ep.family for ep in written.episodes] == ["go_to_room"] * len(written)
+    assert written.meta["speaker"] == str(speaker_run)
     before = out.read_bytes()
     assert main(argv) == 1
     assert "--force" in capsys.readouterr().err
