@@ -139,6 +139,9 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
     sb3.add_argument("--device", default="auto", help="auto, cpu, cuda (default auto)")
     sb3.add_argument("--save-every", type=int, default=0, metavar="M",
                      help="also save the policy every M steps as OUT/at_<steps>/ (0: no)")
+    sb3.add_argument("--dense-reward", type=float, default=0.0, metavar="L",
+                     help="the environment's dense_reward shaping weight (default 0: the "
+                          "success reward only)")
     sb3.add_argument("--set", action="append", default=[], metavar="model.FIELD=VALUE",
                      help="encoder setting, e.g. --set model.n_embd=64 (repeatable)")
     sb3.set_defaults(func=_sb3)
@@ -222,7 +225,7 @@ def _sb3(args: argparse.Namespace) -> int:
     model = resolve_config(None, list(args.set), base=RLConfig()).model
     meta = train_sb3(args.env, args.steps, args.out, model.to_dict(), n_envs=args.envs,
                      seed=args.seed, device=args.device, progress_bar=sys.stderr.isatty(),
-                     save_every=args.save_every)
+                     save_every=args.save_every, dense_reward=args.dense_reward)
     print(f"sb3 PPO on {meta['env']}: {meta['steps']:,} steps; wrote {args.out} (score it: "
           f"vln benchmark --policy {args.out})")
     return 0

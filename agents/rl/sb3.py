@@ -132,15 +132,17 @@ def save_policy(agent: Any, out: Path, meta: Mapping[str, Any]) -> None:
         {**meta, "steps": int(agent.num_timesteps)}, indent=2) + "\n")
 
 
-def make_env(env_id: str, max_len: int) -> gym.Env:
-    """One environment of ``env_id`` with tokenized instructions of ``max_len`` ids."""
-    return TokenizedInstruction(gym.make(env_id), max_len=max_len)
+def make_env(env_id: str, max_len: int, dense_reward: float = 0.0) -> gym.Env:
+    """One environment of ``env_id`` with tokenized instructions of ``max_len`` ids and
+    the environment's ``dense_reward`` shaping weight (0: the success reward only)."""
+    return TokenizedInstruction(gym.make(env_id, dense_reward=dense_reward), max_len=max_len)
 
 
 def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
               model: Mapping[str, Any] | None = None, n_envs: int = 8, seed: int = 0,
               device: str = "auto", ppo_kwargs: Mapping[str, Any] | None = None,
-              progress_bar: bool = False, save_every: int = 0) -> dict[str, Any]:
+              progress_bar: bool = False, save_every: int = 0,
+              dense_reward: float = 0.0) -> dict[str, Any]:
     """Train SB3's PPO with :class:`VLNExtractor` on ``n_envs`` copies of ``env_id``.
 
     Args:
@@ -156,6 +158,8 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
         save_every: also save the policy every this many steps as ``out/at_<steps>/``
             (each scored by ``vln benchmark --policy``: success against frames); 0: only
             the final one.
+        dense_reward: the environment's shaping weight λ (each step also earns λ × the
+            decrease of the oracle's distance to the goal; 0: the success reward only).
 
     Returns:
         The metadata written to ``sb3_policy.json``.
@@ -174,7 +178,8 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
     config = ModelConfig.from_dict(dict(model or {}), where="model")
     max_len = config.max_text_len
     venv = make_vec_env(make_env, n_envs=n_envs, seed=seed,
-                        env_kwargs={"env_id": env_id, "max_len": max_len})
+                        env_kwargs={"env_id": env_id, "max_len": max_len,
+                                    "dense_reward": dense_reward})
     kwargs = {"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 2.5e-4,
               "ent_coef": 0.01, "clip_range": 0.1, **dict(ppo_kwargs or {})}
     agent = PPO("MultiInputPolicy", venv, seed=seed, device=device, verbose=0,
@@ -183,7 +188,8 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
                                                              "seed": seed}},
                 **kwargs)
     meta = {"format": META_FORMAT, "env": env_id, "n_envs": n_envs, "seed": seed,
-            "max_len": max_len, "ppo": kwargs, "model": config.to_dict()}
+            "max_len": max_len, "dense_reward": dense_reward, "ppo": kwargs,
+            "model": config.to_dict()}
 
     def snapshot(_locals: Any, _globals: Any) -> bool:
         save_policy(agent, out / f"at_{agent.num_timesteps}", meta)

@@ -47,6 +47,18 @@ def test_extractor_reads_sb3_one_hot_and_channel_first_inputs_as_ids_and_pixels(
     torch.testing.assert_close(extractor(sb3), extractor(raw))
 
 
+def test_make_env_passes_the_shaping_weight_to_the_environment():
+    shaped, sparse = make_env("vlnenv/GoToRoom-v0", 24, dense_reward=0.1), \
+        make_env("vlnenv/GoToRoom-v0", 24)
+    assert shaped.unwrapped.config.dense_reward == 0.1
+    assert sparse.unwrapped.config.dense_reward == 0.0
+    shaped.reset(seed=3)
+    sparse.reset(seed=3)
+    rewards = [(shaped.step(a)[1], sparse.step(a)[1]) for a in [2, 2, 0, 2, 2, 1, 2, 2]]
+    assert all(r == 0.0 for _, r in rewards)            # no success: sparse pays nothing
+    assert any(r != 0.0 for r, _ in rewards)            # moving changes the distance
+
+
 def test_extractor_refuses_the_untokenized_observation():
     import gymnasium as gym
 
