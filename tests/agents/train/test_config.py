@@ -257,3 +257,12 @@ def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families
     assert long.optim.goal_families == ("go_to_room", "go_to_object", "fetch")
     assert quick.optim.goal_families is None
     assert long.run.time_budget_s == 3600 and long.optim.fit_budget
+
+
+def test_the_gpu_recipe_on_five_families_is_the_long_recipes_policy_at_c128():
+    gpu, long = resolve_config("gpu_five"), resolve_config("long")
+    assert gpu.model == long.model.replace(n_embd=128)
+    assert gpu.data.families == long.data.families and len(gpu.data.families) == 5
+    assert gpu.optim.goal_families == long.optim.goal_families
+    assert (gpu.data.lanes, gpu.data.sampled_episodes, gpu.run.device) == (64, 40000, "auto")
+    assert gpu.run.time_budget_s == 3600 and gpu.optim.fit_budget
