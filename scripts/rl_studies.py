@@ -3,7 +3,7 @@ native (``vln train ppo``) against stable-baselines3 (``vln train sb3``), succes
 ``small/val_unseen``'s ``go_to_room`` episodes against environment frames.
 
 The two runs are trained first (hours on a CPU; the commands are in docs/rl.md and in the
-study's page, docs/experiments/17-ppo-from-scratch.md); this script reads them and scores
+study's page, docs/experiments/18-ppo-from-scratch.md); this script reads them and scores
 them on the same episodes:
 
 * the native run's own evaluations (``evals.jsonl``: every ``eval.every`` updates, the
