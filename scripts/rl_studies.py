@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from vlnenv.fileio import write_text_atomic
+from vlnenv.suites.load import Suite, load_suite
 
 FAMILY = "go_to_room"
 
@@ -60,22 +62,20 @@ def sb3_folders(run: Path) -> list[tuple[int, Path]]:
     return sorted(set(found))
 
 
-def score(policy_dir: Path, split: str, count: int) -> dict[str, Any]:
+def score(policy_dir: Path, suite: Suite, split: str, count: int) -> dict[str, Any]:
     """The greedy policy of ``policy_dir`` on the first ``count`` ``go_to_room`` episodes
-    of ``small/<split>``: ``{sr, spl, episodes}``."""
+    of ``suite``'s ``split``: ``{sr, spl, episodes}``."""
     from agents.benchmark.registry import make_policy
     from agents.evaluation.in_training import family_indices, summarise_records
     from vlnenv.eval.evaluate import evaluate
-    from vlnenv.suites.load import load_suite
 
-    suite = load_suite("small")
     records = evaluate(make_policy(str(policy_dir)), suite, split, batch=16, seed=0,
                        episodes=family_indices(suite, split, [FAMILY], count))
     summary = summarise_records(records)
     return {"sr": summary["sr"], "spl": summary["spl"], "episodes": summary["episodes"]}
 
 
-def sb3_points(run: Path, out: Path, count: int) -> list[dict[str, Any]]:
+def sb3_points(run: Path, out: Path, suite: Suite, count: int) -> list[dict[str, Any]]:
     """Every SB3 snapshot scored on ``val_unseen`` (cached in ``OUT/sb3_evals.json``)."""
     cache_path = out / "sb3_evals.json"
     cache = (json.loads(cache_path.read_text(encoding="utf-8"))
@@ -84,18 +84,11 @@ def sb3_points(run: Path, out: Path, count: int) -> list[dict[str, Any]]:
     for frames, folder in sb3_folders(run):
         key = f"{frames}:{count}"
         if key not in cache:
-            cache[key] = {"frames": frames, **score(folder, "val_unseen", count)}
-            write_atomic(cache_path, json.dumps(cache, indent=1))
+            cache[key] = {"frames": frames, **score(folder, suite, "val_unseen", count)}
+            write_text_atomic(cache_path, json.dumps(cache, indent=1))
             print(f"sb3 at {frames:,} frames: SR {cache[key]['sr']:.3f}", flush=True)
         points.append({**cache[key], "folder": str(folder)})
     return points
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed over it."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def table(native: list[dict[str, Any]], sb3: list[dict[str, Any]], every: int) -> str:
@@ -158,19 +151,20 @@ def main() -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     native = native_points(args.native)
-    sb3 = sb3_points(args.sb3, args.out, args.episodes)
+    suite = load_suite("small")
+    sb3 = sb3_points(args.sb3, args.out, suite, args.episodes)
     results: dict[str, Any] = {"family": FAMILY, "split": "val_unseen", "native": native,
                                "sb3": sb3}
     if args.test:
         best_sb3 = max(reversed(sb3), key=lambda p: p["sr"])
         results["test"] = {
             "native": {"policy": str(args.native / "best"),
-                       **score(args.native / "best", "test", 10**6)},
+                       **score(args.native / "best", suite, "test", 10**6)},
             "sb3": {"policy": best_sb3["folder"], "frames": best_sb3["frames"],
-                    **score(Path(best_sb3["folder"]), "test", 10**6)}}
+                    **score(Path(best_sb3["folder"]), suite, "test", 10**6)}}
     text = table(native, sb3, args.every)
-    write_atomic(args.out / "results.json", json.dumps(results, indent=1))
-    write_atomic(args.out / "curve.md", text + "\n")
+    write_text_atomic(args.out / "results.json", json.dumps(results, indent=1))
+    write_text_atomic(args.out / "curve.md", text + "\n")
     plot(native, sb3, args.out / "curve.png")
     print(text)
     if args.test:

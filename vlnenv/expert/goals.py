@@ -12,7 +12,7 @@ from enum import Enum
 
 import numpy as np
 
-from vlnenv.world.house import CELL_DOOR_CLOSED, CELL_DOOR_OPEN, CELL_FLOOR, DIRECTIONS, Pos
+from vlnenv.world.house import DIRECTIONS, Pos, traversable
 
 
 class GoalKind(Enum):
@@ -73,9 +73,9 @@ class Goal:
 
 
 def standable_mask(structure: np.ndarray) -> np.ndarray:
-    """Cells the agent can stand on, entering closed doors by opening them: floor and doors."""
-    s = structure
-    return (s == CELL_FLOOR) | (s == CELL_DOOR_OPEN) | (s == CELL_DOOR_CLOSED)
+    """Cells the agent can stand on, entering closed doors by opening them: floor and doors
+    (:func:`vlnenv.world.house.traversable`)."""
+    return traversable(structure)
 
 
 def _cell_set(cells: Iterable[Pos]) -> frozenset[Pos]:
