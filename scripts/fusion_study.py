@@ -62,16 +62,27 @@ COMMON = [
     "model.goal=null", "model.match=null", "model.memory=null", "model.explore=null",
     "model.track={}", "optim.goal_weight=0", "eval.decoding=greedy",
 ]
+#: ``--parts all``: the quickstart's every part kept (the goal head, its memory and
+#: planner), the goal-in-view loss on the families whose target the words name, as the
+#: longer recipe (``configs/long.toml``); only for fusions with a per-step context.
+ALL_PARTS = [
+    f"data.families={','.join(FAMILIES)}", "model.track={}",
+    "optim.goal_families=go_to_room,go_to_object,fetch", "eval.decoding=greedy",
+]
+CONTEXT_FUSIONS = ("film", "energy")
 
 
-def run_name(fusion: str, seed: int) -> str:
-    return f"{fusion}-s{seed}"
+def run_name(fusion: str, seed: int, parts: str = "core") -> str:
+    return f"{fusion}-s{seed}" if parts == "core" else f"{fusion}+{parts}-s{seed}"
 
 
-def variants(fusions: list[str], seeds: list[int]) -> dict[str, list[str]]:
-    """Run name -> its ``--set`` overrides (after :data:`COMMON`)."""
-    return {run_name(f, s): [*COMMON, f"model.fusion={f}", f"run.seed={s}",
-                             f"eval.seed={s}"]
+def variants(fusions: list[str], seeds: list[int], parts: str = "core"
+             ) -> dict[str, list[str]]:
+    """Run name -> its ``--set`` overrides (:data:`COMMON`, or :data:`ALL_PARTS` with
+    ``parts="all"``, then the fusion and the seed)."""
+    shared = COMMON if parts == "core" else ALL_PARTS
+    return {run_name(f, s, parts): [*shared, f"model.fusion={f}", f"run.seed={s}",
+                                    f"eval.seed={s}"]
             for f in fusions for s in seeds}
 
 
@@ -93,19 +104,20 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def score(result: dict[str, Any], saved: dict[str, Any], args: argparse.Namespace
           ) -> dict[str, Any]:
-    """``{ablation: summary}`` of one run's last model on ``args.split``, reusing what an
-    earlier invocation saved."""
+    """``{split: {ablation: summary}}``: ``saved`` (what an earlier invocation scored) with
+    one run's last model scored on ``args.split`` where it was not."""
     from agents.evaluation.model_policy import ModelPolicy
     from agents.train.checkpoint import load_model
     from vlnenv.eval.evaluate import evaluate
 
-    out = dict(saved)
+    out = {split: dict(scores) for split, scores in saved.items()}
+    here = out.setdefault(args.split, {})
     for name, fields in ABLATIONS.items():
-        if name in out:
+        if name in here:
             continue
         model = load_model(result["last_model"])
         model.config = replace(model.config, **fields)
-        out[name] = summarise(evaluate(ModelPolicy(model), args.suite, args.split,
+        here[name] = summarise(evaluate(ModelPolicy(model), args.suite, args.split,
                                        episodes=args.episodes, batch=32, seed=0))
     return out
 
@@ -136,27 +148,32 @@ def ci95(successes: list[int]) -> float:
     return 1.96 * math.sqrt(p * (1 - p) / n)
 
 
-def table(results: dict[str, Any], fusions: list[str], seeds: list[int]) -> list[str]:
-    """One row per fusion, each cell the mean over the seeds (each seed's in brackets for
-    the overall), success rates in percent."""
+def table(results: dict[str, Any], fusions: list[str], seeds: list[int],
+          parts: str = "core", split: str = "test") -> list[str]:
+    """One row per fusion (its runs with ``parts``), each cell the mean over the seeds of
+    the scores on ``split`` (each seed's in brackets for the overall), success rates in
+    percent."""
     fam = " | ".join(f.replace("_", " ") for f in FAMILIES)
     lines = [f"| fusion | parameters | samples/s | {fam} | route nDTW | overall "
              "(± 95% CI) | SPL | instruction masked | image blanked |",
              "|---|---:|---:|" + "---:|" * len(FAMILIES) + "---:|---:|---:|---:|---:|"]
     for f in fusions:
-        runs = [results[run_name(f, s)] for s in seeds if run_name(f, s) in results]
-        if not runs or any("scores" not in r for r in runs):
+        names = [run_name(f, s, parts) for s in seeds]
+        runs = [results[n] for n in names if n in results]
+        if not runs or any(split not in r.get("scores", {}) for r in runs):
             continue
-        full = [r["scores"]["full"] for r in runs]
+        scored = [r["scores"][split] for r in runs]
+        full = [s["full"] for s in scored]
         cells = [f"{100 * mean([s['by_family'].get(x, 0.0) for s in full]):.1f}"
                  for x in FAMILIES]
         pooled = [k for s in full for k in s["success"]]
         each = " / ".join(f"{100 * s['sr']:.1f}" for s in full)
         rate = mean([r["samples"] / r["elapsed_s"] for r in runs])
-        ablated = [f"{100 * mean([r['scores'][a]['sr'] for r in runs]):.1f}"
+        ablated = [f"{100 * mean([s[a]['sr'] for s in scored]):.1f}"
                    for a in ("mask_instruction", "blank_image")]
+        label = f"`{f}`" if parts == "core" else f"`{f}` + {parts} parts"
         lines.append(
-            f"| `{f}` | {runs[0]['parameters']:,} | {rate:.0f} | {' | '.join(cells)} | "
+            f"| {label} | {runs[0]['parameters']:,} | {rate:.0f} | {' | '.join(cells)} | "
             f"{mean([s['route_ndtw'] for s in full]):.2f} | "
             f"{100 * mean([s['sr'] for s in full]):.1f} ± {100 * ci95(pooled):.1f} ({each}) | "
             f"{100 * mean([s['spl'] for s in full]):.1f} | {ablated[0]} | {ablated[1]} |")
@@ -178,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="val_unseen episodes of each training's own final evaluation")
     p.add_argument("--fusions", default=",".join(FUSIONS))
     p.add_argument("--seeds", default="0,1")
+    p.add_argument("--parts", choices=("core", "all"), default="core",
+                   help="core: the parts any fusion carries (default); all: the "
+                        "quickstart's every part, for film and energy")
     p.add_argument("--parallel", type=int, default=2, help="runs trained and scored at once")
     p.add_argument("--demos-dir", default="runs/demos")
     p.add_argument("--set", action="append", default=[], help="extra override, every run")
@@ -187,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(fusions) - set(FUSIONS))
     if unknown:
         p.error(f"--fusions: unknown {unknown}; expected some of {list(FUSIONS)}")
+    if args.parts == "all" and set(fusions) - set(CONTEXT_FUSIONS):
+        p.error(f"--parts all: the goal head needs a fusion with a per-step context; "
+                f"--fusions must be some of {list(CONTEXT_FUSIONS)}")
 
     from vlnenv.fileio import write_text_atomic
 
@@ -200,12 +223,14 @@ def main(argv: list[str] | None = None) -> int:
                                     chunk=args.chunk, episodes=args.eval_episodes,
                                     demos_dir=args.demos_dir, set=args.set)
     started = time.perf_counter()
-    todo = variants(fusions, seeds)
+    todo = variants(fusions, seeds, args.parts)
     with ProcessPoolExecutor(args.parallel, mp_context=get_context("fork")) as pool:
         futures = {name: pool.submit(one, name, overrides, train_args, args,
                                      saved.get(name, {}).get("scores", {}))
                    for name, overrides in todo.items()}
         results = {name: f.result() for name, f in futures.items()}
+    # read again: another invocation may have added runs in the meantime
+    saved = json.loads(saved_path.read_text()) if saved_path.is_file() else {}
     write_text_atomic(saved_path, json.dumps({**saved, **results}, indent=1,
                                              sort_keys=True) + "\n")
     lines = [f"# Fusion study ({args.suite}, {args.steps} steps x {args.lanes} x {args.chunk} "
@@ -213,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
              f"`python scripts/fusion_study.py {' '.join(argv or sys.argv[1:])}`; training "
              f"{sum(r['elapsed_s'] for r in results.values()):.0f} s summed over the runs, "
              f"this invocation {time.perf_counter() - started:.0f} s.", "",
-             *table(results, fusions, seeds), ""]
+             *table(results, fusions, seeds, args.parts, args.split), ""]
     write_text_atomic(out / "study.md", "\n".join(lines))
     print("\n".join(lines))
     return 0

@@ -54,7 +54,8 @@ def test_the_interval_is_the_normal_one_of_the_pooled_successes():
 def test_a_row_is_the_mean_over_seeds():
     def scores(sr: int) -> dict:
         s = study.summarise([record(f, sr, 0.5 * sr, 0.5) for f in study.FAMILIES])
-        return {"full": s, "mask_instruction": {"sr": 0.0}, "blank_image": {"sr": sr / 2}}
+        return {"test": {"full": s, "mask_instruction": {"sr": 0.0},
+                         "blank_image": {"sr": sr / 2}}}
 
     results = {"film-s0": {"scores": scores(1), "samples": 600, "elapsed_s": 2.0,
                            "parameters": 1234},
@@ -64,3 +65,17 @@ def test_a_row_is_the_mean_over_seeds():
     assert row == ("| `film` | 1,234 | 200 | 50.0 | 50.0 | 50.0 | 50.0 | 50.0 | 0.50 | "
                    "50.0 ± 31.0 (100.0 / 0.0) | 25.0 | 0.0 | 25.0 |")
     assert len(study.table(results, ["film", "energy"], [0, 1])) == 3  # no energy runs
+
+
+def test_all_parts_keeps_the_goal_memory_and_planner():
+    overrides = study.variants(["energy"], [1], "all")["energy+all-s1"]
+    config = resolve_config(study.CONFIG, overrides)
+    assert config.model.fusion == "energy" and config.run.seed == 1
+    assert config.model.goal is not None and config.model.explore is not None
+    assert MultimodalTransformer(config.model).num_parameters() > 0
+
+
+def test_all_parts_with_a_fusion_without_context_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        study.main(["--parts", "all", "--fusions", "film,late_fusion"])
+    assert "per-step context" in capsys.readouterr().err
