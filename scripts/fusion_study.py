@@ -23,9 +23,11 @@ Each trained model (its last weights: nothing is selected) is scored greedily on
 A fusion that grounds both modalities loses most of its success under either ablation;
 one that loses little under ``mask_instruction`` solves episodes from the view alone.
 
-    python scripts/fusion_study.py --out runs/fusion --steps 2500 --parallel 2
+    python scripts/fusion_study.py --out runs/fusion --steps 2000 --parallel 2
+    python scripts/fusion_study.py --out runs/fusion_parts --parts all --fusions film,energy
 
-writes ``runs/fusion/<fusion>-s<seed>/`` (each a ``vln train bc`` run folder),
+(the second: ``film`` and ``energy`` with every part of the quickstart's model kept) each
+write ``runs/fusion/<fusion>-s<seed>/`` (each a ``vln train bc`` run folder),
 ``results.json`` (every score, cached: a rerun trains and scores only what is missing) and
 ``study.md`` (the table).
 """
@@ -186,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default=str(CONFIG), help="training config every run starts from")
     p.add_argument("--suite", default="small")
     p.add_argument("--split", default="test", help="split the models are scored on")
-    p.add_argument("--steps", type=int, default=2500, help="optimiser steps of every run")
+    p.add_argument("--steps", type=int, default=2000, help="optimiser steps of every run")
     p.add_argument("--lanes", type=int, default=8)
     p.add_argument("--chunk", type=int, default=16)
     p.add_argument("--episodes", type=int, default=None,
