@@ -83,7 +83,9 @@ def results_markdown(results: dict[str, Any]) -> str:
         f"`{results['suite_sha256']}`"
         + ("" if results.get("suite_verified", True) else
            " (NOT verified against the manifest: `--no-verify`; the hash of the files read)"),
-        f"- split: `{results['split']}`, {results['episodes']} episodes",
+        f"- split: `{results['split']}`, {results['episodes']} episodes"
+        + ("" if not results.get("families") else
+           f" of {', '.join(results['families'])}"),
         f"- policy: `{results['policy']}` {json.dumps(results['policy_config'], sort_keys=True)}",
         f"- seed: {results['seed']}",
         f"- code: vlnenv {version.get('vlnenv')}, git {git}",

@@ -54,7 +54,10 @@ class BenchmarkConfig:
     """Policy name in the registry, ``NAME`` or ``NAME:ARGUMENT`` (see
     :mod:`agents.benchmark.registry`)."""
     episodes: int | None = None
-    """Evaluate the first ``N`` episodes of the split; ``None``: all."""
+    """Evaluate the first ``N`` episodes of the split (of ``families``); ``None``: all."""
+    families: tuple[str, ...] | None = None
+    """Evaluate only the episodes of these task families, in split order; ``None``: every
+    family."""
     workers: int = 1
     """Worker processes, each running a contiguous shard of the episodes."""
     batch: int = 16
@@ -64,6 +67,24 @@ class BenchmarkConfig:
     verify: bool = True
     """Check the suite's files against its manifest's hashes before running (``False``:
     ``--no-verify``; the results then say so, and record the hash of the files as read)."""
+
+
+def family_episodes(families_of: Sequence[str], families: Sequence[str] | None,
+                    episodes: int | None) -> list[int]:
+    """Indices of a split's episodes whose family (``families_of[i]``) is one of
+    ``families`` (``None``: any), the first ``episodes`` of them (``None``: all).
+
+    Raises:
+        BenchmarkError: a family the split does not have.
+    """
+    if families is None:
+        return select_episodes(len(families_of), episodes)
+    unknown = sorted(set(families) - set(families_of))
+    if unknown:
+        raise BenchmarkError(f"families = {list(families)}: the split has no episodes of "
+                             f"{unknown}; it has {sorted(set(families_of))}")
+    chosen = [i for i, family in enumerate(families_of) if family in set(families)]
+    return chosen if episodes is None else chosen[:episodes]
 
 
 def shards(indices: Sequence[int], workers: int) -> list[list[int]]:
@@ -174,12 +195,15 @@ def run_benchmark(config: BenchmarkConfig, progress: Progress | None = None) -> 
     suite = load_suite(config.suite)
     suite_sha256 = verify_suite(suite) if config.verify else files_hash(suite)
     policy = make_policy(config.policy, config.seed)  # fail early on a bad name
-    total = len(suite.episodes(config.split))
+    families_of = [ep.family for ep in suite.episodes(config.split)]
+    indices = family_episodes(families_of, config.families, None)
+    total = len(indices)
+    of = "" if config.families is None else f" of {', '.join(config.families)}"
     if config.episodes is not None and config.episodes > total:
         raise BenchmarkError(f"episodes = {config.episodes}: split {config.split} of suite "
-                             f"{suite.name} has {total}; expected 1..{total} (or all, without "
-                             "a count)")
-    indices = select_episodes(total, config.episodes)
+                             f"{suite.name} has {total}{of}; expected 1..{total} (or all, "
+                             "without a count)")
+    indices = indices[:config.episodes] if config.episodes is not None else indices
     if not indices:
         raise BenchmarkError(f"no episodes to run: split {config.split} of suite {suite.name} "
                              f"with episodes = {config.episodes}")
@@ -202,6 +226,7 @@ def run_benchmark(config: BenchmarkConfig, progress: Progress | None = None) -> 
         "policy_config": policy.config(),
         "seed": config.seed,
         "episodes": len(records),
+        "families": None if config.families is None else list(config.families),
         "code_version": code_version(),
         "metrics": summarise(records),
         "records": records,

@@ -1,8 +1,8 @@
 """``vln benchmark``: score a policy on a suite split, or compare two results files.
 
 * ``vln benchmark --suite NAME --split SPLIT --policy random|forward[:N]|oracle
-  [--episodes N] [--workers K] [--batch B] [--seed S] [--out DIR] [--force]
-  [--no-verify]``: checks the suite's files against its manifest (unless
+  [--families F,G] [--episodes N] [--workers K] [--batch B] [--seed S] [--out DIR]
+  [--force] [--no-verify]``: checks the suite's files against its manifest (unless
   ``--no-verify``, which the results record), runs the policy with a progress bar, prints
   the per-family table (SR, SPL, NE, OSR, TL, nDTW, SDTW, CLS, mean ± 95% CI) and writes
   ``results.md``, ``results.csv`` and ``results.json`` (with every episode's record) into
@@ -36,8 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", default=None,
                    help="registered policy: random, forward[:N], oracle, explorer, rules, "
                         "a model folder, sampled:FOLDER[@T] (NAME[:ARGUMENT])")
+    p.add_argument("--families", default=None,
+                   help="only the episodes of these task families, comma-separated "
+                        "(default: every family)")
     p.add_argument("--episodes", type=count_arg, default=None,
-                   help="evaluate the first N episodes of the split (default: all)")
+                   help="evaluate the first N episodes of the split, of --families when "
+                        "given (default: all)")
     p.add_argument("--workers", type=count_arg, default=1, help="worker processes (default 1)")
     p.add_argument("--batch", type=count_arg, default=16,
                    help="environments stepped together per worker (default 16)")
@@ -68,21 +72,22 @@ def _benchmark(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from agents.benchmark.report import RESULT_FILES, results_table, write_results
-    from agents.benchmark.runner import BenchmarkConfig, run_benchmark
-    from vlnenv.eval.evaluate import select_episodes
+    from agents.benchmark.runner import BenchmarkConfig, family_episodes, run_benchmark
     from vlnenv.fileio import check_inputs_outside, check_output, output_folder
     from vlnenv.suites.load import load_suite
 
+    families = (None if args.families is None
+                else tuple(f for f in args.families.split(",") if f))
     config = BenchmarkConfig(suite=args.suite, split=args.split, policy=args.policy,
-                             episodes=args.episodes, workers=args.workers, batch=args.batch,
-                             seed=args.seed, verify=args.verify)
+                             episodes=args.episodes, families=families, workers=args.workers,
+                             batch=args.batch, seed=args.seed, verify=args.verify)
     out = check_output(args.out or default_out(args.suite, args.split, args.policy, args.seed),
                        args.force)  # before the run, not after it
     if args.force:  # the policy's model folder, however it is named (sampled:PATH@T)
         path = args.policy.removeprefix("sampled:")
         check_inputs_outside(out, [args.policy, path, path.rpartition("@")[0]])
-    total = len(select_episodes(len(load_suite(args.suite).episodes(args.split)),
-                                args.episodes))
+    families_of = [ep.family for ep in load_suite(args.suite).episodes(args.split)]
+    total = len(family_episodes(families_of, families, args.episodes))
     with tqdm(total=total, desc=f"{args.policy} on {args.suite}/{args.split}", unit="ep",
               file=sys.stderr, disable=None) as bar:
         results = run_benchmark(config, progress=bar.update)

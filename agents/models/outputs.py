@@ -37,6 +37,12 @@ class PolicyOutput(NamedTuple):
     """``(*D, sum(CELL_CLASSES))`` what the instruction names, as the goal match's text head
     reads it (a model with ``config.match``; base, kind and colour logits side by side),
     else ``None``."""
+    track: Tensor | None = None
+    """``(B, T, L)`` the instruction tracker's attention over the instruction's tokens at
+    each step, the mean over its heads (a model with ``config.track``, when
+    :meth:`~agents.models.policy.MultimodalTransformer.forward_sequence` is asked for it
+    with ``track_weights``; the supervised pointer of :mod:`agents.train.data.legs`),
+    else ``None``."""
 
 
 def attention_maps(text: TextOutput, vision: VisionOutput,

@@ -228,13 +228,16 @@ class MultimodalTransformer(nn.Module):
         return bias, state
 
     def _step(self, hidden: Tensor, bias: Tensor | None, step_context: Any,
-              track: tuple[Tensor, Tensor] | None, return_attention: bool) -> FusionOutput:
+              track: tuple[Tensor, Tensor] | None, return_attention: bool,
+              track_weights: bool = False) -> FusionOutput:
         """One step of ``B`` episodes, the one both :meth:`forward` and
         :meth:`forward_sequence` run: the state token (the ``(B, C)`` ``hidden`` plus its
         type embedding plus the parts' ``(B, C)`` bias; with ``config.track``, then its
         read of the step's instruction: ``track`` is its ``(B, L, 2C)`` tracker keys and
         ``(B, L)`` padding) reads the step's part of the fusion's context (an item of
-        ``Fusion.step_contexts``); the fused state is the next ``hidden``."""
+        ``Fusion.step_contexts``); the fused state is the next ``hidden``. The tracker's
+        ``(B, H, 1, L)`` weights are in the output's ``attention["track"]`` when
+        ``return_attention`` or ``track_weights``."""
         if not self.config.recurrent:
             hidden = torch.zeros_like(hidden)
         query = (hidden + self.state_emb)[:, None]  # (B, 1, C)
@@ -242,17 +245,21 @@ class MultimodalTransformer(nn.Module):
             query = query + bias[:, None]  # (B, 1, C)
         weights = None
         if track is not None:
-            query, weights = self.tracker(query, *track, return_attention)  # (B, 1, C)
+            query, weights = self.tracker(query, *track,
+                                          return_attention or track_weights)  # (B, 1, C)
         out = self.fusion.read_at(query, step_context, return_attention)
         return out if weights is None else out._replace(attention={**out.attention,
                                                                    "track": weights})
 
     def _unroll(self, batch: ObservationBatch, state: RecurrentState | None,
-                done: Tensor | None, return_attention: bool = False) -> PolicyOutput:
+                done: Tensor | None, return_attention: bool = False,
+                track_weights: bool = False) -> PolicyOutput:
         """``T`` steps of ``B`` episodes (``batch`` with leading dims ``(B, T)``; ids ``(B, L)``
         or ``(B, T, L)``): the encoders, the fusion's context and the heads that do not
         depend on the state run once over all ``B * T`` steps; then :meth:`_step` runs
-        each step, resetting the state where ``done`` ``(B, T)`` is True."""
+        each step, resetting the state where ``done`` ``(B, T)`` is True. With
+        ``track_weights`` (and ``config.track``) the output's ``track`` holds the
+        tracker's ``(B, T, L)`` attention, the mean over heads."""
         image, ids = batch.image, batch.ids
         B, T = image.shape[:2]
         gps = None if batch.gps is None else batch.gps.flatten(0, 1)  # (B*T, 2)
@@ -292,7 +299,8 @@ class MultimodalTransformer(nn.Module):
             if done is not None:
                 hidden = hidden.masked_fill(done[:, t, None], 0.0)  # (B, C)
             track = None if track_keys is None else (track_keys[:, t], txt_pad[:, t])
-            fused = self._step(hidden, biases[t], contexts[t], track, return_attention)
+            fused = self._step(hidden, biases[t], contexts[t], track, return_attention,
+                               track_weights)
             hidden = fused.state.float() if self.config.recurrent else torch.zeros_like(hidden)
             steps.append(fused)
         state = state._replace(hidden=hidden)
@@ -300,11 +308,15 @@ class MultimodalTransformer(nn.Module):
         own = (torch.stack([f.logits for f in steps], dim=1)  # (B, T, A)
                if steps[0].logits is not None else None)
         logits, value, progress = self._outputs(features, own)  # (B, T, A), (B, T), (B, T)
+        pointer = None
+        if track_weights and self.tracker is not None:
+            pointer = torch.stack([f.attention["track"].float().mean(1)[:, 0] for f in steps],
+                                  dim=1)  # (B, T, L)
         if return_attention:
             maps = attention_maps(text, vision, {**maps, **steps[-1].attention})
         return PolicyOutput(logits, value, progress, state, maps, goal,
                             None if step_cells is None else step_cells.float(),
-                            None if words is None else words.float().view(B, T, -1))
+                            None if words is None else words.float().view(B, T, -1), pointer)
 
     def forward(
         self,
@@ -360,6 +372,7 @@ class MultimodalTransformer(nn.Module):
         *,
         mask_instruction: bool | None = None,
         blank_image: bool | None = None,
+        track_weights: bool = False,
     ) -> PolicyOutput:
         """Run ``T`` steps of ``B`` environments (behaviour cloning, recurrent PPO).
 
@@ -377,11 +390,13 @@ class MultimodalTransformer(nn.Module):
                 state is reset to :meth:`initial_state` before that step.
             mask_instruction: as in :meth:`forward`.
             blank_image: as in :meth:`forward`.
+            track_weights: also return the tracker's ``(B, T, L)`` attention over the
+                instruction tokens (``track``; a model with ``config.track``).
 
         Returns:
             ``(B, T, A)`` logits, ``(B, T)`` values and progress, the final state; ``goal``,
             ``cells`` and ``match`` with ``config.goal`` / ``config.cells`` /
-            ``config.match``.
+            ``config.match``; ``track`` with ``track_weights``.
         """
         batch = batch_observations(obs_seq, self.instructions, self.device, n_lead=2)
         ids, image = self._masked(batch.ids, batch.image, mask_instruction, blank_image)
@@ -389,7 +404,8 @@ class MultimodalTransformer(nn.Module):
         done = torch.as_tensor(done_mask, dtype=torch.bool, device=self.device)  # (B, T)
         if tuple(done.shape) != (B, T):
             raise ModelError(f"done_mask must have shape {(B, T)}, got {tuple(done.shape)}")
-        return self._unroll(batch._replace(ids=ids, image=image), state, done)
+        return self._unroll(batch._replace(ids=ids, image=image), state, done,
+                            track_weights=track_weights)
 
     # ------------------------------------------------------------------ files
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:

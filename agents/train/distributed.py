@@ -86,15 +86,16 @@ def barrier(ctx: Context) -> None:
 
 
 class SequenceModule(nn.Module):
-    """``forward(obs, state, done)`` = ``model.forward_sequence``, so that
+    """``forward(obs, state, done, track_weights)`` = ``model.forward_sequence``, so that
     ``DistributedDataParallel``, which hooks ``forward``, wraps sequence training."""
 
     def __init__(self, model: MultimodalTransformer) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, obs: Mapping[str, Tensor], state: RecurrentState, done: Tensor) -> Any:
-        return self.model.forward_sequence(obs, state, done)
+    def forward(self, obs: Mapping[str, Tensor], state: RecurrentState, done: Tensor,
+                track_weights: bool = False) -> Any:
+        return self.model.forward_sequence(obs, state, done, track_weights=track_weights)
 
 
 def wrap(module: nn.Module, ctx: Context) -> nn.Module:

@@ -148,6 +148,27 @@ def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) 
     return masked_mean(nll, targets[..., 0].flatten() != 0)
 
 
+def leg_loss(weights: Tensor | None, targets: Tensor, mask: Tensor) -> Tensor:
+    """The pointer loss: how little of the tracker's attention lies on the words of the
+    step's leg (:mod:`agents.train.data.legs`), ``-log sum_{i in leg(t)} w_{t,i}``,
+    averaged over the steps where ``mask``.
+
+    Args:
+        weights: ``(B, T, L')`` the tracker's attention over the instruction's tokens
+            (``PolicyOutput.track``; ``L' <= L``: the model trims trailing padding).
+        targets: ``(B, T, L)`` bool, the leg's tokens.
+        mask: ``(B, T)`` bool, the steps that have a leg.
+
+    Raises:
+        ValueError: no weights (the model has no tracker, ``model.track``).
+    """
+    if weights is None:
+        raise ValueError("the leg loss needs a model with the instruction tracker "
+                         "(model.track)")
+    mass = (weights.float() * targets[..., :weights.shape[-1]].float()).sum(-1)  # (B, T)
+    return masked_mean(-torch.log(mass.clamp(min=1e-6)), mask)
+
+
 def progress_targets(length: int) -> Tensor:
     """``(length,)`` the progress after each step of an ``length``-step demonstration:
     ``t / length`` for the 1-based step number ``t``, so the ``stop`` step reads 1."""

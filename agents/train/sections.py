@@ -192,6 +192,12 @@ class OptimConfig:
     :mod:`vlnenv.render.decode`, over the cells the agent sees); > 0 needs
     ``model.cells``. 0 turns it off."""
 
+    leg_weight: float = 0.0
+    """Weight of the pointer loss on ``follow_route`` demonstrations (the instruction
+    tracker's attention asked to lie on the words of the leg the step is in,
+    :mod:`agents.train.data.legs`, :func:`agents.train.losses.leg_loss`); > 0 needs
+    ``model.track``. 0 turns it off."""
+
     def __post_init__(self) -> None:
         where = "optim"
         _check(self.lr > 0, f"{where}.lr", f"expected > 0, got {self.lr!r}")
@@ -205,7 +211,7 @@ class OptimConfig:
                f"{self.warmup_steps!r}")
         _check_refits(self.refits, self.warmup_steps, self.max_steps, f"{where}.refits")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
-                     "cell_weight"):
+                     "cell_weight", "leg_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
         if self.goal_families is not None:

@@ -49,10 +49,11 @@ from agents.train.losses import (
     accuracy,
     action_loss,
     cell_loss,
+    leg_loss,
     progress_loss,
 )
 from agents.train.result import TrainResult
-from agents.train.run_log import RunLogger
+from agents.train.run_log import TB_KEYS, TRAIN_COLUMNS, RunLogger
 from agents.train.schedule import refitted, schedule_of
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
@@ -102,7 +103,8 @@ class Trainer:
                                 verbose=ctx.main)  # messages only, until open_logs
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
         self._started = self.clock()
-        for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells")):
+        for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells"),
+                             ("leg_weight", "track")):
             if getattr(opt, weight) > 0 and not self.model.config.has(part):
                 raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
                                  f"the {part} part (set model.{part}, or the weight to 0)")
@@ -121,10 +123,21 @@ class Trainer:
     def open_logs(self) -> None:
         """Start (or, when resumed, continue) the log files and the bar."""
         run = self.config.run
+        columns, tb_keys = self.log_columns(), dict(TB_KEYS)
+        if "loss_leg" in columns:
+            tb_keys["loss_leg"] = "losses/leg"
         self.logger = RunLogger(self.out, self.config.eval.splits, self.config.optim.max_steps,
                                 self.step, enabled=self.ctx.main, tensorboard=run.tensorboard,
-                                progress_bar=run.progress_bar)
+                                progress_bar=run.progress_bar, columns=columns, tb_keys=tb_keys)
         self._write_config()
+
+    def log_columns(self) -> tuple[str, ...]:
+        """The training columns of ``log.csv``: ``loss_leg`` after ``loss_cell`` when the
+        pointer loss is on (so the logs of every other run keep their columns)."""
+        if self.config.optim.leg_weight <= 0:
+            return TRAIN_COLUMNS
+        at = TRAIN_COLUMNS.index("loss_cell") + 1
+        return (*TRAIN_COLUMNS[:at], "loss_leg", *TRAIN_COLUMNS[at:])
 
     def _write_config(self) -> None:
         """``config.json``: the resolved config (rank 0)."""
@@ -149,7 +162,9 @@ class Trainer:
                                      cell_targets=opt.cell_weight > 0,
                                      workers=data.loader_workers,
                                      goal_families=(None if opt.goal_families is None
-                                                    else frozenset(opt.goal_families)))
+                                                    else frozenset(opt.goal_families)),
+                                     leg_len=(self.model.config.max_text_len
+                                              if opt.leg_weight > 0 else 0))
         self.lane_state = self.model.initial_state(data.lanes)
 
     def close(self) -> None:
@@ -239,7 +254,8 @@ class Trainer:
         b_valid = torch.ones_like(b_["done"])  # (B, T) every lane step is a demonstration step
         # ---- forward: the state carried in from the previous chunk, reset at episode starts
         with autocast_context(self.ctx.device):
-            out = self.net(b_obs, self.lane_state, b_["done"])  # logits (B, T, A)
+            out = self.net(b_obs, self.lane_state, b_["done"],
+                           track_weights=opt.leg_weight > 0)  # logits (B, T, A)
             loss_action = action_loss(out.logits, b_["labels"], b_valid)
             loss_progress = progress_loss(out.progress, b_["progress"], b_["progress_mask"])
             loss = loss_action + opt.progress_weight * loss_progress
@@ -253,6 +269,10 @@ class Trainer:
             if opt.cell_weight > 0:
                 loss_cell = cell_loss(out.cells, b_["cells"], CELL_CLASSES)
                 loss = loss + opt.cell_weight * loss_cell
+            loss_leg = torch.zeros((), device=loss.device)
+            if opt.leg_weight > 0:
+                loss_leg = leg_loss(out.track, b_["leg"], b_["leg_mask"])
+                loss = loss + opt.leg_weight * loss_leg
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -267,6 +287,7 @@ class Trainer:
                 "loss_progress": float(loss_progress.detach()),
                 "loss_goal": float(loss_goal.detach()),
                 "loss_cell": float(loss_cell.detach()),
+                "loss_leg": float(loss_leg.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -292,7 +313,7 @@ class Trainer:
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
                        for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                                 "accuracy")}
+                                 "loss_leg", "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))

@@ -9,7 +9,13 @@ import pytest
 
 from agents.benchmark.errors import PolicyLookupError
 from agents.benchmark.registry import make_policy, register_policy
-from agents.benchmark.runner import METRICS, BenchmarkConfig, run_benchmark, shards
+from agents.benchmark.runner import (
+    METRICS,
+    BenchmarkConfig,
+    BenchmarkError,
+    run_benchmark,
+    shards,
+)
 from agents.cli import main
 from vlnenv.eval.baselines import ForwardPolicy, OraclePolicy, RandomPolicy
 
@@ -58,6 +64,24 @@ def test_episodes_limits_the_run(tmp_path):
     assert results["episodes"] == 4
     assert results["policy_config"] == {"name": "forward", "n_steps": 5}
     assert all(r["steps"] == 6 for r in results["records"])
+
+
+def test_families_keeps_those_families_episodes_in_split_order(tmp_path, capsys):
+    assert bench(tmp_path / "r", "--policy", "oracle", "--families", "follow_route,fetch",
+                 "--episodes", "3") == 0
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    everything = run_benchmark(BenchmarkConfig(suite="tiny", split="val_unseen",
+                                               policy="oracle"))["records"]
+    wanted = [r["episode_id"] for r in everything if r["family"] in ("follow_route", "fetch")]
+    assert [r["episode_id"] for r in results["records"]] == wanted[:3]
+    assert results["families"] == ["follow_route", "fetch"] and results["episodes"] == 3
+    assert "3 episodes of follow_route, fetch" in (tmp_path / "r" / "results.md").read_text()
+    with pytest.raises(BenchmarkError, match=r"no episodes of \['walk'\]; it has \['fetch'"):
+        run_benchmark(BenchmarkConfig(suite="tiny", split="val_unseen", policy="oracle",
+                                      families=("walk",)))
+    with pytest.raises(BenchmarkError, match="has 4 of follow_route, fetch; expected 1..4"):
+        run_benchmark(BenchmarkConfig(suite="tiny", split="val_unseen", policy="oracle",
+                                      families=("follow_route", "fetch"), episodes=5))
 
 
 def test_compare_prints_each_family_and_metric_with_ci_and_p(tmp_path, capsys):

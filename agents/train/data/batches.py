@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from agents.train.data.demo_set import DemoSet
+from agents.train.data.legs import leg_targets
 from agents.train.data.replay import Rendered, Replayer
 from agents.train.data.targets import trace_view_targets
 from agents.train.errors import TrainError
@@ -70,6 +71,12 @@ class Batch:
     """``(B, T, V*V, 3)`` uint8: what each view cell shows (base, object kind + 1, colour
     + 1; :func:`vlnenv.render.decode.symbolic_cells`); zeros when the loader makes no cell
     targets."""
+    leg: np.ndarray
+    """``(B, T, L)`` bool: the instruction tokens of the route leg the step is in
+    (:mod:`agents.train.data.legs`); ``L = 0`` when the loader makes no leg targets."""
+    leg_mask: np.ndarray
+    """``(B, T)`` bool: the step has leg targets (a teacher's ``follow_route`` walk whose
+    words were aligned)."""
 
     @property
     def samples(self) -> int:
@@ -89,14 +96,17 @@ class _Playing:
     instruction: str
     goal: np.ndarray | None
     cells: np.ndarray | None
+    leg: np.ndarray | None = None
 
 
 def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                      indices: list[int], cell_targets: bool = False,
-                     goal_families: frozenset[str] | None = None) -> list[_Playing]:
+                     goal_families: frozenset[str] | None = None,
+                     leg_len: int = 0) -> list[_Playing]:
     """The rendered observations and targets of demonstrations ``indices``, in order; goal
     targets (with ``goal_targets``) only for episodes of ``goal_families`` (``None``:
-    every family)."""
+    every family); leg targets over ``leg_len`` tokens (> 0) for the teacher's own
+    ``follow_route`` demonstrations."""
     rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
     out = []
     for i, r in zip(indices, rendered, strict=True):
@@ -107,8 +117,10 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
         goal = (trace_view_targets(demos.traces[i], (house.height, house.width),
                                    replayer.view) if wanted else None)
         cells = symbolic_cells(r.image, replayer.tile) if cell_targets else None  # (n, V*V, 3)
+        leg = (leg_targets(ep, house, demos.traces[i].poses, leg_len)
+               if leg_len > 0 and demos.expert[i] else None)  # (n, L) or None
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
-                            bool(demos.expert[i]), ep.instruction, goal, cells))
+                            bool(demos.expert[i]), ep.instruction, goal, cells, leg))
     return out
 
 
@@ -117,16 +129,17 @@ _WORKER: dict[str, Any] = {}  # a pool process's demonstrations and replayer
 
 def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
                  goal_targets: bool, cell_targets: bool,
-                 goal_families: frozenset[str] | None) -> None:
+                 goal_families: frozenset[str] | None, leg_len: int) -> None:
     torch.set_num_threads(1)
     _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
                    goal_targets=goal_targets, cell_targets=cell_targets,
-                   goal_families=goal_families)
+                   goal_families=goal_families, leg_len=leg_len)
 
 
 def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
     return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
-                            indices, _WORKER["cell_targets"], _WORKER["goal_families"])
+                            indices, _WORKER["cell_targets"], _WORKER["goal_families"],
+                            _WORKER["leg_len"])
 
 
 class SequenceLoader:
@@ -147,6 +160,8 @@ class SequenceLoader:
             (:func:`vlnenv.render.decode.symbolic_cells`).
         workers: processes rendering upcoming episodes ahead (0: render in this process
             when needed); the batches do not depend on it. Call :meth:`close` to stop them.
+        leg_len: also make the route-leg pointer targets over this many instruction tokens
+            (the model's ``max_text_len``; 0: none).
 
     Raises:
         TrainError: the shard holds no demonstration.
@@ -156,7 +171,7 @@ class SequenceLoader:
                  seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64,
                  goal_targets: bool = False, workers: int = 0,
                  cell_targets: bool = False,
-                 goal_families: frozenset[str] | None = None) -> None:
+                 goal_families: frozenset[str] | None = None, leg_len: int = 0) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -167,6 +182,7 @@ class SequenceLoader:
         self.goal_targets = bool(goal_targets)
         self.goal_families = None if goal_families is None else frozenset(goal_families)
         self.cell_targets = bool(cell_targets)
+        self.leg_len = int(leg_len)
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -185,7 +201,7 @@ class SequenceLoader:
                                              initializer=_init_worker,
                                              initargs=(demos, houses, self.render_batch,
                                                        self.goal_targets, self.cell_targets,
-                                                       self.goal_families))
+                                                       self.goal_families, self.leg_len))
         self._depth = 2 * workers  # groups rendered ahead
 
     def close(self) -> None:
@@ -210,7 +226,7 @@ class SequenceLoader:
 
     def _prepare(self, indices: list[int]) -> list[_Playing]:
         return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices,
-                                self.cell_targets, self.goal_families)
+                                self.cell_targets, self.goal_families, self.leg_len)
 
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the
@@ -252,6 +268,8 @@ class SequenceLoader:
         goal = np.zeros((B, T, self.replayer.view ** 2), bool)
         goal_mask = np.zeros((B, T), bool)
         cells = np.zeros((B, T, self.replayer.view ** 2, 3), np.uint8)
+        leg = np.zeros((B, T, self.leg_len), bool)
+        leg_mask = np.zeros((B, T), bool)
         instruction = [[""] * T for _ in range(B)]
         for b in range(B):
             t = 0
@@ -276,11 +294,14 @@ class SequenceLoader:
                     goal_mask[b, dst] = True
                 if playing.cells is not None:
                     cells[b, dst] = playing.cells[src]
+                if playing.leg is not None:
+                    leg[b, dst] = playing.leg[src]
+                    leg_mask[b, dst] = True
                 instruction[b][t:t + n] = [playing.instruction] * n
                 self.lane_pos[b] += n
                 t += n
         return Batch(image, direction, carrying, gps, instruction, labels, done, progress,
-                     progress_mask, goal, goal_mask, cells)
+                     progress_mask, goal, goal_mask, cells, leg, leg_mask)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -324,7 +345,8 @@ class SequenceLoader:
 def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, torch.Tensor]:
     """The batch as tensors on ``device``: ``image``, ``direction``, ``carrying``, ``gps``,
     ``instruction`` (``(B, T, L)`` token ids from ``encode``, the model's instruction
-    cache), ``labels``, ``done``, ``progress``, ``progress_mask``."""
+    cache), ``labels``, ``done``, ``progress``, ``progress_mask``, ``goal``, ``goal_mask``,
+    ``cells``, ``leg``, ``leg_mask``."""
     def put(a: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(a).to(device, non_blocking=True)
 
@@ -341,4 +363,6 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
         "goal": put(batch.goal),  # (B, T, V*V)
         "goal_mask": put(batch.goal_mask),  # (B, T)
         "cells": put(batch.cells),  # (B, T, V*V, 3)
+        "leg": put(batch.leg),  # (B, T, L)
+        "leg_mask": put(batch.leg_mask),  # (B, T)
     }

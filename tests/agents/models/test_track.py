@@ -93,3 +93,44 @@ def test_the_track_part_reads_from_a_config_dict():
     config = ModelConfig.from_dict({"preset": "quickstart", "track": {}})
     assert config.track == TrackConfig() and config.to_dict()["track"] == {}
     assert ModelConfig.preset("quickstart").track is None
+
+
+def test_a_sequence_returns_the_trackers_attention_per_step_when_asked(tiny, make_obs):
+    model = MultimodalTransformer(tiny(fusion="film", track=TrackConfig()), seed=2).eval()
+    obs = make_obs(1, 5)
+    done = np.zeros((1, 5), bool)
+    done[0, 0] = True
+    first = {k: (v if k == "instruction" else v[:, 0]) for k, v in obs.items()}
+    with torch.no_grad():
+        out = model.forward_sequence(obs, None, done, track_weights=True)
+        plain = model.forward_sequence(obs, None, done)
+        one = model(first, return_attention=True).attention["track"]  # (1, H, 1, L)
+    assert plain.track is None and out.track.shape[:2] == (1, 5)
+    torch.testing.assert_close(out.track.sum(-1), torch.ones(1, 5))
+    torch.testing.assert_close(out.logits, plain.logits)  # asking changes nothing else
+    torch.testing.assert_close(out.track[0, 0], one[0, :, 0].mean(0))  # the heads' mean
+    untracked = MultimodalTransformer(tiny(fusion="film"), seed=2).eval()
+    assert untracked.forward_sequence(obs, None, done, track_weights=True).track is None
+
+
+def test_the_leg_loss_moves_the_trackers_attention_onto_the_words_asked_for(tiny, make_obs):
+    from agents.train.losses import leg_loss
+
+    model = MultimodalTransformer(tiny(fusion="film", track=TrackConfig()), seed=4)
+    obs = make_obs(2, 6)
+    done = np.zeros((2, 6), bool)
+    done[:, 0] = True
+    targets = torch.zeros(2, 6, 64, dtype=torch.bool)
+    targets[:, :3, 1:3] = True  # the first words for three steps, then the next ones
+    targets[:, 3:, 3:6] = True
+    mask = torch.ones(2, 6, dtype=torch.bool)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(40):
+        loss = leg_loss(model.forward_sequence(obs, None, done, track_weights=True).track,
+                        targets, mask)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < 0.6 * losses[0]

@@ -164,8 +164,20 @@ def test_the_energy_fusion_trains_with_the_goal_head(tiny_config):
     assert model.config.fusion == "energy" and model.action_head is None
 
 
+def test_the_leg_pointer_loss_trains_on_routes_and_is_logged_only_when_on(tiny_config,
+                                                                         tmp_path):
+    routes = '["follow_route"]'
+    result = train_bc(tiny_config("model.fusion=film", "model.track={}",
+                                  "optim.leg_weight=1.0", "optim.max_steps=10",
+                                  f"data.families={routes}", f"eval.families={routes}"))
+    leg = [float(r["loss_leg"]) for r in rows(result.log) if r["loss_leg"]]
+    assert len(leg) == 2 and all(0.0 < x < 5.0 for x in leg)  # -log of a mass in (0, 1)
+    plain = train_bc(tiny_config("optim.max_steps=2", f"run.out={tmp_path / 'plain'}"))
+    assert "loss_leg" not in rows(plain.log)[0]
+
+
 @pytest.mark.parametrize("weight,head", [("cell_weight", "cells"),
-                                         ("goal_weight", "goal")])
+                                         ("goal_weight", "goal"), ("leg_weight", "track")])
 def test_an_auxiliary_loss_without_its_head_is_refused_before_training(tiny_config, weight,
                                                                        head):
     with pytest.raises(TrainError, match=f"the {head} part \\(set model.{head}"):

@@ -15,6 +15,7 @@ from agents.train.losses import (
     cell_loss,
     goal_choice_loss,
     goal_loss,
+    leg_loss,
     progress_loss,
     progress_targets,
     seen_cells,
@@ -143,3 +144,18 @@ def test_goal_losses_average_only_over_the_steps_that_have_targets():
     expected = (math.log(2) + math.log(1.5) + math.log(2)) / 3
     assert float(goal_loss(logits, targets, image, steps)) == pytest.approx(expected)
     assert float(goal_choice_loss(logits, targets, image, torch.zeros(1, 2, dtype=bool))) == 0
+
+
+def test_leg_loss_is_minus_the_log_of_the_attention_on_the_leg_by_hand():
+    weights = torch.tensor([[[0.1, 0.6, 0.2, 0.1], [0.25, 0.25, 0.25, 0.25]]])  # (1, 2, 4)
+    targets = torch.zeros(1, 2, 6, dtype=torch.bool)  # L = 6 > L' = 4: trimmed padding
+    targets[0, :, 1:3] = True
+    targets[0, :, 5] = True  # past the trimmed tokens: ignored
+    both = torch.tensor([[True, True]])
+    expected = (-math.log(0.8) - math.log(0.5)) / 2
+    assert float(leg_loss(weights, targets, both)) == pytest.approx(expected)
+    first = torch.tensor([[True, False]])
+    assert float(leg_loss(weights, targets, first)) == pytest.approx(-math.log(0.8))
+    assert float(leg_loss(weights, targets, torch.zeros(1, 2, dtype=torch.bool))) == 0.0
+    with pytest.raises(ValueError, match="model.track"):
+        leg_loss(None, targets, both)

@@ -14,18 +14,19 @@ from vlnenv.suites.load import load_suite
 
 def loader(rank: int = 0, world: int = 1, seed: int = 0, workers: int = 0,
            goal_targets: bool = False, cell_targets: bool = False,
-           goal_families: frozenset[str] | None = None) -> SequenceLoader:
+           goal_families: frozenset[str] | None = None, leg_len: int = 0) -> SequenceLoader:
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", "oracle")
     return SequenceLoader(demos, dict(suite.split_houses("train")), lanes=3, chunk=7,
                           seed=seed, rank=rank, world=world, render_batch=4,
                           goal_targets=goal_targets, workers=workers,
-                          cell_targets=cell_targets, goal_families=goal_families)
+                          cell_targets=cell_targets, goal_families=goal_families,
+                          leg_len=leg_len)
 
 
 def assert_same_batches(x, y):
     for name in ("image", "direction", "carrying", "labels", "done", "progress",
-                 "progress_mask", "goal", "goal_mask", "cells"):
+                 "progress_mask", "goal", "goal_mask", "cells", "leg", "leg_mask"):
         np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=name)
     assert x.instruction == y.instruction
 
@@ -61,13 +62,14 @@ def test_state_dict_resumes_the_same_batches():
 
 def test_rendering_processes_give_the_same_batches_as_rendering_in_process():
     # 10 demonstrations in groups of 4: three groups an epoch; 30 batches cross epochs.
-    plain = loader(seed=2, goal_targets=True, cell_targets=True)
-    pooled = loader(seed=2, goal_targets=True, cell_targets=True, workers=2)
+    plain = loader(seed=2, goal_targets=True, cell_targets=True, leg_len=64)
+    pooled = loader(seed=2, goal_targets=True, cell_targets=True, workers=2, leg_len=64)
     try:
         for step in range(30):
             assert_same_batches(plain.next_batch(), pooled.next_batch())
             if step == 12:  # and after a resume, which drops what was rendered ahead
-                resumed = loader(seed=2, goal_targets=True, cell_targets=True, workers=2)
+                resumed = loader(seed=2, goal_targets=True, cell_targets=True, workers=2,
+                                 leg_len=64)
                 resumed.load_state_dict(pooled.state_dict())
                 pooled.close()
                 pooled = resumed
@@ -112,3 +114,27 @@ def _episode_of_each_step(batch, data) -> list[list[int]]:
     instruction text, unique in the tiny suite's train split)."""
     by_text = {e.instruction: i for i, e in enumerate(data.demos.episodes)}
     return [[by_text[text] for text in row] for row in batch.instruction]
+
+
+def test_leg_targets_cover_the_route_steps_only_and_move_forward_along_the_words():
+    data = loader(seed=3, leg_len=64)
+    batches = [data.next_batch() for _ in range(12)]
+    assert batches[0].leg.shape == (3, 7, 64) and loader().next_batch().leg.shape == (3, 7, 0)
+    leg = np.concatenate([b.leg for b in batches], axis=1)  # (B, 84, 64)
+    mask = np.concatenate([b.leg_mask for b in batches], axis=1)  # (B, 84)
+    done = np.concatenate([b.done for b in batches], axis=1)
+    families = {e.instruction: e.family for e in data.demos.episodes}
+    texts = [sum((b.instruction[lane] for b in batches), []) for lane in range(3)]
+    routes = 0
+    for lane in range(3):
+        for t in range(84):
+            is_route = families[texts[lane][t]] == "follow_route"
+            assert mask[lane, t] == is_route
+            assert leg[lane, t].any() == is_route
+            if is_route:
+                on = np.flatnonzero(leg[lane, t])
+                assert on[0] >= 1 and (np.diff(on) == 1).all()  # one run, after <cls>
+                if not done[lane, t] and mask[lane, t - 1]:  # the pointer never goes back
+                    assert on[0] >= np.flatnonzero(leg[lane, t - 1])[0]
+                routes += 1
+    assert routes > 0
