@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.train.budget import MIN_WARMUP
+from agents.train.data.legs import POINTED_FAMILIES
 from agents.train.errors import TrainError
 from agents.train.losses import GOAL_LOSSES
 from vlnenv.expert.kinds import ExpertKind
@@ -193,10 +194,13 @@ class OptimConfig:
     ``model.cells``. 0 turns it off."""
 
     leg_weight: float = 0.0
-    """Weight of the pointer loss on ``follow_route`` demonstrations (the instruction
-    tracker's attention asked to lie on the words of the leg the step is in,
-    :mod:`agents.train.data.legs`, :func:`agents.train.losses.leg_loss`); > 0 needs
-    ``model.track``. 0 turns it off."""
+    """Weight of the pointer loss on the demonstrations of ``leg_families`` (the
+    instruction tracker's attention asked to lie on the words of the route leg, or the
+    sequence part, the step is in; :mod:`agents.train.data.legs`,
+    :func:`agents.train.losses.leg_loss`); > 0 needs ``model.track``. 0 turns it off."""
+    leg_families: tuple[str, ...] = ("follow_route",)
+    """Families the pointer loss is taught on: ``follow_route`` (leg by leg) and
+    ``sequence`` (part by part)."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -220,6 +224,11 @@ class OptimConfig:
             _check(bool(self.goal_families) and not unknown, f"{where}.goal_families",
                    f"expected None or one or more of {list(FAMILIES)}, got "
                    f"{list(self.goal_families)}")
+        self.leg_families = tuple(self.leg_families)
+        unknown = [f for f in self.leg_families if f not in POINTED_FAMILIES]
+        _check(bool(self.leg_families) and not unknown, f"{where}.leg_families",
+               f"expected one or more of {list(POINTED_FAMILIES)}, got "
+               f"{list(self.leg_families)}")
         for name in ("beta1", "beta2"):
             _check(0 <= getattr(self, name) < 1, f"{where}.{name}",
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")

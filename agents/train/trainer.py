@@ -164,7 +164,8 @@ class Trainer:
                                      goal_families=(None if opt.goal_families is None
                                                     else frozenset(opt.goal_families)),
                                      leg_len=(self.model.config.max_text_len
-                                              if opt.leg_weight > 0 else 0))
+                                              if opt.leg_weight > 0 else 0),
+                                     leg_families=frozenset(opt.leg_families))
         self.lane_state = self.model.initial_state(data.lanes)
 
     def close(self) -> None:

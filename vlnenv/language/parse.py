@@ -143,8 +143,24 @@ def spoken_order(text: str) -> list[int]:
         UnknownWordError: words outside the vocabulary.
         ParseError: a sequence marker without the comma it needs.
     """
+    starts = part_positions(text)
+    return sorted(range(len(starts)), key=starts.__getitem__)
+
+
+def part_positions(text: str) -> list[int]:
+    """Where each part of a sequence instruction begins in ``text``: the typed position
+    (1-based whitespace-separated word number, as :class:`~vlnenv.language.normalise.Word`
+    counts it) of the part's first word, for the parts in the order they are to be done:
+    ``[1, 6]`` for "Go to the kitchen, then the bathroom", ``[7, 1]`` for "Go to the
+    bathroom after you go to the kitchen" (as :func:`parse` cuts it; a text it reads as
+    one part gives one position).
+
+    Raises:
+        UnknownWordError: words outside the vocabulary.
+        ParseError: a sequence marker without the comma it needs.
+    """
     parts, _ = split_sequence(_read_chunks(text))
-    return sorted(range(len(parts)), key=lambda i: parts[i][0].pos)
+    return [part[0].pos for part in parts]
 
 
 def _read_chunks(text: str) -> list[Chunk]:

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from agents.train.data.demo_set import DemoSet
-from agents.train.data.legs import leg_targets
+from agents.train.data.legs import pointer_targets
 from agents.train.data.replay import Rendered, Replayer
 from agents.train.data.targets import trace_view_targets
 from agents.train.errors import TrainError
@@ -72,11 +72,12 @@ class Batch:
     + 1; :func:`vlnenv.render.decode.symbolic_cells`); zeros when the loader makes no cell
     targets."""
     leg: np.ndarray
-    """``(B, T, L)`` bool: the instruction tokens of the route leg the step is in
-    (:mod:`agents.train.data.legs`); ``L = 0`` when the loader makes no leg targets."""
+    """``(B, T, L)`` bool: the instruction tokens of the route leg (or sequence part) the
+    step is in (:mod:`agents.train.data.legs`); ``L = 0`` when the loader makes no leg
+    targets."""
     leg_mask: np.ndarray
-    """``(B, T)`` bool: the step has leg targets (a teacher's ``follow_route`` walk whose
-    words were aligned)."""
+    """``(B, T)`` bool: the step has leg targets (a teacher's walk of a pointed family
+    whose words were aligned)."""
 
     @property
     def samples(self) -> int:
@@ -102,11 +103,13 @@ class _Playing:
 def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                      indices: list[int], cell_targets: bool = False,
                      goal_families: frozenset[str] | None = None,
-                     leg_len: int = 0) -> list[_Playing]:
+                     leg_len: int = 0,
+                     leg_families: frozenset[str] = frozenset({"follow_route"})
+                     ) -> list[_Playing]:
     """The rendered observations and targets of demonstrations ``indices``, in order; goal
     targets (with ``goal_targets``) only for episodes of ``goal_families`` (``None``:
     every family); leg targets over ``leg_len`` tokens (> 0) for the teacher's own
-    ``follow_route`` demonstrations."""
+    demonstrations of ``leg_families``."""
     rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
     out = []
     for i, r in zip(indices, rendered, strict=True):
@@ -117,7 +120,8 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
         goal = (trace_view_targets(demos.traces[i], (house.height, house.width),
                                    replayer.view) if wanted else None)
         cells = symbolic_cells(r.image, replayer.tile) if cell_targets else None  # (n, V*V, 3)
-        leg = (leg_targets(ep, house, demos.traces[i].poses, leg_len)
+        leg = (pointer_targets(ep, house, demos.traces[i].poses, demos.actions[i], leg_len,
+                               leg_families)
                if leg_len > 0 and demos.expert[i] else None)  # (n, L) or None
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
                             bool(demos.expert[i]), ep.instruction, goal, cells, leg))
@@ -129,17 +133,18 @@ _WORKER: dict[str, Any] = {}  # a pool process's demonstrations and replayer
 
 def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
                  goal_targets: bool, cell_targets: bool,
-                 goal_families: frozenset[str] | None, leg_len: int) -> None:
+                 goal_families: frozenset[str] | None, leg_len: int,
+                 leg_families: frozenset[str]) -> None:
     torch.set_num_threads(1)
     _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
                    goal_targets=goal_targets, cell_targets=cell_targets,
-                   goal_families=goal_families, leg_len=leg_len)
+                   goal_families=goal_families, leg_len=leg_len, leg_families=leg_families)
 
 
 def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
     return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
                             indices, _WORKER["cell_targets"], _WORKER["goal_families"],
-                            _WORKER["leg_len"])
+                            _WORKER["leg_len"], _WORKER["leg_families"])
 
 
 class SequenceLoader:
@@ -160,8 +165,9 @@ class SequenceLoader:
             (:func:`vlnenv.render.decode.symbolic_cells`).
         workers: processes rendering upcoming episodes ahead (0: render in this process
             when needed); the batches do not depend on it. Call :meth:`close` to stop them.
-        leg_len: also make the route-leg pointer targets over this many instruction tokens
-            (the model's ``max_text_len``; 0: none).
+        leg_len: also make the pointer targets over this many instruction tokens (the
+            model's ``max_text_len``; 0: none).
+        leg_families: the families given pointer targets (route legs, sequence parts).
 
     Raises:
         TrainError: the shard holds no demonstration.
@@ -171,7 +177,8 @@ class SequenceLoader:
                  seed: int = 0, rank: int = 0, world: int = 1, render_batch: int = 64,
                  goal_targets: bool = False, workers: int = 0,
                  cell_targets: bool = False,
-                 goal_families: frozenset[str] | None = None, leg_len: int = 0) -> None:
+                 goal_families: frozenset[str] | None = None, leg_len: int = 0,
+                 leg_families: frozenset[str] = frozenset({"follow_route"})) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -183,6 +190,7 @@ class SequenceLoader:
         self.goal_families = None if goal_families is None else frozenset(goal_families)
         self.cell_targets = bool(cell_targets)
         self.leg_len = int(leg_len)
+        self.leg_families = frozenset(leg_families)
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -201,7 +209,8 @@ class SequenceLoader:
                                              initializer=_init_worker,
                                              initargs=(demos, houses, self.render_batch,
                                                        self.goal_targets, self.cell_targets,
-                                                       self.goal_families, self.leg_len))
+                                                       self.goal_families, self.leg_len,
+                                                       self.leg_families))
         self._depth = 2 * workers  # groups rendered ahead
 
     def close(self) -> None:
@@ -226,7 +235,8 @@ class SequenceLoader:
 
     def _prepare(self, indices: list[int]) -> list[_Playing]:
         return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices,
-                                self.cell_targets, self.goal_families, self.leg_len)
+                                self.cell_targets, self.goal_families, self.leg_len,
+                                self.leg_families)
 
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the

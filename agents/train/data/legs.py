@@ -19,6 +19,14 @@ then asked to lie on that leg's words: the sub-instruction attention of Hong et 
 into the instruction moves with the agent.
 
     target[t, i] = 1  iff  token i belongs to leg(t)      (token 0 is ``<cls>``)
+
+A ``sequence`` ("Go to the bedroom with a desk, then walk over to the candle") is pointed
+at the same way, part by part (:func:`part_spans`, :func:`step_parts`): a step is in the
+part the instruction's checker is on (:class:`vlnenv.language.instructions.SequenceInstr`
+moves on once the agent reaches the part), and its words run from where the parser cuts
+the part (:func:`vlnenv.language.parse.part_positions`) to where the part said next
+begins; the part said first starts at the first word. This is the stage of a sequence
+held in the pointer, and :data:`POINTED_FAMILIES` are the families it is taught on.
 """
 
 from __future__ import annotations
@@ -28,15 +36,22 @@ from functools import cache
 
 import numpy as np
 
+from vlnenv.errors import VLNError
 from vlnenv.language import lexicon as lx
+from vlnenv.language.instructions import SequenceInstr
 from vlnenv.language.legs import route_legs
+from vlnenv.language.normalise import normalise
+from vlnenv.language.parse import part_positions
 from vlnenv.language.vocab import tokenize
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import EpisodeRun
 from vlnenv.world.house import House, Pos
 from vlnenv.world.rooms import RoomType
 
 #: Tokens after which a clause starts.
 CLAUSE_BREAKS = frozenset({",", "."})
+#: Families whose demonstrations can be given pointer targets.
+POINTED_FAMILIES = ("follow_route", "sequence")
 
 
 @cache
@@ -131,6 +146,13 @@ def leg_targets(episode: Episode, house: House, poses: Sequence[Sequence[int]],
     per_step = step_legs([p[:2] for p in poses], route, [g.first for g in legs])
     if per_step is None:
         return None
+    return _token_rows(per_step, spans, max_len)
+
+
+def _token_rows(per_step: np.ndarray, spans: Sequence[tuple[int, int]],
+                max_len: int) -> np.ndarray | None:
+    """``(n, max_len)`` bool rows marking span ``per_step[t]`` (shifted one for
+    ``<cls>``); ``None`` when a span starts at or past ``max_len``."""
     out = np.zeros((len(per_step), max_len), bool)
     for t, k in enumerate(per_step):
         start, end = spans[k]
@@ -138,3 +160,75 @@ def leg_targets(episode: Episode, house: House, poses: Sequence[Sequence[int]],
             return None
         out[t, start + 1:min(end + 1, max_len)] = True  # +1: <cls> is token 0
     return out
+
+
+def part_spans(text: str, parts: int) -> list[tuple[int, int]] | None:
+    """``[start, end)`` token spans (:func:`vlnenv.language.vocab.tokenize`) of each part of
+    a sequence instruction, for the ``parts`` parts in the order they are to be done
+    (module docstring); ``None`` when the parser does not cut ``text`` into that many
+    parts, or cannot read it."""
+    try:
+        positions = part_positions(text)  # typed word number of each part's first word
+    except VLNError:
+        return None
+    if len(positions) != parts or parts < 2:
+        return None
+    first_token: dict[int, int] = {}
+    words = normalise(text)
+    for i, word in enumerate(words):
+        first_token.setdefault(word.pos, i)
+    starts = [first_token.get(p) for p in positions]
+    if None in starts or len(set(starts)) != parts:
+        return None
+    said = sorted(range(parts), key=lambda k: starts[k])  # parts in the order told
+    bounds = [0, *(starts[k] for k in said[1:]), len(words)]
+    spans: list[tuple[int, int]] = [(0, 0)] * parts
+    for j, k in enumerate(said):
+        spans[k] = (bounds[j], bounds[j + 1])
+    return spans
+
+
+def step_parts(episode: Episode, house: House, actions: Sequence[int]) -> np.ndarray | None:
+    """``(n,)`` the part of a ``sequence`` episode each of its ``n`` ``actions`` is taken
+    in: the part the checker is on before the action (it moves on when the agent reaches
+    a part); ``None`` for other families."""
+    run = EpisodeRun(episode, house)
+    instruction = run.instruction
+    if not isinstance(instruction, SequenceInstr):
+        return None
+    out = np.zeros(len(actions), np.int64)
+    for t, action in enumerate(actions):
+        out[t] = instruction.done
+        run.step(int(action))
+    return out
+
+
+def part_targets(episode: Episode, house: House, actions: Sequence[int],
+                 max_len: int) -> np.ndarray | None:
+    """``(n, max_len)`` bool: for each of the ``n`` ``actions`` of a ``sequence``
+    demonstration, the instruction tokens (``<cls>`` first) of the part it is taken in;
+    ``None`` for other families, or where :func:`part_spans` finds no cut, or a step's
+    part is cut off by ``max_len``."""
+    if episode.family != "sequence":
+        return None
+    spans = part_spans(episode.instruction, len(episode.task["parts"]))
+    if spans is None:
+        return None
+    per_step = step_parts(episode, house, actions)
+    if per_step is None:
+        return None
+    return _token_rows(per_step, spans, max_len)
+
+
+def pointer_targets(episode: Episode, house: House, poses: Sequence[Sequence[int]],
+                    actions: Sequence[int], max_len: int,
+                    families: frozenset[str] = frozenset({"follow_route"})
+                    ) -> np.ndarray | None:
+    """The pointer targets of a teacher demonstration of a family in ``families``
+    (:func:`leg_targets` for a route, :func:`part_targets` for a sequence), else
+    ``None``."""
+    if episode.family not in families:
+        return None
+    if episode.family == "follow_route":
+        return leg_targets(episode, house, poses, max_len)
+    return part_targets(episode, house, actions, max_len)

@@ -164,11 +164,13 @@ def test_the_energy_fusion_trains_with_the_goal_head(tiny_config):
     assert model.config.fusion == "energy" and model.action_head is None
 
 
-def test_the_leg_pointer_loss_trains_on_routes_and_is_logged_only_when_on(tiny_config,
-                                                                         tmp_path):
-    routes = '["follow_route"]'
+@pytest.mark.parametrize("family", ["follow_route", "sequence"])
+def test_the_leg_pointer_loss_trains_on_its_families_and_is_logged_only_when_on(
+        tiny_config, tmp_path, family):
+    routes = f'["{family}"]'
     result = train_bc(tiny_config("model.fusion=film", "model.track={}",
                                   "optim.leg_weight=1.0", "optim.max_steps=10",
+                                  f"optim.leg_families={routes}",
                                   f"data.families={routes}", f"eval.families={routes}"))
     leg = [float(r["loss_leg"]) for r in rows(result.log) if r["loss_leg"]]
     assert len(leg) == 2 and all(0.0 < x < 5.0 for x in leg)  # -log of a mass in (0, 1)

@@ -75,6 +75,8 @@ def test_json_file_as_a_run_writes_it(tmp_path: Path):
     ("eval.families=go_to_room,dance", "eval.families"),  # not a family
     ("eval.decoding=beam", "eval.decoding"),  # not a decoding
     ("optim.goal_loss=hinge", "optim.goal_loss"),  # not a goal loss
+    ('optim.leg_families=["fetch"]', "optim.leg_families"),  # no words to point at
+    ("optim.leg_families=[]", "optim.leg_families"),  # none
     ("optim.match_labels=size", "optim.match_labels: deleted"),  # deleted option
     ("optim.stop_weight=0", "optim.stop_weight: deleted"),  # deleted, not at its neutral 1
     ("optim.match_weight=1", "optim.match_weight: deleted"),  # deleted, not at its neutral 0

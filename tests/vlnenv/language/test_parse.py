@@ -14,7 +14,7 @@ from vlnenv.errors import (
 )
 from vlnenv.language import Fetch, FollowRoute, GoToObject, GoToRoom, SequenceInstr, parse
 from vlnenv.language.normalise import normalise_text
-from vlnenv.language.parse import spoken_order
+from vlnenv.language.parse import part_positions, spoken_order
 from vlnenv.world.colors import Color
 from vlnenv.world.mapfile import load_house
 from vlnenv.world.objects import ObjectKind
@@ -85,6 +85,17 @@ def test_after_reads_the_parts_last_first():
 ])
 def test_spoken_order_says_which_part_the_text_names_first(text, order):
     assert spoken_order(text) == order
+
+
+@pytest.mark.parametrize(("text", "positions"), [
+    ("Go to the kitchen, then go to the nursery.", [1, 6]),
+    ("First go to the kitchen, and then go to the nursery.", [2, 8]),
+    ("Go to the nursery after you go to the kitchen.", [7, 1]),
+    ("Before you go to the nursery, go to the kitchen.", [7, 3]),
+    ("Go to the kitchen.", [1]),
+])
+def test_part_positions_give_each_parts_first_typed_word_in_the_order_done(text, positions):
+    assert part_positions(text) == positions
 
 
 def test_unknown_words_are_named_with_position_and_nearest_known_words():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from agents.train.data.batches import SequenceLoader
@@ -14,14 +15,18 @@ from vlnenv.suites.load import load_suite
 
 def loader(rank: int = 0, world: int = 1, seed: int = 0, workers: int = 0,
            goal_targets: bool = False, cell_targets: bool = False,
-           goal_families: frozenset[str] | None = None, leg_len: int = 0) -> SequenceLoader:
+           goal_families: frozenset[str] | None = None, leg_len: int = 0,
+           leg_families: frozenset[str] = frozenset({"follow_route"})) -> SequenceLoader:
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", "oracle")
     return SequenceLoader(demos, dict(suite.split_houses("train")), lanes=3, chunk=7,
                           seed=seed, rank=rank, world=world, render_batch=4,
                           goal_targets=goal_targets, workers=workers,
                           cell_targets=cell_targets, goal_families=goal_families,
-                          leg_len=leg_len)
+                          leg_len=leg_len, leg_families=leg_families)
+
+
+POINTED = frozenset({"follow_route", "sequence"})
 
 
 def assert_same_batches(x, y):
@@ -62,14 +67,16 @@ def test_state_dict_resumes_the_same_batches():
 
 def test_rendering_processes_give_the_same_batches_as_rendering_in_process():
     # 10 demonstrations in groups of 4: three groups an epoch; 30 batches cross epochs.
-    plain = loader(seed=2, goal_targets=True, cell_targets=True, leg_len=64)
-    pooled = loader(seed=2, goal_targets=True, cell_targets=True, workers=2, leg_len=64)
+    plain = loader(seed=2, goal_targets=True, cell_targets=True, leg_len=64,
+                   leg_families=POINTED)
+    pooled = loader(seed=2, goal_targets=True, cell_targets=True, workers=2, leg_len=64,
+                    leg_families=POINTED)
     try:
         for step in range(30):
             assert_same_batches(plain.next_batch(), pooled.next_batch())
             if step == 12:  # and after a resume, which drops what was rendered ahead
                 resumed = loader(seed=2, goal_targets=True, cell_targets=True, workers=2,
-                                 leg_len=64)
+                                 leg_len=64, leg_families=POINTED)
                 resumed.load_state_dict(pooled.state_dict())
                 pooled.close()
                 pooled = resumed
@@ -116,8 +123,9 @@ def _episode_of_each_step(batch, data) -> list[list[int]]:
     return [[by_text[text] for text in row] for row in batch.instruction]
 
 
-def test_leg_targets_cover_the_route_steps_only_and_move_forward_along_the_words():
-    data = loader(seed=3, leg_len=64)
+@pytest.mark.parametrize("pointed", [("follow_route",), ("follow_route", "sequence")])
+def test_leg_targets_cover_the_pointed_families_steps_only_and_move_forward(pointed):
+    data = loader(seed=3, leg_len=64, leg_families=frozenset(pointed))
     batches = [data.next_batch() for _ in range(12)]
     assert batches[0].leg.shape == (3, 7, 64) and loader().next_batch().leg.shape == (3, 7, 0)
     leg = np.concatenate([b.leg for b in batches], axis=1)  # (B, 84, 64)
@@ -128,13 +136,14 @@ def test_leg_targets_cover_the_route_steps_only_and_move_forward_along_the_words
     routes = 0
     for lane in range(3):
         for t in range(84):
-            is_route = families[texts[lane][t]] == "follow_route"
+            is_route = families[texts[lane][t]] in pointed
             assert mask[lane, t] == is_route
             assert leg[lane, t].any() == is_route
             if is_route:
                 on = np.flatnonzero(leg[lane, t])
                 assert on[0] >= 1 and (np.diff(on) == 1).all()  # one run, after <cls>
-                if not done[lane, t] and mask[lane, t - 1]:  # the pointer never goes back
+                forward = families[texts[lane][t]] == "follow_route"  # "B after you A"
+                if forward and not done[lane, t] and mask[lane, t - 1]:  # never goes back
                     assert on[0] >= np.flatnonzero(leg[lane, t - 1])[0]
                 routes += 1
     assert routes > 0

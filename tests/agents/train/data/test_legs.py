@@ -1,12 +1,21 @@
-"""The route-leg pointer targets: a description's words cut leg by leg, and each step of
-the teacher's walk put in its leg."""
+"""The pointer targets: a route description's words cut leg by leg (a sequence's part by
+part), and each step of the teacher's walk put in its leg (its part)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from agents.train.data.demos import generate_demos
-from agents.train.data.legs import clause_start, leg_spans, leg_targets, step_legs
+from agents.train.data.legs import (
+    clause_start,
+    leg_spans,
+    leg_targets,
+    part_spans,
+    part_targets,
+    pointer_targets,
+    step_legs,
+    step_parts,
+)
 from vlnenv.language.legs import route_legs
 from vlnenv.language.vocab import tokenize
 from vlnenv.suites.load import load_suite
@@ -77,3 +86,60 @@ def test_every_teacher_route_of_the_tiny_suite_gets_targets_that_follow_its_legs
         assert leg_targets(ep, house, trace.poses, cut) is None
         assert leg_targets(ep, house, trace.poses, cut + 1) is not None
     assert routes == 2
+
+
+def test_a_sequence_is_cut_where_the_parser_cuts_its_parts_in_the_order_they_are_done():
+    text = "Go to the bedroom with a desk, then walk over to the candle."
+    assert part_spans(text, 2) == [(0, 9), (9, 15)]  # "..., then" | "walk over ... ."
+    told_last_first = ("Enter the office next to the corridor, but first walk over to the "
+                       "cushion in the lounge.")
+    spans = part_spans(told_last_first, 2)
+    assert spans == [(10, 19), (0, 10)]  # done first: the cushion, said second
+    assert tokenize(told_last_first)[10:12] == ["walk", "over"]
+
+
+def test_a_sequence_the_parser_cuts_into_another_number_of_parts_gets_no_spans():
+    text = "Go to the kitchen and the bathroom, then go to the bedroom."  # three places
+    assert part_spans(text, 2) == [(0, 9), (9, 14)] and part_spans(text, 3) is None
+    assert part_spans("Go to the kitchen.", 1) is None  # one part is not a sequence
+    assert part_spans("Go to the zorblax, then halt.", 2) is None  # unknown word
+
+
+def test_every_teacher_sequence_of_the_tiny_suite_moves_through_its_parts_in_order():
+    suite = load_suite("tiny")
+    demos = generate_demos(suite, "train", "oracle")
+    sequences = 0
+    for ep, trace, actions in zip(demos.episodes, demos.traces, demos.actions, strict=True):
+        house = suite.houses[ep.house]
+        parts = step_parts(ep, house, actions)
+        targets = part_targets(ep, house, actions, 128)
+        if ep.family != "sequence":
+            assert parts is None and targets is None
+            assert pointer_targets(ep, house, trace.poses, actions, 128,
+                                   frozenset({"sequence"})) is None
+            continue
+        sequences += 1
+        n_parts = len(ep.task["parts"])
+        assert parts is not None and parts[0] == 0 and parts[-1] == n_parts - 1
+        assert (np.diff(parts) >= 0).all()  # parts are done in order
+        spans = part_spans(ep.instruction, n_parts)
+        assert targets is not None and spans is not None and targets.shape == (len(actions), 128)
+        for t, k in enumerate(parts):
+            start, end = spans[k]
+            assert np.flatnonzero(targets[t]).tolist() == list(range(start + 1, end + 1))
+        assert pointer_targets(ep, house, trace.poses, actions, 128) is None  # routes only
+        both = pointer_targets(ep, house, trace.poses, actions, 128,
+                               frozenset({"follow_route", "sequence"}))
+        assert both is not None and (both == targets).all()
+    assert sequences == 2
+
+
+def test_every_sequence_of_the_shipped_suites_is_cut_into_its_parts():
+    for name, splits in (("small", ("train", "val_unseen", "test")),
+                         ("handmade", ("val_unseen", "test"))):
+        suite = load_suite(name)
+        for split in splits:
+            episodes = [e for e in suite.episodes(split) if e.family == "sequence"]
+            assert episodes
+            assert all(part_spans(e.instruction, len(e.task["parts"])) is not None
+                       for e in episodes), (name, split)
