@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from agents.train.data.demo_set import DemoSet
-from agents.train.data.legs import pointer_targets
+from agents.train.data.legs import ROUTES_ONLY, pointer_targets
 from agents.train.data.replay import Rendered, Replayer
 from agents.train.data.targets import trace_view_targets
 from agents.train.errors import TrainError
@@ -103,13 +103,14 @@ class _Playing:
 def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                      indices: list[int], cell_targets: bool = False,
                      goal_families: frozenset[str] | None = None,
-                     leg_len: int = 0,
-                     leg_families: frozenset[str] = frozenset({"follow_route"})
+                     leg_len: int = 0, leg_families: frozenset[str] = ROUTES_ONLY,
+                     leg_cache: dict[int, np.ndarray | None] | None = None
                      ) -> list[_Playing]:
     """The rendered observations and targets of demonstrations ``indices``, in order; goal
     targets (with ``goal_targets``) only for episodes of ``goal_families`` (``None``:
     every family); leg targets over ``leg_len`` tokens (> 0) for the teacher's own
-    demonstrations of ``leg_families``."""
+    demonstrations of ``leg_families``, kept in ``leg_cache`` (demonstration index ->
+    targets) when given, so a demonstration's are made once, not every epoch."""
     rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
     out = []
     for i, r in zip(indices, rendered, strict=True):
@@ -120,9 +121,14 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
         goal = (trace_view_targets(demos.traces[i], (house.height, house.width),
                                    replayer.view) if wanted else None)
         cells = symbolic_cells(r.image, replayer.tile) if cell_targets else None  # (n, V*V, 3)
-        leg = (pointer_targets(ep, house, demos.traces[i].poses, demos.actions[i], leg_len,
-                               leg_families)
-               if leg_len > 0 and demos.expert[i] else None)  # (n, L) or None
+        if leg_cache is not None and i in leg_cache:
+            leg = leg_cache[i]
+        else:
+            leg = (pointer_targets(ep, house, demos.traces[i].poses, demos.actions[i],
+                                   leg_len, leg_families)
+                   if leg_len > 0 and demos.expert[i] else None)  # (n, L) or None
+            if leg_cache is not None:
+                leg_cache[i] = leg
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
                             bool(demos.expert[i]), ep.instruction, goal, cells, leg))
     return out
@@ -138,13 +144,14 @@ def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
     torch.set_num_threads(1)
     _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
                    goal_targets=goal_targets, cell_targets=cell_targets,
-                   goal_families=goal_families, leg_len=leg_len, leg_families=leg_families)
+                   goal_families=goal_families, leg_len=leg_len, leg_families=leg_families,
+                   leg_cache={})
 
 
 def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
     return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
                             indices, _WORKER["cell_targets"], _WORKER["goal_families"],
-                            _WORKER["leg_len"], _WORKER["leg_families"])
+                            _WORKER["leg_len"], _WORKER["leg_families"], _WORKER["leg_cache"])
 
 
 class SequenceLoader:
@@ -178,7 +185,7 @@ class SequenceLoader:
                  goal_targets: bool = False, workers: int = 0,
                  cell_targets: bool = False,
                  goal_families: frozenset[str] | None = None, leg_len: int = 0,
-                 leg_families: frozenset[str] = frozenset({"follow_route"})) -> None:
+                 leg_families: frozenset[str] = ROUTES_ONLY) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -191,6 +198,7 @@ class SequenceLoader:
         self.cell_targets = bool(cell_targets)
         self.leg_len = int(leg_len)
         self.leg_families = frozenset(leg_families)
+        self._leg_cache: dict[int, np.ndarray | None] = {}  # demonstration -> its targets
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -236,7 +244,7 @@ class SequenceLoader:
     def _prepare(self, indices: list[int]) -> list[_Playing]:
         return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices,
                                 self.cell_targets, self.goal_families, self.leg_len,
-                                self.leg_families)
+                                self.leg_families, self._leg_cache)
 
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the

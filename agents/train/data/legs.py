@@ -52,6 +52,8 @@ from vlnenv.world.rooms import RoomType
 CLAUSE_BREAKS = frozenset({",", "."})
 #: Families whose demonstrations can be given pointer targets.
 POINTED_FAMILIES = ("follow_route", "sequence")
+#: The families pointed at unless told otherwise (``optim.leg_families``' default).
+ROUTES_ONLY = frozenset({"follow_route"})
 
 
 @cache
@@ -222,8 +224,7 @@ def part_targets(episode: Episode, house: House, actions: Sequence[int],
 
 def pointer_targets(episode: Episode, house: House, poses: Sequence[Sequence[int]],
                     actions: Sequence[int], max_len: int,
-                    families: frozenset[str] = frozenset({"follow_route"})
-                    ) -> np.ndarray | None:
+                    families: frozenset[str] = ROUTES_ONLY) -> np.ndarray | None:
     """The pointer targets of a teacher demonstration of a family in ``families``
     (:func:`leg_targets` for a route, :func:`part_targets` for a sequence), else
     ``None``."""

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents.train.data.batches import SequenceLoader
+from agents.train.data.batches import SequenceLoader, prepare_episodes
 from agents.train.data.demos import generate_demos
 from agents.train.losses import seen_cells
 from vlnenv.render.decode import symbolic_cells
@@ -147,3 +147,26 @@ def test_leg_targets_cover_the_pointed_families_steps_only_and_move_forward(poin
                     assert on[0] >= np.flatnonzero(leg[lane, t - 1])[0]
                 routes += 1
     assert routes > 0
+
+
+def test_pointer_targets_are_made_once_per_demonstration_and_kept():
+    data = loader(leg_len=64, leg_families=POINTED)
+    indices = list(range(len(data.demos)))
+    cache: dict = {}
+    first = prepare_episodes(data.demos, data.replayer, False, indices, leg_len=64,
+                             leg_families=POINTED, leg_cache=cache)
+    assert sorted(cache) == indices
+    cache[0] = marker = np.ones((1, 64), bool)  # a kept entry is used as it is
+    again = prepare_episodes(data.demos, data.replayer, False, indices, leg_len=64,
+                             leg_families=POINTED, leg_cache=cache)
+    fresh = prepare_episodes(data.demos, data.replayer, False, indices, leg_len=64,
+                             leg_families=POINTED)
+    assert again[0].leg is marker
+    pointed = 0
+    for a, b, c in zip(first[1:], again[1:], fresh[1:], strict=True):
+        assert (a.leg is None) == (b.leg is None) == (c.leg is None)
+        if c.leg is not None:
+            pointed += 1
+            np.testing.assert_array_equal(a.leg, c.leg)
+            np.testing.assert_array_equal(b.leg, c.leg)
+    assert pointed >= 3  # the tiny suite's routes and sequences
