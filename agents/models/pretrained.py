@@ -7,7 +7,8 @@
   ``"model"``) or any ``.pt`` file holding a plain state dict,
 * a module or a state dict in memory ("any module with matching names"),
 
-into ``model``: every weight (``parts=None``), or only those of the named parts. A part is
+into ``model``: every weight (``parts=None``, or the part :data:`ALL`: continuing a
+trained policy on other data), or only those of the named parts. A part is
 a name of :data:`PARTS` (``"text"``, ``"vision"``, ``"fusion"``, ``"heads"``,
 ``"memory"``), mapped to module prefixes of :class:`MultimodalTransformer`, or any other
 top-level module name of ``model`` (``"value_head"``). Nothing outside the parts is
@@ -42,6 +43,8 @@ PARTS: dict[str, tuple[str, ...]] = {
               "match_head."),
     "memory": ("memory.", "explore."),
 }
+#: The part that names every weight of the model (alone: with it, other names add nothing).
+ALL = "all"
 #: Names listed in an error before "and N more".
 SHOWN = 8
 
@@ -89,12 +92,18 @@ def source_state(source: Source) -> dict[str, torch.Tensor]:
     return data
 
 
-def part_prefixes(model: nn.Module, parts: Iterable[str]) -> tuple[str, ...]:
-    """Key prefixes of ``parts``.
+def part_prefixes(model: nn.Module, parts: Iterable[str]) -> tuple[str, ...] | None:
+    """Key prefixes of ``parts``; ``None`` for ``[ALL]`` (every weight).
 
     Raises:
-        ModelError: a part that is neither in :data:`PARTS` nor a module of ``model``.
+        ModelError: a part that is neither in :data:`PARTS` nor a module of ``model``, or
+            :data:`ALL` beside other parts.
     """
+    parts = list(parts)
+    if parts == [ALL]:
+        return None
+    if ALL in parts:
+        raise ModelError(f"parts {parts}: {ALL!r} names every weight; expected it alone")
     modules = {name for name, _ in model.named_children()} | {
         name for name, _ in model.named_parameters(recurse=False)}
     out: list[str] = []
@@ -105,8 +114,8 @@ def part_prefixes(model: nn.Module, parts: Iterable[str]) -> tuple[str, ...]:
             out.append(part if part in dict(model.named_parameters(recurse=False))
                        else part + ".")
         else:
-            raise ModelError(f"unknown part {part!r}; expected one of {sorted(PARTS)} or a "
-                             f"module of the model ({', '.join(sorted(modules))})")
+            raise ModelError(f"unknown part {part!r}; expected {ALL!r}, one of {sorted(PARTS)} "
+                             f"or a module of the model ({', '.join(sorted(modules))})")
     return tuple(out)
 
 
@@ -129,7 +138,7 @@ def load_pretrained_weights(model: nn.Module, source: Source,
     Args:
         model: the model to load into (a :class:`MultimodalTransformer` or any module).
         source: a model folder, a ``.pt`` file, a module or a state dict.
-        parts: names of the parts to load; ``None`` loads every weight.
+        parts: names of the parts to load; ``None`` or ``[ALL]`` loads every weight.
         strict: refuse missing, unexpected and mismatched weights.
 
     Returns:
@@ -139,7 +148,8 @@ def load_pretrained_weights(model: nn.Module, source: Source,
         ModelError: an unknown part, an unreadable source, or (with ``strict``) missing,
             unexpected or mismatched weights, listed in one message.
     """
-    prefixes = None if parts is None else part_prefixes(model, list(parts))
+    parts = None if parts is None else list(parts)
+    prefixes = None if parts is None else part_prefixes(model, parts)
     state = source_state(source)
     own = model.state_dict()
     wanted = _chosen(own, prefixes)

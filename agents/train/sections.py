@@ -333,7 +333,8 @@ class InitConfig:
     ``None``: fresh weights."""
     parts: tuple[str, ...] = ("text", "vision")
     """The parts loaded from ``path`` (``text``, ``vision``, ``fusion``, ``heads``,
-    ``memory``, or a top-level module name); every other weight stays fresh. The
+    ``memory``, or a top-level module name; ``all`` alone: every weight, to continue a
+    trained policy on other data); every other weight stays fresh. The
     parts' weights must exist in ``path`` with the policy's shapes (the run's
     ``model`` section sizes them)."""
 

@@ -32,6 +32,17 @@ def test_a_whole_saved_folder_loads_every_weight(tiny, tmp_path):
         assert torch.equal(v, source.state_dict()[k]), k
 
 
+def test_the_part_all_loads_every_weight_and_stands_alone(tiny, tmp_path):
+    source = MultimodalTransformer(tiny(), seed=1)
+    model = MultimodalTransformer(tiny(), seed=2)
+    with pytest.raises(ModelError, match="'all' names every weight; expected it alone"):
+        load_pretrained_weights(model, source, parts=["all", "text"])
+    report = load_pretrained_weights(model, source, parts=["all"])
+    assert sorted(report.loaded) == sorted(model.state_dict())
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, source.state_dict()[k]), k
+
+
 @pytest.mark.parametrize("parts, prefixes", [
     (["text"], ("text.",)),
     (["vision", "fusion"], ("vision.", "fusion.", "state_emb")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -259,6 +260,16 @@ def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families
     assert long.optim.goal_families == ("go_to_room", "go_to_object", "fetch")
     assert quick.optim.goal_families is None
     assert long.run.time_budget_s == 3600 and long.optim.fit_budget
+
+
+def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_mixed_in():
+    cur, long = resolve_config("long_large"), resolve_config("long")
+    assert cur.model == long.model
+    assert cur.data == dataclasses.replace(long.data, extra_suites=("large",))
+    assert (cur.init.path, cur.init.parts) == ("runs/long/best", ("all",))
+    assert cur.optim == dataclasses.replace(long.optim, lr=0.001, warmup_steps=100)
+    assert cur.run.time_budget_s == 1800 and cur.run.seed == long.run.seed
+    assert cur.eval == long.eval
 
 
 def test_the_gpu_recipe_on_five_families_is_the_long_recipes_policy_at_c128():

@@ -48,6 +48,16 @@ def test_init_copies_exactly_the_named_parts(tiny_config, pretrained):
                                                               for k in loaded)
 
 
+def test_init_with_the_part_all_continues_a_trained_policy_whole(tiny_config, pretrained):
+    folder, source = pretrained
+    started = _trainer(tiny_config(f"init.path={folder}", "init.parts=all"))
+    assert started.init_note is not None and " of all from " in started.init_note
+    loaded = started.model.state_dict()
+    assert loaded.keys() == source.state_dict().keys()
+    for key, value in loaded.items():
+        assert torch.equal(value, source.state_dict()[key]), key
+
+
 def test_init_refuses_parts_the_source_lacks_or_sizes_differently(tiny_config, pretrained,
                                                                   tmp_path):
     folder, _ = pretrained
