@@ -150,7 +150,8 @@ class OptimConfig:
     """Steps of linear warm-up from 0 to ``lr``."""
     max_steps: int = 2000
     """Optimiser steps of the run (the end of the cosine); with ``fit_budget``, the most
-    steps the fitted schedule may take."""
+    steps the fitted schedule may take (a cap within the timed warm-up is kept as it is,
+    the plain cosine to it)."""
     fit_budget: bool = False
     """End the cosine where ``run.time_budget_s`` runs out (:mod:`agents.train.budget`):
     the warm-up's steps are timed and ``max_steps`` is set to the steps that fit (at most

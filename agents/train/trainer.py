@@ -335,10 +335,19 @@ class Trainer:
         ``optim.fit_budget``): time the warm-up and aim the cosine's end at the step that
         fits, then measure the pace again every few per cent of the budget and re-aim it.
         Returns ``max_steps`` (the schedule ended) or ``time_budget``. The config,
-        scheduler and ``config.json`` hold every fit (``optim.refits``)."""
+        scheduler and ``config.json`` hold every fit (``optim.refits``). A cap
+        (``optim.max_steps``) that ends the run within the timed warm-up is kept: the
+        plain cosine to it, nothing fitted."""
         opt = self.config.optim
         cap, budget = opt.max_steps, self.config.run.time_budget_s or deadline - self.clock()
         start, end = probe_window(opt.warmup_steps)
+        if cap <= end:
+            self.config = self.config.replace(optim=dataclasses.replace(opt, fit_budget=False))
+            self._write_config()
+            self.logger.message(f"{self.kind}: optim.max_steps = {cap} ends the run before its "
+                                f"warm-up ({end} steps) is timed: the plain cosine to step "
+                                f"{cap}, not fitted to the budget")
+            return self.fit(cap, deadline)
         if self.step < end:
             if self.fit(start, deadline) == "time_budget":
                 return "time_budget"

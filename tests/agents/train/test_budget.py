@@ -80,6 +80,16 @@ def test_a_fitted_run_records_its_count_and_ends_there(tiny_config):
         assert config["optim"]["max_steps"] == 70 and config["optim"]["fit_budget"] is False
 
 
+def test_a_cap_inside_the_timed_warmup_is_kept_and_nothing_is_fitted(tiny_config):
+    result = train_bc(tiny_config(*FIT, "optim.max_steps=3", "run.time_budget_s=120"))
+    assert result.steps == 3 and result.stopped_by == "max_steps"
+    assert "fit_budget" not in result.extra
+    saved = json.loads(Path(result.out, "config.json").read_text())["config"]
+    for config in (result.config, saved):
+        assert config["optim"]["max_steps"] == 3 and config["optim"]["fit_budget"] is False
+        assert list(config["optim"]["refits"]) == []
+
+
 def test_changing_the_count_after_the_warmup_equals_a_plain_run(overrides, demos_dir: Path,
                                                                 tmp_path: Path):
     """The warm-up's learning rates do not depend on ``max_steps``: a run told its count at
