@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agents.models import MultimodalTransformer
 from agents.models.errors import ModelError
-from agents.models.pretrained import load_pretrained_weights
+from agents.models.pretrained import ALL, load_pretrained_weights
 from agents.train.errors import TrainError
 from agents.train.sections import InitConfig
 
@@ -46,5 +46,7 @@ def load_init(model: MultimodalTransformer, init: InitConfig) -> str:
         report = load_pretrained_weights(model, source, parts=init.parts, strict=True)
     except ModelError as err:
         raise TrainError(f"init.path = {init.path}: {err}") from None
+    if list(init.parts) == [ALL]:
+        return f"init: every weight ({len(report.loaded)} tensors) from {source}"
     return (f"init: {len(report.loaded)} tensors of {', '.join(init.parts)} from {source}; "
             "every other weight fresh")
