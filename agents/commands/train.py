@@ -109,7 +109,7 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
                          "a model folder or a checkpoint (init.path)")
     bc.add_argument("--init-parts", dest="init_parts", default=None, metavar="PARTS",
                     help="comma-separated parts loaded from --init (init.parts; default "
-                         "text,vision)")
+                         "text,vision; 'all': every weight, to continue a trained policy)")
     _run_options(bc)
     bc.set_defaults(func=_bc)
 

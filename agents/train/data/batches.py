@@ -121,14 +121,13 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
         goal = (trace_view_targets(demos.traces[i], (house.height, house.width),
                                    replayer.view) if wanted else None)
         cells = symbolic_cells(r.image, replayer.tile) if cell_targets else None  # (n, V*V, 3)
-        if leg_cache is not None and i in leg_cache:
-            leg = leg_cache[i]
-        else:
-            leg = (pointer_targets(ep, house, demos.traces[i].poses, demos.actions[i],
-                                   leg_len, leg_families)
-                   if leg_len > 0 and demos.expert[i] else None)  # (n, L) or None
-            if leg_cache is not None:
-                leg_cache[i] = leg
+        leg = None  # (n, L) or None
+        if leg_len > 0 and demos.expert[i]:
+            kept = {} if leg_cache is None else leg_cache
+            if i not in kept:
+                kept[i] = pointer_targets(ep, house, demos.traces[i].poses, demos.actions[i],
+                                          leg_len, leg_families)
+            leg = kept[i]
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
                             bool(demos.expert[i]), ep.instruction, goal, cells, leg))
     return out
