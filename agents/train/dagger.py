@@ -3,9 +3,10 @@
 Iteration ``i`` (``beta_i = beta0 * decay ** i``):
 
 1. **roll out**: the learner plays ``dagger.rollouts`` episodes of ``rollout_split``
-   (each rank its own share, drawn with its own seeds); at every step the teacher of the
-   episode's family labels the state, and the teacher's action is taken with probability
-   ``beta_i``, the learner's greedy action otherwise;
+   of the trained families (``data.families``; each rank its own share, drawn with its
+   own seeds); at every step the teacher of the episode's family labels the state, and
+   the teacher's action is taken with probability ``beta_i``, the learner's greedy
+   action otherwise;
 2. **label**: the ``oracle`` labels from the state itself; the ``explorer`` is a
    :class:`~vlnenv.tasks.solver.TaskSolver` that has been fed the learner's own
    trajectory (``observe`` at every visited pose before ``act``), so its labels use only
@@ -61,6 +62,20 @@ def rollout_indices(total: int, count: int, iteration: int, seed: int) -> list[i
     rng = np.random.default_rng([seed, iteration])
     reps = -(-count // total)
     return np.concatenate([rng.permutation(total) for _ in range(reps)])[:count].tolist()
+
+
+def rollout_episodes(suite: Suite, split: str, families: Sequence[str]) -> list[Episode]:
+    """The episodes of ``suite``'s ``split`` that DAgger may roll out: those of the
+    trained ``families`` (``data.families``), in file order.
+
+    Raises:
+        TrainError: the split holds no episode of those families.
+    """
+    episodes = [ep for ep in suite.episodes(split) if ep.family in families]
+    if not episodes:
+        raise TrainError(f"dagger.rollout_split: {suite.name}/{split} holds no episode of "
+                         f"data.families {list(families)}")
+    return episodes
 
 
 def teacher_label(solver: TaskSolver, state: EpisodeState) -> int:
@@ -315,8 +330,9 @@ def train_dagger(config: TrainConfig) -> TrainResult:
             trainer.open_logs()
             for note in notes:
                 trainer.logger.message(note)
-            # roll out on the text BC's demos read
-            split_episodes = said_all(trainer.suite.episodes(dg.rollout_split),
+            # roll out the families BC trains on, in the words its demos read
+            split_episodes = said_all(rollout_episodes(trainer.suite, dg.rollout_split,
+                                                       config.data.families),
                                       trainer.suite.houses, config.data.phrasing,
                                       config.data.sample_seed)
             stopped_by = "max_steps"

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from agents.train.checkpoint import load_model
-from agents.train.dagger import collect_rollouts, train_dagger
+from agents.train.dagger import collect_rollouts, rollout_episodes, train_dagger
 from agents.train.data.demo_set import load_demos
+from agents.train.errors import TrainError
 from vlnenv.expert.explorer import Explorer
 from vlnenv.suites.load import load_suite
 from vlnenv.tasks.run import EpisodeRun
@@ -75,3 +77,20 @@ def test_aggregation_grows_the_dataset(bc_run, tiny_config):
     assert result.steps == 6 and result.kind == "dagger"
     saved = load_demos(Path(result.out) / "dagger" / "iter1.npz")
     assert len(saved) == 4 and not saved.expert.any()
+
+
+def test_rollouts_play_only_the_trained_families(bc_run, tiny_config):
+    config = tiny_config(f"dagger.init={bc_run.last_checkpoint}", "dagger.iterations=1",
+                         "dagger.rollouts=4", "dagger.rollout_batch=4",
+                         "dagger.steps_per_iteration=2", "data.families=follow_route,fetch",
+                         "eval.splits=val_unseen", "eval.select=val_unseen", "eval.episodes=2")
+    result = train_dagger(config)
+    saved = load_demos(Path(result.out) / "dagger" / "iter0.npz")
+    assert len(saved) == 4  # the tiny train split's two routes and two fetches
+    assert sorted(ep.family for ep in saved.episodes) == ["fetch"] * 2 + ["follow_route"] * 2
+
+
+def test_a_split_without_the_trained_families_is_refused():
+    suite = load_suite("tiny")
+    with pytest.raises(TrainError, match="holds no episode of data.families"):
+        rollout_episodes(suite, "train", ["no_such_family"])
