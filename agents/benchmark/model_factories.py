@@ -4,7 +4,10 @@ trained model loaded from disk, as a :class:`~agents.evaluation.model_policy.Mod
 ``vln benchmark --policy runs/X/best`` (a model folder written by ``save_pretrained``) or
 ``--policy runs/X/last.pt`` (a training checkpoint) builds a :class:`ModelPolicy` through
 :func:`checkpoint_policy`; ``--policy sampled:runs/X/best`` a :class:`SampledModelPolicy`
-(``sampled:runs/X/best@0.5`` samples at temperature 0.5).
+(``sampled:runs/X/best@0.5`` samples at temperature 0.5). A model reads a sequence
+instruction as its ``config.read_parts`` says; ``--policy parts:runs/X/best`` makes it read
+one part at a time (:mod:`agents.evaluation.parts`) and ``whole:runs/X/best`` read it whole,
+whatever the model says (both greedy).
 """
 
 from __future__ import annotations
@@ -66,3 +69,18 @@ def sampled_policy(argument: str | None, seed: int) -> SampledModelPolicy:
     path, temperature = split_temperature(argument)
     return SampledModelPolicy(_model_at("sampled", path), str(Path(path or "")),
                               temperature=temperature, seed=seed)
+
+
+def parts_policy(argument: str | None, seed: int) -> ModelPolicy:
+    """``parts:PATH``: the model, greedy, reading a sequence instruction one part at a time
+    (:mod:`agents.evaluation.parts`) whatever its ``config.read_parts`` says (see
+    :func:`_model_at`)."""
+    return ModelPolicy(_model_at("parts", argument), str(Path(argument or "")),
+                       read_parts=True)
+
+
+def whole_policy(argument: str | None, seed: int) -> ModelPolicy:
+    """``whole:PATH``: the model, greedy, reading every instruction whole whatever its
+    ``config.read_parts`` says (see :func:`_model_at`)."""
+    return ModelPolicy(_model_at("whole", argument), str(Path(argument or "")),
+                       read_parts=False)

@@ -1,19 +1,34 @@
 """A ``MultimodalTransformer`` as a :class:`vlnenv.eval.protocol.Policy`: greedy
-(:class:`ModelPolicy`) or sampled (:class:`SampledModelPolicy`).
+(:class:`ModelPolicy`) or sampled (:class:`SampledModelPolicy`), reading a sequence
+instruction whole or, with ``read_parts``, one part at a time
+(:mod:`agents.evaluation.parts`).
 
 Training scores its model through them (:mod:`agents.evaluation.in_training`), and the
-benchmark's ``checkpoint`` and ``sampled`` policies are them around a loaded model
-(:mod:`agents.benchmark.model_factories`).
+benchmark's ``checkpoint``, ``sampled``, ``parts`` and ``whole`` policies are them around a
+loaded model (:mod:`agents.benchmark.model_factories`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
+from agents.evaluation.parts import Reading
 from agents.models import MultimodalTransformer, RecurrentState, autocast_context
+from vlnenv.actions import Action
+
+
+class PolicyState(NamedTuple):
+    """What a model policy carries between steps: the model's ``(B, ...)`` recurrent
+    state, and per slot the episode's :class:`Reading` (``None`` until its first step;
+    always ``None`` without ``read_parts``) and the policy's own per-episode value (the
+    sampled policy's generator)."""
+
+    model: RecurrentState
+    readings: list[Reading | None]
+    own: list[Any]
 
 
 class ModelPolicy:
@@ -23,27 +38,84 @@ class ModelPolicy:
     Args:
         model: the model (put in eval mode; it stays on its device).
         source: where it was loaded from (for :meth:`config`).
+        read_parts: read a sequence instruction one part at a time
+            (:mod:`agents.evaluation.parts`); ``None``: as the model's
+            ``config.read_parts`` says.
     """
 
-    def __init__(self, model: MultimodalTransformer, source: str | None = None) -> None:
+    name = "checkpoint"
+
+    def __init__(self, model: MultimodalTransformer, source: str | None = None,
+                 read_parts: bool | None = None) -> None:
         self.model = model.eval()
         self.source = source
+        self.read_parts = bool(model.config.read_parts if read_parts is None else read_parts)
 
-    def initial_state(self, batch: int) -> RecurrentState:
+    def initial_state(self, batch: int) -> PolicyState:
         """The model's state at the start of ``batch`` episodes (zeros)."""
-        return self.model.initial_state(batch)
+        return PolicyState(self.model.initial_state(batch), [None] * batch,
+                           [self._own(b) for b in range(batch)])
 
-    def act(self, obs: dict[str, Any], state: RecurrentState,
-            infos: list[dict[str, Any]]) -> tuple[np.ndarray, RecurrentState]:
+    def _own(self, slot: int) -> Any:
+        """The policy's own value of slot ``slot`` at the first episode (none here)."""
+        return None
+
+    def _own_reset(self, own: Any) -> Any:
+        """A slot's own value when the slot starts a new episode (none here)."""
+        return None
+
+    def _pick(self, logits: torch.Tensor, own: list[Any],
+              infos: list[dict[str, Any]]) -> np.ndarray:
+        """``(n,)`` actions from ``(n, A)`` logits of ``n`` slots, and their own values and
+        infos (updated in place): the arg-max here."""
+        return logits.argmax(-1).cpu().numpy()
+
+    def _logits(self, obs: dict[str, Any], texts: list[str],
+                state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
+        """``(B, A)`` logits and the next state of one step, the model reading ``texts``."""
         with torch.no_grad(), autocast_context(self.model.device):
-            logits, _, state = self.model.act(obs, state)  # (B, A)
-        return logits.argmax(-1).cpu().numpy(), state
+            logits, _, state = self.model.act({**obs, "instruction": texts}, state)
+        return logits, state
 
-    def reset_done(self, state: RecurrentState, done: np.ndarray) -> RecurrentState:
-        return state.reset(done)
+    def act(self, obs: dict[str, Any], state: PolicyState,
+            infos: list[dict[str, Any]]) -> tuple[np.ndarray, PolicyState]:
+        texts = [str(t) for t in obs["instruction"]]
+        readings, own = list(state.readings), list(state.own)
+        infos = list(infos) + [{}] * (len(texts) - len(infos))
+        if self.read_parts:
+            for b, text in enumerate(texts):
+                if readings[b] is None or readings[b].text != text:
+                    readings[b] = Reading.of(text)
+            texts = [r.now for r in readings]
+        logits, model_state = self._logits(obs, texts, state.model)  # (B, A)
+        actions = self._pick(logits, own, infos)  # (B,)
+        moving = [b for b in range(len(texts)) if self.read_parts
+                  and actions[b] == Action.STOP and readings[b].more]
+        if not moving:
+            return actions, PolicyState(model_state, readings, own)
+        # a stop before the last part: that part is done; read the next on the same view
+        rows = [model_state.select(b) for b in range(len(texts))]
+        while moving:
+            for b in moving:
+                readings[b].current += 1
+            sub = {k: _rows(v, moving) for k, v in obs.items()}
+            logits, fresh = self._logits(sub, [readings[b].now for b in moving],
+                                         self.model.initial_state(len(moving)))
+            mine = [own[b] for b in moving]
+            again = self._pick(logits, mine, [infos[b] for b in moving])
+            for i, b in enumerate(moving):
+                actions[b], own[b], rows[b] = again[i], mine[i], fresh.select(i)
+            moving = [b for b in moving if actions[b] == Action.STOP and readings[b].more]
+        return actions, PolicyState(RecurrentState.cat(rows), readings, own)
+
+    def reset_done(self, state: PolicyState, done: np.ndarray) -> PolicyState:
+        return PolicyState(state.model.reset(done),
+                           [None if d else r for r, d in zip(state.readings, done, strict=True)],
+                           [self._own_reset(o) if d else o
+                            for o, d in zip(state.own, done, strict=True)])
 
     def config(self) -> dict[str, Any]:
-        return {"name": "checkpoint", "path": self.source,
+        return {"name": self.name, "path": self.source, "read_parts": self.read_parts,
                 "model": self.model.config.to_dict()}
 
 
@@ -55,51 +127,53 @@ class SampledModelPolicy(ModelPolicy):
 
     Each episode draws from its own generator, seeded from ``(seed,
     info["episode_seed"])`` (as :class:`vlnenv.eval.baselines.RandomPolicy`), so its actions
-    do not depend on the batch or the worker count. The state is ``(recurrent state,
-    [(episode key, generator)] per slot)``.
+    do not depend on the batch or the worker count (a slot's generator is its
+    :class:`PolicyState` ``own`` value, ``(episode key, generator)``).
 
     Args:
         model: the model (put in eval mode).
         source: where it was loaded from.
         temperature: ``T > 0``; 1 samples the model's own distribution.
         seed: the policy's seed.
+        read_parts: as :class:`ModelPolicy`.
     """
 
+    name = "sampled"
+
     def __init__(self, model: MultimodalTransformer, source: str | None = None,
-                 temperature: float = 1.0, seed: int = 0) -> None:
-        super().__init__(model, source)
+                 temperature: float = 1.0, seed: int = 0,
+                 read_parts: bool | None = None) -> None:
+        super().__init__(model, source, read_parts)
         if not temperature > 0:
             raise ValueError(f"sampling temperature must be > 0, got {temperature!r}")
         self.temperature = float(temperature)
         self.seed = int(seed)
 
-    def initial_state(self, batch: int) -> Any:
-        """The model's zero state and a generator per slot."""
-        gens = [(None, np.random.default_rng([self.seed, 2**32 + b])) for b in range(batch)]
-        return self.model.initial_state(batch), gens
+    def _own(self, slot: int) -> Any:
+        """A generator per slot until the episode's seed is known."""
+        return None, np.random.default_rng([self.seed, 2**32 + slot])
 
-    def act(self, obs: dict[str, Any], state: Any,
-            infos: list[dict[str, Any]]) -> tuple[np.ndarray, Any]:
-        hidden, gens = state[0], list(state[1])
-        with torch.no_grad(), autocast_context(self.model.device):
-            logits, _, hidden = self.model.act(obs, hidden)  # (B, A)
+    def _own_reset(self, own: Any) -> Any:
+        """The slot's generator goes on; the next episode's seed re-keys it."""
+        return None, own[1]
+
+    def _pick(self, logits: torch.Tensor, own: list[Any],
+              infos: list[dict[str, Any]]) -> np.ndarray:
         probs = torch.softmax(logits.float() / self.temperature, -1).cpu().double().numpy()
-        actions = np.empty(len(probs), np.int64)  # (B,)
+        actions = np.empty(len(probs), np.int64)  # (n,)
         for b, p in enumerate(probs):
-            key, rng = gens[b]
-            seed = infos[b].get("episode_seed") if b < len(infos) else None
+            key, rng = own[b]
+            seed = infos[b].get("episode_seed")
             if seed is not None and key != seed:
                 key, rng = seed, np.random.default_rng([self.seed, int(seed)])
-                gens[b] = (key, rng)
+                own[b] = (key, rng)
             actions[b] = rng.choice(len(p), p=p / p.sum())
-        return actions, (hidden, gens)
-
-    def reset_done(self, state: Any, done: np.ndarray) -> Any:
-        hidden = super().reset_done(state[0], done)
-        gens = [(None, rng) if d else (key, rng) for (key, rng), d in zip(state[1], done,
-                                                                          strict=True)]
-        return hidden, gens
+        return actions
 
     def config(self) -> dict[str, Any]:
-        return {**super().config(), "name": "sampled", "temperature": self.temperature,
-                "seed": self.seed}
+        return {**super().config(), "temperature": self.temperature, "seed": self.seed}
+
+
+def _rows(values: Any, rows: list[int]) -> Any:
+    """The ``rows`` of one observation field of a batch (an array or a list)."""
+    return [values[r] for r in rows] if isinstance(values, list) else np.asarray(values)[rows]

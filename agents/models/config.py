@@ -242,6 +242,11 @@ class ModelConfig:
     """Ablation: feed only ``<pad>`` ids instead of the instruction."""
     blank_image: bool = False
     """Ablation: feed an all-zero image instead of the view."""
+    read_parts: bool = False
+    """How the policies that act with the model (the benchmark's, training's evaluation,
+    the viewers') give it a sequence instruction: one part at a time, the model's stop on
+    a part moving it to the next (:mod:`agents.evaluation.parts`), instead of whole. No
+    weight depends on it."""
     gps: GpsConfig | None = None
     """The way back to the start in the ego token; off when ``None``."""
     goal: GoalConfig | None = None
@@ -276,7 +281,7 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
-        for name in ("bias", "recurrent", "mask_instruction", "blank_image"):
+        for name in ("bias", "recurrent", "mask_instruction", "blank_image", "read_parts"):
             _boolean("ModelConfig", name, getattr(self, name))
         for name, cls in PARTS.items():
             value = getattr(self, name)

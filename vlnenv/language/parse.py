@@ -163,6 +163,41 @@ def part_positions(text: str) -> list[int]:
     return [part[0].pos for part in parts]
 
 
+def part_texts(text: str) -> list[str]:
+    """The parts of a sequence instruction, each written as an instruction of its own, in
+    the order they are to be done: ``["Go to the kitchen.", "Go to the bathroom."]`` for
+    "Go to the kitchen, then the bathroom", ``["Visit the restroom.", "Go over to the
+    book."]`` for "Go over to the book after you visit the restroom" (a text :func:`parse`
+    reads as one part gives one text).
+
+    It reads the words alone, as an agent may (no house is needed): the parts are cut as
+    :func:`parse` cuts them, politeness is set aside, a part's verb is put in its base form
+    ("after finding the bottle" gives "Find the bottle.") and a part without a verb of its
+    own means "go to" ("then the bathroom" gives "Go to the bathroom.").
+
+    Raises:
+        UnknownWordError: words outside the vocabulary.
+        ParseError: a sequence marker without the comma it needs.
+    """
+    parts, _ = split_sequence(_read_chunks(text))
+    return [_part_text(part) for part in parts]
+
+
+def _part_text(chunks: list[Chunk]) -> str:
+    """One part's chunks as a sentence (see :func:`part_texts`)."""
+    if len(chunks) > 1 and chunks[0].text in ("first", "and"):
+        chunks = chunks[1:]
+    words = [c.text for c in chunks]
+    if chunks[0].kind == "verb":
+        words[0] = str(chunks[0].value)
+    else:
+        words = ["go", *(() if words[0] in ("to", "into") else ("to",)), *words]
+    sentence = ""
+    for word in words:
+        sentence += word if not sentence or word in (",", ".") else " " + word
+    return sentence[0].upper() + sentence[1:].rstrip(",.") + "."
+
+
 def _read_chunks(text: str) -> list[Chunk]:
     """The chunks of ``text``, a "?" read as ".", politeness set aside."""
     return _strip_politeness([c if c.text != "?" else Chunk("punct", ".", ".", c.pos)

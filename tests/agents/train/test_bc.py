@@ -14,6 +14,7 @@ from agents.benchmark.errors import PolicyLookupError
 from agents.benchmark.model_factories import split_temperature
 from agents.benchmark.registry import make_policy
 from agents.cli import main as vln
+from agents.evaluation.in_training import family_indices
 from agents.evaluation.model_policy import ModelPolicy
 from agents.train.bc import train_bc
 from agents.train.checkpoint import load_checkpoint, load_model
@@ -21,6 +22,7 @@ from agents.train.errors import TrainError
 from agents.viz.driver_factory import make_driver
 from agents.viz.plots import plot_curves
 from vlnenv.eval.evaluate import evaluate
+from vlnenv.suites.load import load_suite
 
 
 def rows(path: str) -> list[dict[str, str]]:
@@ -64,6 +66,21 @@ def test_checkpoint_policies_run_in_the_benchmark(bc_run, which: str):
     records = evaluate(policy, "tiny", "val_unseen", episodes=2, batch=2)
     assert len(records) == 2 and policy.config()["path"] == spec
     assert make_driver(spec).needs_expert is False  # vln record --policy works too
+
+
+def test_parts_and_whole_policies_say_how_they_read_and_agree_on_one_part_tasks(bc_run):
+    path = str(Path(bc_run.out) / "best")
+    parts, whole = make_policy("parts:" + path), make_policy("whole:" + path)
+    assert (parts.config()["read_parts"], whole.config()["read_parts"]) == (True, False)
+    assert make_policy(path).read_parts is False  # as the tiny model's config says
+    suite = load_suite("tiny")
+    one_part = family_indices(suite, "val_unseen", ["go_to_room", "go_to_object", "fetch"], 4)
+    assert ([r["actions"] for r in evaluate(parts, "tiny", "val_unseen", episodes=one_part,
+                                            batch=2)]
+            == [r["actions"] for r in evaluate(whole, "tiny", "val_unseen", episodes=one_part,
+                                               batch=2)])
+    sequences = family_indices(suite, "val_unseen", ["sequence"], 2)
+    assert len(evaluate(parts, "tiny", "val_unseen", episodes=sequences, batch=2)) == 2
 
 
 def test_sampled_policies_draw_the_same_actions_in_any_batch(bc_run):

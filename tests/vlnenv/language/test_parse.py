@@ -14,7 +14,7 @@ from vlnenv.errors import (
 )
 from vlnenv.language import Fetch, FollowRoute, GoToObject, GoToRoom, SequenceInstr, parse
 from vlnenv.language.normalise import normalise_text
-from vlnenv.language.parse import part_positions, spoken_order
+from vlnenv.language.parse import part_positions, part_texts, spoken_order
 from vlnenv.world.colors import Color
 from vlnenv.world.mapfile import load_house
 from vlnenv.world.objects import ObjectKind
@@ -96,6 +96,40 @@ def test_spoken_order_says_which_part_the_text_names_first(text, order):
 ])
 def test_part_positions_give_each_parts_first_typed_word_in_the_order_done(text, positions):
     assert part_positions(text) == positions
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("Go to the kitchen, then the nursery.", ["Go to the kitchen.", "Go to the nursery."]),
+    ("Go to the nursery after you go to the kitchen.",
+     ["Go to the kitchen.", "Go to the nursery."]),
+    ("After finding the pink bottle, make your way over to the shoe sitting on the bed.",
+     ["Find the pink bottle.", "Make your way over to the shoe sitting on the bed."]),
+    ("Could you go to the nursery, but first go to the kitchen? Thanks!",
+     ["Go to the kitchen.", "Go to the nursery."]),
+    ("Start by walking up to the towel in the bathroom, then make your way to the kitchen.",
+     ["Walk up to the towel in the bathroom.", "Make your way to the kitchen."]),
+    ("Walk to the kitchen where the sink is. After that, find the white candle.",
+     ["Walk to the kitchen where the sink is.", "Find the white candle."]),
+    ("Go to the kitchen, then to the nursery.", ["Go to the kitchen.", "Go to the nursery."]),
+    ("Go to the kitchen.", ["Go to the kitchen."]),
+])
+def test_part_texts_write_each_part_as_an_instruction_of_its_own_in_the_order_done(text,
+                                                                                   parts):
+    assert part_texts(text) == parts
+
+
+def test_each_part_text_reads_back_as_its_part_of_the_sequence():
+    text = "Could you bring me a pillow from the bedroom after you go to the nursery?"
+    whole = parse(text, HOUSE, START)
+    assert isinstance(whole, SequenceInstr)
+    assert [parse(t, HOUSE, START) for t in part_texts(text)] == list(whole.parts)
+
+
+def test_part_texts_refuse_what_the_parser_refuses():
+    with pytest.raises(UnknownWordError):
+        part_texts("go to the bedrom, then the kitchen")
+    with pytest.raises(ParseError, match="expected a comma"):
+        part_texts("Before you go to the nursery go to the kitchen")
 
 
 def test_unknown_words_are_named_with_position_and_nearest_known_words():

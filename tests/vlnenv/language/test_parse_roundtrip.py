@@ -7,6 +7,8 @@ import pytest
 from vlnenv.errors import AmbiguousReferenceError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language import FollowRoute, Instruction, instruction_from_task, parse
+from vlnenv.language.parse import part_texts
+from vlnenv.suites.load import load_suite
 from vlnenv.tasks.sample import sample_episode
 from vlnenv.world.generate import LARGE, SMALL, generate_house
 
@@ -72,3 +74,22 @@ def test_route_descriptions_read_back_on_many_houses():
     exact, equivalent, refused = check_routes(range(40, 640))
     assert refused <= 0.03 * 600
     assert (exact, equivalent, refused) == (399, 584, 16)
+
+
+@pytest.mark.parametrize("suite_name", ["small", "handmade", "large"])
+def test_every_shipped_sequence_cuts_into_part_texts_that_read_back_as_its_parts(suite_name):
+    # text alone in, the structured parts out: what a policy with read_parts gives its
+    # model (agents.evaluation.parts) is each part exactly, for every split's sequences
+    suite = load_suite(suite_name)
+    checked = 0
+    for split in suite.splits:
+        for episode in suite.episodes(split):
+            if episode.family != "sequence":
+                continue
+            house = suite.houses[episode.house]
+            whole = parse(episode.instruction, house, episode.start)
+            texts = part_texts(episode.instruction)
+            assert [parse(t, house, episode.start) for t in texts] == list(whole.parts), (
+                split, episode.episode_id, texts)
+            checked += 1
+    assert checked >= 100

@@ -1,0 +1,58 @@
+"""Reading a sequence instruction one part at a time: what a policy with ``read_parts``
+(:class:`~agents.evaluation.model_policy.ModelPolicy`) gives its model.
+
+A sequence ("Find the pink bottle, then go to the kitchen") asks for two goals in turn.
+A policy that reads it whole fails it mostly by stopping in the wrong place
+(docs/experiments/19-fusion-study.md: half its failures reach part 1 and then stop
+somewhere that is neither part), while each part alone is a ``go_to_room`` or
+``go_to_object`` instruction that the same model follows in eight or nine cases out of
+ten. So the instruction is decomposed, as sub-instruction VLN agents do (Hong et al.,
+2020, "Sub-Instruction Aware Vision-and-Language Navigation"), from the words alone:
+:func:`vlnenv.language.parse.part_texts` cuts the text into parts, each written as an
+instruction of its own, in the order they are to be done. The model reads part 1; when it
+would stop, the stop means "this part is done" and is not sent to the environment: the
+model's state is cleared (the next part is a new search from here), it reads part 2 on
+the same observation, and that is the step's action. A stop on the last part ends the
+episode as usual. An instruction of one part (every other family's) is read whole.
+
+It uses the words, the view and the model's own stops only: no house, no task, no
+success signal. The measurements are in docs/experiments/24-sequences-part-by-part.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vlnenv.errors import ParseError
+from vlnenv.language.parse import part_texts
+
+
+@dataclass
+class Reading:
+    """One episode's instruction cut into ``parts`` (in the order to be done) and the part
+    being read."""
+
+    text: str
+    parts: list[str]
+    current: int = 0
+
+    @classmethod
+    def of(cls, text: str) -> Reading:
+        """The parts of ``text``; the whole text as its one part when the parser cannot
+        cut it (words it does not know, a marker without its comma): then the model reads
+        what it was given, as without ``read_parts``."""
+        try:
+            parts = part_texts(text)
+        except ParseError:
+            parts = []
+        return cls(text, parts if len(parts) > 1 else [text])
+
+    @property
+    def now(self) -> str:
+        """The text of the part being read."""
+        return self.parts[self.current]
+
+    @property
+    def more(self) -> bool:
+        """Whether a part follows the one being read."""
+        return self.current < len(self.parts) - 1
