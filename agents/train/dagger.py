@@ -7,7 +7,9 @@ Iteration ``i`` (``beta_i = beta0 * decay ** i``):
    own seeds); at every step the teacher of the episode's family labels the state, and
    the teacher's action is taken with probability ``beta_i``, the learner's greedy
    action otherwise;
-2. **label**: the ``oracle`` labels from the state itself; the ``explorer`` is a
+2. **label**: the ``oracle`` labels from the state itself (with ``dagger.route_teacher``,
+   a route's states are labelled back to the route and along it:
+   :mod:`vlnenv.expert.route_teacher`); the ``explorer`` is a
    :class:`~vlnenv.tasks.solver.TaskSolver` that has been fed the learner's own
    trajectory (``observe`` at every visited pose before ``act``), so its labels use only
    what the learner could have seen;
@@ -47,6 +49,8 @@ from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import VLNError
 from vlnenv.eval.evaluate import stack_obs
 from vlnenv.expert.oracle import Oracle
+from vlnenv.expert.route_teacher import route_action
+from vlnenv.language.instructions import FollowRoute
 from vlnenv.suites.load import Suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.rephrase import said_all
@@ -92,6 +96,7 @@ class _Slot:
     env: GridHouseEnv
     position: int = -1
     solver: TaskSolver | None = None
+    route: tuple[tuple[int, int], ...] | None = None
     rng: np.random.Generator | None = None
     actions: list[int] = dataclasses.field(default_factory=list)
     labels: list[int] = dataclasses.field(default_factory=list)
@@ -101,10 +106,12 @@ class _Slot:
 
 def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Sequence[Episode],
                      teacher: Mapping[str, str], beta: float, seed: Sequence[int],
-                     batch: int = 32) -> DemoSet:
+                     batch: int = 32, route_teacher: bool = False) -> DemoSet:
     """Roll ``episodes`` out with the learner (the teacher acting with probability
     ``beta``, drawn from the episode's generator ``default_rng([*seed, position])``),
-    labelling every visited state with the teacher of the episode's family.
+    labelling every visited state with the teacher of the episode's family (with
+    ``route_teacher``, a ``follow_route`` episode's with
+    :func:`~vlnenv.expert.route_teacher.route_action`).
 
     Returns:
         One trajectory per episode, in order: ``actions`` taken, teacher ``labels``,
@@ -129,6 +136,8 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
         slot.obs, _ = slot.env.reset(options={"episode": ep, "house": houses[ep.house]})
         slot.solver = TaskSolver(slot.env.instruction, teacher[ep.family], slot.env.view,
                                  oracles[ep.house])
+        slot.route = (slot.env.instruction.route
+                      if route_teacher and isinstance(slot.env.instruction, FollowRoute) else None)
         slot.rng = np.random.default_rng([*seed, slot.position])
 
     def finish(slot: _Slot, success: bool) -> None:
@@ -150,7 +159,9 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
                 if slot.position < 0:
                     continue
                 try:
-                    label = teacher_label(slot.solver, slot.env.state)
+                    label = (teacher_label(slot.solver, slot.env.state) if slot.route is None
+                             else route_action(slot.route, slot.env.state,
+                                               oracles[episodes[slot.position].house]))
                 except VLNError:
                     finish(slot, False)
                     done[b] = True
@@ -174,7 +185,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
                    [results[p][3] for p in kept],
                    {"format": FORMAT, "version": FORMAT_VERSION, "suite": suite.name,
                     "suite_sha256": suite.suite_hash, "teacher": dict(teacher),
-                    "sampled_episodes": 0, "beta": beta})
+                    "sampled_episodes": 0, "beta": beta, "route_teacher": route_teacher})
 
 
 #: Settings a resumed DAgger run may change: not ``optim.max_steps``, which DAgger
@@ -349,7 +360,8 @@ def train_dagger(config: TrainConfig) -> TrainResult:
                         rollouts = collect_rollouts(trainer.model, trainer.suite, mine,
                                                     config.data.teacher, beta,
                                                     seed=(config.run.seed, i, ctx.rank),
-                                                    batch=dg.rollout_batch)
+                                                    batch=dg.rollout_batch,
+                                                    route_teacher=dg.route_teacher)
                         # ---- aggregate every rank's trajectories with the data so far
                         new = DemoSet.concat(distributed.gather(rollouts, ctx),
                                              {**rollouts.meta, "split": dg.rollout_split,

@@ -368,6 +368,10 @@ class DaggerConfig:
     ``iterations * steps_per_iteration``)."""
     keep_demos: bool = True
     """Aggregate with the BC demonstrations of ``data`` (else only DAgger data)."""
+    route_teacher: bool = False
+    """Label ``follow_route`` states with the route teacher
+    (:mod:`vlnenv.expert.route_teacher`: back to the route where the learner left it, then
+    along it) instead of ``data.teacher``'s; on the route the two agree."""
 
     def __post_init__(self) -> None:
         where = "dagger"

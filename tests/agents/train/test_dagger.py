@@ -13,6 +13,8 @@ from agents.train.dagger import collect_rollouts, rollout_episodes, train_dagger
 from agents.train.data.demo_set import load_demos
 from agents.train.errors import TrainError
 from vlnenv.expert.explorer import Explorer
+from vlnenv.expert.oracle import Oracle
+from vlnenv.expert.route_teacher import route_action
 from vlnenv.suites.load import load_suite
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import stage_goal
@@ -94,3 +96,21 @@ def test_a_split_without_the_trained_families_is_refused():
     suite = load_suite("tiny")
     with pytest.raises(TrainError, match="holds no episode of data.families"):
         rollout_episodes(suite, "train", ["no_such_family"])
+
+
+def test_the_route_teacher_labels_the_learners_route_states(bc_run):
+    suite = load_suite("tiny")
+    episodes = [e for e in suite.episodes("train") + suite.episodes("val_seen")
+                if e.family == "follow_route"]
+    teacher = {f: "oracle" for f in suite.spec.families}
+    rollouts = collect_rollouts(load_model(bc_run.last_model), suite, episodes, teacher,
+                                beta=0.0, seed=(0,), batch=2, route_teacher=True)
+    assert rollouts.meta["route_teacher"] is True and len(rollouts) == len(episodes)
+    for episode, actions, labels in zip(rollouts.episodes, rollouts.actions, rollouts.labels,
+                                        strict=True):
+        house = suite.houses[episode.house]
+        run, oracle, want = EpisodeRun(episode, house), Oracle(house), []
+        for action in actions:
+            want.append(route_action(run.instruction.route, run.state, oracle))
+            run.step(int(action))
+        assert labels.tolist() == want
