@@ -37,8 +37,10 @@ from vlnenv.fileio import check_output, output_folder, write_text_atomic
 #: The training config the quickstart starts from (resolved copy saved in the report).
 CONFIG_FILE = "quickstart"  # agents/configs/quickstart.toml (agents.train.config.shipped_config)
 
-#: Families with a success-rate target in the quickstart's budget (greedy, on ``test``).
-TARGETS: dict[str, float] = {"go_to_room": 0.80, "go_to_object": 0.80, "fetch": 0.50}
+#: The quickstart's success-rate targets (greedy, on ``test``; issue 27's, for about 15
+#: minutes on 2 CPU cores).
+TARGETS: dict[str, float] = {"go_to_room": 0.85, "go_to_object": 0.80, "fetch": 0.60,
+                             "follow_route": 0.50, "sequence": 0.50}
 
 #: The split the report's headline is measured on, and the one beside it (the split
 #: models and settings are chosen on).
@@ -298,6 +300,15 @@ def fitted_clause(bc: Any) -> str:
             f"{fit['max_steps']}")
 
 
+def reading_sentence(results: dict[str, Any]) -> str:
+    """How the benchmarked model read sequence instructions, from its results' policy
+    config, as a sentence (with a trailing space)."""
+    if results["policy_config"].get("read_parts"):
+        return ("The model reads a sequence one part at a time (`model.read_parts`: its stop "
+                "on a part moves it to the next part; docs/model.md). ")
+    return "The model reads every instruction whole (`model.read_parts = false`). "
+
+
 def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, dict[str, Any]]],
                     chosen: str, dagger_line: str, gif: str, elapsed: float, bc: Any) -> str:
     """The report's text: ``runs[split][policy]`` the benchmarks' results."""
@@ -328,8 +339,8 @@ def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, dict[str
         "repeat an action forever (walking into a wall changes nothing it sees). `rules` "
         "is the rule-based baseline: the instruction read by the parser "
         "(`vlnenv.language.parse`), then the explorer, which knows only what the agent has "
-        "seen; its perception is symbolic (the house's cells), not learned. The targets are "
-        "for `model` on `test`.",
+        "seen; its perception is symbolic (the house's cells), not learned. "
+        f"{reading_sentence(model)}The targets are for `model` on `test`.",
         "",
         f"Reproduce the model's rows: `vln benchmark --suite {config.suite} --split "
         f"{HEADLINE_SPLIT} --policy {out / 'model'}` and `--policy sampled:{out / 'model'}` "

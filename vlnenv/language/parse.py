@@ -167,20 +167,31 @@ def part_texts(text: str) -> list[str]:
     """The parts of a sequence instruction, each written as an instruction of its own, in
     the order they are to be done: ``["Go to the kitchen.", "Go to the bathroom."]`` for
     "Go to the kitchen, then the bathroom", ``["Visit the restroom.", "Go over to the
-    book."]`` for "Go over to the book after you visit the restroom" (a text :func:`parse`
-    reads as one part gives one text).
+    book."]`` for "Go over to the book after you visit the restroom"; a text of one part
+    gives itself, as typed.
 
     It reads the words alone, as an agent may (no house is needed): the parts are cut as
     :func:`parse` cuts them, politeness is set aside, a part's verb is put in its base form
     ("after finding the bottle" gives "Find the bottle.") and a part without a verb of its
-    own means "go to" ("then the bathroom" gives "Go to the bathroom.").
+    own means "go to" ("then the bathroom" gives "Go to the bathroom."). A route
+    description, and a text whose parts are not each places to go or a thing to bring
+    (as :func:`read_verb_phrase` reads them), is one part: ``[text]``.
 
     Raises:
         UnknownWordError: words outside the vocabulary.
         ParseError: a sequence marker without the comma it needs.
     """
-    parts, _ = split_sequence(_read_chunks(text))
-    return [_part_text(part) for part in parts]
+    chunks = _read_chunks(text)
+    if is_route(chunks):
+        return [text]
+    parts, _ = split_sequence(chunks)
+    try:
+        for part in parts:
+            for phrase in _verb_phrases(part):
+                read_verb_phrase(phrase)
+    except ParseError:
+        return [text]
+    return [_part_text(part) for part in parts] if len(parts) > 1 else [text]
 
 
 def _part_text(chunks: list[Chunk]) -> str:

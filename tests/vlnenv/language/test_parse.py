@@ -112,6 +112,8 @@ def test_part_positions_give_each_parts_first_typed_word_in_the_order_done(text,
      ["Walk to the kitchen where the sink is.", "Find the white candle."]),
     ("Go to the kitchen, then to the nursery.", ["Go to the kitchen.", "Go to the nursery."]),
     ("Go to the kitchen.", ["Go to the kitchen."]),
+    ("Turn left and leave the bathroom. Walk into the hallway and halt.",
+     ["Turn left and leave the bathroom. Walk into the hallway and halt."]),  # a route
 ])
 def test_part_texts_write_each_part_as_an_instruction_of_its_own_in_the_order_done(text,
                                                                                    parts):

@@ -77,14 +77,17 @@ def test_route_descriptions_read_back_on_many_houses():
 
 
 @pytest.mark.parametrize("suite_name", ["small", "handmade", "large"])
-def test_every_shipped_sequence_cuts_into_part_texts_that_read_back_as_its_parts(suite_name):
+def test_every_shipped_sequence_cuts_into_texts_of_its_parts_and_nothing_else_is_cut(
+        suite_name):
     # text alone in, the structured parts out: what a policy with read_parts gives its
-    # model (agents.evaluation.parts) is each part exactly, for every split's sequences
+    # model (agents.evaluation.parts) is each part exactly, for every split's sequences;
+    # every other instruction (routes of several sentences too) is one part, as typed
     suite = load_suite(suite_name)
     checked = 0
     for split in suite.splits:
         for episode in suite.episodes(split):
-            if episode.family != "sequence":
+            if episode.family != "sequence":  # one part, the words as typed (routes too)
+                assert part_texts(episode.instruction) == [episode.instruction]
                 continue
             house = suite.houses[episode.house]
             whole = parse(episode.instruction, house, episode.start)
