@@ -10,6 +10,7 @@ loaded model (:mod:`agents.benchmark.model_factories`).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -17,6 +18,7 @@ import torch
 
 from agents.evaluation.parts import Reading
 from agents.models import MultimodalTransformer, RecurrentState, autocast_context
+from agents.models.errors import ModelError
 from vlnenv.actions import Action
 
 
@@ -70,37 +72,41 @@ class ModelPolicy:
         infos (updated in place): the arg-max here."""
         return logits.argmax(-1).cpu().numpy()
 
-    def _logits(self, obs: dict[str, Any], texts: list[str],
+    def _logits(self, obs: dict[str, Any],
                 state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
-        """``(B, A)`` logits and the next state of one step, the model reading ``texts``."""
+        """``(B, A)`` logits and the next state of one step."""
         with torch.no_grad(), autocast_context(self.model.device):
-            logits, _, state = self.model.act({**obs, "instruction": texts}, state)
+            logits, _, state = self.model.act(obs, state)
         return logits, state
 
     def act(self, obs: dict[str, Any], state: PolicyState,
             infos: list[dict[str, Any]]) -> tuple[np.ndarray, PolicyState]:
-        texts = [str(t) for t in obs["instruction"]]
         readings, own = list(state.readings), list(state.own)
-        infos = list(infos) + [{}] * (len(texts) - len(infos))
+        batch = len(readings)
+        infos = list(infos) + [{}] * (batch - len(infos))
         if self.read_parts:
-            for b, text in enumerate(texts):
+            for b, text in enumerate(obs["instruction"]):
+                if not isinstance(text, str):
+                    raise ModelError(f"read_parts reads instructions as text; slot {b} holds "
+                                     f"{type(text).__name__} (token ids?): read them whole "
+                                     "(read_parts=False, or the benchmark's whole:FOLDER)")
                 if readings[b] is None or readings[b].text != text:
                     readings[b] = Reading.of(text)
-            texts = [r.now for r in readings]
-        logits, model_state = self._logits(obs, texts, state.model)  # (B, A)
+            obs = {**obs, "instruction": [r.now for r in readings]}
+        logits, model_state = self._logits(obs, state.model)  # (B, A)
         actions = self._pick(logits, own, infos)  # (B,)
-        moving = [b for b in range(len(texts)) if self.read_parts
+        moving = [b for b in range(batch) if self.read_parts
                   and actions[b] == Action.STOP and readings[b].more]
         if not moving:
             return actions, PolicyState(model_state, readings, own)
         # a stop before the last part: that part is done; read the next on the same view
-        rows = [model_state.select(b) for b in range(len(texts))]
+        rows = [model_state.select(b) for b in range(batch)]
         while moving:
             for b in moving:
-                readings[b].current += 1
-            sub = {k: _rows(v, moving) for k, v in obs.items()}
-            logits, fresh = self._logits(sub, [readings[b].now for b in moving],
-                                         self.model.initial_state(len(moving)))
+                readings[b] = dataclasses.replace(readings[b], current=readings[b].current + 1)
+            sub = {**{k: _rows(v, moving) for k, v in obs.items()},
+                   "instruction": [readings[b].now for b in moving]}
+            logits, fresh = self._logits(sub, self.model.initial_state(len(moving)))
             mine = [own[b] for b in moving]
             again = self._pick(logits, mine, [infos[b] for b in moving])
             for i, b in enumerate(moving):

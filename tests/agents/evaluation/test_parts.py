@@ -5,11 +5,13 @@ and every other instruction (and every other slot of the batch) is read as befor
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from agents.evaluation.model_policy import ModelPolicy, SampledModelPolicy
 from agents.evaluation.parts import Reading
 from agents.models import ModelConfig, RecurrentState
+from agents.models.errors import ModelError
 from vlnenv.actions import Action
 
 SEQUENCE = "Go to the kitchen, then go to the nursery."
@@ -41,7 +43,7 @@ class ScriptedModel:
         self.calls.append((texts, counts))
         logits = torch.zeros(len(texts), len(Action))  # (B, A)
         for b, (text, count) in enumerate(zip(texts, counts, strict=True)):
-            stop = count >= self.stops.get(text, 10**6)
+            stop = isinstance(text, str) and count >= self.stops.get(text, 10**6)
             logits[b, Action.STOP if stop else Action.FORWARD] = 50.0  # sampled: sure
         return logits, None, RecurrentState(hidden)
 
@@ -116,3 +118,13 @@ def test_an_instruction_the_parser_cannot_cut_is_read_as_given():
         "go to the bedrom, then the kitchen"]
     assert Reading.of(SINGLE).parts == [SINGLE]  # one part: the words as typed
     assert Reading.of(SEQUENCE).parts == [PART_1, PART_2]
+
+
+def test_token_ids_cannot_be_read_part_by_part_and_say_so():
+    policy = ModelPolicy(ScriptedModel({}))
+    obs = {**obs_of([SEQUENCE]), "instruction": np.ones((1, 12), np.int64)}
+    with pytest.raises(ModelError, match="read_parts reads instructions as text; slot 0"):
+        policy.act(obs, policy.initial_state(1), [{}])
+    whole = ModelPolicy(ScriptedModel({}, read_parts=False))
+    actions, _ = whole.act(obs, whole.initial_state(1), [{}])  # passed through untouched
+    assert actions.tolist() == [Action.FORWARD]
