@@ -195,14 +195,12 @@ def part_texts(text: str) -> list[str]:
 
 
 def _part_text(chunks: list[Chunk]) -> str:
-    """One part's chunks as a sentence (see :func:`part_texts`)."""
-    if len(chunks) > 1 and chunks[0].text in ("first", "and"):
-        chunks = chunks[1:]
-    words = [c.text for c in chunks]
-    if chunks[0].kind == "verb":
-        words[0] = str(chunks[0].value)
-    else:
-        words = ["go", *(() if words[0] in ("to", "into") else ("to",)), *words]
+    """One part's chunks as a sentence (see :func:`part_texts`): from its verb in its base
+    form, "go to" where the part had no verb."""
+    chunks, added = _with_verb(chunks)
+    words = [str(chunks[0].value), *(c.text for c in chunks[1:])]
+    if added and words[1] not in ("to", "into"):
+        words.insert(1, "to")
     sentence = ""
     for word in words:
         sentence += word if not sentence or word in (",", ".") else " " + word
@@ -311,12 +309,19 @@ def split_sequence(chunks: list[Chunk]) -> tuple[list[list[Chunk]], str]:
 
 
 # ---------------------------------------------------------------------------- parts
-def _verb_phrases(chunks: list[Chunk]) -> list[list[Chunk]]:
-    """Cut at "and" or "," before a verb; a part with no verb of its own means "go"."""
+def _with_verb(chunks: list[Chunk]) -> tuple[list[Chunk], bool]:
+    """A part's chunks from its verb: a leading "first" or "and" dropped, and "go" put in
+    front of a part with no verb of its own; and whether "go" was put there."""
     if chunks and chunks[0].text in ("first", "and"):
         chunks = chunks[1:]
     if chunks and chunks[0].kind != "verb":
-        chunks = [Chunk("verb", "go", "go", chunks[0].pos), *chunks]
+        return [Chunk("verb", "go", "go", chunks[0].pos), *chunks], True
+    return chunks, False
+
+
+def _verb_phrases(chunks: list[Chunk]) -> list[list[Chunk]]:
+    """Cut at "and" or "," before a verb; a part with no verb of its own means "go"."""
+    chunks, _ = _with_verb(chunks)
     phrases: list[list[Chunk]] = []
     for i, c in enumerate(chunks):
         joined = i > 0 and chunks[i - 1].text in ("and", ",")

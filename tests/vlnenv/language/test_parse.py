@@ -111,6 +111,8 @@ def test_part_positions_give_each_parts_first_typed_word_in_the_order_done(text,
     ("Walk to the kitchen where the sink is. After that, find the white candle.",
      ["Walk to the kitchen where the sink is.", "Find the white candle."]),
     ("Go to the kitchen, then to the nursery.", ["Go to the kitchen.", "Go to the nursery."]),
+    ("Go over to the nursery after you go into the kitchen.",
+     ["Go into the kitchen.", "Go over to the nursery."]),
     ("Go to the kitchen.", ["Go to the kitchen."]),
     ("Turn left and leave the bathroom. Walk into the hallway and halt.",
      ["Turn left and leave the bathroom. Walk into the hallway and halt."]),  # a route
