@@ -301,12 +301,18 @@ def fitted_clause(bc: Any) -> str:
 
 
 def reading_sentence(results: dict[str, Any]) -> str:
-    """How the benchmarked model read sequence instructions, from its results' policy
-    config, as a sentence (with a trailing space)."""
-    if results["policy_config"].get("read_parts"):
-        return ("The model reads a sequence one part at a time (`model.read_parts`: its stop "
-                "on a part moves it to the next part; docs/model.md). ")
-    return "The model reads every instruction whole (`model.read_parts = false`). "
+    """How the benchmarked model read sequences and route descriptions, from its results'
+    policy config, as a sentence (with a trailing space)."""
+    config = results["policy_config"]
+    cut = [what for what, flag in (("a sequence", "read_parts"),
+                                   ("a route description", "read_route_parts"))
+           if config.get(flag)]
+    if not cut:
+        return "The model reads every instruction whole (`model.read_parts = false`). "
+    flags = " and ".join(f"`model.{flag}`" for flag in ("read_parts", "read_route_parts")
+                         if config.get(flag))
+    return (f"The model reads {' and '.join(cut)} one part at a time ({flags}: its stop on "
+            "a part moves it to the next part; docs/model.md). ")
 
 
 def report_markdown(config: QuickstartConfig, runs: dict[str, dict[str, dict[str, Any]]],

@@ -83,4 +83,4 @@ def whole_policy(argument: str | None, seed: int) -> ModelPolicy:
     """``whole:PATH``: the model, greedy, reading every instruction whole whatever its
     ``config.read_parts`` says (see :func:`_model_at`)."""
     return ModelPolicy(_model_at("whole", argument), str(Path(argument or "")),
-                       read_parts=False)
+                       read_parts=False, read_route_parts=False)

@@ -43,15 +43,19 @@ class ModelPolicy:
         read_parts: read a sequence instruction one part at a time
             (:mod:`agents.evaluation.parts`); ``None``: as the model's
             ``config.read_parts`` says.
+        read_route_parts: the same for a route description; ``None``: as the model's
+            ``config.read_route_parts`` says.
     """
 
     name = "checkpoint"
 
     def __init__(self, model: MultimodalTransformer, source: str | None = None,
-                 read_parts: bool | None = None) -> None:
+                 read_parts: bool | None = None, read_route_parts: bool | None = None) -> None:
         self.model = model.eval()
         self.source = source
         self.read_parts = bool(model.config.read_parts if read_parts is None else read_parts)
+        self.read_route_parts = bool(model.config.read_route_parts if read_route_parts is None
+                                     else read_route_parts)
 
     def initial_state(self, batch: int) -> PolicyState:
         """The model's state at the start of ``batch`` episodes (zeros)."""
@@ -84,18 +88,19 @@ class ModelPolicy:
         readings, own = list(state.readings), list(state.own)
         batch = len(readings)
         infos = list(infos) + [{}] * (batch - len(infos))
-        if self.read_parts:
+        reading = self.read_parts or self.read_route_parts
+        if reading:
             for b, text in enumerate(obs["instruction"]):
                 if not isinstance(text, str):
                     raise ModelError(f"read_parts reads instructions as text; slot {b} holds "
                                      f"{type(text).__name__} (token ids?): read them whole "
                                      "(read_parts=False, or the benchmark's whole:FOLDER)")
                 if readings[b] is None or readings[b].text != text:
-                    readings[b] = Reading.of(text)
-            obs = {**obs, "instruction": [r.now for r in readings]}
-        logits, model_state = self._logits(obs, state.model)  # (B, A)
+                    readings[b] = Reading.of(text, self.read_parts, self.read_route_parts)
+        given = _as_read(obs, readings) if reading else obs
+        logits, model_state = self._logits(given, state.model)  # (B, A)
         actions = self._pick(logits, own, infos)  # (B,)
-        moving = [b for b in range(batch) if self.read_parts
+        moving = [b for b in range(batch) if reading
                   and actions[b] == Action.STOP and readings[b].more]
         if not moving:
             return actions, PolicyState(model_state, readings, own)
@@ -103,9 +108,13 @@ class ModelPolicy:
         rows = [model_state.select(b) for b in range(batch)]
         while moving:
             for b in moving:
-                readings[b] = dataclasses.replace(readings[b], current=readings[b].current + 1)
-            sub = {**{k: _rows(v, moving) for k, v in obs.items()},
-                   "instruction": [readings[b].now for b in moving]}
+                here = readings[b].origin
+                if readings[b].route and "gps" in obs:
+                    here = tuple(int(v) for v in np.asarray(obs["gps"])[b])
+                readings[b] = dataclasses.replace(readings[b], current=readings[b].current + 1,
+                                                  origin=here)
+            sub = _as_read({k: _rows(v, moving) for k, v in obs.items()},
+                           [readings[b] for b in moving])
             logits, fresh = self._logits(sub, self.model.initial_state(len(moving)))
             mine = [own[b] for b in moving]
             again = self._pick(logits, mine, [infos[b] for b in moving])
@@ -122,7 +131,7 @@ class ModelPolicy:
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "path": self.source, "read_parts": self.read_parts,
-                "model": self.model.config.to_dict()}
+                "read_route_parts": self.read_route_parts, "model": self.model.config.to_dict()}
 
 
 class SampledModelPolicy(ModelPolicy):
@@ -141,15 +150,15 @@ class SampledModelPolicy(ModelPolicy):
         source: where it was loaded from.
         temperature: ``T > 0``; 1 samples the model's own distribution.
         seed: the policy's seed.
-        read_parts: as :class:`ModelPolicy`.
+        read_parts, read_route_parts: as :class:`ModelPolicy`.
     """
 
     name = "sampled"
 
     def __init__(self, model: MultimodalTransformer, source: str | None = None,
                  temperature: float = 1.0, seed: int = 0,
-                 read_parts: bool | None = None) -> None:
-        super().__init__(model, source, read_parts)
+                 read_parts: bool | None = None, read_route_parts: bool | None = None) -> None:
+        super().__init__(model, source, read_parts, read_route_parts)
         if not temperature > 0:
             raise ValueError(f"sampling temperature must be > 0, got {temperature!r}")
         self.temperature = float(temperature)
@@ -178,6 +187,17 @@ class SampledModelPolicy(ModelPolicy):
 
     def config(self) -> dict[str, Any]:
         return {**super().config(), "temperature": self.temperature, "seed": self.seed}
+
+
+def _as_read(obs: dict[str, Any], readings: list[Reading]) -> dict[str, Any]:
+    """``obs`` as the model is given it: each slot's current part as the instruction, and
+    ``gps`` counted from where its route part began."""
+    out = {**obs, "instruction": [r.now for r in readings]}
+    if "gps" in obs and any(r.origin != (0, 0) for r in readings):
+        gps = np.array(obs["gps"], copy=True)  # (B, 2)
+        gps -= np.asarray([r.origin for r in readings], dtype=gps.dtype)
+        out["gps"] = gps
+    return out
 
 
 def _rows(values: Any, rows: list[int]) -> Any:

@@ -15,8 +15,16 @@ model's state is cleared (the next part is a new search from here), it reads par
 the same observation, and that is the step's action. A stop on the last part ends the
 episode as usual. An instruction of one part (every other family's) is read whole.
 
+A route description is read the same way with ``read_route_parts``, cut into its
+fine-grained parts by :func:`vlnenv.language.route_parts.route_part_texts` ("turn left",
+"walk two steps", "exit the bedroom. enter the kitchen"), for a model trained on route
+parts (``data.route_parts``): those start afresh where the previous part ended, so the
+``gps`` observation the model is given counts from where the part starts
+(:attr:`Reading.origin`).
+
 It uses the words, the view and the model's own stops only: no house, no task, no
-success signal. The measurements are in docs/experiments/24-sequences-part-by-part.md.
+success signal. The measurements are in docs/experiments/24-sequences-part-by-part.md
+and 25-routes-part-by-part.md.
 """
 
 from __future__ import annotations
@@ -25,27 +33,38 @@ from dataclasses import dataclass
 
 from vlnenv.errors import ParseError
 from vlnenv.language.parse import part_texts
+from vlnenv.language.route_parts import route_part_texts
 
 
 @dataclass
 class Reading:
     """One episode's instruction cut into ``parts`` (in the order to be done) and the part
-    being read."""
+    being read; for a route (``route``), the ``gps`` reading where the current part began
+    (``origin``)."""
 
     text: str
     parts: list[str]
     current: int = 0
+    route: bool = False
+    origin: tuple[int, int] = (0, 0)
 
     @classmethod
-    def of(cls, text: str) -> Reading:
-        """The parts of ``text``; the whole text as its one part when the parser cannot
-        cut it (words it does not know, a marker without its comma): then the model reads
-        what it was given, as without ``read_parts``."""
-        try:
-            parts = part_texts(text)
-        except ParseError:
-            parts = []
-        return cls(text, parts if len(parts) > 1 else [text])
+    def of(cls, text: str, sequences: bool = True, routes: bool = False) -> Reading:
+        """The parts of ``text``: of a sequence (with ``sequences``) or of a route
+        description (with ``routes``); the whole text as its one part when the parser
+        cannot cut it (words it does not know, a marker without its comma): then the model
+        reads what it was given, as without ``read_parts``."""
+        for wanted, cut, route in ((routes, route_part_texts, True),
+                                   (sequences, part_texts, False)):
+            if not wanted:
+                continue
+            try:
+                parts = cut(text)
+            except ParseError:
+                continue
+            if len(parts) > 1:
+                return cls(text, parts, route=route)
+        return cls(text, [text])
 
     @property
     def now(self) -> str:

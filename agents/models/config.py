@@ -247,6 +247,11 @@ class ModelConfig:
     the viewers') give it a sequence instruction: one part at a time, the model's stop on
     a part moving it to the next (:mod:`agents.evaluation.parts`), instead of whole. No
     weight depends on it."""
+    read_route_parts: bool = False
+    """The same for a route description: one part at a time
+    (:func:`vlnenv.language.route_parts.route_part_texts`), the ``gps`` observation
+    counted from where the part starts, for a model trained on route parts
+    (``data.route_parts``). No weight depends on it."""
     gps: GpsConfig | None = None
     """The way back to the start in the ego token; off when ``None``."""
     goal: GoalConfig | None = None
@@ -281,7 +286,8 @@ class ModelConfig:
             raise ModelError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.fusion, str) or not self.fusion:
             raise ModelError(f"ModelConfig.fusion must be a fusion name, got {self.fusion!r}")
-        for name in ("bias", "recurrent", "mask_instruction", "blank_image", "read_parts"):
+        for name in ("bias", "recurrent", "mask_instruction", "blank_image", "read_parts",
+                     "read_route_parts"):
             _boolean("ModelConfig", name, getattr(self, name))
         for name, cls in PARTS.items():
             value = getattr(self, name)

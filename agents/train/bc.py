@@ -19,6 +19,7 @@ from agents.train import distributed
 from agents.train.config import TrainConfig
 from agents.train.data.demo_set import DemoSet, load_demos
 from agents.train.data.demos import ensure_demos, select_teachers
+from agents.train.data.route_parts import split_route_demos
 from agents.train.data.suite_mix import tag_houses
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
@@ -68,6 +69,11 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
                               if ep.family in data.families])
         if data.max_episodes is not None:
             demos = demos.subset(range(min(data.max_episodes, len(demos))))
+        if data.route_parts:
+            demos, dropped = split_route_demos(demos, source.houses)
+            if log is not None:
+                log(f"route demonstrations cut into parts ({dropped} left out: parts not "
+                    "placed)")
         if len(demos) == 0:
             raise TrainError(f"no successful demonstrations in {source.name}/{data.split} "
                              f"for teachers {data.teacher}")

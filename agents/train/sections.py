@@ -67,6 +67,10 @@ class DataConfig:
     :data:`DEFAULT_TEACHERS` for the defaults and why."""
     families: tuple[str, ...] = tuple(FAMILIES)
     """Task families whose demonstrations are trained on (the others are left out)."""
+    route_parts: bool = False
+    """Cut each ``follow_route`` demonstration into one per part of its description
+    (:mod:`agents.train.data.route_parts`), for a model that reads routes part by part
+    (``model.read_route_parts``)."""
     sampled_episodes: int = 0
     """Episodes sampled afresh on the split's houses, used instead of the split's own
     episodes when > 0 (for more data than the split holds)."""
@@ -106,6 +110,8 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         where = "data"
+        _check(isinstance(self.route_parts, bool), f"{where}.route_parts",
+               f"expected true or false, got {self.route_parts!r}")
         for name in ("lanes", "chunk", "render_batch", "workers"):
             _check(getattr(self, name) >= 1, f"{where}.{name}", "expected an integer >= 1, "
                    f"got {getattr(self, name)!r}")

@@ -108,6 +108,10 @@ class Trainer:
             if getattr(opt, weight) > 0 and not self.model.config.has(part):
                 raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
                                  f"the {part} part (set model.{part}, or the weight to 0)")
+        if config.data.route_parts and opt.leg_weight > 0 and "follow_route" in opt.leg_families:
+            raise TrainError("data.route_parts cuts routes into parts, which have no legs to "
+                             "point at: leave follow_route out of optim.leg_families, or set "
+                             "optim.leg_weight = 0")
         missing = [s for s in (config.data.split, *config.eval.splits)
                    if s not in self.suite.splits]
         if missing:

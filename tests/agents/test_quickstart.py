@@ -55,7 +55,7 @@ def test_a_config_file_replaces_the_shipped_one_under_the_quickstarts_settings(t
     assert shipped.model.match and shipped.model.match.reader == "attend"
     assert shipped.model.explore and shipped.model.explore.goal_path
     assert shipped.model == dataclasses.replace(ModelConfig.preset("quickstart"),
-                                                read_parts=True)  # sequences part by part
+                                                read_parts=True, read_route_parts=True)
     assert shipped.optim.fit_budget and shipped.run.time_budget_s == 10.0
     assert gpu.model.n_embd == 128 and gpu.model.cells and gpu.data.lanes == 128
     assert gpu.run.time_budget_s == 10.0 and gpu.run.out == str(tmp_path / "b")
@@ -78,3 +78,16 @@ def test_the_report_says_where_the_fitted_cosine_ended():
     assert fitted_clause(refitted) == (", the cosine fitted to it: 3.57 steps/s timed over "
                                        "steps 20-200, re-aimed 40 time(s) as the pace changed "
                                        "(6.40 steps/s at the end), so it ends at step 8100")
+
+
+def test_the_report_says_how_the_model_read_sequences_and_routes():
+    from agents.quickstart import reading_sentence
+
+    both = reading_sentence({"policy_config": {"read_parts": True, "read_route_parts": True}})
+    assert both.startswith("The model reads a sequence and a route description one part at "
+                           "a time (`model.read_parts` and `model.read_route_parts`:")
+    routes = reading_sentence({"policy_config": {"read_route_parts": True}})
+    assert routes.startswith("The model reads a route description one part at a time "
+                             "(`model.read_route_parts`:")
+    assert reading_sentence({"policy_config": {}}) == (
+        "The model reads every instruction whole (`model.read_parts = false`). ")

@@ -26,6 +26,7 @@ summarised ("cross the living room"). All words come from :mod:`vlnenv.language.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -60,6 +61,18 @@ MERGED_CLAUSES = 3
 SIDE_DOOR_STEPS = 2
 
 STRAIGHT, RIGHT, AROUND, LEFT = 0, 1, 2, 3
+
+#: Where a clause leaves the reader: ``(i, heading)``, standing on route cell ``i`` and
+#: facing ``heading`` (``None``: any); a clause whose end the words do not fix (a walk past
+#: a piece, leaving a room) has ``None`` (:func:`route_clauses`).
+End = tuple[int, int | None]
+
+
+class Clause(NamedTuple):
+    """One clause of a description and where it leaves the reader."""
+
+    text: str
+    end: End | None
 
 #: How a leg is left: ("leave" | "ahead" | "side" | "far" | "plain" | "end", turn).
 Exit = tuple[str, int]
@@ -178,24 +191,36 @@ class _Describer:
         return int(self.house.structure[r + dr, c + dc]) == CELL_WALL
 
     # ---------------------------------------------------------------- stops
-    def stop_clause(self, room: _Room, run: Run) -> list[str]:
+    @property
+    def stop(self) -> End:
+        """The end of the route, facing any way."""
+        return len(self.route) - 1, None
+
+    def stop_clause(self, room: _Room, run: Run) -> list[Clause]:
         """Where to stop: at the end of ``run``, the last run told."""
         end = self.route[run.end]
         if self.house.room_of(end) is None:
-            return [self.pick(lx.STOP_IN_DOORWAY if self.final else lx.PASS_IN_DOORWAY)]
+            return [Clause(self.pick(lx.STOP_IN_DOORWAY if self.final else lx.PASS_IN_DOORWAY),
+                           self.stop)]
         cells = self.route[run.start: run.end + 1]
         for piece in room.touching(end):
             first = _first_touch(room, cells[1:], piece)
             if first is not None and first >= len(cells) - 3:
                 near = lx.STOP_AT_FURNITURE if run.steps <= 1 else lx.WALK_TO_STOP_AT_FURNITURE
                 table = near if self.final else lx.PASS_AT_FURNITURE
-                return [self.pick(table, furniture=self.furniture(piece))]
-        walk = self.pick(lx.WALK_STEPS, steps=lx.steps_phrase(run.steps))
-        return [walk, self.pick(lx.STOP_HERE)] if self.final else [walk]
+                return [Clause(self.pick(table, furniture=self.furniture(piece)), self.stop)]
+        walk = Clause(self.pick(lx.WALK_STEPS, steps=lx.steps_phrase(run.steps)),
+                      (run.end, run.direction))
+        return [walk, Clause(self.pick(lx.STOP_HERE), self.stop)] if self.final else [walk]
 
-    def enter_stop(self, room: _Room) -> str:
+    def enter_stop(self, room: _Room) -> Clause:
         table = lx.STOP_ON_ENTERING if self.final else lx.PASS_ON_ENTERING
-        return self.pick(table, room=room.word)
+        return Clause(self.pick(table, room=room.word), self.stop)
+
+    def entered(self, k: int) -> End:
+        """Standing on leg ``k``'s first cell, facing the way it was entered."""
+        first = self.legs[k].first
+        return first, self.dirs[first - 1]
 
     # ---------------------------------------------------------------- legs
     def leg_runs(self, k: int) -> list[Run]:
@@ -241,17 +266,21 @@ class _Describer:
         in_room = self.legs[k].last + 1 - runs[-1].start
         return ("side" if in_room <= SIDE_DOOR_STEPS and rel != AROUND else "far"), rel
 
-    def entry(self, room: _Room, how: Exit | None, turn: int | None) -> list[str]:
-        """Clauses that bring the reader into ``room``; ``turn`` is the turn right after
-        entering (``None`` when the leg has no move)."""
+    def entry(self, k: int, how: Exit | None, turn: int | None,
+              first_run: Run | None = None) -> list[Clause]:
+        """Clauses that bring the reader into leg ``k``'s room; ``turn`` is the turn right
+        after entering onto ``first_run`` (``None`` when the leg has no move)."""
         kind, rel = how or PLAIN
-        word = room.word
+        word = self.rooms[k].word
+        inside = self.entered(k)
+        turned = None if first_run is None else (first_run.start, first_run.direction)
         if kind == "leave":
             if turn in (LEFT, RIGHT):
-                return [self.pick(lx.ENTER_TURN, turn=lx.SIDE_WORDS[turn], room=word)]
+                return [Clause(self.pick(lx.ENTER_TURN, turn=lx.SIDE_WORDS[turn], room=word),
+                               turned)]
             if turn == AROUND:
-                return [self.pick(lx.ENTER_AROUND, room=word)]
-            return [self.pick(lx.ENTER_AHEAD + lx.ENTER_PLAIN, room=word)]
+                return [Clause(self.pick(lx.ENTER_AROUND, room=word), turned)]
+            return [Clause(self.pick(lx.ENTER_AHEAD + lx.ENTER_PLAIN, room=word), inside)]
         if kind == "side":
             first = self.pick(lx.ENTER_SIDE, side=lx.SIDE_WORDS[rel], room=word)
         elif kind == "far" and rel in (LEFT, RIGHT):
@@ -262,9 +291,11 @@ class _Describer:
             first = self.pick(lx.ENTER_AHEAD, room=word)
         else:
             first = self.pick(lx.ENTER_PLAIN, room=word)
-        return [first] if turn in (None, STRAIGHT) else [first, self.turn(turn)]
+        if turn in (None, STRAIGHT):
+            return [Clause(first, inside)]
+        return [Clause(first, inside), Clause(self.turn(turn), turned)]
 
-    def describe_leg(self, k: int, how_in: Exit | None) -> tuple[list[str], Exit]:
+    def describe_leg(self, k: int, how_in: Exit | None) -> tuple[list[Clause], Exit]:
         """Clauses of leg ``k`` (entered as ``how_in``) and how it is left."""
         leg = self.legs[k]
         room = self.rooms[k]
@@ -272,7 +303,7 @@ class _Describer:
         last = k == len(self.legs) - 1
         if last and k > 0 and leg.last - leg.first <= 1 \
                 and self.house.room_of(self.route[-1]) is not None:
-            return self._enter_and_stop(room, how_in), END
+            return self._enter_and_stop(k, how_in), END
         heading = self.heading if k == 0 else self.dirs[leg.first - 1]
         turns = [relative_turn(heading, runs[0].direction)]
         turns += [relative_turn(a.direction, b.direction)
@@ -284,37 +315,46 @@ class _Describer:
             summary = self._summary(k, room, heading, how_in, how_out)
             if summary is not None:
                 return summary
-        clauses = [] if k == 0 else self.entry(room, how_in, turns[0])
+        clauses = [] if k == 0 else self.entry(k, how_in, turns[0], runs[0])
         told = runs if how_out[0] in ("end", "leave", "ahead") else runs[:-1]
         for j, run in enumerate(told):
-            turn = [self.turn(turns[j])] if turns[j] and (j > 0 or k == 0) else []
+            turn = [Clause(self.turn(turns[j]), (run.start, run.direction))] \
+                if turns[j] and (j > 0 or k == 0) else []
             if j < len(runs) - 1:
                 before_side = how_out[0] == "side" and j == len(runs) - 2
                 passing = self.past_to_door(k, room, run, runs[-1].direction) \
                     if before_side else None
-                clauses += turn + [passing or self.walk(room, run, self.blocked(run))]
+                walk = Clause(passing, None) if passing else Clause(
+                    self.walk(room, run, self.blocked(run)), (run.end, run.direction))
+                clauses += [*turn, walk]
             elif how_out[0] == "end":
                 clauses += turn + self.stop_clause(room, run)
             elif how_out[0] == "leave":
                 passing = self.past(room, self.route[run.start + 1: leg.last + 1])
-                clauses += turn + ([passing] if passing and len(clauses) < 2 else [])
-                clauses.append(self.pick(lx.LEAVE_ROOM, room=room.word))
+                clauses += turn + ([Clause(passing, None)] if passing and len(clauses) < 2
+                                   else [])
+                clauses.append(Clause(self.pick(lx.LEAVE_ROOM, room=room.word), None))
             else:  # "ahead": the entry turn was told; say what is passed on the way out
                 passing = self.past(room, self.route[run.start + 1: leg.last + 1])
-                clauses += [passing] if passing else []
+                clauses += [Clause(passing, None)] if passing else []
         return clauses, how_out
 
-    def _enter_and_stop(self, room: _Room, how_in: Exit | None) -> list[str]:
+    def _enter_and_stop(self, k: int, how_in: Exit | None) -> list[Clause]:
+        """The turn towards leg ``k``'s door (made where the last run of leg ``k - 1``
+        starts) and the stop on entering."""
         kind, rel = how_in or PLAIN
-        turn = [self.turn(rel)] if kind in ("side", "far") and rel != STRAIGHT else []
-        return turn + [self.enter_stop(room)]
+        turn = []
+        if kind in ("side", "far") and rel != STRAIGHT:
+            door = self.leg_runs(k - 1)[-1]
+            turn = [Clause(self.turn(rel), (door.start, door.direction))]
+        return turn + [self.enter_stop(self.rooms[k])]
 
     def _summary(self, k: int, room: _Room, heading: int, how_in: Exit | None,
-                 how_out: Exit) -> tuple[list[str], Exit] | None:
+                 how_out: Exit) -> tuple[list[Clause], Exit] | None:
         """A zigzagging leg in a few words: where its exit lies as seen on entering, or the
         furniture it stops at; ``None`` when its end needs the details."""
         leg = self.legs[k]
-        entry = [] if k == 0 else self.entry(room, how_in, None)
+        entry = [] if k == 0 else self.entry(k, how_in, None)
         start = self.route[leg.first]
         if how_out[0] == "end":
             end = self.route[-1]
@@ -322,12 +362,13 @@ class _Describer:
             if not pieces:
                 return None
             table = lx.WALK_TO_STOP_AT_FURNITURE if self.final else lx.PASS_AT_FURNITURE
-            return entry + [self.pick(table, furniture=self.furniture(pieces[0]))], END
+            return entry + [Clause(self.pick(table, furniture=self.furniture(pieces[0])),
+                                   self.stop)], END
         side = self.bearing(start, heading, self.route[leg.last + 1])
         if how_out[0] == "leave":
-            turn = [self.turn(side)] if side else []
-            return turn + [self.pick(lx.LEAVE_ROOM, room=room.word)], how_out
-        cross = [self.pick(lx.CROSS_ROOM, room=room.word)]
+            turn = [Clause(self.turn(side), (leg.first, (heading + side) % 4))] if side else []
+            return turn + [Clause(self.pick(lx.LEAVE_ROOM, room=room.word), None)], how_out
+        cross = [Clause(self.pick(lx.CROSS_ROOM, room=room.word), None)]
         if side in (LEFT, RIGHT):
             return entry + cross, ("side", side)
         return entry + cross, ("ahead" if side == STRAIGHT else "plain", STRAIGHT)
@@ -375,8 +416,29 @@ def route_sentences(house: House, route_cells: Sequence[Pos], start_heading: int
         if pending and len(pending) + len(clauses) > MERGED_CLAUSES:
             sentences += _sentences(pending, rng, phrasing)
             pending = []
-        pending += clauses
+        pending += [c.text for c in clauses]
     return sentences + _sentences(pending, rng, phrasing)
+
+
+def route_clauses(house: House, route_cells: Sequence[Pos], start_heading: int,
+                  rng: np.random.Generator) -> list[Clause]:
+    """The clauses :func:`describe_route` says for a route, in order, each with where it
+    leaves the reader (:data:`End`): a turn on the cell it is made, a walk where it
+    ends, an entry on the room's first cell, a stop on the route's last cell; ``None``
+    where the words leave it open (a walk past a piece, leaving a room, crossing one).
+
+    Raises:
+        TaskError: as :func:`describe_route`.
+    """
+    if len(route_cells) < 2:
+        raise TaskError("a route needs at least two cells")
+    d = _Describer(house, route_cells, start_heading, rng, True)
+    out: list[Clause] = []
+    how: Exit | None = None
+    for k in range(len(d.legs)):
+        clauses, how = d.describe_leg(k, how)
+        out += clauses
+    return out
 
 
 def _sentences(clauses: list[str], rng: np.random.Generator,

@@ -128,3 +128,59 @@ def test_token_ids_cannot_be_read_part_by_part_and_say_so():
     whole = ModelPolicy(ScriptedModel({}, read_parts=False))
     actions, _ = whole.act(obs, whole.initial_state(1), [{}])  # passed through untouched
     assert actions.tolist() == [Action.FORWARD]
+
+
+ROUTE = "Turn left, walk two steps and stop."
+TURN, WALK = "turn left", "walk two steps and stop"
+
+
+class GpsModel(ScriptedModel):
+    """The scripted model, keeping the ``gps`` it is given with each call."""
+
+    def __init__(self, stops: dict[str, int], **flags: bool) -> None:
+        super().__init__(stops)
+        self.config = ModelConfig(**flags)
+        self.gps: list[list[list[int]]] = []
+
+    def act(self, obs, state):
+        self.gps.append(np.asarray(obs["gps"]).tolist())
+        return super().act(obs, state)
+
+
+def walk(policy: ModelPolicy, texts: list[str], gps_per_step: list[list[list[int]]]):
+    state, actions = policy.initial_state(len(texts)), []
+    for gps in gps_per_step:
+        obs = {**obs_of(texts), "gps": np.asarray(gps, np.int64)}
+        acted, state = policy.act(obs, state, [{} for _ in texts])
+        actions.append(acted.tolist())
+    return actions, state
+
+
+def test_a_route_is_read_part_by_part_with_gps_counted_from_where_the_part_began():
+    model = GpsModel({TURN: 1, WALK: 3}, read_route_parts=True)
+    gps = [[[0, 0], [0, 0]], [[0, 1], [1, 0]], [[0, 2], [2, 0]]]
+    actions, state = walk(ModelPolicy(model), [ROUTE, SEQUENCE], gps)
+    assert [texts for texts, _ in model.calls] == [
+        [TURN, SEQUENCE], [WALK],  # the turn is done at once: the walk is read on that view
+        [WALK, SEQUENCE], [WALK, SEQUENCE]]  # the sequence is read whole (no read_parts)
+    assert model.gps == [[[0, 0], [0, 0]], [[0, 0]], [[0, 1], [1, 0]], [[0, 2], [2, 0]]]
+    assert state.readings[0].route and state.readings[0].origin == (0, 0)
+    assert actions[-1] == [Action.STOP, Action.FORWARD]  # walk read 3 steps: the real stop
+
+
+def test_the_gps_origin_moves_to_where_each_route_part_begins():
+    model = GpsModel({TURN: 2, WALK: 2}, read_route_parts=True)
+    gps = [[[5, 5]], [[5, 6]], [[5, 7]], [[5, 8]]]
+    walk(ModelPolicy(model), [ROUTE], gps)
+    # step 2 ends the turn at gps (5, 6): the walk then counts from there
+    assert model.gps == [[[5, 5]], [[5, 6]], [[0, 0]], [[0, 1]], [[0, 2]]]
+    assert [t for texts, _ in model.calls for t in texts] == [TURN, TURN, WALK, WALK, WALK]
+
+
+def test_routes_are_read_whole_unless_asked_and_the_whole_policy_never_cuts_them():
+    assert Reading.of(ROUTE).parts == [ROUTE]
+    assert Reading.of(ROUTE, routes=True).parts == [TURN, WALK]
+    assert Reading.of(SEQUENCE, sequences=False, routes=True).parts == [SEQUENCE]
+    plain = GpsModel({ROUTE: 1}, read_parts=True)
+    actions, _ = walk(ModelPolicy(plain), [ROUTE], [[[0, 0]]])
+    assert actions == [[Action.STOP]] and plain.calls[0][0] == [ROUTE]

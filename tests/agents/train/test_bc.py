@@ -201,3 +201,28 @@ def test_an_auxiliary_loss_without_its_head_is_refused_before_training(tiny_conf
                                                                        head):
     with pytest.raises(TrainError, match=f"the {head} part \\(set model.{head}"):
         train_bc(tiny_config(f"optim.{weight}=1.0", "model.fusion=film"))
+
+
+def test_route_parts_are_what_behaviour_cloning_trains_on(tiny_config):
+    from agents.train.bc import load_demos_for
+    from agents.train.distributed import Context
+    from vlnenv.suites import load_suite
+
+    config = tiny_config("data.families=follow_route", "data.route_parts=true")
+    suite = load_suite("tiny")
+    demos = load_demos_for(config, suite, Context(0, 1, 0, torch.device("cpu")))
+    whole = load_demos_for(tiny_config("data.families=follow_route"), suite,
+                           Context(0, 1, 0, torch.device("cpu")))
+    sources = {ep.episode_id.split("/part")[0] for ep in demos.episodes}
+    assert sources == {ep.episode_id for ep in whole.episodes}
+    assert len(demos) > len(whole) and all("/part" in ep.episode_id for ep in demos.episodes)
+    result = train_bc(tiny_config("data.families=follow_route", "data.route_parts=true",
+                                  "model.read_route_parts=true", "eval.families=follow_route",
+                                  "optim.max_steps=4"))
+    assert load_model(Path(result.out) / "last").config.read_route_parts
+
+
+def test_route_parts_with_the_leg_pointer_on_routes_are_refused(tiny_config):
+    with pytest.raises(TrainError, match="data.route_parts cuts routes into parts"):
+        train_bc(tiny_config("data.route_parts=true", "model.fusion=film", "model.track={}",
+                             "optim.leg_weight=1.0"))

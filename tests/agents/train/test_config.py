@@ -279,3 +279,11 @@ def test_the_gpu_recipe_on_five_families_is_the_long_recipes_policy_at_c128():
     assert gpu.optim.goal_families == long.optim.goal_families
     assert (gpu.data.lanes, gpu.data.sampled_episodes, gpu.run.device) == (64, 40000, "auto")
     assert gpu.run.time_budget_s == 3600 and gpu.optim.fit_budget
+
+
+def test_the_quickstart_trains_routes_on_their_parts_and_reads_them_so():
+    quick, long = resolve_config("quickstart"), resolve_config("long")
+    assert quick.data.families == ("go_to_room", "go_to_object", "fetch", "follow_route")
+    assert quick.data.route_parts and quick.model.read_route_parts and quick.model.read_parts
+    assert long.data.route_parts and long.model.read_route_parts  # inherited
+    assert not resolve_config("quickstart_v8").data.route_parts

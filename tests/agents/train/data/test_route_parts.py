@@ -1,0 +1,131 @@
+"""Route demonstrations cut into one per part of the description: the parts' words are
+the policy's parts, each part walks the route to where its words are done and stops,
+each starts where the one before ended, and everything else is kept as it is."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.train.data.demo_set import DemoSet
+from agents.train.data.demos import teacher_run
+from agents.train.data.route_parts import split_route_demos, turns, walk_part
+from vlnenv.actions import Action
+from vlnenv.expert.oracle import Oracle
+from vlnenv.language.route_parts import route_part_ends, route_part_texts
+from vlnenv.suites.load import load_suite
+from vlnenv.world.dynamics import EpisodeState
+from vlnenv.world.house import DIRECTIONS
+
+
+@pytest.fixture(scope="module")
+def small_demos():
+    """The oracle's demonstrations of the small suite's first six val_unseen routes and
+    its first two other episodes."""
+    suite = load_suite("small")
+    episodes = suite.episodes("val_unseen")
+    routes = [e for e in episodes if e.family == "follow_route"][:6]
+    others = [e for e in episodes if e.family != "follow_route"][:2]
+    chosen = routes + others
+    actions, traces = [], []
+    for ep in chosen:
+        house = suite.houses[ep.house]
+        acts, run = teacher_run(ep, house, "oracle", Oracle(house))
+        actions.append(np.asarray(acts, np.uint8))
+        traces.append(run.trace)
+    n = len(chosen)
+    demos = DemoSet(chosen, actions, [a.copy() for a in actions], np.ones(n, bool),
+                    np.ones(n, bool), traces, {"suite": "small"})
+    return suite, demos
+
+
+def test_a_part_is_walked_along_the_route_then_turned_to_its_heading(small_demos):
+    suite, demos = small_demos
+    ep = demos.episodes[0]
+    house, route = suite.houses[ep.house], [tuple(c) for c in ep.task["route"]]
+    start = (*route[0], 1)  # facing south
+    d = DIRECTIONS.index((route[1][0] - route[0][0], route[1][1] - route[0][1]))
+    actions, poses = walk_part(house, start, route, (1, (d + 1) % 4))
+    moves = turns(1, d)
+    assert actions[:len(moves)] == moves
+    assert actions[len(moves):] in ([Action.FORWARD, Action.TURN_RIGHT, Action.STOP],
+                                    [Action.TOGGLE, Action.FORWARD, Action.TURN_RIGHT,
+                                     Action.STOP])
+    assert poses[0] == start and poses[-1] == (*route[1], (d + 1) % 4)
+    assert len(poses) == len(actions)
+    assert walk_part(house, start, route, (0, 1)) is None  # nothing to do
+    assert walk_part(house, (*route[2], 0), route, (1, None)) is None  # the end is behind
+
+
+def test_turns_take_the_short_way_and_turn_around_to_the_left():
+    assert [turns(0, h) for h in range(4)] == [
+        [], [Action.TURN_RIGHT], [Action.TURN_LEFT, Action.TURN_LEFT], [Action.TURN_LEFT]]
+
+
+def test_each_route_becomes_its_parts_in_order_and_the_rest_is_kept(small_demos):
+    suite, demos = small_demos
+    out, dropped = split_route_demos(demos, suite.houses)
+    assert out.meta["route_parts"] is True
+    by_source: dict[str, list[int]] = {}
+    for i, ep in enumerate(out.episodes):
+        by_source.setdefault(ep.episode_id.split("/part")[0], []).append(i)
+    kept_routes = 0
+    for j, ep in enumerate(demos.episodes):
+        rows = by_source.get(ep.episode_id, [])
+        if ep.family != "follow_route":
+            assert len(rows) == 1 and out.episodes[rows[0]] == ep
+            assert np.array_equal(out.actions[rows[0]], demos.actions[j])
+            continue
+        if not rows:
+            continue
+        kept_routes += 1
+        parts = [out.episodes[i] for i in rows]
+        assert [p.instruction for p in parts] == route_part_texts(ep.instruction)
+        assert [p.episode_id for p in parts] == [f"{ep.episode_id}/part{u}"
+                                                 for u in range(len(parts))]
+        acts = [out.actions[i] for i in rows]
+        assert all(a[-1] == Action.STOP and len(a) >= 2 for a in acts)
+        # the parts' moves put back together walk the route from the episode's start
+        state = EpisodeState.initial(suite.houses[ep.house], ep.start)
+        for a in np.concatenate([a[:-1] for a in acts]):
+            state.step_action(int(a))
+        assert state.path == [tuple(c) for c in ep.task["route"]]
+        assert parts[0].start == ep.start
+        for before, after, a in zip(parts, parts[1:], acts, strict=False):
+            assert after.start != before.start and a[-1] == Action.STOP
+    assert kept_routes == 6 and dropped == 0
+
+
+def test_a_part_played_from_its_start_ends_where_its_words_are_done(small_demos):
+    suite, demos = small_demos
+    out, _ = split_route_demos(demos, suite.houses)
+    placed = {}
+    for ep in demos.episodes:
+        if ep.family == "follow_route":
+            placed[ep.episode_id] = (ep, route_part_ends(suite.houses[ep.house], ep.task["route"],
+                                                         ep.task["heading"], ep.instruction))
+    checked = 0
+    for part, acts in zip(out.episodes, out.actions, strict=True):
+        if "/part" not in part.episode_id:
+            continue
+        source, u = part.episode_id.split("/part")
+        ep, ends = placed[source]
+        house = suite.houses[ep.house]
+        state = EpisodeState.initial(house, part.start)
+        for action in acts[:-1]:
+            state.step_action(int(action))
+        pose = state.pose
+        index, heading = ends[int(u)][1]
+        assert tuple(pose[:2]) == tuple(ep.task["route"][index])
+        assert heading is None or pose[2] == heading
+        checked += 1
+    assert checked >= 10
+
+
+def test_dagger_labels_are_not_cut(small_demos):
+    suite, demos = small_demos
+    learner = DemoSet(demos.episodes, demos.actions, demos.labels, demos.success,
+                      np.zeros(len(demos), bool), demos.traces, {})
+    out, dropped = split_route_demos(learner, suite.houses)
+    assert dropped == 0 and [e.episode_id for e in out.episodes] == \
+        [e.episode_id for e in demos.episodes]
