@@ -25,7 +25,7 @@ both), and refused with :class:`~vlnenv.errors.AmbiguousReferenceError` otherwis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -70,6 +70,8 @@ SIDES = {"left": 3, "right": 1}
 
 Atom = tuple[Any, ...]
 Template = tuple[str, ...]
+#: A clause read from words ``start .. end - 1``.
+Span = tuple[Atom, int, int]
 
 
 def is_route(chunks: list[Chunk]) -> bool:
@@ -145,6 +147,31 @@ def read_atoms(words: list[str]) -> frozenset[tuple[Atom, ...]]:
         return memo[i]
 
     return rest(0)
+
+
+def read_spans(words: Sequence[str]) -> list[Span] | None:
+    """The reading of ``words`` as route clauses (see :func:`read_atoms`) with the fewest
+    clauses (ties: the first in template order), each with the words it covers; ``None``
+    when they do not read as route clauses. Used to cut a description into parts
+    (:mod:`vlnenv.language.route_parts`)."""
+    words = list(words)
+    templates = _templates()
+    best: dict[int, tuple[Span, ...] | None] = {len(words): ()}
+    for i in range(len(words) - 1, -1, -1):
+        options: list[tuple[Span, ...]] = []
+        for sep in SEPARATORS:
+            tail = best.get(i + len(sep))
+            if tuple(words[i: i + len(sep)]) == sep and tail is not None:
+                options.append(tail)
+        for name, template in templates.get(words[i], []):
+            for end, slots in _match(template, words, i):
+                tail = best.get(end)
+                if tail is not None:
+                    atom = (name, *sorted(slots, key=lambda s: s[0]))
+                    options.append(((atom, i, end), *tail))
+        best[i] = min(options, key=len) if options else None
+    out = best[0]
+    return list(out) if out else None
 
 
 def _rooms_said(readings: frozenset[tuple[Atom, ...]]) -> tuple[set[Any], set[Any]]:

@@ -2,19 +2,20 @@
 is done: "Walk up to the chest of drawers, turn left and exit the bedroom. Enter the
 kitchen and turn left, walk two steps and stop there." becomes
 
-    walk up to the chest of drawers | turn left | exit the bedroom. enter the kitchen |
-    turn left | walk two steps and stop there
+    walk up to the chest of drawers | turn left |
+    exit the bedroom. enter the kitchen and turn left | walk two steps and stop there
 
 the fine-grained sub-instructions of Hong et al. (2020), "Sub-Instruction Aware
 Vision-and-Language Navigation" (FG-R2R), found here by the route parser's own clause
 reading.
 
 **From the words alone** (:func:`route_part_texts`): the text is read as route clauses
-(:func:`vlnenv.language.parse_route.read_atoms`' templates), taking the reading with the
-fewest clauses (:func:`read_spans`), and each clause ends a part except where the words do
-not say where it ends (:data:`OPEN_ENDED`: walking past a piece goes on to the next
-clause, as does crossing a room; leaving a room goes on into the next room, whose name
-says which door) and before a bare "stop" ("walk two steps and stop there" is one part).
+(the templates of :func:`vlnenv.language.parse_route.read_atoms`), taking the reading
+with the fewest clauses (:func:`~vlnenv.language.parse_route.read_spans`). Each clause
+ends a part, except a clause whose end the words leave open (:data:`OPEN_ENDED`: walking
+past a piece and crossing a room go on to the next clause; leaving a room goes on into
+the room entered, whose name says which door) and a clause followed by a bare "stop"
+("walk two steps and stop there" is one part).
 
 **Where each part ends on a route** (:func:`route_part_ends`): the describer that wrote
 the words says where each clause leaves the reader
@@ -32,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from vlnenv.errors import ParseError, TaskError
-from vlnenv.language.chunks import chunk
-from vlnenv.language.parse_route import SEPARATORS, Atom, _match, _templates, is_route
+from vlnenv.language.chunks import Chunk, chunk
+from vlnenv.language.parse_route import Atom, Span, is_route, read_spans
 from vlnenv.language.route import End, route_clauses
 from vlnenv.world.house import House, Pos
 
@@ -41,9 +42,10 @@ from vlnenv.world.house import House, Pos
 OPEN_ENDED = frozenset({"past", "cross", "leave"})
 #: The clause that only says to stop: it joins the clause before it.
 BARE_STOP = "stop"
-
-#: A clause read from words ``start .. end - 1``.
-Span = tuple[Atom, int, int]
+#: Clause tables that share words ("turn right into the hall" enters on the right, or
+#: enters and turns right): a clause is matched by its class and slot values.
+SAME_CLASS = {"enter_side": "enter", "enter_turn": "enter", "enter_after_turn": "enter",
+              "enter_around": "enter", "walk_stop_at": "stop_at"}
 
 
 def route_words(text: str) -> list[str]:
@@ -53,30 +55,11 @@ def route_words(text: str) -> list[str]:
     Raises:
         ParseError: a word outside the vocabulary (:class:`~vlnenv.errors.UnknownWordError`).
     """
-    return " ".join("." if c.text == "?" else c.text for c in chunk(text)).split()
+    return _words(chunk(text))
 
 
-def read_spans(words: Sequence[str]) -> list[Span] | None:
-    """The reading of ``words`` as route clauses with the fewest clauses (ties: the first
-    in template order), each with the words it covers; ``None`` when they do not read as
-    route clauses."""
-    words = list(words)
-    templates = _templates()
-    best: dict[int, tuple[Span, ...] | None] = {len(words): ()}
-    for i in range(len(words) - 1, -1, -1):
-        options: list[tuple[Span, ...]] = []
-        for sep in SEPARATORS:
-            if tuple(words[i: i + len(sep)]) == sep and best.get(i + len(sep)) is not None:
-                options.append(best[i + len(sep)])  # type: ignore[arg-type]
-        for name, template in templates.get(words[i], []):
-            for end, slots in _match(template, words, i):
-                tail = best.get(end)
-                if tail is not None:
-                    atom = (name, *sorted(slots, key=lambda s: s[0]))
-                    options.append(((atom, i, end), *tail))
-        best[i] = min(options, key=len) if options else None
-    out = best[0]
-    return list(out) if out else None
+def _words(chunks: list[Chunk]) -> list[str]:
+    return " ".join("." if c.text == "?" else c.text for c in chunks).split()
 
 
 def part_groups(kinds: Sequence[str]) -> list[list[int]]:
@@ -92,6 +75,7 @@ def part_groups(kinds: Sequence[str]) -> list[list[int]]:
 
 
 def _text(words: Sequence[str]) -> str:
+    """Words back to text, punctuation against the word before it."""
     return " ".join(words).replace(" ,", ",").replace(" .", ".")
 
 
@@ -101,7 +85,7 @@ def _parts(text: str) -> tuple[list[Span], list[list[int]], list[str]] | None:
     chunks = chunk(text)
     if not is_route(chunks):
         return None
-    words = route_words(text)
+    words = _words(chunks)
     spans = read_spans(words)
     if spans is None:
         return None
@@ -150,12 +134,6 @@ def route_part_ends(house: House, route: Sequence[Pos], heading: int,
     if any(end is None for end in ends):
         return None
     return [(t, e) for t, e in zip(texts, ends, strict=True) if e is not None]
-
-
-#: Clause tables that share words ("turn right into the hall" enters on the right, or
-#: enters and turns right): a clause is matched by its class and slot values.
-SAME_CLASS = {"enter_side": "enter", "enter_turn": "enter", "enter_after_turn": "enter",
-              "enter_around": "enter", "walk_stop_at": "stop_at"}
 
 
 def _kind(atom: Atom) -> tuple[Any, ...]:

@@ -287,3 +287,8 @@ def test_the_quickstart_trains_routes_on_their_parts_and_reads_them_so():
     assert quick.data.route_parts and quick.model.read_route_parts and quick.model.read_parts
     assert long.data.route_parts and long.model.read_route_parts  # inherited
     assert not resolve_config("quickstart_v8").data.route_parts
+    before = resolve_config("quickstart_v9")  # the quickstart before route parts
+    assert before.data.families == ("go_to_room", "go_to_object", "fetch")
+    assert before.model == quick.model.replace(read_route_parts=False)
+    assert before.data == dataclasses.replace(quick.data, families=before.data.families,
+                                              route_parts=False)

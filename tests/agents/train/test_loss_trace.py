@@ -16,12 +16,11 @@ from helpers import load_script
 #: ``benchmarks/behaviour_trace.py``: its ``loss_trace`` runs and records the steps.
 TRACE = load_script("benchmarks/behaviour_trace.py")
 
-#: (config, overrides) of each pinned run: the shipped quickstart model (every part on) on
-#: the three goal-finding families, and the plain single-stream policy of the default
-#: ModelConfig.
+#: (config, overrides) of each pinned run: the quickstart's model (every part on) on the
+#: three goal-finding families (``quickstart_v9``, the quickstart before route parts), and
+#: the plain single-stream policy of the default ModelConfig.
 RUNS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "quickstart": ("quickstart", ('data.families=["go_to_room","go_to_object","fetch"]',
-                                  "data.route_parts=false")),  # the data it was pinned on
+    "quickstart": ("quickstart_v9", ()),  # the three families it was pinned on
     "single_stream": (None, ("model.n_embd=32", "model.n_head=2", "model.n_text_layer=1",
                              "model.n_fusion_layer=1")),
 }

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from vlnenv.errors import UnknownWordError
+from vlnenv.language.parse_route import read_spans
 from vlnenv.language.route import describe_route, route_clauses
 from vlnenv.language.route_parts import (
     part_groups,
-    read_spans,
     route_part_ends,
     route_part_texts,
     route_words,
