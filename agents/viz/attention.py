@@ -27,7 +27,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from agents.models import MultimodalTransformer
+from agents.evaluation.model_policy import ModelPolicy, PolicyState
+from agents.models import MultimodalTransformer, RecurrentState
 from agents.viz.drivers import Decision, DriverError
 from agents.viz.heat import AttentionMap
 from vlnenv.eval.evaluate import stack_obs
@@ -93,10 +94,30 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+class _AttendingPolicy(ModelPolicy):
+    """The greedy model policy, keeping the attention of its last forward pass (the one
+    that chose the step's action)."""
+
+    def __init__(self, model: MultimodalTransformer) -> None:
+        super().__init__(model)
+        self.attention: Mapping[str, Tensor] = {}
+
+    def _logits(self, obs: dict[str, Any],
+                state: RecurrentState) -> tuple[Tensor, RecurrentState]:
+        with torch.no_grad():
+            out = self.model(obs, state, return_attention=True)
+        self.attention = out.attention
+        return out.logits, out.state
+
+
 class TransformerDriver:
     """A ``MultimodalTransformer`` acting greedily (arg-max of its logits), its recurrent
-    state carried across steps; with ``attention``, each decision carries the state
-    token's attention.
+    state carried across steps, reading sequences and routes whole or part by part as its
+    ``read_parts`` and ``read_route_parts`` say (the benchmark's
+    :class:`~agents.evaluation.model_policy.ModelPolicy`, so an episode plays out exactly
+    as it does there); with ``attention``, each decision carries the state token's
+    attention (its word weights only while the model reads the whole instruction: a part's
+    words are not the words shown).
 
     Args:
         model: the model (put in eval mode).
@@ -106,9 +127,10 @@ class TransformerDriver:
     needs_expert = False
 
     def __init__(self, model: MultimodalTransformer, attention: bool = False) -> None:
-        self.model = model.eval()
+        self.policy = _AttendingPolicy(model) if attention else ModelPolicy(model)
+        self.model = self.policy.model
         self.attention = attention
-        self._state: Tensor | None = None
+        self._state: PolicyState | None = None
 
     @classmethod
     def from_pretrained(cls, directory: str, attention: bool = False) -> TransformerDriver:
@@ -116,14 +138,19 @@ class TransformerDriver:
         return cls(MultimodalTransformer.from_pretrained(directory), attention)
 
     def begin(self, index: int) -> None:
-        self._state = None
+        self._state = self.policy.initial_state(1)
 
     def act(self, obs: dict[str, Any], info: dict[str, Any]) -> Decision:
-        with torch.no_grad(), one_thread():
-            out = self.model(stack_obs([obs]), self._state, return_attention=self.attention)
-        self._state = out.state
-        action = int(out.logits[0].argmax())
+        state = self._state if self._state is not None else self.policy.initial_state(1)
+        with one_thread():
+            actions, self._state = self.policy.act(stack_obs([obs]), state, [info])
+        action = int(actions[0])
         if not self.attention:
             return Decision(action)
+        assert isinstance(self.policy, _AttendingPolicy)
         view = obs["image"].shape[0] // self.model.config.tile
-        return Decision(action, state_token_attention(out.attention, view))
+        seen = state_token_attention(self.policy.attention, view)
+        reading = self._state.readings[0]
+        if reading is not None and reading.now != reading.text:
+            seen = AttentionMap(seen.cells, None)
+        return Decision(action, seen)

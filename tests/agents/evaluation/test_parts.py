@@ -184,3 +184,16 @@ def test_routes_are_read_whole_unless_asked_and_the_whole_policy_never_cuts_them
     plain = GpsModel({ROUTE: 1}, read_parts=True)
     actions, _ = walk(ModelPolicy(plain), [ROUTE], [[[0, 0]]])
     assert actions == [[Action.STOP]] and plain.calls[0][0] == [ROUTE]
+
+
+def test_vln_runs_driver_reads_routes_part_by_part_too():
+    from agents.viz.attention import TransformerDriver
+
+    model = GpsModel({TURN: 1, WALK: 2}, read_route_parts=True)
+    driver = TransformerDriver(model)
+    driver.begin(0)
+    obs = {k: v[0] for k, v in obs_of([ROUTE]).items()}
+    first = driver.act(obs, {})
+    second = driver.act(obs, {})
+    assert (first.action, second.action) == (Action.FORWARD, Action.STOP)
+    assert [texts for texts, _ in model.calls] == [[TURN], [WALK], [WALK]]

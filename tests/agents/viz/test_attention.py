@@ -94,3 +94,23 @@ def test_vln_record_attention_with_a_saved_model(tmp_path, model_dir):
         first_a, first_b = np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB"))
     assert first_a.shape == first_b.shape
     assert redness(first_a).sum() > redness(first_b).sum()  # the heat and shaded words
+
+
+def test_the_driver_reads_a_sequence_part_by_part_as_the_benchmark_does():
+    from agents.models import ModelConfig, MultimodalTransformer
+    from agents.viz.attention import TransformerDriver
+
+    config = ModelConfig.default(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1,
+                                 read_parts=True)
+    driver = TransformerDriver(MultimodalTransformer(config, seed=0), attention=True)
+    obs = {"image": np.zeros((56, 56, 3), np.uint8), "direction": 1, "carrying": 0,
+           "gps": np.zeros(2, np.int64),
+           "instruction": "Go to the kitchen, then go to the nursery."}
+    driver.begin(0)
+    decision = driver.act(obs, {})
+    reading = driver._state.readings[0]
+    assert reading.parts == ["Go to the kitchen.", "Go to the nursery."]
+    assert decision.attention.tokens is None  # a part's words are not the words shown
+    one = {**obs, "instruction": "Walk to the kitchen."}
+    driver.begin(1)
+    assert driver.act(one, {}).attention.tokens is not None
