@@ -341,9 +341,12 @@ def train_dagger(config: TrainConfig) -> TrainResult:
             trainer.open_logs()
             for note in notes:
                 trainer.logger.message(note)
-            # roll out the families BC trains on, in the words its demos read
+            # roll out the families BC trains on, in the words its demos read; routes not
+            # when they are trained as parts (a whole route's labels are not a part's)
+            rolled = [f for f in config.data.families
+                      if not (config.data.route_parts and f == "follow_route")]
             split_episodes = said_all(rollout_episodes(trainer.suite, dg.rollout_split,
-                                                       config.data.families),
+                                                       rolled),
                                       trainer.suite.houses, config.data.phrasing,
                                       config.data.sample_seed)
             stopped_by = "max_steps"

@@ -92,6 +92,17 @@ def test_rollouts_play_only_the_trained_families(bc_run, tiny_config):
     assert sorted(ep.family for ep in saved.episodes) == ["fetch"] * 2 + ["follow_route"] * 2
 
 
+def test_routes_trained_as_parts_are_not_rolled_out_whole(bc_run, tiny_config):
+    config = tiny_config(f"dagger.init={bc_run.last_checkpoint}", "dagger.iterations=1",
+                         "dagger.rollouts=2", "dagger.rollout_batch=2",
+                         "dagger.steps_per_iteration=2", "data.families=follow_route,fetch",
+                         "data.route_parts=true", "eval.splits=val_unseen",
+                         "eval.select=val_unseen", "eval.episodes=2")
+    result = train_dagger(config)
+    saved = load_demos(Path(result.out) / "dagger" / "iter0.npz")
+    assert [ep.family for ep in saved.episodes] == ["fetch", "fetch"]
+
+
 def test_a_split_without_the_trained_families_is_refused():
     suite = load_suite("tiny")
     with pytest.raises(TrainError, match="holds no episode of data.families"):
