@@ -229,7 +229,7 @@ def parse_route(chunks: list[Chunk], house: House, start: Pose | None) -> Instru
             text = describe_route(house, path, pose[2], np.random.default_rng(0))
         except TaskError:
             continue
-        words_of = " ".join(c.text for c in _chunks_of(text)).split()
+        words_of = chunk_words(route_chunks(text))
         if read_atoms(words_of) & readings:
             fits.append(path)
     if not fits:
@@ -265,7 +265,24 @@ def _literal(house: House, pose: Pose, readings: frozenset[tuple[Atom, ...]],
     raise RouteError(f"no way from {list(pose)} in this house fits {said!r}{why}")
 
 
-def _chunks_of(text: str) -> list[Chunk]:
+def chunk_words(chunks: list[Chunk]) -> list[str]:
+    """The words of ``chunks`` as the clause templates are matched against (a name of
+    several words is several words)."""
+    return " ".join(c.text for c in chunks).split()
+
+
+def route_words(text: str) -> list[str]:
+    """The words of ``text`` as the route parser reads them (punctuation as ``","`` and
+    ``"."`` words).
+
+    Raises:
+        ParseError: a word outside the vocabulary (:class:`~vlnenv.errors.UnknownWordError`).
+    """
+    return chunk_words(route_chunks(text))
+
+
+def route_chunks(text: str) -> list[Chunk]:
+    """The chunks of ``text``, a question mark read as a full stop."""
     from vlnenv.language.chunks import chunk
 
     return [c if c.text != "?" else Chunk("punct", ".", ".", c.pos) for c in chunk(text)]

@@ -33,8 +33,15 @@ from typing import Any
 import numpy as np
 
 from vlnenv.errors import ParseError, TaskError
-from vlnenv.language.chunks import Chunk, chunk
-from vlnenv.language.parse_route import Atom, Span, is_route, read_spans
+from vlnenv.language.parse_route import (
+    Atom,
+    Span,
+    chunk_words,
+    is_route,
+    read_spans,
+    route_chunks,
+    route_words,
+)
 from vlnenv.language.route import End, route_clauses
 from vlnenv.world.house import House, Pos
 
@@ -46,20 +53,6 @@ BARE_STOP = "stop"
 #: enters and turns right): a clause is matched by its class and slot values.
 SAME_CLASS = {"enter_side": "enter", "enter_turn": "enter", "enter_after_turn": "enter",
               "enter_around": "enter", "walk_stop_at": "stop_at"}
-
-
-def route_words(text: str) -> list[str]:
-    """The normalised words of ``text`` as the route parser reads them (punctuation as
-    ``","`` and ``"."`` words).
-
-    Raises:
-        ParseError: a word outside the vocabulary (:class:`~vlnenv.errors.UnknownWordError`).
-    """
-    return _words(chunk(text))
-
-
-def _words(chunks: list[Chunk]) -> list[str]:
-    return " ".join("." if c.text == "?" else c.text for c in chunks).split()
 
 
 def part_groups(kinds: Sequence[str]) -> list[list[int]]:
@@ -82,10 +75,10 @@ def _text(words: Sequence[str]) -> str:
 def _parts(text: str) -> tuple[list[Span], list[list[int]], list[str]] | None:
     """The clauses of ``text``, their part groups and the parts' texts; ``None`` when it is
     not a route description."""
-    chunks = chunk(text)
+    chunks = route_chunks(text)
     if not is_route(chunks):
         return None
-    words = _words(chunks)
+    words = chunk_words(chunks)
     spans = read_spans(words)
     if spans is None:
         return None

@@ -113,9 +113,8 @@ def split_route_demos(demos: DemoSet, houses: Mapping[str, House]) -> tuple[Demo
     keep: list[DemoSet] = []
     dropped = 0
     for i, ep in enumerate(demos.episodes):
-        one = demos.subset([i])
         if ep.family != FAMILY or not demos.expert[i]:
-            keep.append(one)
+            keep.append(demos.subset([i]))
             continue
         parts = _split(ep, houses[ep.house])
         if parts is None:

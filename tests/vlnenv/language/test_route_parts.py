@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 
 from vlnenv.errors import UnknownWordError
-from vlnenv.language.parse_route import read_spans
+from vlnenv.language.parse_route import read_spans, route_words
 from vlnenv.language.route import describe_route, route_clauses
 from vlnenv.language.route_parts import (
     part_groups,
     route_part_ends,
     route_part_texts,
-    route_words,
 )
 from vlnenv.suites.load import load_suite
 
