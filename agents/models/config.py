@@ -134,9 +134,14 @@ class ExploreConfig:
     """Also plan from the goal map's best cell (when its score is above one half) through
     the seen passable cells, and embed which neighbours lead closer to it around walls and
     how far it is by that path."""
+    home_path: bool = False
+    """Also plan from the start cell (where ``gps`` reads 0: the maps' centre) through the
+    seen passable cells, and embed which neighbours lead closer to it around walls and how
+    far it is by that path: the way back that ``fetch`` ("bring it to me") needs."""
 
     def __post_init__(self) -> None:
         _boolean("ExploreConfig", "goal_path", self.goal_path)
+        _boolean("ExploreConfig", "home_path", self.home_path)
 
 
 @dataclass
@@ -336,7 +341,7 @@ class ModelConfig:
         if name not in PRESETS:
             raise ModelError(f"unknown ModelConfig preset {name!r}; expected one of "
                              f"{sorted(PRESETS)}")
-        return cls.from_dict({**PRESETS[name], **overrides}, where=f"preset {name!r}")
+        return cls.from_dict(over_preset(PRESETS[name], overrides), where=f"preset {name!r}")
 
     @classmethod
     def default(cls, **overrides: Any) -> ModelConfig:
@@ -384,6 +389,19 @@ class ModelConfig:
             return cls(**{k: _part(k, v) if k in PARTS else v for k, v in data.items()})
         except ModelError as err:
             raise ModelError(f"{where}: {err}") from None
+
+
+def over_preset(preset: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` set over a preset's: a part given as a dict of some of its fields over the
+    preset's dict of the same part changes those fields only (``explore = {home_path =
+    true}`` over the quickstart keeps its ``goal_path``); any other value replaces the
+    preset's."""
+    out = dict(preset)
+    for key, value in fields.items():
+        below = out.get(key)
+        both = key in PARTS and isinstance(value, dict) and isinstance(below, dict)
+        out[key] = {**below, **value} if both else value
+    return out
 
 
 def _part(name: str, value: Any) -> Any:

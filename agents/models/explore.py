@@ -44,6 +44,12 @@ the goal path, step-matched, ``go_to_object`` rose from 74% to 86% and ``fetch``
 to 79% on ``val_unseen`` with seed 0, but a second seed scored 68% and 55% (the eighth
 version's: 71% and 69%), so the gain is not established (docs/training.md, "Round eight").
 
+With ``config.explore.home_path`` the planner runs a third time, from the start cell (the
+maps' centre, :func:`home_sources`) through the seen passable cells, read and embedded the
+same way: the way back around the walls that a ``fetch`` ("bring it to me") ends with. The
+quickstart's most frequent ``fetch`` failure was a timeout holding a matching object, never
+back at the start (docs/experiments/26-the-way-home.md).
+
 The map is the ``explore_map`` field of the recurrent state
 (:class:`agents.models.state.RecurrentState`).
 """
@@ -156,6 +162,15 @@ def goal_sources(goal_maps: Tensor, radius: int, sure: float = 0.5) -> Tensor:
     return at | _any_neighbour(at, False)  # (N, M, M)
 
 
+def home_sources(n: int, radius: int, device: torch.device | None = None) -> Tensor:
+    """``(n, M, M)`` bool: the start cell of every map, its centre (where ``gps`` reads 0;
+    the maps are laid out around the start)."""
+    M = 2 * radius + 1
+    at = torch.zeros(n, M, M, dtype=torch.bool, device=device)
+    at[:, radius, radius] = True
+    return at
+
+
 def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
                   radius: int, unseen: float = -1.0, *, limit: int | None = None,
                   extra: int = 0) -> tuple[Tensor, Tensor]:
@@ -224,6 +239,9 @@ class ExploreMemory(nn.Module):
         goal_path = config.explore.goal_path
         self.goal_w_emb = nn.Embedding(16, config.n_embd) if goal_path else None
         self.goal_d_emb = nn.Embedding(n_d, config.n_embd) if goal_path else None
+        home_path = config.explore.home_path
+        self.home_w_emb = nn.Embedding(16, config.n_embd) if home_path else None
+        self.home_d_emb = nn.Embedding(n_d, config.n_embd) if home_path else None
 
     def step(self, context: StepContext, state: RecurrentState
              ) -> tuple[Tensor, RecurrentState, dict[str, Tensor]]:
@@ -257,18 +275,24 @@ class ExploreMemory(nn.Module):
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
         gps, direction = context.gps.reshape(B * T, 2), context.direction.reshape(B * T)
         passable = passable_cells(flat, radius)  # (B*T, M, M)
-        sources = frontier_sources(flat, radius)  # (B*T, M, M)
+        # every search in one relaxation: the frontier's, then the goal's, then home's
+        searches = [(passable, frontier_sources(flat, radius))]
         if self.goal_w_emb is not None:
-            # both searches in one relaxation: the frontier's, then the goal's
-            passable = torch.cat([passable, passable])  # (2*B*T, M, M)
-            sources = torch.cat([sources, goal_sources(context.goal_maps.reshape(B * T, -1),
-                                                       radius)])
-        dist = path_lengths(passable, sources)  # (B*T or 2*B*T, M, M)
-        w, d = frontier_read(flat, dist[:B * T], gps, direction, radius, limit=self.radius,
+            searches.append((passable, goal_sources(context.goal_maps.reshape(B * T, -1),
+                                                    radius)))
+        if self.home_w_emb is not None:
+            home = home_sources(B * T, radius, flat.device)  # (B*T, M, M)
+            searches.append((passable | home, home))  # the agent stood on its start cell
+        dist = path_lengths(torch.cat([p for p, _ in searches]),
+                            torch.cat([s for _, s in searches]))  # (k*B*T, M, M)
+        dists = dist.split(B * T)  # k of (B*T, M, M)
+        w, d = frontier_read(flat, dists[0], gps, direction, radius, limit=self.radius,
                              extra=self.far)  # (B*T,) each
         recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
-        if self.goal_w_emb is not None and self.goal_d_emb is not None:
-            w, d = frontier_read(flat, dist[B * T:], gps, direction, radius, unseen=FAR,
+        ways = [(self.goal_w_emb, self.goal_d_emb), (self.home_w_emb, self.home_d_emb)]
+        for (w_emb, d_emb), way in zip([e for e in ways if e[0] is not None], dists[1:],
+                                       strict=True):
+            w, d = frontier_read(flat, way, gps, direction, radius, unseen=FAR,
                                  limit=self.radius, extra=self.far)  # (B*T,) each
-            recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B*T, C)
+            recall = recall + w_emb(w) + d_emb(d)  # (B*T, C)
         return recall.view(B, T, -1), state._replace(explore_map=maps[:, -1]), {}

@@ -27,7 +27,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from agents.models.config import ModelConfig
+from agents.models.config import ModelConfig, over_preset
 from agents.models.errors import ModelError
 from agents.models.legacy import upgrade_model_dict
 from agents.train.config_values import field_values
@@ -177,7 +177,7 @@ def _model_values(values: dict[str, Any], where: str) -> dict[str, Any]:
         values = upgrade_model_dict(values)
         if "preset" in values:
             rest = {k: v for k, v in values.items() if k != "preset"}
-            values = {**ModelConfig.preset(str(values["preset"])).to_dict(), **rest}
+            values = over_preset(ModelConfig.preset(str(values["preset"])).to_dict(), rest)
     except ModelError as err:
         raise TrainError(f"{where}: {err}") from None
     return values

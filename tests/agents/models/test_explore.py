@@ -28,6 +28,7 @@ from agents.models.explore import (
     frontier_read,
     frontier_sources,
     goal_sources,
+    home_sources,
     open_scores,
     passable_cells,
     path_lengths,
@@ -179,6 +180,38 @@ def test_an_unseen_neighbour_is_no_way_to_the_goal():
     assert (int(w), int(d)) == (0, 2 * R + 1)
 
 
+# A start cell (2, 2) with walls west and east of it: from (1, 1), north-west of the start,
+# the way home goes east along row 1 first, then south.
+HOME = [[1, 1, 1, 1, 1],
+        [1, 2, 2, 2, 1],
+        [1, 1, 2, 1, 1],
+        [1, 2, 2, 2, 1],
+        [1, 1, 1, 1, 1]]
+
+
+def test_the_way_home_goes_around_the_wall_to_the_start():
+    maps = _maps(HOME)
+    home = home_sources(1, R)
+    assert sorted(map(tuple, home[0].nonzero().tolist())) == [(R, R)]
+    way = path_lengths(passable_cells(maps, R) | home, home)[0]
+    assert way[2, 2].item() == 0.0 and way[1, 1].item() == 2.0 and way[3, 3].item() == 2.0
+    assert way[2, 1].item() == FAR  # the wall beside the start
+    # the agent at (1, 1) (gps (-1, -1)) facing south: a wall ahead (the straight way home),
+    # walls to its right (west) and behind (north); only the floor to its left (east) leads
+    # closer
+    w, d = frontier_read(maps, way[None], torch.tensor([[-1, -1]]), torch.tensor([1]), R,
+                         unseen=FAR)
+    assert (int(w), int(d)) == (8, 2)  # left (bit 3); two steps home
+
+
+def test_the_start_cell_is_a_way_home_even_if_never_taken_for_floor():
+    maps = _maps(ROOM)  # the start (2, 2) is the wall between two corridors in ROOM
+    home = home_sources(1, R)
+    assert path_lengths(passable_cells(maps, R), home)[0, 2, 3].item() == FAR  # no source
+    way = path_lengths(passable_cells(maps, R) | home, home)[0]
+    assert way[2, 3].item() == 1.0
+
+
 def test_explore_memory_needs_the_goal_memory_and_the_cell_head():
     base = dict(fusion="film", gps=GpsConfig(), goal=GoalConfig(), memory=MemoryConfig())
     with pytest.raises(ModelError, match=r"explore needs memory, cells \(missing: cells\)"):
@@ -188,10 +221,12 @@ def test_explore_memory_needs_the_goal_memory_and_the_cell_head():
                     explore=ExploreConfig())
 
 
-def _model(match: bool = False, goal_path: bool = False) -> MultimodalTransformer:
+def _model(match: bool = False, goal_path: bool = False,
+           home_path: bool = False) -> MultimodalTransformer:
     config = ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_fusion_layer=1, fusion="film",
                          gps=GpsConfig(range=4), goal=GoalConfig(), cells=CellConfig(),
-                         memory=MemoryConfig(), explore=ExploreConfig(goal_path=goal_path),
+                         memory=MemoryConfig(),
+                         explore=ExploreConfig(goal_path=goal_path, home_path=home_path),
                          match=MatchConfig() if match else None)
     return MultimodalTransformer(config, seed=1).eval()
 
@@ -219,12 +254,30 @@ def test_the_state_carries_the_explore_map_after_the_goal_map():
     assert bool(((stored >= 1) & (stored <= 2)).all())
 
 
-@pytest.mark.parametrize(("match", "goal_path"), [(False, False), (True, False),
-                                                  (True, True)])
-def test_a_sequence_with_the_explore_memory_equals_the_steps_one_by_one(match, goal_path):
+@pytest.mark.parametrize(("match", "goal_path", "home_path"), [
+    (False, False, False), (True, False, False), (True, True, False), (False, False, True),
+    (True, True, True)])
+def test_a_sequence_with_the_explore_memory_equals_the_steps_one_by_one(match, goal_path,
+                                                                       home_path):
     done = np.zeros((1, 4), bool)
     done[0, 0] = done[0, 2] = True  # a second episode starts at step 2
-    assert_steps_match_sequence(_model(match, goal_path), _obs(4), done)
+    assert_steps_match_sequence(_model(match, goal_path, home_path), _obs(4), done)
+
+
+def test_the_way_home_changes_the_action():
+    model = _model(home_path=True)
+    obs = {**_obs(1), "gps": np.array([[1, 0]])}  # one cell south of the start
+    with torch.no_grad():
+        state = model.initial_state(1)
+        state.explore_map[0] = 2.0  # every cell seen, floor: home is one step north
+        near = model(obs, state).logits
+        walled = state.explore_map.clone().view(1, 9, 9)
+        walled[0, 4, :] = 1.0  # the start's row a wall (the start itself stays a source)
+        walled[0, 4, 4] = 2.0
+        walled[0, 5, 3:6] = 1.0  # and the agent's neighbours east and west: no way round
+        state.explore_map[0] = walled.view(81)
+        cut = model(obs, state).logits
+    assert not torch.allclose(near, cut)
 
 
 def test_a_sure_remembered_goal_changes_the_action_through_its_way():

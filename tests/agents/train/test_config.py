@@ -250,6 +250,16 @@ def test_a_model_preset_in_a_file_or_override_comes_under_the_changed_fields(tmp
     assert off.explore is None and off.memory is not None
 
 
+def test_one_field_of_a_presets_part_changes_that_field_only(tmp_path: Path):
+    home = resolve_config("quickstart", ["model.explore.home_path=true"]).model
+    assert home == resolve_config("quickstart").model.replace(
+        explore=ExploreConfig(goal_path=True, home_path=True))
+    file = tmp_path / "study.toml"
+    file.write_text('[model]\npreset = "quickstart"\nmatch = { }\n', encoding="utf-8")
+    assert resolve_config(file).model.match == ModelConfig.preset("quickstart").match
+    assert ModelConfig.preset("quickstart", explore={"home_path": True}).explore == home.explore
+
+
 def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families():
     from vlnenv.language.instructions import FAMILIES
 
