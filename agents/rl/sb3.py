@@ -14,7 +14,7 @@ trainer, and the saved policy as a benchmark policy.
 * :func:`train_sb3` (``vln train sb3 --env vlnenv/GoToRoom-v0 --steps N --out DIR``):
   SB3's PPO on ``K`` copies of a registered id, saved as ``DIR/sb3_policy.zip`` with
   ``DIR/sb3_policy.json`` (and with ``--save-every M`` every ``M`` steps as
-  ``DIR/at_<steps>/``);
+  ``DIR/at_<steps>/``), SB3's log (returns, losses) in ``DIR/sb3_log/progress.csv``;
 * :class:`SB3Policy` (``vln benchmark --policy DIR`` or ``--policy sb3:DIR``): the saved
   policy's deterministic actions, as a :class:`vlnenv.eval.protocol.Policy`.
 """
@@ -170,6 +170,7 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import ConvertCallback, EveryNTimesteps
     from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.logger import configure
 
     out = Path(out)
     if (out / META_FILE).exists():
@@ -187,6 +188,9 @@ def train_sb3(env_id: str, steps: int, out: str | os.PathLike[str],
                                "features_extractor_kwargs": {"model": config.to_dict(),
                                                              "seed": seed}},
                 **kwargs)
+    # SB3's own log (rollout returns, losses) as CSV in the run folder; without a logger
+    # set, learn() makes an empty SB3-<date> folder in the system's temporary directory
+    agent.set_logger(configure(str(out / "sb3_log"), ["csv"]))
     meta = {"format": META_FORMAT, "env": env_id, "n_envs": n_envs, "seed": seed,
             "max_len": max_len, "dense_reward": dense_reward, "ppo": kwargs,
             "model": config.to_dict()}

@@ -86,6 +86,8 @@ def test_ppo_learn_runs_and_saves_a_policy_and_its_snapshots(sb3_folder: Path):
     assert (sb3_folder / "sb3_policy.zip").is_file()
     assert sorted(p.name for p in sb3_folder.glob("at_*")) == ["at_128", "at_256"]
     assert SB3Policy(sb3_folder / "at_128").meta["steps"] == 128
+    log = (sb3_folder / "sb3_log" / "progress.csv").read_text(encoding="utf-8").splitlines()
+    assert "time/total_timesteps" in log[0].split(",") and len(log) >= 2
     with pytest.raises(TrainError, match="already holds"):
         train_sb3("vlnenv/GoToRoom-v0", 64, sb3_folder, TINY)
 
