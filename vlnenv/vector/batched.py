@@ -220,6 +220,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         ``GridHouseEnv.reset`` does (``seeds``, ``episodes`` and ``houses``: one entry per
         environment, ``None`` for none), each drawn from its own generator, then all loaded
         into the world and the judge together."""
+        if not envs:
+            return
         none = [None] * len(envs)
         drawn = [self._draw(i, seed, episode, house) for i, seed, episode, house
                  in zip(envs, seeds or none, episodes or none, houses or none, strict=True)]

@@ -333,6 +333,8 @@ def test_reset_mask_resets_only_those_envs():
     assert infos["_step"].tolist() == [False, True, False]
     assert env.episode(0) is before[0] and env.episode(2) is before[2]
     assert env.world.steps.tolist()[1] == 0 and env.world.steps.tolist()[0] == 1
+    _, infos = env.reset(options={"reset_mask": np.zeros(3, bool)})  # none: nothing changes
+    assert not infos["_step"].any() and env.world.steps.tolist() == [1, 0, 1]
 
 
 def test_invalid_actions_are_refused():
