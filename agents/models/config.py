@@ -136,8 +136,9 @@ class ExploreConfig:
     how far it is by that path."""
     home_path: bool = False
     """Also plan from the start cell (where ``gps`` reads 0: the maps' centre) through the
-    seen passable cells, and embed which neighbours lead closer to it around walls and how
-    far it is by that path: the way back that ``fetch`` ("bring it to me") needs."""
+    seen passable cells, and, while an object is held, embed which neighbours lead closer
+    to it around walls and how far it is by that path: the way back that ``fetch`` ("bring
+    it to me") needs."""
 
     def __post_init__(self) -> None:
         _boolean("ExploreConfig", "goal_path", self.goal_path)

@@ -46,9 +46,10 @@ version's: 71% and 69%), so the gain is not established (docs/training.md, "Roun
 
 With ``config.explore.home_path`` the planner runs a third time, from the start cell (the
 maps' centre, :func:`home_sources`) through the seen passable cells, read and embedded the
-same way: the way back around the walls that a ``fetch`` ("bring it to me") ends with. The
-quickstart's most frequent ``fetch`` failure was a timeout holding a matching object, never
-back at the start (docs/experiments/26-the-way-home.md).
+same way, and added while the agent holds an object (``carrying > 0``): the way back
+around the walls that a ``fetch`` ("bring it to me") ends with. The quickstart's most
+frequent ``fetch`` failure was a timeout holding a matching object, never back at the
+start (docs/experiments/26-the-way-home.md).
 
 The map is the ``explore_map`` field of the recurrent state
 (:class:`agents.models.state.RecurrentState`).
@@ -251,20 +252,24 @@ class ExploreMemory(nn.Module):
 
         Reads ``context.cells`` (the cell head's logits, detached here), ``context.places``
         (the goal memory's, :meth:`agents.models.memory.GoalMemory.step`), gps, headings,
-        ``done``, and with ``goal_path`` ``context.goal_maps`` (the goal map after each
-        step).
+        ``done``, with ``goal_path`` ``context.goal_maps`` (the goal map after each
+        step), and with ``home_path`` ``context.carrying`` (the way home is added only
+        while an object is held).
 
         Returns:
             ``(B, T, C)`` the read-outs, the state with the map after the last step, no aux.
 
         Raises:
             ModelError: the context lacks the cells or the places (or, with ``goal_path``,
-                the goal maps).
+                the goal maps; with ``home_path``, the carrying observation).
         """
         if context.cells is None or context.places is None or (
                 self.goal_w_emb is not None and context.goal_maps is None):
             raise ModelError("ExploreMemory.step needs the cell logits and the places of the "
                              "view cells (the cell head and the goal memory run first)")
+        if self.home_w_emb is not None and context.carrying is None:
+            raise ModelError("ExploreMemory.step with home_path needs the carrying "
+                             "observation (the way home is read while an object is held)")
         B, T = context.direction.shape
         stored = 1.0 + open_scores(context.cells.detach())  # (B, T, V*V) in [1, 2]
         # the grid the goal memory laid out (grown with config.far.grow)
@@ -289,10 +294,14 @@ class ExploreMemory(nn.Module):
         w, d = frontier_read(flat, dists[0], gps, direction, radius, limit=self.radius,
                              extra=self.far)  # (B*T,) each
         recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
-        ways = [(self.goal_w_emb, self.goal_d_emb), (self.home_w_emb, self.home_d_emb)]
-        for (w_emb, d_emb), way in zip([e for e in ways if e[0] is not None], dists[1:],
-                                       strict=True):
+        held = (None if context.carrying is None
+                else (context.carrying.reshape(B * T, 1) > 0).to(recall.dtype))  # (B*T, 1)
+        ways = [(w_emb, d_emb, gate) for w_emb, d_emb, gate in (
+            (self.goal_w_emb, self.goal_d_emb, None), (self.home_w_emb, self.home_d_emb, held))
+            if w_emb is not None and d_emb is not None]
+        for (w_emb, d_emb, gate), way in zip(ways, dists[1:], strict=True):
             w, d = frontier_read(flat, way, gps, direction, radius, unseen=FAR,
                                  limit=self.radius, extra=self.far)  # (B*T,) each
-            recall = recall + w_emb(w) + d_emb(d)  # (B*T, C)
+            read = w_emb(w) + d_emb(d)  # (B*T, C)
+            recall = recall + (read if gate is None else read * gate)  # home: while holding
         return recall.view(B, T, -1), state._replace(explore_map=maps[:, -1]), {}

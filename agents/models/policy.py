@@ -290,7 +290,8 @@ class MultimodalTransformer(nn.Module):
         step_cells = None if cells is None else cells.view(B, T, *cells.shape[1:])
         state = self.initial_state(B) if state is None else state
         bias, state = self._parts(StepContext(image, batch.direction, batch.gps, done, goal,
-                                              step_cells), state)  # (B, T, C)
+                                              step_cells, carrying=batch.carrying),
+                                  state)  # (B, T, C)
         hidden = state.hidden  # (B, C)
         contexts = self.fusion.step_contexts(ctx)  # T steps' contexts
         biases = [None] * T if bias is None else bias.unbind(1)  # T x (B, C)

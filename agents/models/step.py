@@ -38,6 +38,8 @@ class StepContext(NamedTuple):
     """``(B, T, M*M)`` the last step that wrote each map cell
     (:func:`agents.models.memory.last_writes` of ``places``; the goal memory's aux), else
     ``None``."""
+    carrying: Tensor | None = None
+    """``(B, T)`` the ``carrying`` observation (0: nothing held), or ``None``."""
 
 
 class StatefulPart(Protocol):

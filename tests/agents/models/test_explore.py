@@ -264,20 +264,33 @@ def test_a_sequence_with_the_explore_memory_equals_the_steps_one_by_one(match, g
     assert_steps_match_sequence(_model(match, goal_path, home_path), _obs(4), done)
 
 
-def test_the_way_home_changes_the_action():
-    model = _model(home_path=True)
-    obs = {**_obs(1), "gps": np.array([[1, 0]])}  # one cell south of the start
+def _home_logits(model: MultimodalTransformer, carrying: int) -> torch.Tensor:
+    """The logits one cell south of the start, every cell seen and floor (home one step
+    north), with ``carrying`` held."""
+    obs = {**_obs(1), "gps": np.array([[1, 0]]), "carrying": np.array([carrying])}
     with torch.no_grad():
         state = model.initial_state(1)
-        state.explore_map[0] = 2.0  # every cell seen, floor: home is one step north
-        near = model(obs, state).logits
-        walled = state.explore_map.clone().view(1, 9, 9)
-        walled[0, 4, :] = 1.0  # the start's row a wall (the start itself stays a source)
-        walled[0, 4, 4] = 2.0
-        walled[0, 5, 3:6] = 1.0  # and the agent's neighbours east and west: no way round
-        state.explore_map[0] = walled.view(81)
-        cut = model(obs, state).logits
-    assert not torch.allclose(near, cut)
+        state.explore_map[0] = 2.0
+        return model(obs, state).logits
+
+
+def test_the_way_home_is_read_while_an_object_is_held_and_only_then():
+    model, blind = _model(home_path=True), _model(home_path=True)
+    with torch.no_grad():
+        for name in ("home_w_emb", "home_d_emb"):  # the same model, its way home read as 0
+            getattr(blind.explore, name).weight.zero_()
+    assert not torch.allclose(_home_logits(model, 3), _home_logits(blind, 3))
+    assert torch.equal(_home_logits(model, 0), _home_logits(blind, 0))
+
+
+def test_explore_step_with_the_way_home_needs_the_carrying_observation():
+    model = _model(home_path=True)
+    context = StepContext(torch.zeros(1, 1, 56, 56, 3), torch.zeros(1, 1, dtype=torch.long),
+                          torch.zeros(1, 1, 2, dtype=torch.long), cells=torch.zeros(1, 1, 49, 4),
+                          places=torch.zeros(1, 1, 49, dtype=torch.long),
+                          last_writes=torch.zeros(1, 1, 81))
+    with pytest.raises(ModelError, match="home_path needs the carrying"):
+        model.explore.step(context, model.initial_state(1))
 
 
 def test_a_sure_remembered_goal_changes_the_action_through_its_way():
