@@ -66,12 +66,11 @@ from vlnenv.env.observer import EgocentricObserver
 from vlnenv.env.options import fixed_episode
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.errors import EnvError
-from vlnenv.language.instructions import Instruction
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.vector.dynamics import NOOP, BatchedWorld
 from vlnenv.vector.layout import ObjectCache
-from vlnenv.vector.outcomes import BatchedJudge, Compiled
+from vlnenv.vector.outcomes import BatchedJudge
 from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House
 from vlnenv.wrappers.symbolic import symbolic_space
@@ -180,8 +179,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         houses = _per_env(options.pop("houses", None), self.num_envs, "houses")
         if isinstance(seed, int | np.integer):
             self._np_random, self._np_random_seed = seeding.np_random(int(seed))
-        self._start(envs.tolist(), [seeds[i] for i in envs], [episodes[i] for i in envs],
-                    [houses[i] for i in envs])
+        for i in envs.tolist():
+            self._reset_one(i, seeds[i], episodes[i], houses[i])
         self._autoreset[envs] = False
         self._started = True
         mask = np.zeros(self.num_envs, bool)
@@ -211,34 +210,11 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
                            f"got {len(seeds)}")
         return seeds
 
-    def _start(
-        self, envs: list[int], seeds: Sequence[int | None] | None = None,
-        episodes: Sequence[Episode | dict | None] | None = None,
-        houses: Sequence[House | None] | None = None,
+    def _reset_one(
+        self, i: int, seed: int | None = None, episode: Episode | dict | None = None,
+        house: House | None = None,
     ) -> None:
-        """Start the next episode of each of ``envs`` (distinct), as
-        ``GridHouseEnv.reset`` does (``seeds``, ``episodes`` and ``houses``: one entry per
-        environment, ``None`` for none), each drawn from its own generator, then all loaded
-        into the world and the judge together."""
-        if not envs:
-            return
-        none = [None] * len(envs)
-        drawn = [self._draw(i, seed, episode, house) for i, seed, episode, house
-                 in zip(envs, seeds or none, episodes or none, houses or none, strict=True)]
-        houses_, episodes_, compiled, instructions, states = (list(x) for x in zip(*drawn,
-                                                                                    strict=True))
-        self.world.load(envs, houses_, episodes_)
-        self.judge.load(envs, houses_, compiled, instructions, states)
-        for i, episode in zip(envs, episodes_, strict=True):
-            self._texts[i] = episode.instruction
-            self._ids[i], self._families[i] = episode.episode_id, episode.family
-
-    def _draw(
-        self, i: int, seed: int | None, episode: Episode | dict | None, house: House | None,
-    ) -> tuple[House, Episode, Compiled, Instruction | None, EpisodeState | None]:
-        """Environment ``i``'s next house and episode (``episode``: a fixed record, else
-        drawn from its generator, seeded anew with ``seed``), its compiled task, and the
-        instruction and initial state where the judge needs them."""
+        """Start environment ``i``'s next episode, as ``GridHouseEnv.reset`` does."""
         if seed is not None or self._rngs[i] is None:
             self._rngs[i] = seeding.np_random(seed)[0]
         if episode is not None:
@@ -254,7 +230,10 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
             if compiled is None:
                 compiled = self._compiled.put(episode, id(house),
                                               self.judge.compile(instruction, state))
-        return house, episode, compiled, instruction, state
+        self.world.load(i, house, episode)
+        self.judge.load(i, house, compiled, instruction, state)
+        self._texts[i] = episode.instruction
+        self._ids[i], self._families[i] = episode.episode_id, episode.family
 
     # ------------------------------------------------------------------ step
     def step(
@@ -267,7 +246,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         world, acting = self.world, None
         if self.autoreset_mode is AutoresetMode.NEXT_STEP and self._autoreset.any():
             acting = ~self._autoreset
-            self._start(np.flatnonzero(self._autoreset).tolist())
+            for i in np.flatnonzero(self._autoreset).tolist():
+                self._reset_one(i)
             actions = np.where(acting, actions, NOOP)
         events = world.step(actions, noop=acting is not None)
         success = self.judge.success(events, acting)
@@ -317,7 +297,8 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         for i, path in zip(ended.tolist(), world.paths(ended), strict=True):
             paths[i] = path
         final_info["path"], final_info["_path"] = paths, done.copy()
-        self._start(ended.tolist())
+        for i in ended.tolist():
+            self._reset_one(i)
         image[ended] = self._images(ended)
         for key, value in self._values(ended).items():
             infos[key] = infos[key].copy()  # final_info keeps the old array

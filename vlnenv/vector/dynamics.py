@@ -13,7 +13,6 @@ must equal (``tests/vlnenv/vector/test_twins.py`` checks every state field step 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,34 +103,24 @@ class BatchedWorld:
         self.episodes: list[Episode | None] = [None] * n
 
     # ------------------------------------------------------------------ loading
-    def load(self, envs: Sequence[int], houses: Sequence[House],
-             episodes: Sequence[Episode]) -> None:
-        """Start the episodes of ``envs`` (distinct environments; ``houses[k]`` and
-        ``episodes[k]`` for ``envs[k]``), loaded together: each house as loaded, each agent
-        at its start."""
-        for house in houses:
-            if not self.grids.fits(house.shape):
-                self._grow(house.shape)
-        idx = np.asarray(envs, np.intp)  # (n,)
-        stale = [i for i, house in zip(envs, houses, strict=True)
-                 if self.houses[i] is not house or self._dirty[i]]
-        if stale:
-            self.views.invalidate(np.asarray(stale, np.intp))
-        shape = self.grids.block_shape
-        self.grids.put(idx, [self.cache.get(house, ("blocks", shape),
-                                            lambda house=house: self._house_blocks(house))
-                             for house in houses])
-        for i, house, episode in zip(envs, houses, episodes, strict=True):
-            self._load_items(i, house)
-            self.houses[i], self.episodes[i] = house, episode
-        start = np.array([[int(x) for x in e.start] for e in episodes], np.int64)  # (n, 3)
-        pos = self.grids.origin[idx] + start[:, 0] * shape[1] + start[:, 1]  # (n,)
-        self.pos[idx], self.head[idx] = pos, start[:, 2] % 4
-        self.start[idx] = start[:, :2]
-        self.steps[idx], self.max_steps[idx] = 0, [e.max_steps for e in episodes]
-        self.stopped[idx], self.carry[idx], self.carry_obs[idx] = False, -1, 0
-        self._dirty[idx] = False
-        self.trail[idx, 0], self.trail_len[idx] = pos, 1
+    def load(self, i: int, house: House, episode: Episode) -> None:
+        """Start environment ``i``'s episode: the house as loaded, the agent at the start."""
+        r, c, h = (int(x) for x in episode.start)
+        if not self.grids.fits(house.shape):
+            self._grow(house.shape)
+        if self.houses[i] is not house or self._dirty[i]:
+            self.views.invalidate(i)
+        self.grids.put(i, self.cache.get(house, ("blocks", self.grids.block_shape),
+                                         lambda: self._house_blocks(house)))
+        self._load_items(i, house)
+        self.houses[i], self.episodes[i] = house, episode
+        pos = self.grids.flat(i, r, c)
+        self.pos[i], self.head[i] = pos, h % 4
+        self.start[i, 0], self.start[i, 1] = r, c
+        self.steps[i], self.max_steps[i] = 0, episode.max_steps
+        self.stopped[i], self.carry[i], self.carry_obs[i] = False, -1, 0
+        self._dirty[i] = False
+        self.trail[i, 0], self.trail_len[i] = pos, 1
 
     def _house_blocks(self, house: House) -> dict[str, np.ndarray]:
         layers = house_layers(house, self.tile)

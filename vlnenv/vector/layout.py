@@ -186,22 +186,15 @@ class PackedGrids:
         out[:value.shape[0], :value.shape[1]] = value
         return out
 
-    def put(self, envs: np.ndarray, blocks: list[dict[str, np.ndarray]]) -> None:
-        """Copy capacity windows (from :meth:`block`) into the blocks of ``envs``
-        (``(n,)`` distinct environments; ``blocks[k]`` for ``envs[k]``, each with the same
-        layers): one copy per layer for all of them. The rest of a block, beyond the
-        capacity, is outside and never written."""
+    def put(self, i: int, blocks: dict[str, np.ndarray]) -> None:
+        """Copy capacity windows (from :meth:`block`) into environment ``i``'s blocks. The
+        rest of a block, beyond the capacity, is outside and never written."""
         p = self.pad
-        rows, cols = slice(p, p + self.height), slice(p, p + self.width)
-        if len(blocks) == 1:
-            for name, block in blocks[0].items():
-                self._blocks[name][envs[0], rows, cols] = block
-            return
-        for name in blocks[0]:
-            self._blocks[name][envs, rows, cols] = np.stack([b[name] for b in blocks])
+        window = np.s_[i, p:p + self.height, p:p + self.width]
+        for name, block in blocks.items():
+            self._blocks[name][window] = block
 
     def load(self, i: int, values: dict[str, np.ndarray]) -> None:
         """Fill environment ``i``'s block of each named layer: the ``(H, W)`` values at the
         house's place, outside everywhere else."""
-        self.put(np.array([i]), [{name: self.block(name, value)
-                                  for name, value in values.items()}])
+        self.put(i, {name: self.block(name, value) for name, value in values.items()})

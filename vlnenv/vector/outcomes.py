@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,38 +121,30 @@ class BatchedJudge:
         return Compiled(house, flat, part, (rows, cols, bits[rows, cols]), goal, match)
 
     def load(
-        self, envs: Sequence[int], houses: Sequence[House], compiled: Sequence[Compiled],
-        instructions: Sequence[Instruction | None], states: Sequence[EpisodeState | None],
+        self, i: int, house: House, compiled: Compiled, instruction: Instruction | None,
+        state: EpisodeState | None,
     ) -> None:
-        """Bind the environments ``envs`` (distinct, already loaded in the world; the
-        other arguments hold one entry per environment) to their episodes' tasks:
-        ``compiled``, and each ``instruction`` reset on its initial ``state`` where the
-        task is not flat or :attr:`needs_instructions` (else both may be ``None``)."""
-        idx = np.asarray(envs, np.intp)  # (n,)
-        flats = [c.flat for c in compiled]
-        parts = np.array([len(f.parts) if f is not None else 1 for f in flats])  # (n,)
-        self.generic[idx] = [f is None for f in flats]
-        self.last[idx], self.sequence[idx] = parts - 1, parts > 1
-        self.part[idx] = [c.part for c in compiled]
-        self.fetches[idx] = [f is not None and f.fetches for f in flats]
-        self.wrong[idx] = False
-        for i, task, flat, instruction in zip(envs, compiled, flats, instructions,
-                                              strict=True):
-            self.instructions[i], self.flat[i], self.stage_keys[i] = instruction, flat, None
-            self._load_match(i, task.match)
+        """Bind environment ``i`` (already loaded in the world) to its episode's task:
+        ``compiled``, and the ``instruction`` reset on the initial ``state`` where the task
+        is not flat or :attr:`needs_instructions` (else both may be ``None``)."""
+        flat = compiled.flat
+        self.instructions[i], self.flat[i] = instruction, flat
+        self.generic[i] = flat is None
+        parts = len(flat.parts) if flat is not None else 1
+        self.last[i], self.sequence[i], self.part[i] = parts - 1, parts > 1, compiled.part
+        self.fetches[i] = flat is not None and flat.fetches
+        self._load_match(i, compiled.match)
         grids = self.world.grids
-        shape = grids.block_shape
-        grids.put(idx, [self._blocks.get(task, shape, lambda task=task: self._task_blocks(task))
-                        for task in compiled])
-        for i, house, instruction, state in zip(envs, houses, instructions, states,
-                                                strict=True):
-            if self.dense_reward:
-                self._restage(i, state)
-                self.before[i] = grids.layers["stage_dist"][self.world.pos[i]]
-            if self.kinds:
-                oracle = self._oracles.get(house, "oracle", lambda house=house: Oracle(house))
-                self.solvers[i] = {k: TaskSolver(instruction, k, self.world.view, oracle)
-                                   for k in self.kinds}
+        grids.put(i, self._blocks.get(compiled, grids.block_shape,
+                                      lambda: self._task_blocks(compiled)))
+        self.stage_keys[i], self.wrong[i] = None, False
+        if self.dense_reward:
+            self._restage(i, state)
+            self.before[i] = grids.layers["stage_dist"][self.world.pos[i]]
+        if self.kinds:
+            oracle = self._oracles.get(house, "oracle", lambda: Oracle(house))
+            view = self.world.view
+            self.solvers[i] = {k: TaskSolver(instruction, k, view, oracle) for k in self.kinds}
 
     def _task_blocks(self, compiled: Compiled) -> dict[str, np.ndarray]:
         """The ``goal_dist`` and ``goalbits`` blocks of a compiled task."""

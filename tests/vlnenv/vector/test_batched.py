@@ -16,9 +16,7 @@ from vlnenv.env.grid_house import GridHouseEnv
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.shipped import houses_root, suites_root
 from vlnenv.tasks.episode import Episode, read_episodes
-from vlnenv.tasks.sample import sample_episode
 from vlnenv.vector import BatchedGridHouseEnv
-from vlnenv.vector.dynamics import BatchedWorld
 from vlnenv.world.generate import SMALL, generate_house
 from vlnenv.world.mapfile import load_house
 from vlnenv.wrappers import SymbolicObservation
@@ -211,27 +209,6 @@ def test_houses_of_growing_size_are_relaid_out():
         env.unwrapped.source.houses.append(big)
     seen = run_pair(batched, sync, 200, seed=4, p_stop=0.2)
     assert batched.world.grids.block_shape > home and seen["done"] > 20
-
-
-def test_episodes_reset_together_load_as_one_at_a_time():
-    big = load_house(houses_root() / "big_house.toml")
-    rng = np.random.default_rng(3)
-    houses = [HOUSE, big, HOUSE, big]
-    episodes = [sample_episode(h, rng, house_id=f"h{k}", episode_id=f"e{k}")
-                for k, h in enumerate(houses)]
-    together = BatchedWorld(4, 7, 8)  # a small capacity: it grows within the one load
-    together.load([3, 0, 1, 2], [houses[3], *houses[:3]], [episodes[3], *episodes[:3]])
-    alone = BatchedWorld(4, 7, 8)
-    for i in range(4):
-        alone.load([i], [houses[i]], [episodes[i]])
-    assert together.grids.block_shape == alone.grids.block_shape
-    for name, layer in together.grids.layers.items():
-        assert np.array_equal(layer, alone.grids.layers[name]), name
-    for field in ("pos", "head", "start", "steps", "max_steps", "stopped", "carry",
-                  "carry_obs", "trail_len"):
-        assert np.array_equal(getattr(together, field), getattr(alone, field)), field
-    assert np.array_equal(together.trail[:, 0], alone.trail[:, 0])
-    assert np.array_equal(together.images(), alone.images())
 
 
 def nested_sequence_episode() -> Episode:

@@ -74,8 +74,8 @@ def start(suite_name: str, split: str = "val_unseen"):
         state = EpisodeState.initial(house, episode.start)
         instruction = instruction_from_task(episode.task, house, episode.episode_id)
         instruction.reset(state)
-        world.load([i], [house], [episode])
-        judge.load([i], [house], [judge.compile(instruction, state)], [instruction], [state])
+        world.load(i, house, episode)
+        judge.load(i, house, judge.compile(instruction, state), instruction, state)
         twins.append(Twin(house, episode))
     return world, judge, twins
 
