@@ -264,7 +264,10 @@ def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families
     from vlnenv.language.instructions import FAMILIES
 
     long, quick = resolve_config("long"), resolve_config("quickstart")
-    assert long.model == quick.model.replace(track=long.model.track)
+    # the long recipe was measured before the way home (page 26): it keeps it off
+    assert long.model == quick.model.replace(track=long.model.track,
+                                             explore=ExploreConfig(goal_path=True))
+    assert quick.model.explore.home_path and not long.model.explore.home_path
     assert long.model.track is not None and quick.model.track is None
     assert long.data.families == tuple(FAMILIES) == long.eval.families
     assert long.optim.goal_families == ("go_to_room", "go_to_object", "fetch")
@@ -299,6 +302,17 @@ def test_the_quickstart_trains_routes_on_their_parts_and_reads_them_so():
     assert not resolve_config("quickstart_v8").data.route_parts
     before = resolve_config("quickstart_v9")  # the quickstart before route parts
     assert before.data.families == ("go_to_room", "go_to_object", "fetch")
-    assert before.model == quick.model.replace(read_route_parts=False)
+    assert before.model == quick.model.replace(read_route_parts=False,
+                                               explore=ExploreConfig(goal_path=True))
     assert before.data == dataclasses.replace(quick.data, families=before.data.families,
                                               route_parts=False)
+
+
+def test_the_quickstart_plans_the_way_home_and_its_tenth_version_does_not():
+    quick, v10 = resolve_config("quickstart"), resolve_config("quickstart_v10")
+    assert quick.model.explore == ExploreConfig(goal_path=True, home_path=True)
+    assert v10.model == quick.model.replace(explore=ExploreConfig(goal_path=True))
+    assert v10.data == quick.data and v10.optim == quick.optim and v10.eval == quick.eval
+    for name in [f"quickstart_v{v}" for v in range(3, 10)] + ["long", "gpu_five", "long_large"]:
+        explore = resolve_config(name).model.explore
+        assert explore is None or not explore.home_path, name
