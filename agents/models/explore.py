@@ -280,28 +280,30 @@ class ExploreMemory(nn.Module):
         flat = maps.reshape(B * T, -1)  # (B*T, M*M)
         gps, direction = context.gps.reshape(B * T, 2), context.direction.reshape(B * T)
         passable = passable_cells(flat, radius)  # (B*T, M, M)
-        # every search in one relaxation: the frontier's, then the goal's, then home's
+        # every search in one relaxation: the frontier's, the goal's, and home's from the
+        # steps where an object is held (the only ones that read it)
         searches = [(passable, frontier_sources(flat, radius))]
         if self.goal_w_emb is not None:
             searches.append((passable, goal_sources(context.goal_maps.reshape(B * T, -1),
                                                     radius)))
+        held = torch.zeros(0, dtype=torch.long, device=flat.device)  # (H,) holding steps
         if self.home_w_emb is not None:
-            home = home_sources(B * T, radius, flat.device)  # (B*T, M, M)
-            searches.append((passable | home, home))  # the agent stood on its start cell
-        dist = path_lengths(torch.cat([p for p, _ in searches]),
-                            torch.cat([s for _, s in searches]))  # (k*B*T, M, M)
-        dists = dist.split(B * T)  # k of (B*T, M, M)
+            held = (context.carrying.reshape(B * T) > 0).nonzero()[:, 0]  # (H,)
+            home = home_sources(len(held), radius, flat.device)  # (H, M, M)
+            searches.append((passable[held] | home, home))  # the agent stood on its start
+        dists = path_lengths(torch.cat([p for p, _ in searches]),
+                             torch.cat([s for _, s in searches])
+                             ).split([len(s) for _, s in searches])  # (B*T or H, M, M) each
         w, d = frontier_read(flat, dists[0], gps, direction, radius, limit=self.radius,
                              extra=self.far)  # (B*T,) each
         recall = self.w_emb(w) + self.d_emb(d)  # (B*T, C)
-        held = (None if context.carrying is None
-                else (context.carrying.reshape(B * T, 1) > 0).to(recall.dtype))  # (B*T, 1)
-        ways = [(w_emb, d_emb, gate) for w_emb, d_emb, gate in (
-            (self.goal_w_emb, self.goal_d_emb, None), (self.home_w_emb, self.home_d_emb, held))
-            if w_emb is not None and d_emb is not None]
-        for (w_emb, d_emb, gate), way in zip(ways, dists[1:], strict=True):
-            w, d = frontier_read(flat, way, gps, direction, radius, unseen=FAR,
+        if self.goal_w_emb is not None and self.goal_d_emb is not None:
+            w, d = frontier_read(flat, dists[1], gps, direction, radius, unseen=FAR,
                                  limit=self.radius, extra=self.far)  # (B*T,) each
-            read = w_emb(w) + d_emb(d)  # (B*T, C)
-            recall = recall + (read if gate is None else read * gate)  # home: while holding
+            recall = recall + self.goal_w_emb(w) + self.goal_d_emb(d)  # (B*T, C)
+        if len(held) and self.home_w_emb is not None and self.home_d_emb is not None:
+            w, d = frontier_read(flat[held], dists[-1], gps[held], direction[held], radius,
+                                 unseen=FAR, limit=self.radius, extra=self.far)  # (H,) each
+            read = self.home_w_emb(w) + self.home_d_emb(d)  # (H, C)
+            recall = recall.index_add(0, held, read.to(recall.dtype))  # home: while holding
         return recall.view(B, T, -1), state._replace(explore_map=maps[:, -1]), {}

@@ -229,7 +229,7 @@ def parse_route(chunks: list[Chunk], house: House, start: Pose | None) -> Instru
             text = describe_route(house, path, pose[2], np.random.default_rng(0))
         except TaskError:
             continue
-        words_of = chunk_words(route_chunks(text))
+        words_of = route_words(text)
         if read_atoms(words_of) & readings:
             fits.append(path)
     if not fits:
