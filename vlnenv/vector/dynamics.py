@@ -83,7 +83,7 @@ class BatchedWorld:
         self.grids = PackedGrids(n, view, *capacity)
         self.views = BatchedViews(n, view, tile)
         self.views.resize(n * self.grids.block_size, self.grids.block_shape[1])
-        self.cache = ObjectCache(2 * (cache_houses + n))  # blocks and items per house
+        self.cache = ObjectCache(3 * (cache_houses + n))  # blocks, items, visibility
         self.pos = np.zeros(n, np.intp)
         self.head = np.zeros(n, np.intp)
         self.steps = np.zeros(n, np.int64)
@@ -108,10 +108,16 @@ class BatchedWorld:
         r, c, h = (int(x) for x in episode.start)
         if not self.grids.fits(house.shape):
             self._grow(house.shape)
-        if self.houses[i] is not house or self._dirty[i]:
+        fresh = self.houses[i] is not house or self._dirty[i]  # cached visibility is stale
+        if fresh:
             self.views.invalidate(i)
-        self.grids.put(i, self.cache.get(house, ("blocks", self.grids.block_shape),
-                                         lambda: self._house_blocks(house)))
+        key = ("blocks", self.grids.block_shape)
+        blocks = self.cache.find(house, key)
+        again = blocks is not None  # played before here: worth priming its visibility
+        self.grids.put(i, blocks if again else self.cache.put(house, key,
+                                                              self._house_blocks(house)))
+        if fresh and again:
+            self._prime_views(i, house)
         self._load_items(i, house)
         self.houses[i], self.episodes[i] = house, episode
         pos = self.grids.flat(i, r, c)
@@ -121,6 +127,15 @@ class BatchedWorld:
         self.stopped[i], self.carry[i], self.carry_obs[i] = False, -1, 0
         self._dirty[i] = False
         self.trail[i, 0], self.trail_len[i] = pos, 1
+
+    def _prime_views(self, i: int, house: House) -> None:
+        """Cache the visibility of every slot of ``house``, just loaded in environment ``i``
+        as it starts (computed once per house, for the second and later episodes in it: a
+        freshly generated house is played once, and pays only its misses)."""
+        origin = int(self.grids.origin[i])
+        bits = self.cache.get(house, "visibility", lambda: self.views.house_visibility(
+            origin, house.shape, self.grids.layers["opaque"]))
+        self.views.prime(origin, bits, int(self.views.epoch[i]))
 
     def _house_blocks(self, house: House) -> dict[str, np.ndarray]:
         layers = house_layers(house, self.tile)
