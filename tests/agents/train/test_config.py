@@ -264,10 +264,11 @@ def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families
     from vlnenv.language.instructions import FAMILIES
 
     long, quick = resolve_config("long"), resolve_config("quickstart")
-    # the long recipe was measured before the way home (page 26): it keeps it off
-    assert long.model == quick.model.replace(track=long.model.track,
-                                             explore=ExploreConfig(goal_path=True))
-    assert quick.model.explore.home_path and not long.model.explore.home_path
+    assert long.model == quick.model.replace(track=long.model.track)  # the way home too
+    assert long.model.explore == ExploreConfig(goal_path=True, home_path=True)
+    v1 = resolve_config("long_v1")  # the long recipe before the way home (page 25)
+    assert v1.model == long.model.replace(explore=ExploreConfig(goal_path=True))
+    assert (v1.data, v1.optim, v1.eval, v1.run) == (long.data, long.optim, long.eval, long.run)
     assert long.model.track is not None and quick.model.track is None
     assert long.data.families == tuple(FAMILIES) == long.eval.families
     assert long.optim.goal_families == ("go_to_room", "go_to_object", "fetch")
@@ -313,6 +314,6 @@ def test_the_quickstart_plans_the_way_home_and_its_tenth_version_does_not():
     assert quick.model.explore == ExploreConfig(goal_path=True, home_path=True)
     assert v10.model == quick.model.replace(explore=ExploreConfig(goal_path=True))
     assert v10.data == quick.data and v10.optim == quick.optim and v10.eval == quick.eval
-    for name in [f"quickstart_v{v}" for v in range(3, 10)] + ["long", "gpu_five", "long_large"]:
+    for name in [f"quickstart_v{v}" for v in range(3, 10)] + ["long_v1"]:
         explore = resolve_config(name).model.explore
         assert explore is None or not explore.home_path, name
