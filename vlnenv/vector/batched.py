@@ -285,15 +285,13 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         """Same-step autoreset: keep the finished episodes' last observation and info,
         reset them, and put the new episodes' first observation and info in their place."""
         world, ended = self.world, np.flatnonzero(done)
-        final_obs = np.full(self.num_envs, None, object)
+        final_obs = np.empty(self.num_envs, object)  # None where not ended
         heads, carried = world.head[ended].tolist(), world.carry_obs[ended].tolist()
         for k, (i, gps) in enumerate(zip(ended.tolist(), world.gps(ended), strict=True)):
             final_obs[i] = {"image": image[i].copy(), "direction": heads[k],
                             "carrying": carried[k], "instruction": self._texts[i], "gps": gps}
-        final_info = {k: v.copy() if k.startswith("_") else v for k, v in infos.items()}
-        for key in [k for k in final_info if k.startswith("_")]:
-            final_info[key] &= done
-        paths = np.full(self.num_envs, None, object)
+        final_info = {k: v & done if k.startswith("_") else v for k, v in infos.items()}
+        paths = np.empty(self.num_envs, object)  # None where not ended
         for i, path in zip(ended.tolist(), world.paths(ended), strict=True):
             paths[i] = path
         final_info["path"], final_info["_path"] = paths, done.copy()
