@@ -108,15 +108,15 @@ class BatchedWorld:
         r, c, h = (int(x) for x in episode.start)
         if not self.grids.fits(house.shape):
             self._grow(house.shape)
-        fresh = self.houses[i] is not house or self._dirty[i]  # cached visibility is stale
-        if fresh:
+        stale = self.houses[i] is not house or self._dirty[i]  # its cached visibility
+        if stale:
             self.views.invalidate(i)
         key = ("blocks", self.grids.block_shape)
         blocks = self.cache.find(house, key)
         again = blocks is not None  # played before here: worth priming its visibility
         self.grids.put(i, blocks if again else self.cache.put(house, key,
                                                               self._house_blocks(house)))
-        if fresh and again:
+        if stale and again:
             self._prime_views(i, house)
         self._load_items(i, house)
         self.houses[i], self.episodes[i] = house, episode

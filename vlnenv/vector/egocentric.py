@@ -60,7 +60,7 @@ class BatchedViews:
 
     def resize(self, flat_cells: int, width: int) -> None:
         """Fit packed grids of ``flat_cells`` cells and block width ``width``; drops the
-        cache. Its pages are only touched (hence resident) once a slot is used."""
+        cache. Its pages are only touched (hence resident) once a slot is used or primed."""
         self._bits = np.zeros((flat_cells * 4, self._nbytes), np.uint8)  # (slots, bytes)
         self._stamp = np.zeros(flat_cells * 4, np.int32)  # (slots,) epoch of each entry
         self._width = width
