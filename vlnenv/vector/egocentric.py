@@ -80,9 +80,15 @@ class BatchedViews:
         h, w = shape
         cells = (origin + np.arange(h)[:, None] * self._width + np.arange(w)).reshape(-1)
         head = np.tile(np.arange(4), h * w)  # (H W 4,) slot order: cell-major
-        idx = self.offsets.take(head, axis=0) + np.repeat(cells, 4)[:, None]  # (H W 4, VV)
-        seen = visible_masks(opaque.take(idx).reshape(-1, self.view, self.view))
+        seen = self._masks(np.repeat(cells, 4), head, opaque)  # (H W 4, VV)
         return np.packbits(seen.reshape(h, w * 4, self.cells), axis=2)
+
+    def _masks(self, pos: np.ndarray, head: np.ndarray, opaque: np.ndarray) -> np.ndarray:
+        """``(K, V*V)`` bool: the view cells an agent at flat ``pos`` facing ``head`` sees,
+        computed (:func:`~vlnenv.render.view_geometry.visible_masks`), not cached."""
+        idx = self.offsets.take(head, axis=0) + pos[:, None]  # (K, VV)
+        seen = visible_masks(opaque.take(idx).reshape(-1, self.view, self.view))
+        return seen.reshape(len(pos), self.cells)
 
     def prime(self, origin: int, bits: np.ndarray, epoch: int) -> None:
         """Cache ``bits`` (:meth:`house_visibility` of the house now at flat ``origin``) as
@@ -102,9 +108,7 @@ class BatchedViews:
         vis = np.unpackbits(self._bits.take(slot, axis=0), axis=1, count=self.cells)  # (M, VV)
         miss = np.flatnonzero(self._stamp.take(slot) != epoch)
         if len(miss):
-            idx = self.offsets.take(head[miss], axis=0) + pos[miss, None]  # (K, VV)
-            seen = visible_masks(opaque.take(idx).reshape(-1, self.view, self.view))
-            seen = seen.reshape(len(miss), self.cells)  # (K, VV) bool
+            seen = self._masks(pos[miss], head[miss], opaque)  # (K, VV)
             vis[miss] = seen
             self._bits[slot[miss]] = np.packbits(seen, axis=1)
             self._stamp[slot[miss]] = epoch[miss]
