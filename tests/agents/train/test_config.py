@@ -266,14 +266,19 @@ def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families
     long, quick = resolve_config("long"), resolve_config("quickstart")
     assert long.model == quick.model.replace(track=long.model.track)  # the way home too
     assert long.model.explore == ExploreConfig(goal_path=True, home_path=True)
-    v1 = resolve_config("long_v1")  # the long recipe before the way home (page 25)
+    v2 = resolve_config("long_v2")  # the hour on small houses alone (page 27)
+    assert (v2.model, v2.data, v2.optim, v2.eval) == (long.model, long.data, long.optim,
+                                                      long.eval)
+    assert v2.run == dataclasses.replace(long.run, time_budget_s=3600.0,
+                                         asked=v2.run.asked)
+    v1 = resolve_config("long_v1")  # the hour before the way home (page 25)
     assert v1.model == long.model.replace(explore=ExploreConfig(goal_path=True))
-    assert (v1.data, v1.optim, v1.eval, v1.run) == (long.data, long.optim, long.eval, long.run)
+    assert (v1.data, v1.optim, v1.eval, v1.run) == (v2.data, v2.optim, v2.eval, v2.run)
     assert long.model.track is not None and quick.model.track is None
     assert long.data.families == tuple(FAMILIES) == long.eval.families
     assert long.optim.goal_families == ("go_to_room", "go_to_object", "fetch")
     assert quick.optim.goal_families is None
-    assert long.run.time_budget_s == 3600 and long.optim.fit_budget
+    assert long.run.time_budget_s == 1800 and long.optim.fit_budget  # + long_large
 
 
 def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_mixed_in():
