@@ -45,7 +45,8 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     other ranks wait), one per episode from its family's teacher, successful ones only,
     the first ``data.max_episodes`` of them; then those of the ``data.extra_demos`` files
     (:func:`extra_demos`); then the same as the first of each ``extra`` suite
-    (``data.extra_suites``), its houses keyed ``<suite>/<id>``
+    (``data.extra_suites``; its episodes sampled afresh as ``data.extra_sampled_episodes``
+    says), its houses keyed ``<suite>/<id>``
     (:func:`agents.train.data.suite_mix.tag_houses`).
 
     Raises:
@@ -54,10 +55,10 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     data = config.data
     teachers = sorted(set(data.teacher.values()))
 
-    def of(source: Suite) -> DemoSet:
+    def of(source: Suite, sampled: int) -> DemoSet:
         def get(teacher: str) -> DemoSet:
             return ensure_demos(source, data.split, teacher, data.demos_dir,
-                                data.sampled_episodes, data.sample_seed, data.workers, log=log,
+                                sampled, data.sample_seed, data.workers, log=log,
                                 phrasing=data.phrasing)
 
         if ctx.main:
@@ -79,13 +80,16 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
                              f"for teachers {data.teacher}")
         return demos
 
-    demos = of(suite)
+    demos = of(suite, data.sampled_episodes)
     if data.extra_demos:
         demos = DemoSet.concat([demos, *(extra_demos(path, suite) for path in data.extra_demos)],
                                demos.meta)
     if not extra:
         return demos
-    return DemoSet.concat([demos, *(tag_houses(of(s), s) for s in extra)], demos.meta)
+    sampled = (data.sampled_episodes if data.extra_sampled_episodes is None
+               else data.extra_sampled_episodes)
+    return DemoSet.concat([demos, *(tag_houses(of(s, sampled), s) for s in extra)],
+                          demos.meta)
 
 
 def extra_demos(path: str, suite: Suite) -> DemoSet:

@@ -76,6 +76,11 @@ class DataConfig:
     episodes when > 0 (for more data than the split holds)."""
     sample_seed: int = 0
     """Seed of the sampled episodes (each episode has its own generator)."""
+    extra_sampled_episodes: int | None = None
+    """Episodes sampled afresh on each extra suite's ``split`` houses (``extra_suites``),
+    used instead of its own episodes when > 0; ``None``: as ``sampled_episodes``. E.g.
+    more big-house episodes than the ``large`` suite's 1,000, beside the ``small`` suite's
+    own."""
     phrasing: str = "any"
     """Phrasing of the demonstrations' instructions (:mod:`vlnenv.language.phrasing`):
     ``"any"`` keeps each episode's text (the split's, or as sampled); ``"trained"`` says
@@ -124,6 +129,9 @@ class DataConfig:
                f"data.suite ({self.suite!r}), got {list(self.extra_suites)}")
         _check(self.sampled_episodes >= 0, f"{where}.sampled_episodes",
                f"expected an integer >= 0, got {self.sampled_episodes!r}")
+        _check(self.extra_sampled_episodes is None or self.extra_sampled_episodes >= 0,
+               f"{where}.extra_sampled_episodes",
+               f"expected None or an integer >= 0, got {self.extra_sampled_episodes!r}")
         _check(self.phrasing in [p.value for p in Phrasing], f"{where}.phrasing",
                f"expected one of {[p.value for p in Phrasing]}, got {self.phrasing!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",

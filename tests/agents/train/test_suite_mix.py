@@ -59,6 +59,26 @@ def test_the_demonstrations_of_extra_suites_join_with_their_houses_keyed_by_suit
         tiny_config("data.extra_suites=tiny")
 
 
+def test_extra_suites_can_play_fresh_episodes_on_their_houses_while_the_main_suite_keeps_its_own(
+        tiny_config, large_suite):
+    ctx = Context(0, 1, 0, torch.device("cpu"))
+    tiny, large = load_suite("tiny"), load_suite(large_suite)
+    own = load_demos_for(tiny_config(f"data.extra_suites={large_suite}"), tiny, ctx,
+                         extra=[large])
+    config = tiny_config(f"data.extra_suites={large_suite}", "data.extra_sampled_episodes=7")
+    sampled = load_demos_for(config, tiny, ctx, extra=[large])
+    alone = load_demos_for(tiny_config(), tiny, ctx)
+    main = [ep.episode_id for ep in alone.episodes]
+    assert [ep.episode_id for ep in sampled.episodes[:len(main)]] == main
+    fresh = sampled.episodes[len(main):]
+    split_ids = {ep.episode_id for ep in large.episodes("train")}
+    assert 1 <= len(fresh) <= 7 and len(fresh) > len(own.episodes) - len(main)
+    assert {ep.house for ep in fresh} == {"mix-large/train-h0000"}
+    assert not split_ids & {ep.episode_id for ep in fresh}
+    with pytest.raises(TrainError, match="extra_sampled_episodes"):
+        tiny_config("data.extra_sampled_episodes=-1")
+
+
 @pytest.mark.slow
 def test_a_run_on_small_and_large_houses_trains_with_growing_maps(tiny_config, large_suite):
     result = train_bc(tiny_config(f"data.extra_suites={large_suite}", "optim.max_steps=3",
