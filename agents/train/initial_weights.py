@@ -7,7 +7,8 @@ from pathlib import Path
 
 from agents.models import MultimodalTransformer
 from agents.models.errors import ModelError
-from agents.models.pretrained import ALL, load_pretrained_weights
+from agents.models.far_widen import widen_far_tables
+from agents.models.pretrained import ALL, load_pretrained_weights, source_state
 from agents.train.errors import TrainError
 from agents.train.sections import InitConfig
 
@@ -34,7 +35,9 @@ def init_source(path: str | Path) -> Path:
 
 def load_init(model: MultimodalTransformer, init: InitConfig) -> str:
     """Copy ``init.parts`` of ``init.path`` into ``model`` (the rest stays as it is);
-    returns a line for the log.
+    returns a line for the log. A source trained without ``model.far`` starting a model
+    with it has its offset and distance tables widened first, so that the model starts
+    out computing what the source did (:func:`agents.models.far_widen.widen_far_tables`).
 
     Raises:
         TrainError: no source, or the parts' weights missing or of other shapes there
@@ -43,10 +46,13 @@ def load_init(model: MultimodalTransformer, init: InitConfig) -> str:
     assert init.path is not None
     source = init_source(init.path)
     try:
-        report = load_pretrained_weights(model, source, parts=init.parts, strict=True)
+        state, widened = widen_far_tables(source_state(source), model.config)
+        report = load_pretrained_weights(model, state, parts=init.parts, strict=True)
     except ModelError as err:
         raise TrainError(f"init.path = {init.path}: {err}") from None
+    note = (f" ({len(widened)} offset and distance tables widened for model.far)"
+            if set(widened) & set(report.loaded) else "")
     if list(init.parts) == [ALL]:
-        return f"init: every weight ({len(report.loaded)} tensors) from {source}"
+        return f"init: every weight ({len(report.loaded)} tensors) from {source}{note}"
     return (f"init: {len(report.loaded)} tensors of {', '.join(init.parts)} from {source}; "
-            "every other weight fresh")
+            f"every other weight fresh{note}")

@@ -351,7 +351,8 @@ class InitConfig:
     ``memory``, or a top-level module name; ``all`` alone: every weight, to continue a
     trained policy on other data); every other weight stays fresh. The
     parts' weights must exist in ``path`` with the policy's shapes (the run's
-    ``model`` section sizes them)."""
+    ``model`` section sizes them), except the offset and distance tables of a source
+    without ``model.far``, widened for it (:mod:`agents.models.far_widen`)."""
 
     def __post_init__(self) -> None:
         _check(bool(self.parts), "init.parts", "expected at least one part name")
