@@ -132,7 +132,7 @@ def _listing(label: str, keys: list[str]) -> str:
 
 def load_pretrained_weights(model: nn.Module, source: Source,
                             parts: Iterable[str] | None = None,
-                            strict: bool = True) -> LoadReport:
+                            strict: bool = True, name: str | None = None) -> LoadReport:
     """Copy weights from ``source`` into ``model`` (see the module docstring).
 
     Args:
@@ -140,6 +140,7 @@ def load_pretrained_weights(model: nn.Module, source: Source,
         source: a model folder, a ``.pt`` file, a module or a state dict.
         parts: names of the parts to load; ``None`` or ``[ALL]`` loads every weight.
         strict: refuse missing, unexpected and mismatched weights.
+        name: what the messages call ``source`` (default: its path, or its type).
 
     Returns:
         What was loaded and what was left out.
@@ -157,7 +158,7 @@ def load_pretrained_weights(model: nn.Module, source: Source,
     missing = sorted(wanted - given)
     unexpected = sorted(given - wanted)
     mismatched = sorted(k for k in wanted & given if own[k].shape != state[k].shape)
-    where = source if isinstance(source, str | os.PathLike) else type(source).__name__
+    where = name or (source if isinstance(source, str | os.PathLike) else type(source).__name__)
     if not wanted:
         raise ModelError(f"loading {where}: the model has no weights in parts {list(parts or [])}")
     if strict and (missing or unexpected or mismatched):

@@ -47,7 +47,8 @@ def load_init(model: MultimodalTransformer, init: InitConfig) -> str:
     source = init_source(init.path)
     try:
         state, widened = widen_far_tables(source_state(source), model.config)
-        report = load_pretrained_weights(model, state, parts=init.parts, strict=True)
+        report = load_pretrained_weights(model, state, parts=init.parts, strict=True,
+                                         name=str(source))
     except ModelError as err:
         raise TrainError(f"init.path = {init.path}: {err}") from None
     note = (f" ({len(widened)} offset and distance tables widened for model.far)"

@@ -97,3 +97,7 @@ def test_tables_already_wide_load_as_they_are_and_other_shapes_are_refused(tmp_p
     with pytest.raises(TrainError, match="init.path = .*bad.pt: memory.f_emb.weight: 12 rows"):
         load_init(MultimodalTransformer(config, seed=6), InitConfig(path=str(tmp_path / "bad.pt"),
                                                                     parts=("all",)))
+    torch.save({k: v for k, v in wide.items() if k != "value_head.bias"}, tmp_path / "cut.pt")
+    with pytest.raises(TrainError, match=r"loading .*cut.pt: 1 missing \(value_head.bias\)"):
+        load_init(MultimodalTransformer(config, seed=6), InitConfig(path=str(tmp_path / "cut.pt"),
+                                                                    parts=("all",)))
