@@ -51,8 +51,9 @@ def load_init(model: MultimodalTransformer, init: InitConfig) -> str:
                                          name=str(source))
     except ModelError as err:
         raise TrainError(f"init.path = {init.path}: {err}") from None
-    note = (f" ({len(widened)} offset and distance tables widened for model.far)"
-            if set(widened) & set(report.loaded) else "")
+    widened_loaded = set(widened) & set(report.loaded)
+    note = (f" ({len(widened_loaded)} offset and distance tables widened for model.far)"
+            if widened_loaded else "")
     if list(init.parts) == [ALL]:
         return f"init: every weight ({len(report.loaded)} tensors) from {source}{note}"
     return (f"init: {len(report.loaded)} tensors of {', '.join(init.parts)} from {source}; "

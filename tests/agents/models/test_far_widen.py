@@ -80,6 +80,9 @@ def test_a_model_given_far_from_widened_weights_acts_as_its_source_in_a_small_ho
     assert f"{len(FAR_TABLES) - 1} offset and distance tables widened" in line  # no d_emb
     obs = _walk()
     torch.testing.assert_close(_logits(model, obs), _logits(source, obs))
+    memory_only = MultimodalTransformer(_config(far=FarConfig(reach=64)), seed=6)
+    line = load_init(memory_only, InitConfig(path=str(tmp_path / "source"), parts=("memory",)))
+    assert "(5 offset and distance tables widened" in line  # memory.f/r_emb, explore.*d_emb
     fresh = MultimodalTransformer(_config(far=FarConfig(reach=64, grow=False)), seed=6).eval()
     assert not torch.allclose(_logits(fresh, obs), _logits(source, obs))
 
