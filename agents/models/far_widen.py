@@ -62,8 +62,8 @@ def widened_rows(kind: str, limit: int, extra: int) -> Tensor:
 
 
 def _rows(kind: str, limit: int, extra: int) -> int:
-    return {"offset": 2 * (limit + extra) + 1, "distance": limit + extra + 1,
-            "explore": limit + extra + 2}[kind]
+    """Rows of a ``kind`` table: those :func:`widened_rows` gives it."""
+    return len(widened_rows(kind, limit, extra))
 
 
 def widen_far_tables(state: Mapping[str, Tensor],
@@ -92,6 +92,6 @@ def widen_far_tables(state: Mapping[str, Tensor],
             raise ModelError(f"{key}: {table.shape[0]} rows; expected {_rows(kind, limit, 0)} "
                              f"(gps.range {config.radius}, no far) or "
                              f"{_rows(kind, limit, extra)} (far.reach {config.far.reach})")
-        out[key] = table[widened_rows(kind, limit, extra)].clone()  # (rows', C)
+        out[key] = table[widened_rows(kind, limit, extra)]  # (rows', C) a copy
         widened.append(key)
     return out, tuple(widened)
