@@ -17,6 +17,12 @@ their actions), every episode's actions are replayed on its state and instructio
   count, share of the family's failures) and the top causes over all families; ``--json
   PATH`` writes the same counts as JSON.
 
+The ``go_to_room`` and ``go_to_object`` episodes are also counted by the room their goal
+lies in (:func:`room_outcomes`): per room type, the episodes, successes, how many of them
+had another room of that type in the house (a look-alike room, which only the words'
+"next to ..." or "with ..." tell apart) and the type's share of the rooms of the ``train``
+houses of the suite, or of the suites ``--room-shares`` names (how often training saw it).
+
 With ``--model DIR`` of a model with the goal memory, each ``go_to_object`` wrong stop and
 timeout is replayed through the model to read its goal map at the end: whether the best
 remembered cell was the target (and how far from it the agent ended), another object the
@@ -89,6 +95,71 @@ def causes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[str,
         if cause is not None:
             family[cause] += 1
     return out
+
+
+def goal_room(episode: Any, house: Any) -> int | None:
+    """Index of the room the goal of a ``go_to_room`` or ``go_to_object`` episode lies in:
+    the room the task names, or the room of the target object's cell (furniture belongs to
+    the room it stands in); ``None`` for other families or a goal in no room."""
+    if episode.family == "go_to_room":
+        return house.room_index(episode.task["room"])
+    if episode.family == "go_to_object":
+        return house.room_of(tuple(episode.task["object"]["cell"]))
+    return None
+
+
+def train_room_shares(suites: list[Suite]) -> dict[str, float]:
+    """Room type name -> its share of all the rooms of the suites' ``train`` houses
+    (empty for no suite)."""
+    counts = Counter(room.type.name.lower() for suite in suites
+                     for hid in suite.house_ids("train") for room in suite.houses[hid].rooms)
+    total = sum(counts.values())
+    return {name: n / total for name, n in counts.items()}
+
+
+def room_outcomes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[str, Counter]:
+    """Per room type of the goal (:func:`goal_room`) of the ``go_to_room`` and
+    ``go_to_object`` records: ``episodes``, ``success``, ``look-alike room`` (the house has
+    another room of the type) and ``look-alike room, success``."""
+    episodes = suite.episodes(split)
+    out: dict[str, Counter] = defaultdict(Counter)
+    for rec in records:
+        ep = episodes[rec["episode_index"]]
+        house = suite.houses[ep.house]
+        room = goal_room(ep, house)
+        if room is None:
+            continue
+        kind = house.rooms[room].type
+        c = out[kind.name.lower()]
+        c["episodes"] += 1
+        c["success"] += int(bool(rec["success"]))
+        if len(house.rooms_of_type(kind)) > 1:
+            c["look-alike room"] += 1
+            c["look-alike room, success"] += int(bool(rec["success"]))
+    return dict(out)
+
+
+def room_table(by_type: dict[str, Counter], shares: dict[str, float]) -> str:
+    """Markdown: per goal room type (most frequent in training first), episodes, SR, the
+    episodes with a look-alike room and their SR, and the type's share of the training
+    rooms; a last row sums every type."""
+    def sr(wins: int, n: int) -> str:
+        return f"{100 * wins / n:.0f}" if n else "-"
+
+    lines = ["| goal room | episodes | SR | with a look-alike room | SR there "
+             "| share of train rooms |", "|---|---:|---:|---:|---:|---:|"]
+    total: Counter = Counter()
+    for name in sorted(by_type, key=lambda k: (-shares.get(k, 0.0), k)):
+        c = by_type[name]
+        total += c
+        lines.append(f"| {name} | {c['episodes']} | {sr(c['success'], c['episodes'])} | "
+                     f"{c['look-alike room']} | "
+                     f"{sr(c['look-alike room, success'], c['look-alike room'])} | "
+                     + (f"{100 * shares[name]:.1f}% |" if name in shares else "- |"))
+    lines.append(f"| all | {total['episodes']} | {sr(total['success'], total['episodes'])} | "
+                 f"{total['look-alike room']} | "
+                 f"{sr(total['look-alike room, success'], total['look-alike room'])} | |")
+    return "\n".join(lines) + "\n"
 
 
 def top_causes(by_family: dict[str, Counter], n: int) -> list[tuple[str, str, int]]:
@@ -338,6 +409,9 @@ def main() -> None:
     parser.add_argument("--demos-dir", default="runs/demos")
     parser.add_argument("--top", type=int, default=10,
                         help="causes in the table over all families (default 10)")
+    parser.add_argument("--room-shares", metavar="SUITES",
+                        help="comma-separated suites whose train houses give the room types' "
+                             "shares (default: the results' suite, if it has a train split)")
     parser.add_argument("--json", metavar="PATH",
                         help="also write the cause counts as JSON to PATH")
     args = parser.parse_args()
@@ -350,6 +424,13 @@ def main() -> None:
     by_family = causes(data["records"], suite, data["split"])
     print()
     print(cause_tables(by_family, Counter(r["family"] for r in data["records"]), args.top))
+    rooms = room_outcomes(data["records"], suite, data["split"])
+    if rooms:
+        names = (args.room_shares.split(",") if args.room_shares
+                 else [data["suite"]] if "train" in suite.splits else [])
+        print("### go_to_room and go_to_object by the goal's room (shares of the rooms of "
+              + (", ".join(f"{n}/train" for n in names) or "no train split") + ")\n")
+        print(room_table(rooms, train_room_shares([load_suite(n) for n in names])))
     if args.json:
         write_text_atomic(args.json, causes_json(data, by_family, args.top))
         print(f"wrote {args.json}")

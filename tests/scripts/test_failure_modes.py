@@ -80,6 +80,7 @@ def test_the_command_prints_the_tables_and_writes_the_json(tmp_path, monkeypatch
     failures = sum(f["failures"] for f in doc["families"].values())
     assert f"### Top causes: {failures} failures of {doc['episodes']} episodes" in printed
     assert "| stopped early on the route |" in printed
+    assert "by the goal's room (shares of the rooms of tiny/train)" in printed
 
 
 def test_the_tables_give_each_cause_its_share_of_failures_and_rank_the_top_causes():
@@ -110,6 +111,45 @@ def test_the_tables_give_each_cause_its_share_of_failures_and_rank_the_top_cause
                    "picked up only other objects": 1}}
     assert doc["top"] == [{"family": "sequence", "cause": "never reached part 1, stopped",
                            "count": 4}]
+
+
+def test_room_outcomes_count_each_room_and_object_episode_under_its_goals_room_type():
+    script = load_script("scripts/failure_modes.py")
+    suite = load_suite("tiny")
+    recs = records("oracle")
+    by_type = script.room_outcomes(recs, suite, "val_unseen")
+    episodes = suite.episodes("val_unseen")
+    expected: Counter = Counter()
+    for rec in recs:
+        ep = episodes[rec["episode_index"]]
+        house = suite.houses[ep.house]
+        if ep.family == "go_to_room":
+            room = house.room_index(ep.task["room"])
+        elif ep.family == "go_to_object":
+            room = house.room_of(tuple(ep.task["object"]["cell"]))
+        else:
+            assert script.goal_room(ep, house) is None
+            continue
+        assert script.goal_room(ep, house) == room
+        assert ep.goal[0] in house.room_cells(room) or ep.family == "go_to_object"
+        expected[house.rooms[room].type.name.lower()] += 1
+    assert {k: c["episodes"] for k, c in by_type.items()} == dict(expected)
+    assert all(c["success"] == c["episodes"] for c in by_type.values())  # the oracle
+    shares = script.train_room_shares([suite])
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert script.train_room_shares([]) == {}
+
+
+def test_the_room_table_gives_sr_per_type_with_look_alike_rooms_and_training_shares():
+    script = load_script("scripts/failure_modes.py")
+    by_type = {"gym": Counter({"episodes": 2, "success": 0}),
+               "bedroom": Counter({"episodes": 4, "success": 3, "look-alike room": 2,
+                                   "look-alike room, success": 1})}
+    text = script.room_table(by_type, {"bedroom": 0.25})
+    lines = text.splitlines()
+    assert lines[2] == "| bedroom | 4 | 75 | 2 | 50 | 25.0% |"  # the most trained first
+    assert lines[3] == "| gym | 2 | 0 | 0 | - | - |"  # no share: not in the train houses
+    assert lines[4] == "| all | 6 | 50 | 2 | 50 | |"
 
 
 def test_the_goal_map_at_a_wrong_stop_is_read_for_every_go_to_object_failure(tmp_path):

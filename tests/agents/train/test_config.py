@@ -10,7 +10,14 @@ import pytest
 
 from agents.cli import build_parser
 from agents.commands.train import config_from_args
-from agents.models import ExploreConfig, GoalConfig, GpsConfig, MemoryConfig, ModelConfig
+from agents.models import (
+    ExploreConfig,
+    FarConfig,
+    GoalConfig,
+    GpsConfig,
+    MemoryConfig,
+    ModelConfig,
+)
 from agents.train.config import TrainConfig, read_config_file, resolve_config
 from agents.train.errors import TrainError
 from agents.train.sections import DEFAULT_TEACHERS
@@ -282,14 +289,19 @@ def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families
     assert long.run.time_budget_s == 1800 and long.optim.fit_budget
 
 
-def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_mixed_in():
+def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_and_far_maps():
     cur, long = resolve_config("long_large"), resolve_config("long")
-    assert cur.model == long.model
+    assert cur.model == long.model.replace(far=FarConfig(reach=256, grow=True))
+    assert long.model.far is None
     assert cur.data == dataclasses.replace(long.data, extra_suites=("large",))
     assert (cur.init.path, cur.init.parts) == ("runs/long/best", ("all",))
     assert cur.optim == dataclasses.replace(long.optim, lr=0.001, warmup_steps=100)
     assert cur.run.time_budget_s == 1800 and cur.run.seed == long.run.seed
     assert cur.eval == long.eval
+    before = resolve_config("long_large_v1")  # pages 27-30: the same without far
+    assert before.model == long.model
+    assert (before.data, before.optim, before.init, before.eval) == (
+        cur.data, cur.optim, cur.init, cur.eval)
 
 
 def test_the_gpu_recipe_on_five_families_is_the_long_recipes_policy_at_c128():
