@@ -3,8 +3,8 @@
 * ``vln house show FILE [--out PNG] [--tile N] [--force]``: top-down picture of a house.
 * ``vln house check FILE...``: validate map files; prints ``path:line:col: message`` for
   each broken file and exits 1 if any is broken.
-* ``vln house new --seed N --out FILE [--size small|large] [--force]``: write a generated
-  house.
+* ``vln house new --seed N --out FILE [--size small|large|huge] [--force]``: write a
+  generated house (3-6 rooms, 8-14, or 16-24 on grids up to 64x64).
 
 An existing output file is replaced only with ``--force`` (the output rule,
 :func:`vlnenv.fileio.output_file`).
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from agents.commands import add_force, seed_arg
 from vlnenv.errors import MapError
+from vlnenv.world.generate import PRESETS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     new = cmds.add_parser("new", help="write a procedurally generated house")
     new.add_argument("--seed", type=seed_arg, required=True, help="generator seed")
     new.add_argument("--out", type=Path, required=True, help="map file to write")
-    new.add_argument("--size", choices=("small", "large"), default="small",
+    new.add_argument("--size", choices=tuple(PRESETS), default="small",
                      help="generator preset")
     add_force(new)
     new.set_defaults(func=_new)
@@ -82,11 +83,11 @@ def _check(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     from vlnenv.fileio import check_output, output_file
-    from vlnenv.world.generate import LARGE, SMALL, generate_house
+    from vlnenv.world.generate import generate_house
     from vlnenv.world.mapfile import dumps_house
 
     check_output(args.out, args.force, folder=False)
-    house = generate_house(LARGE if args.size == "large" else SMALL, args.seed)
+    house = generate_house(PRESETS[args.size], args.seed)
     with output_file(args.out, args.force) as tmp:
         tmp.write_text(dumps_house(house), encoding="utf-8")
     print(f"{args.out}: {house.name}, {house.height}x{house.width}, {len(house.rooms)} rooms")

@@ -37,3 +37,11 @@ def test_new_writes_a_generated_house_that_loads_and_show_renders_it(tmp_path):
     assert main(["house", "show", str(out), "--out", str(png), "--tile", "8"]) == 0
     picture = np.asarray(Image.open(png))
     assert picture.shape == (house.height * 8, house.width * 8, 3)
+
+
+def test_new_writes_a_huge_house_past_every_shipped_size(tmp_path, capsys):
+    out = tmp_path / "huge.toml"
+    assert main(["house", "new", "--seed", "0", "--size", "huge", "--out", str(out)]) == 0
+    house = load_house(out)
+    assert min(house.height, house.width) >= 48 and len(house.rooms) >= 16
+    assert f"{out}: huge house 0, {house.height}x{house.width}" in capsys.readouterr().out

@@ -28,14 +28,14 @@ from vlnenv.errors import EnvError, TaskError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import DEFAULT_FAMILIES, sample_episode
-from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig, generate_house
+from vlnenv.world.generate import PRESETS, GeneratorConfig, generate_house
 from vlnenv.world.house import House
 
 if TYPE_CHECKING:
     from vlnenv.suites.load import Suite
 
-#: Generator presets by name.
-SIZES: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE}
+#: Generator presets by name (:data:`vlnenv.world.generate.PRESETS`).
+SIZES: dict[str, GeneratorConfig] = PRESETS
 
 _NO_HOUSES: Mapping[str, House] = MappingProxyType({})
 
@@ -72,8 +72,8 @@ class EpisodeSource(ABC):
         """Fresh tasks on freshly generated houses.
 
         Args:
-            size: a preset name (``"small"``: 3-6 rooms, ``"large"``: 8-14 rooms) or a
-                generator config.
+            size: a preset name (``"small"``: 3-6 rooms, ``"large"``: 8-14 rooms,
+                ``"huge"``: 16-24 rooms) or a generator config.
             families: task families to sample.
             prefetch: background processes that generate houses ahead (0: none); the same
                 seed gives the same episodes either way (:mod:`vlnenv.env.prefetch`).

@@ -56,7 +56,7 @@ from vlnenv.suites.spec import (
 from vlnenv.tasks.episode import Episode, dumps_episodes
 from vlnenv.tasks.rephrase import rephrase
 from vlnenv.tasks.sample import sample_episode
-from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig, generate_house
+from vlnenv.world.generate import PRESETS, GeneratorConfig, generate_house
 from vlnenv.world.house import House
 from vlnenv.world.mapfile import dumps_house, loads_house
 
@@ -65,7 +65,7 @@ FORMAT = 1
 SPEC_FILE = "spec.toml"
 MANIFEST_FILE = "manifest.json"
 #: Generator config of each preset name.
-PRESET_CONFIGS: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE}
+PRESET_CONFIGS: dict[str, GeneratorConfig] = PRESETS
 #: Spawn-key roles.
 HOUSE_ROLE, EPISODE_ROLE, PHRASING_ROLE = 0, 1, 2
 #: Draws from one stream in one house before the next house is tried.

@@ -11,7 +11,7 @@ many houses and episodes each split holds::
 
     [houses]
     source = "generated"      # "generated" (from a generator preset) or "handmade"
-    preset = "small"          # generated: "small" (3-6 rooms) or "large" (8-14 rooms)
+    preset = "small"          # generated: "small" (3-6 rooms), "large" (8-14), "huge" (16-24)
     # dir = "../../houses"    # handmade: map-file folder, relative to this file
 
     [episodes]
@@ -50,6 +50,7 @@ from typing import Any
 from vlnenv.errors import SuiteError
 from vlnenv.language.instructions import FAMILIES
 from vlnenv.language.phrasing import Phrasing
+from vlnenv.world.generate import PRESETS as GENERATOR_PRESETS
 
 try:
     import tomllib
@@ -63,7 +64,7 @@ SHARED_HOUSES: dict[str, str] = {"val_seen": "train"}
 #: House sources.
 SOURCES: tuple[str, ...] = ("generated", "handmade")
 #: Generator presets a generated suite may name (see :mod:`vlnenv.world.generate`).
-PRESETS: tuple[str, ...] = ("small", "large")
+PRESETS: tuple[str, ...] = tuple(GENERATOR_PRESETS)
 
 _TOP_KEYS = ("name", "version", "description", "seed", "families", "houses", "episodes",
              "splits")

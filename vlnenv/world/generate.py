@@ -171,6 +171,13 @@ def _validate(config: GeneratorConfig) -> None:
 SMALL = GeneratorConfig(name="small house")
 #: Houses of 8-14 rooms, with a hallway hub when it fits, on grids from 24x24 to 40x40.
 LARGE = GeneratorConfig(name="large house", height=(24, 40), width=(24, 40), rooms=(8, 14))
+#: Houses of 16-24 rooms on grids from 48x48 to 64x64: bigger than any suite or hand-made
+#: house the project ships (the largest, ``big_house``, is 31x38), for checking that a
+#: policy's memory is not bounded by the houses it was trained in.
+HUGE = GeneratorConfig(name="huge house", height=(48, 64), width=(48, 64), rooms=(16, 24))
+#: The presets by name: ``vln house new --size``, a suite spec's ``houses.preset`` and
+#: ``EpisodeSource.generated(size)`` take these names.
+PRESETS: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE, "huge": HUGE}
 
 
 # ---------------------------------------------------------------------- assembly
@@ -222,7 +229,7 @@ def generate_house(config: GeneratorConfig, seed: int) -> House:
     """Generate a valid, connected house.
 
     Args:
-        config: what kind of house (see :data:`SMALL`, :data:`LARGE`).
+        config: what kind of house (see :data:`PRESETS`).
         seed: non-negative integer; the same config and seed give an identical house on
             every machine and in every process.
 

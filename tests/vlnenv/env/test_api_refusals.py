@@ -97,8 +97,8 @@ def test_bad_constructor_settings_are_env_errors(kwargs, message):
                                      "generated(...), .houses(...), .episodes(...) or "
                                      ".suite(...)), got list"),
     (lambda: VLNEnv(config={"view": 5}), "config must be an EnvConfig, got dict"),
-    (lambda: EpisodeSource.generated("medium"), "size must be one of ['large', 'small'] or "
-                                                "a GeneratorConfig, got 'medium'"),
+    (lambda: EpisodeSource.generated("medium"), "size must be one of ['huge', 'large', 'small'] "
+                                                "or a GeneratorConfig, got 'medium'"),
     (lambda: EpisodeSource.generated(prefetch=-1), "prefetch must be an integer >= 0"),
     (lambda: EpisodeSource.generated(families=[]), "families must be a non-empty list"),
     (lambda: VLNEnv(render_mode="video"), "render_mode must be one of"),

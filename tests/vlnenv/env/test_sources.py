@@ -18,7 +18,7 @@ from vlnenv.errors import EnvError, TaskError
 from vlnenv.expert.kinds import EnvExpert
 from vlnenv.suites.load import load_suite
 from vlnenv.vector import BatchedGridHouseEnv
-from vlnenv.world.generate import LARGE, SMALL
+from vlnenv.world.generate import HUGE, LARGE, SMALL
 
 HOUSE = make_house(["#######", "#BB/KK#", "#BB#KK#", "#######"],
                    {"B": "bedroom", "K": "kitchen"}, name="flat")
@@ -31,6 +31,10 @@ def test_generated_sources_take_a_preset_name_or_a_config():
     large = EpisodeSource.generated("large", ("fetch",))
     assert large.config == LARGE and large.families == ("fetch",)
     assert EpisodeSource.generated(LARGE).config == LARGE
+    huge = EpisodeSource.generated("huge", ("go_to_room",))
+    house, episode = huge.draw(np.random.default_rng(0))
+    assert huge.config == HUGE and huge.capacity() == (64, 64)
+    assert min(house.height, house.width) >= 48 and episode.family == "go_to_room"
 
 
 def test_a_houses_source_samples_its_families_on_its_houses():

@@ -57,12 +57,18 @@ def test_splits_come_in_canonical_order_whatever_the_file_order():
     assert [s.name for s in loads_spec(text).splits] == ["train", "val_seen", "test"]
 
 
+def test_a_generated_suite_may_name_every_generator_preset():
+    for preset in ("small", "large", "huge"):
+        assert loads_spec(GENERATED.replace('preset = "large"', f'preset = "{preset}"')
+                          ).preset == preset
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         ("seed = 5", "seed = -1", "seed = -1: expected an integer >= 0"),
         ("seed = 5", "", "missing key 'seed'"),
-        ('preset = "large"', 'preset = "huge"', "houses.preset = 'huge'"),
+        ('preset = "large"', 'preset = "giant"', "houses.preset = 'giant'"),
         ("houses = 2", 'houses = "two"', "splits.train.houses = 'two'"),
         ("episodes = 4", "episodes = 0", "splits.train.episodes = 0"),
         ("[splits.val_seen]\nepisodes = 3", "[splits.val_seen]\nepisodes = 3\nhouses = 1",

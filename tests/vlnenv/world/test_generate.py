@@ -16,7 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vlnenv.errors import VLNError
-from vlnenv.world.generate import LARGE, SMALL, GeneratorConfig, GeneratorError, generate_house
+from vlnenv.world.generate import (
+    HUGE,
+    LARGE,
+    PRESETS,
+    SMALL,
+    GeneratorConfig,
+    GeneratorError,
+    generate_house,
+)
 from vlnenv.world.house import Cell, House
 from vlnenv.world.priors import ROOM_PRIORS
 from vlnenv.world.rooms import RoomType
@@ -66,6 +74,15 @@ def test_a_thousand_small_seeds_give_valid_connected_furnished_houses():
 def test_a_hundred_large_seeds_give_valid_connected_furnished_houses():
     for house in houses(LARGE, 100):
         assert_valid(house, LARGE)
+
+
+def test_huge_houses_are_valid_and_bigger_than_any_shipped_house():
+    for house in houses(HUGE, 10):
+        assert_valid(house, HUGE)
+        # the largest shipped house is big_house, 31x38; the policy's fixed maps reach
+        # 16 cells from the start (33x33)
+        assert min(house.height, house.width) >= 48 and len(house.rooms) >= 16
+    assert PRESETS == {"small": SMALL, "large": LARGE, "huge": HUGE}
 
 
 @settings(max_examples=40, deadline=None)
