@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from agents.train.data.targets import goal_view_targets, trace_view_targets
+from vlnenv.errors import SuiteError
 from vlnenv.eval.failures import failure_cause, names_colour
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
@@ -430,7 +431,11 @@ def main() -> None:
                  else [data["suite"]] if "train" in suite.splits else [])
         print("### go_to_room and go_to_object by the goal's room (shares of the rooms of "
               + (", ".join(f"{n}/train" for n in names) or "no train split") + ")\n")
-        print(room_table(rooms, train_room_shares([load_suite(n) for n in names])))
+        try:
+            shares = train_room_shares([load_suite(n) for n in names])
+        except SuiteError as err:
+            raise SystemExit(f"--room-shares {args.room_shares}: {err}") from None
+        print(room_table(rooms, shares))
     if args.json:
         write_text_atomic(args.json, causes_json(data, by_family, args.top))
         print(f"wrote {args.json}")

@@ -83,6 +83,17 @@ def test_the_command_prints_the_tables_and_writes_the_json(tmp_path, monkeypatch
     assert "by the goal's room (shares of the rooms of tiny/train)" in printed
 
 
+def test_room_shares_from_a_suite_without_a_train_split_are_refused(tmp_path, monkeypatch):
+    script = load_script("scripts/failure_modes.py")
+    config = BenchmarkConfig(suite="tiny", split="val_unseen", policy="forward:0")
+    (tmp_path / "results.json").write_text(json.dumps(run_benchmark(config)))
+    monkeypatch.setattr("sys.argv", ["failure_modes.py", str(tmp_path),
+                                     "--room-shares", "handmade"])
+    with pytest.raises(SystemExit, match="--room-shares handmade: suite 'handmade' has no "
+                                         "split 'train'"):
+        script.main()
+
+
 def test_the_tables_give_each_cause_its_share_of_failures_and_rank_the_top_causes():
     script = load_script("scripts/failure_modes.py")
     by_family = {"fetch": Counter({"picked up only other objects": 1,

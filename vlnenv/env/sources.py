@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from vlnenv.suites.load import Suite
 
 #: Generator presets by name (:data:`vlnenv.world.generate.PRESETS`).
-SIZES: dict[str, GeneratorConfig] = PRESETS
+SIZES: Mapping[str, GeneratorConfig] = PRESETS
 
 _NO_HOUSES: Mapping[str, House] = MappingProxyType({})
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ FORMAT = 1
 SPEC_FILE = "spec.toml"
 MANIFEST_FILE = "manifest.json"
 #: Generator config of each preset name.
-PRESET_CONFIGS: dict[str, GeneratorConfig] = PRESETS
+PRESET_CONFIGS: Mapping[str, GeneratorConfig] = PRESETS
 #: Spawn-key roles.
 HOUSE_ROLE, EPISODE_ROLE, PHRASING_ROLE = 0, 1, 2
 #: Draws from one stream in one house before the next house is tried.

@@ -19,8 +19,9 @@ order, so a seed names the same house on every machine and in every process.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from types import MappingProxyType
 
 import numpy as np
 
@@ -177,7 +178,8 @@ LARGE = GeneratorConfig(name="large house", height=(24, 40), width=(24, 40), roo
 HUGE = GeneratorConfig(name="huge house", height=(48, 64), width=(48, 64), rooms=(16, 24))
 #: The presets by name: ``vln house new --size``, a suite spec's ``houses.preset`` and
 #: ``EpisodeSource.generated(size)`` take these names.
-PRESETS: dict[str, GeneratorConfig] = {"small": SMALL, "large": LARGE, "huge": HUGE}
+PRESETS: Mapping[str, GeneratorConfig] = MappingProxyType(
+    {"small": SMALL, "large": LARGE, "huge": HUGE})
 
 
 # ---------------------------------------------------------------------- assembly
