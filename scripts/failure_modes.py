@@ -43,6 +43,7 @@ cell scores above "not in view".
 
     python scripts/failure_modes.py runs/bench --model runs/quickstart/model
     python scripts/failure_modes.py runs/bench --json runs/bench/failures.json
+    python scripts/failure_modes.py runs/bench_huge --suite runs/huge --room-shares small,large
 """
 
 from __future__ import annotations
@@ -410,6 +411,9 @@ def main() -> None:
     parser.add_argument("--demos-dir", default="runs/demos")
     parser.add_argument("--top", type=int, default=10,
                         help="causes in the table over all families (default 10)")
+    parser.add_argument("--suite", metavar="NAME_OR_FOLDER",
+                        help="the suite the results were measured on, for one built outside "
+                             "maps/suites (default: the results' suite name)")
     parser.add_argument("--room-shares", metavar="SUITES",
                         help="comma-separated suites whose train houses give the room types' "
                              "shares (default: the results' suite, if it has a train split)")
@@ -418,7 +422,10 @@ def main() -> None:
     args = parser.parse_args()
     path = Path(args.results)
     data = json.loads((path / "results.json" if path.is_dir() else path).read_text())
-    suite = load_suite(data["suite"])
+    suite = load_suite(args.suite or data["suite"])
+    if suite.name != data["suite"]:
+        raise SystemExit(f"--suite {args.suite}: suite {suite.name!r}, but the results are of "
+                         f"{data['suite']!r}")
     print(f"{data['policy']} on {data['suite']}/{data['split']}, {len(data['records'])} episodes")
     for family, counts in sorted(outcomes(data["records"], suite, data["split"]).items()):
         print(f"  {family:<13} " + ", ".join(f"{k} {v}" for k, v in counts.items()))

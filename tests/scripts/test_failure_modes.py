@@ -83,6 +83,16 @@ def test_the_command_prints_the_tables_and_writes_the_json(tmp_path, monkeypatch
     assert "by the goal's room (shares of the rooms of tiny/train)" in printed
 
 
+def test_results_of_another_suite_than_suite_names_are_refused(tmp_path, monkeypatch):
+    script = load_script("scripts/failure_modes.py")
+    config = BenchmarkConfig(suite="tiny", split="val_unseen", policy="forward:0")
+    (tmp_path / "results.json").write_text(json.dumps(run_benchmark(config)))
+    monkeypatch.setattr("sys.argv", ["failure_modes.py", str(tmp_path), "--suite", "small"])
+    with pytest.raises(SystemExit, match="--suite small: suite 'small', but the results are "
+                                         "of 'tiny'"):
+        script.main()
+
+
 def test_room_shares_from_a_suite_without_a_train_split_are_refused(tmp_path, monkeypatch):
     script = load_script("scripts/failure_modes.py")
     config = BenchmarkConfig(suite="tiny", split="val_unseen", policy="forward:0")
