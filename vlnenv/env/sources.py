@@ -34,9 +34,6 @@ from vlnenv.world.house import House
 if TYPE_CHECKING:
     from vlnenv.suites.load import Suite
 
-#: Generator presets by name (:data:`vlnenv.world.generate.PRESETS`).
-SIZES: Mapping[str, GeneratorConfig] = PRESETS
-
 _NO_HOUSES: Mapping[str, House] = MappingProxyType({})
 
 
@@ -83,12 +80,12 @@ class EpisodeSource(ABC):
             EnvError: an unknown preset, bad families or a negative ``prefetch``.
         """
         if isinstance(size, str):
-            if size not in SIZES:
-                raise EnvError(f"size must be one of {sorted(SIZES)} or a GeneratorConfig, "
+            if size not in PRESETS:
+                raise EnvError(f"size must be one of {sorted(PRESETS)} or a GeneratorConfig, "
                                f"got {size!r}")
-            size = SIZES[size]
+            size = PRESETS[size]
         elif not isinstance(size, GeneratorConfig):
-            raise EnvError(f"size must be one of {sorted(SIZES)} or a GeneratorConfig, got "
+            raise EnvError(f"size must be one of {sorted(PRESETS)} or a GeneratorConfig, got "
                            f"{type(size).__name__}")
         if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0:
             raise EnvError(f"prefetch must be an integer >= 0 (background processes), got "

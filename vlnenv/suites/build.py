@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ from vlnenv.suites.spec import (
 from vlnenv.tasks.episode import Episode, dumps_episodes
 from vlnenv.tasks.rephrase import rephrase
 from vlnenv.tasks.sample import sample_episode
-from vlnenv.world.generate import PRESETS, GeneratorConfig, generate_house
+from vlnenv.world.generate import PRESETS, generate_house
 from vlnenv.world.house import House
 from vlnenv.world.mapfile import dumps_house, loads_house
 
@@ -64,8 +64,6 @@ from vlnenv.world.mapfile import dumps_house, loads_house
 FORMAT = 1
 SPEC_FILE = "spec.toml"
 MANIFEST_FILE = "manifest.json"
-#: Generator config of each preset name.
-PRESET_CONFIGS: Mapping[str, GeneratorConfig] = PRESETS
 #: Spawn-key roles.
 HOUSE_ROLE, EPISODE_ROLE, PHRASING_ROLE = 0, 1, 2
 #: Draws from one stream in one house before the next house is tried.
@@ -124,7 +122,7 @@ def episode_id(split: str, index: int) -> str:
 def generated_houses(spec: SuiteSpec, split: SplitSpec) -> list[SuiteHouse]:
     """The new houses of a split of a generated suite, each loaded back from its text so
     episodes are sampled on exactly what the file holds."""
-    config = PRESET_CONFIGS[str(spec.preset)]
+    config = PRESETS[str(spec.preset)]
     out = []
     for i in range(int(split.houses or 0)):
         text = dumps_house(generate_house(config, house_seed(spec.seed, split.name, i)))
