@@ -37,23 +37,23 @@ from pathlib import Path
 CHILD = r"""
 import json, sys, tempfile
 import torch
-threads, warmup, seconds, demos, overrides, benchmarks = json.loads(sys.argv[1])
+threads, warmup, seconds, demos, overrides, benchmarks, config = json.loads(sys.argv[1])
 sys.path.append(benchmarks)  # after the tree: agents comes from the tree
 from train_throughput import rate
 torch.set_num_threads(threads)
 with tempfile.TemporaryDirectory() as tmp:
-    _, samples_per_s = rate("quickstart", [*overrides, f"data.demos_dir={demos}"], seconds, tmp,
+    _, samples_per_s = rate(config, [*overrides, f"data.demos_dir={demos}"], seconds, tmp,
                             warmup)
 print(json.dumps({"samples_per_s": samples_per_s}))
 """
 
 
 def measure(tree: Path, overrides: list[str], threads: int, warmup: int, seconds: float,
-            demos: Path) -> float:
+            demos: Path, config: str = "quickstart") -> float:
     """Samples per second of one subprocess measurement of ``tree``."""
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": str(threads)}
     args = json.dumps([threads, warmup, seconds, str(demos), overrides,
-                       str(Path(__file__).resolve().parent)])
+                       str(Path(__file__).resolve().parent), config])
     done = subprocess.run([sys.executable, "-c", CHILD, args], cwd=tree, env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -89,6 +89,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2, help="torch threads of a row")
+    parser.add_argument("--config", default="quickstart",
+                        help="training config by name (long_large: big houses and far maps; "
+                             "give its init.path as an absolute --row override)")
     parser.add_argument("--row", action="append", default=[],
                         help="NAME=TREE[@THREADS]:override,override (TREE: base or this)")
     args = parser.parse_args()
@@ -100,10 +103,10 @@ def main() -> None:
     for r in range(args.rounds):
         for name, (tree, threads, overrides) in rows.items():
             rates[name].append(measure(tree, overrides, threads, args.warmup, args.seconds,
-                                       demos))
+                                       demos, args.config))
             print(f"round {r + 1}: {name:<16} {rates[name][-1]:>8,.0f} samples/s", flush=True)
     load_after = os.getloadavg()
-    print(f"\nBC step (quickstart), torch threads {args.threads} (unless the row says), "
+    print(f"\nBC step ({args.config}), torch threads {args.threads} (unless the row says), "
           f"{args.rounds} rounds of "
           f"{args.seconds:g} s; load average {load_before[0]:.2f} before, "
           f"{load_after[0]:.2f} after")

@@ -110,13 +110,14 @@ def instrument(trainer: Trainer, timers: Timers) -> None:
             setattr(obj, method, timers.wrap("part:" + name, getattr(obj, method)))
 
 
-def build(threads: int, out: str, overrides: list[str]) -> Trainer:
-    """The quickstart trainer with its data set, on CPU."""
+def build(threads: int, out: str, overrides: list[str], name: str = "quickstart") -> Trainer:
+    """The trainer of config ``name`` with its data set, on CPU."""
     torch.set_num_threads(threads)
-    config = resolve_config("quickstart", [*overrides, f"run.out={out}",
+    config = resolve_config(name, [*overrides, f"run.out={out}",
                                            "run.progress_bar=false", "run.tensorboard=false"])
     trainer = Trainer(config, distributed.setup("cpu"), "bc")
-    trainer.set_data(load_demos_for(config, trainer.suite, trainer.ctx))
+    trainer.set_data(load_demos_for(config, trainer.suite, trainer.ctx,
+                                    extra=trainer.extra_suites))
     return trainer
 
 
@@ -126,11 +127,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ops", type=int, default=15, help="op rows (0: no op table)")
+    parser.add_argument("--config", default="quickstart",
+                        help="training config by name or path (e.g. long_large: far maps)")
     parser.add_argument("--set", action="append", default=[],
                         help="config override section.field=value (repeatable)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = build(args.threads, tmp, args.set)
+        trainer = build(args.threads, tmp, args.set, args.config)
         try:
             for _ in range(args.warmup):
                 trainer.train_step()
@@ -141,7 +144,7 @@ def main() -> None:
                 trainer.train_step()
             total = time.perf_counter() - start
             samples = args.steps * trainer.config.data.lanes * trainer.config.data.chunk
-            print(f"BC step (quickstart), torch threads {args.threads}, {args.steps} steps: "
+            print(f"BC step ({args.config}), torch threads {args.threads}, {args.steps} steps: "
                   f"{args.steps / total:.2f} steps/s, {samples / total:,.0f} samples/s")
             ms = {k: 1000 * v / args.steps for k, v in timers.seconds.items()}
             step_ms = 1000 * total / args.steps

@@ -46,7 +46,7 @@ def rate(base: str, overrides: list[str], seconds: float, out: str,
                                    "run.tensorboard=false"])
     ctx = distributed.setup("cpu")
     trainer = Trainer(config, ctx, "bc")
-    trainer.set_data(load_demos_for(config, trainer.suite, ctx))
+    trainer.set_data(load_demos_for(config, trainer.suite, ctx, extra=trainer.extra_suites))
     try:
         for _ in range(warmup):
             trainer.train_step()

@@ -153,12 +153,16 @@ def last_writes(index: Tensor, done: Tensor | None, size: int) -> Tensor:
         size: ``M*M``.
     """
     B, T, P = index.shape
-    t = torch.arange(T, device=index.device).view(1, T, 1)  # (1, T, 1)
+    t = torch.arange(T, device=index.device)  # (T,)
     stamp = torch.full((B, T, size + 1), -1, dtype=torch.long, device=index.device)
-    stamp = stamp.scatter(2, index, t.expand(B, T, P))  # (B, T, size+1) t where written
-    if done is not None:
-        stamp = torch.where(done[..., None] & (stamp < 0), t, stamp)  # emptied: value 0
-    return stamp[..., :size].cummax(dim=1).values  # (B, T, size)
+    stamp.scatter_(2, index, t.view(1, T, 1).expand(B, T, P))  # (B, T, size+1) t where written
+    if done is not None:  # emptied (value 0): the whole row is t (written cells hold t)
+        b, s = done.nonzero(as_tuple=True)  # (E,) each
+        stamp[b, s] = t[s, None]
+    stamp = stamp[..., :size]  # (B, T, size)
+    for s in range(1, T):  # the running maximum over steps (cummax over a short T is slower)
+        torch.maximum(stamp[:, s], stamp[:, s - 1], out=stamp[:, s])
+    return stamp  # (B, T, size)
 
 
 def goal_offset(goal_map: Tensor, gps: Tensor, direction: Tensor,

@@ -31,7 +31,9 @@ from agents.models.explore import (
     home_sources,
     open_scores,
     passable_cells,
+    passable_graph,
     path_lengths,
+    path_lengths_dense,
 )
 from agents.models.memory import map_index
 from agents.models.step import StepContext
@@ -100,6 +102,37 @@ def test_the_path_lengths_are_a_breadth_first_searchs_on_random_maps():
     assert dist.dtype == torch.float32
     for n in range(12):
         assert np.array_equal(dist[n].numpy(), _bfs_lengths(passable[n], sources[n]))
+
+
+@pytest.mark.parametrize("density", [0.0, 0.02, 0.3, 0.65, 1.0])
+def test_the_graph_search_equals_the_search_over_every_cell(density):
+    rng = np.random.default_rng(int(density * 100))
+    passable = torch.from_numpy(rng.random((7, 11, 11)) < density)
+    sources = torch.from_numpy(rng.random((7, 11, 11)) < 0.03)
+    want = path_lengths_dense(passable, sources)
+    assert torch.equal(path_lengths(passable, sources), want)
+    for n in range(7):  # and the numpy breadth-first search's
+        assert np.array_equal(want[n].numpy(), _bfs_lengths(passable[n].numpy(),
+                                                            sources[n].numpy()))
+
+
+def test_no_path_runs_across_a_maps_edge_into_the_next_row_or_map():
+    passable = torch.zeros(2, 3, 3, dtype=torch.bool)
+    passable[0, 0, 2] = passable[0, 1, 0] = True  # row ends, next row starts: not beside
+    passable[0, 2, 1] = passable[1, 0, 1] = True  # map 0's last row, map 1's first
+    sources = passable.clone()
+    sources[0, 1, 0] = sources[1, 0, 1] = False
+    cells, nbrs = passable_graph(passable)
+    assert cells.tolist() == [2, 3, 7, 10]
+    assert bool((nbrs == len(cells)).all())  # four lone cells
+    dist = path_lengths(passable, sources)
+    assert dist[0, 1, 0].item() == FAR and dist[1, 0, 1].item() == FAR
+
+
+def test_a_map_with_nothing_passable_is_far_everywhere():
+    passable = torch.zeros(3, 5, 5, dtype=torch.bool)
+    assert bool((path_lengths(passable, ~passable) == FAR).all())
+    assert path_lengths(passable[:0], passable[:0]).shape == (0, 5, 5)
 
 
 def test_a_fully_seen_room_has_no_frontier():

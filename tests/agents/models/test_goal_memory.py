@@ -20,6 +20,7 @@ from agents.models import (
 from agents.models.memory import (
     SCORE_BINS,
     goal_maps,
+    last_writes,
     map_index,
     memory_distance,
     read_goal_map,
@@ -170,6 +171,18 @@ def test_the_maps_of_a_sequence_equal_step_by_step_writes_with_episode_starts():
                              read_goal_map(goal_map, gps[:, t], direction[:, t], R),
                              strict=True):
             assert torch.equal(got, want)
+
+
+def test_the_last_writes_are_a_running_maximum_of_stamps_reset_at_episode_starts():
+    # two maps of 3 cells, 4 steps; place 3 is "not stored"
+    index = torch.tensor([[[0, 3], [1, 3], [0, 3], [3, 3]],
+                          [[2, 2], [3, 3], [1, 3], [3, 3]]])  # (B, T, P)
+    done = torch.tensor([[False, False, False, True], [False, False, True, False]])
+    last = last_writes(index, done, 3)
+    assert last.tolist() == [[[0, -1, -1], [0, 1, -1], [2, 1, -1], [3, 3, 3]],
+                             [[-1, -1, 0], [-1, -1, 0], [2, 2, 2], [2, 2, 2]]]
+    assert last_writes(index, None, 3)[1].tolist() == [[-1, -1, 0], [-1, -1, 0],
+                                                         [-1, 2, 0], [-1, 2, 0]]
 
 
 def test_a_memory_model_returns_every_layers_attention():
