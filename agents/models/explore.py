@@ -24,8 +24,8 @@ map with such a planner:
 * **Plan** (every step, after the write; no parameters): cells with ``p_open > 0.5`` are
   passable; a frontier is a passable cell with an unseen 4-neighbour (a place beyond the
   map counts as unseen). ``D`` = the 4-connected path length through passable cells to
-  the nearest frontier (:func:`frontier_distances`, a breadth-first search by waves run to
-  convergence).
+  the nearest frontier (:func:`frontier_distances`, a breadth-first search over the
+  passable cells, run to convergence).
 * **Read**: with ``D_0`` the agent's own cell's ``D`` and ``D_k`` that of its neighbour
   ahead, right, behind and left (``-1`` for an unseen neighbour: reaching it is the point,
   ``inf`` for a wall), the four bits ``[D_k < D_0]`` (the ways that lead closer to
