@@ -146,12 +146,14 @@ def passable_graph(passable: Tensor) -> tuple[Tensor, Tensor]:
     N, H, W = passable.shape
     cells = passable.reshape(-1).nonzero()[:, 0]  # (P,) ascending
     P = len(cells)
-    position = torch.full((N * H * W + 1,), P, dtype=torch.long, device=passable.device)
-    position[cells] = torch.arange(P, device=passable.device)  # (N*H*W + 1,) P: none
+    # (N*H*W + 1,) each cell's position in the list, P for none (int32: half the bytes of
+    # the one array as large as all the maps)
+    position = torch.full((N * H * W + 1,), P, dtype=torch.int32, device=passable.device)
+    position[cells] = torch.arange(P, dtype=torch.int32, device=passable.device)
     row, col = (cells // W) % H, cells % W  # (P,) each
     steps = ((-W, row > 0), (W, row < H - 1), (-1, col > 0), (1, col < W - 1))
     nbrs = [position[torch.where(inside, cells + step, N * H * W)] for step, inside in steps]
-    return cells, torch.stack(nbrs, dim=1)  # (P,), (P, 4)
+    return cells, torch.stack(nbrs, dim=1).long()  # (P,), (P, 4)
 
 
 def path_lengths_dense(passable: Tensor, sources: Tensor) -> Tensor:
