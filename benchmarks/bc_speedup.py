@@ -15,7 +15,7 @@ Make the other tree with ``git archive <commit> | tar -x -C DIR`` (no ``.git`` n
 Usage::
 
     python benchmarks/bc_speedup.py --base /tmp/base [--rounds 3] [--seconds 15]
-        [--threads 2] [--row NAME=TREE:override,override ...]
+        [--threads 2] [--config quickstart] [--row NAME=TREE:override,override ...]
 
 ``TREE`` is ``base`` or ``this``, optionally ``@N`` for ``N`` torch threads in that row
 (else ``--threads``), e.g. ``--row "this 1 thread + loader=this@1:data.loader_workers=1"``;

@@ -1,8 +1,9 @@
 """Where the time of one behaviour-cloning step goes: per phase, per model part, per op.
 
-Builds the quickstart's trainer (``configs/quickstart.toml``: the ``quickstart`` preset, 8
-lanes x 16 steps = 128 labelled samples a step; its demonstrations under ``runs/demos``,
-made first when missing), takes ``--warmup`` steps, then times ``--steps`` calls of
+Builds the trainer of ``--config`` (default ``configs/quickstart.toml``: the ``quickstart``
+preset, 8 lanes x 16 steps = 128 labelled samples a step; ``long_large`` for big houses and
+the far maps, with the extra suites' demonstrations; all under ``runs/demos``, made first
+when missing), takes ``--warmup`` steps, then times ``--steps`` calls of
 :meth:`agents.train.trainer.Trainer.train_step` with wall-clock timers wrapped around
 
 * the **phases** of the step: ``data`` (the loader's next batch: replay rendering of the
@@ -20,7 +21,8 @@ then (unless ``--no-ops``) runs ``--steps`` more under :mod:`torch.profiler` and
 the ops with the most self time, forward and backward together. The timers add a few
 microseconds a call; the rate printed is that of the timed steps.
 
-Usage: ``python benchmarks/bc_step_profile.py [--steps 40] [--threads 1] [--ops 15]``
+Usage: ``python benchmarks/bc_step_profile.py [--config quickstart] [--steps 40] [--threads 1]
+[--ops 15] [--set section.field=value ...]``
 """
 
 from __future__ import annotations
@@ -113,8 +115,8 @@ def instrument(trainer: Trainer, timers: Timers) -> None:
 def build(threads: int, out: str, overrides: list[str], name: str = "quickstart") -> Trainer:
     """The trainer of config ``name`` with its data set, on CPU."""
     torch.set_num_threads(threads)
-    config = resolve_config(name, [*overrides, f"run.out={out}",
-                                           "run.progress_bar=false", "run.tensorboard=false"])
+    config = resolve_config(name, [*overrides, f"run.out={out}", "run.progress_bar=false",
+                                   "run.tensorboard=false"])
     trainer = Trainer(config, distributed.setup("cpu"), "bc")
     trainer.set_data(load_demos_for(config, trainer.suite, trainer.ctx,
                                     extra=trainer.extra_suites))

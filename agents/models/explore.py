@@ -158,8 +158,8 @@ def passable_graph(passable: Tensor) -> tuple[Tensor, Tensor]:
 
 def path_lengths_dense(passable: Tensor, sources: Tensor) -> Tensor:
     """:func:`path_lengths` by waves over every cell of every map (each wave a few passes
-    over ``N * M * M`` bytes): the reference the graph search is checked against, and the
-    faster of the two on dense maps."""
+    over ``N * M * M`` bytes, about ``M^3`` a map): the reference the graph search is
+    checked against (``benchmarks/planner_speed.py`` times both)."""
     reached = passable & sources  # (N, M, M) wave 0
     dist = torch.full(passable.shape, FAR, device=passable.device)  # (N, M, M)
     dist.masked_fill_(reached, 0.0)
