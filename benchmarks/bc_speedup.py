@@ -3,7 +3,8 @@ against another, side by side in one run.
 
 Each measurement is a fresh subprocess with the tree on ``PYTHONPATH``: it builds that
 tree's trainer of ``--config`` (default ``configs/quickstart.toml``) plus the row's
-overrides (the demonstrations, the extra suites' too, under ``runs/demos`` of this tree), takes ``--warmup`` steps, then times
+overrides (the demonstrations, the extra suites' too, under ``runs/demos`` of this
+tree), takes ``--warmup`` steps, then times
 :meth:`~agents.train.trainer.Trainer.train_step` for ``--seconds`` and reports labelled
 samples per second (``lanes * chunk`` per step). The rows run in turn, ``--rounds`` times
 (ABAB...), so a change of load on the machine hits every row alike; the table gives each
