@@ -61,15 +61,16 @@ def main() -> None:
                         help="config override section.field=value (repeatable)")
     args = parser.parse_args()
     inputs = record(args.config, args.set, args.threads, args.warmup, args.calls)
+    depth = []  # the longest path of each search
     for passable, sources in inputs:
-        if not torch.equal(explore.path_lengths(passable, sources),
-                           explore.path_lengths_dense(passable, sources)):
+        dist = explore.path_lengths(passable, sources)
+        if not torch.equal(dist, explore.path_lengths_dense(passable, sources)):
             raise SystemExit("the two searches disagree on a recorded input")
+        reached = dist[dist < explore.FAR]
+        depth.append(int(reached.max()) if len(reached) else 0)
     shapes = sorted({tuple(p.shape[1:]) for p, _ in inputs})
     maps = [p.shape[0] for p, _ in inputs]
     share = [float(p.float().mean()) for p, _ in inputs]
-    depth = [int(d[d < explore.FAR].max()) if bool((d < explore.FAR).any()) else 0
-             for d in (explore.path_lengths(p, s) for p, s in inputs)]
     print(f"planner searches of {args.config} after {args.warmup} steps, torch threads "
           f"{args.threads}: {len(inputs)} calls, maps {min(maps)}-{max(maps)} of {shapes}, "
           f"{100 * min(share):.1f}-{100 * max(share):.1f}% passable, longest path "
