@@ -1,5 +1,6 @@
-"""The ``checkpoint`` and ``sampled`` factories of the benchmark's policy registry: a
-trained model loaded from disk, as a :class:`~agents.evaluation.model_policy.ModelPolicy`.
+"""The ``checkpoint``, ``sampled``, ``margin``, ``parts`` and ``whole`` factories of the
+benchmark's policy registry: a trained model loaded from disk, as a
+:class:`~agents.evaluation.model_policy.ModelPolicy`.
 
 ``vln benchmark --policy runs/X/best`` (a model folder written by ``save_pretrained``) or
 ``--policy runs/X/last.pt`` (a training checkpoint) builds a :class:`ModelPolicy` through
@@ -7,7 +8,8 @@ trained model loaded from disk, as a :class:`~agents.evaluation.model_policy.Mod
 (``sampled:runs/X/best@0.5`` samples at temperature 0.5). A model reads a sequence
 instruction as its ``config.read_parts`` says; ``--policy parts:runs/X/best`` makes it read
 one part at a time (:mod:`agents.evaluation.parts`) and ``whole:runs/X/best`` read it whole,
-whatever the model says (both greedy).
+whatever the model says (both greedy); ``margin:runs/X/best@1.5`` stops only where the
+STOP logit beats every other action's by more than 1.5.
 """
 
 from __future__ import annotations
@@ -42,24 +44,32 @@ def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
     return ModelPolicy(_model_at("checkpoint", argument), str(Path(argument or "")))
 
 
-def split_temperature(argument: str | None) -> tuple[str | None, float]:
-    """``"PATH@T"`` -> ``("PATH", T)``; ``"PATH"`` -> ``("PATH", 1.0)``. A ``PATH`` that
-    exists as written is taken whole, ``@`` and all.
+def split_value(argument: str | None, policy: str = "sampled",
+                what: str = "a sampling temperature", zero: bool = False,
+                default: float = 1.0) -> tuple[str | None, float]:
+    """``"PATH@V"`` -> ``("PATH", V)``; ``"PATH"`` -> ``("PATH", default)``. A ``PATH``
+    that exists as written is taken whole, ``@`` and all.
 
     Raises:
-        PolicyLookupError: ``T`` is not a number > 0.
+        PolicyLookupError: ``V`` is not a finite number > 0 (``>= 0`` with ``zero``).
     """
     if argument is None or "@" not in argument or os.path.exists(argument):
-        return argument, 1.0
+        return argument, default
     path, _, text = argument.rpartition("@")
     try:
-        temperature = float(text)
+        value = float(text)
     except ValueError:
-        temperature = math.nan
-    if not temperature > 0 or math.isinf(temperature):
-        raise PolicyLookupError(f"policy 'sampled:{argument}': expected sampled:PATH@T with T "
-                                f"a sampling temperature > 0, got {text!r}")
-    return path, temperature
+        value = math.nan
+    if not (value >= 0 if zero else value > 0) or math.isinf(value):
+        bound = ">= 0" if zero else "> 0"
+        raise PolicyLookupError(f"policy '{policy}:{argument}': expected {policy}:PATH@V with V "
+                                f"{what} {bound}, got {text!r}")
+    return path, value
+
+
+def split_temperature(argument: str | None) -> tuple[str | None, float]:
+    """``sampled:PATH[@T]``'s ``(PATH, T)`` (:func:`split_value`; ``T`` 1 when left out)."""
+    return split_value(argument)
 
 
 def sampled_policy(argument: str | None, seed: int) -> SampledModelPolicy:
@@ -84,3 +94,11 @@ def whole_policy(argument: str | None, seed: int) -> ModelPolicy:
     ``config.read_parts`` says (see :func:`_model_at`)."""
     return ModelPolicy(_model_at("whole", argument), str(Path(argument or "")),
                        read_parts=False, read_route_parts=False)
+
+
+def margin_policy(argument: str | None, seed: int) -> ModelPolicy:
+    """``margin:PATH@m``: the model, greedy, stopping only where the STOP logit beats
+    every other action's by more than ``m`` (see :class:`ModelPolicy`; ``@m`` left out:
+    1.0)."""
+    path, margin = split_value(argument, "margin", "a stop margin", zero=True)
+    return ModelPolicy(_model_at("margin", path), str(Path(path or "")), stop_margin=margin)

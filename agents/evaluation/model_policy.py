@@ -45,12 +45,19 @@ class ModelPolicy:
             ``config.read_parts`` says.
         read_route_parts: the same for a route description; ``None``: as the model's
             ``config.read_route_parts`` says.
+        stop_margin: ``m >= 0``: stop only when the STOP logit beats every other action's
+            by more than ``m`` (the arg-max of the logits with ``m`` taken off STOP's);
+            0 is the plain arg-max.
     """
 
     name = "checkpoint"
 
     def __init__(self, model: MultimodalTransformer, source: str | None = None,
-                 read_parts: bool | None = None, read_route_parts: bool | None = None) -> None:
+                 read_parts: bool | None = None, read_route_parts: bool | None = None,
+                 stop_margin: float = 0.0) -> None:
+        if not (stop_margin >= 0 and np.isfinite(stop_margin)):
+            raise ValueError(f"stop_margin must be a finite number >= 0, got {stop_margin!r}")
+        self.stop_margin = float(stop_margin)
         self.model = model.eval()
         self.source = source
         self.read_parts = bool(model.config.read_parts if read_parts is None else read_parts)
@@ -73,7 +80,11 @@ class ModelPolicy:
     def _pick(self, logits: torch.Tensor, own: list[Any],
               infos: list[dict[str, Any]]) -> np.ndarray:
         """``(n,)`` actions from ``(n, A)`` logits of ``n`` slots, and their own values and
-        infos (updated in place): the arg-max here."""
+        infos (updated in place): the arg-max here, of the logits with ``stop_margin``
+        taken off STOP's."""
+        if self.stop_margin:
+            logits = logits.float().clone()  # (n, A)
+            logits[:, Action.STOP] -= self.stop_margin
         return logits.argmax(-1).cpu().numpy()
 
     def _logits(self, obs: dict[str, Any],
@@ -131,7 +142,8 @@ class ModelPolicy:
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "path": self.source, "read_parts": self.read_parts,
-                "read_route_parts": self.read_route_parts, "model": self.model.config.to_dict()}
+                "read_route_parts": self.read_route_parts, "stop_margin": self.stop_margin,
+                "model": self.model.config.to_dict()}
 
 
 class SampledModelPolicy(ModelPolicy):

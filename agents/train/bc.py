@@ -19,8 +19,9 @@ from agents.train import distributed
 from agents.train.config import TrainConfig
 from agents.train.data.demo_set import DemoSet, load_demos
 from agents.train.data.demos import ensure_demos, select_teachers
+from agents.train.data.room_balance import balance_rooms
 from agents.train.data.route_parts import split_route_demos
-from agents.train.data.suite_mix import tag_houses
+from agents.train.data.suite_mix import mixed_houses, tag_houses
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import prepare_run, run_folder
@@ -47,7 +48,9 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     (:func:`extra_demos`); then the same as the first of each ``extra`` suite
     (``data.extra_suites``; its episodes sampled afresh as ``data.extra_sampled_episodes``
     says), its houses keyed ``<suite>/<id>``
-    (:func:`agents.train.data.suite_mix.tag_houses`).
+    (:func:`agents.train.data.suite_mix.tag_houses`); then, with ``data.room_balance``,
+    those whose goal room has a rare type repeated
+    (:func:`agents.train.data.room_balance.balance_rooms`).
 
     Raises:
         TrainError: no demonstration is left (of ``suite`` or of an extra suite).
@@ -84,12 +87,18 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     if data.extra_demos:
         demos = DemoSet.concat([demos, *(extra_demos(path, suite) for path in data.extra_demos)],
                                demos.meta)
-    if not extra:
-        return demos
-    sampled = (data.sampled_episodes if data.extra_sampled_episodes is None
-               else data.extra_sampled_episodes)
-    return DemoSet.concat([demos, *(tag_houses(of(s, sampled), s) for s in extra)],
-                          demos.meta)
+    if extra:
+        sampled = (data.sampled_episodes if data.extra_sampled_episodes is None
+                   else data.extra_sampled_episodes)
+        demos = DemoSet.concat([demos, *(tag_houses(of(s, sampled), s) for s in extra)],
+                               demos.meta)
+    if data.room_balance > 0:
+        houses = mixed_houses(suite, extra, (e.house for e in demos.episodes))
+        demos, added = balance_rooms(demos, houses, data.room_balance, data.room_balance_cap)
+        if log is not None:
+            log(f"room_balance {data.room_balance:g}: {sum(added.values())} demonstrations "
+                "played again, " + ", ".join(f"{t} +{n}" for t, n in added.most_common()))
+    return demos
 
 
 def extra_demos(path: str, suite: Suite) -> DemoSet:

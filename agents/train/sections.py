@@ -95,6 +95,13 @@ class DataConfig:
     pretrain speak`` writes: fresh episodes whose instructions a speaker wrote) whose
     successful demonstrations are trained on after ``suite``'s, as they are (no family
     filter, no ``max_episodes``)."""
+    room_balance: float = 0.0
+    """Play the ``go_to_room`` and ``go_to_object`` demonstrations whose goal room has a
+    rare type more often: ``r_t = clip(round((N / (K n_t)) ** room_balance), 1,
+    room_balance_cap)`` times an epoch for type ``t`` (:mod:`agents.train.data.room_balance`),
+    over all the demonstrations trained on (extra suites too); 0: each once."""
+    room_balance_cap: int = 8
+    """The most times one demonstration is played under ``room_balance``."""
     demos_dir: str = "runs/demos"
     """Folder of the demonstration files, one per (suite, split, teacher); missing ones
     are generated there."""
@@ -134,6 +141,10 @@ class DataConfig:
                f"expected None or an integer >= 0, got {self.extra_sampled_episodes!r}")
         _check(self.phrasing in [p.value for p in Phrasing], f"{where}.phrasing",
                f"expected one of {[p.value for p in Phrasing]}, got {self.phrasing!r}")
+        _check(0.0 <= self.room_balance <= 4.0, f"{where}.room_balance",
+               f"expected a number in [0, 4], got {self.room_balance!r}")
+        _check(self.room_balance_cap >= 1, f"{where}.room_balance_cap",
+               f"expected an integer >= 1, got {self.room_balance_cap!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
         _check(all(isinstance(p, str) and p.strip() for p in self.extra_demos),
