@@ -56,11 +56,11 @@ from typing import Any
 
 import numpy as np
 
+from agents.train.data.room_balance import goal_room
 from agents.train.data.targets import goal_view_targets, trace_view_targets
 from vlnenv.errors import SuiteError
 from vlnenv.eval.failures import failure_cause, names_colour
 from vlnenv.fileio import write_text_atomic
-from vlnenv.language.instructions import GoToObject, GoToRoom, instruction_from_task
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.run import EpisodeRun
 
@@ -98,18 +98,6 @@ def causes(records: list[dict[str, Any]], suite: Suite, split: str) -> dict[str,
         if cause is not None:
             family[cause] += 1
     return out
-
-
-def goal_room(episode: Any, house: Any) -> int | None:
-    """Index of the room the goal of a ``go_to_room`` or ``go_to_object`` episode lies in:
-    the room the instruction names, or the room of the target object's cell (furniture
-    belongs to the room it stands in); ``None`` for other families or a goal in no room."""
-    instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-    if isinstance(instruction, GoToRoom):
-        return instruction.room
-    if isinstance(instruction, GoToObject):
-        return house.room_of(instruction.item.cell)
-    return None
 
 
 def train_room_shares(suites: list[Suite]) -> dict[str, float]:

@@ -112,6 +112,38 @@ def test_sampled_policies_take_a_temperature_after_the_path(bc_run, tmp_path: Pa
     assert [r["actions"] for r in cold] == [r["actions"] for r in greedy]
 
 
+def test_margin_policies_stop_only_by_the_margin(bc_run):
+    best = str(Path(bc_run.out) / "best")
+    assert make_policy(f"margin:{best}@1.5").config()["stop_margin"] == 1.5
+    assert make_policy(f"margin:{best}").config()["stop_margin"] == 1.0
+    for bad in ("-1", "cold", "inf", "nan"):
+        with pytest.raises(PolicyLookupError, match="stop margin >= 0"):
+            make_policy(f"margin:{best}@{bad}")
+    zero = evaluate(make_policy(f"margin:{best}@0"), "tiny", "val_unseen", episodes=3, batch=3)
+    greedy = evaluate(make_policy(best), "tiny", "val_unseen", episodes=3, batch=3)
+    assert [r["actions"] for r in zero] == [r["actions"] for r in greedy]
+    never = evaluate(make_policy(f"margin:{best}@1e9"), "tiny", "val_unseen", episodes=3,
+                     batch=3)
+    assert not any(r["stopped"] for r in never)
+
+
+def test_the_stop_margin_takes_the_next_action_where_stop_wins_by_less():
+    from types import SimpleNamespace
+
+    from agents.evaluation.model_policy import ModelPolicy
+    from vlnenv.actions import Action
+
+    logits = torch.zeros(2, len(Action))  # (n, A)
+    logits[0, Action.STOP], logits[0, Action.FORWARD] = 2.0, 1.5  # STOP by 0.5
+    logits[1, Action.STOP], logits[1, Action.TURN_LEFT] = 3.0, 1.0  # STOP by 2.0
+    pick = ModelPolicy._pick
+    for margin, want in ((0.0, [Action.STOP, Action.STOP]), (0.4, [Action.STOP, Action.STOP]),
+                         (1.0, [Action.FORWARD, Action.STOP]),
+                         (2.5, [Action.FORWARD, Action.TURN_LEFT])):
+        assert pick(SimpleNamespace(stop_margin=margin), logits, [], []).tolist() == want
+    assert logits[0, Action.STOP] == 2.0  # the logits are left as they were
+
+
 def test_vln_benchmark_takes_a_run_folder(bc_run, tmp_path: Path, capsys):
     best = str(Path(bc_run.out) / "best")
     code = vln(["benchmark", "--suite", "tiny", "--split", "val_unseen", "--policy", best,
