@@ -5,8 +5,10 @@ whose goal lies in a room of a rare type repeated in the training data
 The generator draws room types by fixed weights (:mod:`vlnenv.world.generate`), so in the
 ``small`` and ``large`` train houses together a laundry room, pantry or garage holds the
 goal of about 1 in 100 goal-finding demonstrations and a bedroom of 1 in 4; in big houses
-(more rooms, so more of the rare types) such goals are a quarter of the episodes, and most
-of the failures there (docs/experiments/33-rare-rooms.md).
+(more rooms, so more of the rare types) such goals are about a quarter of the episodes and
+over half of the goal-finding failures. At ``power = 1`` on the longer recipe's second half
+hour the rare types' goals in big houses gained what the common ones lost, no more
+(docs/experiments/33-rare-rooms-and-wrong-stops.md).
 
 With ``n_t`` goal-finding demonstrations whose goal room has type ``t``, ``N = Σ n_t`` of
 them and ``K`` types present, each is played
