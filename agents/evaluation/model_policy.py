@@ -56,7 +56,8 @@ class ModelPolicy:
                  read_parts: bool | None = None, read_route_parts: bool | None = None,
                  stop_margin: float = 0.0) -> None:
         if not (stop_margin >= 0 and np.isfinite(stop_margin)):
-            raise ValueError(f"stop_margin must be a finite number >= 0, got {stop_margin!r}")
+            raise ModelError(f"ModelPolicy stop_margin: expected a finite number >= 0 (a "
+                             f"logit difference), got {stop_margin!r}")
         self.stop_margin = float(stop_margin)
         self.model = model.eval()
         self.source = source

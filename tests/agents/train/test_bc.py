@@ -125,6 +125,12 @@ def test_margin_policies_stop_only_by_the_margin(bc_run):
     never = evaluate(make_policy(f"margin:{best}@1e9"), "tiny", "val_unseen", episodes=3,
                      batch=3)
     assert not any(r["stopped"] for r in never)
+    from agents.evaluation.model_policy import ModelPolicy
+    from agents.models.errors import ModelError
+
+    for bad in (-0.5, float("nan"), float("inf")):
+        with pytest.raises(ModelError, match="stop_margin"):
+            ModelPolicy(make_policy(best).model, stop_margin=bad)
 
 
 def test_the_stop_margin_takes_the_next_action_where_stop_wins_by_less():
