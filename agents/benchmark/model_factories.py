@@ -45,16 +45,16 @@ def checkpoint_policy(argument: str | None, seed: int) -> ModelPolicy:
 
 
 def split_value(argument: str | None, policy: str = "sampled",
-                what: str = "a sampling temperature", zero: bool = False,
-                default: float = 1.0) -> tuple[str | None, float]:
-    """``"PATH@V"`` -> ``("PATH", V)``; ``"PATH"`` -> ``("PATH", default)``. A ``PATH``
+                what: str = "a sampling temperature",
+                zero: bool = False) -> tuple[str | None, float]:
+    """``"PATH@V"`` -> ``("PATH", V)``; ``"PATH"`` -> ``("PATH", 1.0)``. A ``PATH``
     that exists as written is taken whole, ``@`` and all.
 
     Raises:
         PolicyLookupError: ``V`` is not a finite number > 0 (``>= 0`` with ``zero``).
     """
     if argument is None or "@" not in argument or os.path.exists(argument):
-        return argument, default
+        return argument, 1.0
     path, _, text = argument.rpartition("@")
     try:
         value = float(text)

@@ -84,7 +84,7 @@ class ModelPolicy:
         infos (updated in place): the arg-max here, of the logits with ``stop_margin``
         taken off STOP's."""
         if self.stop_margin:
-            logits = logits.float().clone()  # (n, A)
+            logits = logits.to(torch.float32, copy=True)  # (n, A)
             logits[:, Action.STOP] -= self.stop_margin
         return logits.argmax(-1).cpu().numpy()
 

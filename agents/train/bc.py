@@ -96,8 +96,9 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
         houses = mixed_houses(suite, extra, (e.house for e in demos.episodes))
         demos, added = balance_rooms(demos, houses, data.room_balance, data.room_balance_cap)
         if log is not None:
+            each = "".join(f", {t} +{n}" for t, n in added.most_common())
             log(f"room_balance {data.room_balance:g}: {sum(added.values())} demonstrations "
-                "played again, " + ", ".join(f"{t} +{n}" for t, n in added.most_common()))
+                f"played again{each}")
     return demos
 
 

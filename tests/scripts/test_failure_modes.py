@@ -23,7 +23,7 @@ from agents.models import (
     ModelConfig,
     MultimodalTransformer,
 )
-from agents.train.data.room_balance import goal_room_type
+from agents.train.data.room_balance import goal_room, goal_room_type
 from vlnenv.suites.load import load_suite
 
 
@@ -141,8 +141,9 @@ def test_room_outcomes_count_each_room_and_object_episode_under_its_goals_room_t
     recs = records("oracle")
     by_type = script.room_outcomes(recs, suite, "val_unseen")
     episodes = suite.episodes("val_unseen")
+    assert script.goal_room is goal_room  # one definition, tested in test_room_balance.py
     expected: Counter = Counter()
-    for rec in recs:  # goal_room_type itself: tests/agents/train/data/test_room_balance.py
+    for rec in recs:
         ep = episodes[rec["episode_index"]]
         kind = goal_room_type(ep, suite.houses[ep.house])
         if kind is not None:

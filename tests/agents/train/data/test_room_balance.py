@@ -10,7 +10,12 @@ import pytest
 
 from agents.train.config import resolve_config
 from agents.train.data.demo_set import DemoSet
-from agents.train.data.room_balance import balance_repeats, balance_rooms, goal_room_type
+from agents.train.data.room_balance import (
+    balance_repeats,
+    balance_rooms,
+    goal_room,
+    goal_room_type,
+)
 from agents.train.errors import TrainError
 from vlnenv.suites.load import load_suite
 
@@ -55,8 +60,10 @@ def test_the_goal_room_type_is_the_named_room_or_the_targets_room(tiny_set):
         elif ep.family == "go_to_object":
             room = house.room_of(tuple(ep.task["object"]["cell"]))
         else:
-            assert goal_room_type(ep, house) is None
+            assert goal_room(ep, house) is None and goal_room_type(ep, house) is None
             continue
+        assert goal_room(ep, house) == room
+        assert ep.goal[0] in house.room_cells(room) or ep.family == "go_to_object"
         assert goal_room_type(ep, house) == house.rooms[room].type.name.lower()
         seen[ep.family] += 1
     assert seen["go_to_room"] > 0 and seen["go_to_object"] > 0
