@@ -9,7 +9,9 @@ benchmark's policy registry: a trained model loaded from disk, as a
 instruction as its ``config.read_parts`` says; ``--policy parts:runs/X/best`` makes it read
 one part at a time (:mod:`agents.evaluation.parts`) and ``whole:runs/X/best`` read it whole,
 whatever the model says (both greedy); ``margin:runs/X/best@1.5`` stops only where the
-STOP logit beats every other action's by more than 1.5.
+STOP logit beats every other action's by more than 1.5; ``ensemble:runs/a/best+runs/b/best``
+acts on the mean of several models' action distributions
+(:mod:`agents.evaluation.ensemble`), greedy.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 from pathlib import Path
 
 from agents.benchmark.errors import PolicyLookupError
+from agents.evaluation.ensemble import EnsemblePolicy, ModelEnsemble
 from agents.evaluation.model_policy import ModelPolicy, SampledModelPolicy
 from agents.models import MultimodalTransformer, pick_device
 from agents.train.checkpoint import load_model
@@ -102,3 +105,23 @@ def margin_policy(argument: str | None, seed: int) -> ModelPolicy:
     1.0)."""
     path, margin = split_value(argument, "margin", "a stop margin", zero=True)
     return ModelPolicy(_model_at("margin", path), str(Path(path or "")), stop_margin=margin)
+
+
+def ensemble_policy(argument: str | None, seed: int) -> EnsemblePolicy:
+    """``ensemble:PATH+PATH[+PATH...]``: the models at the ``+``-separated paths (each a
+    model folder or a training checkpoint, see :func:`_model_at`) acting as one, greedy on
+    the mean of their action distributions (:class:`ModelEnsemble`).
+
+    Raises:
+        PolicyLookupError: fewer than two paths, or one named twice.
+    """
+    paths = (argument or "").split("+")
+    if len(paths) < 2 or not all(paths):
+        raise PolicyLookupError(f"policy 'ensemble:{argument or ''}': expected "
+                                "ensemble:PATH+PATH[+PATH...], two or more model folders or "
+                                "checkpoints joined by '+'")
+    if len(set(paths)) != len(paths):
+        raise PolicyLookupError(f"policy 'ensemble:{argument}': a member is named twice; "
+                                "expected distinct models")
+    models = [_model_at("ensemble", p) for p in paths]
+    return EnsemblePolicy(ModelEnsemble(models), [str(Path(p)) for p in paths])

@@ -153,5 +153,6 @@ register_policy("checkpoint", "agents.benchmark.model_factories:checkpoint_polic
 register_policy("sampled", "agents.benchmark.model_factories:sampled_policy")
 register_policy("parts", "agents.benchmark.model_factories:parts_policy")
 register_policy("margin", "agents.benchmark.model_factories:margin_policy")
+register_policy("ensemble", "agents.benchmark.model_factories:ensemble_policy")
 register_policy("whole", "agents.benchmark.model_factories:whole_policy")
 register_policy("sb3", "agents.rl.sb3:sb3_policy")

@@ -11,7 +11,7 @@ loaded model (:mod:`agents.benchmark.model_factories`).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch
@@ -21,14 +21,18 @@ from agents.models import MultimodalTransformer, RecurrentState, autocast_contex
 from agents.models.errors import ModelError
 from vlnenv.actions import Action
 
+if TYPE_CHECKING:
+    from agents.evaluation.ensemble import EnsembleState, ModelEnsemble
+
 
 class PolicyState(NamedTuple):
     """What a model policy carries between steps: the model's ``(B, ...)`` recurrent
-    state, and per slot the episode's :class:`Reading` (``None`` until its first step;
-    always ``None`` without ``read_parts``) and the policy's own per-episode value (the
-    sampled policy's generator)."""
+    state (an ensemble's: :class:`~agents.evaluation.ensemble.EnsembleState`), and per
+    slot the episode's :class:`Reading` (``None`` until its first step; always ``None``
+    without ``read_parts``) and the policy's own per-episode value (the sampled policy's
+    generator)."""
 
-    model: RecurrentState
+    model: RecurrentState | EnsembleState
     readings: list[Reading | None]
     own: list[Any]
 
@@ -38,7 +42,8 @@ class ModelPolicy:
     reset when a slot starts a new one. Deterministic: the seed is not used.
 
     Args:
-        model: the model (put in eval mode; it stays on its device).
+        model: the model (put in eval mode; it stays on its device), or several as one
+            (:class:`~agents.evaluation.ensemble.ModelEnsemble`).
         source: where it was loaded from (for :meth:`config`).
         read_parts: read a sequence instruction one part at a time
             (:mod:`agents.evaluation.parts`); ``None``: as the model's
@@ -52,7 +57,7 @@ class ModelPolicy:
 
     name = "checkpoint"
 
-    def __init__(self, model: MultimodalTransformer, source: str | None = None,
+    def __init__(self, model: MultimodalTransformer | ModelEnsemble, source: str | None = None,
                  read_parts: bool | None = None, read_route_parts: bool | None = None,
                  stop_margin: float = 0.0) -> None:
         if not (stop_margin >= 0 and np.isfinite(stop_margin)):
@@ -88,8 +93,8 @@ class ModelPolicy:
             logits[:, Action.STOP] -= self.stop_margin
         return logits.argmax(-1).cpu().numpy()
 
-    def _logits(self, obs: dict[str, Any],
-                state: RecurrentState) -> tuple[torch.Tensor, RecurrentState]:
+    def _logits(self, obs: dict[str, Any], state: RecurrentState | EnsembleState
+                ) -> tuple[torch.Tensor, RecurrentState | EnsembleState]:
         """``(B, A)`` logits and the next state of one step."""
         with torch.no_grad(), autocast_context(self.model.device):
             logits, _, state = self.model.act(obs, state)
@@ -133,7 +138,7 @@ class ModelPolicy:
             for i, b in enumerate(moving):
                 actions[b], own[b], rows[b] = again[i], mine[i], fresh.select(i)
             moving = [b for b in moving if actions[b] == Action.STOP and readings[b].more]
-        return actions, PolicyState(RecurrentState.cat(rows), readings, own)
+        return actions, PolicyState(type(rows[0]).cat(rows), readings, own)
 
     def reset_done(self, state: PolicyState, done: np.ndarray) -> PolicyState:
         return PolicyState(state.model.reset(done),

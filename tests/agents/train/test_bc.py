@@ -133,6 +133,18 @@ def test_margin_policies_stop_only_by_the_margin(bc_run):
             ModelPolicy(make_policy(best).model, stop_margin=bad)
 
 
+def test_ensemble_policies_load_every_member_and_refuse_fewer_than_two(bc_run):
+    best, last = str(Path(bc_run.out) / "best"), str(Path(bc_run.out) / "last.pt")
+    policy = make_policy(f"ensemble:{best}+{last}")
+    assert policy.config()["members"] == [best, last]
+    assert len(evaluate(policy, "tiny", "val_unseen", episodes=2, batch=2)) == 2
+    for bad in (best, f"{best}+", f"{best}+{best}", ""):
+        with pytest.raises(PolicyLookupError, match="ensemble:PATH\\+PATH|named twice"):
+            make_policy(f"ensemble:{bad}")
+    with pytest.raises(TrainError):
+        make_policy(f"ensemble:{best}+runs/nothing/here")
+
+
 def test_the_stop_margin_takes_the_next_action_where_stop_wins_by_less():
     from types import SimpleNamespace
 
