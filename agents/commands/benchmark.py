@@ -64,6 +64,17 @@ def default_out(suite: str, split: str, policy: str, seed: int) -> Path:
     return Path("runs") / "benchmark" / re.sub(r"[^A-Za-z0-9_.=-]+", "_", name)
 
 
+def policy_inputs(spec: str) -> list[str]:
+    """The paths a policy spec may read: the spec itself and, after a ``NAME:`` prefix,
+    each ``+``-separated part (an ensemble's members) with and without its ``@V`` tail
+    (``sampled:runs/a/best@0.5`` -> ``runs/a/best@0.5``, ``runs/a/best``)."""
+    _, sep, argument = spec.partition(":")
+    paths = [spec]
+    for part in (argument.split("+") if sep else []):
+        paths += [part, part.rpartition("@")[0]]
+    return [p for p in paths if p]
+
+
 def _benchmark(args: argparse.Namespace) -> int:
     if args.compare is not None:
         return _compare(args.compare[0], args.compare[1])
@@ -83,9 +94,8 @@ def _benchmark(args: argparse.Namespace) -> int:
                              batch=args.batch, seed=args.seed, verify=args.verify)
     out = check_output(args.out or default_out(args.suite, args.split, args.policy, args.seed),
                        args.force)  # before the run, not after it
-    if args.force:  # the policy's model folder, however it is named (sampled:PATH@T)
-        path = args.policy.removeprefix("sampled:")
-        check_inputs_outside(out, [args.policy, path, path.rpartition("@")[0]])
+    if args.force:  # the policy's model folders, however they are named
+        check_inputs_outside(out, policy_inputs(args.policy))
     families_of = [ep.family for ep in load_suite(args.suite).episodes(args.split)]
     total = len(family_episodes(families_of, families, args.episodes))
     with tqdm(total=total, desc=f"{args.policy} on {args.suite}/{args.split}", unit="ep",

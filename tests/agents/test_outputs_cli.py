@@ -161,8 +161,22 @@ def test_force_never_deletes_the_model_being_benchmarked(tmp_path, capsys):
     run = tmp_path / "run"
     MultimodalTransformer(ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
                                       n_fusion_layer=1)).save_pretrained(run / "best")
-    for policy in (str(run / "best"), f"sampled:{run / 'best'}@0.5"):
+    other = tmp_path / "other"
+    MultimodalTransformer(ModelConfig(n_embd=32, n_head=2, n_text_layer=1, n_vision_layer=1,
+                                      n_fusion_layer=1)).save_pretrained(other)
+    for policy in (str(run / "best"), f"sampled:{run / 'best'}@0.5",
+                   f"margin:{run / 'best'}@1", f"ensemble:{other}+{run / 'best'}"):
         assert main(["benchmark", "--suite", "tiny", "--policy", policy, "--episodes", "1",
                      "--out", str(run), "--force"]) == 1
         one_line_error(capsys, f"{run}: holds {run / 'best'}, an input of this run")
     assert (run / "best" / "model.pt").is_file()
+
+
+def test_policy_inputs_name_every_member_with_and_without_its_value():
+    from agents.commands.benchmark import policy_inputs
+
+    assert policy_inputs("runs/a/best") == ["runs/a/best"]
+    assert policy_inputs("sampled:runs/a/best@0.5") == [
+        "sampled:runs/a/best@0.5", "runs/a/best@0.5", "runs/a/best"]
+    assert policy_inputs("ensemble:runs/a/best+runs/b/last.pt") == [
+        "ensemble:runs/a/best+runs/b/last.pt", "runs/a/best", "runs/b/last.pt"]
