@@ -4,8 +4,9 @@ instruction whole or, with ``read_parts``, one part at a time
 (:mod:`agents.evaluation.parts`).
 
 Training scores its model through them (:mod:`agents.evaluation.in_training`), and the
-benchmark's ``checkpoint``, ``sampled``, ``parts`` and ``whole`` policies are them around a
-loaded model (:mod:`agents.benchmark.model_factories`).
+benchmark's ``checkpoint``, ``sampled``, ``parts``, ``margin`` and ``whole`` policies are
+them around a loaded model (:mod:`agents.benchmark.model_factories`), and its ``ensemble``
+policy is :class:`ModelPolicy` around several (:mod:`agents.evaluation.ensemble`).
 """
 
 from __future__ import annotations
