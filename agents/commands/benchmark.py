@@ -65,14 +65,17 @@ def default_out(suite: str, split: str, policy: str, seed: int) -> Path:
 
 
 def policy_inputs(spec: str) -> list[str]:
-    """The paths a policy spec may read: the spec itself and, after a ``NAME:`` prefix,
-    each ``+``-separated part (an ensemble's members) with and without its ``@V`` tail
-    (``sampled:runs/a/best@0.5`` -> ``runs/a/best@0.5``, ``runs/a/best``)."""
-    _, sep, argument = spec.partition(":")
+    """The paths a policy spec may read: the spec itself and each ``+``-separated part of
+    its argument (:func:`agents.benchmark.registry.parse_policy`; an ensemble's members)
+    with and without its ``@V`` tail (``sampled:runs/a/best@0.5`` -> ``runs/a/best@0.5``,
+    ``runs/a/best``)."""
+    from agents.benchmark.registry import parse_policy
+
+    _, argument = parse_policy(spec)
     paths = [spec]
-    for part in (argument.split("+") if sep else []):
+    for part in (argument or "").split("+"):
         paths += [part, part.rpartition("@")[0]]
-    return [p for p in paths if p]
+    return list(dict.fromkeys(p for p in paths if p))
 
 
 def _benchmark(args: argparse.Namespace) -> int:

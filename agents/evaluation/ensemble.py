@@ -55,11 +55,6 @@ class EnsembleState(NamedTuple):
         """The rows ``index`` of every member's state (:meth:`RecurrentState.select`)."""
         return EnsembleState(tuple(s.select(index) for s in self.members))
 
-    @property
-    def batch(self) -> int:
-        """``B``."""
-        return self.members[0].batch
-
     @classmethod
     def cat(cls, states: list[EnsembleState]) -> EnsembleState:
         """The states of several batches, one after the other, member by member."""
@@ -118,12 +113,10 @@ class ModelEnsemble:
         """Every member's start state for ``batch`` episodes."""
         return EnsembleState(tuple(m.initial_state(batch) for m in self.models))
 
-    def act(self, obs: Mapping[str, Any], state: EnsembleState | None = None
+    def act(self, obs: Mapping[str, Any], state: EnsembleState
             ) -> tuple[Tensor, Tensor, EnsembleState]:
         """One step of every member: the ``(B, A)`` mixture logits (:func:`mixture_logits`),
         the ``(B,)`` mean of the members' values and the members' next states."""
-        if state is None:
-            state = self.initial_state(len(obs["instruction"]))
         logits, values, states = [], [], []
         for model, own in zip(self.models, state.members, strict=True):
             z, v, nxt = model.act(obs, own)  # (B, A), (B,)

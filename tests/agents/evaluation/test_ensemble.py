@@ -87,7 +87,8 @@ def test_each_member_keeps_its_own_state_and_all_are_reset_together():
     early, late = CountingModel(stop_at=2), CountingModel(stop_at=5, start=10)
     policy = ModelPolicy(ModelEnsemble([early, late]), read_parts=False)
     state = policy.initial_state(2)
-    assert isinstance(state.model, EnsembleState) and state.model.batch == 2
+    assert isinstance(state.model, EnsembleState)
+    assert [s.hidden.shape[0] for s in state.model.members] == [2, 2]
     for _ in range(2):
         actions, state = policy.act(obs_of(["a", "b"]), state, [{}, {}])
     assert [s.hidden[:, 0].tolist() for s in state.model.members] == [[2, 2], [12, 12]]
