@@ -28,6 +28,7 @@ import torch
 
 from agents.models import ModelConfig, ModelError, MultimodalTransformer
 from agents.models.model_folder import check_finite, load_torch, save_torch_atomic
+from agents.train.averaging import checkpoint_weights
 from agents.train.errors import TrainError
 from vlnenv.fileio import write_text_atomic
 from vlnenv.language.vocab import Tokenizer
@@ -90,8 +91,10 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
-def model_of(data: dict[str, Any], where: str) -> MultimodalTransformer:
-    """The model held by a loaded checkpoint (on the CPU, in train mode).
+def model_of(data: dict[str, Any], where: str,
+             weights: dict[str, torch.Tensor] | None = None) -> MultimodalTransformer:
+    """The model held by a loaded checkpoint (on the CPU, in train mode): its trained
+    weights, or ``weights`` (:func:`agents.train.averaging.checkpoint_weights`).
 
     Raises:
         TrainError: the config, vocabulary or weights do not fit together, or the weights
@@ -100,8 +103,9 @@ def model_of(data: dict[str, Any], where: str) -> MultimodalTransformer:
     try:
         config = ModelConfig.from_dict(data["model_config"], where=f"{where}: model_config")
         model = MultimodalTransformer(config, Tokenizer(list(data["vocab"])))
-        check_finite(data["model"], f"{where}: model")
-        model.load_state_dict(data["model"], strict=True)
+        state = data["model"] if weights is None else weights
+        check_finite(state, f"{where}: model")
+        model.load_state_dict(state, strict=True)
     except (ModelError, ValueError, RuntimeError) as err:
         raise TrainError(f"{where}: the model does not load "
                          f"({' '.join(str(err).split())[:300]})") from None
@@ -120,7 +124,8 @@ def export_model(model: MultimodalTransformer, directory: str | os.PathLike[str]
 def load_model(path: str | os.PathLike[str],
                device: torch.device | str | None = None) -> MultimodalTransformer:
     """The model of a model folder (``save_pretrained``) or of a training checkpoint
-    file, on ``device`` (CPU when ``None``), in eval mode.
+    file (the weights its run evaluated: averaged with ``optim.ema``), on ``device`` (CPU
+    when ``None``), in eval mode.
 
     Raises:
         TrainError: nothing loadable at ``path``.
@@ -133,7 +138,8 @@ def load_model(path: str | os.PathLike[str],
             raise TrainError(str(err)) from None
     if not path.is_file():
         raise TrainError(f"{path}: no model folder or training checkpoint there")
-    return model_of(load_checkpoint(path), str(path)).to(device or "cpu").eval()
+    data = load_checkpoint(path)
+    return model_of(data, str(path), checkpoint_weights(data)).to(device or "cpu").eval()
 
 
 def checkpoint_config(path: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -197,6 +197,10 @@ class OptimConfig:
     """AdamW's second-moment decay."""
     grad_clip: float = 1.0
     """Clip the global gradient norm to this (0: no clipping)."""
+    ema: float = 0.0
+    """Decay ``β`` of an exponential moving average of the weights, updated after every
+    optimiser step (:mod:`agents.train.averaging`): the run evaluates and exports the
+    averaged weights (``best/``, ``last/``) and the trained ones as ``raw/``. 0: off."""
     progress_weight: float = 0.1
     """Weight of the progress loss (MSE of the progress head against ``t / n``, expert
     demonstrations only) added to the action cross-entropy; 0 turns it off."""
@@ -255,7 +259,7 @@ class OptimConfig:
         _check(bool(self.leg_families) and not unknown, f"{where}.leg_families",
                f"expected one or more of {list(POINTED_FAMILIES)}, got "
                f"{list(self.leg_families)}")
-        for name in ("beta1", "beta2"):
+        for name in ("beta1", "beta2", "ema"):
             _check(0 <= getattr(self, name) < 1, f"{where}.{name}",
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")
         _check(self.goal_loss in GOAL_LOSSES, f"{where}.goal_loss",

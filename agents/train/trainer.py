@@ -4,8 +4,10 @@ One step: the next ``(B, T)`` batch of every lane (:mod:`agents.train.data.batch
 pass through ``forward_sequence`` with the lanes' recurrent states carried over from the
 previous chunk (truncated backpropagation through time), the action cross-entropy (plus
 the weighted progress loss), backward (averaged across ranks by DDP), gradient clipping,
-an AdamW step and a scheduler step. Every ``eval.every`` steps rank 0 evaluates, keeps the
-best checkpoint by ``eval.select`` success rate, and writes ``last``.
+an AdamW step, a scheduler step and, with ``optim.ema``, the weights' moving average
+(:mod:`agents.train.averaging`). Every ``eval.every`` steps rank 0 evaluates, keeps the
+best checkpoint by ``eval.select`` success rate, and writes ``last``; with ``optim.ema`` it
+evaluates and exports the averaged weights, and the trained ones as ``raw/``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from agents.models import (
     autocast_context,
 )
 from agents.train import distributed
+from agents.train.averaging import (
+    averaged_copy,
+    averaged_model,
+    averaged_state,
+    load_averaged_state,
+)
 from agents.train.budget import fitted_steps, probe_window, recent_rate, refit_interval
 from agents.train.checkpoint import (
     export_model,
@@ -91,6 +99,7 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(self.model.optim_groups(opt.weight_decay), lr=opt.lr,
                                            betas=(opt.beta1, opt.beta2))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule_of(opt))
+        self.average = averaged_copy(self.model, opt.ema)  # None: optim.ema = 0
         self.step = 0
         self.samples = 0
         self.elapsed_before = 0.0  # training seconds of earlier segments (resumed runs)
@@ -177,6 +186,12 @@ class Trainer:
         if self.loader is not None:
             self.loader.close()
 
+    @property
+    def evaluated(self) -> MultimodalTransformer:
+        """The weights the run evaluates and exports: the moving average with
+        ``optim.ema``, else the trained ones."""
+        return self.model if self.average is None else averaged_model(self.average)
+
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any] | None:
         """The checkpoint payload (on rank 0; ``None`` elsewhere). Every rank must call
@@ -202,16 +217,20 @@ class Trainer:
             "ranks": ranks,
             "config": self.config_dict(),
             "extra": dict(self.extra),
+            **({} if self.average is None else {"ema": averaged_state(self.average)}),
         }
 
     def save(self, best: bool = False) -> None:
-        """Write ``last.pt`` and ``last/`` (and ``best.pt``, ``best/`` when ``best``)."""
+        """Write ``last.pt`` and ``last/`` (and ``best.pt``, ``best/`` when ``best``), and
+        with ``optim.ema`` the trained weights as ``raw/``."""
         payload = self.state_dict()
         if payload is None:
             return
+        if self.average is not None:
+            export_model(self.model, self.out / "raw", payload["config"])
         names = ["last", "best"] if best else ["last"]
         for name in reversed(names):  # last.pt last: its presence means all is written
-            export_model(self.model, self.out / name, payload["config"])
+            export_model(self.evaluated, self.out / name, payload["config"])
             save_checkpoint(self.out / f"{name}.pt", payload)
 
     def load(self, path: Path) -> None:
@@ -225,6 +244,8 @@ class Trainer:
             raise TrainError(f"{path}: written by {len(data['ranks'])} rank(s); resume it with "
                              f"as many (this run has {self.ctx.world})")
         self.model.load_state_dict(model_of(data, str(path)).state_dict())
+        if self.average is not None:
+            load_averaged_state(self.average, data.get("ema"), str(path))
         try:
             self.optimizer.load_state_dict(data["optimizer"])
             self.scheduler.load_state_dict(data["scheduler"])
@@ -285,6 +306,8 @@ class Trainer:
                      if opt.grad_clip > 0 else math.nan)
         self.optimizer.step()
         self.scheduler.step()
+        if self.average is not None:
+            self.average.update_parameters(self.model)
         self.lane_state = out.state.detach()  # truncated backpropagation
         self.step += 1
         self.samples += batch.samples * self.ctx.world
@@ -404,7 +427,7 @@ class Trainer:
         is_best = False
         if self.ctx.main:
             ev = self.config.eval
-            results = evaluate_model(self.model, self.suite, ev.splits, ev.episodes, ev.batch,
+            results = evaluate_model(self.evaluated, self.suite, ev.splits, ev.episodes, ev.batch,
                                      ev.seed, ev.families, ev.decoding)
             self.final_eval = results
             self.logger.evaluation(self.step, results)
