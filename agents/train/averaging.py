@@ -16,6 +16,11 @@ both for a paired comparison.
 
 The update is ``torch.optim.swa_utils.AveragedModel`` with ``get_ema_multi_avg_fn``
 (one ``_foreach_lerp_`` over the parameters); the model has no buffers to average.
+
+:func:`average_models` averages several models' weights uniformly, ``w̄ = (1/K) Σ_k w_k``
+(a "model soup", Wortsman et al., 2022: runs fine-tuned from the same weights; one forward
+a step, where ``ensemble:`` takes ``K``); ``scripts/weight_soup.py`` writes it as a model
+folder.
 """
 
 from __future__ import annotations
@@ -74,6 +79,36 @@ def load_averaged_state(average: AveragedModel, state: Any, where: str) -> None:
     except (ModelError, ValueError, RuntimeError, TypeError) as err:
         raise TrainError(f"{where}: the averaged weights do not load "
                          f"({' '.join(str(err).split())[:300]})") from None
+
+
+def average_models(models: list[MultimodalTransformer],
+                   where: list[str]) -> MultimodalTransformer:
+    """A model whose weights are the uniform mean of ``models``' (``models[0]`` is
+    overwritten and returned; each entry averaged in float32, then cast back).
+
+    Args:
+        models: two or more models of one config and vocabulary.
+        where: a name for each model in the errors (its path).
+
+    Raises:
+        TrainError: fewer than two models, or one whose config or vocabulary differs from
+            the first's (weights of different shapes or meanings cannot be averaged).
+    """
+    if len(models) < 2:
+        raise TrainError(f"averaging weights needs two or more models; got {len(models)}")
+    first = models[0]
+    for model, name in zip(models[1:], where[1:], strict=True):
+        if model.config != first.config:
+            raise TrainError(f"{name}: its model config differs from {where[0]}'s; expected "
+                             "models of one config (runs of one recipe)")
+        if list(model.tokenizer.tokens) != list(first.tokenizer.tokens):
+            raise TrainError(f"{name}: its vocabulary differs from {where[0]}'s; expected "
+                             "models of one vocabulary")
+    states = [m.state_dict() for m in models]
+    mean = {k: (sum(s[k].float() for s in states) / len(states)).to(v.dtype)
+            for k, v in states[0].items()}
+    first.load_state_dict(mean)
+    return first
 
 
 def checkpoint_weights(data: dict[str, Any]) -> dict[str, torch.Tensor]:

@@ -13,6 +13,7 @@ from helpers import TINY_MODEL
 
 from agents.models import MultimodalTransformer
 from agents.train.averaging import (
+    average_models,
     averaged_copy,
     averaged_model,
     averaged_state,
@@ -118,3 +119,22 @@ def test_missing_or_damaged_averages_are_refused(bc_run, tmp_path):
 def test_a_decay_outside_zero_to_one_is_refused(tiny_config, decay):
     with pytest.raises(TrainError, match=r"optim.ema: expected a value in \[0, 1\)"):
         tiny_config(f"optim.ema={decay}")
+
+
+def test_average_models_is_the_mean_of_the_weights():
+    a, b, c = tiny_model(0), tiny_model(1), tiny_model(2)
+    wa, wb, wc = (m.state_dict() for m in (a, b, c))
+    wa = {k: v.clone() for k, v in wa.items()}
+    soup = average_models([a, b, c], ["a", "b", "c"])
+    got = soup.state_dict()
+    for k in wa:
+        assert torch.allclose(got[k], (wa[k] + wb[k] + wc[k]) / 3, atol=1e-6), k
+
+
+def test_average_models_refuses_one_model_and_models_of_another_config():
+    with pytest.raises(TrainError, match="two or more models; got 1"):
+        average_models([tiny_model(0)], ["a"])
+    wider = MultimodalTransformer(resolve_config(None, [*TINY_MODEL, "model.n_embd=48"]).model,
+                                  seed=0)
+    with pytest.raises(TrainError, match="b: its model config differs from a's"):
+        average_models([tiny_model(0), wider], ["a", "b"])
