@@ -330,6 +330,12 @@ class PPOTrainer:
     # imitation trainer's own step (the same books: model, suite, eval, best, save)
     evaluate_and_save = Trainer.evaluate_and_save
 
+    @property
+    def evaluated(self) -> MultimodalTransformer:
+        """The weights evaluated (by :meth:`evaluate_and_save`) and exported: the trained
+        ones (PPO keeps no moving average)."""
+        return self.model
+
     # the run's result (every rank calls it; rank 0 writes ``result.json``): the imitation
     # trainer's own, over the attributes below (samples = frames)
     result = Trainer.result
