@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from typing import Any
 
 import torch
 
@@ -34,9 +35,22 @@ def model_overrides(source: str) -> list[str]:
     none)."""
     if source == "default":
         return []
-    section = read_config_file(source).get("model", {})
-    return [f"model.{k}={str(v).lower() if isinstance(v, bool) else v}"
-            for k, v in section.items()]
+    return dotted_overrides("model", read_config_file(source).get("model", {}))
+
+
+def dotted_overrides(prefix: str, table: dict[str, Any]) -> list[str]:
+    """``prefix.key=value`` for each entry of ``table``, a nested table's entries as
+    ``prefix.key.inner=value`` (``{"explore": {"home_path": True}}`` ->
+    ``model.explore.home_path=true``)."""
+    out: list[str] = []
+    for key, value in table.items():
+        if isinstance(value, dict) and value:
+            out += dotted_overrides(f"{prefix}.{key}", value)
+        elif isinstance(value, dict):  # an empty table: the part on, with its defaults
+            out.append(f"{prefix}.{key}={{}}")
+        else:
+            out.append(f"{prefix}.{key}={str(value).lower() if isinstance(value, bool) else value}")
+    return out
 
 
 def rates(source: str, args: argparse.Namespace, out: str) -> tuple[int, float, float, float]:
