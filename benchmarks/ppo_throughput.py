@@ -18,48 +18,31 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from typing import Any
 
 import torch
 
 from agents.rl.config import RLConfig
 from agents.rl.ppo import PPOTrainer
 from agents.train import distributed
-from agents.train.config import read_config_file, resolve_config
+from agents.train.config import resolve_config
 
 VARIANTS = {"quickstart": "quickstart", "default": "default"}
 
 
-def model_overrides(source: str) -> list[str]:
-    """``model.field=value`` overrides of a config file's ``model`` section (``default``:
-    none)."""
-    if source == "default":
-        return []
-    return dotted_overrides("model", read_config_file(source).get("model", {}))
-
-
-def dotted_overrides(prefix: str, table: dict[str, Any]) -> list[str]:
-    """``prefix.key=value`` for each entry of ``table``, a nested table's entries as
-    ``prefix.key.inner=value`` (``{"explore": {"home_path": True}}`` ->
-    ``model.explore.home_path=true``)."""
-    out: list[str] = []
-    for key, value in table.items():
-        if isinstance(value, dict) and value:
-            out += dotted_overrides(f"{prefix}.{key}", value)
-        elif isinstance(value, dict):  # an empty table: the part on, with its defaults
-            out.append(f"{prefix}.{key}={{}}")
-        else:
-            out.append(f"{prefix}.{key}={str(value).lower() if isinstance(value, bool) else value}")
-    return out
+def with_model(config: RLConfig, source: str) -> RLConfig:
+    """``config`` with the model of a training config file (its ``model`` section as
+    :func:`agents.train.config.resolve_config` resolves it: presets, nested tables, a
+    ``base`` file); ``default``: unchanged."""
+    return config if source == "default" else config.replace(model=resolve_config(source).model)
 
 
 def rates(source: str, args: argparse.Namespace, out: str) -> tuple[int, float, float, float]:
     """Parameters, and frames/s of the roll-out, the optimisation and the whole loop."""
-    config = resolve_config(None, [
-        *model_overrides(source), "env.suite=small", f"env.lanes={args.lanes}",
+    config = with_model(resolve_config(None, [
+        "env.suite=small", f"env.lanes={args.lanes}",
         f"ppo.rollout={args.rollout}", "ppo.total_frames=100000000", "eval.every=0",
         f"run.out={out}", "run.progress_bar=false", "run.tensorboard=false"],
-        base=RLConfig())
+        base=RLConfig()), source)
     trainer = PPOTrainer(config, distributed.setup(args.device))
     spent = {"collect": 0.0}
     collect = trainer.lanes.collect

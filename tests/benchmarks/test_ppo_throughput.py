@@ -1,5 +1,6 @@
-"""benchmarks/ppo_throughput.py: a config file's model section becomes dotted overrides
-that resolve to the same model config, nested tables included."""
+"""benchmarks/ppo_throughput.py: a variant's model is its config file's model section as
+training resolves it (nested tables and a base file included); ``default`` keeps the
+RL config's own."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ from agents.rl.config import RLConfig
 from agents.train.config import resolve_config
 
 
-def test_a_model_section_with_nested_tables_resolves_to_the_files_model():
+def test_a_variant_takes_the_model_its_config_file_resolves_to():
     bench = load_script("benchmarks/ppo_throughput.py")
-    assert bench.dotted_overrides("model", {"a": True, "explore": {"home_path": True},
-                                            "track": {}}) == [
-        "model.a=true", "model.explore.home_path=true", "model.track={}"]
-    path = ROOT / "agents" / "configs" / "long.toml"
-    via_overrides = resolve_config(None, bench.model_overrides(str(path)), base=RLConfig())
-    via_file = resolve_config(path)
-    assert via_overrides.model == via_file.model
-    assert via_overrides.model.explore.home_path and via_overrides.model.track is not None
+    path = str(ROOT / "agents" / "configs" / "long.toml")
+    config = bench.with_model(RLConfig(), path)
+    assert config.model == resolve_config(path).model
+    assert config.model.explore.home_path and config.model.track is not None
+    assert config.ppo == RLConfig().ppo  # only the model is taken from the file
+    assert bench.with_model(RLConfig(), "default") == RLConfig()
