@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agents.commands import add_force, count_arg, seed_arg
+from vlnenv.expert.kinds import ExpertKind
 
 #: Flat flag (argparse dest) -> the config field it sets.
 FLAT_FLAGS: dict[str, str] = {
@@ -149,8 +150,9 @@ def add_commands(cmds: argparse._SubParsersAction) -> None:
     demos = cmds.add_parser("demos", help="generate a demonstrations file")
     demos.add_argument("--suite", default="small", help="suite (default: small)")
     demos.add_argument("--split", default="train", help="split (default: train)")
-    demos.add_argument("--teacher", choices=("oracle", "explorer"), required=True,
-                       help="the expert whose actions are recorded")
+    demos.add_argument("--teacher", choices=tuple(k.value for k in ExpertKind), required=True,
+                       help="the expert whose actions are recorded (reader: the explorer on "
+                            "the task as its words read)")
     demos.add_argument("--workers", type=count_arg, default=1, help="processes (default 1)")
     demos.add_argument("--sampled", type=int, default=0,
                        help="sample N fresh episodes on the split's houses instead")

@@ -53,6 +53,7 @@ from vlnenv.expert.route_teacher import route_action
 from vlnenv.language.instructions import FollowRoute
 from vlnenv.suites.load import Suite
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.from_text import read_episode
 from vlnenv.tasks.rephrase import said_all
 from vlnenv.tasks.run import RunTrace
 from vlnenv.tasks.solver import TaskSolver
@@ -134,8 +135,9 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
         ep = episodes[next_position]
         slot.position, next_position = next_position, next_position + 1
         slot.obs, _ = slot.env.reset(options={"episode": ep, "house": houses[ep.house]})
-        slot.solver = TaskSolver(slot.env.instruction, teacher[ep.family], slot.env.view,
-                                 oracles[ep.house])
+        told = (read_episode(ep, houses[ep.house]) if teacher[ep.family] == "reader"
+                else slot.env.instruction)
+        slot.solver = TaskSolver(told, teacher[ep.family], slot.env.view, oracles[ep.house])
         slot.route = (slot.env.instruction.route
                       if route_teacher and isinstance(slot.env.instruction, FollowRoute) else None)
         slot.rng = np.random.default_rng([*seed, slot.position])

@@ -19,6 +19,16 @@ class ExpertKind(StrEnum):
     """Knows the whole house: the shortest-path oracle."""
     EXPLORER = "explorer"
     """Knows only what the agent has seen: nearest frontier, then the known way."""
+    READER = "reader"
+    """The explorer on the instruction as its words read (:func:`vlnenv.tasks.from_text.
+    read_episode`): a room the words tell apart by its furniture or a neighbour ("the
+    bedroom with the desk") is found only once that has been seen
+    (:mod:`vlnenv.language.room_cues`), not at the first glimpse of its floor."""
+
+    @property
+    def explores(self) -> bool:
+        """Whether it knows only what the agent has seen (the explorer and the reader)."""
+        return self is not ExpertKind.ORACLE
 
     @classmethod
     def parse(cls, value: object, where: str = "expert") -> ExpertKind:

@@ -32,6 +32,8 @@ import numpy as np
 
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
+from vlnenv.language.refer import RoomDesc
+from vlnenv.language.room_cues import cue_cells
 from vlnenv.language.task_fields import task_cell, task_enum, task_field, task_room
 from vlnenv.language.verdict import Verdict
 from vlnenv.world.colors import Color
@@ -51,14 +53,20 @@ class Stage:
             face one of ``cells``).
         cells: target cells.
         then: action to take once there (``STOP``, ``PICKUP``) or ``None`` to move on.
-        evidence: cells whose sight tells an explorer where the target is (defaults to
-            ``cells``).
+        evidence: the cells that are the target in the view (a demonstration's goal
+            targets, :class:`~vlnenv.tasks.run.RunTrace`), and whose sight tells an
+            explorer where the target is (defaults to ``cells``).
+        found_by: cells whose sight tells an explorer that the target is the one meant,
+            where the view of the target does not (a room the words tell apart by its
+            furniture or a neighbour, :mod:`vlnenv.language.room_cues`); ``None``: as
+            ``evidence``.
     """
 
     mode: str
     cells: frozenset[Pos]
     then: Action | None
     evidence: frozenset[Pos] | None = None
+    found_by: frozenset[Pos] | None = None
 
 
 def _stop_verdict(state: EpisodeState, ok: bool) -> Verdict:
@@ -136,16 +144,26 @@ class Instruction(ABC):
 
 
 class GoToRoom(Instruction):
-    """Go to a room and stop inside it ("go to the kitchen")."""
+    """Go to a room and stop inside it ("go to the kitchen").
+
+    ``cue`` is the description the words give the room ("the bedroom with the desk"), when
+    known (:func:`vlnenv.language.parse` sets it): an explorer then knows the room only once
+    it has seen what the words tell it apart by (:func:`~vlnenv.language.room_cues.
+    cue_cells`, the stage's ``found_by``); the room's floor stays the target. It is not
+    part of the task: two instructions that name the same room are equal whatever their
+    words.
+    """
 
     family = "go_to_room"
 
-    def __init__(self, house: House, room: int) -> None:
+    def __init__(self, house: House, room: int, cue: RoomDesc | None = None) -> None:
         super().__init__(house)
         if not 0 <= room < len(house.rooms):
             raise TaskError(f"room index {room} out of range 0..{len(house.rooms) - 1}")
         self.room = room
+        self.cue = cue
         self._goal = frozenset(house.room_cells(room))
+        self._found_by = cue_cells(house, room, cue)
 
     @property
     def goal_cells(self) -> frozenset[Pos]:
@@ -155,7 +173,7 @@ class GoToRoom(Instruction):
         return {"family": self.family, "room": self.house.rooms[self.room].letter}
 
     def stage(self, state: EpisodeState) -> Stage:
-        return Stage("stand", self._goal, Action.STOP)
+        return Stage("stand", self._goal, Action.STOP, None, self._found_by)
 
 
 class GoToObject(Instruction):
@@ -322,7 +340,7 @@ class SequenceInstr(Instruction):
         part = self.parts[self.done]
         inner = part.stage(state)
         if self.done < len(self.parts) - 1 and inner.then == Action.STOP:
-            return Stage(inner.mode, inner.cells, None, inner.evidence)
+            return Stage(inner.mode, inner.cells, None, inner.evidence, inner.found_by)
         return inner
 
 

@@ -385,7 +385,7 @@ def read_part(chunks: list[Chunk], house: House, start: Pose | None) -> list[Ins
             if isinstance(target, ObjectPhrase):
                 instruction: Instruction = GoToObject(house, resolve_object(house, target))
             else:
-                instruction = GoToRoom(house, resolve_room(house, target))
+                instruction = GoToRoom(house, resolve_room(house, target), target.desc)
             if not out or out[-1] != instruction:
                 out.append(instruction)
     if not out:

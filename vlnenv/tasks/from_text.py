@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from vlnenv.errors import RouteError, TaskError, UnreachableGoalError
+from vlnenv.errors import RouteError, TaskError, UnreachableGoalError, VLNError
 from vlnenv.expert.oracle import Oracle
-from vlnenv.language.instructions import Instruction
+from vlnenv.language.instructions import Instruction, instruction_from_task
 from vlnenv.language.parse import parse
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.sample import episode_for, start_pose, trivial
@@ -90,3 +90,29 @@ def _episode(instruction: Instruction, pose: Pose, text: str, house_id: str | No
         return episode_for(instruction, pose, text, house_id, episode_id, oracle)
     except UnreachableGoalError as err:
         raise TaskError(f"{text!r} cannot be carried out from {list(pose)}: {err}") from None
+
+
+def read_episode(episode: Episode, house: House) -> Instruction:
+    """The episode's task as its words read (:func:`parse` of ``episode.instruction`` from
+    its start): the same task as the record's, and it knows what the words tell each room
+    apart by (:attr:`GoToRoom.cue <vlnenv.language.instructions.GoToRoom>`), which the
+    record does not keep. A ``follow_route`` episode is the record's task: a route's words
+    name no room to tell apart, and the record holds the route exactly where the words may
+    leave its end open ("turn right and wait at the entrance").
+
+    Raises:
+        TaskError: the words cannot be read in ``house``, or read as another task than the
+            record's (naming the episode and both tasks).
+    """
+    if episode.family == "follow_route":
+        return instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
+    try:
+        read = parse(episode.instruction, house, episode.start)
+    except VLNError as err:
+        raise TaskError(f"episode {episode.episode_id}: its words cannot be read: "
+                        f"{err}") from None
+    task = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
+    if read.to_task() != task.to_task():
+        raise TaskError(f"episode {episode.episode_id}: {episode.instruction!r} reads as "
+                        f"{read.to_task()}, not the record's {task.to_task()}")
+    return read

@@ -77,6 +77,9 @@ class EpisodeRun:
         episode: the record to play (its ``task``, ``start`` and ``max_steps``).
         house: the house it names.
         trace: keep a :class:`RunTrace` (pose and stage cells before every action).
+        instruction: the task as an instruction object that knows more than the record
+            (its words' cues: :func:`vlnenv.tasks.from_text.read_episode`); it must be the
+            record's task. ``None``: rebuilt from the record.
 
     Attributes:
         episode: the record (``None`` for a run made with :meth:`of_instruction`).
@@ -88,12 +91,18 @@ class EpisodeRun:
         trace: the :class:`RunTrace`, or ``None``.
 
     Raises:
-        TaskError: the task does not fit the house, or the start is not passable.
+        TaskError: the task does not fit the house, the start is not passable, or
+            ``instruction`` is another task.
     """
 
-    def __init__(self, episode: Episode, house: House, trace: bool = False) -> None:
-        instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
-        self._begin(instruction, episode.start, episode, trace)
+    def __init__(self, episode: Episode, house: House, trace: bool = False,
+                 instruction: Instruction | None = None) -> None:
+        task = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
+        if instruction is not None and instruction.to_task() != task.to_task():
+            raise TaskError(f"episode {episode.episode_id}: the instruction given "
+                            f"({instruction.to_task()}) is not the episode's task "
+                            f"({task.to_task()})")
+        self._begin(task if instruction is None else instruction, episode.start, episode, trace)
 
     @classmethod
     def of_instruction(cls, instruction: Instruction, start: Pose,

@@ -37,8 +37,10 @@ class TaskSolver:
 
     Args:
         instruction: the task to carry out.
-        kind: :attr:`ExpertKind.ORACLE` (knows the house) or :attr:`ExpertKind.EXPLORER`
-            (knows what was seen), or its name.
+        kind: :attr:`ExpertKind.ORACLE` (knows the house), :attr:`ExpertKind.EXPLORER`
+            (knows what was seen) or :attr:`ExpertKind.READER` (the explorer: give it the
+            instruction its words read, :func:`vlnenv.tasks.from_text.read_episode`), or
+            its name.
         view: view size the explorer sees with (the environment's).
         oracle: a shared :class:`Oracle` for the house (its distance fields are cached).
     """
@@ -56,12 +58,13 @@ class TaskSolver:
 
     def observe(self, pose: Pose, state: EpisodeState) -> None:
         """Let the explorer see from ``pose`` (no effect for the oracle)."""
-        if self.kind is ExpertKind.EXPLORER:
+        if self.kind.explores:
             self._explorer_for(self.instruction.stage(state)).observe(pose, state.structure)
 
     def _explorer_for(self, stage: Stage) -> Explorer:
         if self._explorer is None or stage != self._explorer_stage:
-            new = Explorer(self.instruction.house, stage_goal(stage), stage.evidence,
+            found = stage.found_by if stage.found_by is not None else stage.evidence
+            new = Explorer(self.instruction.house, stage_goal(stage), found,
                            view=self.view)
             if self._explorer is not None:
                 new.inherit(self._explorer)

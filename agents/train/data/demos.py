@@ -10,8 +10,11 @@ Files of an older version (version 1 had no step records) are refused by
 :func:`~agents.train.data.demo_set.load_demos` with
 :class:`~agents.train.data.demo_set.StaleDemosError`; :func:`ensure_demos` regenerates them.
 
-Teachers are the solver kinds of :mod:`vlnenv.tasks.solver`: ``oracle`` (knows the house)
-and ``explorer`` (knows what the agent has seen). With a ``phrasing`` other than ``any``,
+Teachers are the solver kinds of :mod:`vlnenv.tasks.solver`: ``oracle`` (knows the house),
+``explorer`` (knows what the agent has seen) and ``reader`` (the explorer on the task as
+its words read: a room told apart by its furniture or a neighbour is found once that is
+seen; an episode whose words read as another task fails, as one the teacher cannot
+finish). With a ``phrasing`` other than ``any``,
 every episode (the split's or a sampled one) has its instruction said again in that
 phrasing (:func:`vlnenv.tasks.rephrase.said_in`, generator ``SeedSequence(seed, (index,
 1))``), so training can read only the trained phrasing (:mod:`vlnenv.language.phrasing`)
@@ -48,6 +51,7 @@ from vlnenv.errors import VLNError
 from vlnenv.expert.oracle import Oracle
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.from_text import read_episode
 from vlnenv.tasks.rephrase import said_in
 from vlnenv.tasks.run import EpisodeRun, RunTrace
 from vlnenv.tasks.sample import sample_episode
@@ -72,9 +76,11 @@ def teacher_run(episode: Episode, house: House, teacher: str, oracle: Oracle,
 
     Raises:
         VLNError: the teacher cannot finish (the explorer finds no way to the goal; the
-            oracle needs more than the budget).
+            oracle needs more than the budget; the reader cannot read the words as the
+            episode's task).
     """
-    run = EpisodeRun(episode, house, trace=True)
+    read = read_episode(episode, house) if teacher == "reader" else None
+    run = EpisodeRun(episode, house, trace=True, instruction=read)
     if teacher == "oracle":
         return oracle_actions(run, oracle, max_steps=episode.max_steps), run
     return play_expert(run, teacher, view, episode.max_steps, oracle, strict=False), run

@@ -1,0 +1,125 @@
+"""Does a policy read what tells rooms apart? A copy of a suite whose split says every room
+without its furniture or neighbour ("the bedroom next to a restroom" -> "the bedroom",
+"the kitchen with the cupboard" -> "the kitchen"), to benchmark beside the original; and
+the two runs' outcomes on the episodes whose words changed.
+
+    python scripts/drop_room_relations.py copy --suite large --split val_unseen \\
+        --out runs/large_no_relations
+    vln benchmark --suite runs/large_no_relations --split val_unseen --no-verify \\
+        --policy runs/long_large/best --out runs/s36/no-relations
+    python scripts/drop_room_relations.py compare --suite large --split val_unseen \\
+        WITH/results.json WITHOUT/results.json
+
+The copy keeps the original's manifest, so it fails verification (hence ``--no-verify``;
+its results say ``suite_verified: false``): it is a probe, not a suite. The words are cut
+with the lexicon's room and furniture words (:mod:`vlnenv.language.lexicon`), in the
+grammar :mod:`vlnenv.language.phrase` reads; every other word is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+from vlnenv.language.lexicon import FURNITURE_WORDS, ROOM_WORDS
+from vlnenv.suites.load import suite_dir
+
+
+def relation_pattern() -> re.Pattern[str]:
+    """A room word followed by what tells it apart ("with the desk", "that has a sink",
+    "where the bed is", "next to / beside / by / that opens onto / connected to" a room);
+    group 1 is the room word."""
+    def words(table: dict) -> str:
+        return "|".join(re.escape(w) for w in sorted({w for ws in table.values() for w in ws},
+                                                     key=len, reverse=True))
+    rooms, furniture = words(ROOM_WORDS), words(FURNITURE_WORDS)
+    return re.compile(
+        rf"\b({rooms}) (?:(?:with|that has) (?:the|a|an) (?:{furniture})(?: in it)?"
+        rf"|where the (?:{furniture}) is"
+        rf"|(?:next to|beside|by|that opens onto|connected to) (?:the|a|an) (?:{rooms}))\b")
+
+
+def drop_relations(text: str, pattern: re.Pattern[str] | None = None) -> str:
+    """``text`` with every room said by its type alone."""
+    return (pattern or relation_pattern()).sub(r"\1", text)
+
+
+def copy_suite(suite: str, split: str, out: Path) -> int:
+    """Copy ``suite`` to ``out`` with ``split``'s instructions cut; the number changed.
+    Refuses an existing ``out`` (nothing is overwritten)."""
+    if out.exists():
+        sys.exit(f"error: {out} exists; choose a new folder")
+    source = suite_dir(suite)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(source, tmp)
+    path = tmp / "episodes" / f"{split}.jsonl"
+    if not path.is_file():
+        shutil.rmtree(tmp)
+        sys.exit(f"error: suite {suite} has no split {split!r} ({path.name} missing)")
+    pattern = relation_pattern()
+    lines, changed = [], 0
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        said = drop_relations(record["instruction"], pattern)
+        changed += said != record["instruction"]
+        lines.append(json.dumps({**record, "instruction": said}, separators=(",", ":")))
+    path.write_text("\n".join(lines) + "\n")
+    tmp.rename(out)
+    return changed
+
+
+def compare(suite: str, split: str, with_words: Path, without: Path) -> str:
+    """Per family, of the episodes whose words the cut changes: how many succeed in both
+    runs, only with the relation, only without it, in neither."""
+    pattern = relation_pattern()
+    path = suite_dir(suite) / "episodes" / f"{split}.jsonl"
+    episodes = [json.loads(line) for line in path.read_text().splitlines()]
+    a = json.loads(with_words.read_text())["records"]
+    b = json.loads(without.read_text())["records"]
+    if [r["episode_id"] for r in a] != [e["episode_id"] for e in episodes] or \
+            [r["episode_id"] for r in b] != [e["episode_id"] for e in episodes]:
+        sys.exit(f"error: both results must score every episode of {suite}/{split} in order")
+    counts: Counter[tuple[str, str]] = Counter()
+    for ep, ra, rb in zip(episodes, a, b, strict=True):
+        if drop_relations(ep["instruction"], pattern) == ep["instruction"]:
+            continue
+        key = {(True, True): "both", (True, False): "only with", (False, True): "only without",
+               (False, False): "neither"}[(bool(ra["success"]), bool(rb["success"]))]
+        counts[(ep["task"]["family"], key)] += 1
+        counts[("all", key)] += 1
+    cols = ("both", "only with", "only without", "neither")
+    rows = ["| family | changed | " + " | ".join(cols) + " |", "|---|---:|" + "---:|" * 4]
+    for family in sorted({f for f, _ in counts}, key=lambda f: (f == "all", f)):
+        n = sum(counts[(family, c)] for c in cols)
+        rows.append(f"| {family} | {n} | " + " | ".join(str(counts[(family, c)]) for c in cols)
+                    + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cp = sub.add_parser("copy", help="write the suite copy with the relations cut")
+    cmp = sub.add_parser("compare", help="outcomes on the episodes whose words changed")
+    for p in (cp, cmp):
+        p.add_argument("--suite", required=True)
+        p.add_argument("--split", required=True)
+    cp.add_argument("--out", type=Path, required=True)
+    cmp.add_argument("with_words", type=Path, help="results.json on the suite itself")
+    cmp.add_argument("without", type=Path, help="results.json on the copy")
+    args = parser.parse_args(argv)
+    if args.command == "copy":
+        n = copy_suite(args.suite, args.split, args.out)
+        print(f"wrote {args.out}: {n} instructions of {args.split} said without relations")
+    else:
+        print(compare(args.suite, args.split, args.with_words, args.without))
+
+
+if __name__ == "__main__":
+    main()
