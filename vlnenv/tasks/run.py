@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vlnenv.errors import TaskError
+from vlnenv.expert.explorer import visible_cells
 from vlnenv.language.instructions import Instruction, instruction_from_task
 from vlnenv.language.verdict import Verdict
 from vlnenv.tasks.episode import Episode
@@ -41,16 +42,24 @@ class RunTrace:
         stages: per action, an index into ``cells``: the cells the instruction's stage
             pointed at before that action.
         cells: the distinct stage cell sets met, in order of first use.
+        view: the egocentric view size, for a stage with ``found_by`` cells: while none of
+            them is in sight (:func:`~vlnenv.expert.explorer.visible_cells`), the target
+            is not told apart from its look-alikes by this view, and the step points at no
+            cell (the empty set).
     """
 
     poses: list[Pose] = field(default_factory=list)
     stages: list[int] = field(default_factory=list)
     cells: list[frozenset[Pos]] = field(default_factory=list)
+    view: int = 7
 
     def note(self, run: EpisodeRun) -> None:
         """Record ``run``'s pose and stage cells now (before its next action)."""
         stage = run.instruction.stage(run.state)
         cells = stage.evidence if stage.evidence is not None else stage.cells
+        if stage.found_by is not None and not in_sight(stage.found_by, run.state.structure,
+                                                       run.state.pose, self.view):
+            cells = frozenset()
         if not self.cells or self.cells[-1] != cells:
             try:
                 index = self.cells.index(cells)
@@ -68,6 +77,14 @@ class RunTrace:
     def pose_array(self) -> np.ndarray:
         """``(n, 3)`` int64 poses."""
         return np.array(self.poses, np.int64).reshape(len(self.poses), 3)
+
+
+def in_sight(cells: frozenset[Pos], structure: np.ndarray, pose: Pose, view: int) -> bool:
+    """Whether the view from ``pose`` shows one of ``cells`` (walls and closed doors
+    occlude, as in the rendered view)."""
+    rows, cols = visible_cells(structure, pose, view)
+    return any((int(r), int(c)) in cells for r, c in zip(rows.tolist(), cols.tolist(),
+                                                         strict=True))
 
 
 class EpisodeRun:

@@ -80,7 +80,8 @@ def teacher_run(episode: Episode, house: House, teacher: str, oracle: Oracle,
             episode's task).
     """
     read = read_episode(episode, house) if teacher == "reader" else None
-    run = EpisodeRun(episode, house, trace=True, instruction=read)
+    run = EpisodeRun(episode, house, instruction=read)
+    run.trace = RunTrace(view=view)
     if teacher == "oracle":
         return oracle_actions(run, oracle, max_steps=episode.max_steps), run
     return play_expert(run, teacher, view, episode.max_steps, oracle, strict=False), run

@@ -15,7 +15,7 @@ from vlnenv.language.instructions import GoToRoom, instruction_from_task
 from vlnenv.suites.load import load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.from_text import read_episode
-from vlnenv.tasks.run import EpisodeRun
+from vlnenv.tasks.run import EpisodeRun, in_sight
 from vlnenv.tasks.solver import play_expert
 
 #: Bedroom A holds the desk (3, 2); bedroom B opens onto the bathroom C by the door (2, 8);
@@ -76,7 +76,16 @@ def test_standing_in_the_room_the_reader_turns_to_see_its_door_before_it_stops()
                                                                      Action.STOP]
     assert told.success and read.success
     b_floor = frozenset(HOUSE.room_cells(HOUSE.room_index("B")))
-    assert read.trace.cells == told.trace.cells == [b_floor]  # the floor stays the target
+    assert told.trace.cells == [b_floor]
+    # the floor is the target only in the view that shows the door: before the turn the
+    # view cannot tell B from bedroom A
+    assert read.trace.cells == [frozenset(), b_floor] and read.trace.stages == [0, 1]
+
+
+def test_in_sight_sees_past_open_doors_but_not_through_walls():
+    assert in_sight(frozenset({(2, 8)}), HOUSE.structure, (2, 5, 1), 7)
+    assert not in_sight(frozenset({(2, 8)}), HOUSE.structure, (2, 5, 2), 7)
+    assert not in_sight(frozenset({(3, 2)}), HOUSE.structure, (2, 5, 2), 7)  # behind a wall
 
 
 @pytest.mark.parametrize(("name", "split"), [
