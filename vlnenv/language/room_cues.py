@@ -5,9 +5,11 @@ words name from the other rooms of its type.
 of bedroom floor does not say which: only the desk does. "The bedroom next to the
 bathroom" is told apart where the two rooms meet. An expert that knows only what the
 agent has seen (:class:`~vlnenv.expert.explorer.Explorer`, its ``evidence``) should treat
-such a room as found only once it has seen that cue, as an agent reading the words must;
-and a demonstration's per-step goal targets (:mod:`agents.train.data.targets`) should
-point at the cue, which the view can show, not at floor that looks like its twin's.
+such a room as found only once it has seen that cue (the stage's ``found_by``), as an
+agent reading the words must; and a demonstration's per-step goal targets
+(:mod:`agents.train.data.targets`) should point at the room's floor only in the views that
+show the cue (:class:`~vlnenv.tasks.run.RunTrace`), since elsewhere its floor looks like
+its twin's.
 
 For a room ``i`` described as :class:`~vlnenv.language.refer.RoomDesc` ``d``:
 

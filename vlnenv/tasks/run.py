@@ -12,7 +12,8 @@ environment, the batched environment's checks, the suite checker, the experts'
 demonstrations and their training targets all play episodes through it.
 
 A run can keep a :class:`RunTrace`: before each action, the agent's pose and the cells the
-instruction's current stage points at (its ``evidence``, else its ``cells``), which is what
+instruction's current stage points at (its ``evidence``, else its ``cells``; none while a
+stage's ``found_by`` cells are out of sight), which is what
 a demonstration's per-step training targets are made of; recording them while the
 demonstration is generated means its steps are never simulated again to label them.
 """
