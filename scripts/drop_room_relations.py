@@ -9,6 +9,12 @@ the two runs' outcomes on the episodes whose words changed.
         --policy runs/long_large/best --out runs/s36/no-relations
     python scripts/drop_room_relations.py compare --suite large --split val_unseen \\
         WITH/results.json WITHOUT/results.json
+    python scripts/drop_room_relations.py stops --suite large --split val_unseen \\
+        WITH/results.json
+
+``stops`` says where a run's failed ``go_to_room`` episodes stopped, by how the words
+describe the goal (plain, "with" furniture, "next to" a room): in a room of the type the
+words name as the neighbour, in another room of the goal's type, or elsewhere.
 
 The copy keeps the original's manifest, so it fails verification (hence ``--no-verify``;
 its results say ``suite_verified: false``): it is a probe, not a suite. The words are cut
@@ -26,8 +32,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from vlnenv.language.instructions import GoToRoom
 from vlnenv.language.lexicon import FURNITURE_WORDS, ROOM_WORDS
-from vlnenv.suites.load import suite_dir
+from vlnenv.suites.load import load_suite, suite_dir
+from vlnenv.tasks.from_text import read_episode
 
 
 def relation_pattern() -> re.Pattern[str]:
@@ -102,23 +110,62 @@ def compare(suite: str, split: str, with_words: Path, without: Path) -> str:
     return "\n".join(rows)
 
 
+def stops(suite: str, split: str, results: Path) -> str:
+    """Where the failed ``go_to_room`` episodes of ``results`` stopped (module docstring),
+    as a Markdown table of counts."""
+    loaded = load_suite(suite)
+    records = json.loads(results.read_text())["records"]
+    episodes = loaded.episodes(split)
+    if [r["episode_id"] for r in records] != [e.episode_id for e in episodes]:
+        sys.exit(f"error: the results must score every episode of {suite}/{split} in order")
+    counts: Counter[tuple[str, str]] = Counter()
+    for ep, record in zip(episodes, records, strict=True):
+        if ep.family != "go_to_room" or record["success"]:
+            continue
+        house = loaded.houses[ep.house]
+        read = read_episode(ep, house)
+        assert isinstance(read, GoToRoom)
+        cue = read.cue
+        said = ("plain" if cue is None or cue.plain
+                else "with" if cue.furniture is not None else "next to")
+        end = tuple(record["path"][-1])
+        room = int(house.room_map[end])
+        kind = house.rooms[room].type if room >= 0 else None
+        where = ("the neighbour named" if cue is not None and kind is not None
+                 and kind == cue.neighbour
+                 else "a room of the goal's type" if kind == house.rooms[read.room].type
+                 else "elsewhere")
+        counts[(said, where)] += 1
+    cols = ("the neighbour named", "a room of the goal's type", "elsewhere")
+    rows = ["| the goal said | failures | " + " | ".join(cols) + " |", "|---|---:|" + "---:|" * 3]
+    for said in ("plain", "with", "next to"):
+        n = sum(counts[(said, c)] for c in cols)
+        rows.append(f"| {said} | {n} | " + " | ".join(str(counts[(said, c)]) for c in cols)
+                    + " |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     cp = sub.add_parser("copy", help="write the suite copy with the relations cut")
     cmp = sub.add_parser("compare", help="outcomes on the episodes whose words changed")
-    for p in (cp, cmp):
+    st = sub.add_parser("stops", help="where the failed go_to_room episodes stopped")
+    for p in (cp, cmp, st):
         p.add_argument("--suite", required=True)
         p.add_argument("--split", required=True)
     cp.add_argument("--out", type=Path, required=True)
     cmp.add_argument("with_words", type=Path, help="results.json on the suite itself")
     cmp.add_argument("without", type=Path, help="results.json on the copy")
+    st.add_argument("results", type=Path, help="results.json on the suite itself")
     args = parser.parse_args(argv)
     if args.command == "copy":
         n = copy_suite(args.suite, args.split, args.out)
         print(f"wrote {args.out}: {n} instructions of {args.split} said without relations")
-    else:
+    elif args.command == "compare":
         print(compare(args.suite, args.split, args.with_words, args.without))
+    else:
+        print(stops(args.suite, args.split, args.results))
 
 
 if __name__ == "__main__":

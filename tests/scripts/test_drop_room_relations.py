@@ -52,3 +52,17 @@ def test_the_comparison_counts_outcomes_on_the_changed_episodes(tmp_path):
     (tmp_path / "b.json").write_text(json.dumps(b))
     table = script.compare("handmade", "val_unseen", tmp_path / "a.json", tmp_path / "b.json")
     assert f"| all | {sum(cut)} | 0 | {sum(cut)} | 0 | 0 |" in table
+
+
+def test_stops_says_where_each_failed_room_episode_stopped(tmp_path):
+    script = load_script("scripts/drop_room_relations.py")
+    suite = load_suite("handmade")
+    episodes = suite.episodes("val_unseen")
+    rooms = [e for e in episodes if e.family == "go_to_room"]
+    records = [{"episode_id": e.episode_id, "success": e.family != "go_to_room",
+                "path": [list(e.start[:2])]} for e in episodes]  # failed where they began
+    (tmp_path / "r.json").write_text(json.dumps({"records": records}))
+    table = script.stops("handmade", "val_unseen", tmp_path / "r.json")
+    rows = [line.split("|")[2:6] for line in table.splitlines()[2:]]
+    assert sum(int(r[0]) for r in rows) == len(rooms)  # every failure counted once
+    assert all(int(r[0]) == sum(int(x) for x in r[1:]) for r in rows)
