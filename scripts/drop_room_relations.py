@@ -82,24 +82,28 @@ def copy_suite(suite: str, split: str, out: Path) -> int:
     return changed
 
 
+def records(suite: str, split: str, results: Path) -> list[dict]:
+    """The per-episode records of a ``results.json``, refused unless they score every
+    episode of ``suite``'s ``split`` in order."""
+    got = json.loads(results.read_text())["records"]
+    if [r["episode_id"] for r in got] != [e.episode_id for e in load_suite(suite).episodes(split)]:
+        sys.exit(f"error: {results} must score every episode of {suite}/{split} in order")
+    return got
+
+
 def compare(suite: str, split: str, with_words: Path, without: Path) -> str:
     """Per family, of the episodes whose words the cut changes: how many succeed in both
     runs, only with the relation, only without it, in neither."""
     pattern = relation_pattern()
-    path = suite_dir(suite) / "episodes" / f"{split}.jsonl"
-    episodes = [json.loads(line) for line in path.read_text().splitlines()]
-    a = json.loads(with_words.read_text())["records"]
-    b = json.loads(without.read_text())["records"]
-    if [r["episode_id"] for r in a] != [e["episode_id"] for e in episodes] or \
-            [r["episode_id"] for r in b] != [e["episode_id"] for e in episodes]:
-        sys.exit(f"error: both results must score every episode of {suite}/{split} in order")
+    episodes = load_suite(suite).episodes(split)
+    a, b = records(suite, split, with_words), records(suite, split, without)
     counts: Counter[tuple[str, str]] = Counter()
     for ep, ra, rb in zip(episodes, a, b, strict=True):
-        if drop_relations(ep["instruction"], pattern) == ep["instruction"]:
+        if drop_relations(ep.instruction, pattern) == ep.instruction:
             continue
         key = {(True, True): "both", (True, False): "only with", (False, True): "only without",
                (False, False): "neither"}[(bool(ra["success"]), bool(rb["success"]))]
-        counts[(ep["task"]["family"], key)] += 1
+        counts[(ep.family, key)] += 1
         counts[("all", key)] += 1
     cols = ("both", "only with", "only without", "neither")
     rows = ["| family | changed | " + " | ".join(cols) + " |", "|---|---:|" + "---:|" * 4]
@@ -114,12 +118,9 @@ def stops(suite: str, split: str, results: Path) -> str:
     """Where the failed ``go_to_room`` episodes of ``results`` stopped (module docstring),
     as a Markdown table of counts."""
     loaded = load_suite(suite)
-    records = json.loads(results.read_text())["records"]
-    episodes = loaded.episodes(split)
-    if [r["episode_id"] for r in records] != [e.episode_id for e in episodes]:
-        sys.exit(f"error: the results must score every episode of {suite}/{split} in order")
+    episodes, scored = loaded.episodes(split), records(suite, split, results)
     counts: Counter[tuple[str, str]] = Counter()
-    for ep, record in zip(episodes, records, strict=True):
+    for ep, record in zip(episodes, scored, strict=True):
         if ep.family != "go_to_room" or record["success"]:
             continue
         house = loaded.houses[ep.house]

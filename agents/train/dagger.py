@@ -129,7 +129,8 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
 
     def start(slot: _Slot) -> None:
         nonlocal next_position
-        slot.position, slot.actions, slot.labels, slot.trace = -1, [], [], RunTrace()
+        slot.position, slot.actions, slot.labels = -1, [], []
+        slot.trace = RunTrace(view=slot.env.view)
         if next_position >= len(episodes):
             return
         ep = episodes[next_position]
@@ -171,7 +172,7 @@ def collect_rollouts(model: MultimodalTransformer, suite: Suite, episodes: Seque
                 action = label if slot.rng.random() < beta else int(learner[b])
                 slot.actions.append(action)
                 slot.labels.append(label)
-                slot.trace.note(slot.env.run)
+                slot.trace.note(slot.env.run, slot.solver.instruction)
                 slot.obs, _, terminated, truncated, info = slot.env.step(action)
                 if terminated or truncated:
                     finish(slot, bool(info["success"]))

@@ -112,6 +112,38 @@ def two_rooms_house(objects=()) -> House:
 
 
 #: The repository root.
+#: Two bedrooms (A has a desk, B a door to the bathroom C), a hallway H.
+#: Twins: the white pillows on the two beds, the red cups on the two bedroom floors, the
+#: blue towels in C and H, the red hats in B and H.
+TWO_BEDROOMS = make_house(
+    [
+        "#############",
+        "#AAb#BBb#CCx#",
+        "#AAA#BBB/CCC#",
+        "#AdA#BBB#CCw#",
+        "###/###/##/##",
+        "#HHHHHHHHHHH#",
+        "#HHHHHHHHHHH#",
+        "#############",
+    ],
+    {"A": "bedroom", "B": "bedroom", "C": "bathroom", "H": "hallway"},
+    {"b": "bed", "d": "desk", "x": "toilet", "w": "sink"},
+    [
+        ("pillow", "white", (1, 3)),
+        ("pillow", "white", (1, 7)),
+        ("cup", "red", (2, 1)),
+        ("cup", "red", (2, 5)),
+        ("cup", "blue", (5, 5)),
+        ("book", "green", (3, 2)),
+        ("towel", "blue", (2, 10)),
+        ("towel", "blue", (5, 11)),
+        ("hat", "red", (3, 5)),
+        ("hat", "red", (6, 3)),
+        ("keys", "black", (6, 1)),
+        ("apple", "orange", (3, 6)),
+    ],
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -54,9 +54,11 @@ class RunTrace:
     cells: list[frozenset[Pos]] = field(default_factory=list)
     view: int = 7
 
-    def note(self, run: EpisodeRun) -> None:
-        """Record ``run``'s pose and stage cells now (before its next action)."""
-        stage = run.instruction.stage(run.state)
+    def note(self, run: EpisodeRun, instruction: Instruction | None = None) -> None:
+        """Record ``run``'s pose and stage cells now (before its next action): the stage of
+        ``instruction`` when given (the one a teacher follows, which may know more than the
+        run's: :func:`vlnenv.tasks.from_text.read_episode`), else of the run's own."""
+        stage = (instruction or run.instruction).stage(run.state)
         cells = stage.evidence if stage.evidence is not None else stage.cells
         if stage.found_by is not None and not in_sight(stage.found_by, run.state.structure,
                                                        run.state.pose, self.view):

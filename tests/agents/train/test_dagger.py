@@ -125,3 +125,27 @@ def test_the_route_teacher_labels_the_learners_route_states(bc_run):
             want.append(route_action(run.instruction.route, run.state, oracle))
             run.step(int(action))
         assert labels.tolist() == want
+
+
+def test_the_readers_rollouts_target_a_told_apart_room_only_where_its_cue_is_in_sight(bc_run):
+    from vlnenv.tasks.from_text import read_episode
+    from vlnenv.tasks.run import RunTrace
+
+    suite = load_suite("handmade")
+    episodes = [e for e in suite.episodes("val_unseen") if e.family == "go_to_room"
+                and read_episode(e, suite.houses[e.house]).cue is not None
+                and not read_episode(e, suite.houses[e.house]).cue.plain][:4]
+    teacher = {f: "reader" for f in suite.spec.families}
+    rollouts = collect_rollouts(load_model(bc_run.last_model), suite, episodes, teacher,
+                                beta=1.0, seed=(0,), batch=2)
+    assert rollouts.success.all()
+    empty = 0
+    for episode, actions, trace in zip(rollouts.episodes, rollouts.actions, rollouts.traces,
+                                       strict=True):
+        house = suite.houses[episode.house]
+        run = EpisodeRun(episode, house, instruction=read_episode(episode, house))
+        run.trace = RunTrace(view=7)
+        run.replay(actions.tolist())
+        assert vars(trace) == vars(run.trace)  # the read instruction's stages, in sight
+        empty += frozenset() in trace.cells
+    assert empty > 0  # some step's view did not show the cue

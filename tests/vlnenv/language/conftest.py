@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from helpers import make_house
+from helpers import TWO_BEDROOMS, make_house
 
 from vlnenv.errors import TaskError
 from vlnenv.language.instructions import (
@@ -20,38 +20,6 @@ from vlnenv.language.instructions import (
 )
 from vlnenv.language.refer import object_descriptions, room_descriptions
 from vlnenv.world.house import House, Pos
-
-#: Two bedrooms (A has a desk, B a door to the bathroom C), a hallway H.
-#: Twins: the white pillows on the two beds, the red cups on the two bedroom floors, the
-#: blue towels in C and H, the red hats in B and H.
-TWO_BEDROOMS = make_house(
-    [
-        "#############",
-        "#AAb#BBb#CCx#",
-        "#AAA#BBB/CCC#",
-        "#AdA#BBB#CCw#",
-        "###/###/##/##",
-        "#HHHHHHHHHHH#",
-        "#HHHHHHHHHHH#",
-        "#############",
-    ],
-    {"A": "bedroom", "B": "bedroom", "C": "bathroom", "H": "hallway"},
-    {"b": "bed", "d": "desk", "x": "toilet", "w": "sink"},
-    [
-        ("pillow", "white", (1, 3)),
-        ("pillow", "white", (1, 7)),
-        ("cup", "red", (2, 1)),
-        ("cup", "red", (2, 5)),
-        ("cup", "blue", (5, 5)),
-        ("book", "green", (3, 2)),
-        ("towel", "blue", (2, 10)),
-        ("towel", "blue", (5, 11)),
-        ("hat", "red", (3, 5)),
-        ("hat", "red", (6, 3)),
-        ("keys", "black", (6, 1)),
-        ("apple", "orange", (3, 6)),
-    ],
-)
 
 #: Two bedrooms that nothing tells apart, each with a white pillow on its bed.
 TWINS = make_house(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from helpers import make_house
+from helpers import TWO_BEDROOMS
 
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
@@ -20,16 +20,7 @@ from vlnenv.tasks.solver import play_expert
 
 #: Bedroom A holds the desk (3, 2); bedroom B opens onto the bathroom C by the door (2, 8);
 #: a hallway H joins them all.
-HOUSE = make_house(
-    ["#############",
-     "#AAb#BBb#CCx#",
-     "#AAA#BBB/CCC#",
-     "#AdA#BBB#CCw#",
-     "###/###/##/##",
-     "#HHHHHHHHHHH#",
-     "#############"],
-    {"A": "bedroom", "B": "bedroom", "C": "bathroom", "H": "hallway"},
-    {"b": "bed", "d": "desk", "x": "toilet", "w": "sink"})
+HOUSE = TWO_BEDROOMS
 
 
 def episode(words: str, room: str) -> Episode:
