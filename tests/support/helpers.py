@@ -111,7 +111,6 @@ def two_rooms_house(objects=()) -> House:
                       {"b": "bed", "f": "fridge"}, objects)
 
 
-#: The repository root.
 #: Two bedrooms (A has a desk, B a door to the bathroom C), a hallway H.
 #: Twins: the white pillows on the two beds, the red cups on the two bedroom floors, the
 #: blue towels in C and H, the red hats in B and H.
@@ -144,6 +143,7 @@ TWO_BEDROOMS = make_house(
     ],
 )
 
+#: The repository root.
 ROOT = Path(__file__).resolve().parents[2]
 
 
