@@ -36,7 +36,10 @@ way play exactly the same episodes.
 
 With ``obs_mode="symbolic"``, ``image`` is instead ``(N, V, V, 3)`` uint8 ids per view
 cell (base code, object kind + 1, object colour + 1; Minigrid-style), bitwise what
-:class:`~vlnenv.wrappers.SymbolicObservation` gives for the single environment.
+:class:`~vlnenv.wrappers.SymbolicObservation` gives for the single environment. With
+``copy=False`` it is a view of a reused ``(N, V, V, 4)`` buffer (each cell's three bytes
+and one pad byte, gathered as one word: ~4x faster than 3-byte rows), not C-contiguous;
+``np.ascontiguousarray`` gives the packed array.
 
 ## Info
 A dict of ``(N,)`` arrays, each key with a ``_key`` mask as Gymnasium's vector envs give:
@@ -312,7 +315,10 @@ class BatchedGridHouseEnv(gym.vector.VectorEnv):
         if self.copy:
             return None
         if self._image is None:
-            self._image = np.empty(self.observation_space["image"].shape, np.uint8)
+            if self.obs_mode == "symbolic":  # gathered a word per cell (BatchedViews.symbols)
+                self._image = self.world.views.symbol_buffer(self.num_envs)
+            else:
+                self._image = np.empty(self.observation_space["image"].shape, np.uint8)
         return self._image
 
     def _images(self, envs: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:

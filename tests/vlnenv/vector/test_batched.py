@@ -180,11 +180,12 @@ def test_thousands_of_steps_with_random_actions_match(mode):
     assert seen["done"] > 20 and seen["success"] > 5
 
 
+@pytest.mark.parametrize("copy", [True, False])
 @pytest.mark.parametrize("mode", [SAME, NEXT])
-def test_symbolic_obs_mode_matches_the_symbolic_wrapper(mode):
+def test_symbolic_obs_mode_matches_the_symbolic_wrapper(mode, copy):
     houses = [HOUSE, generate_house(SMALL, 5)]
     batched = BatchedGridHouseEnv(5, EpisodeSource.houses(houses), autoreset_mode=mode,
-                                  obs_mode="symbolic")
+                                  obs_mode="symbolic", copy=copy)
     sync = SyncVectorEnv([lambda: SymbolicObservation(GridHouseEnv(EpisodeSource.houses(houses)))
                           for _ in range(5)], autoreset_mode=mode)
     assert batched.single_observation_space == sync.single_observation_space

@@ -121,6 +121,8 @@ def run(suite_name: str, steps: int, p_oracle: float, p_stop: float, seed: int =
         events = world.step(actions, noop=True)
         success = judge.success(events, None)
         images, symbols = world.images(), world.symbols()
+        wide = world.views.symbol_buffer(len(twins))
+        assert np.array_equal(world.symbols(out=wide), symbols)  # gathered a word per cell
         for i in active:
             twin = twins[i]
             want_success = twin.step(int(actions[i]))
