@@ -53,6 +53,19 @@ class Events:
     objects: np.ndarray
 
 
+@dataclass(slots=True)
+class _Loaded:
+    """What loading a house into a block takes, kept per house (one cache entry): its
+    layers' capacity windows, its objects' overlay codes and ``carrying`` values, and,
+    from its second episode on, the visibility of every slot."""
+
+    house: House
+    blocks: dict[str, np.ndarray]
+    item_code: np.ndarray  # (K,) object overlay * tile
+    item_carry: np.ndarray  # (K,) carrying observation
+    visibility: np.ndarray | None = None  # (H, W * 4, bytes) packed, once primed
+
+
 class BatchedWorld:
     """Agents, houses and objects of ``num_envs`` episodes.
 
@@ -83,7 +96,7 @@ class BatchedWorld:
         self.grids = PackedGrids(n, view, *capacity)
         self.views = BatchedViews(n, view, tile)
         self.views.resize(n * self.grids.block_size, self.grids.block_shape[1])
-        self.cache = ObjectCache(3 * (cache_houses + n))  # blocks, items, visibility
+        self.cache = ObjectCache(cache_houses + n)  # house -> its _Loaded record
         self.pos = np.zeros(n, np.intp)
         self.head = np.zeros(n, np.intp)
         self.steps = np.zeros(n, np.int64)
@@ -111,14 +124,14 @@ class BatchedWorld:
         stale = self.houses[i] is not house or self._dirty[i]  # its cached visibility
         if stale:
             self.views.invalidate(i)
-        key = ("blocks", self.grids.block_shape)
-        blocks = self.cache.find(house, key)
-        again = blocks is not None  # played before here: worth priming its visibility
-        self.grids.put(i, blocks if again else self.cache.put(house, key,
-                                                              self._house_blocks(house)))
+        loaded = self.cache.find(house, self.grids.block_shape)
+        again = loaded is not None  # played before here: worth priming its visibility
+        if not again:
+            loaded = self.cache.put(house, self.grids.block_shape, self._loaded(house))
+        self.grids.put(i, loaded.blocks)
         if stale and again:
-            self._prime_views(i, house)
-        self._load_items(i, house)
+            self._prime_views(i, loaded)
+        self._load_items(i, loaded)
         self.houses[i], self.episodes[i] = house, episode
         pos = self.grids.flat(i, r, c)
         self.pos[i], self.head[i] = pos, h % 4
@@ -128,21 +141,23 @@ class BatchedWorld:
         self._dirty[i] = False
         self.trail[i, 0], self.trail_len[i] = pos, 1
 
-    def _prime_views(self, i: int, house: House) -> None:
-        """Cache the visibility of every slot of ``house``, just loaded in environment ``i``
+    def _prime_views(self, i: int, loaded: _Loaded) -> None:
+        """Cache the visibility of every slot of the house just loaded in environment ``i``
         as it starts (computed once per house, for the second and later episodes in it: a
         freshly generated house is played once, and pays only its misses)."""
         origin = int(self.grids.origin[i])
-        bits = self.cache.get(house, "visibility", lambda: self.views.house_visibility(
-            origin, house.shape, self.grids.layers["opaque"]))
-        self.views.prime(origin, bits, int(self.views.epoch[i]))
+        if loaded.visibility is None:
+            loaded.visibility = self.views.house_visibility(
+                origin, loaded.house.shape, self.grids.layers["opaque"])
+        self.views.prime(origin, loaded.visibility, int(self.views.epoch[i]))
 
-    def _house_blocks(self, house: House) -> dict[str, np.ndarray]:
+    def _loaded(self, house: House) -> _Loaded:
         layers = house_layers(house, self.tile)
-        return {name: self.grids.block(name, value) for name, value in layers.items()}
+        blocks = {name: self.grids.block(name, value) for name, value in layers.items()}
+        return _Loaded(house, blocks, *item_tables(house, self.tile))
 
-    def _load_items(self, i: int, house: House) -> None:
-        code, carry = self.cache.get(house, "items", lambda: item_tables(house, self.tile))
+    def _load_items(self, i: int, loaded: _Loaded) -> None:
+        code, carry = loaded.item_code, loaded.item_carry
         k = len(code)
         if k > self.item_code.shape[1]:
             self.item_code = _widen(self.item_code, k)
