@@ -118,23 +118,25 @@ class BatchedWorld:
     # ------------------------------------------------------------------ loading
     def load(self, i: int, house: House, episode: Episode) -> None:
         """Start environment ``i``'s episode: the house as loaded, the agent at the start."""
-        r, c, h = (int(x) for x in episode.start)
-        if not self.grids.fits(house.shape):
+        r, c, h = episode.start
+        grids = self.grids
+        if not grids.fits(house.shape):
             self._grow(house.shape)
         stale = self.houses[i] is not house or self._dirty[i]  # its cached visibility
         if stale:
             self.views.invalidate(i)
-        loaded = self.cache.find(house, self.grids.block_shape)
+        shape = grids.block_shape
+        loaded = self.cache.find(house, shape)
         again = loaded is not None  # played before here: worth priming its visibility
         if not again:
-            loaded = self.cache.put(house, self.grids.block_shape, self._loaded(house))
+            loaded = self.cache.put(house, shape, self._loaded(house))
         self.grids.put(i, loaded.blocks)
         if stale and again:
             self._prime_views(i, loaded)
         self._load_items(i, loaded)
         self.houses[i], self.episodes[i] = house, episode
-        pos = self.grids.flat(i, r, c)
-        self.pos[i], self.head[i] = pos, h % 4
+        pos = int(grids.origin[i]) + int(r) * shape[1] + int(c)  # grids.flat(i, r, c)
+        self.pos[i], self.head[i] = pos, int(h) % 4
         self.start[i, 0], self.start[i, 1] = r, c
         self.steps[i], self.max_steps[i] = 0, episode.max_steps
         self.stopped[i], self.carry[i], self.carry_obs[i] = False, -1, 0
