@@ -19,7 +19,7 @@ from agents.train import distributed
 from agents.train.config import TrainConfig
 from agents.train.data.demo_set import DemoSet, load_demos
 from agents.train.data.demos import ensure_demos, select_teachers
-from agents.train.data.room_balance import balance_rooms
+from agents.train.data.room_balance import balance_rooms, repeat_lookalikes
 from agents.train.data.route_parts import split_route_demos
 from agents.train.data.suite_mix import mixed_houses, tag_houses
 from agents.train.errors import TrainError
@@ -50,7 +50,9 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     says), its houses keyed ``<suite>/<id>``
     (:func:`agents.train.data.suite_mix.tag_houses`); then, with ``data.room_balance``,
     those whose goal room has a rare type repeated
-    (:func:`agents.train.data.room_balance.balance_rooms`).
+    (:func:`agents.train.data.room_balance.balance_rooms`); then, with
+    ``data.lookalike_repeat``, the ``go_to_room`` ones whose room has a look-alike
+    (:func:`agents.train.data.room_balance.repeat_lookalikes`).
 
     Raises:
         TrainError: no demonstration is left (of ``suite`` or of an extra suite).
@@ -92,13 +94,20 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
                    else data.extra_sampled_episodes)
         demos = DemoSet.concat([demos, *(tag_houses(of(s, sampled), s) for s in extra)],
                                demos.meta)
-    if data.room_balance > 0:
+    if data.room_balance > 0 or data.lookalike_repeat > 1:
         houses = mixed_houses(suite, extra, (e.house for e in demos.episodes))
+    if data.room_balance > 0:
         demos, added = balance_rooms(demos, houses, data.room_balance, data.room_balance_cap)
         if log is not None:
             each = "".join(f", {t} +{n}" for t, n in added.most_common())
             log(f"room_balance {data.room_balance:g}: {sum(added.values())} demonstrations "
                 f"played again{each}")
+    if data.lookalike_repeat > 1:
+        demos, copies = repeat_lookalikes(demos, houses, data.lookalike_repeat)
+        if log is not None:
+            log(f"lookalike_repeat {data.lookalike_repeat}: {copies} copies of "
+                f"{copies // (data.lookalike_repeat - 1)} go_to_room demonstrations whose "
+                f"room has a look-alike")
     return demos
 
 

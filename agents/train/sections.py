@@ -102,6 +102,10 @@ class DataConfig:
     over all the demonstrations trained on (extra suites too); 0: each once."""
     room_balance_cap: int = 8
     """The most times one demonstration is played under ``room_balance``."""
+    lookalike_repeat: int = 1
+    """Times an epoch each ``go_to_room`` demonstration whose goal room has a look-alike
+    (another room of its type in the house: only the words' relation tells them apart) is
+    played (:func:`agents.train.data.room_balance.repeat_lookalikes`); 1: once."""
     demos_dir: str = "runs/demos"
     """Folder of the demonstration files, one per (suite, split, teacher); missing ones
     are generated there."""
@@ -145,6 +149,8 @@ class DataConfig:
                f"expected a number in [0, 4], got {self.room_balance!r}")
         _check(self.room_balance_cap >= 1, f"{where}.room_balance_cap",
                f"expected an integer >= 1, got {self.room_balance_cap!r}")
+        _check(self.lookalike_repeat >= 1, f"{where}.lookalike_repeat",
+               f"expected an integer >= 1, got {self.lookalike_repeat!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
         _check(all(isinstance(p, str) and p.strip() for p in self.extra_demos),

@@ -1,6 +1,7 @@
-"""Rare room types seen more often: the ``go_to_room`` and ``go_to_object`` demonstrations
-whose goal lies in a room of a rare type repeated in the training data
-(``data.room_balance``).
+"""Goal rooms that are hard to find seen more often: the ``go_to_room`` and
+``go_to_object`` demonstrations whose goal lies in a room of a rare type
+(``data.room_balance``), or in a room with a look-alike (``data.lookalike_repeat``),
+repeated in the training data.
 
 The generator draws room types by fixed weights (:mod:`vlnenv.world.generate`), so in the
 ``small`` and ``large`` train houses together a laundry room, pantry or garage holds the
@@ -82,3 +83,26 @@ def balance_rooms(demos: DemoSet, houses: Mapping[str, House], power: float,
         if t is not None and r > 1:
             added[t] += int(r) - 1
     return demos.subset(np.repeat(np.arange(len(demos)), repeats)), added
+
+
+def has_lookalike(episode: Episode, house: House) -> bool:
+    """Whether the goal room of a ``go_to_room`` episode (:func:`goal_room`) has a
+    look-alike: another room of its type in the house, so that only the words' relation
+    ("the bedroom with the desk", "next to the bathroom") tells which one is meant."""
+    if episode.family != "go_to_room":
+        return False
+    room = goal_room(episode, house)
+    if room is None:
+        return False
+    kind = house.rooms[room].type
+    return sum(r.type == kind for r in house.rooms) > 1
+
+
+def repeat_lookalikes(demos: DemoSet, houses: Mapping[str, House],
+                      repeats: int) -> tuple[DemoSet, int]:
+    """``demos`` with each ``go_to_room`` demonstration whose goal room has a look-alike
+    (:func:`has_lookalike`) played ``repeats`` times an epoch (copies next to their
+    original), and how many copies were added."""
+    times = np.asarray([repeats if has_lookalike(ep, houses[ep.house]) else 1
+                        for ep in demos.episodes], np.int64)  # (n,)
+    return demos.subset(np.repeat(np.arange(len(demos)), times)), int((times - 1).sum())

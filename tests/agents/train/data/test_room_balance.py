@@ -1,5 +1,6 @@
 """Rare room types played more often (``data.room_balance``): the repeat counts worked out
-by hand, the copies in the demonstration set, and the config's checks."""
+by hand, the copies in the demonstration set, and the config's checks; rooms with a
+look-alike played more often (``data.lookalike_repeat``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from helpers import TWO_BEDROOMS
 
 from agents.train.config import resolve_config
 from agents.train.data.demo_set import DemoSet
@@ -15,9 +17,13 @@ from agents.train.data.room_balance import (
     balance_rooms,
     goal_room,
     goal_room_type,
+    has_lookalike,
+    repeat_lookalikes,
 )
 from agents.train.errors import TrainError
+from vlnenv.language.instructions import GoToObject, GoToRoom
 from vlnenv.suites.load import load_suite
+from vlnenv.tasks.episode import Episode
 
 
 def test_repeats_give_rare_types_about_an_even_share_up_to_the_cap():
@@ -93,10 +99,39 @@ def test_balanced_demonstrations_hold_each_copy_next_to_its_original(tiny_set):
     assert [ep.episode_id for ep in once.episodes] == [ep.episode_id for ep in demos.episodes]
 
 
+def two_bedroom_episode(episode_id: str, task: GoToRoom | GoToObject) -> Episode:
+    family = "go_to_room" if isinstance(task, GoToRoom) else "go_to_object"
+    ep = Episode(episode_id, "two_bedrooms", (5, 6, 0), "go", task.to_task(), ((5, 6),),
+                 tuple(sorted(task.goal_cells)), 60)
+    assert ep.family == family
+    return ep
+
+
+def test_only_room_goals_with_a_room_of_their_type_beside_them_are_repeated():
+    house = TWO_BEDROOMS  # bedrooms A and B, bathroom C, hallway H
+    episodes = [two_bedroom_episode("a", GoToRoom(house, house.room_index("A"))),
+                two_bedroom_episode("c", GoToRoom(house, house.room_index("C"))),
+                two_bedroom_episode("b", GoToRoom(house, house.room_index("B"))),
+                two_bedroom_episode("book", GoToObject(house, house.object_at((3, 2)))),
+                two_bedroom_episode("h", GoToRoom(house, house.room_index("H")))]
+    assert [has_lookalike(ep, house) for ep in episodes] == [True, False, True, False, False]
+    n = len(episodes)
+    actions = [np.full(i + 1, i, np.uint8) for i in range(n)]
+    demos = DemoSet(episodes, actions, [a.copy() for a in actions], np.ones(n, bool),
+                    np.ones(n, bool), [None] * n, {"suite": "test"})
+    repeated, copies = repeat_lookalikes(demos, {"two_bedrooms": house}, 3)
+    assert copies == 4
+    assert [ep.episode_id for ep in repeated.episodes] == ["a"] * 3 + ["c"] + ["b"] * 3 + [
+        "book", "h"]
+    assert [len(a) for a in repeated.actions] == [1, 1, 1, 2, 3, 3, 3, 4, 5]
+
+
 @pytest.mark.parametrize("override, field", [("data.room_balance=-0.5", "data.room_balance"),
                                              ("data.room_balance=9", "data.room_balance"),
                                              ("data.room_balance_cap=0",
-                                              "data.room_balance_cap")])
+                                              "data.room_balance_cap"),
+                                             ("data.lookalike_repeat=0",
+                                              "data.lookalike_repeat")])
 def test_bad_balance_settings_name_the_field(override, field):
     with pytest.raises(TrainError, match=field):
         resolve_config(None, [override])
