@@ -16,6 +16,13 @@ the two runs' outcomes on the episodes whose words changed.
 describe the goal (plain, "with" furniture, "next to" a room): in a room of the type the
 words name as the neighbour, in another room of the goal's type, or elsewhere.
 
+``words`` asks a model's goal-match word reader (``model.match``) which floor each
+``go_to_room`` instruction names (the most likely base label it reads off the words), by
+how the words describe the goal: the goal's room type, the neighbour's, or another:
+
+    python scripts/drop_room_relations.py words --suite small --split val_unseen \
+        --policy runs/long_large/best
+
 The copy keeps the original's manifest, so it fails verification (hence ``--no-verify``;
 its results say ``suite_verified: false``): it is a probe, not a suite. The words are cut
 with the lexicon's room and furniture words (:mod:`vlnenv.language.lexicon`), in the
@@ -127,8 +134,7 @@ def stops(suite: str, split: str, results: Path) -> str:
         read = read_episode(ep, house)
         assert isinstance(read, GoToRoom)
         cue = read.cue
-        said = ("plain" if cue is None or cue.plain
-                else "with" if cue.furniture is not None else "next to")
+        said = said_as(cue)
         end = tuple(record["path"][-1])
         room = int(house.room_map[end])
         kind = house.rooms[room].type if room >= 0 else None
@@ -146,27 +152,81 @@ def stops(suite: str, split: str, results: Path) -> str:
     return "\n".join(rows)
 
 
+def said_as(cue) -> str:
+    """How the words describe a room (:attr:`GoToRoom.cue`): plain, with, next to."""
+    return ("plain" if cue is None or cue.plain
+            else "with" if cue.furniture is not None else "next to")
+
+
+def words(suite: str, split: str, policy: Path) -> str:
+    """Which floor the word reader of the model at ``policy`` names for each ``go_to_room``
+    instruction of the split (module docstring), as a Markdown table of counts.
+
+    Raises:
+        SystemExit: the model has no goal match (``model.match``), so no word reader.
+    """
+    import torch
+
+    from agents.models.inputs import instruction_ids
+    from agents.models.policy import MultimodalTransformer
+    from vlnenv.render.codes import N_BASE, floor_code
+
+    model = MultimodalTransformer.from_pretrained(policy).eval()
+    if model.match_head is None:
+        raise SystemExit(f"{policy}: the model has no goal match (model.match), so no word "
+                         f"reader to ask")
+    loaded = load_suite(suite)
+    counts: Counter[tuple[str, str]] = Counter()
+    for ep in loaded.episodes(split):
+        if ep.family != "go_to_room":
+            continue
+        house = loaded.houses[ep.house]
+        read = read_episode(ep, house)
+        assert isinstance(read, GoToRoom)
+        ids = instruction_ids([ep.instruction], model.instructions, model.device)  # (1, L)
+        with torch.no_grad():
+            named = int(model.instruction_labels(model.text(ids))[0, :N_BASE].argmax())
+        cue = read.cue
+        which = ("the goal's type" if named == floor_code(house.rooms[read.room].type)
+                 else "the neighbour's" if cue is not None and cue.neighbour is not None
+                 and named == floor_code(cue.neighbour) else "another")
+        counts[(said_as(cue), which)] += 1
+    cols = ("the goal's type", "the neighbour's", "another")
+    rows = ["| the goal said | instructions | " + " | ".join(f"names {c}" for c in cols)
+            + " |", "|---|---:|" + "---:|" * 3]
+    for said in ("plain", "with", "next to"):
+        n = sum(counts[(said, c)] for c in cols)
+        rows.append(f"| {said} | {n} | " + " | ".join(str(counts[(said, c)]) for c in cols)
+                    + " |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     cp = sub.add_parser("copy", help="write the suite copy with the relations cut")
     cmp = sub.add_parser("compare", help="outcomes on the episodes whose words changed")
     st = sub.add_parser("stops", help="where the failed go_to_room episodes stopped")
-    for p in (cp, cmp, st):
+    wd = sub.add_parser("words", help="which floor a model's word reader names")
+    for p in (cp, cmp, st, wd):
         p.add_argument("--suite", required=True)
         p.add_argument("--split", required=True)
     cp.add_argument("--out", type=Path, required=True)
     cmp.add_argument("with_words", type=Path, help="results.json on the suite itself")
     cmp.add_argument("without", type=Path, help="results.json on the copy")
     st.add_argument("results", type=Path, help="results.json on the suite itself")
+    wd.add_argument("--policy", type=Path, required=True,
+                    help="a model folder with the goal match (model.match)")
     args = parser.parse_args(argv)
     if args.command == "copy":
         n = copy_suite(args.suite, args.split, args.out)
         print(f"wrote {args.out}: {n} instructions of {args.split} said without relations")
     elif args.command == "compare":
         print(compare(args.suite, args.split, args.with_words, args.without))
-    else:
+    elif args.command == "stops":
         print(stops(args.suite, args.split, args.results))
+    else:
+        print(words(args.suite, args.split, args.policy))
 
 
 if __name__ == "__main__":

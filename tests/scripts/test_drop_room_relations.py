@@ -66,3 +66,48 @@ def test_stops_says_where_each_failed_room_episode_stopped(tmp_path):
     rows = [line.split("|")[2:6] for line in table.splitlines()[2:]]
     assert sum(int(r[0]) for r in rows) == len(rooms)  # every failure counted once
     assert all(int(r[0]) == sum(int(x) for x in r[1:]) for r in rows)
+
+
+def test_words_counts_the_floor_the_word_reader_names(tmp_path):
+    import torch
+
+    from agents.models.config import ModelConfig
+    from agents.models.policy import MultimodalTransformer
+    from vlnenv.render.codes import floor_code
+    from vlnenv.tasks.from_text import read_episode
+    from vlnenv.world.rooms import RoomType
+
+    script = load_script("scripts/drop_room_relations.py")
+    model = MultimodalTransformer(ModelConfig.preset("quickstart"))
+    base = model.match_head.heads[0]  # the reader's base logits: bathroom floor, whatever it reads
+    with torch.no_grad():
+        base.weight.zero_()
+        base.bias.zero_()
+        base.bias[floor_code(RoomType.BATHROOM)] = 1.0
+    model.save_pretrained(tmp_path / "m")
+    suite = load_suite("small")
+    want = {"plain": [0, 0, 0], "with": [0, 0, 0], "next to": [0, 0, 0]}
+    for ep in suite.episodes("val_unseen"):
+        if ep.family != "go_to_room":
+            continue
+        read = read_episode(ep, suite.houses[ep.house])
+        said = script.said_as(read.cue)
+        goal = suite.houses[ep.house].rooms[read.room].type
+        col = (0 if goal == RoomType.BATHROOM
+               else 1 if read.cue is not None and read.cue.neighbour == RoomType.BATHROOM else 2)
+        want[said][col] += 1
+    table = script.words("small", "val_unseen", tmp_path / "m")
+    for said, counts in want.items():
+        assert f"| {said} | {sum(counts)} | {' | '.join(map(str, counts))} |" in table
+    assert want["next to"][1] > 0 and want["plain"][0] > 0  # each column met
+
+
+def test_words_refuses_a_model_without_a_word_reader(tmp_path):
+    from agents.models.config import ModelConfig
+    from agents.models.policy import MultimodalTransformer
+
+    script = load_script("scripts/drop_room_relations.py")
+    MultimodalTransformer(ModelConfig.preset("quickstart", match=None)).save_pretrained(
+        tmp_path / "m")
+    with pytest.raises(SystemExit, match="no goal match"):
+        script.words("handmade", "val_unseen", tmp_path / "m")
