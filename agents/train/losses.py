@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from agents.models.cell_labels import CELL_CLASSES
 from agents.models.memory import seen_cells
 
 
@@ -146,6 +147,30 @@ def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) 
                               reduction="none")
               for i, part in enumerate(parts))  # (B*T*P,)
     return masked_mean(nll, targets[..., 0].flatten() != 0)
+
+
+def words_loss(logits: Tensor | None, targets: Tensor) -> Tensor:
+    """Cross-entropy of the goal match's word reader against what the words name
+    (:mod:`agents.train.data.word_targets`): ``mean over labelled (step, kind) of
+    -log softmax(logits_k)[target_k]``, steps and kinds labelled ``-1`` left out; 0 when
+    none is labelled.
+
+    Args:
+        logits: ``(B, T, sum(CELL_CLASSES))`` (``PolicyOutput.match``), the logits of each
+            label kind side by side.
+        targets: ``(B, T, 3)`` int64 labels, ``-1`` for none.
+
+    Raises:
+        ValueError: the model gives no word-reader logits (no ``model.match``).
+    """
+    if logits is None:
+        raise ValueError("the words loss needs a model with the goal match (model.match)")
+    parts = logits.float().split(list(CELL_CLASSES), dim=-1)  # kinds x (B, T, K_i)
+    nll = torch.cat([F.cross_entropy(part.flatten(0, 1), targets[..., i].flatten(),
+                                     ignore_index=-1, reduction="none")
+                     for i, part in enumerate(parts)])  # (kinds * B * T,)
+    labelled = torch.cat([targets[..., i].flatten() >= 0 for i in range(len(parts))])
+    return masked_mean(nll, labelled)
 
 
 def leg_loss(weights: Tensor | None, targets: Tensor, mask: Tensor) -> Tensor:

@@ -237,6 +237,12 @@ class OptimConfig:
     leg_families: tuple[str, ...] = ("follow_route",)
     """Families the pointer loss is taught on: ``follow_route`` (leg by leg) and
     ``sequence`` (part by part)."""
+    words_weight: float = 0.0
+    """Weight of the word-reader loss (cross-entropy of the goal match's word reader
+    against what the words name: the goal room's floor, the object's kind and colour;
+    :mod:`agents.train.data.word_targets`, :func:`agents.train.losses.words_loss`); > 0
+    needs ``model.match``. 0 turns it off (the reader then learns through the goal-in-view
+    loss alone)."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -251,7 +257,7 @@ class OptimConfig:
                f"{self.warmup_steps!r}")
         _check_refits(self.refits, self.warmup_steps, self.max_steps, f"{where}.refits")
         for name in ("weight_decay", "grad_clip", "progress_weight", "goal_weight",
-                     "cell_weight", "leg_weight"):
+                     "cell_weight", "leg_weight", "words_weight"):
             _check(getattr(self, name) >= 0, f"{where}.{name}",
                    f"expected >= 0, got {getattr(self, name)!r}")
         if self.goal_families is not None:

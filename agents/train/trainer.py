@@ -59,6 +59,7 @@ from agents.train.losses import (
     cell_loss,
     leg_loss,
     progress_loss,
+    words_loss,
 )
 from agents.train.result import TrainResult
 from agents.train.run_log import TB_KEYS, TRAIN_COLUMNS, RunLogger
@@ -113,7 +114,7 @@ class Trainer:
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
         self._started = self.clock()
         for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells"),
-                             ("leg_weight", "track")):
+                             ("leg_weight", "track"), ("words_weight", "match")):
             if getattr(opt, weight) > 0 and not self.model.config.has(part):
                 raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
                                  f"the {part} part (set model.{part}, or the weight to 0)")
@@ -139,18 +140,22 @@ class Trainer:
         columns, tb_keys = self.log_columns(), dict(TB_KEYS)
         if "loss_leg" in columns:
             tb_keys["loss_leg"] = "losses/leg"
+        if "loss_words" in columns:
+            tb_keys["loss_words"] = "losses/words"
         self.logger = RunLogger(self.out, self.config.eval.splits, self.config.optim.max_steps,
                                 self.step, enabled=self.ctx.main, tensorboard=run.tensorboard,
                                 progress_bar=run.progress_bar, columns=columns, tb_keys=tb_keys)
         self._write_config()
 
     def log_columns(self) -> tuple[str, ...]:
-        """The training columns of ``log.csv``: ``loss_leg`` after ``loss_cell`` when the
-        pointer loss is on (so the logs of every other run keep their columns)."""
-        if self.config.optim.leg_weight <= 0:
-            return TRAIN_COLUMNS
+        """The training columns of ``log.csv``: ``loss_leg`` and ``loss_words`` after
+        ``loss_cell`` when the pointer or the word-reader loss is on (so the logs of every
+        other run keep their columns)."""
+        opt = self.config.optim
+        extra = (*(("loss_leg",) if opt.leg_weight > 0 else ()),
+                 *(("loss_words",) if opt.words_weight > 0 else ()))
         at = TRAIN_COLUMNS.index("loss_cell") + 1
-        return (*TRAIN_COLUMNS[:at], "loss_leg", *TRAIN_COLUMNS[at:])
+        return (*TRAIN_COLUMNS[:at], *extra, *TRAIN_COLUMNS[at:])
 
     def _write_config(self) -> None:
         """``config.json``: the resolved config (rank 0)."""
@@ -299,6 +304,10 @@ class Trainer:
             if opt.leg_weight > 0:
                 loss_leg = leg_loss(out.track, b_["leg"], b_["leg_mask"])
                 loss = loss + opt.leg_weight * loss_leg
+            loss_words = torch.zeros((), device=loss.device)
+            if opt.words_weight > 0:
+                loss_words = words_loss(out.match, b_["words"])
+                loss = loss + opt.words_weight * loss_words
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -316,6 +325,7 @@ class Trainer:
                 "loss_goal": float(loss_goal.detach()),
                 "loss_cell": float(loss_cell.detach()),
                 "loss_leg": float(loss_leg.detach()),
+                "loss_words": float(loss_words.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -341,7 +351,7 @@ class Trainer:
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
                        for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                                 "loss_leg", "accuracy")}
+                                 "loss_leg", "loss_words", "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))

@@ -33,6 +33,7 @@ from agents.train.data.demo_set import DemoSet
 from agents.train.data.legs import ROUTES_ONLY, pointer_targets
 from agents.train.data.replay import Rendered, Replayer
 from agents.train.data.targets import trace_view_targets
+from agents.train.data.word_targets import word_targets
 from agents.train.errors import TrainError
 from agents.train.losses import progress_targets
 from vlnenv.render.decode import symbolic_cells
@@ -78,6 +79,9 @@ class Batch:
     leg_mask: np.ndarray
     """``(B, T)`` bool: the step has leg targets (a teacher's walk of a pointed family
     whose words were aligned)."""
+    words: np.ndarray
+    """``(B, T, 3)`` int64: what the step's words name (base, object kind + 1, colour + 1;
+    :mod:`agents.train.data.word_targets`), ``-1`` for none."""
 
     @property
     def samples(self) -> int:
@@ -98,6 +102,7 @@ class _Playing:
     goal: np.ndarray | None
     cells: np.ndarray | None
     leg: np.ndarray | None = None
+    words: np.ndarray | None = None  # (3,) what the words name, -1 for none
 
 
 def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
@@ -129,7 +134,8 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                                           leg_len, leg_families)
             leg = kept[i]
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
-                            bool(demos.expert[i]), ep.instruction, goal, cells, leg))
+                            bool(demos.expert[i]), ep.instruction, goal, cells, leg,
+                            word_targets(ep, house)))
     return out
 
 
@@ -287,6 +293,7 @@ class SequenceLoader:
         cells = np.zeros((B, T, self.replayer.view ** 2, 3), np.uint8)
         leg = np.zeros((B, T, self.leg_len), bool)
         leg_mask = np.zeros((B, T), bool)
+        words = np.full((B, T, 3), -1, np.int64)
         instruction = [[""] * T for _ in range(B)]
         for b in range(B):
             t = 0
@@ -314,11 +321,13 @@ class SequenceLoader:
                 if playing.leg is not None:
                     leg[b, dst] = playing.leg[src]
                     leg_mask[b, dst] = True
+                if playing.words is not None:
+                    words[b, dst] = playing.words
                 instruction[b][t:t + n] = [playing.instruction] * n
                 self.lane_pos[b] += n
                 t += n
         return Batch(image, direction, carrying, gps, instruction, labels, done, progress,
-                     progress_mask, goal, goal_mask, cells, leg, leg_mask)
+                     progress_mask, goal, goal_mask, cells, leg, leg_mask, words)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -363,7 +372,7 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
     """The batch as tensors on ``device``: ``image``, ``direction``, ``carrying``, ``gps``,
     ``instruction`` (``(B, T, L)`` token ids from ``encode``, the model's instruction
     cache), ``labels``, ``done``, ``progress``, ``progress_mask``, ``goal``, ``goal_mask``,
-    ``cells``, ``leg``, ``leg_mask``."""
+    ``cells``, ``leg``, ``leg_mask``, ``words``."""
     def put(a: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(a).to(device, non_blocking=True)
 
@@ -382,4 +391,5 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
         "cells": put(batch.cells),  # (B, T, V*V, 3)
         "leg": put(batch.leg),  # (B, T, L)
         "leg_mask": put(batch.leg_mask),  # (B, T)
+        "words": put(batch.words),  # (B, T, 3)
     }

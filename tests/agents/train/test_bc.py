@@ -245,8 +245,19 @@ def test_the_leg_pointer_loss_trains_on_its_families_and_is_logged_only_when_on(
     assert "loss_leg" not in rows(plain.log)[0]
 
 
+def test_the_word_reader_loss_trains_and_is_logged_only_when_on(tiny_config, tmp_path):
+    result = train_bc(tiny_config("model.fusion=film", "model.goal={}", "model.cells={}",
+                                  "model.match={}", "optim.words_weight=1.0",
+                                  "optim.max_steps=10"))
+    words = [float(r["loss_words"]) for r in rows(result.log) if r["loss_words"]]
+    assert len(words) == 2 and all(0.0 < x < 10.0 for x in words)  # cross-entropies
+    plain = train_bc(tiny_config("optim.max_steps=2", f"run.out={tmp_path / 'plain'}"))
+    assert "loss_words" not in rows(plain.log)[0]
+
+
 @pytest.mark.parametrize("weight,head", [("cell_weight", "cells"),
-                                         ("goal_weight", "goal"), ("leg_weight", "track")])
+                                         ("goal_weight", "goal"), ("leg_weight", "track"),
+                                         ("words_weight", "match")])
 def test_an_auxiliary_loss_without_its_head_is_refused_before_training(tiny_config, weight,
                                                                        head):
     with pytest.raises(TrainError, match=f"the {head} part \\(set model.{head}"):

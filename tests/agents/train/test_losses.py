@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from agents.models import ModelConfig, MultimodalTransformer
+from agents.models.cell_labels import CELL_CLASSES
 from agents.train.losses import (
     accuracy,
     action_loss,
@@ -19,6 +20,7 @@ from agents.train.losses import (
     progress_loss,
     progress_targets,
     seen_cells,
+    words_loss,
 )
 
 
@@ -159,3 +161,16 @@ def test_leg_loss_is_minus_the_log_of_the_attention_on_the_leg_by_hand():
     assert float(leg_loss(weights, targets, torch.zeros(1, 2, dtype=torch.bool))) == 0.0
     with pytest.raises(ValueError, match="model.track"):
         leg_loss(None, targets, both)
+
+
+def test_words_loss_averages_the_labelled_kinds_by_hand():
+    logits = torch.zeros(1, 3, sum(CELL_CLASSES))  # flat: -log p = log K_a
+    logits[0, 1, CELL_CLASSES[0] + 2] = math.log(4.0)  # kind 2 four times as likely
+    targets = torch.tensor([[[5, -1, -1], [-1, 2, 1], [-1, -1, -1]]])  # room; object; none
+    k_kind = CELL_CLASSES[1]
+    want = (math.log(CELL_CLASSES[0]) + math.log(k_kind - 1 + 4) - math.log(4)
+            + math.log(CELL_CLASSES[2])) / 3
+    assert float(words_loss(logits, targets)) == pytest.approx(want)
+    assert float(words_loss(logits, torch.full((1, 3, 3), -1))) == 0.0
+    with pytest.raises(ValueError, match="model.match"):
+        words_loss(None, targets)

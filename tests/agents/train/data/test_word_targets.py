@@ -1,0 +1,56 @@
+"""What the words name, as the word reader's labels: the goal room's floor, the object's
+kind and colour as a view shows them, nothing for routes and sequences."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import TWO_BEDROOMS
+
+from agents.train.data.word_targets import word_targets
+from vlnenv.language.instructions import Fetch, GoToObject, GoToRoom
+from vlnenv.render.codes import cell_codes, floor_code, symbolic_view
+from vlnenv.suites.load import load_suite
+from vlnenv.tasks.episode import Episode
+from vlnenv.world.colors import Color
+from vlnenv.world.objects import ObjectKind
+from vlnenv.world.rooms import RoomType
+
+HOUSE = TWO_BEDROOMS  # bedrooms A and B, bathroom C, hallway H; a green book at (3, 2)
+
+
+def episode(task) -> Episode:
+    return Episode("e", "two_bedrooms", (5, 6, 0), "go", task.to_task(), ((5, 6),),
+                   tuple(sorted(task.goal_cells)), 60)
+
+
+def test_a_room_goal_names_its_floor():
+    ep = episode(GoToRoom(HOUSE, HOUSE.room_index("C")))
+    assert word_targets(ep, HOUSE).tolist() == [floor_code(RoomType.BATHROOM), -1, -1]
+
+
+def test_an_object_goal_names_its_kind_and_colour_as_the_view_labels_them():
+    ep = episode(GoToObject(HOUSE, HOUSE.object_at((3, 2))))
+    shown = symbolic_view(cell_codes(HOUSE)[3, 2])  # (3,) base, kind + 1, colour + 1
+    assert word_targets(ep, HOUSE).tolist() == [-1, int(shown[1]), int(shown[2])]
+
+
+def test_a_fetch_names_the_kind_and_the_colour_only_when_said():
+    start = (5, 6)
+    plain = episode(Fetch(HOUSE, ObjectKind.PILLOW, start))
+    red = episode(Fetch(HOUSE, ObjectKind.HAT, start, Color.RED))
+    assert word_targets(plain, HOUSE).tolist() == [-1, int(ObjectKind.PILLOW) + 1, -1]
+    assert word_targets(red, HOUSE).tolist() == [-1, int(ObjectKind.HAT) + 1,
+                                                 int(Color.RED) + 1]
+
+
+def test_routes_and_sequences_name_nothing():
+    suite = load_suite("tiny")
+    seen = set()
+    for ep in suite.episodes("val_unseen"):
+        labels = word_targets(ep, suite.houses[ep.house])
+        if ep.family in ("follow_route", "sequence"):
+            assert np.array_equal(labels, [-1, -1, -1])
+        else:
+            assert (labels >= 0).any()
+        seen.add(ep.family)
+    assert {"follow_route", "go_to_room", "go_to_object"} <= seen
