@@ -9,8 +9,10 @@ for the goal (docs/experiments/36-rooms-told-apart.md, section 5). These labels 
 directly, from the episode's record:
 
 * ``go_to_room``: the base label of the goal room's floor (``floor_code`` of its type);
-* ``go_to_object`` and ``fetch``: the object's kind + 1 and, where the words give it, its
-  colour + 1 (the labels :func:`vlnenv.render.decode.symbolic_cells` reads off a view);
+* ``go_to_object`` and ``fetch``: the object's kind + 1 and, where the words say it, its
+  colour + 1 (the labels :func:`vlnenv.render.decode.symbolic_cells` reads off a view; an
+  object's words often leave the colour out, "the pillow in the bedroom", and a label
+  there would teach the reader to guess one);
 
 and ``-1`` (no label) for every other kind and family: a route's or a sequence's words
 name several places, and an object's words may not say the room it lies in.
@@ -18,9 +20,12 @@ name several places, and an object's words may not say the room it lies in.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from vlnenv.language.instructions import Fetch, GoToObject, GoToRoom, instruction_from_task
+from vlnenv.language.lexicon import COLOR_WORDS
 from vlnenv.render.codes import floor_code
 from vlnenv.tasks.episode import Episode
 from vlnenv.world.house import House
@@ -39,9 +44,17 @@ def word_targets(episode: Episode, house: House) -> np.ndarray:
     if isinstance(instruction, GoToRoom):
         out[0] = floor_code(house.rooms[instruction.room].type)
     elif isinstance(instruction, GoToObject):
-        out[1], out[2] = int(instruction.item.kind) + 1, int(instruction.item.color) + 1
+        out[1] = int(instruction.item.kind) + 1
+        if says(episode.instruction, COLOR_WORDS[instruction.item.color]):
+            out[2] = int(instruction.item.color) + 1
     elif isinstance(instruction, Fetch):
         out[1] = int(instruction.kind) + 1
-        if instruction.color is not None:
+        if instruction.color is not None and says(episode.instruction,
+                                                  COLOR_WORDS[instruction.color]):
             out[2] = int(instruction.color) + 1
     return out
+
+
+def says(text: str, word: str) -> bool:
+    """Whether ``text`` holds ``word`` as a whole word (any case)."""
+    return re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE) is not None

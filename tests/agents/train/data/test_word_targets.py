@@ -18,8 +18,8 @@ from vlnenv.world.rooms import RoomType
 HOUSE = TWO_BEDROOMS  # bedrooms A and B, bathroom C, hallway H; a green book at (3, 2)
 
 
-def episode(task) -> Episode:
-    return Episode("e", "two_bedrooms", (5, 6, 0), "go", task.to_task(), ((5, 6),),
+def episode(task, words: str = "go") -> Episode:
+    return Episode("e", "two_bedrooms", (5, 6, 0), words, task.to_task(), ((5, 6),),
                    tuple(sorted(task.goal_cells)), 60)
 
 
@@ -29,15 +29,18 @@ def test_a_room_goal_names_its_floor():
 
 
 def test_an_object_goal_names_its_kind_and_colour_as_the_view_labels_them():
-    ep = episode(GoToObject(HOUSE, HOUSE.object_at((3, 2))))
+    task = GoToObject(HOUSE, HOUSE.object_at((3, 2)))
     shown = symbolic_view(cell_codes(HOUSE)[3, 2])  # (3,) base, kind + 1, colour + 1
-    assert word_targets(ep, HOUSE).tolist() == [-1, int(shown[1]), int(shown[2])]
+    said = episode(task, "Go to the Green book on the desk.")
+    unsaid = episode(task, "Go to the book in the greenhouse.")  # not the colour's word
+    assert word_targets(said, HOUSE).tolist() == [-1, int(shown[1]), int(shown[2])]
+    assert word_targets(unsaid, HOUSE).tolist() == [-1, int(shown[1]), -1]
 
 
 def test_a_fetch_names_the_kind_and_the_colour_only_when_said():
     start = (5, 6)
-    plain = episode(Fetch(HOUSE, ObjectKind.PILLOW, start))
-    red = episode(Fetch(HOUSE, ObjectKind.HAT, start, Color.RED))
+    plain = episode(Fetch(HOUSE, ObjectKind.PILLOW, start), "Bring me a pillow.")
+    red = episode(Fetch(HOUSE, ObjectKind.HAT, start, Color.RED), "Bring me the red hat.")
     assert word_targets(plain, HOUSE).tolist() == [-1, int(ObjectKind.PILLOW) + 1, -1]
     assert word_targets(red, HOUSE).tolist() == [-1, int(ObjectKind.HAT) + 1,
                                                  int(Color.RED) + 1]
