@@ -331,7 +331,17 @@ def test_the_quickstart_plans_the_way_home_and_its_tenth_version_does_not():
     quick, v10 = resolve_config("quickstart"), resolve_config("quickstart_v10")
     assert quick.model.explore == ExploreConfig(goal_path=True, home_path=True)
     assert v10.model == quick.model.replace(explore=ExploreConfig(goal_path=True))
-    assert v10.data == quick.data and v10.optim == quick.optim and v10.eval == quick.eval
+    assert v10.data == quick.data and v10.eval == quick.eval
+    assert v10.optim == dataclasses.replace(quick.optim, words_weight=0.0)  # before page 37
     for name in [f"quickstart_v{v}" for v in range(3, 10)] + ["long_v1"]:
         explore = resolve_config(name).model.explore
         assert explore is None or not explore.home_path, name
+
+
+def test_the_quickstart_asks_its_word_reader_and_its_eleventh_version_does_not():
+    quick, v11 = resolve_config("quickstart"), resolve_config("quickstart_v11")
+    assert quick.optim.words_weight == 1.0 and quick.model.match is not None
+    assert v11.optim == dataclasses.replace(quick.optim, words_weight=0.0)
+    assert (v11.model, v11.data, v11.eval) == (quick.model, quick.data, quick.eval)
+    for name in ("long", "long_large"):  # the longer recipe as measured: the reader unasked
+        assert resolve_config(name).optim.words_weight == 0.0, name
