@@ -54,7 +54,9 @@ class AttributeReader(nn.Module):
     so a colour word can be read off its own token instead of through the one ``<cls>``
     summary. Measured (docs/training.md, "Round seven"): trained by the goal loss alone it
     names 7% of the colours ``val_unseen`` instructions say (the summary's linear head
-    20%), and the object's kind 97% (both).
+    20%), and the object's kind 97% (both). ``optim.words_weight`` asks it directly what
+    the words name (:mod:`agents.train.data.word_targets`;
+    docs/experiments/37-words-read-directly.md).
 
     Args:
         n_embd: ``C``.
