@@ -183,7 +183,8 @@ class Trainer:
                                                     else frozenset(opt.goal_families)),
                                      leg_len=(self.model.config.max_text_len
                                               if opt.leg_weight > 0 else 0),
-                                     leg_families=frozenset(opt.leg_families))
+                                     leg_families=frozenset(opt.leg_families),
+                                     word_targets=opt.words_weight > 0)
         self.lane_state = self.model.initial_state(data.lanes)
 
     def close(self) -> None:

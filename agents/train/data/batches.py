@@ -109,13 +109,15 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                      indices: list[int], cell_targets: bool = False,
                      goal_families: frozenset[str] | None = None,
                      leg_len: int = 0, leg_families: frozenset[str] = ROUTES_ONLY,
-                     leg_cache: dict[int, np.ndarray | None] | None = None
-                     ) -> list[_Playing]:
+                     leg_cache: dict[int, np.ndarray | None] | None = None,
+                     word_cache: dict[int, np.ndarray] | None = None) -> list[_Playing]:
     """The rendered observations and targets of demonstrations ``indices``, in order; goal
     targets (with ``goal_targets``) only for episodes of ``goal_families`` (``None``:
     every family); leg targets over ``leg_len`` tokens (> 0) for the teacher's own
     demonstrations of ``leg_families``, kept in ``leg_cache`` (demonstration index ->
-    targets) when given, so a demonstration's are made once, not every epoch."""
+    targets) when given, so a demonstration's are made once, not every epoch; word targets
+    (:mod:`agents.train.data.word_targets`) only with a ``word_cache``, where they are kept
+    the same way."""
     rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
     out = []
     for i, r in zip(indices, rendered, strict=True):
@@ -133,9 +135,13 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                 kept[i] = pointer_targets(ep, house, demos.traces[i].poses, demos.actions[i],
                                           leg_len, leg_families)
             leg = kept[i]
+        words = None  # (3,) or None
+        if word_cache is not None:
+            if i not in word_cache:
+                word_cache[i] = word_targets(ep, house)
+            words = word_cache[i]
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
-                            bool(demos.expert[i]), ep.instruction, goal, cells, leg,
-                            word_targets(ep, house)))
+                            bool(demos.expert[i]), ep.instruction, goal, cells, leg, words))
     return out
 
 
@@ -145,18 +151,19 @@ _WORKER: dict[str, Any] = {}  # a pool process's demonstrations and replayer
 def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
                  goal_targets: bool, cell_targets: bool,
                  goal_families: frozenset[str] | None, leg_len: int,
-                 leg_families: frozenset[str]) -> None:
+                 leg_families: frozenset[str], words: bool) -> None:
     torch.set_num_threads(1)
     _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
                    goal_targets=goal_targets, cell_targets=cell_targets,
                    goal_families=goal_families, leg_len=leg_len, leg_families=leg_families,
-                   leg_cache={})
+                   leg_cache={}, word_cache={} if words else None)
 
 
 def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
     return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
                             indices, _WORKER["cell_targets"], _WORKER["goal_families"],
-                            _WORKER["leg_len"], _WORKER["leg_families"], _WORKER["leg_cache"])
+                            _WORKER["leg_len"], _WORKER["leg_families"], _WORKER["leg_cache"],
+                            _WORKER["word_cache"])
 
 
 class SequenceLoader:
@@ -180,6 +187,8 @@ class SequenceLoader:
         leg_len: also make the pointer targets over this many instruction tokens (the
             model's ``max_text_len``; 0: none).
         leg_families: the families given pointer targets (route legs, sequence parts).
+        word_targets: also make what each demonstration's words name, for the word-reader
+            loss (``-1`` everywhere otherwise).
 
     Raises:
         TrainError: the shard holds no demonstration.
@@ -190,7 +199,7 @@ class SequenceLoader:
                  goal_targets: bool = False, workers: int = 0,
                  cell_targets: bool = False,
                  goal_families: frozenset[str] | None = None, leg_len: int = 0,
-                 leg_families: frozenset[str] = ROUTES_ONLY) -> None:
+                 leg_families: frozenset[str] = ROUTES_ONLY, word_targets: bool = False) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -204,6 +213,8 @@ class SequenceLoader:
         self.leg_len = int(leg_len)
         self.leg_families = frozenset(leg_families)
         self._leg_cache: dict[int, np.ndarray | None] = {}  # demonstration -> its targets
+        self.word_targets = bool(word_targets)
+        self._word_cache: dict[int, np.ndarray] | None = {} if word_targets else None
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -223,7 +234,7 @@ class SequenceLoader:
                                              initargs=(demos, houses, self.render_batch,
                                                        self.goal_targets, self.cell_targets,
                                                        self.goal_families, self.leg_len,
-                                                       self.leg_families))
+                                                       self.leg_families, self.word_targets))
         self._depth = 2 * workers  # groups rendered ahead
 
     def close(self) -> None:
@@ -249,7 +260,7 @@ class SequenceLoader:
     def _prepare(self, indices: list[int]) -> list[_Playing]:
         return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices,
                                 self.cell_targets, self.goal_families, self.leg_len,
-                                self.leg_families, self._leg_cache)
+                                self.leg_families, self._leg_cache, self._word_cache)
 
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the

@@ -8,6 +8,7 @@ import torch
 
 from agents.train.data.batches import SequenceLoader, prepare_episodes
 from agents.train.data.demos import generate_demos
+from agents.train.data.word_targets import word_targets
 from agents.train.losses import seen_cells
 from vlnenv.render.decode import symbolic_cells
 from vlnenv.suites.load import load_suite
@@ -16,14 +17,16 @@ from vlnenv.suites.load import load_suite
 def loader(rank: int = 0, world: int = 1, seed: int = 0, workers: int = 0,
            goal_targets: bool = False, cell_targets: bool = False,
            goal_families: frozenset[str] | None = None, leg_len: int = 0,
-           leg_families: frozenset[str] = frozenset({"follow_route"})) -> SequenceLoader:
+           leg_families: frozenset[str] = frozenset({"follow_route"}),
+           word_targets: bool = False) -> SequenceLoader:
     suite = load_suite("tiny")
     demos = generate_demos(suite, "train", "oracle")
     return SequenceLoader(demos, dict(suite.split_houses("train")), lanes=3, chunk=7,
                           seed=seed, rank=rank, world=world, render_batch=4,
                           goal_targets=goal_targets, workers=workers,
                           cell_targets=cell_targets, goal_families=goal_families,
-                          leg_len=leg_len, leg_families=leg_families)
+                          leg_len=leg_len, leg_families=leg_families,
+                          word_targets=word_targets)
 
 
 POINTED = frozenset({"follow_route", "sequence"})
@@ -31,7 +34,7 @@ POINTED = frozenset({"follow_route", "sequence"})
 
 def assert_same_batches(x, y):
     for name in ("image", "direction", "carrying", "labels", "done", "progress",
-                 "progress_mask", "goal", "goal_mask", "cells", "leg", "leg_mask"):
+                 "progress_mask", "goal", "goal_mask", "cells", "leg", "leg_mask", "words"):
         np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=name)
     assert x.instruction == y.instruction
 
@@ -68,15 +71,15 @@ def test_state_dict_resumes_the_same_batches():
 def test_rendering_processes_give_the_same_batches_as_rendering_in_process():
     # 10 demonstrations in groups of 4: three groups an epoch; 30 batches cross epochs.
     plain = loader(seed=2, goal_targets=True, cell_targets=True, leg_len=64,
-                   leg_families=POINTED)
+                   leg_families=POINTED, word_targets=True)
     pooled = loader(seed=2, goal_targets=True, cell_targets=True, workers=2, leg_len=64,
-                    leg_families=POINTED)
+                    leg_families=POINTED, word_targets=True)
     try:
         for step in range(30):
             assert_same_batches(plain.next_batch(), pooled.next_batch())
             if step == 12:  # and after a resume, which drops what was rendered ahead
                 resumed = loader(seed=2, goal_targets=True, cell_targets=True, workers=2,
-                                 leg_len=64, leg_families=POINTED)
+                                 leg_len=64, leg_families=POINTED, word_targets=True)
                 resumed.load_state_dict(pooled.state_dict())
                 pooled.close()
                 pooled = resumed
@@ -99,6 +102,17 @@ def test_cell_targets_name_what_each_view_cell_shows():
     seen = seen_cells(torch.from_numpy(batch.image), 8).numpy()  # (B, T, V*V)
     np.testing.assert_array_equal(batch.cells[..., 0] != 0, seen)  # void base = unseen
     assert not loader(seed=1).next_batch().cells.any()  # off: zeros
+
+
+def test_word_targets_are_each_played_episodes_and_made_only_when_asked():
+    on = loader(seed=1, word_targets=True)
+    batch = on.next_batch()
+    for b in range(3):  # the episode each lane plays now holds the chunk's last step
+        ep = on.demos.episodes[on.lane_index[b]]
+        want = word_targets(ep, on.replayer.houses[ep.house])
+        np.testing.assert_array_equal(batch.words[b, -1], want)
+    assert (batch.words >= 0).any()
+    assert (loader(seed=1).next_batch().words == -1).all()  # off: no labels
 
 
 def test_goal_targets_are_made_only_for_the_families_asked_for():
