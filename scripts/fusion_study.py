@@ -62,7 +62,7 @@ ABLATIONS: dict[str, dict[str, bool]] = {
 COMMON = [
     f"data.families={','.join(FAMILIES)}",
     "model.goal=null", "model.match=null", "model.memory=null", "model.explore=null",
-    "model.track={}", "optim.goal_weight=0", "eval.decoding=greedy",
+    "model.track={}", "optim.goal_weight=0", "optim.words_weight=0", "eval.decoding=greedy",
 ]
 #: ``--parts all``: the quickstart's every part kept (the goal head, its memory and
 #: planner), the goal-in-view loss on the families whose target the words name, as the
@@ -70,6 +70,7 @@ COMMON = [
 ALL_PARTS = [
     f"data.families={','.join(FAMILIES)}", "model.track={}",
     "optim.goal_families=go_to_room,go_to_object,fetch", "eval.decoding=greedy",
+    "optim.words_weight=0",  # as measured, before the word-reader loss (page 37)
 ]
 CONTEXT_FUSIONS = ("film", "energy")
 

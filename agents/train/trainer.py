@@ -71,6 +71,21 @@ from vlnenv.suites.load import Suite, load_suite
 CONFIG_FORMAT = "vlnenv.TrainConfig"
 
 
+#: Loss weight -> the model part its loss reads.
+LOSS_PARTS = (("goal_weight", "goal"), ("cell_weight", "cells"), ("leg_weight", "track"),
+              ("words_weight", "match"))
+
+
+def check_loss_parts(config: TrainConfig) -> None:
+    """Refuse a loss switched on (``optim.<weight> > 0``) for a model without the part it
+    reads (:data:`LOSS_PARTS`), before anything is built or loaded."""
+    for weight, part in LOSS_PARTS:
+        value = getattr(config.optim, weight)
+        if value > 0 and not config.model.has(part):
+            raise TrainError(f"optim.{weight} = {value} needs a model with the {part} part "
+                             f"(set model.{part}, or the weight to 0)")
+
+
 class Trainer:
     """The model, optimiser, scheduler, data and books of one run.
 
@@ -113,11 +128,7 @@ class Trainer:
                                 verbose=ctx.main)  # messages only, until open_logs
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
         self._started = self.clock()
-        for weight, part in (("goal_weight", "goal"), ("cell_weight", "cells"),
-                             ("leg_weight", "track"), ("words_weight", "match")):
-            if getattr(opt, weight) > 0 and not self.model.config.has(part):
-                raise TrainError(f"optim.{weight} = {getattr(opt, weight)} needs a model with "
-                                 f"the {part} part (set model.{part}, or the weight to 0)")
+        check_loss_parts(config)
         if config.data.route_parts and opt.leg_weight > 0 and "follow_route" in opt.leg_families:
             raise TrainError("data.route_parts cuts routes into parts, which have no legs to "
                              "point at: leave follow_route out of optim.leg_families, or set "

@@ -9,6 +9,7 @@ from helpers import load_script
 
 from agents.models import MultimodalTransformer
 from agents.train.config import resolve_config
+from agents.train.trainer import check_loss_parts
 
 study = load_script("scripts/fusion_study.py")
 
@@ -30,6 +31,7 @@ def test_every_fusion_builds_from_the_quickstart_config_with_the_studys_override
     assert config.model.goal is None and config.model.memory is None
     assert tuple(config.data.families) == study.FAMILIES
     assert MultimodalTransformer(config.model).num_parameters() > 0
+    check_loss_parts(config)  # no loss is left on for a part the study takes out
 
 
 def record(family: str, sr: int, spl: float = 0.0, ndtw: float = 0.0) -> dict:
@@ -73,6 +75,8 @@ def test_all_parts_keeps_the_goal_memory_and_planner():
     assert config.model.fusion == "energy" and config.run.seed == 1
     assert config.model.goal is not None and config.model.explore is not None
     assert MultimodalTransformer(config.model).num_parameters() > 0
+    check_loss_parts(config)
+    assert config.optim.words_weight == 0  # as the study measured it, before page 37
 
 
 def test_all_parts_with_a_fusion_without_context_is_refused(capsys):
