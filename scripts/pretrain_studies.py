@@ -12,7 +12,8 @@ text and vision encoders (``--init RUN --init-parts text,vision``); the three tr
 families' SR is averaged per cell.
 
 ``speaker``: speaker augmentation (Speaker-Follower). The longer recipe's policy
-(``configs/long.toml``: the quickstart's with the instruction tracker) on the ``small``
+(``configs/long_v3.toml``: the quickstart's with the instruction tracker, the word reader
+unasked, as measured) on the ``small``
 train split's ``follow_route`` and ``sequence`` demonstrations (2,000), against the same
 plus ``--augment`` demonstrations of fresh train episodes whose instructions the
 pretraining run's speaker wrote (``vln pretrain speak`` into ``OUT/spoken.npz``, added
@@ -104,7 +105,8 @@ def transfer_cells(args: argparse.Namespace) -> list[tuple[dict[str, Any], str, 
         for n in args.size_list:
             for init in INITS:
                 overrides = ["--set", f"data.sampled_episodes={args.pool}",
-                             "--set", f"data.max_episodes={n}"]
+                             "--set", f"data.max_episodes={n}",
+                             "--set", "optim.words_weight=0"]  # as measured (page 37)
                 if init == "pretrained":
                     overrides += ["--init", args.pretrained, "--init-parts", "text,vision"]
                 cells.append(({"init": init, "demos": n}, "quickstart.toml", seed, overrides))
@@ -170,7 +172,7 @@ def speaker_cells(args: argparse.Namespace) -> list[tuple[dict[str, Any], str, i
     for seed in args.seed_list:
         for arm in ARMS:
             extra = [] if arm == "real" else ["--set", f'data.extra_demos=["{args.spoken}"]']
-            cells.append(({"arm": arm}, "long.toml", seed, base + extra))
+            cells.append(({"arm": arm}, "long_v3.toml", seed, base + extra))
     return cells
 
 

@@ -274,8 +274,8 @@ def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families
     assert long.model == quick.model.replace(track=long.model.track)  # the way home too
     assert long.model.explore == ExploreConfig(goal_path=True, home_path=True)
     v2 = resolve_config("long_v2")  # the hour on small houses alone (page 27)
-    assert (v2.model, v2.data, v2.optim, v2.eval) == (long.model, long.data, long.optim,
-                                                      long.eval)
+    assert (v2.model, v2.data, v2.eval) == (long.model, long.data, long.eval)
+    assert v2.optim == dataclasses.replace(long.optim, words_weight=0.0)  # before page 38
     assert v2.run == dataclasses.replace(long.run, time_budget_s=3600.0,
                                          asked=v2.run.asked)
     v1 = resolve_config("long_v1")  # the hour before the way home (page 25)
@@ -298,10 +298,10 @@ def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_and
     assert cur.optim == dataclasses.replace(long.optim, lr=0.001, warmup_steps=100)
     assert cur.run.time_budget_s == 1800 and cur.run.seed == long.run.seed
     assert cur.eval == long.eval
-    before = resolve_config("long_large_v1")  # pages 27-30: the same without far
-    assert before.model == long.model
+    before, frozen = resolve_config("long_large_v1"), resolve_config("long_large_v2")
+    assert before.model == long.model  # pages 27-30: the same without far (and words, p. 38)
     assert (before.data, before.optim, before.init, before.eval) == (
-        cur.data, cur.optim, cur.init, cur.eval)
+        frozen.data, frozen.optim, frozen.init, frozen.eval)
 
 
 def test_the_gpu_recipe_on_five_families_is_the_long_recipes_policy_at_c128():
@@ -343,5 +343,26 @@ def test_the_quickstart_asks_its_word_reader_and_its_eleventh_version_does_not()
     assert quick.optim.words_weight == 1.0 and quick.model.match is not None
     assert v11.optim == dataclasses.replace(quick.optim, words_weight=0.0)
     assert (v11.model, v11.data, v11.eval) == (quick.model, quick.data, quick.eval)
-    for name in ("long", "long_large"):  # the longer recipe as measured: the reader unasked
+
+
+
+def test_the_longer_recipe_asks_its_word_reader_and_its_frozen_versions_do_not():
+    long, large = resolve_config("long"), resolve_config("long_large")
+    assert long.optim.words_weight == large.optim.words_weight == 1.0  # page 38
+    v3, v2 = resolve_config("long_v3"), resolve_config("long_large_v2")
+    assert v3 == long.replace(optim=dataclasses.replace(long.optim, words_weight=0.0),
+                              run=dataclasses.replace(long.run, asked=v3.run.asked))
+    assert v2.optim == dataclasses.replace(large.optim, words_weight=0.0)
+    assert (v2.model, v2.data, v2.eval) == (large.model, large.data, large.eval)
+    assert (v2.init.path, v2.init.parts) == ("runs/long_v3/best", large.init.parts)
+    for name in ("long_v1", "long_v2", "long_large_v1"):  # measured before the loss too
         assert resolve_config(name).optim.words_weight == 0.0, name
+    assert resolve_config("long_large_v1").init.path == "runs/long_v3/best"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (
+    Path(__file__).resolve().parents[3] / "agents" / "configs").glob("*.toml")))
+def test_every_shipped_config_switches_on_only_losses_its_model_can_take(name):
+    from agents.train.trainer import check_loss_parts
+
+    check_loss_parts(resolve_config(name))
