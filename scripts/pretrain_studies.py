@@ -106,7 +106,7 @@ def transfer_cells(args: argparse.Namespace) -> list[tuple[dict[str, Any], str, 
             for init in INITS:
                 overrides = ["--set", f"data.sampled_episodes={args.pool}",
                              "--set", f"data.max_episodes={n}",
-                             "--set", "optim.words_weight=0"]  # as measured (page 37)
+                             "--set", "optim.words_weight=0"]  # as measured: before page 37
                 if init == "pretrained":
                     overrides += ["--init", args.pretrained, "--init-parts", "text,vision"]
                 cells.append(({"init": init, "demos": n}, "quickstart.toml", seed, overrides))
