@@ -30,6 +30,7 @@ from agents.models import (
     RecurrentState,
     autocast_context,
 )
+from agents.models.config import ModelConfig
 from agents.train import distributed
 from agents.train.averaging import (
     averaged_copy,
@@ -64,6 +65,7 @@ from agents.train.losses import (
 from agents.train.result import TrainResult
 from agents.train.run_log import TB_KEYS, TRAIN_COLUMNS, RunLogger
 from agents.train.schedule import refitted, schedule_of
+from agents.train.sections import OptimConfig
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
 
@@ -76,12 +78,13 @@ LOSS_PARTS = (("goal_weight", "goal"), ("cell_weight", "cells"), ("leg_weight", 
               ("words_weight", "match"))
 
 
-def check_loss_parts(config: TrainConfig) -> None:
+def check_loss_parts(optim: OptimConfig, model: ModelConfig) -> None:
     """Refuse a loss switched on (``optim.<weight> > 0``) for a model without the part it
-    reads (:data:`LOSS_PARTS`), before anything is built or loaded."""
+    reads (:data:`LOSS_PARTS`); ``model`` is the config of the model trained (a DAgger
+    run's comes from its checkpoint)."""
     for weight, part in LOSS_PARTS:
-        value = getattr(config.optim, weight)
-        if value > 0 and not config.model.has(part):
+        value = getattr(optim, weight)
+        if value > 0 and not model.has(part):
             raise TrainError(f"optim.{weight} = {value} needs a model with the {part} part "
                              f"(set model.{part}, or the weight to 0)")
 
@@ -128,7 +131,7 @@ class Trainer:
                                 verbose=ctx.main)  # messages only, until open_logs
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
         self._started = self.clock()
-        check_loss_parts(config)
+        check_loss_parts(opt, self.model.config)
         if config.data.route_parts and opt.leg_weight > 0 and "follow_route" in opt.leg_families:
             raise TrainError("data.route_parts cuts routes into parts, which have no legs to "
                              "point at: leave follow_route out of optim.leg_families, or set "

@@ -31,7 +31,7 @@ def test_every_fusion_builds_from_the_quickstart_config_with_the_studys_override
     assert config.model.goal is None and config.model.memory is None
     assert tuple(config.data.families) == study.FAMILIES
     assert MultimodalTransformer(config.model).num_parameters() > 0
-    check_loss_parts(config)  # no loss is left on for a part the study takes out
+    check_loss_parts(config.optim, config.model)  # no loss on for a part the study takes out
 
 
 def record(family: str, sr: int, spl: float = 0.0, ndtw: float = 0.0) -> dict:
@@ -75,7 +75,7 @@ def test_all_parts_keeps_the_goal_memory_and_planner():
     assert config.model.fusion == "energy" and config.run.seed == 1
     assert config.model.goal is not None and config.model.explore is not None
     assert MultimodalTransformer(config.model).num_parameters() > 0
-    check_loss_parts(config)
+    check_loss_parts(config.optim, config.model)
     assert config.optim.words_weight == 0  # as the study measured it, before page 37
 
 

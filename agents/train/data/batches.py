@@ -213,8 +213,7 @@ class SequenceLoader:
         self.leg_len = int(leg_len)
         self.leg_families = frozenset(leg_families)
         self._leg_cache: dict[int, np.ndarray | None] = {}  # demonstration -> its targets
-        self.word_targets = bool(word_targets)
-        self._word_cache: dict[int, np.ndarray] | None = {} if word_targets else None
+        self._word_cache: dict[int, np.ndarray] | None = {} if word_targets else None  # as legs
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -234,7 +233,8 @@ class SequenceLoader:
                                              initargs=(demos, houses, self.render_batch,
                                                        self.goal_targets, self.cell_targets,
                                                        self.goal_families, self.leg_len,
-                                                       self.leg_families, self.word_targets))
+                                                       self.leg_families,
+                                                       self._word_cache is not None))
         self._depth = 2 * workers  # groups rendered ahead
 
     def close(self) -> None:

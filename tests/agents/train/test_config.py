@@ -21,6 +21,7 @@ from agents.models import (
 from agents.train.config import TrainConfig, read_config_file, resolve_config
 from agents.train.errors import TrainError
 from agents.train.sections import DEFAULT_TEACHERS
+from agents.train.trainer import check_loss_parts
 
 
 def parse(*argv: str):
@@ -345,7 +346,6 @@ def test_the_quickstart_asks_its_word_reader_and_its_eleventh_version_does_not()
     assert (v11.model, v11.data, v11.eval) == (quick.model, quick.data, quick.eval)
 
 
-
 def test_the_longer_recipe_asks_its_word_reader_and_its_frozen_versions_do_not():
     long, large = resolve_config("long"), resolve_config("long_large")
     assert long.optim.words_weight == large.optim.words_weight == 1.0  # page 38
@@ -363,6 +363,5 @@ def test_the_longer_recipe_asks_its_word_reader_and_its_frozen_versions_do_not()
 @pytest.mark.parametrize("name", sorted(p.stem for p in (
     Path(__file__).resolve().parents[3] / "agents" / "configs").glob("*.toml")))
 def test_every_shipped_config_switches_on_only_losses_its_model_can_take(name):
-    from agents.train.trainer import check_loss_parts
-
-    check_loss_parts(resolve_config(name))
+    config = resolve_config(name)
+    check_loss_parts(config.optim, config.model)
