@@ -19,6 +19,7 @@ from agents.train import distributed
 from agents.train.config import TrainConfig
 from agents.train.data.demo_set import DemoSet, load_demos
 from agents.train.data.demos import ensure_demos, select_teachers
+from agents.train.data.family_repeat import repeat_families
 from agents.train.data.room_balance import balance_rooms, repeat_lookalikes
 from agents.train.data.route_parts import split_route_demos
 from agents.train.data.suite_mix import mixed_houses, tag_houses
@@ -52,7 +53,9 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     those whose goal room has a rare type repeated
     (:func:`agents.train.data.room_balance.balance_rooms`); then, with
     ``data.lookalike_repeat``, the ``go_to_room`` ones whose room has a look-alike
-    (:func:`agents.train.data.room_balance.repeat_lookalikes`).
+    (:func:`agents.train.data.room_balance.repeat_lookalikes`); then, with
+    ``data.family_repeat``, each family's played as often as it says
+    (:func:`agents.train.data.family_repeat.repeat_families`).
 
     Raises:
         TrainError: no demonstration is left (of ``suite`` or of an extra suite).
@@ -108,6 +111,11 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
             log(f"lookalike_repeat {data.lookalike_repeat}: {copies} copies of "
                 f"{copies // (data.lookalike_repeat - 1)} go_to_room demonstrations whose "
                 f"room has a look-alike")
+    if data.family_repeat:
+        demos, added = repeat_families(demos, data.family_repeat)
+        if log is not None:
+            each = ", ".join(f"{f} +{n}" for f, n in sorted(added.items()))
+            log(f"family_repeat: {sum(added.values())} demonstrations played again ({each})")
     return demos
 
 

@@ -106,6 +106,10 @@ class DataConfig:
     """Times an epoch each ``go_to_room`` demonstration whose goal room has a look-alike
     (another room of its type in the house: only the words' relation tells them apart) is
     played (:func:`agents.train.data.room_balance.repeat_lookalikes`); 1: once."""
+    family_repeat: dict[str, int] = field(default_factory=dict)
+    """Family -> times an epoch each of its demonstrations is played
+    (:mod:`agents.train.data.family_repeat`), e.g. ``{follow_route = 2}`` for twice the
+    route samples; families not named are played once."""
     demos_dir: str = "runs/demos"
     """Folder of the demonstration files, one per (suite, split, teacher); missing ones
     are generated there."""
@@ -151,6 +155,11 @@ class DataConfig:
                f"expected an integer >= 1, got {self.room_balance_cap!r}")
         _check(self.lookalike_repeat >= 1, f"{where}.lookalike_repeat",
                f"expected an integer >= 1, got {self.lookalike_repeat!r}")
+        for family, times in self.family_repeat.items():
+            _check(family in FAMILIES, f"{where}.family_repeat", f"unknown family "
+                   f"{family!r}; expected some of {list(FAMILIES)}")
+            _check(isinstance(times, int) and times >= 1, f"{where}.family_repeat.{family}",
+                   f"expected an integer >= 1, got {times!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
         _check(all(isinstance(p, str) and p.strip() for p in self.extra_demos),
