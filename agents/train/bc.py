@@ -21,7 +21,7 @@ from agents.train.data.demo_set import DemoSet, load_demos
 from agents.train.data.demos import ensure_demos, select_teachers
 from agents.train.data.family_repeat import repeat_families
 from agents.train.data.room_balance import balance_rooms, repeat_lookalikes
-from agents.train.data.route_parts import split_route_demos
+from agents.train.data.route_parts import repeat_long_walks, split_route_demos
 from agents.train.data.suite_mix import mixed_houses, tag_houses
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
@@ -55,7 +55,9 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     ``data.lookalike_repeat``, the ``go_to_room`` ones whose room has a look-alike
     (:func:`agents.train.data.room_balance.repeat_lookalikes`); then, with
     ``data.family_repeat``, each family's played as often as it says
-    (:func:`agents.train.data.family_repeat.repeat_families`).
+    (:func:`agents.train.data.family_repeat.repeat_families`); then, with
+    ``data.long_walk_repeat``, the route parts that walk many steps
+    (:func:`agents.train.data.route_parts.repeat_long_walks`).
 
     Raises:
         TrainError: no demonstration is left (of ``suite`` or of an extra suite).
@@ -116,6 +118,12 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
         if log is not None:
             each = ", ".join(f"{f} +{n}" for f, n in sorted(added.items()))
             log(f"family_repeat: {sum(added.values())} demonstrations played again ({each})")
+    if data.long_walk_repeat > 1:
+        demos, copies = repeat_long_walks(demos, data.long_walk_from, data.long_walk_repeat)
+        if log is not None:
+            log(f"long_walk_repeat {data.long_walk_repeat}: {copies} copies of "
+                f"{copies // (data.long_walk_repeat - 1)} route parts that walk "
+                f"{data.long_walk_from} steps or more")
     return demos
 
 

@@ -71,6 +71,13 @@ class DataConfig:
     """Cut each ``follow_route`` demonstration into one per part of its description
     (:mod:`agents.train.data.route_parts`), for a model that reads routes part by part
     (``model.read_route_parts``)."""
+    long_walk_repeat: int = 1
+    """Times an epoch each route-part demonstration that walks ``long_walk_from`` steps or
+    more ("go forward eleven steps") is played
+    (:func:`agents.train.data.route_parts.repeat_long_walks`; needs ``route_parts``);
+    1: once."""
+    long_walk_from: int = 4
+    """The fewest steps of a walk that ``long_walk_repeat`` plays again."""
     sampled_episodes: int = 0
     """Episodes sampled afresh on the split's houses, used instead of the split's own
     episodes when > 0 (for more data than the split holds)."""
@@ -160,6 +167,13 @@ class DataConfig:
                    f"{family!r}; expected some of {list(FAMILIES)}")
             _check(isinstance(times, int) and times >= 1, f"{where}.family_repeat.{family}",
                    f"expected an integer >= 1, got {times!r}")
+        _check(self.long_walk_repeat >= 1, f"{where}.long_walk_repeat",
+               f"expected an integer >= 1, got {self.long_walk_repeat!r}")
+        _check(self.long_walk_from >= 1, f"{where}.long_walk_from",
+               f"expected an integer >= 1, got {self.long_walk_from!r}")
+        _check(self.long_walk_repeat == 1 or self.route_parts, f"{where}.long_walk_repeat",
+               f"{self.long_walk_repeat} repeats route parts, which need "
+               "data.route_parts = true")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
         _check(all(isinstance(p, str) and p.strip() for p in self.extra_demos),

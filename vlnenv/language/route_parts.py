@@ -98,6 +98,21 @@ def route_part_texts(text: str) -> list[str]:
     return [text] if found is None else found[2]
 
 
+def part_atoms(text: str) -> list[list[Atom]] | None:
+    """The clauses of each part of the route description ``text`` (see the module
+    docstring), as the route parser reads them (``("steps", ("{steps}", 3))``,
+    ``("turn_left",)``, ...); ``None`` when ``text`` is not read as route clauses.
+
+    Raises:
+        ParseError: a word outside the vocabulary.
+    """
+    found = _parts(text)
+    if found is None:
+        return None
+    spans, groups, _ = found
+    return [[spans[i][0] for i in group] for group in groups]
+
+
 def route_part_ends(house: House, route: Sequence[Pos], heading: int,
                     text: str) -> list[tuple[str, End]] | None:
     """Each part of ``text`` (a description of ``route`` from ``heading``) with where on
