@@ -17,9 +17,9 @@ on one of the route's goal cells (as the whole route is judged), and fails other
 
 The kind of a part is the clause kinds of the route parser's reading
 (:func:`vlnenv.language.route_parts.part_atoms`) joined by ``+`` ("steps", "turn_left",
-"leave+enter_turn", "past+turn_left", "stop_entering", ...); ``steps`` parts are also
-counted by their number of steps. Routes whose parts cannot be placed are left out and
-counted.
+"leave+enter_turn", "past+turn_left", "stop_entering", ...); walks of ``N`` steps,
+alone or with a stop ("steps", "steps+stop"), are also counted by ``N``. Routes whose
+parts cannot be placed are left out and counted.
 
 So the success of a whole route is split into the success of its parts under teacher
 forcing: a part kind whose success falls from ``small`` to ``large`` houses is what a big
@@ -71,8 +71,8 @@ class PartCase:
 
 def part_kinds(text: str) -> list[tuple[str, int | None]] | None:
     """Per part of the route description ``text``: its clause kinds joined by ``+``, and
-    its number of steps when it is one "walk N steps" clause; ``None`` when ``text`` is
-    not read as route clauses.
+    its number of steps when it is one "walk N steps" clause, alone or with a stop;
+    ``None`` when ``text`` is not read as route clauses.
 
     >>> part_kinds("Take a left, move ahead three steps and walk out of the bedroom. "
     ...            "Walk into the hallway, then turn right.")
@@ -84,7 +84,8 @@ def part_kinds(text: str) -> list[tuple[str, int | None]] | None:
     out: list[tuple[str, int | None]] = []
     for atoms in parts:
         kind = "+".join(str(atom[0]) for atom in atoms)
-        out.append((kind, int(dict(atoms[0][1:])["{steps}"]) if kind == "steps" else None))
+        walk = kind in ("steps", "steps+stop")
+        out.append((kind, int(dict(atoms[0][1:])["{steps}"]) if walk else None))
     return out
 
 

@@ -4,6 +4,7 @@ and scripts loaded as modules."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -149,11 +150,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def load_script(relative: str) -> ModuleType:
     """A script of the repository (``benchmarks/x.py``, ``scripts/y.py``) imported as a
-    module, so tests can call its functions."""
+    module, so tests can call its functions. It is registered in ``sys.modules`` under
+    ``script_<name>`` while it runs, as an import would (dataclasses look their module up
+    there)."""
     path = ROOT / relative
-    spec = importlib.util.spec_from_file_location(path.stem, path)
+    spec = importlib.util.spec_from_file_location(f"script_{path.stem}", path)
     assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -294,7 +294,8 @@ def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_and
     cur, long = resolve_config("long_large"), resolve_config("long")
     assert cur.model == long.model.replace(far=FarConfig(reach=256, grow=True))
     assert long.model.far is None
-    assert cur.data == dataclasses.replace(long.data, extra_suites=("large",))
+    assert cur.data == dataclasses.replace(long.data, extra_suites=("large",),
+                                           long_walk_repeat=6)  # page 39
     assert (cur.init.path, cur.init.parts) == ("runs/long/best", ("all",))
     assert cur.optim == dataclasses.replace(long.optim, lr=0.001, warmup_steps=100)
     assert cur.run.time_budget_s == 1800 and cur.run.seed == long.run.seed
@@ -303,6 +304,16 @@ def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_and
     assert before.model == long.model  # pages 27-30: the same without far (and words, p. 38)
     assert (before.data, before.optim, before.init, before.eval) == (
         frozen.data, frozen.optim, frozen.init, frozen.eval)
+
+
+def test_the_second_half_hour_plays_long_walks_again_and_its_frozen_versions_do_not():
+    large, v3 = resolve_config("long_large"), resolve_config("long_large_v3")
+    assert (large.data.long_walk_repeat, large.data.long_walk_from) == (6, 4)
+    assert large.data.route_parts  # the repeat is of route parts
+    assert v3 == large.replace(data=dataclasses.replace(large.data, long_walk_repeat=1),
+                               run=dataclasses.replace(large.run, asked=v3.run.asked))
+    for name in ("long", "quickstart", "long_large_v1", "long_large_v2", "long_v3"):
+        assert resolve_config(name).data.long_walk_repeat == 1, name
 
 
 def test_the_gpu_recipe_on_five_families_is_the_long_recipes_policy_at_c128():
@@ -353,7 +364,8 @@ def test_the_longer_recipe_asks_its_word_reader_and_its_frozen_versions_do_not()
     assert v3 == long.replace(optim=dataclasses.replace(long.optim, words_weight=0.0),
                               run=dataclasses.replace(long.run, asked=v3.run.asked))
     assert v2.optim == dataclasses.replace(large.optim, words_weight=0.0)
-    assert (v2.model, v2.data, v2.eval) == (large.model, large.data, large.eval)
+    assert (v2.model, v2.eval) == (large.model, large.eval)
+    assert v2.data == dataclasses.replace(large.data, long_walk_repeat=1)  # before page 39
     assert (v2.init.path, v2.init.parts) == ("runs/long_v3/best", large.init.parts)
     for name in ("long_v1", "long_v2", "long_large_v1"):  # measured before the loss too
         assert resolve_config(name).optim.words_weight == 0.0, name

@@ -11,6 +11,7 @@ from vlnenv.errors import UnknownWordError
 from vlnenv.language.parse_route import read_spans, route_words
 from vlnenv.language.route import describe_route, route_clauses
 from vlnenv.language.route_parts import (
+    part_atoms,
     part_groups,
     route_part_ends,
     route_part_texts,
@@ -40,6 +41,14 @@ def test_a_bare_stop_joins_the_clause_before_it_and_a_walk_past_goes_on():
         "turn left", "walk three steps and stop"]
     assert route_part_texts("Walk past the sofa, turn right, walk two steps and halt.") == [
         "walk past the sofa, turn right", "walk two steps and halt"]
+
+
+def test_each_parts_clauses_are_read_with_their_slots():
+    parts = part_atoms("Turn left, walk three steps and stop.")
+    assert parts == [[("turn_left",)], [("steps", ("{steps}", 3)), ("stop",)]]
+    assert [[a[0] for a in atoms] for atoms in part_atoms(SAID)] == [
+        ["turn_around"], ["leave", "enter_turn"], ["up_to"], ["turn_left"], ["stop_entering"]]
+    assert part_atoms("Bring me a cup.") is None
 
 
 def test_part_groups_follow_the_clause_kinds():

@@ -7,9 +7,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.train.config import resolve_config
 from agents.train.data.demo_set import DemoSet
 from agents.train.data.demos import teacher_run
-from agents.train.data.route_parts import split_route_demos, turns, walk_part
+from agents.train.data.route_parts import (
+    repeat_long_walks,
+    split_route_demos,
+    turns,
+    walk_part,
+    walk_steps,
+)
+from agents.train.errors import TrainError
 from vlnenv.actions import Action
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language.route_parts import route_part_ends, route_part_texts
@@ -129,3 +137,42 @@ def test_dagger_labels_are_not_cut(small_demos):
     out, dropped = split_route_demos(learner, suite.houses)
     assert dropped == 0 and [e.episode_id for e in out.episodes] == \
         [e.episode_id for e in demos.episodes]
+
+
+@pytest.mark.parametrize(("text", "steps"), [
+    ("go forward fourteen steps", 14), ("walk two steps and stop there", 2),
+    ("take eleven steps forward and come to a stop", 11), ("move ahead one step", 1),
+    ("turn left", None), ("walk up to the sofa", None),
+    ("walk three steps, turn right", None),  # two parts
+    ("bring me a cup", None), ("walk zorp steps", None),  # not a route; a word unknown
+])
+def test_a_walk_of_n_steps_is_told_from_its_words(text, steps):
+    assert walk_steps(text) == steps
+
+
+def test_route_parts_that_walk_far_are_played_again_next_to_their_original(small_demos):
+    suite, demos = small_demos
+    parts, _ = split_route_demos(demos, suite.houses)
+    walks = [walk_steps(ep.instruction) if ep.family == "follow_route" else None
+             for ep in parts.episodes]
+    far = [n is not None and n >= 2 for n in walks]
+    assert any(far) and not all(far)
+    out, copies = repeat_long_walks(parts, 2, 3)
+    assert copies == 2 * sum(far) and len(out) == len(parts) + copies
+    expected = [i for i, f in enumerate(far) for _ in range(3 if f else 1)]
+    assert [ep.episode_id for ep in out.episodes] == [parts.episodes[i].episode_id
+                                                      for i in expected]
+    assert all(np.array_equal(a, parts.actions[i])
+               for a, i in zip(out.actions, expected, strict=True))
+    same, none = repeat_long_walks(parts, 2, 1)
+    assert none == 0 and len(same) == len(parts)
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    (["data.long_walk_repeat=0"], "data.long_walk_repeat"),
+    (["data.long_walk_from=0"], "data.long_walk_from"),
+    (["data.long_walk_repeat=3", "data.route_parts=false"], "data.long_walk_repeat"),
+])
+def test_bad_long_walk_settings_name_the_field(overrides, field):
+    with pytest.raises(TrainError, match=field):
+        resolve_config("quickstart", overrides)
