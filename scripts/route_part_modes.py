@@ -106,9 +106,9 @@ def part_cases(suite: Suite, split: str) -> tuple[list[PartCase], int, int]:
         house = suite.houses[ep.house]
         route = [tuple(int(v) for v in c) for c in ep.task["route"]]
         placed = route_part_ends(house, route, int(ep.task["heading"]), ep.instruction)
-        parts = route_part_episodes(ep, house)
-        kinds = part_kinds(ep.instruction)
-        if placed is None or parts is None or kinds is None:
+        parts = None if placed is None else route_part_episodes(ep, house)
+        kinds = None if parts is None else part_kinds(ep.instruction)  # read: placed
+        if parts is None or kinds is None:
             left_out += 1
             continue
         last = len(parts) - 1

@@ -6,7 +6,9 @@ quickstart's data (``small/train``, routes cut into their parts) ``fetch`` holds
 the labelled steps and ``follow_route`` 24%, yet routes are learned last: at half pace
 (one thread beside two CPU-bound processes, ~3,200 steps) the quickstart met every
 family's target on ``small/test`` but routes' (docs/experiments/37-words-read-directly.md).
-With ``r_f`` plays of family ``f`` and ``s_f`` its steps, family ``f`` holds
+Routes played twice there did not gain and cost the other families 6 points
+(docs/experiments/39-long-walks-counted.md), so no shipped config sets it. With ``r_f``
+plays of family ``f`` and ``s_f`` its steps, family ``f`` holds
 
     share_f = r_f · s_f / Σ_g r_g · s_g
 
@@ -15,14 +17,14 @@ of an epoch's samples (a family left out of the mapping is played once).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from agents.train.data.demo_set import DemoSet
 
 
-def family_repeats(families: list[str], repeat: Mapping[str, int]) -> np.ndarray:
+def family_repeats(families: Sequence[str], repeat: Mapping[str, int]) -> np.ndarray:
     """Plays an epoch of each demonstration, by its family (1 where ``repeat`` is silent).
 
     >>> family_repeats(["fetch", "follow_route", "go_to_room"], {"follow_route": 2}).tolist()

@@ -173,17 +173,26 @@ def walk_steps(text: str) -> int | None:
     return int(dict(atoms[0][1:])["{steps}"])
 
 
+def is_long_walk(ep: Episode, from_steps: int) -> bool:
+    """Whether ``ep`` is a route part that walks ``from_steps`` steps or more
+    (:func:`walk_steps`)."""
+    if ep.family != FAMILY:
+        return False
+    steps = walk_steps(ep.instruction)
+    return steps is not None and steps >= from_steps
+
+
 def repeat_long_walks(demos: DemoSet, from_steps: int, times: int) -> tuple[DemoSet, int]:
     """``demos`` with each route-part demonstration that walks ``N >= from_steps`` steps
-    (:func:`walk_steps`) played ``times`` times an epoch (copies next to their original),
-    and how many copies were added.
+    (:func:`is_long_walk`) played ``times`` times an epoch (copies next to their
+    original), and how many copies were added.
 
     A model that reads routes part by part follows "walk N steps" by its ``gps`` count
-    from where the part starts; on ``val_unseen`` the longer recipe's model did such parts
-    for ``N`` of 1-3 in 96-98% of cases in every suite, 4-7 in 81-85% (45% in hand-made
-    houses) and 8-12 in 20-44%, while routes with ``N >= 8`` are about 1 in 16 of the
-    ``small`` training routes (``scripts/route_part_modes.py``)."""
-    reps = np.asarray([times if ep.family == FAMILY and (n := walk_steps(ep.instruction))
-                       is not None and n >= from_steps else 1
+    from where the part starts. On ``val_unseen`` the longer recipe's model of page 38 did
+    such parts for ``N`` of 1-3 in 92-98% of cases in every suite, 4-7 in 77-89% (47% in
+    hand-made houses) and 8-12 in 25-54%, while ``small/train``'s 1,000 routes say "N
+    steps" with ``N >= 8`` only 62 times (``scripts/route_part_modes.py``;
+    docs/experiments/39-long-walks-counted.md)."""
+    reps = np.asarray([times if is_long_walk(ep, from_steps) else 1
                        for ep in demos.episodes], np.int64)  # (n,)
     return demos.subset(np.repeat(np.arange(len(demos)), reps)), int((reps - 1).sum())
