@@ -150,9 +150,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def load_script(relative: str) -> ModuleType:
     """A script of the repository (``benchmarks/x.py``, ``scripts/y.py``) imported as a
-    module, so tests can call its functions. It is registered in ``sys.modules`` under
-    ``script_<name>`` while it runs, as an import would (dataclasses look their module up
-    there)."""
+    module, so tests can call its functions. It is registered in ``sys.modules`` as
+    ``script_<name>``, as an import would register it (a dataclass defined in it looks its
+    module up there)."""
     path = ROOT / relative
     spec = importlib.util.spec_from_file_location(f"script_{path.stem}", path)
     assert spec is not None and spec.loader is not None, path
