@@ -8,8 +8,9 @@ steps" | "walk out of the bedroom. walk into the hallway, then turn right" | ...
 each part is placed on the route (:func:`vlnenv.language.route_parts.route_part_ends`:
 route cell ``i``, facing ``h`` or any way). Part ``u`` becomes an episode of its own, as
 behaviour cloning on route parts trains it (:func:`agents.train.data.route_parts.
-route_part_episodes`): its start is the pose where the teacher's walk of parts ``1..u-1``
-ends, its instruction the part's words, so the ``gps`` observation counts from there. The
+route_part_episodes`, which also gives each part's place): its start is the pose where the
+teacher's walk of parts ``1..u-1`` ends, its instruction the part's words, so the ``gps``
+observation counts from there. The
 policy plays each part episode; a part **succeeds** when the policy stops on the part's
 end cell, facing its end heading where the part has one (a turn), or for the last part
 on one of the route's goal cells (as the whole route is judged), and fails otherwise
@@ -42,10 +43,10 @@ from pathlib import Path
 from typing import Any
 
 from agents.benchmark.registry import make_policy
-from agents.train.data.route_parts import route_part_episodes
+from agents.train.data.route_parts import route_part_episodes, walk_length
 from vlnenv.actions import Action
-from vlnenv.eval.evaluate import evaluate
-from vlnenv.language.route_parts import part_atoms, route_part_ends
+from vlnenv.eval.evaluate import evaluate_episodes
+from vlnenv.language.route_parts import part_atoms
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.world.dynamics import EpisodeState
@@ -81,12 +82,7 @@ def part_kinds(text: str) -> list[tuple[str, int | None]] | None:
     parts = part_atoms(text)
     if parts is None:
         return None
-    out: list[tuple[str, int | None]] = []
-    for atoms in parts:
-        kind = "+".join(str(atom[0]) for atom in atoms)
-        walk = kind in ("steps", "steps+stop")
-        out.append((kind, int(dict(atoms[0][1:])["{steps}"]) if walk else None))
-    return out
+    return [("+".join(str(atom[0]) for atom in atoms), walk_length(atoms)) for atoms in parts]
 
 
 def step_bin(steps: int) -> str:
@@ -104,16 +100,15 @@ def part_cases(suite: Suite, split: str) -> tuple[list[PartCase], int, int]:
             continue
         routes += 1
         house = suite.houses[ep.house]
-        route = [tuple(int(v) for v in c) for c in ep.task["route"]]
-        placed = route_part_ends(house, route, int(ep.task["heading"]), ep.instruction)
-        parts = None if placed is None else route_part_episodes(ep, house)
+        parts = route_part_episodes(ep, house)
         kinds = None if parts is None else part_kinds(ep.instruction)  # read: placed
         if parts is None or kinds is None:
             left_out += 1
             continue
+        route = [tuple(int(v) for v in c) for c in ep.task["route"]]
         last = len(parts) - 1
-        for u, ((part, _, _), (_, end), (kind, steps)) in enumerate(
-                zip(parts, placed, kinds, strict=True)):
+        for u, ((part, _, _, end), (kind, steps)) in enumerate(zip(parts, kinds,
+                                                                   strict=True)):
             cases.append(PartCase(part, ep.episode_id, u, kind, steps, route[end[0]],
                                   end[1], u == last))
     return cases, routes, left_out
@@ -132,15 +127,6 @@ def part_succeeded(house: House, case: PartCase, actions: Sequence[int]) -> bool
                                                    or state.heading == case.end_heading)
         state.step_action(int(action))
     return False
-
-
-class _PartSuite(Suite):
-    """``base`` with split ``split``'s episodes replaced by ``episodes`` (what
-    :func:`vlnenv.eval.evaluate.evaluate` plays)."""
-
-    def __init__(self, base: Suite, split: str, episodes: list[Episode]) -> None:
-        super().__init__(base.path, base.spec, base.manifest)
-        self._episodes[split] = list(episodes)
 
 
 def rates(cases: Sequence[PartCase], success: Sequence[bool]) -> dict[str, Any]:
@@ -176,9 +162,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     suite = load_suite(args.suite)
     cases, routes, left_out = part_cases(suite, args.split)
-    records = evaluate(make_policy(args.policy), _PartSuite(suite, args.split,
-                                                           [c.episode for c in cases]),
-                       args.split, batch=args.batch)
+    records = evaluate_episodes(make_policy(args.policy), [c.episode for c in cases],
+                                suite.houses, batch=args.batch)
     success = [part_succeeded(suite.houses[c.episode.house], c, r["actions"])
                for c, r in zip(cases, records, strict=True)]
     out = rates(cases, success)

@@ -13,6 +13,7 @@ from helpers import load_script
 
 from agents.train.data.route_parts import route_part_episodes
 from vlnenv.actions import Action
+from vlnenv.language.route_parts import route_part_ends
 from vlnenv.suites.load import load_suite
 
 
@@ -45,7 +46,10 @@ def test_the_teachers_part_moves_do_every_part_and_stopping_at_once_none(script)
         parts = route_part_episodes(ep, house)
         assert [c.episode for c in mine] == [p[0] for p in parts]
         assert [c.last for c in mine] == [False] * (len(mine) - 1) + [True]
-        for case, (_, actions, _) in zip(mine, parts, strict=True):
+        placed = route_part_ends(house, ep.task["route"], ep.task["heading"], ep.instruction)
+        assert [c.end_cell for c in mine] == [tuple(ep.task["route"][i]) for (_, (i, _)) in placed]
+        assert [c.end_heading for c in mine] == [h for (_, (_, h)) in placed]
+        for case, (_, actions, _, _) in zip(mine, parts, strict=True):
             assert script.part_succeeded(house, case, [int(a) for a in actions])
             assert not script.part_succeeded(house, case, [int(a) for a in actions[:-1]])
             if not case.last:  # every part moves or turns before its stop

@@ -2,7 +2,8 @@
 
 * :mod:`vlnenv.eval.protocol`: the :class:`Policy` interface the evaluator drives.
 * :mod:`vlnenv.eval.evaluate`: :func:`evaluate` runs a policy on a suite split and returns
-  one record per episode; :func:`stack_obs` batches single observations for a policy.
+  one record per episode (:func:`evaluate_episodes` on episode records of one's own);
+  :func:`stack_obs` batches single observations for a policy.
 * :mod:`vlnenv.eval.distances`: cell distances (geodesic, Manhattan) the metrics take.
 * :mod:`vlnenv.eval.metrics`: the navigation metrics (NE, SR, OSR, TL, SPL, nDTW, SDTW, CLS)
   as pure functions of paths and a distance.
@@ -25,6 +26,7 @@ from vlnenv.eval.evaluate import (
     RECORD_KEYS,
     episode_seed,
     evaluate,
+    evaluate_episodes,
     score_episode,
     select_episodes,
     stack_obs,
@@ -48,6 +50,7 @@ __all__ = [
     "episode_metrics",
     "episode_seed",
     "evaluate",
+    "evaluate_episodes",
     "expert_kind",
     "geodesic",
     "manhattan",

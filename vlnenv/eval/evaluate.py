@@ -1,9 +1,10 @@
 """Running a policy over a suite split and scoring every episode.
 
-:func:`evaluate` keeps ``batch`` environments in lock-step, one :class:`GridHouseEnv` per
-slot; when a slot's episode ends it takes the next one, until every chosen episode has
-run. It returns one record per episode, in episode order, with the path, the actions and
-every metric of :func:`vlnenv.eval.metrics.episode_metrics`:
+:func:`evaluate` (or :func:`evaluate_episodes`, for episode records of one's own) keeps
+``batch`` environments in lock-step, one :class:`GridHouseEnv` per slot; when a slot's
+episode ends it takes the next one, until every chosen episode has run. It returns one
+record per episode, in episode order, with the path, the actions and every metric of
+:func:`vlnenv.eval.metrics.episode_metrics`:
 
 * distances are geodesic cell distances in the episode's house
   (:func:`vlnenv.eval.distances.geodesic`); the reference is the record's ``reference_path`` and
@@ -191,18 +192,43 @@ def evaluate(
     Raises:
         EvaluationError: bad ``batch`` or episode selection, or an action out of range.
     """
-    if not isinstance(batch, int | np.integer) or batch < 1:
-        raise EvaluationError(f"batch = {batch!r}: expected an integer >= 1")
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     split_episodes = suite.episodes(split)
     indices = select_episodes(len(split_episodes), episodes)
-    if not indices:
-        return []
     chosen = [split_episodes[i] for i in indices]
     houses = {hid: suite.houses[hid] for hid in sorted({ep.house for ep in chosen})}
-    expert = expert_kind(policy)
-    config = dataclasses.replace(env_config or EnvConfig(), expert=expert)
-    envs = [GridHouseEnv(EpisodeSource.episodes(chosen, houses), config)
+    return evaluate_episodes(policy, chosen, houses, indices, batch, seed, progress,
+                             env_config)
+
+
+def evaluate_episodes(
+    policy: Policy,
+    episodes: Sequence[Episode],
+    houses: Mapping[str, Any],
+    indices: Sequence[int] | None = None,
+    batch: int = 16,
+    seed: int = 0,
+    progress: Progress | None = None,
+    env_config: EnvConfig | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``policy`` on these episode records (not a suite split's: e.g. the parts of
+    routes cut apart, ``scripts/route_part_modes.py``) and score each, as :func:`evaluate`
+    does; ``houses`` holds each episode's house by id, and ``indices`` are the episodes'
+    indices (their seeds; default ``0 .. n-1``).
+
+    Raises:
+        EvaluationError: bad ``batch`` or ``indices``, or an action out of range.
+    """
+    if not isinstance(batch, int | np.integer) or batch < 1:
+        raise EvaluationError(f"batch = {batch!r}: expected an integer >= 1")
+    chosen = list(episodes)
+    indices = list(range(len(chosen))) if indices is None else [int(i) for i in indices]
+    if len(indices) != len(chosen):
+        raise EvaluationError(f"{len(indices)} indices for {len(chosen)} episodes")
+    if not chosen:
+        return []
+    config = dataclasses.replace(env_config or EnvConfig(), expert=expert_kind(policy))
+    envs = [GridHouseEnv(EpisodeSource.episodes(chosen, dict(houses)), config)
             for _ in range(min(int(batch), len(chosen)))]
     try:
         return _run(policy, _Slots(envs, chosen, indices, houses, seed), progress)

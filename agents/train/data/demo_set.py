@@ -82,6 +82,11 @@ class DemoSet:
                        [self.labels[i] for i in idx], self.success[idx].copy(),
                        self.expert[idx].copy(), [self.traces[i] for i in idx], dict(self.meta))
 
+    def repeated(self, times: Sequence[int] | np.ndarray) -> DemoSet:
+        """Each demonstration ``times[i]`` times in a row (copies next to their original;
+        0 leaves it out)."""
+        return self.subset(np.repeat(np.arange(len(self)), np.asarray(times, np.int64)))
+
     def successful(self) -> DemoSet:
         """Only the demonstrations that succeed (what behaviour cloning imitates)."""
         return self.subset(np.flatnonzero(self.success))

@@ -42,4 +42,4 @@ def repeat_families(demos: DemoSet, repeat: Mapping[str, int]) -> tuple[DemoSet,
     for family, t in zip(families, times, strict=True):
         if t > 1:
             added[family] = added.get(family, 0) + int(t) - 1
-    return demos.subset(np.repeat(np.arange(len(demos)), times)), added
+    return demos.repeated(times), added

@@ -82,7 +82,7 @@ def balance_rooms(demos: DemoSet, houses: Mapping[str, House], power: float,
     for t, r in zip(types, repeats, strict=True):
         if t is not None and r > 1:
             added[t] += int(r) - 1
-    return demos.subset(np.repeat(np.arange(len(demos)), repeats)), added
+    return demos.repeated(repeats), added
 
 
 def has_lookalike(episode: Episode, house: House) -> bool:
@@ -105,4 +105,4 @@ def repeat_lookalikes(demos: DemoSet, houses: Mapping[str, House],
     original), and how many copies were added."""
     times = np.asarray([repeats if has_lookalike(ep, houses[ep.house]) else 1
                         for ep in demos.episodes], np.int64)  # (n,)
-    return demos.subset(np.repeat(np.arange(len(demos)), times)), int((times - 1).sum())
+    return demos.repeated(times), int((times - 1).sum())

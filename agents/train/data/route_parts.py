@@ -35,6 +35,7 @@ import numpy as np
 from agents.train.data.demo_set import DemoSet
 from vlnenv.actions import Action
 from vlnenv.errors import ParseError
+from vlnenv.language.parse_route import Atom
 from vlnenv.language.route import End
 from vlnenv.language.route_parts import part_atoms, route_part_ends
 from vlnenv.tasks.episode import Episode
@@ -129,10 +130,12 @@ def split_route_demos(demos: DemoSet, houses: Mapping[str, House]) -> tuple[Demo
 
 
 def route_part_episodes(ep: Episode, house: House
-                        ) -> list[tuple[Episode, np.ndarray, RunTrace]] | None:
+                        ) -> list[tuple[Episode, np.ndarray, RunTrace, End]] | None:
     """The parts of one route episode, each walked from where the one before it ended:
-    ``(episode, actions, trace)`` each (the part's episode, its moves ending in ``stop``,
-    the poses before them); ``None`` when its parts cannot be placed."""
+    ``(episode, actions, trace, end)`` each (the part's episode, its moves ending in
+    ``stop``, the poses before them, where on the route its words are done:
+    :func:`~vlnenv.language.route_parts.route_part_ends`); ``None`` when its parts cannot
+    be placed."""
     route = [tuple(int(v) for v in c) for c in ep.task["route"]]
     placed = route_part_ends(house, route, int(ep.task["heading"]), ep.instruction)
     if placed is None:
@@ -147,7 +150,7 @@ def route_part_episodes(ep: Episode, house: House
         trace = RunTrace(poses, [0] * len(poses), [frozenset({route[end[0]]})])
         first = route.index(pose[:2])
         out.append((_part_episode(ep, u, text, pose, route, first, end[0]),
-                    np.asarray(actions, np.uint8), trace))
+                    np.asarray(actions, np.uint8), trace, end))
         pose = poses[-1]
     return out
 
@@ -165,9 +168,16 @@ def walk_steps(text: str) -> int | None:
         parts = part_atoms(text)
     except ParseError:
         return None
-    if parts is None or len(parts) != 1:
-        return None
-    atoms = parts[0]
+    return walk_length(parts[0]) if parts is not None and len(parts) == 1 else None
+
+
+def walk_length(atoms: Sequence[Atom]) -> int | None:
+    """``N`` when the clauses of one part (:func:`~vlnenv.language.route_parts.part_atoms`)
+    are a "walk N steps" clause, alone or followed by a stop; ``None`` otherwise.
+
+    >>> walk_length([("steps", ("{steps}", 11)), ("stop",)]), walk_length([("turn_left",)])
+    (11, None)
+    """
     if atoms[0][0] != "steps" or [a[0] for a in atoms[1:]] not in ([], ["stop"]):
         return None
     return int(dict(atoms[0][1:])["{steps}"])
@@ -195,4 +205,4 @@ def repeat_long_walks(demos: DemoSet, from_steps: int, times: int) -> tuple[Demo
     docs/experiments/39-long-walks-counted.md)."""
     reps = np.asarray([times if is_long_walk(ep, from_steps) else 1
                        for ep in demos.episodes], np.int64)  # (n,)
-    return demos.subset(np.repeat(np.arange(len(demos)), reps)), int((reps - 1).sum())
+    return demos.repeated(reps), int((reps - 1).sum())

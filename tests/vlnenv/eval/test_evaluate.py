@@ -9,6 +9,7 @@ from vlnenv.eval.evaluate import (
     EvaluationError,
     episode_seed,
     evaluate,
+    evaluate_episodes,
     select_episodes,
     stack_obs,
 )
@@ -73,6 +74,23 @@ def test_records_do_not_depend_on_batch_size_or_sharding(tiny, policy):
     shards = (evaluate(policy, tiny, "test", episodes=range(0, 4), batch=3, seed=5)
               + evaluate(policy, tiny, "test", episodes=range(4, 10), batch=2, seed=5))
     assert shards == whole
+
+
+def test_episode_records_of_ones_own_run_as_the_splits_do(tiny):
+    episodes = tiny.episodes("test")
+    picked = [4, 1, 7]
+    houses = {ep.house: tiny.houses[ep.house] for ep in episodes}
+    mine = evaluate_episodes(RandomPolicy(3), [episodes[i] for i in picked], houses,
+                             indices=picked, batch=2, seed=5)
+    assert mine == evaluate(RandomPolicy(3), tiny, "test", episodes=picked, batch=2, seed=5)
+    by_default = evaluate_episodes(RandomPolicy(3), episodes[:3], houses, seed=5)
+    assert [r["episode_index"] for r in by_default] == [0, 1, 2]
+    assert by_default == evaluate(RandomPolicy(3), tiny, "test", episodes=3, seed=5)
+    assert evaluate_episodes(RandomPolicy(3), [], houses) == []
+    with pytest.raises(EvaluationError, match="2 indices for 3 episodes"):
+        evaluate_episodes(RandomPolicy(3), episodes[:3], houses, indices=[0, 1])
+    with pytest.raises(EvaluationError, match="batch = 0"):
+        evaluate_episodes(RandomPolicy(3), episodes[:3], houses, batch=0)
 
 
 def test_the_seed_changes_random_runs(tiny):

@@ -69,3 +69,13 @@ def test_a_config_can_name_a_familys_plays_on_the_command_line():
 def test_bad_family_repeats_name_the_field(override, field):
     with pytest.raises(TrainError, match=field):
         resolve_config(None, [override])
+
+
+def test_a_set_repeated_holds_each_demonstration_its_times_in_a_row(tiny_set):
+    demos = tiny_set
+    times = [0, 2, 1] + [1] * (len(demos) - 3)
+    out = demos.repeated(times)
+    ids = [ep.episode_id for ep in demos.episodes]
+    assert [ep.episode_id for ep in out.episodes] == [ids[1], ids[1], *ids[2:]]
+    assert out.steps == demos.steps - len(demos.labels[0]) + len(demos.labels[1])
+    assert out.success.tolist() == demos.success[[1, 1, *range(2, len(demos))]].tolist()
