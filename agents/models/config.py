@@ -117,9 +117,17 @@ class MemoryConfig:
     """Also embed the best remembered cell's distance from the agent, ``E_d[|f| + |r|]``
     (cells, Manhattan; ``f``, ``r`` each clipped to ``±R``): "beside the target"
     (distance 1, where ``go_to_object`` must stop) becomes one embedding."""
+    cue: int = 0
+    """Read rooms told apart by their words ("the bedroom next to the bathroom", "the
+    bedroom with the desk"; :mod:`agents.models.cue`): a reader of the words names what
+    tells the goal apart, a second map remembers where that was seen, and the goal map is
+    read with its cells weighted by whether the cue was seen within ``cue`` cells
+    (Chebyshev) of them. 0 turns it off; > 0 needs ``cells`` and ``match``."""
 
     def __post_init__(self) -> None:
         _boolean("MemoryConfig", "distance", self.distance)
+        if not isinstance(self.cue, int) or isinstance(self.cue, bool) or self.cue < 0:
+            raise ModelError(f"MemoryConfig.cue must be an int >= 0, got {self.cue!r}")
 
 
 @dataclass
@@ -305,6 +313,10 @@ class ModelConfig:
             if self.has(part) and missing:
                 raise ModelError(f"ModelConfig.{part} needs {', '.join(needs)} "
                                  f"(missing: {', '.join(missing)})")
+        if self.memory is not None and self.memory.cue > 0 and (self.cells is None
+                                                                or self.match is None):
+            raise ModelError("ModelConfig.memory.cue needs cells and match (the cue is "
+                             "matched to what the cell head sees)")
         if self.far is not None and self.gps is None:  # R = gps.range is what far extends
             raise ModelError("ModelConfig.far needs gps (missing: gps)")
 

@@ -271,7 +271,7 @@ class ExploreMemory(nn.Module):
     """The explore map's write, plan and read (module docstring); holds only the read-out
     embeddings. Owns the ``explore_map`` field of the recurrent state."""
 
-    field = "explore_map"
+    fields = ("explore_map",)
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()

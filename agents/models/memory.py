@@ -40,6 +40,7 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
+from agents.models.cue import near_cue, weigh_goal
 from agents.models.far_offsets import distance_index, offset_index
 from agents.models.map_grid import embed_maps, grown_radius, map_radius
 from agents.models.state import RecurrentState
@@ -231,13 +232,14 @@ def write_map(stored: Tensor, values: Tensor, index: Tensor) -> Tensor:
 
 class GoalMemory(nn.Module):
     """The goal map's write, read and embedding (module docstring); holds only the
-    read-out embeddings. Owns the ``goal_map`` field of the recurrent state."""
-
-    field = "goal_map"
+    read-out embeddings. Owns the ``goal_map`` field of the recurrent state, and with
+    ``config.memory.cue`` the ``cue_map`` (:mod:`agents.models.cue`)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         assert config.memory is not None
+        self.cue = config.memory.cue
+        self.fields = ("goal_map", "cue_map") if self.cue else ("goal_map",)
         self.radius = config.radius
         self.far = config.far_buckets
         self.grow = config.grows
@@ -276,13 +278,20 @@ class GoalMemory(nn.Module):
             for the parts after it ``places`` (``(B, T, V*V)``, the view cells' places in
             the map: the explore memory writes the same), ``last_writes`` (their
             :func:`last_writes`) and ``goal_maps`` (``(B, T, M*M)``, the map after each
-            step).
+            step as it is read: weighed by the cue seen near each cell with
+            ``config.memory.cue``, :func:`agents.models.cue.weigh_goal`).
         """
         scores = torch.sigmoid(context.goal.detach().float())  # (B, T, V*V)
         goal_map, index = self.layout(state.goal_map, context.image, context.gps,
                                       context.direction)  # (B, M*M), (B, T, P)
         last = last_writes(index, context.done, goal_map.shape[1])  # (B, T, M*M)
         maps = goal_maps(goal_map, scores, index, last=last)  # (B, T, M*M)
+        kept = {"goal_map": maps[:, -1]}
+        if self.cue:  # the goal map read with its cells weighed by the cue seen near them
+            cue_map = embed_maps(state.cue_map, map_radius(goal_map.shape[1]))  # (B, M*M)
+            cues = goal_maps(cue_map, context.cue.float(), index, last=last)  # (B, T, M*M)
+            kept["cue_map"] = cues[:, -1]
+            maps = weigh_goal(maps, near_cue(cues, self.cue), context.cue_said)
         fo, ro, best = goal_offset(maps, context.gps, context.direction, self.radius)
         f, r = offset_index(fo, self.radius, self.far), offset_index(ro, self.radius, self.far)
         recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(score_bin(best))  # (B, T, C)
@@ -290,5 +299,5 @@ class GoalMemory(nn.Module):
             d = (memory_distance(f, r, self.radius) if self.far == 0
                  else far_memory_distance(fo, ro, self.radius, self.far))  # (B, T)
             recall = recall + self.d_emb(d)  # (B, T, C)
-        return (recall, state._replace(goal_map=maps[:, -1]),
+        return (recall, state._replace(**kept),
                 {"places": index, "last_writes": last, "goal_maps": maps})

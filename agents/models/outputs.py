@@ -43,6 +43,9 @@ class PolicyOutput(NamedTuple):
     :meth:`~agents.models.policy.MultimodalTransformer.forward_sequence` is asked for it
     with ``track_weights``; the supervised pointer of :mod:`agents.train.data.legs`),
     else ``None``."""
+    cue: Tensor | None = None
+    """``(*D, CUE_CLASSES)`` what the words tell the goal apart by, as the cue reader reads
+    it (a model with ``config.memory.cue``; :mod:`agents.models.cue`), else ``None``."""
 
 
 def attention_maps(text: TextOutput, vision: VisionOutput,

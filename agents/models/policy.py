@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from agents.models import model_folder
 from agents.models.cell_labels import CELL_CLASSES
 from agents.models.config import ModelConfig
+from agents.models.cue import CUE_CLASSES, PLAIN, PLAIN_PRIOR, cue_scores
 from agents.models.errors import ModelError
 from agents.models.explore import ExploreMemory
 from agents.models.fusion import FusionOutput, build_fusion
@@ -86,9 +87,14 @@ class MultimodalTransformer(nn.Module):
                                if config.match.reader == "attend"
                                else nn.Linear(C, sum(CELL_CLASSES), bias=config.bias))
         self.memory = None if config.memory is None else GoalMemory(config)
+        self.cue_head = (AttributeReader(C, (CUE_CLASSES,), config.bias)
+                         if config.memory is not None and config.memory.cue else None)
         self.explore = None if config.explore is None else ExploreMemory(config)
         self.tracker = None if config.track is None else InstructionTracker(config)
         self._init_weights(torch.Generator().manual_seed(seed))
+        if self.cue_head is not None and config.bias:  # start reading every instruction plain
+            with torch.no_grad():
+                self.cue_head.heads[0].bias[PLAIN] = PLAIN_PRIOR
 
     # ------------------------------------------------------------------ construction
     def _init_weights(self, gen: torch.Generator) -> None:
@@ -135,15 +141,13 @@ class MultimodalTransformer(nn.Module):
         """The state of ``batch`` episodes at their start (zeros): ``hidden`` ``(batch, C)``
         and the ``(batch, M*M)`` map of each stateful part that is on."""
         size = (2 * self.config.radius + 1) ** 2  # M * M
-        return RecurrentState.zeros(batch, self.config.n_embd, size,
-                                    tuple(p.field for p in self.stateful_parts),
+        return RecurrentState.zeros(batch, self.config.n_embd, size, self.state_fields,
                                     device or self.device)
 
     def load_state(self, saved: Any, where: str = "state") -> RecurrentState:
         """A recurrent state as a checkpoint holds it (:meth:`RecurrentState.to_dict`, or the
         flat tensor of older checkpoints: :func:`agents.models.legacy.upgrade_state`)."""
-        fields = tuple(p.field for p in self.stateful_parts)
-        return upgrade_state(saved, fields, self.config.n_embd, where)
+        return upgrade_state(saved, self.state_fields, self.config.n_embd, where)
 
     # ------------------------------------------------------------------ encoders
     def _masked(
@@ -186,6 +190,11 @@ class MultimodalTransformer(nn.Module):
         value = self.value_head(features).squeeze(-1).float()  # (*D,)
         progress = torch.sigmoid(self.progress_head(features).squeeze(-1).float())  # (*D,)
         return logits, value, progress
+
+    @property
+    def state_fields(self) -> tuple[str, ...]:
+        """The :class:`RecurrentState` map fields of the parts that are on, in order."""
+        return tuple(f for p in self.stateful_parts for f in p.fields)
 
     @property
     def stateful_parts(self) -> list[StatefulPart]:
@@ -288,9 +297,16 @@ class MultimodalTransformer(nn.Module):
         goal = (None if self.goal_head is None
                 else self._goal_logits(ctx, vision, words, cells))  # (B, T, V*V)
         step_cells = None if cells is None else cells.view(B, T, *cells.shape[1:])
+        cue_logits = cue = said = None
+        if self.cue_head is not None:
+            cue_logits = self.cue_head(txt_tokens.flatten(0, 1),
+                                       txt_pad.flatten(0, 1))  # (B*T, CUE_CLASSES)
+            cue, said = cue_scores(cue_logits.detach(), cells.detach())  # (B*T, P), (B*T,)
+            cue, said = cue.view(B, T, -1), said.view(B, T)  # (B, T, P), (B, T)
         state = self.initial_state(B) if state is None else state
         bias, state = self._parts(StepContext(image, batch.direction, batch.gps, done, goal,
-                                              step_cells, carrying=batch.carrying),
+                                              step_cells, carrying=batch.carrying, cue=cue,
+                                              cue_said=said),
                                   state)  # (B, T, C)
         hidden = state.hidden  # (B, C)
         contexts = self.fusion.step_contexts(ctx)  # T steps' contexts
@@ -317,7 +333,8 @@ class MultimodalTransformer(nn.Module):
             maps = attention_maps(text, vision, {**maps, **steps[-1].attention})
         return PolicyOutput(logits, value, progress, state, maps, goal,
                             None if step_cells is None else step_cells.float(),
-                            None if words is None else words.float().view(B, T, -1), pointer)
+                            None if words is None else words.float().view(B, T, -1), pointer,
+                            None if cue_logits is None else cue_logits.float().view(B, T, -1))
 
     def forward(
         self,

@@ -22,6 +22,8 @@ class RecurrentState(NamedTuple):
     """``(B, M*M)`` the goal memory's map (``config.memory``), else ``None``."""
     explore_map: Tensor | None = None
     """``(B, M*M)`` the explore memory's map (``config.explore``), else ``None``."""
+    cue_map: Tensor | None = None
+    """``(B, M*M)`` the goal memory's cue map (``config.memory.cue``), else ``None``."""
 
     def map(self, fn: Callable[[Tensor], Tensor]) -> RecurrentState:
         """``fn`` applied to every field that is on."""

@@ -3,7 +3,7 @@ and the one interface of a part that keeps state across steps (:class:`StatefulP
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from torch import Tensor
 
@@ -40,22 +40,27 @@ class StepContext(NamedTuple):
     ``None``."""
     carrying: Tensor | None = None
     """``(B, T)`` the ``carrying`` observation (0: nothing held), or ``None``."""
+    cue: Tensor | None = None
+    """``(B, T, V*V)`` the chance each view cell shows what the words tell the goal apart
+    by (``config.memory.cue``; :func:`agents.models.cue.cue_scores`), else ``None``."""
+    cue_said: Tensor | None = None
+    """``(B, T)`` the chance the words state such a cue (with ``cue``), else ``None``."""
 
 
 class StatefulPart(Protocol):
-    """A part that owns a field of :class:`RecurrentState` and adds to the state token's
-    query. Its field must not depend on the policy's hidden state (a map written from
+    """A part that owns fields of :class:`RecurrentState` and adds to the state token's
+    query. Its fields must not depend on the policy's hidden state (a map written from
     what the heads see), so one :meth:`step` advances it over all ``T`` steps of the
     context at once, for acting (``T = 1``) and for sequences alike. Parts run in
     registration order, each seeing the state as the parts before it left it and the
     context with their ``aux`` added."""
 
-    field: ClassVar[str]
-    """The :class:`RecurrentState` field the part owns."""
+    fields: tuple[str, ...]
+    """The :class:`RecurrentState` fields the part owns."""
 
     def step(self, context: StepContext, state: RecurrentState
              ) -> tuple[Tensor, RecurrentState, dict[str, Any]]:
         """``(bias (B, T, C), new state, aux)``: what the part adds to the state token's
-        query at each step, the state with its field as after the last step, and
+        query at each step, the state with its fields as after the last step, and
         :class:`StepContext` fields for the parts after it."""
         ...

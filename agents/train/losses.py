@@ -149,23 +149,27 @@ def cell_loss(logits: Tensor | None, targets: Tensor, classes: tuple[int, ...]) 
     return masked_mean(nll, targets[..., 0].flatten() != 0)
 
 
-def words_loss(logits: Tensor | None, targets: Tensor) -> Tensor:
-    """Cross-entropy of the goal match's word reader against what the words name
-    (:mod:`agents.train.data.word_targets`): ``mean over labelled (step, kind) of
-    -log softmax(logits_k)[target_k]``, steps and kinds labelled ``-1`` left out; 0 when
-    none is labelled.
+def words_loss(logits: Tensor | None, targets: Tensor, cue: Tensor | None = None) -> Tensor:
+    """Cross-entropy of the goal match's word reader (and of the cue reader, when given)
+    against what the words name (:mod:`agents.train.data.word_targets`): ``mean over
+    labelled (step, kind) of -log softmax(logits_k)[target_k]``, steps and kinds labelled
+    ``-1`` left out; 0 when none is labelled.
 
     Args:
         logits: ``(B, T, sum(CELL_CLASSES))`` (``PolicyOutput.match``), the logits of each
             label kind side by side.
-        targets: ``(B, T, 3)`` int64 labels, ``-1`` for none.
+        targets: ``(B, T, 4)`` int64 labels (base, kind, colour, cue), ``-1`` for none.
+        cue: ``(B, T, CUE_CLASSES)`` the cue reader's logits (``PolicyOutput.cue``), or
+            ``None`` (the cue labels are not read).
 
     Raises:
         ValueError: the model gives no word-reader logits (no ``model.match``).
     """
     if logits is None:
         raise ValueError("the words loss needs a model with the goal match (model.match)")
-    parts = logits.float().split(list(CELL_CLASSES), dim=-1)  # kinds x (B, T, K_i)
+    parts = list(logits.float().split(list(CELL_CLASSES), dim=-1))  # kinds x (B, T, K_i)
+    if cue is not None:
+        parts.append(cue.float())  # (B, T, CUE_CLASSES), labelled by targets[..., 3]
     nll = torch.cat([F.cross_entropy(part.flatten(0, 1), targets[..., i].flatten(),
                                      ignore_index=-1, reduction="none")
                      for i, part in enumerate(parts)])  # (kinds * B * T,)

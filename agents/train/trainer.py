@@ -87,6 +87,9 @@ def check_loss_parts(optim: OptimConfig, model: ModelConfig) -> None:
         if value > 0 and not model.has(part):
             raise TrainError(f"optim.{weight} = {value} needs a model with the {part} part "
                              f"(set model.{part}, or the weight to 0)")
+    if model.memory is not None and model.memory.cue and optim.words_weight <= 0:
+        raise TrainError(f"model.memory.cue = {model.memory.cue} needs optim.words_weight > 0 "
+                         "(its cue reader learns from the word-reader loss)")
 
 
 class Trainer:
@@ -198,7 +201,8 @@ class Trainer:
                                      leg_len=(self.model.config.max_text_len
                                               if opt.leg_weight > 0 else 0),
                                      leg_families=frozenset(opt.leg_families),
-                                     word_targets=opt.words_weight > 0)
+                                     word_targets=opt.words_weight > 0,
+                                     cue_targets=self.model.cue_head is not None)
         self.lane_state = self.model.initial_state(data.lanes)
 
     def close(self) -> None:
@@ -321,7 +325,7 @@ class Trainer:
                 loss = loss + opt.leg_weight * loss_leg
             loss_words = torch.zeros((), device=loss.device)
             if opt.words_weight > 0:
-                loss_words = words_loss(out.match, b_["words"])
+                loss_words = words_loss(out.match, b_["words"], out.cue)
                 loss = loss + opt.words_weight * loss_words
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)

@@ -80,8 +80,8 @@ class Batch:
     """``(B, T)`` bool: the step has leg targets (a teacher's walk of a pointed family
     whose words were aligned)."""
     words: np.ndarray
-    """``(B, T, 3)`` int64: what the step's words name (base, object kind + 1, colour + 1;
-    :mod:`agents.train.data.word_targets`), ``-1`` for none."""
+    """``(B, T, 4)`` int64: what the step's words name (base, object kind + 1, colour + 1,
+    and the cue; :mod:`agents.train.data.word_targets`), ``-1`` for none."""
 
     @property
     def samples(self) -> int:
@@ -102,7 +102,7 @@ class _Playing:
     goal: np.ndarray | None
     cells: np.ndarray | None
     leg: np.ndarray | None = None
-    words: np.ndarray | None = None  # (3,) what the words name, -1 for none
+    words: np.ndarray | None = None  # (4,) what the words name, -1 for none
 
 
 def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
@@ -110,14 +110,15 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                      goal_families: frozenset[str] | None = None,
                      leg_len: int = 0, leg_families: frozenset[str] = ROUTES_ONLY,
                      leg_cache: dict[int, np.ndarray | None] | None = None,
-                     word_cache: dict[int, np.ndarray] | None = None) -> list[_Playing]:
+                     word_cache: dict[int, np.ndarray] | None = None,
+                     cue_targets: bool = False) -> list[_Playing]:
     """The rendered observations and targets of demonstrations ``indices``, in order; goal
     targets (with ``goal_targets``) only for episodes of ``goal_families`` (``None``:
     every family); leg targets over ``leg_len`` tokens (> 0) for the teacher's own
     demonstrations of ``leg_families``, kept in ``leg_cache`` (demonstration index ->
     targets) when given, so a demonstration's are made once, not every epoch; word targets
-    (:mod:`agents.train.data.word_targets`) only with a ``word_cache``, where they are kept
-    the same way."""
+    (:mod:`agents.train.data.word_targets`, with the cue label when ``cue_targets``) only
+    with a ``word_cache``, where they are kept the same way."""
     rendered = replayer.render([(demos.episodes[i], demos.actions[i]) for i in indices])
     out = []
     for i, r in zip(indices, rendered, strict=True):
@@ -135,10 +136,10 @@ def prepare_episodes(demos: DemoSet, replayer: Replayer, goal_targets: bool,
                 kept[i] = pointer_targets(ep, house, demos.traces[i].poses, demos.actions[i],
                                           leg_len, leg_families)
             leg = kept[i]
-        words = None  # (3,) or None
+        words = None  # (4,) or None
         if word_cache is not None:
             if i not in word_cache:
-                word_cache[i] = word_targets(ep, house)
+                word_cache[i] = word_targets(ep, house, cue_targets)
             words = word_cache[i]
         out.append(_Playing(i, r, labels, progress_targets(len(labels)).numpy(),
                             bool(demos.expert[i]), ep.instruction, goal, cells, leg, words))
@@ -151,19 +152,19 @@ _WORKER: dict[str, Any] = {}  # a pool process's demonstrations and replayer
 def _init_worker(demos: DemoSet, houses: dict[str, House], render_batch: int,
                  goal_targets: bool, cell_targets: bool,
                  goal_families: frozenset[str] | None, leg_len: int,
-                 leg_families: frozenset[str], words: bool) -> None:
+                 leg_families: frozenset[str], words: bool, cue: bool) -> None:
     torch.set_num_threads(1)
     _WORKER.update(demos=demos, replayer=Replayer(houses, render_batch),
                    goal_targets=goal_targets, cell_targets=cell_targets,
                    goal_families=goal_families, leg_len=leg_len, leg_families=leg_families,
-                   leg_cache={}, word_cache={} if words else None)
+                   leg_cache={}, word_cache={} if words else None, cue_targets=cue)
 
 
 def _prepare_in_worker(indices: list[int]) -> list[_Playing]:
     return prepare_episodes(_WORKER["demos"], _WORKER["replayer"], _WORKER["goal_targets"],
                             indices, _WORKER["cell_targets"], _WORKER["goal_families"],
                             _WORKER["leg_len"], _WORKER["leg_families"], _WORKER["leg_cache"],
-                            _WORKER["word_cache"])
+                            _WORKER["word_cache"], _WORKER["cue_targets"])
 
 
 class SequenceLoader:
@@ -189,6 +190,7 @@ class SequenceLoader:
         leg_families: the families given pointer targets (route legs, sequence parts).
         word_targets: also make what each demonstration's words name, for the word-reader
             loss (``-1`` everywhere otherwise).
+        cue_targets: with ``word_targets``, also the cue label (for ``model.memory.cue``).
 
     Raises:
         TrainError: the shard holds no demonstration.
@@ -199,7 +201,8 @@ class SequenceLoader:
                  goal_targets: bool = False, workers: int = 0,
                  cell_targets: bool = False,
                  goal_families: frozenset[str] | None = None, leg_len: int = 0,
-                 leg_families: frozenset[str] = ROUTES_ONLY, word_targets: bool = False) -> None:
+                 leg_families: frozenset[str] = ROUTES_ONLY, word_targets: bool = False,
+                 cue_targets: bool = False) -> None:
         self.demos = demos
         self.lanes, self.chunk = int(lanes), int(chunk)
         self.shard = np.arange(len(demos), dtype=np.int64)[rank::world]  # (N_r,)
@@ -214,6 +217,7 @@ class SequenceLoader:
         self.leg_families = frozenset(leg_families)
         self._leg_cache: dict[int, np.ndarray | None] = {}  # demonstration -> its targets
         self._word_cache: dict[int, np.ndarray] | None = {} if word_targets else None  # as legs
+        self.cue_targets = bool(cue_targets)
         self.render_batch = int(render_batch)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, rank])))
         self.epoch = -1
@@ -234,7 +238,8 @@ class SequenceLoader:
                                                        self.goal_targets, self.cell_targets,
                                                        self.goal_families, self.leg_len,
                                                        self.leg_families,
-                                                       self._word_cache is not None))
+                                                       self._word_cache is not None,
+                                                       self.cue_targets))
         self._depth = 2 * workers  # groups rendered ahead
 
     def close(self) -> None:
@@ -260,7 +265,8 @@ class SequenceLoader:
     def _prepare(self, indices: list[int]) -> list[_Playing]:
         return prepare_episodes(self.demos, self.replayer, self.goal_targets, indices,
                                 self.cell_targets, self.goal_families, self.leg_len,
-                                self.leg_families, self._leg_cache, self._word_cache)
+                                self.leg_families, self._leg_cache, self._word_cache,
+                                self.cue_targets)
 
     def _group(self, start: int) -> list[_Playing]:
         """The rendered group of ``order[start:start + render_batch]``; with a pool, the
@@ -304,7 +310,7 @@ class SequenceLoader:
         cells = np.zeros((B, T, self.replayer.view ** 2, 3), np.uint8)
         leg = np.zeros((B, T, self.leg_len), bool)
         leg_mask = np.zeros((B, T), bool)
-        words = np.full((B, T, 3), -1, np.int64)
+        words = np.full((B, T, 4), -1, np.int64)
         instruction = [[""] * T for _ in range(B)]
         for b in range(B):
             t = 0
@@ -402,5 +408,5 @@ def batch_tensors(batch: Batch, encode: Any, device: torch.device) -> dict[str, 
         "cells": put(batch.cells),  # (B, T, V*V, 3)
         "leg": put(batch.leg),  # (B, T, L)
         "leg_mask": put(batch.leg_mask),  # (B, T)
-        "words": put(batch.words),  # (B, T, 3)
+        "words": put(batch.words),  # (B, T, 4)
     }

@@ -16,6 +16,15 @@ directly, from the episode's record:
 
 and ``-1`` (no label) for every other kind and family: a route's or a sequence's words
 name several places, and an object's words may not say the room it lies in.
+
+A fourth label is for the goal memory's cue reader (``model.memory.cue``,
+:mod:`agents.models.cue`): for ``go_to_room``, what the words tell the room apart by as the
+parser reads them (:func:`vlnenv.tasks.from_text.read_episode`, the room's ``cue``): the
+base label of the neighbour's floor ("next to the bathroom"), of the furniture ("with the
+desk"), or :data:`agents.models.cue.PLAIN` for the room's type alone; ``PLAIN`` for
+``go_to_object``, ``fetch`` and ``follow_route`` (their goals are not rooms told apart, so
+their goal maps are read as they are); ``-1`` for ``sequence``, whose words hold several
+goals (a model reads a sequence part by part, each part as its own instruction).
 """
 
 from __future__ import annotations
@@ -24,25 +33,39 @@ import re
 
 import numpy as np
 
+from agents.models.cue import PLAIN
 from vlnenv.language.instructions import Fetch, GoToObject, GoToRoom, instruction_from_task
 from vlnenv.language.lexicon import COLOR_WORDS
-from vlnenv.render.codes import floor_code
+from vlnenv.language.refer import RoomDesc
+from vlnenv.render.codes import floor_code, furniture_code
+from vlnenv.tasks.from_text import read_episode
 from vlnenv.tasks.episode import Episode
 from vlnenv.world.house import House
 
 #: Families whose words get labels.
 NAMED_FAMILIES = frozenset({"go_to_room", "go_to_object", "fetch"})
+#: Families whose cue label is :data:`~agents.models.cue.PLAIN` (``go_to_room``'s is read).
+PLAIN_FAMILIES = frozenset({"go_to_object", "fetch", "follow_route"})
 
 
-def word_targets(episode: Episode, house: House) -> np.ndarray:
-    """``(3,)`` int64 base, kind and colour labels of what ``episode``'s words name (module
-    docstring), ``-1`` where they give none."""
-    out = np.full(3, -1, np.int64)
+def word_targets(episode: Episode, house: House, cue: bool = False) -> np.ndarray:
+    """``(4,)`` int64 base, kind and colour labels of what ``episode``'s words name, and with
+    ``cue`` the cue label (module docstring), ``-1`` where they give none.
+
+    Raises:
+        TaskError: a ``go_to_room`` episode's words do not read as its task.
+    """
+    out = np.full(4, -1, np.int64)
+    if cue and episode.family in PLAIN_FAMILIES:
+        out[3] = PLAIN
     if episode.family not in NAMED_FAMILIES:
         return out
     instruction = instruction_from_task(episode.task, house, f"{episode.episode_id}.task")
     if isinstance(instruction, GoToRoom):
         out[0] = floor_code(house.rooms[instruction.room].type)
+        if cue:
+            read = read_episode(episode, house)
+            out[3] = cue_label(read.cue if isinstance(read, GoToRoom) else None)
     elif isinstance(instruction, GoToObject):
         out[1] = int(instruction.item.kind) + 1
         if says(episode.instruction, COLOR_WORDS[instruction.item.color]):
@@ -53,6 +76,16 @@ def word_targets(episode: Episode, house: House) -> np.ndarray:
                                                   COLOR_WORDS[instruction.color]):
             out[2] = int(instruction.color) + 1
     return out
+
+
+def cue_label(desc: RoomDesc | None) -> int:
+    """The cue reader's label of a room description: the base label of its neighbour's
+    floor or of its furniture, else :data:`~agents.models.cue.PLAIN`."""
+    if desc is None or desc.plain:
+        return PLAIN
+    if desc.furniture is not None:
+        return furniture_code(desc.furniture)
+    return floor_code(desc.neighbour)
 
 
 def says(text: str, word: str) -> bool:

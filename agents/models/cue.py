@@ -1,0 +1,85 @@
+"""What tells a room apart from its twins, as the words say it, and where it was seen: the
+goal memory's cue (``config.memory.cue``).
+
+In a house of three bedrooms, "the bedroom next to the bathroom" and "the bedroom with the
+desk" each name one of them, but the goal scores of :mod:`agents.models.match` read only
+what a cell itself shows, so every bedroom's floor scores alike and the goal memory's best
+cell is whichever bedroom was seen first (docs/experiments/36-rooms-told-apart.md: the
+shipped policy ignores such words and takes any room of the type). The cue is read,
+remembered and used in three small steps:
+
+* **Read.** A word reader (:class:`~agents.models.match.AttributeReader` with one label
+  kind) gives ``p(k)`` over the base cell labels (:mod:`vlnenv.render.codes`: a room
+  type's floor, a furniture kind, ...) plus one class "plain" (no cue: "the bedroom"),
+  trained on the parser's reading of the words (:mod:`agents.train.data.word_targets`).
+  The words state a cue with probability ``c = 1 - p(plain)``.
+* **See.** View cell ``i`` shows the cue with probability
+  ``s_i = sum_{k < N_BASE} p'(k) q_i(k)``, with ``p'`` the reader's distribution over the
+  base labels renormalised without "plain" and ``q_i`` the cell head's over the base
+  labels (the factorised agreement of :func:`agents.models.match.attribute_match`, as a
+  probability). ``s`` is written into a second map as the goal scores are into the goal map
+  (:func:`agents.models.memory.goal_maps`: the last view of a cell wins).
+* **Weigh.** A goal cell counts as far as the cue was seen within ``d = config.memory.cue``
+  cells of it: ``n = maxpool_{(2d+1) x (2d+1)}(cue map)`` (:func:`near_cue`), and the goal
+  memory reads ``g' = g (1 - c + c n)`` (:func:`weigh_goal`) instead of the goal map ``g``:
+  unchanged for plain words (``c = 0``), and for told-apart words only the cells near where
+  the cue was seen keep their score, so the best cell, the goal path and the read-out move
+  to the room the words name once its cue has been seen.
+
+Nothing here is learnt but the reader; the maps are inputs (detached), as the goal map is.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from vlnenv.render.codes import N_BASE
+
+#: Classes of the cue reader: the base cell labels, then "plain" (the words give no cue).
+CUE_CLASSES = N_BASE + 1
+#: The "plain" class.
+PLAIN = N_BASE
+#: The "plain" logit's bias at initialisation: a fresh reader reads every instruction as
+#: plain (``c = 1 - p(plain) ~ 0.014`` with the other logits 0), so a policy given the cue
+#: part on top of trained weights starts out reading its goal map as before.
+PLAIN_PRIOR = 8.0
+
+
+def cue_scores(cue_logits: Tensor, cell_logits: Tensor) -> tuple[Tensor, Tensor]:
+    """``(s, c)``: ``(N, P)`` the chance each view cell shows the cue and ``(N,)`` the chance
+    the words state one (module docstring).
+
+    Args:
+        cue_logits: ``(N, CUE_CLASSES)`` the cue reader's logits.
+        cell_logits: ``(N, P, K)`` the cell head's logits, the base labels first
+            (``K >= N_BASE``: :data:`agents.models.cell_labels.CELL_CLASSES` side by side).
+    """
+    logits = cue_logits.float()
+    said = 1.0 - logits.softmax(-1)[:, PLAIN]  # (N,)
+    p = logits[:, :N_BASE].softmax(-1)  # (N, N_BASE) renormalised without "plain"
+    q = cell_logits[..., :N_BASE].float().softmax(-1)  # (N, P, N_BASE)
+    return torch.einsum("npk,nk->np", q, p), said  # (N, P), (N,)
+
+
+def near_cue(cue_maps: Tensor, reach: int) -> Tensor:
+    """``(..., M*M)`` the most a ``(..., M*M)`` row-major map holds within ``reach`` cells
+    (Chebyshev) of each cell: a ``(2 reach + 1)^2`` max filter, done as a row pass and a
+    column pass (a square's maximum is the maximum of its rows' maxima); outside the map
+    counts as 0 (the maps hold values >= 0)."""
+    *lead, MM = cue_maps.shape
+    M = int(round(MM ** 0.5))
+    k = 2 * reach + 1
+    grid = cue_maps.reshape(-1, 1, M, M)  # (N, 1, M, M)
+    grid = F.max_pool2d(grid, (1, k), stride=1, padding=(0, reach))  # rows
+    grid = F.max_pool2d(grid, (k, 1), stride=1, padding=(reach, 0))  # columns
+    return grid.reshape(*lead, MM)  # (..., M*M)
+
+
+def weigh_goal(goal_maps: Tensor, near: Tensor, said: Tensor) -> Tensor:
+    """``(..., M*M)`` the goal maps as the memory reads them, ``g (1 - c + c n)``: ``g`` the
+    ``(..., M*M)`` goal maps, ``n`` the ``(..., M*M)`` :func:`near_cue` of the cue maps,
+    ``c`` the ``(...)`` chance the words state a cue."""
+    c = said[..., None].to(goal_maps.dtype)  # (..., 1)
+    return goal_maps * (1.0 - c + c * near.to(goal_maps.dtype))  # (..., M*M)
