@@ -38,8 +38,8 @@ from vlnenv.language.instructions import Fetch, GoToObject, GoToRoom, instructio
 from vlnenv.language.lexicon import COLOR_WORDS
 from vlnenv.language.refer import RoomDesc
 from vlnenv.render.codes import floor_code, furniture_code
-from vlnenv.tasks.from_text import read_episode
 from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.from_text import read_episode
 from vlnenv.world.house import House
 
 #: Families whose words get labels.
