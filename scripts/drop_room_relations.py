@@ -23,6 +23,10 @@ how the words describe the goal: the goal's room type, the neighbour's, or anoth
     python scripts/drop_room_relations.py words --suite small --split val_unseen \
         --policy runs/long_large/best
 
+``cues`` asks the cue reader of a model with ``model.memory.cue``
+(:mod:`agents.models.cue`) what tells each ``go_to_room`` goal apart, against the
+parser's reading: the cue the words say, "plain", or another label.
+
 The copy keeps the original's manifest, so it fails verification (hence ``--no-verify``;
 its results say ``suite_verified: false``): it is a probe, not a suite. The words are cut
 with the lexicon's room and furniture words (:mod:`vlnenv.language.lexicon`), in the
@@ -201,6 +205,51 @@ def words(suite: str, split: str, policy: Path) -> str:
     return "\n".join(rows)
 
 
+def cues(suite: str, split: str, policy: Path) -> str:
+    """What the cue reader of the model at ``policy`` (``model.memory.cue``) reads off each
+    ``go_to_room`` instruction of the split, against what the parser reads
+    (:func:`agents.train.data.word_targets.cue_label`): the cue said, "plain", or another
+    label; a Markdown table of counts by how the words describe the goal.
+
+    Raises:
+        SystemExit: the model has no cue reader.
+    """
+    import torch
+
+    from agents.models.cue import PLAIN
+    from agents.models.inputs import instruction_ids
+    from agents.models.policy import MultimodalTransformer
+    from agents.models.text import TextOutput
+    from agents.train.data.word_targets import cue_label
+
+    model = MultimodalTransformer.from_pretrained(policy).eval()
+    if model.cue_head is None:
+        raise SystemExit(f"{policy}: the model has no cue reader (model.memory.cue)")
+    loaded = load_suite(suite)
+    counts: Counter[tuple[str, str]] = Counter()
+    for ep in loaded.episodes(split):
+        if ep.family != "go_to_room":
+            continue
+        read = read_episode(ep, loaded.houses[ep.house])
+        assert isinstance(read, GoToRoom)
+        ids = instruction_ids([ep.instruction], model.instructions, model.device)  # (1, L)
+        with torch.no_grad():
+            text: TextOutput = model.text(ids)
+            named = int(model.cue_head(text.tokens, text.padding)[0].argmax())
+        said = cue_label(read.cue)
+        which = ("the cue said" if named == said else "plain" if named == PLAIN
+                 else "another")
+        counts[(said_as(read.cue), which)] += 1
+    cols = ("the cue said", "plain", "another")
+    rows = ["| the goal said | instructions | " + " | ".join(f"reads {c}" for c in cols)
+            + " |", "|---|---:|" + "---:|" * 3]
+    for said in ("plain", "with", "next to"):
+        n = sum(counts[(said, c)] for c in cols)
+        rows.append(f"| {said} | {n} | " + " | ".join(str(counts[(said, c)]) for c in cols)
+                    + " |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,7 +257,8 @@ def main(argv: list[str] | None = None) -> None:
     cmp = sub.add_parser("compare", help="outcomes on the episodes whose words changed")
     st = sub.add_parser("stops", help="where the failed go_to_room episodes stopped")
     wd = sub.add_parser("words", help="which floor a model's word reader names")
-    for p in (cp, cmp, st, wd):
+    cu = sub.add_parser("cues", help="what a cue model's cue reader reads off the words")
+    for p in (cp, cmp, st, wd, cu):
         p.add_argument("--suite", required=True)
         p.add_argument("--split", required=True)
     cp.add_argument("--out", type=Path, required=True)
@@ -217,6 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     st.add_argument("results", type=Path, help="results.json on the suite itself")
     wd.add_argument("--policy", type=Path, required=True,
                     help="a model folder with the goal match (model.match)")
+    cu.add_argument("--policy", type=Path, required=True,
+                    help="a model folder with the cue (model.memory.cue)")
     args = parser.parse_args(argv)
     if args.command == "copy":
         n = copy_suite(args.suite, args.split, args.out)
@@ -225,6 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         print(compare(args.suite, args.split, args.with_words, args.without))
     elif args.command == "stops":
         print(stops(args.suite, args.split, args.results))
+    elif args.command == "cues":
+        print(cues(args.suite, args.split, args.policy))
     else:
         print(words(args.suite, args.split, args.policy))
 

@@ -111,3 +111,27 @@ def test_words_refuses_a_model_without_a_word_reader(tmp_path):
         tmp_path / "m")
     with pytest.raises(SystemExit, match="no goal match"):
         script.words("handmade", "val_unseen", tmp_path / "m")
+
+
+def test_cues_counts_what_a_fresh_cue_reader_reads_plain_and_refuses_a_model_without(tmp_path):
+    """A fresh cue reader reads every instruction as plain (its prior): right on the goals
+    said plainly, "plain" on every told-apart goal."""
+    from agents.models.config import ModelConfig
+    from agents.models.policy import MultimodalTransformer
+    from vlnenv.tasks.from_text import read_episode
+
+    script = load_script("scripts/drop_room_relations.py")
+    MultimodalTransformer(ModelConfig.preset("quickstart", memory={"distance": True, "cue": 2})
+                          ).save_pretrained(tmp_path / "cue")
+    suite = load_suite("small")
+    said = [script.said_as(read_episode(e, suite.houses[e.house]).cue)
+            for e in suite.episodes("val_unseen") if e.family == "go_to_room"]
+    table = script.cues("small", "val_unseen", tmp_path / "cue")
+    n = {s: said.count(s) for s in ("plain", "with", "next to")}
+    assert f"| plain | {n['plain']} | {n['plain']} | 0 | 0 |" in table
+    assert f"| with | {n['with']} | 0 | {n['with']} | 0 |" in table
+    assert f"| next to | {n['next to']} | 0 | {n['next to']} | 0 |" in table
+    assert min(n.values()) > 0
+    MultimodalTransformer(ModelConfig.preset("quickstart")).save_pretrained(tmp_path / "m")
+    with pytest.raises(SystemExit, match="no cue reader"):
+        script.cues("small", "val_unseen", tmp_path / "m")
