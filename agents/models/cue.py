@@ -11,7 +11,10 @@ remembered and used in three small steps:
 * **Read.** A word reader (:class:`~agents.models.match.AttributeReader` with one label
   kind) gives ``p(k)`` over the base cell labels (:mod:`vlnenv.render.codes`: a room
   type's floor, a furniture kind, ...) plus one class "plain" (no cue: "the bedroom"),
-  trained on the parser's reading of the words (:mod:`agents.train.data.word_targets`).
+  trained on the parser's reading of the words (:mod:`agents.train.data.word_targets`);
+  an object's cue is where the words place it ("the red cup in the kitchen": the
+  kitchen's floor; "the book on the desk": the desk), which tells look-alike objects apart
+  the same way.
   The words state a cue with probability ``c = 1 - p(plain)``.
 * **See.** View cell ``i`` shows the cue with probability
   ``s_i = sum_{k < N_BASE} p'(k) q_i(k)``, with ``p'`` the reader's distribution over the
@@ -32,7 +35,6 @@ Nothing here is learnt but the reader; the maps are inputs (detached), as the go
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from vlnenv.render.codes import N_BASE
@@ -65,16 +67,23 @@ def cue_scores(cue_logits: Tensor, cell_logits: Tensor) -> tuple[Tensor, Tensor]
 
 def near_cue(cue_maps: Tensor, reach: int) -> Tensor:
     """``(..., M*M)`` the most a ``(..., M*M)`` row-major map holds within ``reach`` cells
-    (Chebyshev) of each cell: a ``(2 reach + 1)^2`` max filter, done as a row pass and a
-    column pass (a square's maximum is the maximum of its rows' maxima); outside the map
-    counts as 0 (the maps hold values >= 0)."""
+    (Chebyshev) of each cell: a ``(2 reach + 1)^2`` max filter over the cells inside the
+    map, done as a row pass and a column pass (a square's maximum is the maximum of its
+    rows' maxima), each ``2 reach`` elementwise maxima of the grid with itself shifted
+    (``F.max_pool2d`` gives the same numbers, padded with ``-inf``, 5-10x slower on a
+    CPU)."""
     *lead, MM = cue_maps.shape
     M = int(round(MM ** 0.5))
-    k = 2 * reach + 1
-    grid = cue_maps.reshape(-1, 1, M, M)  # (N, 1, M, M)
-    grid = F.max_pool2d(grid, (1, k), stride=1, padding=(0, reach))  # rows
-    grid = F.max_pool2d(grid, (k, 1), stride=1, padding=(reach, 0))  # columns
-    return grid.reshape(*lead, MM)  # (..., M*M)
+    grid = cue_maps.detach().reshape(-1, M, M)  # (N, M, M)
+    rows = grid.clone()
+    for s in range(1, min(reach, M - 1) + 1):  # along each row, from the left and the right
+        torch.maximum(rows[:, :, s:], grid[:, :, :-s], out=rows[:, :, s:])
+        torch.maximum(rows[:, :, :-s], grid[:, :, s:], out=rows[:, :, :-s])
+    out = rows.clone()
+    for s in range(1, min(reach, M - 1) + 1):  # then along each column
+        torch.maximum(out[:, s:], rows[:, :-s], out=out[:, s:])
+        torch.maximum(out[:, :-s], rows[:, s:], out=out[:, :-s])
+    return out.reshape(*lead, MM)  # (..., M*M)
 
 
 def weigh_goal(goal_maps: Tensor, near: Tensor, said: Tensor) -> Tensor:

@@ -32,7 +32,7 @@ import numpy as np
 
 from vlnenv.actions import Action
 from vlnenv.errors import TaskError
-from vlnenv.language.refer import RoomDesc
+from vlnenv.language.refer import ObjectDesc, RoomDesc
 from vlnenv.language.room_cues import cue_cells
 from vlnenv.language.task_fields import task_cell, task_enum, task_field, task_room
 from vlnenv.language.verdict import Verdict
@@ -177,16 +177,22 @@ class GoToRoom(Instruction):
 
 
 class GoToObject(Instruction):
-    """Go to one particular object and stop next to it ("walk over to the blue towel")."""
+    """Go to one particular object and stop next to it ("walk over to the blue towel").
+
+    ``cue`` is the description the words give the object ("the red cup in the kitchen"),
+    when known (:func:`vlnenv.language.parse` sets it). Like :attr:`GoToRoom.cue` it is not
+    part of the task.
+    """
 
     family = "go_to_object"
 
-    def __init__(self, house: House, item: Item) -> None:
+    def __init__(self, house: House, item: Item, cue: ObjectDesc | None = None) -> None:
         super().__init__(house)
         if house.object_at(item.cell) != item:
             raise TaskError(f"no {item.color.word} {item.kind.word} at {item.cell} in "
                             f"house {house.name!r}")
         self.item = item
+        self.cue = cue
         self._goal = object_goal_cells(house, item.cell)
         if not self._goal:
             raise TaskError(f"{item.kind.word} at {item.cell} cannot be approached")

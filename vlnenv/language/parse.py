@@ -383,7 +383,8 @@ def read_part(chunks: list[Chunk], house: House, start: Pose | None) -> list[Ins
     for vp in vps:
         for target in vp.targets:
             if isinstance(target, ObjectPhrase):
-                instruction: Instruction = GoToObject(house, resolve_object(house, target))
+                instruction: Instruction = GoToObject(house, resolve_object(house, target),
+                                                      target.desc)
             else:
                 instruction = GoToRoom(house, resolve_room(house, target), target.desc)
             if not out or out[-1] != instruction:

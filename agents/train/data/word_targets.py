@@ -21,10 +21,12 @@ A fourth label is for the goal memory's cue reader (``model.memory.cue``,
 :mod:`agents.models.cue`): for ``go_to_room``, what the words tell the room apart by as the
 parser reads them (:func:`vlnenv.tasks.from_text.read_episode`, the room's ``cue``): the
 base label of the neighbour's floor ("next to the bathroom"), of the furniture ("with the
-desk"), or :data:`agents.models.cue.PLAIN` for the room's type alone; ``PLAIN`` for
-``go_to_object``, ``fetch`` and ``follow_route`` (their goals are not rooms told apart, so
-their goal maps are read as they are); ``-1`` for ``sequence``, whose words hold several
-goals (a model reads a sequence part by part, each part as its own instruction).
+desk"), or :data:`agents.models.cue.PLAIN` for the room's type alone; for
+``go_to_object``, where the words place the object (:func:`object_cue_label`: the floor of
+the room it lies in, else the furniture it lies on); ``PLAIN`` for ``fetch`` and
+``follow_route`` (their goal maps are read as they are); ``-1`` for ``sequence``, whose
+words hold several goals (a model reads a sequence part by part, each part as its own
+instruction).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import numpy as np
 from agents.models.cue import PLAIN
 from vlnenv.language.instructions import Fetch, GoToObject, GoToRoom, instruction_from_task
 from vlnenv.language.lexicon import COLOR_WORDS
-from vlnenv.language.refer import RoomDesc
+from vlnenv.language.refer import FLOOR, ObjectDesc, RoomDesc
 from vlnenv.render.codes import floor_code, furniture_code
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.from_text import read_episode
@@ -44,8 +46,9 @@ from vlnenv.world.house import House
 
 #: Families whose words get labels.
 NAMED_FAMILIES = frozenset({"go_to_room", "go_to_object", "fetch"})
-#: Families whose cue label is :data:`~agents.models.cue.PLAIN` (``go_to_room``'s is read).
-PLAIN_FAMILIES = frozenset({"go_to_object", "fetch", "follow_route"})
+#: Families whose cue label is :data:`~agents.models.cue.PLAIN` (``go_to_room``'s and
+#: ``go_to_object``'s are read).
+PLAIN_FAMILIES = frozenset({"fetch", "follow_route"})
 
 
 def word_targets(episode: Episode, house: House, cue: bool = False) -> np.ndarray:
@@ -53,7 +56,8 @@ def word_targets(episode: Episode, house: House, cue: bool = False) -> np.ndarra
     ``cue`` the cue label (module docstring), ``-1`` where they give none.
 
     Raises:
-        TaskError: a ``go_to_room`` episode's words do not read as its task.
+        TaskError: with ``cue``, a ``go_to_room`` or ``go_to_object`` episode's words do not
+            read as its task.
     """
     out = np.full(4, -1, np.int64)
     if cue and episode.family in PLAIN_FAMILIES:
@@ -70,6 +74,9 @@ def word_targets(episode: Episode, house: House, cue: bool = False) -> np.ndarra
         out[1] = int(instruction.item.kind) + 1
         if says(episode.instruction, COLOR_WORDS[instruction.item.color]):
             out[2] = int(instruction.item.color) + 1
+        if cue:
+            read = read_episode(episode, house)
+            out[3] = object_cue_label(read.cue if isinstance(read, GoToObject) else None)
     elif isinstance(instruction, Fetch):
         out[1] = int(instruction.kind) + 1
         if instruction.color is not None and says(episode.instruction,
@@ -86,6 +93,20 @@ def cue_label(desc: RoomDesc | None) -> int:
     if desc.furniture is not None:
         return furniture_code(desc.furniture)
     return floor_code(desc.neighbour)
+
+
+def object_cue_label(desc: ObjectDesc | None) -> int:
+    """The cue reader's label of an object description: the base label of the floor of the
+    room the words place it in ("the red cup in the kitchen"), else of the furniture it
+    lies on ("the book on the desk"), else :data:`~agents.models.cue.PLAIN` (on the floor,
+    or no place said): where a look-alike elsewhere is told apart."""
+    if desc is None:
+        return PLAIN
+    if desc.room is not None:
+        return floor_code(desc.room.type)
+    if desc.place is not None and desc.place != FLOOR:
+        return furniture_code(desc.place)
+    return PLAIN
 
 
 def says(text: str, word: str) -> bool:

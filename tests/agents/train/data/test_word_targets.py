@@ -77,14 +77,30 @@ def test_the_cue_label_is_what_the_words_tell_the_room_apart_by(words, room, cue
     assert word_targets(ep, HOUSE).tolist()[3] == -1  # only when asked
 
 
-def test_the_other_families_cues_are_plain_but_a_sequences_is_not_labelled():
+@pytest.mark.parametrize(("words", "cell", "cue"), [
+    ("Walk over to the red cup in the bedroom with the desk.", (2, 1),
+     floor_code(RoomType.BEDROOM)),
+    ("Go to the green book on the desk.", (3, 2), furniture_code(Furniture.DESK)),
+    ("Go to the green book.", (3, 2), PLAIN),
+])
+def test_an_objects_cue_label_is_where_the_words_place_it(words, cell, cue):
+    ep = episode(GoToObject(HOUSE, HOUSE.object_at(cell)), words)
+    assert int(word_targets(ep, HOUSE, cue=True)[3]) == cue
+
+
+def test_fetches_and_routes_cues_are_plain_but_a_sequences_is_not_labelled():
     suite = load_suite("tiny")
+    seen = set()
     for ep in suite.episodes("val_unseen"):
         label = int(word_targets(ep, suite.houses[ep.house], cue=True)[3])
         if ep.family == "sequence":
             assert label == -1
-        elif ep.family != "go_to_room":
+        elif ep.family in ("fetch", "follow_route"):
             assert label == PLAIN
+        else:
+            assert 0 <= label <= PLAIN
+        seen.add(ep.family)
+    assert {"follow_route", "go_to_object", "go_to_room"} <= seen
 
 
 def test_words_that_read_as_another_room_are_refused_for_the_cue():
