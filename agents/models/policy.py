@@ -212,6 +212,20 @@ class MultimodalTransformer(nn.Module):
             return self.match_head(text.tokens, text.padding)  # (N, K)
         return self.match_head(text.summary)  # (N, K)
 
+    def read_words(self, ids: Tensor) -> tuple[Tensor, Tensor | None]:
+        """What the word readers read off ``(N, L)`` token ids, text only: ``(N, K)`` the
+        goal match's label logits (:meth:`instruction_labels`) and ``(N, CUE_CLASSES)`` the
+        cue reader's (``None`` without ``config.memory.cue``).
+
+        Raises:
+            ModelError: the model has no goal match (``config.match``).
+        """
+        if self.match_head is None:
+            raise ModelError("read_words needs a model with the goal match (model.match)")
+        text = self.text(ids)  # (N, L, C)
+        cue = None if self.cue_head is None else self.cue_head(text.tokens, text.padding)
+        return self.instruction_labels(text), cue  # (N, K), (N, CUE_CLASSES) or None
+
     def _goal_logits(self, ctx: Tensor, vision: VisionOutput, words: Tensor | None,
                      cells: Tensor | None) -> Tensor:
         """``(B, T, V*V)`` goal scores of the view cells from the ``(B, T, S, C)`` context;

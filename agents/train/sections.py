@@ -266,6 +266,10 @@ class OptimConfig:
     :mod:`agents.train.data.word_targets`, :func:`agents.train.losses.words_loss`); > 0
     needs ``model.match``. 0 turns it off (the reader then learns through the goal-in-view
     loss alone)."""
+    words_batch: int = 0
+    """With ``words_weight > 0``, also read this many distinct labelled instructions of the
+    demonstrations each step, text only, and add their word-reader loss
+    (:mod:`agents.train.data.word_batch`); one rank only. 0 turns it off."""
 
     def __post_init__(self) -> None:
         where = "optim"
@@ -294,6 +298,11 @@ class OptimConfig:
         _check(bool(self.leg_families) and not unknown, f"{where}.leg_families",
                f"expected one or more of {list(POINTED_FAMILIES)}, got "
                f"{list(self.leg_families)}")
+        _check(isinstance(self.words_batch, int) and not isinstance(self.words_batch, bool)
+               and self.words_batch >= 0, f"{where}.words_batch",
+               f"expected an int >= 0, got {self.words_batch!r}")
+        _check(self.words_batch == 0 or self.words_weight > 0, f"{where}.words_batch",
+               f"{self.words_batch} needs optim.words_weight > 0 (the loss it adds to)")
         for name in ("beta1", "beta2", "ema"):
             _check(0 <= getattr(self, name) < 1, f"{where}.{name}",
                    f"expected a value in [0, 1), got {getattr(self, name)!r}")

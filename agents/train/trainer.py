@@ -51,6 +51,7 @@ from agents.train.config import TrainConfig
 from agents.train.data.batches import SequenceLoader, batch_tensors
 from agents.train.data.demo_set import DemoSet
 from agents.train.data.suite_mix import mixed_houses
+from agents.train.data.word_batch import WordBatches
 from agents.train.errors import TrainError
 from agents.train.initial_weights import load_init
 from agents.train.losses import (
@@ -204,6 +205,14 @@ class Trainer:
                                      word_targets=opt.words_weight > 0,
                                      cue_targets=self.model.cue_head is not None)
         self.lane_state = self.model.initial_state(data.lanes)
+        self.word_batches = None
+        if opt.words_batch > 0:
+            if self.ctx.world > 1:
+                raise TrainError(f"optim.words_batch = {opt.words_batch}: one rank only "
+                                 f"(this run has {self.ctx.world}); set it to 0")
+            self.word_batches = WordBatches(demos.episodes, houses,
+                                            self.model.instructions.encode,
+                                            cue=self.model.cue_head is not None)
 
     def close(self) -> None:
         """Stop the data loader's rendering processes (if any)."""
@@ -326,6 +335,8 @@ class Trainer:
             loss_words = torch.zeros((), device=loss.device)
             if opt.words_weight > 0:
                 loss_words = words_loss(out.match, b_["words"], out.cue)
+                if self.word_batches is not None:
+                    loss_words = loss_words + self._word_batch_loss(opt.words_batch)
                 loss = loss + opt.words_weight * loss_words
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
@@ -347,6 +358,16 @@ class Trainer:
                 "loss_words": float(loss_words.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
+
+    def _word_batch_loss(self, n: int) -> torch.Tensor:
+        """The word-reader loss of ``n`` instructions drawn for this step, text only
+        (:class:`~agents.train.data.word_batch.WordBatches`)."""
+        assert self.word_batches is not None
+        ids, targets = self.word_batches.sample(n, self.config.run.seed, self.ctx.rank,
+                                                self.step)
+        match, cue = self.model.read_words(torch.from_numpy(ids).to(self.ctx.device))
+        targets_t = torch.from_numpy(targets).to(self.ctx.device)[:, None]  # (n, 1, 4)
+        return words_loss(match[:, None], targets_t, None if cue is None else cue[:, None])
 
     # ------------------------------------------------------------------ the loop
     def fit(self, until: int, deadline: float | None = None, segment: bool = False) -> str:

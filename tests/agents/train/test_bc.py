@@ -255,6 +255,17 @@ def test_the_word_reader_loss_trains_and_is_logged_only_when_on(tiny_config, tmp
     assert "loss_words" not in rows(plain.log)[0]
 
 
+def test_a_cue_model_trains_with_a_word_batch_and_its_loss_is_logged(tiny_config, tmp_path):
+    result = train_bc(tiny_config("model.fusion=film", "model.goal={}", "model.cells={}",
+                                  "model.match={}", "model.gps={}",
+                                  "model.memory.cue=2", "optim.words_weight=1.0",
+                                  "optim.words_batch=16", "optim.max_steps=10"))
+    words = [float(r["loss_words"]) for r in rows(result.log) if r["loss_words"]]
+    assert len(words) == 2 and all(0.0 < x < 20.0 for x in words)  # two cross-entropies
+    with pytest.raises(TrainError, match="words_batch.*needs optim.words_weight > 0"):
+        tiny_config("optim.words_batch=16")
+
+
 @pytest.mark.parametrize("weight,head", [("cell_weight", "cells"),
                                          ("goal_weight", "goal"), ("leg_weight", "track"),
                                          ("words_weight", "match")])
