@@ -195,9 +195,14 @@ def words(suite: str, split: str, policy: Path) -> str:
                  else "the neighbour's" if cue is not None and cue.neighbour is not None
                  and named == floor_code(cue.neighbour) else "another")
         counts[(said_as(cue), which)] += 1
-    cols = ("the goal's type", "the neighbour's", "another")
-    rows = ["| the goal said | instructions | " + " | ".join(f"names {c}" for c in cols)
-            + " |", "|---|---:|" + "---:|" * 3]
+    return said_table(counts, "names", ("the goal's type", "the neighbour's", "another"))
+
+
+def said_table(counts: Counter[tuple[str, str]], verb: str, cols: tuple[str, ...]) -> str:
+    """A Markdown table of ``counts`` by how the words describe the goal (rows: plain,
+    with, next to) and ``cols`` (headed ``verb col``)."""
+    rows = ["| the goal said | instructions | " + " | ".join(f"{verb} {c}" for c in cols)
+            + " |", "|---|---:|" + "---:|" * len(cols)]
     for said in ("plain", "with", "next to"):
         n = sum(counts[(said, c)] for c in cols)
         rows.append(f"| {said} | {n} | " + " | ".join(str(counts[(said, c)]) for c in cols)
@@ -240,14 +245,7 @@ def cues(suite: str, split: str, policy: Path) -> str:
         which = ("the cue said" if named == said else "plain" if named == PLAIN
                  else "another")
         counts[(said_as(read.cue), which)] += 1
-    cols = ("the cue said", "plain", "another")
-    rows = ["| the goal said | instructions | " + " | ".join(f"reads {c}" for c in cols)
-            + " |", "|---|---:|" + "---:|" * 3]
-    for said in ("plain", "with", "next to"):
-        n = sum(counts[(said, c)] for c in cols)
-        rows.append(f"| {said} | {n} | " + " | ".join(str(counts[(said, c)]) for c in cols)
-                    + " |")
-    return "\n".join(rows)
+    return said_table(counts, "reads", ("the cue said", "plain", "another"))
 
 
 def main(argv: list[str] | None = None) -> None:

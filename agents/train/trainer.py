@@ -131,6 +131,7 @@ class Trainer:
         self.extra: dict[str, Any] = {}
         self.loader: SequenceLoader | None = None
         self.lane_state: RecurrentState | None = None
+        self.word_batches: WordBatches | None = None  # optim.words_batch's instructions
         self.logger = RunLogger(self.out, config.eval.splits, opt.max_steps, enabled=False,
                                 verbose=ctx.main)  # messages only, until open_logs
         self.clock: Callable[[], float] = time.monotonic  # seconds; tests swap in a fake
