@@ -312,9 +312,8 @@ class MultimodalTransformer(nn.Module):
                 else self._goal_logits(ctx, vision, words, cells))  # (B, T, V*V)
         step_cells = None if cells is None else cells.view(B, T, *cells.shape[1:])
         cue_logits = cue = said = None
-        if self.cue_head is not None:
-            cue_logits = self.cue_head(txt_tokens.flatten(0, 1),
-                                       txt_pad.flatten(0, 1))  # (B*T, CUE_CLASSES)
+        if self.cue_head is not None:  # read once per distinct instruction, then spread
+            cue_logits = spread(self.cue_head(text.tokens, text.padding)).flatten(0, 1)
             cue, said = cue_scores(cue_logits.detach(), cells.detach())  # (B*T, P), (B*T,)
             cue, said = cue.view(B, T, -1), said.view(B, T)  # (B, T, P), (B, T)
         state = self.initial_state(B) if state is None else state

@@ -162,6 +162,16 @@ def load_script(relative: str) -> ModuleType:
     return module
 
 
+def synthetic_walk(n: int, instruction: str, seed: int) -> dict:
+    """``n`` (at most 6) steps of observations with random views whose gps leaves ``±4``
+    at the third step (for models with ``gps.range = 4`` whose maps grow)."""
+    rng = np.random.default_rng(seed)
+    gps = np.array([[0, 0], [2, -1], [6, -3], [9, -4], [12, -7], [12, -11]])[:n]
+    return {"image": rng.integers(0, 255, (n, 56, 56, 3), dtype=np.uint8),
+            "direction": rng.integers(0, 4, n), "carrying": np.zeros(n, np.int64),
+            "gps": gps, "instruction": [instruction] * n}
+
+
 def assert_steps_match_sequence(model, obs: dict, done: np.ndarray) -> None:
     """One environment's ``T`` observations (``obs`` values ``(T, ...)``, the instruction a
     list of ``T`` strings) run step by step (the state reset where ``done[0, t]``) give the

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import assert_steps_match_sequence
+from helpers import assert_steps_match_sequence, synthetic_walk
 
 from agents.models import (
     FarConfig,
@@ -127,11 +127,7 @@ def test_the_memory_reads_the_twin_room_whose_cue_it_saw():
 
 
 def _obs(n: int) -> dict:
-    rng = np.random.default_rng(2)
-    gps = np.array([[0, 0], [2, -1], [6, -3], [9, -4], [12, -7], [12, -11]])[:n]
-    return {"image": rng.integers(0, 255, (n, 56, 56, 3), dtype=np.uint8),
-            "direction": rng.integers(0, 4, n), "carrying": np.zeros(n, np.int64),
-            "gps": gps, "instruction": ["walk into the bedroom next to the bathroom"] * n}
+    return synthetic_walk(n, "walk into the bedroom next to the bathroom", seed=2)
 
 
 @pytest.mark.parametrize("far", [None, FarConfig(reach=64)])

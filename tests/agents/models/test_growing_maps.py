@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import assert_steps_match_sequence
+from helpers import assert_steps_match_sequence, synthetic_walk
 
 from agents.models import (
     FarConfig,
@@ -126,11 +126,7 @@ def _model(**far) -> MultimodalTransformer:
 
 def _walk(n: int) -> dict:
     """A synthetic walk whose gps leaves ``±4`` at the third step (random views)."""
-    rng = np.random.default_rng(1)
-    gps = np.array([[0, 0], [2, -1], [6, -3], [9, -4], [12, -7], [12, -11]])[:n]
-    return {"image": rng.integers(0, 255, (n, 56, 56, 3), dtype=np.uint8),
-            "direction": rng.integers(0, 4, n), "carrying": np.zeros(n, np.int64),
-            "gps": gps, "instruction": ["go to the red cup"] * n}
+    return synthetic_walk(n, "go to the red cup", seed=1)
 
 
 def test_a_sequence_whose_maps_grow_equals_the_steps_one_by_one():
