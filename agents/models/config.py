@@ -123,11 +123,27 @@ class MemoryConfig:
     tells the goal apart, a second map remembers where that was seen, and the goal map is
     read with its cells weighted by whether the cue was seen within ``cue`` cells
     (Chebyshev) of them. 0 turns it off; > 0 needs ``cells`` and ``match``."""
+    cue_fill: int = 0
+    """With ``cue``: spread "the cue was seen near here" over the cells that look like the
+    goal, ``cue_fill`` cells (Chebyshev) from those near the cue
+    (:func:`agents.models.cue.fill_cue`), so a room's every cell counts once its cue has
+    been seen from one of them. 0 keeps the window alone."""
+    here: bool = False
+    """Also embed the read goal map's score at the agent's own cell, ``E_h[bin(map[gps])]``
+    (:func:`agents.models.memory.here_score`): "I stand on a goal cell" (with ``cue``:
+    on one of the room the words name). The table starts at zeros, so a model started
+    from weights trained without it computes what they did."""
 
     def __post_init__(self) -> None:
         _boolean("MemoryConfig", "distance", self.distance)
-        if not isinstance(self.cue, int) or isinstance(self.cue, bool) or self.cue < 0:
-            raise ModelError(f"MemoryConfig.cue must be an int >= 0, got {self.cue!r}")
+        _boolean("MemoryConfig", "here", self.here)
+        for name in ("cue", "cue_fill"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ModelError(f"MemoryConfig.{name} must be an int >= 0, got {value!r}")
+        if self.cue_fill and not self.cue:
+            raise ModelError(f"MemoryConfig.cue_fill = {self.cue_fill} needs cue > 0 (it "
+                             "spreads where the cue was seen)")
 
 
 @dataclass

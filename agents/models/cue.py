@@ -86,6 +86,21 @@ def near_cue(cue_maps: Tensor, reach: int) -> Tensor:
     return out.reshape(*lead, MM)  # (..., M*M)
 
 
+def fill_cue(near: Tensor, goal_maps: Tensor, steps: int, sure: float = 0.5) -> Tensor:
+    """``(..., M*M)`` the :func:`near_cue` maps ``near`` flooded ``steps`` times over the
+    cells of the ``(..., M*M)`` goal maps scoring above ``sure``:
+    ``n <- max(n, [g > sure] * maxpool_{3x3}(n))`` (module docstring, **Fill**); a
+    geodesic dilation, so a value spreads only along a chain of such cells, one cell
+    (Chebyshev) per step."""
+    if steps <= 0:
+        return near
+    like = (goal_maps.detach() > sure).to(near.dtype)  # (..., M*M)
+    out = near.detach()
+    for _ in range(steps):
+        out = torch.maximum(out, like * near_cue(out, 1))  # (..., M*M)
+    return out
+
+
 def weigh_goal(goal_maps: Tensor, near: Tensor, said: Tensor) -> Tensor:
     """``(..., M*M)`` the goal maps as the memory reads them, ``g (1 - c + c n)``: ``g`` the
     ``(..., M*M)`` goal maps, ``n`` the ``(..., M*M)`` :func:`near_cue` of the cue maps,

@@ -24,7 +24,10 @@ Learning for Vision and Language Navigation"); this is the smallest such map:
   above), the cell's distance from the agent (whether it is beside the agent is then one
   embedding). With ``config.far``, ``f``, ``r`` and the distance are not clipped
   but bucketed beyond ``R`` (beyond ``2 R`` for the distance, of the unclipped offsets),
-  so far cells stay distinct (:mod:`agents.models.far_offsets`).
+  so far cells stay distinct (:mod:`agents.models.far_offsets`). With
+  ``config.memory.here``, also ``E_h[bin(map[gps])]``, the score stored at the agent's
+  own cell (:func:`here_score`): whether it stands on a goal cell, which the best cell's
+  offset does not say when many cells score alike (a room's floor).
 
 The map is the ``goal_map`` field of the recurrent state
 (:class:`agents.models.state.RecurrentState`), so everything that carries, resets (zeros:
@@ -40,7 +43,7 @@ import torch
 from torch import Tensor, nn
 
 from agents.models.config import ModelConfig
-from agents.models.cue import near_cue, weigh_goal
+from agents.models.cue import fill_cue, near_cue, weigh_goal
 from agents.models.far_offsets import distance_index, offset_index
 from agents.models.map_grid import embed_maps, grown_radius, map_radius
 from agents.models.state import RecurrentState
@@ -201,6 +204,24 @@ def read_goal_map(goal_map: Tensor, gps: Tensor, direction: Tensor,
     return offset_index(f, radius, extra), offset_index(r, radius, extra), score_bin(best)
 
 
+def here_score(goal_map: Tensor, gps: Tensor) -> Tensor:
+    """``(...)`` the score ``(..., M*M)`` maps of any radius ``R'`` hold at the agent's own
+    cell, ``map[(gps_0 + R') M + gps_1 + R']`` (row-major around the start, as
+    :func:`goal_offset` reads the best cell), 0 where the agent stands outside the map.
+
+    Args:
+        goal_map: ``(..., M*M)`` maps, ``M = 2 R' + 1``.
+        gps: ``(..., 2)`` the agent's cell minus the start cell.
+    """
+    own = map_radius(goal_map.shape[-1])
+    M = 2 * own + 1
+    cell = gps.long() + own  # (..., 2)
+    inside = ((cell >= 0) & (cell < M)).all(dim=-1)  # (...)
+    k = (cell[..., 0] * M + cell[..., 1]).clamp(0, M * M - 1)  # (...)
+    score = goal_map.gather(-1, k[..., None])[..., 0]  # (...)
+    return torch.where(inside, score, torch.zeros_like(score))  # (...)
+
+
 def score_bin(score: Tensor) -> Tensor:
     """``(...)`` the read-out embedding's bin ``min(floor(score * SCORE_BINS), SCORE_BINS
     - 1)`` of ``(...)`` scores in [0, 1]."""
@@ -239,6 +260,7 @@ class GoalMemory(nn.Module):
         super().__init__()
         assert config.memory is not None
         self.cue = config.memory.cue
+        self.fill = config.memory.cue_fill
         self.fields = ("goal_map", "cue_map") if self.cue else ("goal_map",)
         self.radius = config.radius
         self.far = config.far_buckets
@@ -250,6 +272,14 @@ class GoalMemory(nn.Module):
         self.s_emb = nn.Embedding(SCORE_BINS, config.n_embd)
         self.d_emb = (nn.Embedding(2 * self.radius + self.far + 1, config.n_embd)
                       if config.memory.distance else None)
+        self.h_emb = nn.Embedding(SCORE_BINS, config.n_embd) if config.memory.here else None
+
+    def start_here_at_zero(self) -> None:
+        """Zero the here read-out's table (``config.memory.here``): the policy calls it
+        after its initialisation, so the read-out adds nothing until trained."""
+        if self.h_emb is not None:
+            with torch.no_grad():
+                self.h_emb.weight.zero_()
 
     def layout(self, goal_map: Tensor, image: Tensor, gps: Tensor,
                direction: Tensor) -> tuple[Tensor, Tensor]:
@@ -291,7 +321,8 @@ class GoalMemory(nn.Module):
             cue_map = embed_maps(state.cue_map, map_radius(goal_map.shape[1]))  # (B, M*M)
             cues = goal_maps(cue_map, context.cue.float(), index, last=last)  # (B, T, M*M)
             kept["cue_map"] = cues[:, -1]
-            maps = weigh_goal(maps, near_cue(cues, self.cue), context.cue_said)
+            near = fill_cue(near_cue(cues, self.cue), maps, self.fill)  # (B, T, M*M)
+            maps = weigh_goal(maps, near, context.cue_said)
         fo, ro, best = goal_offset(maps, context.gps, context.direction, self.radius)
         f, r = offset_index(fo, self.radius, self.far), offset_index(ro, self.radius, self.far)
         recall = self.f_emb(f) + self.r_emb(r) + self.s_emb(score_bin(best))  # (B, T, C)
@@ -299,5 +330,7 @@ class GoalMemory(nn.Module):
             d = (memory_distance(f, r, self.radius) if self.far == 0
                  else far_memory_distance(fo, ro, self.radius, self.far))  # (B, T)
             recall = recall + self.d_emb(d)  # (B, T, C)
+        if self.h_emb is not None:
+            recall = recall + self.h_emb(score_bin(here_score(maps, context.gps)))
         return (recall, state._replace(**kept),
                 {"places": index, "last_writes": last, "goal_maps": maps})

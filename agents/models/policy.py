@@ -92,6 +92,8 @@ class MultimodalTransformer(nn.Module):
         self.explore = None if config.explore is None else ExploreMemory(config)
         self.tracker = None if config.track is None else InstructionTracker(config)
         self._init_weights(torch.Generator().manual_seed(seed))
+        if self.memory is not None:
+            self.memory.start_here_at_zero()
         if self.cue_head is not None and config.bias:  # start reading every instruction plain
             with torch.no_grad():
                 self.cue_head.heads[0].bias[PLAIN] = PLAIN_PRIOR

@@ -19,9 +19,9 @@ from agents.models import (
     MultimodalTransformer,
 )
 from agents.models.cell_labels import CELL_CLASSES
-from agents.models.cue import CUE_CLASSES, PLAIN, cue_scores, near_cue, weigh_goal
+from agents.models.cue import CUE_CLASSES, PLAIN, cue_scores, fill_cue, near_cue, weigh_goal
 from agents.models.map_grid import map_radius
-from agents.models.memory import GoalMemory, map_index, seen_cells
+from agents.models.memory import GoalMemory, here_score, map_index, seen_cells
 from agents.models.step import StepContext
 from agents.train.losses import words_loss
 from agents.train.sections import OptimConfig
@@ -63,6 +63,45 @@ def test_near_cue_is_the_window_maximum_of_every_map(reach):
             np.testing.assert_array_equal(near[b, t].view(7, 7).numpy(), ref)
 
 
+#: Two rooms of the goal's kind (1) split by a wall with a door (0), as a 5 x 7 goal map.
+TWIN_ROOMS = torch.tensor([[1, 1, 1, 0, 1, 1, 1],
+                           [1, 1, 1, 0, 1, 1, 1],
+                           [1, 1, 1, 0, 1, 1, 1],
+                           [1, 1, 1, 0, 1, 1, 1],
+                           [1, 1, 1, 0, 1, 1, 1]], dtype=torch.float32)
+
+
+def test_the_fill_spreads_the_cue_over_its_room_and_not_through_the_wall():
+    """Seeded at one corner of the left room, the flood reaches the cells of that room
+    one step (Chebyshev) at a time, never the right room; 0 steps leave the seeds."""
+    goal = torch.zeros(7, 7)
+    goal[1:6] = TWIN_ROOMS  # rows 0 and 6: walls
+    near = torch.zeros(7, 7)
+    near[1, 0] = 0.8
+    filled = {k: fill_cue(near.reshape(1, 49), goal.reshape(1, 49), k).view(7, 7)
+              for k in (0, 1, 2, 4, 10)}
+    assert torch.equal(filled[0], near)
+    expected_1 = torch.zeros(7, 7)
+    expected_1[1:3, 0:2] = 0.8
+    assert torch.equal(filled[1], expected_1)
+    expected_4 = torch.zeros(7, 7)
+    expected_4[1:6, 0:3] = 0.8  # the whole left room: 4 steps from its corner
+    assert torch.equal(filled[4], expected_4)
+    assert torch.equal(filled[10], expected_4)  # and never past the wall
+    assert torch.equal(filled[2][1:4, 0:3], torch.full((3, 3), 0.8))
+
+
+def test_the_fill_keeps_the_window_where_no_cell_looks_like_the_goal():
+    near = torch.rand(2, 49, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(fill_cue(near, torch.zeros(2, 49), 5), near)
+
+
+def test_here_reads_the_map_at_the_agents_own_cell_and_nothing_outside():
+    maps = torch.arange(25, dtype=torch.float32).view(1, 25).expand(4, 25)  # radius 2
+    gps = torch.tensor([[0, 0], [-2, 1], [2, -2], [3, 0]])
+    assert here_score(maps, gps).tolist() == [12.0, 3.0, 20.0, 0.0]
+
+
 def test_plain_words_leave_the_goal_map_and_told_apart_words_keep_only_cells_near_the_cue():
     goal = torch.tensor([[0.8, 0.8, 0.4]])
     near = torch.tensor([[0.0, 1.0, 0.2]])
@@ -96,9 +135,10 @@ def test_the_cue_scores_by_hand():
     torch.testing.assert_close(s, torch.full((1, 4), 1.0 / N_BASE))
 
 
-def _config(cue: int = 1, **changes) -> ModelConfig:
+def _config(cue: int = 1, fill: int = 0, here: bool = False, **changes) -> ModelConfig:
     return ModelConfig.preset("quickstart", n_embd=32, gps=GpsConfig(range=4),
-                              memory=MemoryConfig(distance=True, cue=cue), **changes)
+                              memory=MemoryConfig(distance=True, cue=cue, cue_fill=fill,
+                                                  here=here), **changes)
 
 
 def test_the_memory_reads_the_twin_room_whose_cue_it_saw():
@@ -133,6 +173,10 @@ def _obs(n: int) -> dict:
 @pytest.mark.parametrize("far", [None, FarConfig(reach=64)])
 def test_a_sequence_with_the_cue_equals_the_steps_one_by_one(far):
     model = MultimodalTransformer(_config(cue=2, far=far), seed=4).eval()
+    filled = MultimodalTransformer(_config(cue=2, far=far, fill=6, here=True), seed=4).eval()
+    with torch.no_grad():
+        filled.memory.h_emb.weight.normal_(0.0, 1.0)  # a trained read-out, not the zeros
+    assert_steps_match_sequence(filled, _obs(6), np.eye(1, 6, dtype=bool))
     done = np.zeros((1, 6), bool)
     done[0, 0] = done[0, 4] = True  # a second episode starts at step 4
     assert_steps_match_sequence(model, _obs(6), done)
@@ -154,6 +198,12 @@ def test_the_cue_needs_the_cell_head_and_the_match_and_a_count_of_cells():
     with pytest.raises(ModelError, match="MemoryConfig.cue must be an int >= 0"):
         MemoryConfig(cue=True)
     assert MultimodalTransformer(_config(cue=0)).cue_head is None
+    with pytest.raises(ModelError, match="cue_fill = 3 needs cue > 0"):
+        MemoryConfig(cue_fill=3)
+    with pytest.raises(ModelError, match="MemoryConfig.cue_fill must be an int >= 0"):
+        MemoryConfig(cue=1, cue_fill=-1)
+    with pytest.raises(ModelError, match="MemoryConfig.here"):
+        MemoryConfig(here=1)
 
 
 def test_the_words_loss_reads_the_cue_labels_when_given_the_cue_logits():

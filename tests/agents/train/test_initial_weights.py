@@ -79,3 +79,21 @@ def test_the_bc_command_takes_init_and_its_parts(tiny_config, pretrained, tmp_pa
     assert code == 0
     err = capsys.readouterr().err
     assert "init: " in err and " of text from " in err
+
+
+def test_a_source_without_the_here_read_out_starts_a_model_with_it_unchanged(tiny_config,
+                                                                             tmp_path):
+    """``model.memory.here``'s table is the one weight the source may lack: it starts at
+    zero (so the started model acts as the source did) and the log says so."""
+    memory = ("model.fusion=film", "model.goal={}", "model.gps={}",
+              "model.memory.distance=false")
+    source = MultimodalTransformer(tiny_config(*memory).model, seed=123)
+    source.save_pretrained(tmp_path / "source")
+    started = _trainer(tiny_config(*memory, f"init.path={tmp_path / 'source'}",
+                                   "init.parts=all", "model.memory.here=true"))
+    assert "memory.h_emb.weight started at zero" in started.init_note
+    weights = started.model.state_dict()
+    assert set(weights) - set(source.state_dict()) == {"memory.h_emb.weight"}
+    assert not weights["memory.h_emb.weight"].any()
+    for key, value in source.state_dict().items():
+        assert torch.equal(weights[key], value), key
