@@ -87,17 +87,37 @@ def near_cue(cue_maps: Tensor, reach: int) -> Tensor:
 
 
 def fill_cue(near: Tensor, goal_maps: Tensor, steps: int, sure: float = 0.5) -> Tensor:
-    """``(..., M*M)`` the :func:`near_cue` maps ``near`` flooded ``steps`` times over the
-    cells of the ``(..., M*M)`` goal maps scoring above ``sure``:
-    ``n <- max(n, [g > sure] * maxpool_{3x3}(n))`` (module docstring, **Fill**); a
-    geodesic dilation, so a value spreads only along a chain of such cells, one cell
-    (Chebyshev) per step."""
+    """``(..., M*M)`` the :func:`near_cue` maps ``near`` raised to 1 on the cells of the
+    ``(..., M*M)`` goal maps scoring above ``sure`` that a chain of such cells joins, one
+    step (Chebyshev) at a time and at most ``steps`` steps, to a cell where ``near``
+    is above 1/2: a geodesic dilation of the cells where the cue was likely seen,
+    ``r <- r | ([g > sure] & dilate_{3x3}(r))`` (module docstring, **Fill**), then
+    ``max(n, r)``. Done on booleans, and stopped early once a step adds nothing (the
+    same numbers as all ``steps``)."""
     if steps <= 0:
         return near
-    like = (goal_maps.detach() > sure).to(near.dtype)  # (..., M*M)
-    out = near.detach()
+    *lead, MM = near.shape
+    M = int(round(MM ** 0.5))
+    like = (goal_maps.detach() > sure).reshape(-1, M, M)  # (N, M, M)
+    reached = (near.detach() > 0.5).reshape(-1, M, M) & like  # (N, M, M)
     for _ in range(steps):
-        out = torch.maximum(out, like * near_cue(out, 1))  # (..., M*M)
+        grown = _dilate(reached) & like  # (N, M, M)
+        grown |= reached
+        if torch.equal(grown, reached):
+            break
+        reached = grown
+    return torch.maximum(near.detach(), reached.reshape(*lead, MM).to(near.dtype))
+
+
+def _dilate(cells: Tensor) -> Tensor:
+    """``(N, M, M)`` bool: the cells within one cell (Chebyshev) of a true cell of
+    ``(N, M, M)`` bool grids (a row pass, then a column pass)."""
+    rows = cells.clone()
+    rows[:, :, 1:] |= cells[:, :, :-1]
+    rows[:, :, :-1] |= cells[:, :, 1:]
+    out = rows.clone()
+    out[:, 1:] |= rows[:, :-1]
+    out[:, :-1] |= rows[:, 1:]
     return out
 
 

@@ -73,22 +73,22 @@ TWIN_ROOMS = torch.tensor([[1, 1, 1, 0, 1, 1, 1],
 
 def test_the_fill_spreads_the_cue_over_its_room_and_not_through_the_wall():
     """Seeded at one corner of the left room, the flood reaches the cells of that room
-    one step (Chebyshev) at a time, never the right room; 0 steps leave the seeds."""
+    one step (Chebyshev) at a time, never the right room; a cue seen with less than
+    even odds does not spread; 0 steps leave the window."""
     goal = torch.zeros(7, 7)
     goal[1:6] = TWIN_ROOMS  # rows 0 and 6: walls
     near = torch.zeros(7, 7)
-    near[1, 0] = 0.8
+    near[1, 0], near[5, 6] = 0.8, 0.4
     filled = {k: fill_cue(near.reshape(1, 49), goal.reshape(1, 49), k).view(7, 7)
               for k in (0, 1, 2, 4, 10)}
     assert torch.equal(filled[0], near)
-    expected_1 = torch.zeros(7, 7)
-    expected_1[1:3, 0:2] = 0.8
-    assert torch.equal(filled[1], expected_1)
-    expected_4 = torch.zeros(7, 7)
-    expected_4[1:6, 0:3] = 0.8  # the whole left room: 4 steps from its corner
-    assert torch.equal(filled[4], expected_4)
-    assert torch.equal(filled[10], expected_4)  # and never past the wall
-    assert torch.equal(filled[2][1:4, 0:3], torch.full((3, 3), 0.8))
+    expected = {1: near.clone(), 4: near.clone()}
+    expected[1][1:3, 0:2] = 1.0
+    expected[4][1:6, 0:3] = 1.0  # the whole left room: 4 steps from its corner
+    assert torch.equal(filled[1], expected[1])
+    assert torch.equal(filled[4], expected[4])
+    assert torch.equal(filled[10], expected[4])  # and never past the wall
+    assert torch.equal(filled[2][1:4, 0:3], torch.ones(3, 3))
 
 
 def test_the_fill_keeps_the_window_where_no_cell_looks_like_the_goal():
