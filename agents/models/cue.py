@@ -28,6 +28,15 @@ remembered and used in three small steps:
   unchanged for plain words (``c = 0``), and for told-apart words only the cells near where
   the cue was seen keep their score, so the best cell, the goal path and the read-out move
   to the room the words name once its cue has been seen.
+* **Fill** (``config.memory.cue_fill = k``). A room's cue is seen from a few of its cells
+  (the ones beside the neighbour's door, the desk), but the room's every cell is the
+  goal: the teacher stops on the first one it enters. So the cells near the cue are
+  flooded over the goal's own kind of cell: from the cells with ``n > 1/2`` that look
+  like the goal (``g > 1/2``), ``k`` steps of ``r <- r | ([g > 1/2] & dilate_{3x3}(r))``,
+  then ``n <- max(n, r)`` (:func:`fill_cue`). Walls and doors score low, so the flood
+  stays in the room the cue was seen from and reaches every cell of it within ``k``
+  steps (Chebyshev) of the seeds; an object's cell has no like neighbours, so objects
+  keep the window.
 
 Nothing here is learnt but the reader; the maps are inputs (detached), as the goal map is.
 """
