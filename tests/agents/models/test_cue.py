@@ -102,6 +102,22 @@ def test_here_reads_the_map_at_the_agents_own_cell_and_nothing_outside():
     assert here_score(maps, gps).tolist() == [12.0, 3.0, 20.0, 0.0]
 
 
+def test_here_reads_the_view_cell_the_agent_stands_on():
+    """Written by a step of the goal memory (the agent off the start, facing each way),
+    the map holds at the agent's own cell the score of the view cell it stands on (the
+    bottom row's middle: offset 0 ahead, 0 to the right)."""
+    memory = GoalMemory(_config(cue=0))
+    image = torch.full((4, 1, 56, 56, 3), 200, dtype=torch.uint8)  # every cell seen
+    gps = torch.tensor([[[1, -2]]] * 4)  # (4, 1, 2)
+    heading = torch.arange(4)[:, None]  # (4, 1)
+    goal = torch.randn(4, 1, 49, generator=torch.Generator().manual_seed(1))
+    state = MultimodalTransformer(_config(cue=0)).initial_state(4)
+    _, _, aux = memory.step(StepContext(image, heading, gps, None, goal), state)
+    own_cell = 6 * 7 + 3  # view row V - 1, column V // 2
+    torch.testing.assert_close(here_score(aux["goal_maps"], gps),
+                               torch.sigmoid(goal[:, :, own_cell]))
+
+
 def test_plain_words_leave_the_goal_map_and_told_apart_words_keep_only_cells_near_the_cue():
     goal = torch.tensor([[0.8, 0.8, 0.4]])
     near = torch.tensor([[0.0, 1.0, 0.2]])
