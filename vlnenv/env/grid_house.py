@@ -73,7 +73,7 @@ from vlnenv.expert.kinds import EnvExpert, ExpertKind
 from vlnenv.expert.oracle import Oracle, geodesic_cells
 from vlnenv.language.instructions import Instruction
 from vlnenv.language.parse import parse
-from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.episode import MAX_INSTRUCTION_TEXT, Episode
 from vlnenv.tasks.run import EpisodeRun
 from vlnenv.tasks.solver import TaskSolver
 from vlnenv.world.dynamics import EpisodeState
@@ -82,8 +82,9 @@ from vlnenv.world.objects import ObjectKind
 
 #: Characters an instruction may contain (the ``Text`` space's charset).
 INSTRUCTION_CHARSET = string.ascii_letters + string.digits + " .,;:'!?-"
-#: Longest instruction in characters.
-MAX_INSTRUCTION_CHARS = 512
+#: Longest instruction in characters: the longest an episode record may hold, so every
+#: episode the format accepts is inside the space (big houses' routes run past 512).
+MAX_INSTRUCTION_CHARS = MAX_INSTRUCTION_TEXT
 #: Bound of each ``gps`` component (houses are far smaller than this).
 GPS_LIMIT = 2**15 - 1
 _PASSABLE = frozenset({CELL_FLOOR, CELL_DOOR_OPEN})

@@ -58,6 +58,15 @@ def test_check_env_passes_on_every_registered_id(env_id):
     assert env.observation_space.contains(obs)
 
 
+def test_a_big_house_route_longer_than_512_characters_is_inside_the_space():
+    """Seed 485 of the big-house routes draws a 585-character instruction; check_env's
+    unseeded resets found such draws (one in ~350) outside a 512-character space."""
+    env = gym.make("vlnenv/FollowRoute-Large-v0")
+    obs, _ = env.reset(seed=485)
+    assert len(obs["instruction"]) > 512
+    assert env.observation_space.contains(obs)
+
+
 def test_success_reward_is_one_minus_point_nine_t_over_max_steps():
     env = VLNEnv()
     _, steps = play(env, [F, F, F, S])
