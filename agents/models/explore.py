@@ -64,7 +64,7 @@ from torch import Tensor, nn
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
 from agents.models.far_offsets import distance_index
-from agents.models.map_grid import embed_maps, map_radius
+from agents.models.map_grid import agent_place, embed_maps, map_radius
 from agents.models.memory import goal_maps
 from agents.models.state import RecurrentState
 from agents.models.step import StepContext
@@ -246,9 +246,8 @@ def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
     N, M = dist.shape[0], 2 * radius + 1
     flat = dist.reshape(N, M * M)  # (N, M*M)
     seen = maps.reshape(N, M * M) > 0  # (N, M*M)
-    cell = gps.long() + radius  # (N, 2) the agent's place in the map
-    inside = ((cell >= 0) & (cell < M)).all(dim=-1)  # (N,)
-    here = torch.where(inside, cell[:, 0] * M + cell[:, 1], 0)  # (N,)
+    cell = gps.long() + radius  # (N, 2) the agent's cell in the map's rows and columns
+    here, inside = agent_place(gps, radius)  # (N,) each
     d0 = torch.where(inside, flat.gather(1, here[:, None])[:, 0], FAR)  # (N,)
     steps = unit_steps().to(gps.device)  # (4, 2) unit step of each heading
     heading = direction.long() % 4  # (N,)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -36,6 +37,16 @@ def map_radius(size: int) -> int:
     if side * side != size or side % 2 == 0:
         raise ModelError(f"a memory map of {size} cells is not (2 R + 1)^2 cells")
     return (side - 1) // 2
+
+
+def agent_place(gps: Tensor, radius: int) -> tuple[Tensor, Tensor]:
+    """``(...)`` the agent's cell's place in row-major maps of radius ``radius`` around the
+    start, ``(gps_0 + R) M + gps_1 + R`` (``M = 2 R + 1``; 0 where it lies outside), and
+    ``(...)`` bool whether it lies inside, for ``(..., 2)`` ``gps`` (cell minus start)."""
+    M = 2 * radius + 1
+    cell = gps.long() + radius  # (..., 2)
+    inside = ((cell >= 0) & (cell < M)).all(dim=-1)  # (...)
+    return torch.where(inside, cell[..., 0] * M + cell[..., 1], 0), inside  # (...), (...)
 
 
 def embed_maps(maps: Tensor, radius: int) -> Tensor:

@@ -45,7 +45,7 @@ from torch import Tensor, nn
 from agents.models.config import ModelConfig
 from agents.models.cue import fill_cue, near_cue, weigh_goal
 from agents.models.far_offsets import distance_index, offset_index
-from agents.models.map_grid import embed_maps, grown_radius, map_radius
+from agents.models.map_grid import agent_place, embed_maps, grown_radius, map_radius
 from agents.models.state import RecurrentState
 from agents.models.step import StepContext
 from agents.models.vision import egocentric_offsets
@@ -213,11 +213,7 @@ def here_score(goal_map: Tensor, gps: Tensor) -> Tensor:
         goal_map: ``(..., M*M)`` maps, ``M = 2 R' + 1``.
         gps: ``(..., 2)`` the agent's cell minus the start cell.
     """
-    own = map_radius(goal_map.shape[-1])
-    M = 2 * own + 1
-    cell = gps.long() + own  # (..., 2)
-    inside = ((cell >= 0) & (cell < M)).all(dim=-1)  # (...)
-    k = (cell[..., 0] * M + cell[..., 1]).clamp(0, M * M - 1)  # (...)
+    k, inside = agent_place(gps, map_radius(goal_map.shape[-1]))  # (...), (...)
     score = goal_map.gather(-1, k[..., None])[..., 0]  # (...)
     return torch.where(inside, score, torch.zeros_like(score))  # (...)
 

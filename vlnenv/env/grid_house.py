@@ -82,9 +82,6 @@ from vlnenv.world.objects import ObjectKind
 
 #: Characters an instruction may contain (the ``Text`` space's charset).
 INSTRUCTION_CHARSET = string.ascii_letters + string.digits + " .,;:'!?-"
-#: Longest instruction in characters: the longest an episode record may hold, so every
-#: episode the format accepts is inside the space (big houses' routes run past 512).
-MAX_INSTRUCTION_CHARS = MAX_INSTRUCTION_TEXT
 #: Bound of each ``gps`` component (houses are far smaller than this).
 GPS_LIMIT = 2**15 - 1
 _PASSABLE = frozenset({CELL_FLOOR, CELL_DOOR_OPEN})
@@ -108,7 +105,8 @@ def observation_space(config: EnvConfig) -> spaces.Dict:
             "direction": spaces.Discrete(4),
             "carrying": spaces.Discrete(1 + len(ObjectKind)),
             "instruction": spaces.Text(
-                max_length=MAX_INSTRUCTION_CHARS, min_length=1, charset=INSTRUCTION_CHARSET
+                # the record's limit: every episode the format accepts is inside the space
+                max_length=MAX_INSTRUCTION_TEXT, min_length=1, charset=INSTRUCTION_CHARSET
             ),
             "gps": spaces.Box(-GPS_LIMIT, GPS_LIMIT, (2,), np.int64),
         }
