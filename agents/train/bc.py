@@ -23,6 +23,7 @@ from agents.train.data.family_repeat import repeat_families
 from agents.train.data.room_balance import balance_rooms, repeat_lookalikes
 from agents.train.data.route_parts import repeat_long_walks, split_route_demos
 from agents.train.data.suite_mix import mixed_houses, tag_houses
+from agents.train.data.walk_synth import synth_walks
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import prepare_run, run_folder
@@ -57,7 +58,9 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     ``data.family_repeat``, each family's played as often as it says
     (:func:`agents.train.data.family_repeat.repeat_families`); then, with
     ``data.long_walk_repeat``, the route parts that walk many steps
-    (:func:`agents.train.data.route_parts.repeat_long_walks`).
+    (:func:`agents.train.data.route_parts.repeat_long_walks`). Each suite's straight walks
+    drawn with ``data.walk_synth`` (:mod:`agents.train.data.walk_synth`) join its route
+    parts.
 
     Raises:
         TrainError: no demonstration is left (of ``suite`` or of an extra suite).
@@ -85,6 +88,12 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
             if log is not None:
                 log(f"route demonstrations cut into parts ({dropped} left out: parts not "
                     "placed)")
+        if data.walk_synth:
+            demos, drawn = synth_walks(demos, source.houses, data.walk_synth,
+                                       data.walk_synth_from, data.phrasing, data.sample_seed)
+            if log is not None:
+                log(f"walk_synth {data.walk_synth}: {drawn} straight walks of "
+                    f"{data.walk_synth_from}+ steps drawn in {source.name}'s houses")
         if len(demos) == 0:
             raise TrainError(f"no successful demonstrations in {source.name}/{data.split} "
                              f"for teachers {data.teacher}")

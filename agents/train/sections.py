@@ -78,6 +78,12 @@ class DataConfig:
     1: once."""
     long_walk_from: int = 4
     """The fewest steps of a walk that ``long_walk_repeat`` plays again."""
+    walk_synth: int = 0
+    """Straight walks drawn in each training house and taught as "walk N steps" route
+    parts, ``N`` from ``walk_synth_from`` to the house's longest straight run
+    (:mod:`agents.train.data.walk_synth`; needs ``route_parts``); 0: none."""
+    walk_synth_from: int = 8
+    """The fewest steps of a drawn walk (``walk_synth``)."""
     sampled_episodes: int = 0
     """Episodes sampled afresh on the split's houses, used instead of the split's own
     episodes when > 0 (for more data than the split holds)."""
@@ -173,6 +179,13 @@ class DataConfig:
                f"expected an integer >= 1, got {self.long_walk_from!r}")
         _check(self.long_walk_repeat == 1 or self.route_parts, f"{where}.long_walk_repeat",
                f"{self.long_walk_repeat} repeats route parts, which need "
+               "data.route_parts = true")
+        _check(self.walk_synth >= 0, f"{where}.walk_synth",
+               f"expected an integer >= 0, got {self.walk_synth!r}")
+        _check(self.walk_synth_from >= 1, f"{where}.walk_synth_from",
+               f"expected an integer >= 1, got {self.walk_synth_from!r}")
+        _check(self.walk_synth == 0 or self.route_parts, f"{where}.walk_synth",
+               f"{self.walk_synth} drawn walks are route parts, which need "
                "data.route_parts = true")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")

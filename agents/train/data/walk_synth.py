@@ -1,0 +1,134 @@
+"""Straight walks drawn in the training houses, taught as "walk N steps" route parts
+(``data.walk_synth``).
+
+A model that reads a route part by part (``model.read_route_parts``) follows "walk N
+steps" by counting: the ``gps`` observation counts from where the part starts, and the
+words say ``N``. The suites' routes say long walks rarely: in ``small/train``'s 1,000
+routes ``N >= 8`` appears 61 times and ``N >= 13`` 7 times, in ``large/train``'s 200
+routes ``N >= 13`` 53 times, most numbers from thirteen up 1-10 times each; and the
+longer recipe's model does walks of 8-12 steps in 63% and of 13+ in 28% of the route
+parts of ``large_val/val_unseen`` (``scripts/route_part_modes.py``;
+docs/experiments/42-a-wider-look-at-big-houses.md). The generator's houses hold straight
+runs of every length up to their longest, so walks of any ``N`` are there for the
+drawing:
+
+* **Runs.** For each floor cell and heading, the floor cells straight ahead before a
+  wall, a door or furniture (:func:`straight_runs`; a door ends a walk, as the route
+  describer ends a leg there).
+* **Draws.** Each house gives ``count`` walks: ``N`` uniform in ``[from_steps, L]``
+  (``L`` the house's longest run; none when ``L < from_steps``), then a start pose
+  uniform among those whose run holds ``N`` cells, so every length the house holds is
+  taught about as often (:func:`draw_walks`). Each house draws from its own generator,
+  seeded from ``data.sample_seed`` and the CRC-32 of the house's id.
+* **The demonstration.** The words are one of the describer's "walk N steps" forms
+  (:data:`vlnenv.language.lexicon.WALK_STEPS` with
+  :func:`~vlnenv.language.lexicon.steps_phrase`, in the demonstrations' phrasing), the
+  moves ``N`` forwards then ``stop``, the episode a route part of its own (the route the
+  ``N + 1`` cells walked), as :mod:`agents.train.data.route_parts` makes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from agents.train.data.demo_set import DemoSet
+from agents.train.data.route_parts import FAMILY
+from vlnenv.actions import Action
+from vlnenv.language import lexicon as lx
+from vlnenv.language.phrasing import allowed
+from vlnenv.tasks.episode import Episode
+from vlnenv.tasks.run import RunTrace
+from vlnenv.world.house import CELL_FLOOR, DIRECTIONS, House
+
+_FORWARD, _STOP = int(Action.FORWARD), int(Action.STOP)
+
+
+def straight_runs(house: House) -> np.ndarray:
+    """``(4, H, W)`` int: for heading ``h`` (:data:`~vlnenv.world.house.DIRECTIONS`) and
+    cell ``(r, c)``, how many floor cells lie straight ahead of a floor cell before the
+    first cell that is not floor; 0 off the floor.
+
+    ``run_h(p) = floor(p + d_h) * (1 + run_h(p + d_h))`` on floor cells, computed row by
+    row (column by column) from the far side."""
+    floor = np.asarray(house.structure) == CELL_FLOOR  # (H, W)
+    H, W = floor.shape
+    runs = np.zeros((4, H, W), np.int64)
+    for h, (dr, dc) in enumerate(DIRECTIONS):
+        run = runs[h]
+        if dr:  # along the columns: fill rows from the side the heading faces
+            order = range(H - 2, -1, -1) if dr > 0 else range(1, H)
+            for r in order:
+                ahead = r + dr
+                run[r] = np.where(floor[r] & floor[ahead], run[ahead] + 1, 0)
+        else:
+            order = range(W - 2, -1, -1) if dc > 0 else range(1, W)
+            for c in order:
+                ahead = c + dc
+                run[:, c] = np.where(floor[:, c] & floor[:, ahead], run[:, ahead] + 1, 0)
+    return runs  # (4, H, W)
+
+
+def draw_walks(runs: np.ndarray, count: int, from_steps: int, rng: np.random.Generator
+               ) -> list[tuple[tuple[int, int, int], int]]:
+    """Up to ``count`` walks ``((row, col, heading), N)`` from a house's
+    :func:`straight_runs`: ``N`` uniform in ``[from_steps, max(runs)]``, then a start
+    uniform among the poses whose run is at least ``N`` (module docstring); none when no
+    run reaches ``from_steps``."""
+    longest = int(runs.max(initial=0))
+    if longest < from_steps:
+        return []
+    out = []
+    for _ in range(count):
+        n = int(rng.integers(from_steps, longest + 1))
+        h, r, c = np.nonzero(runs >= n)  # poses whose run holds n cells
+        k = int(rng.integers(len(h)))
+        out.append(((int(r[k]), int(c[k]), int(h[k])), n))
+    return out
+
+
+def walk_episode(template: Episode, pose: tuple[int, int, int], steps: int, text: str,
+                 index: int) -> tuple[Episode, np.ndarray, RunTrace]:
+    """The route part that walks ``steps`` cells straight on from ``pose`` and stops,
+    said ``text``: ``(episode, actions, trace)``, the episode's other fields (house,
+    budget) from ``template``, an episode in the same house."""
+    r, c, h = pose
+    dr, dc = DIRECTIONS[h]
+    cells = tuple((r + i * dr, c + i * dc) for i in range(steps + 1))
+    poses = [(row, col, h) for row, col in cells]
+    actions = np.asarray([_FORWARD] * steps + [_STOP], np.uint8)  # (steps + 1,)
+    episode = dataclasses.replace(
+        template, episode_id=f"walk/{template.house}/{index}", start=pose, instruction=text,
+        task={"family": FAMILY, "heading": h, "route": [list(cell) for cell in cells]},
+        reference_path=cells, goal=(cells[-1],),
+        max_steps=max(template.max_steps, 2 * steps + 8))
+    return episode, actions, RunTrace(poses, [0] * len(poses), [frozenset({cells[-1]})])
+
+
+def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_steps: int,
+                phrasing: str, seed: int) -> tuple[DemoSet, int]:
+    """``demos`` with ``count`` drawn walks (:func:`draw_walks`) per house of its
+    episodes added after them, as route-part demonstrations (module docstring); and how
+    many were added."""
+    templates: dict[str, Episode] = {}
+    for ep in demos.episodes:
+        templates.setdefault(ep.house, ep)
+    forms: Sequence[str] = allowed(lx.WALK_STEPS, phrasing)
+    added: list[tuple[Episode, np.ndarray, RunTrace]] = []
+    for house_id in sorted(templates):
+        key = zlib.crc32(house_id.encode())
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+        walks = draw_walks(straight_runs(houses[house_id]), count, from_steps, rng)
+        for pose, n in walks:
+            form = forms[int(rng.integers(len(forms)))]
+            text = form.format(steps=lx.steps_phrase(n))
+            added.append(walk_episode(templates[house_id], pose, n, text, len(added)))
+    if not added:
+        return demos, 0
+    walks = DemoSet([a[0] for a in added], [a[1] for a in added], [a[1].copy() for a in added],
+                    np.ones(len(added), bool), np.ones(len(added), bool),
+                    [a[2] for a in added], {})
+    return DemoSet.concat([demos, walks], demos.meta), len(added)

@@ -1,0 +1,122 @@
+"""Straight walks drawn in the training houses: runs counted exactly, every drawn walk fits
+its run and is said as a walk of its length, played from its start it walks that far on
+the floor and stops, and the same seed draws the same walks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.train.config import resolve_config
+from agents.train.data.demo_set import DemoSet
+from agents.train.data.demos import teacher_run
+from agents.train.data.route_parts import walk_steps
+from agents.train.data.walk_synth import draw_walks, straight_runs, synth_walks
+from agents.train.errors import TrainError
+from vlnenv.actions import Action
+from vlnenv.expert.oracle import Oracle
+from vlnenv.suites.load import load_suite
+from vlnenv.world.dynamics import EpisodeState
+from vlnenv.world.house import CELL_FLOOR, DIRECTIONS
+
+
+def brute_runs(structure: np.ndarray) -> np.ndarray:
+    """Each floor cell's floor cells straight ahead, by walking."""
+    H, W = structure.shape
+    out = np.zeros((4, H, W), np.int64)
+    for h, (dr, dc) in enumerate(DIRECTIONS):
+        for r in range(H):
+            for c in range(W):
+                if structure[r, c] != CELL_FLOOR:
+                    continue
+                n, rr, cc = 0, r + dr, c + dc
+                while 0 <= rr < H and 0 <= cc < W and structure[rr, cc] == CELL_FLOOR:
+                    n, rr, cc = n + 1, rr + dr, cc + dc
+                out[h, r, c] = n
+    return out
+
+
+@pytest.fixture(scope="module")
+def large():
+    return load_suite("large")
+
+
+def test_straight_runs_count_the_floor_ahead_before_a_wall_door_or_furniture(large):
+    for house in list(large.split_houses("val_unseen").values())[:3]:
+        runs = straight_runs(house)
+        assert np.array_equal(runs, brute_runs(np.asarray(house.structure)))
+        assert runs.max() >= 12  # big houses hold long runs
+
+
+def test_a_hand_counted_corridor():
+    structure = np.zeros((3, 6), np.int64)
+    structure[1, 1:5] = CELL_FLOOR  # four floor cells in a row, walls around
+    house = type("H", (), {"structure": structure})()
+    runs = straight_runs(house)
+    east, west = DIRECTIONS.index((0, 1)), DIRECTIONS.index((0, -1))
+    assert runs[east, 1, 1:5].tolist() == [3, 2, 1, 0]
+    assert runs[west, 1, 1:5].tolist() == [0, 1, 2, 3]
+    assert runs[:, 0].sum() == 0 and runs[:, 2].sum() == 0
+
+
+def test_drawn_walks_fit_their_runs_cover_the_lengths_and_repeat_with_the_seed(large):
+    house = next(iter(large.split_houses("val_unseen").values()))
+    runs = straight_runs(house)
+    walks = draw_walks(runs, 300, 8, np.random.default_rng(5))
+    assert len(walks) == 300
+    for (r, c, h), n in walks:
+        assert 8 <= n <= runs.max() and runs[h, r, c] >= n
+    lengths = {n for _, n in walks}
+    assert lengths == set(range(8, int(runs.max()) + 1))  # every length the house holds
+    assert walks == draw_walks(runs, 300, 8, np.random.default_rng(5))
+    assert draw_walks(runs, 5, int(runs.max()) + 1, np.random.default_rng(5)) == []
+
+
+@pytest.fixture(scope="module")
+def route_demos(large):
+    """The oracle's demonstrations of large/val_unseen's first four routes."""
+    episodes = [e for e in large.episodes("val_unseen") if e.family == "follow_route"][:4]
+    actions, traces = [], []
+    for ep in episodes:
+        house = large.houses[ep.house]
+        acts, run = teacher_run(ep, house, "oracle", Oracle(house))
+        actions.append(np.asarray(acts, np.uint8))
+        traces.append(run.trace)
+    n = len(episodes)
+    return DemoSet(episodes, actions, [a.copy() for a in actions], np.ones(n, bool),
+                   np.ones(n, bool), traces, {"suite": "large"})
+
+
+def test_each_drawn_walk_is_said_as_its_length_and_walked_that_far_then_stopped(
+        large, route_demos):
+    out, added = synth_walks(route_demos, large.houses, 3, 8, "trained", 0)
+    houses = {ep.house for ep in route_demos.episodes}
+    assert added == 3 * len(houses) and len(out) == len(route_demos) + added
+    assert out.episodes[:len(route_demos)] == route_demos.episodes
+    for ep, acts, trace in zip(out.episodes[len(route_demos):], out.actions[len(route_demos):],
+                               out.traces[len(route_demos):], strict=True):
+        n = walk_steps(ep.instruction)
+        assert n is not None and n >= 8 and ep.family == "follow_route"
+        assert acts.tolist() == [int(Action.FORWARD)] * n + [int(Action.STOP)]
+        state = EpisodeState.initial(large.houses[ep.house], ep.start)
+        for a in acts[:-1]:
+            state.step_action(int(a))
+        assert state.pos == tuple(ep.task["route"][-1]) == ep.goal[0]
+        assert len(ep.reference_path) == n + 1 and len(trace.poses) == n + 1
+        assert ep.max_steps > n
+    again, _ = synth_walks(route_demos, large.houses, 3, 8, "trained", 0)
+    other, _ = synth_walks(route_demos, large.houses, 3, 8, "trained", 1)
+    said = [e.instruction for e in out.episodes]
+    assert [e.instruction for e in again.episodes] == said
+    assert [(e.start, e.instruction) for e in other.episodes] != [
+        (e.start, e.instruction) for e in out.episodes]
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    (["data.walk_synth=-1"], "data.walk_synth"),
+    (["data.walk_synth_from=0"], "data.walk_synth_from"),
+    (["data.walk_synth=2", "data.route_parts=false"], "data.walk_synth"),
+])
+def test_bad_walk_settings_name_the_field(overrides, field):
+    with pytest.raises(TrainError, match=field):
+        resolve_config("quickstart", overrides)
