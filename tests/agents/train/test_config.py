@@ -377,3 +377,15 @@ def test_the_longer_recipe_asks_its_word_reader_and_its_frozen_versions_do_not()
 def test_every_shipped_config_switches_on_only_losses_its_model_can_take(name):
     config = resolve_config(name)
     check_loss_parts(config.optim, config.model)
+
+
+def test_the_cue_configs_are_the_longer_recipe_with_the_cue_the_reader_and_the_word_batch():
+    for name, base in (("long_cue", "long"), ("long_large_cue", "long_large")):
+        cue, plain = resolve_config(name), resolve_config(base)
+        assert cue.model == plain.model.replace(memory=MemoryConfig(distance=True, cue=2))
+        assert cue.data == dataclasses.replace(plain.data, teacher={
+            **plain.data.teacher, "go_to_room": "reader", "sequence": "reader"})
+        assert cue.optim == dataclasses.replace(plain.optim, words_batch=32)
+        assert cue.eval == plain.eval
+        assert cue.run == dataclasses.replace(plain.run, asked=cue.run.asked)
+    assert resolve_config("long_large_cue").init.path == "runs/long_cue/best"
