@@ -173,20 +173,15 @@ class DataConfig:
                    f"{family!r}; expected some of {list(FAMILIES)}")
             _check(isinstance(times, int) and times >= 1, f"{where}.family_repeat.{family}",
                    f"expected an integer >= 1, got {times!r}")
-        _check(self.long_walk_repeat >= 1, f"{where}.long_walk_repeat",
-               f"expected an integer >= 1, got {self.long_walk_repeat!r}")
-        _check(self.long_walk_from >= 1, f"{where}.long_walk_from",
-               f"expected an integer >= 1, got {self.long_walk_from!r}")
-        _check(self.long_walk_repeat == 1 or self.route_parts, f"{where}.long_walk_repeat",
-               f"{self.long_walk_repeat} repeats route parts, which need "
-               "data.route_parts = true")
-        _check(self.walk_synth >= 0, f"{where}.walk_synth",
-               f"expected an integer >= 0, got {self.walk_synth!r}")
-        _check(self.walk_synth_from >= 1, f"{where}.walk_synth_from",
-               f"expected an integer >= 1, got {self.walk_synth_from!r}")
-        _check(self.walk_synth == 0 or self.route_parts, f"{where}.walk_synth",
-               f"{self.walk_synth} drawn walks are route parts, which need "
-               "data.route_parts = true")
+        for name, least, off, what in (("long_walk_repeat", 1, 1, "repeats route parts"),
+                                       ("long_walk_from", 1, None, ""),
+                                       ("walk_synth", 0, 0, "drawn walks are route parts"),
+                                       ("walk_synth_from", 1, None, "")):
+            value = getattr(self, name)
+            _check(value >= least, f"{where}.{name}",
+                   f"expected an integer >= {least}, got {value!r}")
+            _check(off is None or value == off or self.route_parts, f"{where}.{name}",
+                   f"{value} {what}, which need data.route_parts = true")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
         _check(all(isinstance(p, str) and p.strip() for p in self.extra_demos),

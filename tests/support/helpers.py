@@ -246,3 +246,21 @@ def run_two_ranks(command: list[str], settings: Iterable[str], out: Path) -> dic
     digests = result["weight_digests"]
     assert len(digests) == 2 and digests[0] == digests[1]
     return result
+
+
+def oracle_demo_set(suite, episodes, meta: dict):
+    """The oracle's successful demonstrations of ``episodes`` of a loaded ``suite``, as a
+    :class:`~agents.train.data.demo_set.DemoSet` with ``meta``."""
+    from agents.train.data.demo_set import DemoSet
+    from agents.train.data.demos import teacher_run
+    from vlnenv.expert.oracle import Oracle
+
+    actions, traces = [], []
+    for ep in episodes:
+        house = suite.houses[ep.house]
+        acts, run = teacher_run(ep, house, "oracle", Oracle(house))
+        actions.append(np.asarray(acts, np.uint8))
+        traces.append(run.trace)
+    n = len(episodes)
+    return DemoSet(list(episodes), actions, [a.copy() for a in actions], np.ones(n, bool),
+                   np.ones(n, bool), traces, dict(meta))

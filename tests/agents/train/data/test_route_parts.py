@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import oracle_demo_set
 
 from agents.train.config import resolve_config
 from agents.train.data.demo_set import DemoSet
-from agents.train.data.demos import teacher_run
 from agents.train.data.route_parts import (
     repeat_long_walks,
     split_route_demos,
@@ -19,7 +19,6 @@ from agents.train.data.route_parts import (
 )
 from agents.train.errors import TrainError
 from vlnenv.actions import Action
-from vlnenv.expert.oracle import Oracle
 from vlnenv.language.route_parts import route_part_ends, route_part_texts
 from vlnenv.suites.load import load_suite
 from vlnenv.world.dynamics import EpisodeState
@@ -34,17 +33,7 @@ def small_demos():
     episodes = suite.episodes("val_unseen")
     routes = [e for e in episodes if e.family == "follow_route"][:6]
     others = [e for e in episodes if e.family != "follow_route"][:2]
-    chosen = routes + others
-    actions, traces = [], []
-    for ep in chosen:
-        house = suite.houses[ep.house]
-        acts, run = teacher_run(ep, house, "oracle", Oracle(house))
-        actions.append(np.asarray(acts, np.uint8))
-        traces.append(run.trace)
-    n = len(chosen)
-    demos = DemoSet(chosen, actions, [a.copy() for a in actions], np.ones(n, bool),
-                    np.ones(n, bool), traces, {"suite": "small"})
-    return suite, demos
+    return suite, oracle_demo_set(suite, routes + others, {"suite": "small"})
 
 
 def test_a_part_is_walked_along_the_route_then_turned_to_its_heading(small_demos):
@@ -172,7 +161,10 @@ def test_route_parts_that_walk_far_are_played_again_next_to_their_original(small
     (["data.long_walk_repeat=0"], "data.long_walk_repeat"),
     (["data.long_walk_from=0"], "data.long_walk_from"),
     (["data.long_walk_repeat=3", "data.route_parts=false"], "data.long_walk_repeat"),
+    (["data.walk_synth=-1"], "data.walk_synth"),  # agents/train/data/walk_synth.py
+    (["data.walk_synth_from=0"], "data.walk_synth_from"),
+    (["data.walk_synth=2", "data.route_parts=false"], "data.walk_synth"),
 ])
-def test_bad_long_walk_settings_name_the_field(overrides, field):
+def test_bad_long_walk_and_drawn_walk_settings_name_the_field(overrides, field):
     with pytest.raises(TrainError, match=field):
         resolve_config("quickstart", overrides)

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import oracle_demo_set
 
-from agents.train.config import resolve_config
-from agents.train.data.demo_set import DemoSet
-from agents.train.data.demos import teacher_run
 from agents.train.data.route_parts import walk_steps
 from agents.train.data.walk_synth import draw_walks, straight_runs, synth_walks
-from agents.train.errors import TrainError
 from vlnenv.actions import Action
-from vlnenv.expert.oracle import Oracle
 from vlnenv.suites.load import load_suite
 from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import CELL_FLOOR, DIRECTIONS
@@ -76,16 +72,7 @@ def test_drawn_walks_fit_their_runs_cover_the_lengths_and_repeat_with_the_seed(l
 def route_demos(large):
     """The oracle's demonstrations of large/val_unseen's first four routes."""
     episodes = [e for e in large.episodes("val_unseen") if e.family == "follow_route"][:4]
-    actions, traces = [], []
-    for ep in episodes:
-        house = large.houses[ep.house]
-        acts, run = teacher_run(ep, house, "oracle", Oracle(house))
-        actions.append(np.asarray(acts, np.uint8))
-        traces.append(run.trace)
-    n = len(episodes)
-    return DemoSet(episodes, actions, [a.copy() for a in actions], np.ones(n, bool),
-                   np.ones(n, bool), traces, {"suite": "large"})
-
+    return oracle_demo_set(large, episodes, {"suite": "large"})
 
 def test_each_drawn_walk_is_said_as_its_length_and_walked_that_far_then_stopped(
         large, route_demos):
@@ -111,12 +98,3 @@ def test_each_drawn_walk_is_said_as_its_length_and_walked_that_far_then_stopped(
     assert [(e.start, e.instruction) for e in other.episodes] != [
         (e.start, e.instruction) for e in out.episodes]
 
-
-@pytest.mark.parametrize(("overrides", "field"), [
-    (["data.walk_synth=-1"], "data.walk_synth"),
-    (["data.walk_synth_from=0"], "data.walk_synth_from"),
-    (["data.walk_synth=2", "data.route_parts=false"], "data.walk_synth"),
-])
-def test_bad_walk_settings_name_the_field(overrides, field):
-    with pytest.raises(TrainError, match=field):
-        resolve_config("quickstart", overrides)
