@@ -246,16 +246,13 @@ def frontier_read(maps: Tensor, dist: Tensor, gps: Tensor, direction: Tensor,
     N, M = dist.shape[0], 2 * radius + 1
     flat = dist.reshape(N, M * M)  # (N, M*M)
     seen = maps.reshape(N, M * M) > 0  # (N, M*M)
-    cell = gps.long() + radius  # (N, 2) the agent's cell in the map's rows and columns
     here, inside = agent_place(gps, radius)  # (N,) each
     d0 = torch.where(inside, flat.gather(1, here[:, None])[:, 0], FAR)  # (N,)
     steps = unit_steps().to(gps.device)  # (4, 2) unit step of each heading
     heading = direction.long() % 4  # (N,)
     w = torch.zeros_like(here)
     for k in range(4):  # ahead, right, behind, left: headings d, d+1, d+2, d+3
-        nbr = cell + steps[(heading + k) % 4]  # (N, 2)
-        on_map = ((nbr >= 0) & (nbr < M)).all(dim=-1)  # (N,)
-        at = torch.where(on_map, nbr[:, 0] * M + nbr[:, 1], 0)  # (N,)
+        at, on_map = agent_place(gps.long() + steps[(heading + k) % 4], radius)  # (N,) each
         dk = torch.where(seen.gather(1, at[:, None])[:, 0] & on_map,
                          flat.gather(1, at[:, None])[:, 0], unseen)  # (N,)
         w = w + ((dk < d0) & inside).long() * (1 << k)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -39,7 +39,8 @@ from agents.train.data.demo_set import DemoSet
 from agents.train.data.route_parts import FAMILY
 from vlnenv.actions import Action
 from vlnenv.language import lexicon as lx
-from vlnenv.language.phrasing import allowed
+from vlnenv.language.phrasing import Phrasing
+from vlnenv.language.refer import pick
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import RunTrace
 from vlnenv.world.house import CELL_FLOOR, DIRECTIONS, House
@@ -109,22 +110,20 @@ def walk_episode(template: Episode, pose: tuple[int, int, int], steps: int, text
 
 
 def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_steps: int,
-                phrasing: str, seed: int) -> tuple[DemoSet, int]:
+                phrasing: Phrasing | str, seed: int) -> tuple[DemoSet, int]:
     """``demos`` with ``count`` drawn walks (:func:`draw_walks`) per house of its
     episodes added after them, as route-part demonstrations (module docstring); and how
     many were added."""
     templates: dict[str, Episode] = {}
     for ep in demos.episodes:
         templates.setdefault(ep.house, ep)
-    forms: Sequence[str] = allowed(lx.WALK_STEPS, phrasing)
     added: list[tuple[Episode, np.ndarray, RunTrace]] = []
     for house_id in sorted(templates):
         key = zlib.crc32(house_id.encode())
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
         walks = draw_walks(straight_runs(houses[house_id]), count, from_steps, rng)
         for pose, n in walks:
-            form = forms[int(rng.integers(len(forms)))]
-            text = form.format(steps=lx.steps_phrase(n))
+            text = pick(rng, lx.WALK_STEPS, phrasing).format(steps=lx.steps_phrase(n))
             added.append(walk_episode(templates[house_id], pose, n, text, len(added)))
     if not added:
         return demos, 0

@@ -246,4 +246,3 @@ def test_a_fresh_cue_reader_reads_every_instruction_plain():
                                       for k, v in _obs(3).items()}, None, np.eye(1, 3, dtype=bool))
     said = 1.0 - out.cue.softmax(-1)[..., PLAIN]  # (1, 3)
     assert float(said.max()) < 0.02
-
