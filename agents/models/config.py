@@ -194,10 +194,22 @@ class FarConfig:
     ``(2 R + 1)^2`` around the start: before a step writes farther than a map holds, it is
     re-embedded, centre kept, in a grid 8 cells wider each way (:mod:`agents.models.map_grid`),
     so nothing seen is lost however big the house."""
+    exact: int = 0
+    """The way home (the ``gps`` offset in the agent's frame) told exactly up to ``exact``
+    cells, buckets only beyond (0: up to ``R``, like the other offsets). A route read part
+    by part counts ``gps`` from where the part starts, so the way home is how far a "walk
+    seventeen steps" has gone: with ``R = 16`` the buckets read 17, 18 and 19 alike, and
+    only an exact offset can stop on the seventeenth step. Must be 0 or at least ``R``
+    and below ``reach``."""
 
     def __post_init__(self) -> None:
         _positive("FarConfig", "reach", self.reach)
         _boolean("FarConfig", "grow", self.grow)
+        if not isinstance(self.exact, int) or isinstance(self.exact, bool) or self.exact < 0:
+            raise ModelError(f"FarConfig.exact must be an int >= 0, got {self.exact!r}")
+        if self.exact >= self.reach:
+            raise ModelError(f"FarConfig.exact ({self.exact}) must be below far.reach "
+                             f"({self.reach})")
 
 
 #: The sub-config class of each optional part, in the order the parts are built.
@@ -335,6 +347,9 @@ class ModelConfig:
                              "matched to what the cell head sees)")
         if self.far is not None and self.gps is None:  # R = gps.range is what far extends
             raise ModelError("ModelConfig.far needs gps (missing: gps)")
+        if self.far is not None and 0 < self.far.exact < self.radius:
+            raise ModelError(f"ModelConfig.far.exact ({self.far.exact}) must be 0 or at least "
+                             f"gps.range ({self.radius})")
 
     def has(self, name: str) -> bool:
         """Whether the optional part ``name`` (or ``recurrent``) is on."""
@@ -353,6 +368,19 @@ class ModelConfig:
         from agents.models.far_offsets import far_buckets
 
         return 0 if self.far is None else far_buckets(self.radius, self.far.reach)
+
+    @property
+    def home_limit(self) -> int:
+        """Largest way-home offset told exactly: ``far.exact`` when set, else ``R``."""
+        return self.far.exact if self.far is not None and self.far.exact else self.radius
+
+    @property
+    def home_buckets(self) -> int:
+        """Buckets beyond :attr:`home_limit` of the way-home tables (``far_buckets`` of
+        ``far.reach`` from there; 0 without ``far``)."""
+        from agents.models.far_offsets import far_buckets
+
+        return 0 if self.far is None else far_buckets(self.home_limit, self.far.reach)
 
     @property
     def grows(self) -> bool:

@@ -19,6 +19,13 @@ memory distance (``memory.distance``), in a house within ``gps.range`` of the st
 reads differ by definition, not by table: the goal memory's distance is ``|f| + |r|`` of
 the true offsets with ``far`` but of the offsets clipped to ``±L`` without it, and grown
 maps plan over cells a fixed map drops.
+
+``far.exact`` moves the way home's first bucket out from ``L`` to ``exact`` (``L' =
+exact``, ``extra'`` buckets from there). A source with the clipped or the ``far`` way-home
+tables regrids to it the same way: each new row copies the source row of the smallest
+value it holds (:func:`regrid_rows`), so every value up to ``exact`` reads the vector it
+read before (17, 18 and 19 all the source's bucket 17), and values beyond read their
+bucket's first value's.
 """
 
 from __future__ import annotations
@@ -30,6 +37,11 @@ from torch import Tensor
 
 from agents.models.config import ModelConfig
 from agents.models.errors import ModelError
+from agents.models.far_offsets import distance_index, offset_index
+
+#: The way-home tables, whose limit is ``config.home_limit`` (``far.exact``) where the
+#: other tables' is a multiple of ``gps.range``.
+HOME_TABLES = ("vision.home_emb.0.weight", "vision.home_emb.1.weight")
 
 #: The tables that ``far`` widens: key -> (kind, limit as a multiple of ``gps.range``).
 #: ``offset``: signed offsets; ``distance``: distances; ``explore``: distances and a last
@@ -50,31 +62,54 @@ def widened_rows(kind: str, limit: int, extra: int) -> Tensor:
     """``(rows,)`` int64: for each row of the widened table, the source row it copies
     (the module docstring's formulas; ``rows`` = ``2 (limit + extra) + 1`` for an offset,
     ``limit + extra + 1`` for a distance, one more for ``explore``)."""
+    return regrid_rows(kind, (limit, 0), (limit, extra))
+
+
+def first_values(limit: int, extra: int) -> Tensor:
+    """``(limit + extra + 1,)`` int64: the smallest distance ``d`` whose index
+    (:func:`agents.models.far_offsets.distance_index`) is at least ``j``, for each index
+    ``j`` (``j`` itself up to ``limit``; a bucket no whole distance falls in, as happens for
+    ``limit`` below 6, takes the next one's)."""
+    top = int(limit * 2 ** ((extra + 1) / 4)) + 2  # past the last bucket's first value
+    d = torch.arange(top + 1)  # (D,)
+    index = distance_index(d, limit, extra)  # (D,) non-decreasing
+    return torch.searchsorted(index, torch.arange(limit + extra + 1))  # (limit + extra + 1,)
+
+
+def regrid_rows(kind: str, source: tuple[int, int], target: tuple[int, int]) -> Tensor:
+    """``(rows,)`` int64: for each row of a ``kind`` table laid out for ``target`` =
+    ``(limit, extra)``, the row of a table laid out for ``source`` that the row's smallest
+    value reads (signed for an offset); ``explore`` keeps its "no path" row last."""
+    limit, extra = target
+    first = first_values(limit, extra)  # (limit + extra + 1,)
     if kind == "offset":
-        j = torch.arange(2 * (limit + extra) + 1)  # (rows,)
-        return (j - (limit + extra)).clamp(-limit, limit) + limit
-    rows = torch.arange(limit + extra + 1).clamp(max=limit)  # (limit + extra + 1,)
-    if kind == "explore":
-        return torch.cat([rows, torch.tensor([limit + 1])])
-    if kind != "distance":
+        j = torch.arange(2 * (limit + extra) + 1) - (limit + extra)  # (rows,) signed
+        return offset_index(torch.sign(j) * first[j.abs()], *source)
+    if kind not in ("distance", "explore"):
         raise ValueError(f"unknown table kind {kind!r}; expected offset, distance or explore")
+    rows = distance_index(first, *source)  # (limit + extra + 1,)
+    if kind == "explore":
+        return torch.cat([rows, torch.tensor([sum(source) + 1])])
     return rows
 
 
 def _rows(kind: str, limit: int, extra: int) -> int:
-    """Rows of a ``kind`` table: those :func:`widened_rows` gives it."""
-    return len(widened_rows(kind, limit, extra))
+    """Rows of a ``kind`` table laid out for ``(limit, extra)``."""
+    return 2 * (limit + extra) + 1 if kind == "offset" else limit + extra + 1 + (
+        kind == "explore")
 
 
 def widen_far_tables(state: Mapping[str, Tensor],
                      config: ModelConfig) -> tuple[dict[str, Tensor], tuple[str, ...]]:
-    """``state`` (a policy's weights, trained without ``far``) with each table of
-    :data:`FAR_TABLES` that has the no-``far`` shape widened to ``config``'s far buckets
-    (``config.far_buckets``); returns the new state and the widened keys (none when
-    ``config`` has no ``far`` or the tables are already wide).
+    """``state`` (a policy's weights, trained without ``far`` or without ``far.exact``) with
+    each table of :data:`FAR_TABLES` laid out for ``config`` (``config.far_buckets``; the
+    way home's for ``config.home_limit`` and ``config.home_buckets``): a table of the
+    no-``far`` shape, or a way-home table of the ``far`` shape without ``exact``, is
+    regridded (:func:`regrid_rows`); returns the new state and the regridded keys (none
+    when ``config`` has no ``far`` or the tables are laid out for it already).
 
     Raises:
-        ModelError: a table of neither the no-``far`` nor ``config``'s widened shape.
+        ModelError: a table of none of those shapes.
     """
     extra = config.far_buckets
     out = dict(state)
@@ -85,13 +120,19 @@ def widen_far_tables(state: Mapping[str, Tensor],
         if key not in state:
             continue
         limit = times * config.radius
+        target = ((config.home_limit, config.home_buckets) if key in HOME_TABLES
+                  else (limit, extra))
+        sources = {_rows(kind, limit, 0): ((limit, 0), "no far"),
+                   _rows(kind, limit, extra): ((limit, extra), "far without exact")}
         table = state[key]  # (rows, C)
-        if table.shape[0] == _rows(kind, limit, extra):
+        rows = table.shape[0]
+        if rows == _rows(kind, *target):
             continue
-        if table.shape[0] != _rows(kind, limit, 0):
-            raise ModelError(f"{key}: {table.shape[0]} rows; expected {_rows(kind, limit, 0)} "
-                             f"(gps.range {config.radius}, no far) or "
-                             f"{_rows(kind, limit, extra)} (far.reach {config.far.reach})")
-        out[key] = table[widened_rows(kind, limit, extra)]  # (rows', C) a copy
+        if rows not in sources:
+            laid = [f"{n} ({what})" for n, (_, what) in sources.items()]
+            raise ModelError(f"{key}: {rows} rows; expected {' or '.join(laid)} for "
+                             f"gps.range {config.radius}, or {_rows(kind, *target)} "
+                             f"(far.reach {config.far.reach}, far.exact {config.far.exact})")
+        out[key] = table[regrid_rows(kind, sources[rows][0], target)]  # (rows', C) a copy
         widened.append(key)
     return out, tuple(widened)

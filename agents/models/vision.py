@@ -87,10 +87,10 @@ class VisionEncoder(nn.Module):
         self.col_emb = nn.Embedding(config.max_view, config.n_embd)
         self.dir_emb = nn.Embedding(config.n_directions, config.n_embd)
         self.carry_emb = nn.Embedding(config.n_carrying, config.n_embd)
-        self.gps_range = config.radius
-        self.far = config.far_buckets
+        self.home_limit = config.home_limit
+        self.far = config.home_buckets
         self.home_emb = (None if config.gps is None else nn.ModuleList(
-            nn.Embedding(2 * (config.radius + config.far_buckets) + 1, config.n_embd)
+            nn.Embedding(2 * (self.home_limit + self.far) + 1, config.n_embd)
             for _ in range(2)))
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_vision_layer))
@@ -163,7 +163,7 @@ class VisionEncoder(nn.Module):
             if gps is None or direction is None:
                 raise ModelError("a model with config.gps needs the 'gps' and 'direction' "
                                  "observations")
-            f, r = home_vector(gps, direction, self.gps_range, self.far)  # (B,), (B,)
+            f, r = home_vector(gps, direction, self.home_limit, self.far)  # (B,), (B,)
             home = self.home_emb[0](f) + self.home_emb[1](r)  # (B, C)
             ego = home if ego is None else ego + home
         n_ego = 0

@@ -8,6 +8,7 @@ from agents.models import (
     FUSIONS,
     CellConfig,
     ExploreConfig,
+    FarConfig,
     GoalConfig,
     GpsConfig,
     MatchConfig,
@@ -140,3 +141,23 @@ def test_a_part_given_as_something_else_is_refused():
         ModelConfig(gps=True)
     with pytest.raises(ModelError, match="unknown GpsConfig field"):
         ModelConfig.from_dict({"gps": {"radius": 3}})
+
+
+@pytest.mark.parametrize(("far", "gps", "message"), [
+    (dict(exact=-1), 16, r"FarConfig.exact must be an int >= 0, got -1"),
+    (dict(exact=True), 16, r"FarConfig.exact must be an int >= 0, got True"),
+    (dict(exact=64, reach=64), 16, r"FarConfig.exact \(64\) must be below far.reach \(64\)"),
+    (dict(exact=8), 16, r"far.exact \(8\) must be 0 or at least gps.range \(16\)"),
+])
+def test_a_bad_far_exact_is_refused_naming_the_bound(far, gps, message):
+    with pytest.raises(ModelError, match=message):
+        ModelConfig(gps=GpsConfig(range=gps), far=FarConfig(**far))
+
+
+def test_far_exact_moves_the_way_homes_first_bucket_and_nothing_else():
+    plain = ModelConfig(gps=GpsConfig(range=16), far=FarConfig(reach=256))
+    exact = plain.replace(far=FarConfig(reach=256, exact=40))
+    assert (plain.home_limit, plain.home_buckets, plain.far_buckets) == (16, 16, 16)
+    # ceil(4 log2(256 / 40)) = ceil(10.71) = 11 buckets from 40 on; the other tables keep 16
+    assert (exact.home_limit, exact.home_buckets, exact.far_buckets) == (40, 11, 16)
+    assert ModelConfig(gps=GpsConfig()).home_buckets == 0  # no far: clipped at R

@@ -19,7 +19,14 @@ from agents.models import (
 )
 from agents.models.errors import ModelError
 from agents.models.far_offsets import distance_index, far_buckets, offset_index
-from agents.models.far_widen import FAR_TABLES, widen_far_tables, widened_rows
+from agents.models.far_widen import (
+    FAR_TABLES,
+    first_values,
+    regrid_rows,
+    widen_far_tables,
+    widened_rows,
+)
+from agents.models.vision import egocentric_offsets
 from agents.train.errors import TrainError
 from agents.train.initial_weights import load_init
 from agents.train.sections import InitConfig
@@ -104,3 +111,35 @@ def test_tables_already_wide_load_as_they_are_and_other_shapes_are_refused(tmp_p
     with pytest.raises(TrainError, match=r"loading .*cut.pt: 1 missing \(value_head.bias\)"):
         load_init(MultimodalTransformer(config, seed=6), InitConfig(path=str(tmp_path / "cut.pt"),
                                                                     parts=("all",)))
+
+
+def test_regridded_rows_give_every_value_up_to_exact_the_source_row_it_read():
+    source, target = (16, far_buckets(16, 256)), (40, far_buckets(40, 256))
+    table = torch.randn(2 * sum(source) + 1, 3)  # (rows, C) a way-home table with far
+    wide = table[regrid_rows("offset", source, target)]  # (rows', C)
+    x = torch.arange(-40, 41)
+    assert torch.equal(wide[offset_index(x, *target)], table[offset_index(x, *source)])
+    # beyond 40 a bucket reads the source row of its smallest value: 41 -> 16 + ceil(4 log2
+    # (41 / 16)) = 22 of the source, 45 (the next bucket's first) -> 22, 48 -> 23
+    far = torch.tensor([41, 45, -48])
+    rows = regrid_rows("offset", source, target)[offset_index(far, *target)]
+    assert (rows - sum(source)).tolist() == [22, 22, -23]
+    # the clipped layout regrids as widened_rows does
+    assert torch.equal(regrid_rows("explore", (8, 0), (8, 3)), widened_rows("explore", 8, 3))
+    assert first_values(2, 2).tolist() == [0, 1, 2, 3, 3]  # no whole distance in bucket 3
+
+
+def test_a_model_given_far_exact_from_far_weights_acts_as_its_source_within_exact(tmp_path):
+    # the walk goes 4 cells out: past R = 2, within exact = 4, where the source reads
+    # buckets and the model exact rows copied from them
+    config = _config(far=FarConfig(reach=64, grow=False)).replace(gps=GpsConfig(range=2))
+    source = MultimodalTransformer(config, seed=5).eval()
+    source.save_pretrained(tmp_path / "source")
+    exact = config.replace(far=FarConfig(reach=64, grow=False, exact=4))
+    model = MultimodalTransformer(exact, seed=6).eval()
+    line = load_init(model, InitConfig(path=str(tmp_path / "source"), parts=("all",)))
+    assert "(2 offset and distance tables widened" in line  # the way home's two
+    obs = _walk()
+    torch.testing.assert_close(_logits(model, obs), _logits(source, obs))
+    f, _ = egocentric_offsets(-torch.as_tensor(obs["gps"]), torch.as_tensor(obs["direction"]))
+    assert f.abs().max() > 2  # the walk reads buckets in the source
