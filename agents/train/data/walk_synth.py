@@ -25,6 +25,14 @@ drawing:
   :func:`~vlnenv.language.lexicon.steps_phrase`, in the demonstrations' phrasing), the
   moves ``N`` forwards then ``stop``, the episode a route part of its own (the route the
   ``N + 1`` cells walked), as :mod:`agents.train.data.route_parts` makes them.
+* **Houses for long walks** (``data.walk_houses``). The training houses' longest runs
+  stop at 22 cells (most at 8-13) where the big validation houses' routes say walks of up
+  to 35 steps (sidesteps absorbed): no training house holds a walk of 23. Generated houses
+  of the ``huge`` preset (48-64 cells a side) hold runs of 15-27 cells and more; each of
+  ``walk_houses`` of them (:func:`walk_house_keys`, seeded from ``data.sample_seed``, none
+  a suite's) gives ``walk_synth`` walks of ``walk_houses_from`` steps or more
+  (:func:`house_walks`), and nothing else: no episode of the suites is in them. Their
+  keys, ``generated/<preset>/<seed>``, name the house itself (:func:`generated_house`).
 """
 
 from __future__ import annotations
@@ -37,13 +45,20 @@ import numpy as np
 
 from agents.train.data.demo_set import DemoSet
 from agents.train.data.route_parts import FAMILY
+from agents.train.errors import TrainError
 from vlnenv.actions import Action
 from vlnenv.language import lexicon as lx
 from vlnenv.language.phrasing import Phrasing
 from vlnenv.language.refer import pick
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import RunTrace
+from vlnenv.world.generate import PRESETS, generate_house
 from vlnenv.world.house import CELL_FLOOR, DIRECTIONS, House
+
+#: The first part of a generated house's key (:func:`generated_house`).
+GENERATED = "generated"
+#: Spawn key of the walk houses' seeds ("WALK").
+_WALK_HOUSES = 0x57414C4B
 
 _FORWARD, _STOP = int(Action.FORWARD), int(Action.STOP)
 
@@ -109,14 +124,10 @@ def walk_episode(template: Episode, pose: tuple[int, int, int], steps: int, text
     return episode, actions, RunTrace(poses, [0] * len(poses), [frozenset({cells[-1]})])
 
 
-def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_steps: int,
-                phrasing: Phrasing | str, seed: int) -> tuple[DemoSet, int]:
-    """``demos`` with ``count`` drawn walks (:func:`draw_walks`) per house of its
-    episodes added after them, as route-part demonstrations (module docstring); and how
-    many were added."""
-    templates: dict[str, Episode] = {}
-    for ep in demos.episodes:
-        templates.setdefault(ep.house, ep)
+def _walk_demos(templates: Mapping[str, Episode], houses: Mapping[str, House], count: int,
+                from_steps: int, phrasing: Phrasing | str, seed: int) -> DemoSet | None:
+    """``count`` drawn walks (:func:`draw_walks`) in each house of ``templates`` (house key
+    -> an episode there), as route-part demonstrations; ``None`` when none was drawn."""
     added: list[tuple[Episode, np.ndarray, RunTrace]] = []
     for house_id in sorted(templates):
         key = zlib.crc32(house_id.encode())
@@ -126,8 +137,67 @@ def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_st
             text = pick(rng, lx.WALK_STEPS, phrasing).format(steps=lx.steps_phrase(n))
             added.append(walk_episode(templates[house_id], pose, n, text, len(added)))
     if not added:
+        return None
+    return DemoSet([a[0] for a in added], [a[1] for a in added], [a[1].copy() for a in added],
+                   np.ones(len(added), bool), np.ones(len(added), bool),
+                   [a[2] for a in added], {})
+
+
+def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_steps: int,
+                phrasing: Phrasing | str, seed: int) -> tuple[DemoSet, int]:
+    """``demos`` with ``count`` drawn walks (:func:`draw_walks`) per house of its
+    episodes added after them, as route-part demonstrations (module docstring); and how
+    many were added."""
+    templates: dict[str, Episode] = {}
+    for ep in demos.episodes:
+        templates.setdefault(ep.house, ep)
+    walks = _walk_demos(templates, houses, count, from_steps, phrasing, seed)
+    if walks is None:
         return demos, 0
-    walks = DemoSet([a[0] for a in added], [a[1] for a in added], [a[1].copy() for a in added],
-                    np.ones(len(added), bool), np.ones(len(added), bool),
-                    [a[2] for a in added], {})
-    return DemoSet.concat([demos, walks], demos.meta), len(added)
+    return DemoSet.concat([demos, walks], demos.meta), len(walks)
+
+
+def walk_house_keys(count: int, preset: str, seed: int) -> list[str]:
+    """The keys ``generated/<preset>/<house seed>`` of the ``count`` walk houses of
+    ``seed`` (``data.sample_seed``): house ``i``'s seed is drawn from
+    ``SeedSequence(seed, spawn_key=("WALK", i))``, apart from the suites' house seeds
+    (:func:`vlnenv.suites.build.house_seed`, whose spawn keys start with a split's)."""
+    keys = []
+    for i in range(count):
+        seq = np.random.SeedSequence(seed, spawn_key=(_WALK_HOUSES, i))
+        keys.append(f"{GENERATED}/{preset}/{int(seq.generate_state(1, np.uint32)[0])}")
+    return keys
+
+
+def generated_house(key: str) -> House | None:
+    """The house a ``generated/<preset>/<seed>`` key names (the generator's ``preset``
+    house of ``seed``); ``None`` for a key of another form."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != GENERATED or parts[1] not in PRESETS:
+        return None
+    if not parts[2].isdigit():
+        return None
+    return generate_house(PRESETS[parts[1]], int(parts[2]))
+
+
+def house_walks(demos: DemoSet, houses: int, preset: str, count: int, from_steps: int,
+                phrasing: Phrasing | str, seed: int) -> tuple[DemoSet, int]:
+    """``demos`` with ``count`` walks of ``from_steps`` steps or more drawn in each of
+    ``houses`` generated ``preset`` houses (:func:`walk_house_keys`; module docstring)
+    added after them, each episode's other fields from ``demos``' first route part; and
+    how many were added (none from a house whose longest run is shorter).
+
+    Raises:
+        TrainError: ``demos`` holds no route part to take the fields from.
+    """
+    template = next((ep for ep in demos.episodes if ep.family == FAMILY), None)
+    if template is None:
+        raise TrainError("data.walk_houses: no route-part demonstration to take the walks' "
+                         "episode fields from; expected follow_route in data.families")
+    keys = walk_house_keys(houses, preset, seed)
+    built = {key: generated_house(key) for key in keys}
+    templates = {key: dataclasses.replace(template, house=key) for key in keys}
+    walks = _walk_demos(templates, built, count, from_steps, phrasing, seed)
+    if walks is None:
+        return demos, 0
+    return DemoSet.concat([demos, walks], demos.meta), len(walks)
