@@ -122,17 +122,18 @@ def widen_far_tables(state: Mapping[str, Tensor],
         limit = times * config.radius
         target = ((config.home_limit, config.home_buckets) if key in HOME_TABLES
                   else (limit, extra))
-        sources = {_rows(kind, limit, 0): ((limit, 0), "no far"),
-                   _rows(kind, limit, extra): ((limit, extra), "far without exact")}
+        sources = {_rows(kind, limit, 0): ((limit, 0), "no far")}
+        if key in HOME_TABLES:
+            sources[_rows(kind, limit, extra)] = ((limit, extra), "far without exact")
         table = state[key]  # (rows, C)
         rows = table.shape[0]
         if rows == _rows(kind, *target):
             continue
         if rows not in sources:
-            laid = [f"{n} ({what})" for n, (_, what) in sources.items()]
-            raise ModelError(f"{key}: {rows} rows; expected {' or '.join(laid)} for "
-                             f"gps.range {config.radius}, or {_rows(kind, *target)} "
-                             f"(far.reach {config.far.reach}, far.exact {config.far.exact})")
+            laid = " or ".join(f"{n} ({what})" for n, (_, what) in sources.items())
+            raise ModelError(f"{key}: {rows} rows; expected {_rows(kind, *target)} (gps.range "
+                             f"{config.radius}, far.reach {config.far.reach}, far.exact "
+                             f"{config.far.exact}) or, to widen, {laid}")
         out[key] = table[regrid_rows(kind, sources[rows][0], target)]  # (rows', C) a copy
         widened.append(key)
     return out, tuple(widened)

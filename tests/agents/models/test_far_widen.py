@@ -101,7 +101,8 @@ def test_tables_already_wide_load_as_they_are_and_other_shapes_are_refused(tmp_p
     assert widened == () and all(torch.equal(same[k], wide[k]) for k in wide)
     assert widen_far_tables(wide, _config())[1] == ()  # no far: nothing to widen
     bad = {**wide, "memory.f_emb.weight": torch.zeros(12, 32)}
-    with pytest.raises(ModelError, match=r"memory.f_emb.weight: 12 rows; expected 9 .*or 41"):
+    with pytest.raises(ModelError, match=r"memory.f_emb.weight: 12 rows; expected 41 \(.*\) "
+                                         r"or, to widen, 9 \(no far\)$"):
         widen_far_tables(bad, config)
     torch.save(bad, tmp_path / "bad.pt")
     with pytest.raises(TrainError, match="init.path = .*bad.pt: memory.f_emb.weight: 12 rows"):
