@@ -90,9 +90,10 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
                     "placed)")
         if data.walk_synth:
             demos, drawn = synth_walks(demos, source.houses, data.walk_synth,
-                                       data.walk_synth_from, data.phrasing, data.sample_seed)
+                                       data.walk_synth_from, data.phrasing, data.sample_seed,
+                                       data.walk_synth_kind)
             if log is not None:
-                log(f"walk_synth {data.walk_synth}: {drawn} straight walks of "
+                log(f"walk_synth {data.walk_synth}: {drawn} {data.walk_synth_kind} walks of "
                     f"{data.walk_synth_from}+ steps drawn in {source.name}'s houses")
         if len(demos) == 0:
             raise TrainError(f"no successful demonstrations in {source.name}/{data.split} "
@@ -111,9 +112,9 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     if data.walk_houses:
         demos, drawn = house_walks(demos, data.walk_houses, data.walk_houses_preset,
                                    data.walk_synth, data.walk_houses_from, data.phrasing,
-                                   data.sample_seed)
+                                   data.sample_seed, data.walk_synth_kind)
         if log is not None:
-            log(f"walk_houses {data.walk_houses}: {drawn} straight walks of "
+            log(f"walk_houses {data.walk_houses}: {drawn} {data.walk_synth_kind} walks of "
                 f"{data.walk_houses_from}+ steps drawn in generated {data.walk_houses_preset} "
                 "houses")
     if data.room_balance > 0 or data.lookalike_repeat > 1:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from agents.train.budget import MIN_WARMUP
 from agents.train.data.legs import POINTED_FAMILIES
+from agents.train.data.walk_synth import WALK_KINDS
 from agents.train.errors import TrainError
 from agents.train.losses import GOAL_LOSSES
 from vlnenv.expert.kinds import ExpertKind
@@ -85,6 +86,10 @@ class DataConfig:
     (:mod:`agents.train.data.walk_synth`; needs ``route_parts``); 0: none."""
     walk_synth_from: int = 8
     """The fewest steps of a drawn walk (``walk_synth``)."""
+    walk_synth_kind: str = "straight"
+    """How a walk is drawn: ``straight``, along a straight floor run; ``weave``, the
+    oracle's route to a cell ``N`` ahead and up to a lane aside, one-cell sidesteps around
+    furniture absorbed as the describer does (:mod:`agents.train.data.walk_synth`)."""
     walk_houses: int = 0
     """Generated houses (``walk_houses_preset``, seeded from ``sample_seed``) in which
     ``walk_synth`` walks each of ``walk_houses_from`` steps or more are drawn too, for
@@ -197,6 +202,8 @@ class DataConfig:
         _check(not self.walk_houses or self.walk_synth, f"{where}.walk_houses",
                f"{self.walk_houses} houses of drawn walks, which need data.walk_synth >= 1 "
                "(the walks drawn in each)")
+        _check(self.walk_synth_kind in WALK_KINDS, f"{where}.walk_synth_kind",
+               f"expected one of {list(WALK_KINDS)}, got {self.walk_synth_kind!r}")
         _check(self.walk_houses_preset in GENERATOR_PRESETS, f"{where}.walk_houses_preset",
                f"expected one of {sorted(GENERATOR_PRESETS)}, got {self.walk_houses_preset!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",

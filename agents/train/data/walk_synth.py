@@ -25,6 +25,16 @@ drawing:
   :func:`~vlnenv.language.lexicon.steps_phrase`, in the demonstrations' phrasing), the
   moves ``N`` forwards then ``stop``, the episode a route part of its own (the route the
   ``N + 1`` cells walked), as :mod:`agents.train.data.route_parts` makes them.
+* **Weaves** (``data.walk_synth_kind = "weave"``). In big houses the long walks run
+  down hallways with furniture in them, and the oracle's route steps around each piece
+  and back: the describer absorbs those one-cell sidesteps into the walk ("walk seventeen
+  steps" of ``large_val`` takes one to six), which a straight run never shows. A weave
+  is drawn as the suites' walks are made: a floor cell and heading, an end ``N`` cells
+  ahead and up to one lane aside in the same room (``N`` uniform up to the room's reach
+  along the heading), and the oracle's route there, kept when it stays in the room and
+  its moves make one run of ``N`` steps in the heading, sidesteps absorbed
+  (:func:`vlnenv.language.legs.runs_between`; :func:`draw_weaves`). Its moves are the
+  oracle's (turns included), its words the same "walk N steps".
 * **Houses for long walks** (``data.walk_houses``). The training houses' longest runs
   stop at 22 cells (most at 8-13) where the big validation houses' routes say walks of up
   to 35 steps (sidesteps absorbed): no training house holds a walk of 23. Generated houses
@@ -47,13 +57,22 @@ from agents.train.data.demo_set import DemoSet
 from agents.train.data.route_parts import FAMILY
 from agents.train.errors import TrainError
 from vlnenv.actions import Action
+from vlnenv.errors import UnreachableGoalError
+from vlnenv.expert.goals import Goal
+from vlnenv.expert.oracle import Oracle, Route
 from vlnenv.language import lexicon as lx
+from vlnenv.language.legs import route_directions, runs_between
 from vlnenv.language.phrasing import Phrasing
 from vlnenv.language.refer import pick
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import RunTrace
 from vlnenv.world.generate import PRESETS, generate_house
-from vlnenv.world.house import CELL_FLOOR, DIRECTIONS, House
+from vlnenv.world.house import CELL_FLOOR, CELL_FURNITURE, DIRECTIONS, House
+
+#: The ways of drawing a walk (``data.walk_synth_kind``).
+WALK_KINDS = ("straight", "weave")
+#: Draws tried per weave wanted before a house gives up (most are kept in open rooms).
+WEAVE_TRIES = 12
 
 #: The first part of a generated house's key (:func:`generated_house`).
 GENERATED = "generated"
@@ -106,36 +125,110 @@ def draw_walks(runs: np.ndarray, count: int, from_steps: int, rng: np.random.Gen
     return out
 
 
+def room_reach(house: House, cell: tuple[int, int], heading: int) -> int:
+    """Cells straight ahead of ``cell`` (a floor cell) along ``heading`` before a wall, a
+    door or another room's floor: furniture of the room does not end it (a route steps
+    around it)."""
+    room = int(house.room_map[cell])
+    dr, dc = DIRECTIONS[heading]
+    r, c, n = cell[0] + dr, cell[1] + dc, 0
+    while (house.structure[r, c] == CELL_FURNITURE
+           or (house.structure[r, c] == CELL_FLOOR and house.room_map[r, c] == room)):
+        r, c, n = r + dr, c + dc, n + 1
+    return n
+
+
+def weave_steps(house: House, route: Route, heading: int) -> int | None:
+    """``N`` when ``route`` stays in its start's room off doors and its moves make one
+    run in ``heading`` (one-cell sidesteps absorbed, as the describer does), else
+    ``None``."""
+    cells = route.cells
+    room = house.room_of(cells[0])
+    if any(house.structure[c] != CELL_FLOOR or house.room_of(c) != room for c in cells):
+        return None
+    runs = runs_between(route_directions(cells), 0, len(cells) - 1)
+    if len(runs) != 1 or runs[0].direction != heading:
+        return None
+    return runs[0].steps
+
+
+def draw_weaves(house: House, oracle: Oracle, count: int, from_steps: int,
+                rng: np.random.Generator) -> list[tuple[Route, int]]:
+    """Up to ``count`` weaves ``(route, N)`` (module docstring), ``WEAVE_TRIES`` draws
+    each: a floor cell and heading uniform, ``N`` uniform in ``[from_steps, reach]``
+    (:func:`room_reach`; a draw whose reach is shorter is spent), an end ``N`` ahead and
+    ``l`` lanes aside (``l`` in -1, 0, 0, 1) on the room's floor, and the oracle's route
+    to it from the pose, kept when :func:`weave_steps` says ``N``."""
+    floor = np.argwhere(np.asarray(house.structure) == CELL_FLOOR)  # (F, 2)
+    out: list[tuple[Route, int]] = []
+    for _ in range(count * WEAVE_TRIES):
+        if len(out) == count:
+            break
+        r, c = (int(v) for v in floor[rng.integers(len(floor))])
+        h = int(rng.integers(4))
+        reach = room_reach(house, (r, c), h)
+        if reach < from_steps:
+            continue
+        n = int(rng.integers(from_steps, reach + 1))
+        lane = int(rng.choice((-1, 0, 0, 1)))
+        (dr, dc), (sr, sc) = DIRECTIONS[h], DIRECTIONS[(h + 1) % 4]
+        end = (r + n * dr + lane * sr, c + n * dc + lane * sc)
+        if not (0 <= end[0] < house.height and 0 <= end[1] < house.width):
+            continue
+        if house.structure[end] != CELL_FLOOR or house.room_of(end) != house.room_of((r, c)):
+            continue
+        try:
+            route = oracle.route((r, c, h), Goal.stand([end]))
+        except UnreachableGoalError:  # furniture walls the end off
+            continue
+        if weave_steps(house, route, h) == n:
+            out.append((route, n))
+    return out
+
+
 def walk_episode(template: Episode, pose: tuple[int, int, int], steps: int, text: str,
-                 index: int) -> tuple[Episode, np.ndarray, RunTrace]:
-    """The route part that walks ``steps`` cells straight on from ``pose`` and stops,
-    said ``text``: ``(episode, actions, trace)``, the episode's other fields (house,
-    budget) from ``template``, an episode in the same house."""
+                 index: int, route: Route | None = None) -> tuple[Episode, np.ndarray, RunTrace]:
+    """The route part that walks ``steps`` cells straight on from ``pose`` (or along the
+    oracle's ``route`` from it: a weave) and stops, said ``text``: ``(episode, actions,
+    trace)``, the episode's other fields (house, budget) from ``template``, an episode in
+    the same house."""
     r, c, h = pose
     dr, dc = DIRECTIONS[h]
-    cells = tuple((r + i * dr, c + i * dc) for i in range(steps + 1))
-    poses = [(row, col, h) for row, col in cells]
-    actions = np.asarray([_FORWARD] * steps + [_STOP], np.uint8)  # (steps + 1,)
+    if route is None:
+        cells = tuple((r + i * dr, c + i * dc) for i in range(steps + 1))
+        poses = [(row, col, h) for row, col in cells]
+        moves = [_FORWARD] * steps
+    else:
+        cells, poses, moves = tuple(route.cells), list(route.poses), list(route.actions)
+    actions = np.asarray(moves + [_STOP], np.uint8)  # (moves + 1,)
     episode = dataclasses.replace(
         template, episode_id=f"walk/{template.house}/{index}", start=pose, instruction=text,
         task={"family": FAMILY, "heading": h, "route": [list(cell) for cell in cells]},
         reference_path=cells, goal=(cells[-1],),
-        max_steps=max(template.max_steps, 2 * steps + 8))
+        max_steps=max(template.max_steps, 2 * len(moves) + 8))
     return episode, actions, RunTrace(poses, [0] * len(poses), [frozenset({cells[-1]})])
 
 
 def _walk_demos(templates: Mapping[str, Episode], houses: Mapping[str, House], count: int,
-                from_steps: int, phrasing: Phrasing | str, seed: int) -> DemoSet | None:
-    """``count`` drawn walks (:func:`draw_walks`) in each house of ``templates`` (house key
-    -> an episode there), as route-part demonstrations; ``None`` when none was drawn."""
+                from_steps: int, phrasing: Phrasing | str, seed: int,
+                kind: str = "straight") -> DemoSet | None:
+    """``count`` drawn walks (:func:`draw_walks`, or :func:`draw_weaves` for ``kind`` =
+    ``"weave"``) in each house of ``templates`` (house key -> an episode there), as
+    route-part demonstrations; ``None`` when none was drawn."""
     added: list[tuple[Episode, np.ndarray, RunTrace]] = []
     for house_id in sorted(templates):
         key = zlib.crc32(house_id.encode())
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
-        walks = draw_walks(straight_runs(houses[house_id]), count, from_steps, rng)
-        for pose, n in walks:
+        house = houses[house_id]
+        if kind == "weave":
+            walks = [(route.poses[0], n, route)
+                     for route, n in draw_weaves(house, Oracle(house), count, from_steps, rng)]
+        else:
+            walks = [(pose, n, None) for pose, n in draw_walks(straight_runs(house), count,
+                                                               from_steps, rng)]
+        for pose, n, route in walks:
             text = pick(rng, lx.WALK_STEPS, phrasing).format(steps=lx.steps_phrase(n))
-            added.append(walk_episode(templates[house_id], pose, n, text, len(added)))
+            added.append(walk_episode(templates[house_id], pose, n, text, len(added), route))
     if not added:
         return None
     return DemoSet([a[0] for a in added], [a[1] for a in added], [a[1].copy() for a in added],
@@ -144,14 +237,15 @@ def _walk_demos(templates: Mapping[str, Episode], houses: Mapping[str, House], c
 
 
 def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_steps: int,
-                phrasing: Phrasing | str, seed: int) -> tuple[DemoSet, int]:
-    """``demos`` with ``count`` drawn walks (:func:`draw_walks`) per house of its
-    episodes added after them, as route-part demonstrations (module docstring); and how
-    many were added."""
+                phrasing: Phrasing | str, seed: int,
+                kind: str = "straight") -> tuple[DemoSet, int]:
+    """``demos`` with ``count`` drawn walks (:func:`draw_walks`; weaves,
+    :func:`draw_weaves`, for ``kind = "weave"``) per house of its episodes added after
+    them, as route-part demonstrations (module docstring); and how many were added."""
     templates: dict[str, Episode] = {}
     for ep in demos.episodes:
         templates.setdefault(ep.house, ep)
-    walks = _walk_demos(templates, houses, count, from_steps, phrasing, seed)
+    walks = _walk_demos(templates, houses, count, from_steps, phrasing, seed, kind)
     if walks is None:
         return demos, 0
     return DemoSet.concat([demos, walks], demos.meta), len(walks)
@@ -181,9 +275,11 @@ def generated_house(key: str) -> House | None:
 
 
 def house_walks(demos: DemoSet, houses: int, preset: str, count: int, from_steps: int,
-                phrasing: Phrasing | str, seed: int) -> tuple[DemoSet, int]:
+                phrasing: Phrasing | str, seed: int,
+                kind: str = "straight") -> tuple[DemoSet, int]:
     """``demos`` with ``count`` walks of ``from_steps`` steps or more drawn in each of
-    ``houses`` generated ``preset`` houses (:func:`walk_house_keys`; module docstring)
+    ``houses`` generated ``preset`` houses (:func:`walk_house_keys`; module docstring;
+    ``kind`` as :func:`synth_walks`)
     added after them, each episode's other fields from ``demos``' first route part; and
     how many were added (none from a house whose longest run is shorter).
 
@@ -197,7 +293,7 @@ def house_walks(demos: DemoSet, houses: int, preset: str, count: int, from_steps
     keys = walk_house_keys(houses, preset, seed)
     built = {key: generated_house(key) for key in keys}
     templates = {key: dataclasses.replace(template, house=key) for key in keys}
-    walks = _walk_demos(templates, built, count, from_steps, phrasing, seed)
+    walks = _walk_demos(templates, built, count, from_steps, phrasing, seed, kind)
     if walks is None:
         return demos, 0
     return DemoSet.concat([demos, walks], demos.meta), len(walks)
