@@ -125,17 +125,31 @@ def draw_walks(runs: np.ndarray, count: int, from_steps: int, rng: np.random.Gen
     return out
 
 
-def room_reach(house: House, cell: tuple[int, int], heading: int) -> int:
-    """Cells straight ahead of ``cell`` (a floor cell) along ``heading`` before a wall, a
-    door or another room's floor: furniture of the room does not end it (a route steps
-    around it)."""
-    room = int(house.room_map[cell])
-    dr, dc = DIRECTIONS[heading]
-    r, c, n = cell[0] + dr, cell[1] + dc, 0
-    while (house.structure[r, c] == CELL_FURNITURE
-           or (house.structure[r, c] == CELL_FLOOR and house.room_map[r, c] == room)):
-        r, c, n = r + dr, c + dc, n + 1
-    return n
+def room_reaches(house: House) -> np.ndarray:
+    """``(4, H, W)`` int: for heading ``h`` and floor cell ``p``, the cells straight ahead
+    before a wall, a door or another room's floor (furniture does not end it: a route
+    steps around it); 0 off the floor.
+
+    ``reach_h(p) = sum_k prod_{j <= k} ok(p + j d_h)`` with ``ok`` a furniture cell or a
+    floor cell of ``p``'s room, one shifted array per ``k``."""
+    s = np.asarray(house.structure)  # (H, W)
+    room = np.asarray(house.room_map)  # (H, W), -1 off the floor
+    floor = s == CELL_FLOOR
+    H, W = s.shape
+    out = np.zeros((4, H, W), np.int64)
+    for h, (dr, dc) in enumerate(DIRECTIONS):
+        going = floor.copy()  # (H, W): every cell ahead so far passable for p's room
+        for k in range(1, max(H, W)):
+            rows, cols = np.arange(H) + k * dr, np.arange(W) + k * dc
+            inside = ((rows >= 0) & (rows < H))[:, None] & ((cols >= 0) & (cols < W))[None]
+            r, c = rows.clip(0, H - 1), cols.clip(0, W - 1)
+            ahead_s, ahead_room = s[r][:, c], room[r][:, c]  # (H, W) the k-th cell ahead
+            going &= inside & ((ahead_s == CELL_FURNITURE)
+                               | ((ahead_s == CELL_FLOOR) & (ahead_room == room)))
+            if not going.any():
+                break
+            out[h] += going
+    return out  # (4, H, W)
 
 
 def weave_steps(house: House, route: Route, heading: int) -> int | None:
@@ -155,26 +169,26 @@ def weave_steps(house: House, route: Route, heading: int) -> int | None:
 def draw_weaves(house: House, oracle: Oracle, count: int, from_steps: int,
                 rng: np.random.Generator) -> list[tuple[Route, int]]:
     """Up to ``count`` weaves ``(route, N)`` (module docstring), ``WEAVE_TRIES`` draws
-    each: a floor cell and heading uniform, ``N`` uniform in ``[from_steps, reach]``
-    (:func:`room_reach`; a draw whose reach is shorter is spent), an end ``N`` ahead and
-    ``l`` lanes aside (``l`` in -1, 0, 0, 1) on the room's floor, and the oracle's route
-    to it from the pose, kept when :func:`weave_steps` says ``N``."""
-    floor = np.argwhere(np.asarray(house.structure) == CELL_FLOOR)  # (F, 2)
+    each: ``N`` uniform in ``[from_steps, L]`` (``L`` the house's longest
+    :func:`room_reaches`; none when shorter), a pose uniform among those that reach
+    ``N``, an end ``N`` ahead and ``l`` lanes aside (``l`` in -1, 0, 0, 1) on the room's
+    floor, and the oracle's route to it from the pose, kept when :func:`weave_steps` says
+    ``N``."""
+    reaches = room_reaches(house)  # (4, H, W)
+    longest = int(reaches.max(initial=0))
     out: list[tuple[Route, int]] = []
+    if longest < from_steps:
+        return out
     for _ in range(count * WEAVE_TRIES):
         if len(out) == count:
             break
-        r, c = (int(v) for v in floor[rng.integers(len(floor))])
-        h = int(rng.integers(4))
-        reach = room_reach(house, (r, c), h)
-        if reach < from_steps:
-            continue
-        n = int(rng.integers(from_steps, reach + 1))
+        n = int(rng.integers(from_steps, longest + 1))
+        hs, rs, cs = np.nonzero(reaches >= n)  # poses that reach n cells
+        k = int(rng.integers(len(hs)))
+        r, c, h = int(rs[k]), int(cs[k]), int(hs[k])
         lane = int(rng.choice((-1, 0, 0, 1)))
         (dr, dc), (sr, sc) = DIRECTIONS[h], DIRECTIONS[(h + 1) % 4]
         end = (r + n * dr + lane * sr, c + n * dc + lane * sc)
-        if not (0 <= end[0] < house.height and 0 <= end[1] < house.width):
-            continue
         if house.structure[end] != CELL_FLOOR or house.room_of(end) != house.room_of((r, c)):
             continue
         try:
