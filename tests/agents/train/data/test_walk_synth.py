@@ -12,18 +12,25 @@ from agents.train.data.route_parts import walk_steps
 from agents.train.data.suite_mix import mixed_houses
 from agents.train.data.walk_synth import (
     draw_walks,
+    draw_weaves,
     generated_house,
     house_walks,
+    room_reaches,
     straight_runs,
     synth_walks,
     walk_house_keys,
+    weave_steps,
 )
 from agents.train.errors import TrainError
 from vlnenv.actions import Action
+from vlnenv.expert.goals import Goal
+from vlnenv.expert.oracle import Oracle
+from vlnenv.language.legs import route_directions, runs_between
 from vlnenv.suites.load import load_suite
 from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.generate import PRESETS, generate_house
-from vlnenv.world.house import CELL_FLOOR, DIRECTIONS
+from vlnenv.world.house import CELL_FLOOR, CELL_FURNITURE, DIRECTIONS
+from vlnenv.world.mapfile import loads_house
 
 
 def brute_runs(structure: np.ndarray) -> np.ndarray:
@@ -141,3 +148,87 @@ def test_walks_in_generated_houses_are_long_walked_and_found_by_their_key(large,
     rooms_only = route_demos.subset([])
     with pytest.raises(TrainError, match="data.walk_houses: no route-part demonstration"):
         house_walks(rooms_only, 4, "huge", 2, 17, "trained", 0)
+
+
+#: A hallway three cells wide with a plant in its middle lane, a bedroom beyond a door.
+PLANT_HALL = '''\
+name = "plant hall"
+
+[rooms]
+H = "hallway"
+B = "bedroom"
+
+[furniture]
+p = "plant"
+
+[grid]
+cells = """
+###########
+#HHHHHHH+B#
+#HHHpHHH#B#
+#HHHHHHH#B#
+###########
+"""
+'''
+
+
+def brute_reaches(house) -> np.ndarray:
+    """Each floor cell's cells ahead before a wall, a door or another room's floor, by
+    walking (furniture passed)."""
+    s, H, W = np.asarray(house.structure), *house.structure.shape
+    out = np.zeros((4, H, W), np.int64)
+    for h, (dr, dc) in enumerate(DIRECTIONS):
+        for r, c in np.argwhere(s == CELL_FLOOR).tolist():
+            n, rr, cc = 0, r + dr, c + dc
+            while s[rr, cc] == CELL_FURNITURE or (s[rr, cc] == CELL_FLOOR and house.room_of(
+                    (rr, cc)) == house.room_of((r, c))):
+                n, rr, cc = n + 1, rr + dr, cc + dc
+            out[h, r, c] = n
+    return out
+
+
+def test_room_reaches_pass_furniture_and_stop_at_walls_doors_and_other_rooms(large):
+    for house in list(large.split_houses("val_unseen").values())[:2]:
+        reaches = room_reaches(house)
+        assert np.array_equal(reaches, brute_reaches(house))
+        assert (reaches >= straight_runs(house)).all() and reaches.max() > 20
+    hall = loads_house(PLANT_HALL)
+    east = DIRECTIONS.index((0, 1))
+    assert room_reaches(hall)[east, 2, 1:8].tolist() == [6, 5, 4, 0, 2, 1, 0]  # p at col 4
+    assert room_reaches(hall)[east, 1, 7] == 0  # the door ends it
+
+
+def test_a_weave_round_a_plant_is_one_walk_of_its_forward_steps():
+    hall = loads_house(PLANT_HALL)
+    east = DIRECTIONS.index((0, 1))
+    route = Oracle(hall).route((2, 1, east), Goal.stand([(1, 7)]))
+    # one sidestep round the plant (turn, forward, turn) and six steps east
+    assert weave_steps(hall, route, east) == 6 and len(route.actions) == 6 + 3
+    assert weave_steps(hall, route, (east + 1) % 4) is None  # not a walk that way
+    back = Oracle(hall).route((2, 1, east), Goal.stand([(2, 7)]))
+    assert weave_steps(hall, back, east) is None  # back to the lane last: two runs
+    into_bedroom = Oracle(hall).route((1, 1, east), Goal.stand([(2, 9)]))
+    assert weave_steps(hall, into_bedroom, east) is None  # leaves the room
+    walks = draw_weaves(hall, Oracle(hall), 5, 6, np.random.default_rng(0))
+    assert walks and all(n == 6 for _, n in walks)  # the hall's longest reach is 6
+
+
+def test_each_drawn_weave_is_said_as_one_walk_and_its_moves_end_where_it_says(
+        large, route_demos):
+    out, added = synth_walks(route_demos, large.houses, 3, 8, "trained", 0, kind="weave")
+    assert added == len(out) - len(route_demos) > 0
+    lateral = 0
+    for ep, acts, trace in zip(out.episodes[len(route_demos):], out.actions[len(route_demos):],
+                               out.traces[len(route_demos):], strict=True):
+        n = walk_steps(ep.instruction)
+        cells = [tuple(c) for c in ep.task["route"]]
+        runs = runs_between(route_directions(cells), 0, len(cells) - 1)
+        assert n is not None and n >= 8 and [r.steps for r in runs] == [n]
+        assert runs[0].direction == ep.task["heading"] == ep.start[2]
+        state = EpisodeState.initial(large.houses[ep.house], ep.start)
+        for a in acts[:-1]:
+            state.step_action(int(a))
+        assert state.pos == cells[-1] == ep.goal[0] and acts[-1] == int(Action.STOP)
+        assert len(trace.poses) == len(acts)
+        lateral += len(cells) - 1 - n
+    assert lateral > 0  # some weave round furniture
