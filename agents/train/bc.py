@@ -23,7 +23,7 @@ from agents.train.data.family_repeat import repeat_families
 from agents.train.data.room_balance import balance_rooms, repeat_lookalikes
 from agents.train.data.route_parts import repeat_long_walks, split_route_demos
 from agents.train.data.suite_mix import mixed_houses, tag_houses
-from agents.train.data.walk_synth import house_walks, synth_walks
+from agents.train.data.walk_synth import synth_walks
 from agents.train.errors import TrainError
 from agents.train.result import TrainResult
 from agents.train.resume import prepare_run, run_folder
@@ -60,7 +60,7 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
     ``data.long_walk_repeat``, the route parts that walk many steps
     (:func:`agents.train.data.route_parts.repeat_long_walks`). Each suite's straight walks
     drawn with ``data.walk_synth`` (:mod:`agents.train.data.walk_synth`) join its route
-    parts, and those of ``data.walk_houses`` follow the suites'.
+    parts.
 
     Raises:
         TrainError: no demonstration is left (of ``suite`` or of an extra suite).
@@ -109,14 +109,6 @@ def load_demos_for(config: TrainConfig, suite: Suite, ctx: distributed.Context,
                    else data.extra_sampled_episodes)
         demos = DemoSet.concat([demos, *(tag_houses(of(s, sampled), s) for s in extra)],
                                demos.meta)
-    if data.walk_houses:
-        demos, drawn = house_walks(demos, data.walk_houses, data.walk_houses_preset,
-                                   data.walk_synth, data.walk_houses_from, data.phrasing,
-                                   data.sample_seed, data.walk_synth_kind)
-        if log is not None:
-            log(f"walk_houses {data.walk_houses}: {drawn} {data.walk_synth_kind} walks of "
-                f"{data.walk_houses_from}+ steps drawn in generated {data.walk_houses_preset} "
-                "houses")
     if data.room_balance > 0 or data.lookalike_repeat > 1:
         houses = mixed_houses(suite, extra, (e.house for e in demos.episodes))
     if data.room_balance > 0:

@@ -14,7 +14,6 @@ from agents.train.losses import GOAL_LOSSES
 from vlnenv.expert.kinds import ExpertKind
 from vlnenv.language.instructions import FAMILIES
 from vlnenv.language.phrasing import Phrasing
-from vlnenv.world.generate import PRESETS as GENERATOR_PRESETS
 
 #: The teacher whose demonstrations each family imitates: the explorer (it knows only what
 #: the agent has seen, so an agent that sees only its view can imitate it) for families
@@ -90,15 +89,6 @@ class DataConfig:
     """How a walk is drawn: ``straight``, along a straight floor run; ``weave``, the
     oracle's route to a cell ``N`` ahead and up to a lane aside, one-cell sidesteps around
     furniture absorbed as the describer does (:mod:`agents.train.data.walk_synth`)."""
-    walk_houses: int = 0
-    """Generated houses (``walk_houses_preset``, seeded from ``sample_seed``) in which
-    ``walk_synth`` walks each of ``walk_houses_from`` steps or more are drawn too, for
-    walks longer than the training houses hold (:mod:`agents.train.data.walk_synth`;
-    needs ``walk_synth``); 0: none."""
-    walk_houses_from: int = 17
-    """The fewest steps of a walk drawn in the ``walk_houses``."""
-    walk_houses_preset: str = "huge"
-    """The generator preset of the ``walk_houses`` (:data:`vlnenv.world.generate.PRESETS`)."""
     sampled_episodes: int = 0
     """Episodes sampled afresh on the split's houses, used instead of the split's own
     episodes when > 0 (for more data than the split holds)."""
@@ -191,21 +181,14 @@ class DataConfig:
         for name, least, off, what in (("long_walk_repeat", 1, 1, "repeats route parts"),
                                        ("long_walk_from", 1, None, ""),
                                        ("walk_synth", 0, 0, "drawn walks are route parts"),
-                                       ("walk_synth_from", 1, None, ""),
-                                       ("walk_houses", 0, 0, "drawn walks are route parts"),
-                                       ("walk_houses_from", 1, None, "")):
+                                       ("walk_synth_from", 1, None, "")):
             value = getattr(self, name)
             _check(value >= least, f"{where}.{name}",
                    f"expected an integer >= {least}, got {value!r}")
             _check(off is None or value == off or self.route_parts, f"{where}.{name}",
                    f"{value} {what}, which need data.route_parts = true")
-        _check(not self.walk_houses or self.walk_synth, f"{where}.walk_houses",
-               f"{self.walk_houses} houses of drawn walks, which need data.walk_synth >= 1 "
-               "(the walks drawn in each)")
         _check(self.walk_synth_kind in WALK_KINDS, f"{where}.walk_synth_kind",
                f"expected one of {list(WALK_KINDS)}, got {self.walk_synth_kind!r}")
-        _check(self.walk_houses_preset in GENERATOR_PRESETS, f"{where}.walk_houses_preset",
-               f"expected one of {sorted(GENERATOR_PRESETS)}, got {self.walk_houses_preset!r}")
         _check(self.max_episodes is None or self.max_episodes >= 1, f"{where}.max_episodes",
                f"expected None or an integer >= 1, got {self.max_episodes!r}")
         _check(all(isinstance(p, str) and p.strip() for p in self.extra_demos),

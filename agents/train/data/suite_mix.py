@@ -3,9 +3,7 @@ sizes mixed in one run, e.g. the ``small`` and ``large`` train houses.
 
 Suites name their houses alike (``train-h0000`` in every suite), so the houses of an
 extra suite are keyed ``<suite name>/<house id>`` in the mixed data; the main suite's
-(``data.suite``) keep their own ids, so a run without extra suites is unchanged. A key
-``generated/<preset>/<seed>`` names a generated house of no suite (the drawn walks' houses,
-:func:`agents.train.data.walk_synth.generated_house`).
+(``data.suite``) keep their own ids, so a run without extra suites is unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 from agents.train.data.demo_set import DemoSet
-from agents.train.data.walk_synth import generated_house
 from agents.train.errors import TrainError
 from vlnenv.suites.load import Suite
 from vlnenv.world.house import House
@@ -28,8 +25,8 @@ def tag_houses(demos: DemoSet, suite: Suite) -> DemoSet:
 
 
 def mixed_houses(main: Suite, extra: Sequence[Suite], keys: Iterable[str]) -> dict[str, House]:
-    """The houses of ``keys`` (sorted): a main-suite house id, ``<suite>/<id>`` of an
-    extra suite (:func:`tag_houses`), or ``generated/<preset>/<seed>`` (module docstring).
+    """The houses of ``keys`` (sorted): a main-suite house id, or ``<suite>/<id>`` of an
+    extra suite (:func:`tag_houses`).
 
     Raises:
         TrainError: a key names no house of these suites.
@@ -37,10 +34,6 @@ def mixed_houses(main: Suite, extra: Sequence[Suite], keys: Iterable[str]) -> di
     by_name = {s.name: s for s in extra}
     out = {}
     for key in sorted(set(keys)):
-        made = generated_house(key)
-        if made is not None:
-            out[key] = made
-            continue
         name, sep, hid = key.partition("/")
         suite, hid = (by_name.get(name), hid) if sep else (main, key)
         if suite is None or hid not in suite.houses:

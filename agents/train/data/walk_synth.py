@@ -29,20 +29,15 @@ drawing:
   down hallways with furniture in them, and the oracle's route steps around each piece
   and back: the describer absorbs those one-cell sidesteps into the walk ("walk seventeen
   steps" of ``large_val`` takes one to six), which a straight run never shows. A weave
-  is drawn as the suites' walks are made: a floor cell and heading, an end ``N`` cells
-  ahead and up to one lane aside in the same room (``N`` uniform up to the room's reach
-  along the heading), and the oracle's route there, kept when it stays in the room and
+  is drawn as the suites' walks are made: ``N`` uniform up to the house's longest room
+  reach (the cells ahead before a wall, a door or another room, furniture passed;
+  :func:`room_reaches`), a pose whose reach holds ``N``, an end ``N`` cells ahead and up
+  to one lane aside, and the oracle's route there, kept when it stays in the room and
   its moves make one run of ``N`` steps in the heading, sidesteps absorbed
-  (:func:`vlnenv.language.legs.runs_between`; :func:`draw_weaves`). Its moves are the
+  (:func:`vlnenv.language.legs.runs_between`; :func:`draw_weaves`). The oracle leaves a
+  step back into the lane to the end where it can (it costs one turn less there), which
+  the describer says as a turn of its own, so such draws are dropped. Its moves are the
   oracle's (turns included), its words the same "walk N steps".
-* **Houses for long walks** (``data.walk_houses``). The training houses' longest runs
-  stop at 22 cells (most at 8-13) where the big validation houses' routes say walks of up
-  to 35 steps (sidesteps absorbed): no training house holds a walk of 23. Generated houses
-  of the ``huge`` preset (48-64 cells a side) hold runs of 15-27 cells and more; each of
-  ``walk_houses`` of them (:func:`walk_house_keys`, seeded from ``data.sample_seed``, none
-  a suite's) gives ``walk_synth`` walks of ``walk_houses_from`` steps or more
-  (:func:`house_walks`), and nothing else: no episode of the suites is in them. Their
-  keys, ``generated/<preset>/<seed>``, name the house itself (:func:`generated_house`).
 """
 
 from __future__ import annotations
@@ -55,7 +50,6 @@ import numpy as np
 
 from agents.train.data.demo_set import DemoSet
 from agents.train.data.route_parts import FAMILY
-from agents.train.errors import TrainError
 from vlnenv.actions import Action
 from vlnenv.errors import UnreachableGoalError
 from vlnenv.expert.goals import Goal
@@ -66,18 +60,12 @@ from vlnenv.language.phrasing import Phrasing
 from vlnenv.language.refer import pick
 from vlnenv.tasks.episode import Episode
 from vlnenv.tasks.run import RunTrace
-from vlnenv.world.generate import PRESETS, generate_house
 from vlnenv.world.house import CELL_FLOOR, CELL_FURNITURE, DIRECTIONS, House
 
 #: The ways of drawing a walk (``data.walk_synth_kind``).
 WALK_KINDS = ("straight", "weave")
 #: Draws tried per weave wanted before a house gives up (most are kept in open rooms).
 WEAVE_TRIES = 12
-
-#: The first part of a generated house's key (:func:`generated_house`).
-GENERATED = "generated"
-#: Spawn key of the walk houses' seeds ("WALK").
-_WALK_HOUSES = 0x57414C4B
 
 _FORWARD, _STOP = int(Action.FORWARD), int(Action.STOP)
 
@@ -223,12 +211,15 @@ def walk_episode(template: Episode, pose: tuple[int, int, int], steps: int, text
     return episode, actions, RunTrace(poses, [0] * len(poses), [frozenset({cells[-1]})])
 
 
-def _walk_demos(templates: Mapping[str, Episode], houses: Mapping[str, House], count: int,
-                from_steps: int, phrasing: Phrasing | str, seed: int,
-                kind: str = "straight") -> DemoSet | None:
-    """``count`` drawn walks (:func:`draw_walks`, or :func:`draw_weaves` for ``kind`` =
-    ``"weave"``) in each house of ``templates`` (house key -> an episode there), as
-    route-part demonstrations; ``None`` when none was drawn."""
+def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_steps: int,
+                phrasing: Phrasing | str, seed: int,
+                kind: str = "straight") -> tuple[DemoSet, int]:
+    """``demos`` with ``count`` drawn walks (:func:`draw_walks`; weaves,
+    :func:`draw_weaves`, for ``kind = "weave"``) per house of its episodes added after
+    them, as route-part demonstrations (module docstring); and how many were added."""
+    templates: dict[str, Episode] = {}
+    for ep in demos.episodes:
+        templates.setdefault(ep.house, ep)
     added: list[tuple[Episode, np.ndarray, RunTrace]] = []
     for house_id in sorted(templates):
         key = zlib.crc32(house_id.encode())
@@ -244,70 +235,8 @@ def _walk_demos(templates: Mapping[str, Episode], houses: Mapping[str, House], c
             text = pick(rng, lx.WALK_STEPS, phrasing).format(steps=lx.steps_phrase(n))
             added.append(walk_episode(templates[house_id], pose, n, text, len(added), route))
     if not added:
-        return None
-    return DemoSet([a[0] for a in added], [a[1] for a in added], [a[1].copy() for a in added],
-                   np.ones(len(added), bool), np.ones(len(added), bool),
-                   [a[2] for a in added], {})
-
-
-def synth_walks(demos: DemoSet, houses: Mapping[str, House], count: int, from_steps: int,
-                phrasing: Phrasing | str, seed: int,
-                kind: str = "straight") -> tuple[DemoSet, int]:
-    """``demos`` with ``count`` drawn walks (:func:`draw_walks`; weaves,
-    :func:`draw_weaves`, for ``kind = "weave"``) per house of its episodes added after
-    them, as route-part demonstrations (module docstring); and how many were added."""
-    templates: dict[str, Episode] = {}
-    for ep in demos.episodes:
-        templates.setdefault(ep.house, ep)
-    walks = _walk_demos(templates, houses, count, from_steps, phrasing, seed, kind)
-    if walks is None:
         return demos, 0
-    return DemoSet.concat([demos, walks], demos.meta), len(walks)
-
-
-def walk_house_keys(count: int, preset: str, seed: int) -> list[str]:
-    """The keys ``generated/<preset>/<house seed>`` of the ``count`` walk houses of
-    ``seed`` (``data.sample_seed``): house ``i``'s seed is drawn from
-    ``SeedSequence(seed, spawn_key=("WALK", i))``, apart from the suites' house seeds
-    (:func:`vlnenv.suites.build.house_seed`, whose spawn keys start with a split's)."""
-    keys = []
-    for i in range(count):
-        seq = np.random.SeedSequence(seed, spawn_key=(_WALK_HOUSES, i))
-        keys.append(f"{GENERATED}/{preset}/{int(seq.generate_state(1, np.uint32)[0])}")
-    return keys
-
-
-def generated_house(key: str) -> House | None:
-    """The house a ``generated/<preset>/<seed>`` key names (the generator's ``preset``
-    house of ``seed``); ``None`` for a key of another form."""
-    parts = key.split("/")
-    if len(parts) != 3 or parts[0] != GENERATED or parts[1] not in PRESETS:
-        return None
-    if not parts[2].isdigit():
-        return None
-    return generate_house(PRESETS[parts[1]], int(parts[2]))
-
-
-def house_walks(demos: DemoSet, houses: int, preset: str, count: int, from_steps: int,
-                phrasing: Phrasing | str, seed: int,
-                kind: str = "straight") -> tuple[DemoSet, int]:
-    """``demos`` with ``count`` walks of ``from_steps`` steps or more drawn in each of
-    ``houses`` generated ``preset`` houses (:func:`walk_house_keys`; module docstring;
-    ``kind`` as :func:`synth_walks`)
-    added after them, each episode's other fields from ``demos``' first route part; and
-    how many were added (none from a house whose longest run is shorter).
-
-    Raises:
-        TrainError: ``demos`` holds no route part to take the fields from.
-    """
-    template = next((ep for ep in demos.episodes if ep.family == FAMILY), None)
-    if template is None:
-        raise TrainError("data.walk_houses: no route-part demonstration to take the walks' "
-                         "episode fields from; expected follow_route in data.families")
-    keys = walk_house_keys(houses, preset, seed)
-    built = {key: generated_house(key) for key in keys}
-    templates = {key: dataclasses.replace(template, house=key) for key in keys}
-    walks = _walk_demos(templates, built, count, from_steps, phrasing, seed, kind)
-    if walks is None:
-        return demos, 0
-    return DemoSet.concat([demos, walks], demos.meta), len(walks)
+    walks = DemoSet([a[0] for a in added], [a[1] for a in added], [a[1].copy() for a in added],
+                    np.ones(len(added), bool), np.ones(len(added), bool),
+                    [a[2] for a in added], {})
+    return DemoSet.concat([demos, walks], demos.meta), len(added)

@@ -164,12 +164,6 @@ def test_route_parts_that_walk_far_are_played_again_next_to_their_original(small
     (["data.walk_synth=-1"], "data.walk_synth"),  # agents/train/data/walk_synth.py
     (["data.walk_synth_from=0"], "data.walk_synth_from"),
     (["data.walk_synth=2", "data.route_parts=false"], "data.walk_synth"),
-    (["data.walk_houses=-1"], "data.walk_houses"),
-    (["data.walk_houses=5"], "data.walk_houses: 5 houses of drawn walks, which need "
-                             "data.walk_synth"),
-    (["data.walk_synth=1", "data.walk_houses=5", "data.walk_houses_from=0"],
-     "data.walk_houses_from"),
-    (["data.walk_houses_preset=giant"], r"data.walk_houses_preset: expected one of \['huge'"),
 ])
 def test_bad_long_walk_and_drawn_walk_settings_name_the_field(overrides, field):
     with pytest.raises(TrainError, match=field):

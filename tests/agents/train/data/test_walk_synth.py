@@ -9,26 +9,20 @@ import pytest
 from helpers import oracle_demo_set
 
 from agents.train.data.route_parts import walk_steps
-from agents.train.data.suite_mix import mixed_houses
 from agents.train.data.walk_synth import (
     draw_walks,
     draw_weaves,
-    generated_house,
-    house_walks,
     room_reaches,
     straight_runs,
     synth_walks,
-    walk_house_keys,
     weave_steps,
 )
-from agents.train.errors import TrainError
 from vlnenv.actions import Action
 from vlnenv.expert.goals import Goal
 from vlnenv.expert.oracle import Oracle
 from vlnenv.language.legs import route_directions, runs_between
 from vlnenv.suites.load import load_suite
 from vlnenv.world.dynamics import EpisodeState
-from vlnenv.world.generate import PRESETS, generate_house
 from vlnenv.world.house import CELL_FLOOR, CELL_FURNITURE, DIRECTIONS
 from vlnenv.world.mapfile import loads_house
 
@@ -115,39 +109,6 @@ def test_each_drawn_walk_is_said_as_its_length_and_walked_that_far_then_stopped(
     assert [(e.start, e.instruction) for e in other.episodes] != [
         (e.start, e.instruction) for e in out.episodes]
 
-
-
-def test_walk_house_keys_name_distinct_houses_that_repeat_with_the_seed():
-    keys = walk_house_keys(5, "large", 0)
-    assert keys == walk_house_keys(5, "large", 0) and len(set(keys)) == 5
-    assert set(keys).isdisjoint(walk_house_keys(5, "large", 1))
-    assert all(k.startswith("generated/large/") for k in keys)
-    seed = int(keys[0].rsplit("/", 1)[1])
-    assert generated_house(keys[0]).structure.tolist() == generate_house(
-        PRESETS["large"], seed).structure.tolist()
-    for other in ("train-h0001", "large/train-h0001", "generated/giant/3", "generated/huge/x",
-                  "generated/huge/3/4"):
-        assert generated_house(other) is None
-
-
-def test_walks_in_generated_houses_are_long_walked_and_found_by_their_key(large, route_demos):
-    out, added = house_walks(route_demos, 4, "huge", 2, 17, "trained", 0)
-    walks = out.episodes[len(route_demos):]
-    assert added == len(walks) > 0 and out.episodes[:len(route_demos)] == route_demos.episodes
-    houses = mixed_houses(large, [], (ep.house for ep in out.episodes))
-    for ep, acts in zip(walks, out.actions[len(route_demos):], strict=True):
-        n = walk_steps(ep.instruction)
-        assert n is not None and n >= 17 and ep.house.startswith("generated/huge/")
-        assert acts.tolist() == [int(Action.FORWARD)] * n + [int(Action.STOP)]
-        state = EpisodeState.initial(houses[ep.house], ep.start)
-        for a in acts[:-1]:
-            state.step_action(int(a))
-        assert state.pos == ep.goal[0] and ep.max_steps >= 2 * n + 8
-    again, _ = house_walks(route_demos, 4, "huge", 2, 17, "trained", 0)
-    assert [e.instruction for e in again.episodes] == [e.instruction for e in out.episodes]
-    rooms_only = route_demos.subset([])
-    with pytest.raises(TrainError, match="data.walk_houses: no route-part demonstration"):
-        house_walks(rooms_only, 4, "huge", 2, 17, "trained", 0)
 
 
 #: A hallway three cells wide with a plant in its middle lane, a bedroom beyond a door.
