@@ -53,7 +53,8 @@ from vlnenv.world.dynamics import EpisodeState
 from vlnenv.world.house import House
 
 #: Bins of a "walk N steps" part's ``N``: (label, lowest, highest).
-STEP_BINS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-12", 8, 12), ("13+", 13, 10**6))
+STEP_BINS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-12", 8, 12), ("13-16", 13, 16),
+             ("17-24", 17, 24), ("25+", 25, 10**6))
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ def test_each_parts_kind_and_walk_length_come_from_the_whole_descriptions_clause
     assert script.part_kinds("Go forward twelve steps, then turn left.") == [
         ("steps", 12), ("turn_left", None)]
     assert script.part_kinds("Bring me a cup.") is None
-    assert [script.step_bin(n) for n in (1, 3, 4, 7, 8, 12, 13, 40)] == [
-        "1-3", "1-3", "4-7", "4-7", "8-12", "8-12", "13+", "13+"]
+    assert [script.step_bin(n) for n in (1, 3, 4, 7, 8, 12, 13, 16, 17, 24, 25, 40)] == [
+        "1-3", "1-3", "4-7", "4-7", "8-12", "8-12", "13-16", "13-16", "17-24", "17-24",
+        "25+", "25+"]
 
 
 def test_the_teachers_part_moves_do_every_part_and_stopping_at_once_none(script):
