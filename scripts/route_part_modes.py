@@ -19,8 +19,11 @@ on one of the route's goal cells (as the whole route is judged), and fails other
 The kind of a part is the clause kinds of the route parser's reading
 (:func:`vlnenv.language.route_parts.part_atoms`) joined by ``+`` ("steps", "turn_left",
 "leave+enter_turn", "past+turn_left", "stop_entering", ...); walks of ``N`` steps,
-alone or with a stop ("steps", "steps+stop"), are also counted by ``N``. Routes whose
-parts cannot be placed are left out and counted.
+alone or with a stop ("steps", "steps+stop"), are also counted by ``N``, and a walk not
+done by how it missed (:func:`walk_miss`): stopped short of its end along the heading it
+started in, walked past it, stopped level with it but in another lane (a sidestep too
+many or too few), or never stopped. Routes whose parts cannot be placed are left out and
+counted.
 
 So the success of a whole route is split into the success of its parts under teacher
 forcing: a part kind whose success falls from ``small`` to ``large`` houses is what a big
@@ -50,7 +53,7 @@ from vlnenv.language.route_parts import part_atoms
 from vlnenv.suites.load import Suite, load_suite
 from vlnenv.tasks.episode import Episode
 from vlnenv.world.dynamics import EpisodeState
-from vlnenv.world.house import House
+from vlnenv.world.house import DIRECTIONS, House
 
 #: Bins of a "walk N steps" part's ``N``: (label, lowest, highest).
 STEP_BINS = (("1-3", 1, 3), ("4-7", 4, 7), ("8-12", 8, 12), ("13-16", 13, 16),
@@ -130,23 +133,52 @@ def part_succeeded(house: House, case: PartCase, actions: Sequence[int]) -> bool
     return False
 
 
-def rates(cases: Sequence[PartCase], success: Sequence[bool]) -> dict[str, Any]:
-    """Parts and success per kind, per step bin, overall, and the routes whose every part
-    succeeded."""
+#: How a walk part was missed (:func:`walk_miss`), in the order they are printed.
+MISSES = ("short", "past", "aside", "no stop")
+
+
+def walk_miss(house: House, case: PartCase, actions: Sequence[int]) -> str:
+    """How a walk part that was not done was missed: ``no stop`` (out of steps), else where
+    the stop lies along the heading the part starts in against the part's end cell:
+    ``short`` before it, ``past`` beyond it, ``aside`` level with it (another lane)."""
+    start = tuple(int(v) for v in case.episode.start)
+    state = EpisodeState.initial(house, start)
+    for action in actions:
+        if action == int(Action.STOP):
+            dr, dc = DIRECTIONS[start[2]]
+            went = (state.pos[0] - start[0]) * dr + (state.pos[1] - start[1]) * dc
+            wanted = (case.end_cell[0] - start[0]) * dr + (case.end_cell[1] - start[1]) * dc
+            return "short" if went < wanted else "past" if went > wanted else "aside"
+        state.step_action(int(action))
+    return "no stop"
+
+
+def rates(cases: Sequence[PartCase], success: Sequence[bool],
+          misses: Sequence[str | None] | None = None) -> dict[str, Any]:
+    """Parts and success per kind, per step bin (with how the walks not done were missed,
+    given ``misses``: a :data:`MISSES` label per walk part not done), overall, and the
+    routes whose every part succeeded."""
+    misses = [None] * len(cases) if misses is None else misses
     by_kind: dict[str, list[bool]] = defaultdict(list)
     by_bin: dict[str, list[bool]] = defaultdict(list)
+    missed: dict[str, list[str]] = defaultdict(list)
     by_route: dict[str, list[bool]] = defaultdict(list)
-    for case, ok in zip(cases, success, strict=True):
+    for case, ok, miss in zip(cases, success, misses, strict=True):
         by_kind[case.kind].append(ok)
         if case.steps is not None:
             by_bin[step_bin(case.steps)].append(ok)
+            if miss is not None:
+                missed[step_bin(case.steps)].append(miss)
         by_route[case.route_id].append(ok)
 
     def row(oks: list[bool]) -> dict[str, float]:
         return {"parts": len(oks), "success": 100.0 * sum(oks) / max(len(oks), 1)}
 
+    def walk_row(label: str) -> dict[str, float]:
+        return {**row(by_bin[label]), **{m: missed[label].count(m) for m in MISSES}}
+
     return {"kinds": {k: row(v) for k, v in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))},
-            "steps": {label: row(by_bin[label]) for label, _, _ in STEP_BINS if by_bin[label]},
+            "steps": {label: walk_row(label) for label, _, _ in STEP_BINS if by_bin[label]},
             "all": row(list(success)),
             "routes_all_parts": 100.0 * sum(all(v) for v in by_route.values())
             / max(len(by_route), 1)}
@@ -167,7 +199,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                                 suite.houses, batch=args.batch)
     success = [part_succeeded(suite.houses[c.episode.house], c, r["actions"])
                for c, r in zip(cases, records, strict=True)]
-    out = rates(cases, success)
+    misses = [None if ok or c.steps is None else
+              walk_miss(suite.houses[c.episode.house], c, r["actions"])
+              for c, r, ok in zip(cases, records, success, strict=True)]
+    out = rates(cases, success, misses)
     out.update(suite=args.suite, split=args.split, policy=args.policy, routes=routes,
                routes_left_out=left_out)
     print(f"{args.policy} on the route parts of {args.suite}/{args.split}: {len(cases)} "
@@ -177,9 +212,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("| part kind | parts | done % |\n|---|---:|---:|")
     for kind, r in out["kinds"].items():
         print(f"| {kind} | {r['parts']} | {r['success']:.1f} |")
-    print("\n| walk N steps, N | parts | done % |\n|---|---:|---:|")
+    print("\n| walk N steps, N | parts | done % | " + " | ".join(MISSES) + " |\n|---|"
+          + "---:|" * (2 + len(MISSES)))
     for label, r in out["steps"].items():
-        print(f"| {label} | {r['parts']} | {r['success']:.1f} |")
+        print(f"| {label} | {r['parts']} | {r['success']:.1f} | "
+              + " | ".join(str(r[m]) for m in MISSES) + " |")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

@@ -6,6 +6,7 @@ them."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from agents.train.data.route_parts import route_part_episodes
 from vlnenv.actions import Action
 from vlnenv.language.route_parts import route_part_ends
 from vlnenv.suites.load import load_suite
+from vlnenv.world.house import DIRECTIONS
+from vlnenv.world.mapfile import loads_house
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +68,47 @@ def test_rates_by_kind_by_walk_length_and_whole_routes(script):
 
     cases = [case("a", "steps", 2), case("a", "turn_left", None), case("b", "steps", 9),
              case("b", "steps", 3), case("c", "turn_left", None)]
-    out = script.rates(cases, [True, True, False, True, False])
+    out = script.rates(cases, [True, True, False, True, False],
+                       [None, None, "past", None, None])
     assert out["kinds"] == {"steps": {"parts": 3, "success": pytest.approx(200 / 3)},
                             "turn_left": {"parts": 2, "success": 50.0}}
-    assert out["steps"] == {"1-3": {"parts": 2, "success": 100.0},
-                            "8-12": {"parts": 1, "success": 0.0}}
+    none = dict.fromkeys(script.MISSES, 0)
+    assert out["steps"] == {"1-3": {"parts": 2, "success": 100.0, **none},
+                            "8-12": {"parts": 1, "success": 0.0, **none, "past": 1}}
     assert out["all"] == {"parts": 5, "success": 60.0}
     assert out["routes_all_parts"] == pytest.approx(100 / 3)  # a of a, b, c
+
+
+#: A hall two cells deep and five long.
+HALL = """\
+name = "hall"
+
+[rooms]
+H = "hallway"
+
+[grid]
+cells = \"\"\"
+#######
+#HHHHH#
+#HHHHH#
+#######
+\"\"\"
+"""
+
+
+def test_a_walk_missed_is_short_past_aside_or_never_stopped_along_its_start_heading(script):
+    house = loads_house(HALL)
+    east = DIRECTIONS.index((0, 1))
+    # "walk three steps" from the hall's west end, facing east
+    case = script.PartCase(SimpleNamespace(start=(1, 1, east)), "r", 0, "steps", 3, (1, 4),
+                           None, False)
+    F, S, L, R = (int(a) for a in (Action.FORWARD, Action.STOP, Action.TURN_LEFT,
+                                   Action.TURN_RIGHT))
+    assert script.walk_miss(house, case, [F, S]) == "short"
+    assert script.walk_miss(house, case, [F] * 4 + [S]) == "past"
+    assert script.walk_miss(house, case, [R, F, L, F, F, F, S]) == "aside"  # a lane south
+    assert script.walk_miss(house, case, [F] * 3) == "no stop"
+    assert script.part_succeeded(house, case, [F] * 3 + [S])
 
 
 def test_a_run_writes_the_counts_it_prints(script, tmp_path, capsys):
