@@ -295,7 +295,8 @@ def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_and
     assert cur.model == long.model.replace(far=FarConfig(reach=256, grow=True))
     assert long.model.far is None
     assert cur.data == dataclasses.replace(long.data, extra_suites=("large",),
-                                           long_walk_repeat=6)  # page 39
+                                           long_walk_repeat=6,  # page 39
+                                           walk_synth=2, walk_synth_kind="weave")  # page 43
     assert (cur.init.path, cur.init.parts) == ("runs/long/best", ("all",))
     assert cur.optim == dataclasses.replace(long.optim, lr=0.001, warmup_steps=100)
     assert cur.run.time_budget_s == 1800 and cur.run.seed == long.run.seed
@@ -307,13 +308,24 @@ def test_the_big_house_curriculum_continues_the_long_model_with_large_houses_and
 
 
 def test_the_second_half_hour_plays_long_walks_again_and_its_frozen_versions_do_not():
-    large, v3 = resolve_config("long_large"), resolve_config("long_large_v3")
+    large, v3 = resolve_config("long_large_v4"), resolve_config("long_large_v3")
     assert (large.data.long_walk_repeat, large.data.long_walk_from) == (6, 4)
     assert large.data.route_parts  # the repeat is of route parts
     assert v3 == large.replace(data=dataclasses.replace(large.data, long_walk_repeat=1),
                                run=dataclasses.replace(large.run, asked=v3.run.asked))
     for name in ("long", "quickstart", "long_large_v1", "long_large_v2", "long_v3"):
         assert resolve_config(name).data.long_walk_repeat == 1, name
+
+
+def test_the_second_half_hour_draws_weaves_and_its_frozen_version_is_it_without():
+    large, v4 = resolve_config("long_large"), resolve_config("long_large_v4")
+    assert (large.data.walk_synth, large.data.walk_synth_kind) == (2, "weave")
+    assert (large.model.far.exact, large.data.walk_synth_from) == (0, 8)
+    assert v4 == large.replace(data=dataclasses.replace(large.data, walk_synth=0,
+                                                        walk_synth_kind="straight"),
+                               run=dataclasses.replace(large.run, asked=v4.run.asked))
+    for name in ("long", "quickstart", "long_large_v2", "long_large_v3", "long_large_cue"):
+        assert resolve_config(name).data.walk_synth == 0, name
 
 
 def test_the_gpu_recipe_on_five_families_is_the_long_recipes_policy_at_c128():
@@ -358,7 +370,7 @@ def test_the_quickstart_asks_its_word_reader_and_its_eleventh_version_does_not()
 
 
 def test_the_longer_recipe_asks_its_word_reader_and_its_frozen_versions_do_not():
-    long, large = resolve_config("long"), resolve_config("long_large")
+    long, large = resolve_config("long"), resolve_config("long_large_v4")
     assert long.optim.words_weight == large.optim.words_weight == 1.0  # page 38
     v3, v2 = resolve_config("long_v3"), resolve_config("long_large_v2")
     assert v3 == long.replace(optim=dataclasses.replace(long.optim, words_weight=0.0),
@@ -380,7 +392,7 @@ def test_every_shipped_config_switches_on_only_losses_its_model_can_take(name):
 
 
 def test_the_cue_configs_are_the_longer_recipe_with_the_cue_the_reader_and_the_word_batch():
-    for name, base in (("long_cue", "long"), ("long_large_cue", "long_large")):
+    for name, base in (("long_cue", "long"), ("long_large_cue", "long_large_v4")):
         cue, plain = resolve_config(name), resolve_config(base)
         assert cue.model == plain.model.replace(memory=MemoryConfig(distance=True, cue=2))
         assert cue.data == dataclasses.replace(plain.data, teacher={
