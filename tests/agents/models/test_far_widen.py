@@ -121,7 +121,8 @@ def test_regridded_rows_give_every_value_up_to_exact_the_source_row_it_read():
     x = torch.arange(-40, 41)
     assert torch.equal(wide[offset_index(x, *target)], table[offset_index(x, *source)])
     # beyond 40 a bucket reads the source row of its smallest value: 41 -> 16 + ceil(4 log2
-    # (41 / 16)) = 22 of the source, 45 (the next bucket's first) -> 22, 48 -> 23
+    # (41 / 16)) = 22 of the source, 45 (in 41's bucket, 41-47) -> 22, 48 (the next
+    # bucket's first) -> 16 + ceil(4 log2 3) = 23
     far = torch.tensor([41, 45, -48])
     rows = regrid_rows("offset", source, target)[offset_index(far, *target)]
     assert (rows - sum(source)).tolist() == [22, 22, -23]

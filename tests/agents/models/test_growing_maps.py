@@ -155,8 +155,10 @@ def test_states_of_different_sizes_join_and_the_episode_start_forgets():
 def test_the_far_part_round_trips_through_dicts_overrides_and_saved_models(tmp_path):
     config = ModelConfig.preset("quickstart", far={"reach": 128, "grow": False})
     data = config.to_dict()
-    assert data["far"] == {"reach": 128, "grow": False}
+    assert data["far"] == {"reach": 128, "grow": False, "exact": 0}
     assert ModelConfig.from_dict(data) == config and ModelConfig.preset("quickstart").far is None
+    older = {**data, "far": {"reach": 128, "grow": False}}  # saved before far.exact
+    assert ModelConfig.from_dict(older) == config
     with pytest.raises(ModelError, match="far needs gps"):
         ModelConfig(far=FarConfig())
     train = resolve_config(None, ["model.preset=quickstart", "model.far.reach=128"])

@@ -87,4 +87,4 @@ def test_a_run_on_small_and_large_houses_trains_with_growing_maps(tiny_config, l
                                   "run.checkpoint_every=3"))
     saved = json.loads((Path(result.out) / "result.json").read_text())
     assert result.steps == 3 and saved["config"]["data"]["extra_suites"] == [str(large_suite)]
-    assert saved["config"]["model"]["far"] == {"reach": 256, "grow": True}
+    assert saved["config"]["model"]["far"] == {"reach": 256, "grow": True, "exact": 0}
