@@ -118,39 +118,50 @@ def part_cases(suite: Suite, split: str) -> tuple[list[PartCase], int, int]:
     return cases, routes, left_out
 
 
-def part_succeeded(house: House, case: PartCase, actions: Sequence[int]) -> bool:
-    """Whether ``actions`` from the part's start stop on its end cell (facing its end
-    heading, when it has one); the last part, as the whole route is judged: on one of the
-    episode's goal cells."""
+def stop_state(house: House, case: PartCase, actions: Sequence[int]) -> EpisodeState | None:
+    """The state where ``actions`` from the part's start first stop; ``None`` when they
+    never stop (out of steps)."""
     state = EpisodeState.initial(house, tuple(int(v) for v in case.episode.start))
     for action in actions:
         if action == int(Action.STOP):
-            if case.last:
-                return tuple(state.pos) in {tuple(c) for c in case.episode.goal}
-            return state.pos == case.end_cell and (case.end_heading is None
-                                                   or state.heading == case.end_heading)
+            return state
         state.step_action(int(action))
-    return False
+    return None
+
+
+def stopped_on_end(case: PartCase, state: EpisodeState) -> bool:
+    """Whether a stop in ``state`` does the part: on its end cell (facing its end heading,
+    when it has one); the last part, as the whole route is judged: on one of the episode's
+    goal cells."""
+    if case.last:
+        return tuple(state.pos) in {tuple(c) for c in case.episode.goal}
+    return state.pos == case.end_cell and (case.end_heading is None
+                                           or state.heading == case.end_heading)
+
+
+def part_succeeded(house: House, case: PartCase, actions: Sequence[int]) -> bool:
+    """Whether ``actions`` from the part's start stop where the part is done
+    (:func:`stopped_on_end`)."""
+    state = stop_state(house, case, actions)
+    return state is not None and stopped_on_end(case, state)
 
 
 #: How a walk part was missed (:func:`walk_miss`), in the order they are printed.
 MISSES = ("short", "past", "aside", "no stop")
 
 
-def walk_miss(house: House, case: PartCase, actions: Sequence[int]) -> str:
-    """How a walk part that was not done was missed: ``no stop`` (out of steps), else where
-    the stop lies along the heading the part starts in against the part's end cell:
-    ``short`` before it, ``past`` beyond it, ``aside`` level with it (another lane)."""
-    start = tuple(int(v) for v in case.episode.start)
-    state = EpisodeState.initial(house, start)
-    for action in actions:
-        if action == int(Action.STOP):
-            dr, dc = DIRECTIONS[start[2]]
-            went = (state.pos[0] - start[0]) * dr + (state.pos[1] - start[1]) * dc
-            wanted = (case.end_cell[0] - start[0]) * dr + (case.end_cell[1] - start[1]) * dc
-            return "short" if went < wanted else "past" if went > wanted else "aside"
-        state.step_action(int(action))
-    return "no stop"
+def walk_miss(case: PartCase, state: EpisodeState | None) -> str:
+    """How a walk part that was not done was missed, from its :func:`stop_state`: ``no
+    stop`` (out of steps), else where the stop lies along the heading the part starts in
+    against the part's end cell: ``short`` before it, ``past`` beyond it, ``aside`` level
+    with it (another lane)."""
+    if state is None:
+        return "no stop"
+    r0, c0, h = (int(v) for v in case.episode.start)
+    dr, dc = DIRECTIONS[h]
+    went = (state.pos[0] - r0) * dr + (state.pos[1] - c0) * dc
+    wanted = (case.end_cell[0] - r0) * dr + (case.end_cell[1] - c0) * dc
+    return "short" if went < wanted else "past" if went > wanted else "aside"
 
 
 def rates(cases: Sequence[PartCase], success: Sequence[bool],
@@ -197,11 +208,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     cases, routes, left_out = part_cases(suite, args.split)
     records = evaluate_episodes(make_policy(args.policy), [c.episode for c in cases],
                                 suite.houses, batch=args.batch)
-    success = [part_succeeded(suite.houses[c.episode.house], c, r["actions"])
-               for c, r in zip(cases, records, strict=True)]
-    misses = [None if ok or c.steps is None else
-              walk_miss(suite.houses[c.episode.house], c, r["actions"])
-              for c, r, ok in zip(cases, records, success, strict=True)]
+    stops = [stop_state(suite.houses[c.episode.house], c, r["actions"])
+             for c, r in zip(cases, records, strict=True)]  # one replay a part
+    success = [s is not None and stopped_on_end(c, s) for c, s in zip(cases, stops, strict=True)]
+    misses = [None if ok or c.steps is None else walk_miss(c, s)
+              for c, s, ok in zip(cases, stops, success, strict=True)]
     out = rates(cases, success, misses)
     out.update(suite=args.suite, split=args.split, policy=args.policy, routes=routes,
                routes_left_out=left_out)

@@ -58,13 +58,6 @@ FAR_TABLES: dict[str, tuple[str, int]] = {
 }
 
 
-def widened_rows(kind: str, limit: int, extra: int) -> Tensor:
-    """``(rows,)`` int64: for each row of the widened table, the source row it copies
-    (the module docstring's formulas; ``rows`` = ``2 (limit + extra) + 1`` for an offset,
-    ``limit + extra + 1`` for a distance, one more for ``explore``)."""
-    return regrid_rows(kind, (limit, 0), (limit, extra))
-
-
 def first_values(limit: int, extra: int) -> Tensor:
     """``(limit + extra + 1,)`` int64: the smallest distance ``d`` whose index
     (:func:`agents.models.far_offsets.distance_index`) is at least ``j``, for each index
@@ -79,7 +72,10 @@ def first_values(limit: int, extra: int) -> Tensor:
 def regrid_rows(kind: str, source: tuple[int, int], target: tuple[int, int]) -> Tensor:
     """``(rows,)`` int64: for each row of a ``kind`` table laid out for ``target`` =
     ``(limit, extra)``, the row of a table laid out for ``source`` that the row's smallest
-    value reads (signed for an offset); ``explore`` keeps its "no path" row last."""
+    value reads (signed for an offset); ``explore`` keeps its "no path" row last. From
+    ``source = (limit, 0)`` (no ``far``) these are the module docstring's formulas;
+    ``rows`` = ``2 (limit + extra) + 1`` for an offset, ``limit + extra + 1`` for a
+    distance, one more for ``explore``."""
     limit, extra = target
     first = first_values(limit, extra)  # (limit + extra + 1,)
     if kind == "offset":

@@ -104,10 +104,13 @@ def test_a_walk_missed_is_short_past_aside_or_never_stopped_along_its_start_head
                            None, False)
     F, S, L, R = (int(a) for a in (Action.FORWARD, Action.STOP, Action.TURN_LEFT,
                                    Action.TURN_RIGHT))
-    assert script.walk_miss(house, case, [F, S]) == "short"
-    assert script.walk_miss(house, case, [F] * 4 + [S]) == "past"
-    assert script.walk_miss(house, case, [R, F, L, F, F, F, S]) == "aside"  # a lane south
-    assert script.walk_miss(house, case, [F] * 3) == "no stop"
+    def miss(actions):
+        return script.walk_miss(case, script.stop_state(house, case, actions))
+
+    assert miss([F, S]) == "short"
+    assert miss([F] * 4 + [S]) == "past"
+    assert miss([R, F, L, F, F, F, S]) == "aside"  # a lane south
+    assert miss([F] * 3) == "no stop"
     assert script.part_succeeded(house, case, [F] * 3 + [S])
 
 

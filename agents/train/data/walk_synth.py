@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -70,29 +70,34 @@ WEAVE_TRIES = 12
 _FORWARD, _STOP = int(Action.FORWARD), int(Action.STOP)
 
 
+def _cells_ahead(structure: np.ndarray, passes: Callable[[np.ndarray, np.ndarray], np.ndarray]
+                 ) -> np.ndarray:
+    """``(4, H, W)`` int: for heading ``h`` and floor cell ``p``, the cells straight ahead
+    of ``p`` before the first that ``passes`` refuses; 0 off the floor.
+
+    ``ahead_h(p) = sum_k prod_{j <= k} passes(p + j d_h)``, one shifted array per ``k``:
+    ``passes(rows, cols)`` gets the ``(H,)`` rows and ``(W,)`` columns of the ``k``-th cell
+    ahead of every cell (clipped to the grid) and gives ``(H, W)`` bool for them."""
+    H, W = structure.shape
+    out = np.zeros((4, H, W), np.int64)
+    for h, (dr, dc) in enumerate(DIRECTIONS):
+        going = structure == CELL_FLOOR  # (H, W): every cell ahead so far passed
+        for k in range(1, max(H, W)):
+            rows, cols = np.arange(H) + k * dr, np.arange(W) + k * dc
+            inside = ((rows >= 0) & (rows < H))[:, None] & ((cols >= 0) & (cols < W))[None]
+            going &= inside & passes(rows.clip(0, H - 1), cols.clip(0, W - 1))
+            if not going.any():
+                break
+            out[h] += going
+    return out  # (4, H, W)
+
+
 def straight_runs(house: House) -> np.ndarray:
     """``(4, H, W)`` int: for heading ``h`` (:data:`~vlnenv.world.house.DIRECTIONS`) and
     cell ``(r, c)``, how many floor cells lie straight ahead of a floor cell before the
-    first cell that is not floor; 0 off the floor.
-
-    ``run_h(p) = floor(p + d_h) * (1 + run_h(p + d_h))`` on floor cells, computed row by
-    row (column by column) from the far side."""
-    floor = np.asarray(house.structure) == CELL_FLOOR  # (H, W)
-    H, W = floor.shape
-    runs = np.zeros((4, H, W), np.int64)
-    for h, (dr, dc) in enumerate(DIRECTIONS):
-        run = runs[h]
-        if dr:  # along the columns: fill rows from the side the heading faces
-            order = range(H - 2, -1, -1) if dr > 0 else range(1, H)
-            for r in order:
-                ahead = r + dr
-                run[r] = np.where(floor[r] & floor[ahead], run[ahead] + 1, 0)
-        else:
-            order = range(W - 2, -1, -1) if dc > 0 else range(1, W)
-            for c in order:
-                ahead = c + dc
-                run[:, c] = np.where(floor[:, c] & floor[:, ahead], run[:, ahead] + 1, 0)
-    return runs  # (4, H, W)
+    first cell that is not floor; 0 off the floor (:func:`_cells_ahead`)."""
+    s = np.asarray(house.structure)  # (H, W)
+    return _cells_ahead(s, lambda r, c: s[r][:, c] == CELL_FLOOR)
 
 
 def draw_walks(runs: np.ndarray, count: int, from_steps: int, rng: np.random.Generator
@@ -102,42 +107,28 @@ def draw_walks(runs: np.ndarray, count: int, from_steps: int, rng: np.random.Gen
     uniform among the poses whose run is at least ``N`` (module docstring); none when no
     run reaches ``from_steps``."""
     longest = int(runs.max(initial=0))
-    if longest < from_steps:
-        return []
-    out = []
-    for _ in range(count):
-        n = int(rng.integers(from_steps, longest + 1))
-        h, r, c = np.nonzero(runs >= n)  # poses whose run holds n cells
-        k = int(rng.integers(len(h)))
-        out.append(((int(r[k]), int(c[k]), int(h[k])), n))
-    return out
+    return [] if longest < from_steps else [
+        draw_pose(runs, from_steps, longest, rng) for _ in range(count)]
+
+
+def draw_pose(reaches: np.ndarray, from_steps: int, longest: int, rng: np.random.Generator
+              ) -> tuple[tuple[int, int, int], int]:
+    """``((row, col, heading), N)``: ``N`` uniform in ``[from_steps, longest]``, then a pose
+    uniform among those whose ``(4, H, W)`` ``reaches`` hold ``N`` cells."""
+    n = int(rng.integers(from_steps, longest + 1))
+    h, r, c = np.nonzero(reaches >= n)  # poses that reach n cells
+    k = int(rng.integers(len(h)))
+    return (int(r[k]), int(c[k]), int(h[k])), n
 
 
 def room_reaches(house: House) -> np.ndarray:
     """``(4, H, W)`` int: for heading ``h`` and floor cell ``p``, the cells straight ahead
     before a wall, a door or another room's floor (furniture does not end it: a route
-    steps around it); 0 off the floor.
-
-    ``reach_h(p) = sum_k prod_{j <= k} ok(p + j d_h)`` with ``ok`` a furniture cell or a
-    floor cell of ``p``'s room, one shifted array per ``k``."""
+    steps around it); 0 off the floor (:func:`_cells_ahead`)."""
     s = np.asarray(house.structure)  # (H, W)
     room = np.asarray(house.room_map)  # (H, W), -1 off the floor
-    floor = s == CELL_FLOOR
-    H, W = s.shape
-    out = np.zeros((4, H, W), np.int64)
-    for h, (dr, dc) in enumerate(DIRECTIONS):
-        going = floor.copy()  # (H, W): every cell ahead so far passable for p's room
-        for k in range(1, max(H, W)):
-            rows, cols = np.arange(H) + k * dr, np.arange(W) + k * dc
-            inside = ((rows >= 0) & (rows < H))[:, None] & ((cols >= 0) & (cols < W))[None]
-            r, c = rows.clip(0, H - 1), cols.clip(0, W - 1)
-            ahead_s, ahead_room = s[r][:, c], room[r][:, c]  # (H, W) the k-th cell ahead
-            going &= inside & ((ahead_s == CELL_FURNITURE)
-                               | ((ahead_s == CELL_FLOOR) & (ahead_room == room)))
-            if not going.any():
-                break
-            out[h] += going
-    return out  # (4, H, W)
+    return _cells_ahead(s, lambda r, c: (s[r][:, c] == CELL_FURNITURE)
+                        | ((s[r][:, c] == CELL_FLOOR) & (room[r][:, c] == room)))
 
 
 def weave_steps(house: House, route: Route, heading: int) -> int | None:
@@ -170,10 +161,7 @@ def draw_weaves(house: House, oracle: Oracle, count: int, from_steps: int,
     for _ in range(count * WEAVE_TRIES):
         if len(out) == count:
             break
-        n = int(rng.integers(from_steps, longest + 1))
-        hs, rs, cs = np.nonzero(reaches >= n)  # poses that reach n cells
-        k = int(rng.integers(len(hs)))
-        r, c, h = int(rs[k]), int(cs[k]), int(hs[k])
+        (r, c, h), n = draw_pose(reaches, from_steps, longest, rng)
         lane = int(rng.choice((-1, 0, 0, 1)))
         (dr, dc), (sr, sc) = DIRECTIONS[h], DIRECTIONS[(h + 1) % 4]
         end = (r + n * dr + lane * sr, c + n * dc + lane * sc)
@@ -194,9 +182,9 @@ def walk_episode(template: Episode, pose: tuple[int, int, int], steps: int, text
     oracle's ``route`` from it: a weave) and stops, said ``text``: ``(episode, actions,
     trace)``, the episode's other fields (house, budget) from ``template``, an episode in
     the same house."""
-    r, c, h = pose
-    dr, dc = DIRECTIONS[h]
+    h = pose[2]
     if route is None:
+        (r, c, _), (dr, dc) = pose, DIRECTIONS[h]
         cells = tuple((r + i * dr, c + i * dc) for i in range(steps + 1))
         poses = [(row, col, h) for row, col in cells]
         moves = [_FORWARD] * steps

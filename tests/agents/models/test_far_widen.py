@@ -24,7 +24,6 @@ from agents.models.far_widen import (
     first_values,
     regrid_rows,
     widen_far_tables,
-    widened_rows,
 )
 from agents.models.vision import egocentric_offsets
 from agents.train.errors import TrainError
@@ -32,22 +31,23 @@ from agents.train.initial_weights import load_init
 from agents.train.sections import InitConfig
 
 
-def test_widened_rows_copy_the_clipped_row_into_every_far_bucket_by_hand():
+def test_regridding_from_no_far_copies_the_clipped_row_into_every_far_bucket_by_hand():
     # offsets, limit 2, 2 buckets a side: rows for -4..4 read the source's clip(x, ±2) + 2
-    assert widened_rows("offset", 2, 2).tolist() == [0, 0, 0, 1, 2, 3, 4, 4, 4]
-    assert widened_rows("distance", 4, 2).tolist() == [0, 1, 2, 3, 4, 4, 4]
-    assert widened_rows("explore", 4, 2).tolist() == [0, 1, 2, 3, 4, 4, 4, 5]  # "no path" last
-    assert widened_rows("offset", 2, 0).tolist() == [0, 1, 2, 3, 4]  # no far: unchanged
+    assert regrid_rows("offset", (2, 0), (2, 2)).tolist() == [0, 0, 0, 1, 2, 3, 4, 4, 4]
+    assert regrid_rows("distance", (4, 0), (4, 2)).tolist() == [0, 1, 2, 3, 4, 4, 4]
+    # "no path" last
+    assert regrid_rows("explore", (4, 0), (4, 2)).tolist() == [0, 1, 2, 3, 4, 4, 4, 5]
+    assert regrid_rows("offset", (2, 0), (2, 0)).tolist() == [0, 1, 2, 3, 4]  # no far: unchanged
 
 
 def test_every_offset_and_distance_reads_the_vector_it_read_without_far():
     limit, extra = 4, far_buckets(4, 64)
     table = torch.randn(2 * limit + 1, 3)  # (rows, C) an offset table without far
     x = torch.arange(-300, 301)  # (V,)
-    wide = table[widened_rows("offset", limit, extra)]  # (rows', C)
+    wide = table[regrid_rows("offset", (limit, 0), (limit, extra))]  # (rows', C)
     assert torch.equal(wide[offset_index(x, limit, extra)], table[offset_index(x, limit, 0)])
     table = torch.randn(2 * limit + 2, 3)  # an explore distance table: 0..2L, "no path"
-    wide = table[widened_rows("explore", 2 * limit, extra)]
+    wide = table[regrid_rows("explore", (2 * limit, 0), (2 * limit, extra))]
     d = torch.arange(0, 301)
     assert torch.equal(wide[distance_index(d, 2 * limit, extra)],
                        table[distance_index(d, 2 * limit, 0)])
@@ -126,8 +126,8 @@ def test_regridded_rows_give_every_value_up_to_exact_the_source_row_it_read():
     far = torch.tensor([41, 45, -48])
     rows = regrid_rows("offset", source, target)[offset_index(far, *target)]
     assert (rows - sum(source)).tolist() == [22, 22, -23]
-    # the clipped layout regrids as widened_rows does
-    assert torch.equal(regrid_rows("explore", (8, 0), (8, 3)), widened_rows("explore", 8, 3))
+    # the clipped layout: every far bucket reads the clipped row, "no path" stays last
+    assert regrid_rows("explore", (8, 0), (8, 3)).tolist() == [*range(9), 8, 8, 8, 9]
     assert first_values(2, 2).tolist() == [0, 1, 2, 3, 3]  # no whole distance in bucket 3
 
 
