@@ -324,7 +324,7 @@ def test_the_second_half_hour_draws_weaves_and_its_frozen_version_is_it_without(
     assert v4 == large.replace(data=dataclasses.replace(large.data, walk_synth=0,
                                                         walk_synth_kind="straight"),
                                run=dataclasses.replace(large.run, asked=v4.run.asked))
-    for name in ("long", "quickstart", "long_large_v2", "long_large_v3", "long_large_cue"):
+    for name in ("long", "quickstart", "long_large_v2", "long_large_v3", "long_large_cue_v1"):
         assert resolve_config(name).data.walk_synth == 0, name
 
 
@@ -392,7 +392,8 @@ def test_every_shipped_config_switches_on_only_losses_its_model_can_take(name):
 
 
 def test_the_cue_configs_are_the_longer_recipe_with_the_cue_the_reader_and_the_word_batch():
-    for name, base in (("long_cue", "long"), ("long_large_cue", "long_large_v4")):
+    for name, base in (("long_cue", "long"), ("long_large_cue", "long_large"),
+                       ("long_large_cue_v1", "long_large_v4")):
         cue, plain = resolve_config(name), resolve_config(base)
         assert cue.model == plain.model.replace(memory=MemoryConfig(distance=True, cue=2))
         assert cue.data == dataclasses.replace(plain.data, teacher={
@@ -400,4 +401,5 @@ def test_the_cue_configs_are_the_longer_recipe_with_the_cue_the_reader_and_the_w
         assert cue.optim == dataclasses.replace(plain.optim, words_batch=32)
         assert cue.eval == plain.eval
         assert cue.run == dataclasses.replace(plain.run, asked=cue.run.asked)
-    assert resolve_config("long_large_cue").init.path == "runs/long_cue/best"
+    for name in ("long_large_cue", "long_large_cue_v1"):
+        assert resolve_config(name).init.path == "runs/long_cue/best", name
