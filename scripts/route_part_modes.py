@@ -129,10 +129,12 @@ def stop_state(house: House, case: PartCase, actions: Sequence[int]) -> EpisodeS
     return None
 
 
-def stopped_on_end(case: PartCase, state: EpisodeState) -> bool:
-    """Whether a stop in ``state`` does the part: on its end cell (facing its end heading,
-    when it has one); the last part, as the whole route is judged: on one of the episode's
-    goal cells."""
+def stopped_on_end(case: PartCase, state: EpisodeState | None) -> bool:
+    """Whether a stop in ``state`` (:func:`stop_state`; ``None``: never stopped) does the
+    part: on its end cell (facing its end heading, when it has one); the last part, as the
+    whole route is judged: on one of the episode's goal cells."""
+    if state is None:
+        return False
     if case.last:
         return tuple(state.pos) in {tuple(c) for c in case.episode.goal}
     return state.pos == case.end_cell and (case.end_heading is None
@@ -142,8 +144,7 @@ def stopped_on_end(case: PartCase, state: EpisodeState) -> bool:
 def part_succeeded(house: House, case: PartCase, actions: Sequence[int]) -> bool:
     """Whether ``actions`` from the part's start stop where the part is done
     (:func:`stopped_on_end`)."""
-    state = stop_state(house, case, actions)
-    return state is not None and stopped_on_end(case, state)
+    return stopped_on_end(case, stop_state(house, case, actions))
 
 
 #: How a walk part was missed (:func:`walk_miss`), in the order they are printed.
@@ -210,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                 suite.houses, batch=args.batch)
     stops = [stop_state(suite.houses[c.episode.house], c, r["actions"])
              for c, r in zip(cases, records, strict=True)]  # one replay a part
-    success = [s is not None and stopped_on_end(c, s) for c, s in zip(cases, stops, strict=True)]
+    success = [stopped_on_end(c, s) for c, s in zip(cases, stops, strict=True)]
     misses = [None if ok or c.steps is None else walk_miss(c, s)
               for c, s, ok in zip(cases, stops, success, strict=True)]
     out = rates(cases, success, misses)
