@@ -1,6 +1,7 @@
 """``TrainConfig``: every knob of a training run, in sections (``model``, ``data``,
-``optim``, ``eval``, ``run``, ``init``, ``dagger``; :mod:`agents.train.sections`), each a
-typed dataclass with a docstring per field. The resolved config is written as JSON into the
+``optim``, ``eval``, ``run``, ``init``, ``dagger``, ``distill``;
+:mod:`agents.train.sections`), each a typed dataclass with a docstring per field.
+The resolved config is written as JSON into the
 run folder, into every checkpoint and into every result, so any number can be traced to
 what produced it.
 
@@ -35,6 +36,7 @@ from agents.train.errors import TrainError
 from agents.train.sections import (
     DaggerConfig,
     DataConfig,
+    DistillConfig,
     EvalConfig,
     InitConfig,
     OptimConfig,
@@ -100,6 +102,8 @@ class TrainConfig(Sections):
     """DAgger rounds (``train_dagger`` only)."""
     init: InitConfig = field(default_factory=InitConfig)
     """Pretrained weights to start from (behaviour cloning)."""
+    distill: DistillConfig = field(default_factory=DistillConfig)
+    """Teacher models whose action distribution the student matches (behaviour cloning)."""
 
 
 def build_sections(cls: type[_C], data: dict[str, Any], where: str = "config") -> _C:

@@ -433,6 +433,32 @@ class InitConfig:
 
 
 @dataclass
+class DistillConfig:
+    """Trained models whose action distribution the student is asked to match beside the
+    expert's labels (:mod:`agents.train.distill`; behaviour cloning)."""
+
+    teachers: tuple[str, ...] = ()
+    """Model folders or checkpoints; several act as one ensemble (the mean of their
+    distributions). Each must read instructions as the student does (one vocabulary, one
+    ``max_text_len``)."""
+    weight: float = 0.0
+    """Weight of ``τ² · KL(teachers ‖ student)`` beside the expert cross-entropy; > 0 needs
+    ``teachers``. 0: off."""
+    temperature: float = 1.0
+    """``τ``: both distributions are softened by it before they are compared."""
+
+    def __post_init__(self) -> None:
+        self.teachers = tuple(self.teachers)
+        _check(self.weight >= 0, "distill.weight", f"expected >= 0, got {self.weight!r}")
+        _check(self.weight == 0 or bool(self.teachers), "distill.teachers",
+               f"distill.weight = {self.weight} needs one or more teacher models, got none")
+        _check(self.temperature > 0, "distill.temperature",
+               f"expected > 0, got {self.temperature!r}")
+        _check(all(isinstance(t, str) and t for t in self.teachers), "distill.teachers",
+               f"expected model paths, got {list(self.teachers)}")
+
+
+@dataclass
 class DaggerConfig:
     """DAgger (Ross et al., 2011): the learner drives, the teacher labels every state it
     visits, the labelled trajectories are added to the data, training goes on."""

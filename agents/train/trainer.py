@@ -52,6 +52,7 @@ from agents.train.data.batches import SequenceLoader, batch_tensors
 from agents.train.data.demo_set import DemoSet
 from agents.train.data.suite_mix import mixed_houses
 from agents.train.data.word_batch import WordBatches
+from agents.train.distill import Teachers, distill_loss
 from agents.train.errors import TrainError
 from agents.train.initial_weights import load_init
 from agents.train.losses import (
@@ -117,6 +118,9 @@ class Trainer:
                                  "the model it is given; expected init.path unset")
             self.init_note = load_init(self.model, config.init)
         self.model.to(ctx.device).train()
+        self.teachers: Teachers | None = (  # distill.teachers, frozen
+            Teachers.load(config.distill.teachers, self.model, config.distill.temperature)
+            if config.distill.weight > 0 else None)
         self.net = distributed.wrap(distributed.SequenceModule(self.model), ctx)
         opt = config.optim
         self.optimizer = torch.optim.AdamW(self.model.optim_groups(opt.weight_decay), lr=opt.lr,
@@ -161,18 +165,21 @@ class Trainer:
             tb_keys["loss_leg"] = "losses/leg"
         if "loss_words" in columns:
             tb_keys["loss_words"] = "losses/words"
+        if "loss_distill" in columns:
+            tb_keys["loss_distill"] = "losses/distill"
         self.logger = RunLogger(self.out, self.config.eval.splits, self.config.optim.max_steps,
                                 self.step, enabled=self.ctx.main, tensorboard=run.tensorboard,
                                 progress_bar=run.progress_bar, columns=columns, tb_keys=tb_keys)
         self._write_config()
 
     def log_columns(self) -> tuple[str, ...]:
-        """The training columns of ``log.csv``: ``loss_leg`` and ``loss_words`` after
-        ``loss_cell`` when the pointer or the word-reader loss is on (so the logs of every
-        other run keep their columns)."""
+        """The training columns of ``log.csv``: ``loss_leg``, ``loss_words`` and
+        ``loss_distill`` after ``loss_cell`` when the pointer, the word-reader or the
+        distillation loss is on (so the logs of every other run keep their columns)."""
         opt = self.config.optim
         extra = (*(("loss_leg",) if opt.leg_weight > 0 else ()),
-                 *(("loss_words",) if opt.words_weight > 0 else ()))
+                 *(("loss_words",) if opt.words_weight > 0 else ()),
+                 *(("loss_distill",) if self.teachers is not None else ()))
         at = TRAIN_COLUMNS.index("loss_cell") + 1
         return (*TRAIN_COLUMNS[:at], *extra, *TRAIN_COLUMNS[at:])
 
@@ -206,6 +213,8 @@ class Trainer:
                                      word_targets=opt.words_weight > 0,
                                      cue_targets=self.model.cue_head is not None)
         self.lane_state = self.model.initial_state(data.lanes)
+        if self.teachers is not None:
+            self.teachers.start(data.lanes)
         self.word_batches = None
         if opt.words_batch > 0:
             if self.ctx.world > 1:
@@ -233,7 +242,8 @@ class Trainer:
         assert self.loader is not None and self.lane_state is not None
         mine = {"loader": self.loader.state_dict(),
                 "lane_state": self.lane_state.to("cpu").to_dict(),
-                "rng": rng_state(self.ctx.device)}
+                "rng": rng_state(self.ctx.device),
+                **({} if self.teachers is None else {"teachers": self.teachers.state_dicts()})}
         ranks = distributed.gather(mine, self.ctx)
         if not self.ctx.main:
             return None
@@ -291,6 +301,8 @@ class Trainer:
             self.loader.load_state_dict(mine["loader"])
             self.lane_state = self.model.load_state(mine["lane_state"],
                                                     str(path)).to(self.ctx.device)
+            if self.teachers is not None:
+                self.teachers.load_state_dicts(mine["teachers"], str(path))
             set_rng_state(mine["rng"], self.ctx.device)
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as err:
             raise TrainError(f"{path}: the training state does not load ({type(err).__name__}: "
@@ -339,6 +351,12 @@ class Trainer:
                 if self.word_batches is not None:
                     loss_words = loss_words + self._word_batch_loss(opt.words_batch)
                 loss = loss + opt.words_weight * loss_words
+            loss_distill = torch.zeros((), device=loss.device)
+            if self.teachers is not None:
+                teacher = self.teachers.log_probs(b_obs, b_["done"])  # (B, T, A)
+                loss_distill = distill_loss(out.logits, teacher, b_valid,
+                                            self.teachers.temperature)
+                loss = loss + self.config.distill.weight * loss_distill
         # ---- backward (gradients averaged over ranks), clip, step
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -357,6 +375,7 @@ class Trainer:
                 "loss_cell": float(loss_cell.detach()),
                 "loss_leg": float(loss_leg.detach()),
                 "loss_words": float(loss_words.detach()),
+                "loss_distill": float(loss_distill.detach()),
                 "accuracy": float(accuracy(out.logits.detach(), b_["labels"], b_valid)),
                 "lr": lr, "grad_norm": grad_norm}
 
@@ -392,7 +411,7 @@ class Trainer:
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
                        for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                                 "loss_leg", "loss_words", "accuracy")}
+                                 "loss_leg", "loss_words", "loss_distill", "accuracy")}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))
