@@ -1,9 +1,8 @@
 """``TrainConfig``: every knob of a training run, in sections (``model``, ``data``,
 ``optim``, ``eval``, ``run``, ``init``, ``dagger``, ``distill``;
-:mod:`agents.train.sections`), each a typed dataclass with a docstring per field.
-The resolved config is written as JSON into the
-run folder, into every checkpoint and into every result, so any number can be traced to
-what produced it.
+:mod:`agents.train.sections`), each a typed dataclass with a docstring per field. The
+resolved config is written as JSON into the run folder, into every checkpoint and into
+every result, so any number can be traced to what produced it.
 
 A config is built from defaults, then a TOML or JSON file (:func:`read_config_file`, the
 same sections as tables; ``base = "quickstart.toml"`` starts it from another file, so a
