@@ -452,6 +452,9 @@ class DistillConfig:
         _check(self.weight >= 0, "distill.weight", f"expected >= 0, got {self.weight!r}")
         _check(self.weight == 0 or bool(self.teachers), "distill.teachers",
                f"distill.weight = {self.weight} needs one or more teacher models, got none")
+        _check(self.weight > 0 or not self.teachers, "distill.weight",
+               f"teachers {list(self.teachers)} are named but the weight is 0 (they would "
+               "teach nothing); expected a weight > 0, or no teachers")
         _check(self.temperature > 0, "distill.temperature",
                f"expected > 0, got {self.temperature!r}")
         _check(all(isinstance(t, str) and t for t in self.teachers), "distill.teachers",

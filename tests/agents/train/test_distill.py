@@ -108,9 +108,12 @@ def test_a_run_without_teachers_keeps_its_log_columns(bc_run):
         assert "loss_distill" not in next(csv.reader(f))
 
 
-def test_a_weight_without_teachers_and_a_temperature_of_zero_are_refused(tiny_config):
+def test_a_weight_without_teachers_teachers_without_a_weight_and_a_zero_temperature_are_refused(
+        tiny_config):
     with pytest.raises(TrainError, match="distill.teachers"):
         tiny_config("distill.weight=1.0")
+    with pytest.raises(TrainError, match="distill.weight"):
+        tiny_config('distill.teachers=["runs/a/best"]')
     with pytest.raises(TrainError, match="distill.temperature"):
         tiny_config("distill.temperature=0")
 
