@@ -145,7 +145,8 @@ def _paced(trainer: Trainer, clock: FakeClock, real: bool) -> None:
             return step()
         trainer.step += 1
         return dict.fromkeys(("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                              "loss_leg", "loss_words", "accuracy", "lr", "grad_norm"), 0.0)
+                              "loss_leg", "loss_words", "loss_distill", "accuracy", "lr",
+                              "grad_norm"), 0.0)
 
     trainer.clock, trainer._started = clock, clock()
     trainer.train_step = paced_step  # type: ignore[method-assign]
