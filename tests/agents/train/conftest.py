@@ -57,3 +57,23 @@ def bc_run(tmp_path_factory: pytest.TempPathFactory, demos_dir: Path):
         return train_bc(resolve_config(None, tiny_overrides(out, demos_dir)))
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def resumed_pair(tiny_config: Callable[..., TrainConfig], tmp_path: Path):
+    """``resumed_pair(*settings)``: the ``last.pt`` contents of a 12-step run with
+    ``settings`` (a constant learning rate, deterministic algorithms) under ``tmp_path / "w"``,
+    and of the same run stopped at step 8 and resumed to 12 under ``tmp_path / "b"``."""
+    from agents.train.bc import train_bc
+    from agents.train.checkpoint import load_checkpoint
+
+    def make(*settings: str) -> tuple[dict, dict]:
+        flat = ("optim.min_lr_ratio=1.0", "run.deterministic=true", *settings)
+        whole = train_bc(tiny_config(*flat, "optim.max_steps=12", f"run.out={tmp_path / 'w'}"))
+        train_bc(tiny_config(*flat, "optim.max_steps=8", f"run.out={tmp_path / 'b'}"))
+        broken = train_bc(tiny_config(*flat, "optim.max_steps=12", f"run.out={tmp_path / 'b'}",
+                                      "run.resume=true"))
+        return (load_checkpoint(Path(whole.out) / "last.pt"),
+                load_checkpoint(Path(broken.out) / "last.pt"))
+
+    return make

@@ -86,14 +86,8 @@ def test_a_run_without_the_average_writes_no_raw_folder_and_no_ema_entry(bc_run)
     assert "ema" not in saved and checkpoint_weights(saved) is saved["model"]
 
 
-def test_a_resumed_run_ends_with_the_averages_of_an_uninterrupted_one(tiny_config, tmp_path):
-    flat = ("optim.ema=0.8", "optim.min_lr_ratio=1.0", "run.deterministic=true")  # lr constant
-    whole = train_bc(tiny_config(*flat, "optim.max_steps=12", f"run.out={tmp_path / 'w'}"))
-    train_bc(tiny_config(*flat, "optim.max_steps=8", f"run.out={tmp_path / 'b'}"))
-    broken = train_bc(tiny_config(*flat, "optim.max_steps=12", f"run.out={tmp_path / 'b'}",
-                                  "run.resume=true"))
-    a = load_checkpoint(Path(whole.out) / "last.pt")
-    b = load_checkpoint(Path(broken.out) / "last.pt")
+def test_a_resumed_run_ends_with_the_averages_of_an_uninterrupted_one(resumed_pair):
+    a, b = resumed_pair("optim.ema=0.8")
     assert a["step"] == b["step"] == 12 and a["ema"]["updates"] == b["ema"]["updates"] == 12
     assert same(a["model"], b["model"])
     assert same(a["ema"]["weights"], b["ema"]["weights"])

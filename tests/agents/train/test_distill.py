@@ -14,7 +14,6 @@ from helpers import TINY_MODEL
 
 from agents.models import MultimodalTransformer
 from agents.train.bc import train_bc
-from agents.train.checkpoint import load_checkpoint
 from agents.train.config import resolve_config
 from agents.train.distill import Teachers, distill_loss
 from agents.train.errors import TrainError
@@ -81,23 +80,17 @@ def test_the_teachers_read_the_mean_of_their_distributions_and_carry_their_state
 
 
 def test_a_run_with_teachers_logs_the_loss_saves_the_config_and_resumes_exactly(
-        tiny_config, tmp_path):
+        resumed_pair, tmp_path):
     teachers = [saved(tiny_model(3), tmp_path / "t0"), saved(tiny_model(4), tmp_path / "t1")]
-    flat = ("optim.min_lr_ratio=1.0", "run.deterministic=true", "distill.weight=0.5",
-            "distill.temperature=2.0", f"distill.teachers={json.dumps(teachers)}")
-    whole = train_bc(tiny_config(*flat, "optim.max_steps=12", f"run.out={tmp_path / 'w'}"))
-    train_bc(tiny_config(*flat, "optim.max_steps=8", f"run.out={tmp_path / 'b'}"))
-    broken = train_bc(tiny_config(*flat, "optim.max_steps=12", f"run.out={tmp_path / 'b'}",
-                                  "run.resume=true"))
-    a = load_checkpoint(Path(whole.out) / "last.pt")
-    b = load_checkpoint(Path(broken.out) / "last.pt")
+    a, b = resumed_pair("distill.weight=0.5", "distill.temperature=2.0",
+                        f"distill.teachers={json.dumps(teachers)}")
     assert a["step"] == b["step"] == 12
     assert a["model"].keys() == b["model"].keys()
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
     assert a["config"]["distill"] == {"teachers": tuple(teachers), "weight": 0.5,
                                       "temperature": 2.0}
     assert len(a["ranks"][0]["teachers"]) == 2
-    with open(Path(whole.out) / "log.csv") as f:
+    with open(tmp_path / "w" / "log.csv") as f:
         rows = list(csv.DictReader(f))
     losses = [float(r["loss_distill"]) for r in rows if r["loss_distill"]]
     assert losses and all(v > 0 for v in losses)
