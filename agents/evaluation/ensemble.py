@@ -34,12 +34,13 @@ from agents.models.errors import ModelError
 
 
 def mixture_logits(logits: Sequence[Tensor]) -> Tensor:
-    """``(B, A)`` float32 log of the mean of the members' action distributions:
-    ``logsumexp_k(log_softmax(z_k)) - log K`` of ``K`` ``(B, A)`` logits ``z_k``."""
+    """``(..., A)`` float32 log of the mean of the members' action distributions:
+    ``logsumexp_k(log_softmax(z_k)) - log K`` of ``K`` ``(..., A)`` logits ``z_k`` (one
+    step ``(B, A)`` when acting, a chunk ``(B, T, A)`` when distilling)."""
     if not logits:
         raise ModelError("mixture_logits: expected at least one member's logits, got none")
-    logp = torch.stack([torch.log_softmax(z.float(), dim=-1) for z in logits])  # (K, B, A)
-    return torch.logsumexp(logp, dim=0) - math.log(len(logits))  # (B, A)
+    logp = torch.stack([torch.log_softmax(z.float(), dim=-1) for z in logits])  # (K, ..., A)
+    return torch.logsumexp(logp, dim=0) - math.log(len(logits))  # (..., A)
 
 
 class EnsembleState(NamedTuple):

@@ -14,8 +14,9 @@ Network"):
 
 ``τ²`` keeps the gradient's scale as ``τ`` changes (Hinton et al., section 2). The loss is
 added to the expert cross-entropy with weight ``distill.weight``
-(:class:`agents.train.sections.DistillConfig`). It is how several runs' ensemble can be
-made one model at a third of the ensemble's cost per step.
+(:class:`agents.train.sections.DistillConfig`): one model that acts at one run's cost,
+taught by several runs acting as one (what it keeps of them:
+``docs/experiments/45-one-model-for-three.md``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from agents.evaluation.ensemble import mixture_logits
@@ -31,6 +33,7 @@ from agents.models import MultimodalTransformer, RecurrentState
 from agents.models.device import autocast_context
 from agents.train.checkpoint import load_model
 from agents.train.errors import TrainError
+from agents.train.losses import masked_mean
 
 
 def distill_loss(student: Tensor, teacher: Tensor, mask: Tensor, temperature: float) -> Tensor:
@@ -44,10 +47,8 @@ def distill_loss(student: Tensor, teacher: Tensor, mask: Tensor, temperature: fl
         temperature: ``τ > 0``.
     """
     log_p = torch.log_softmax(student.float() / temperature, dim=-1)  # (B, T, A)
-    log_q = teacher.float()  # (B, T, A)
-    kl = (log_q.exp() * (log_q - log_p)).sum(-1)  # (B, T)
-    keep = mask.to(kl.dtype)  # (B, T)
-    return temperature ** 2 * (kl * keep).sum() / keep.sum().clamp(min=1e-12)
+    kl = F.kl_div(log_p, teacher.float(), reduction="none", log_target=True).sum(-1)  # (B, T)
+    return temperature ** 2 * masked_mean(kl, mask)
 
 
 def check_reads_alike(student: MultimodalTransformer, teacher: MultimodalTransformer,
@@ -116,9 +117,7 @@ class Teachers:
                 logits.append(out.logits.float() / self.temperature)
                 states.append(out.state)
         self.states = states
-        b, t, a = logits[0].shape
-        flat = mixture_logits([z.reshape(b * t, a) for z in logits])  # (B*T, A)
-        return flat.reshape(b, t, a)
+        return mixture_logits(logits)  # (B, T, A)
 
     def state_dicts(self) -> list[dict[str, Any]]:
         """The teachers' states as a checkpoint keeps them (on the CPU)."""

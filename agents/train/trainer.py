@@ -94,6 +94,12 @@ def check_loss_parts(optim: OptimConfig, model: ModelConfig) -> None:
                          "(its cue reader learns from the word-reader loss)")
 
 
+#: What :meth:`Trainer.train_step` returns that ``log.csv`` rows average over their window
+#: (besides ``lr`` and ``grad_norm``, taken from the window's last step).
+STEP_MEANS: tuple[str, ...] = ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
+                               "loss_leg", "loss_words", "loss_distill", "accuracy")
+
+
 class Trainer:
     """The model, optimiser, scheduler, data and books of one run.
 
@@ -410,8 +416,7 @@ class Trainer:
                 now = self.clock()
                 row = {k: distributed.mean_across(sum(w[k] for w in window) / len(window),
                                                   self.ctx)
-                       for k in ("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                                 "loss_leg", "loss_words", "loss_distill", "accuracy")}
+                       for k in STEP_MEANS}
                 row.update(step=self.step, lr=window[-1]["lr"], grad_norm=window[-1]["grad_norm"],
                            epoch=self.loader.epoch if self.loader else 0,
                            elapsed=round(self.elapsed(), 2))

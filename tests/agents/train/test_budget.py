@@ -26,7 +26,7 @@ from agents.train.budget import (
 )
 from agents.train.config import resolve_config
 from agents.train.errors import TrainError
-from agents.train.trainer import Trainer
+from agents.train.trainer import STEP_MEANS, Trainer
 
 #: Fit the schedule: a warm-up long enough to time, and a cap the tiny runs reach.
 FIT = ["optim.fit_budget=true", "optim.warmup_steps=50", "run.checkpoint_every=1000"]
@@ -124,6 +124,20 @@ def test_refit_interval_and_recent_rate_by_hand():
     assert recent_rate(marks[:2]) == 10 / 2.0
 
 
+def test_a_training_step_returns_the_logged_means_and_the_rate_and_norm(tiny_config):
+    """The stub of :func:`_paced` returns these keys: a step that returns others would
+    fail here, not in the stubbed runs."""
+    config = tiny_config()
+    ctx = distributed.setup("cpu")
+    trainer = Trainer(config, ctx, "bc")
+    try:
+        trainer.set_data(load_demos_for(config, trainer.suite, ctx))
+        assert set(trainer.train_step()) == {*STEP_MEANS, "lr", "grad_norm"}
+    finally:
+        trainer.close()
+        distributed.teardown(ctx)
+
+
 class FakeClock:
     """Seconds that pass only when a training step is taken: ``seconds_per_step(step)``."""
 
@@ -144,9 +158,7 @@ def _paced(trainer: Trainer, clock: FakeClock, real: bool) -> None:
         if real:
             return step()
         trainer.step += 1
-        return dict.fromkeys(("loss", "loss_action", "loss_progress", "loss_goal", "loss_cell",
-                              "loss_leg", "loss_words", "loss_distill", "accuracy", "lr",
-                              "grad_norm"), 0.0)
+        return dict.fromkeys((*STEP_MEANS, "lr", "grad_norm"), 0.0)
 
     trainer.clock, trainer._started = clock, clock()
     trainer.train_step = paced_step  # type: ignore[method-assign]
