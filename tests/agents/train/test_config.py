@@ -271,7 +271,8 @@ def test_one_field_of_a_presets_part_changes_that_field_only(tmp_path: Path):
 def test_the_long_recipe_is_the_quickstart_with_the_tracker_on_all_five_families():
     from vlnenv.language.instructions import FAMILIES
 
-    long, quick = resolve_config("long"), resolve_config("quickstart")
+    # the quickstart it was measured on: with its vision layer (quickstart_v12, page 46)
+    long, quick = resolve_config("long"), resolve_config("quickstart_v12")
     assert long.model == quick.model.replace(track=long.model.track)  # the way home too
     assert long.model.explore == ExploreConfig(goal_path=True, home_path=True)
     v2 = resolve_config("long_v2")  # the hour on small houses alone (page 27)
@@ -345,14 +346,15 @@ def test_the_quickstart_trains_routes_on_their_parts_and_reads_them_so():
     assert not resolve_config("quickstart_v8").data.route_parts
     before = resolve_config("quickstart_v9")  # the quickstart before route parts
     assert before.data.families == ("go_to_room", "go_to_object", "fetch")
-    assert before.model == quick.model.replace(read_route_parts=False,
+    assert before.model == resolve_config("quickstart_v12").model.replace(read_route_parts=False,
                                                explore=ExploreConfig(goal_path=True))
     assert before.data == dataclasses.replace(quick.data, families=before.data.families,
                                               route_parts=False)
 
 
 def test_the_quickstart_plans_the_way_home_and_its_tenth_version_does_not():
-    quick, v10 = resolve_config("quickstart"), resolve_config("quickstart_v10")
+    # v10 and v11 are overlays on the quickstart with its vision layer (v12, page 46)
+    quick, v10 = resolve_config("quickstart_v12"), resolve_config("quickstart_v10")
     assert quick.model.explore == ExploreConfig(goal_path=True, home_path=True)
     assert v10.model == quick.model.replace(explore=ExploreConfig(goal_path=True))
     assert v10.data == quick.data and v10.eval == quick.eval
@@ -363,10 +365,24 @@ def test_the_quickstart_plans_the_way_home_and_its_tenth_version_does_not():
 
 
 def test_the_quickstart_asks_its_word_reader_and_its_eleventh_version_does_not():
-    quick, v11 = resolve_config("quickstart"), resolve_config("quickstart_v11")
+    quick, v11 = resolve_config("quickstart_v12"), resolve_config("quickstart_v11")
     assert quick.optim.words_weight == 1.0 and quick.model.match is not None
     assert v11.optim == dataclasses.replace(quick.optim, words_weight=0.0)
     assert (v11.model, v11.data, v11.eval) == (quick.model, quick.data, quick.eval)
+
+
+def test_the_quickstart_has_no_vision_layer_and_narrow_mlps_and_its_twelfth_version_has():
+    quick, v12 = resolve_config("quickstart"), resolve_config("quickstart_v12")
+    assert (quick.model.n_vision_layer, quick.model.mlp_ratio) == (0, 2)  # page 46
+    preset = ModelConfig.preset("quickstart")  # the twelfth version's layers are the preset's
+    assert v12.model == quick.model.replace(n_vision_layer=preset.n_vision_layer,
+                                            mlp_ratio=preset.mlp_ratio) != quick.model
+    assert (v12.data, v12.optim, v12.eval) == (quick.data, quick.optim, quick.eval)
+    # every older version and the longer recipe keep the model they were measured with
+    for name in [f"quickstart_v{v}" for v in range(3, 12)] + ["long", "long_large",
+                                                               "long_large_cue", "long_v1"]:
+        model = resolve_config(name).model
+        assert (model.n_vision_layer, model.mlp_ratio) == (1, 4), name
 
 
 def test_the_longer_recipe_asks_its_word_reader_and_its_frozen_versions_do_not():
