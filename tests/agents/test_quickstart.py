@@ -57,7 +57,7 @@ def test_a_config_file_replaces_the_shipped_one_under_the_quickstarts_settings(t
     assert shipped.model.explore.home_path  # the way home, read while an object is held
     assert shipped.model == dataclasses.replace(
         ModelConfig.preset("quickstart", explore={"home_path": True}), read_parts=True,
-        read_route_parts=True)
+        read_route_parts=True, n_vision_layer=0, mlp_ratio=2)  # lighter: page 46
     assert shipped.optim.fit_budget and shipped.run.time_budget_s == 10.0
     assert gpu.model.n_embd == 128 and gpu.model.cells and gpu.data.lanes == 128
     assert gpu.run.time_budget_s == 10.0 and gpu.run.out == str(tmp_path / "b")
