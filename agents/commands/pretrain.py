@@ -31,8 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="single_stream (default) or dual_stream (any registered fusion)")
     p.add_argument("--preset", default=None, metavar="NAME",
                    help="the encoders of a model preset: default, large (GPU-sized) or "
-                        "quickstart (the quickstart policy's, to --init it); default: default")
+                        "quickstart (those of quickstart_v12 and the longer recipe); "
+                        "default: default")
     p.add_argument("--large", action="store_true", help="the same as --preset large")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="the encoders of a training config's model (a file, or a shipped "
+                        "config's name: quickstart pretrains those of `vln train bc --config "
+                        "quickstart`, to --init it); instead of --preset")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--phrasing", choices=("any", "trained"), default="any",
                    help="trained: captions and instructions in trained phrasing only, so "
@@ -74,13 +79,19 @@ def config_from_args(args: argparse.Namespace) -> object:
     """The ``PretrainConfig`` of the parsed options."""
     from agents.models.config import ModelConfig
     from agents.pretrain.config import PretrainConfig
+    from agents.train.config import resolve_config
     from agents.train.errors import TrainError
 
     if args.large and args.preset not in (None, "large"):
         raise TrainError(f"--large and --preset {args.preset} name two models; give one")
-    preset = "large" if args.large else (args.preset or "default")
     model = {} if args.fusion is None else {"fusion": args.fusion}
-    mc = ModelConfig.preset(preset, **model)
+    if args.config is not None:
+        if args.preset is not None or args.large:
+            given = "--large" if args.large else f"--preset {args.preset}"
+            raise TrainError(f"--config {args.config} and {given} name two models; give one")
+        mc = resolve_config(args.config).model.replace(**model)
+    else:
+        mc = ModelConfig.preset("large" if args.large else (args.preset or "default"), **model)
     extra = {k: v for k, v in (("steps", args.steps), ("batch", args.batch),
                                ("path_batch", args.path_batch), ("lr", args.lr))
              if v is not None}
