@@ -3,12 +3,19 @@ model, and clashing options refused."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from agents.cli import build_parser
 from agents.commands.pretrain import config_from_args
+from agents.models import MultimodalTransformer
 from agents.models.errors import ModelError
+from agents.models.pretrained import load_pretrained_weights
+from agents.pretrain.loop import pretrain
+from agents.train.config import resolve_config
 from agents.train.errors import TrainError
+from agents.train.initial_weights import ENCODERS
 
 
 def _config(*argv: str):
@@ -25,8 +32,6 @@ def test_a_preset_gives_its_encoders_and_large_is_the_large_preset():
 
 
 def test_a_training_config_gives_its_own_models_encoders():
-    from agents.train.config import resolve_config
-
     quick = _config("--config", "quickstart")
     assert quick.model == resolve_config("quickstart").model  # no vision layer (page 46)
     assert quick.model != _config("--preset", "quickstart").model
@@ -35,14 +40,6 @@ def test_a_training_config_gives_its_own_models_encoders():
 
 
 def test_encoders_pretrained_for_a_config_load_into_its_model_and_not_the_presets(tmp_path):
-    import dataclasses
-
-    from agents.models import MultimodalTransformer
-    from agents.models.pretrained import load_pretrained_weights
-    from agents.pretrain.loop import pretrain
-    from agents.train.config import resolve_config
-    from agents.train.initial_weights import ENCODERS
-
     config = dataclasses.replace(_config("--config", "quickstart", "--suite", "tiny",
                                          "--steps", "1", "--batch", "4", "--path-batch", "2",
                                          "--device", "cpu"), views=16, paths=8)
