@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import torch
 
-from agents.evaluation.parts import Reading
+from agents.evaluation.parts import Reading, as_read
 from agents.models import MultimodalTransformer, RecurrentState, autocast_context
 from agents.models.errors import ModelError
 from vlnenv.actions import Action
@@ -115,7 +115,7 @@ class ModelPolicy:
                                      "(read_parts=False, or the benchmark's whole:FOLDER)")
                 if readings[b] is None or readings[b].text != text:
                     readings[b] = Reading.of(text, self.read_parts, self.read_route_parts)
-        given = _as_read(obs, readings) if reading else obs
+        given = as_read(obs, readings) if reading else obs
         logits, model_state = self._logits(given, state.model)  # (B, A)
         actions = self._pick(logits, own, infos)  # (B,)
         moving = [b for b in range(batch) if reading
@@ -131,7 +131,7 @@ class ModelPolicy:
                     here = tuple(int(v) for v in np.asarray(obs["gps"])[b])
                 readings[b] = dataclasses.replace(readings[b], current=readings[b].current + 1,
                                                   origin=here)
-            sub = _as_read({k: _rows(v, moving) for k, v in obs.items()},
+            sub = as_read({k: _rows(v, moving) for k, v in obs.items()},
                            [readings[b] for b in moving])
             logits, fresh = self._logits(sub, self.model.initial_state(len(moving)))
             mine = [own[b] for b in moving]
@@ -206,17 +206,6 @@ class SampledModelPolicy(ModelPolicy):
 
     def config(self) -> dict[str, Any]:
         return {**super().config(), "temperature": self.temperature, "seed": self.seed}
-
-
-def _as_read(obs: dict[str, Any], readings: list[Reading]) -> dict[str, Any]:
-    """``obs`` as the model is given it: each slot's current part as the instruction, and
-    ``gps`` counted from where its route part began."""
-    out = {**obs, "instruction": [r.now for r in readings]}
-    if "gps" in obs and any(r.origin != (0, 0) for r in readings):
-        gps = np.array(obs["gps"], copy=True)  # (B, 2)
-        gps -= np.asarray([r.origin for r in readings], dtype=gps.dtype)
-        out["gps"] = gps
-    return out
 
 
 def _rows(values: Any, rows: list[int]) -> Any:

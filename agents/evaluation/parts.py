@@ -30,6 +30,9 @@ and 25-routes-part-by-part.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from vlnenv.errors import ParseError
 from vlnenv.language.parse import part_texts
@@ -75,3 +78,15 @@ class Reading:
     def more(self) -> bool:
         """Whether a part follows the one being read."""
         return self.current < len(self.parts) - 1
+
+
+def as_read(obs: dict[str, Any], readings: list[Reading]) -> dict[str, Any]:
+    """``obs`` (a batch: ``instruction`` a list of texts, ``gps`` ``(B, 2)``) as the model
+    is given it: each slot's current part as the instruction, and ``gps`` counted from where
+    its route part began."""
+    out = {**obs, "instruction": [r.now for r in readings]}
+    if "gps" in obs and any(r.origin != (0, 0) for r in readings):
+        gps = np.array(obs["gps"], copy=True)  # (B, 2)
+        gps -= np.asarray([r.origin for r in readings], dtype=gps.dtype)
+        out["gps"] = gps
+    return out

@@ -4,7 +4,7 @@ One update (read top-down, as cleanrl's ``ppo_atari_lstm.py``):
 
 1. **roll out** ``ppo.rollout`` steps of every lane (:class:`agents.rl.rollout.Lanes`),
    actions sampled from the policy, the recurrent state carried and reset at episode
-   starts;
+   starts (and, for a model that reads instructions part by part, at each new part);
 2. **advantages** by GAE (:func:`agents.rl.gae.gae`);
 3. **optimise** ``ppo.epochs`` passes, each over ``ppo.minibatches`` minibatches of
    whole lane sequences replayed with ``forward_sequence`` from the state the lane
@@ -180,14 +180,14 @@ class PPOTrainer:
             order = torch.randperm(N, generator=self.gen)  # (N,)
             for mb in order.chunk(ppo.minibatches):
                 mb_obs = b.lanes(mb)  # (n, T, ...)
-                mb_starts = b.starts[:, mb].T.to(device)  # (n, T)
+                mb_resets = b.resets[:, mb].T.to(device)  # (n, T)
                 mb_actions = b.actions[:, mb].T.to(device)  # (n, T)
                 mb_old_logp = b.logp[:, mb].T.to(device)  # (n, T)
                 mb_old_v = b.values[:, mb].T.to(device)  # (n, T)
                 mb_adv = b_adv[:, mb].T.to(device)  # (n, T)
                 mb_ret = b_ret[:, mb].T.to(device)  # (n, T)
                 with autocast_context(device):
-                    out = self.net(mb_obs, b.state0.select(mb).to(device), mb_starts)
+                    out = self.net(mb_obs, b.state0.select(mb).to(device), mb_resets)
                 logits = out.logits.float()  # (n, T, A)
                 logp_all = torch.log_softmax(logits, dim=-1)  # (n, T, A)
                 new_logp = logp_all.gather(-1, mb_actions[..., None])[..., 0]  # (n, T)
@@ -250,7 +250,7 @@ class PPOTrainer:
         index = torch.arange(b.actions.shape[1])
         with torch.no_grad(), autocast_context(device):
             out = self.reference.forward_sequence(b.lanes(index), self.ref_state.to(device),
-                                                  b.starts.T.to(device))
+                                                  b.resets.T.to(device))
         self.ref_state = out.state.float()
         return out.logits.float().transpose(0, 1).cpu()  # (T, N, A)
 

@@ -3,19 +3,32 @@ steps by the recurrent policy, its state carried from step to step (and from rol
 roll-out) and reset to zeros exactly where a lane starts a new episode.
 
 The stored roll-out is time-major ``(T, N, ...)``; ``starts[t]`` marks the steps whose
-observation begins an episode, which is at once where the recurrent state is reset (the
-``done_mask`` of ``forward_sequence``, so replaying a lane's sequence in the update gives
-the logits it acted on) and where GAE stops flowing back (:func:`agents.rl.gae.gae`).
+observation begins an episode, where GAE stops flowing back (:func:`agents.rl.gae.gae`);
+``resets[t]`` the steps before which the recurrent state is reset (the ``done_mask`` of
+``forward_sequence``, so replaying a lane's sequence in the update gives the logits it
+acted on): every start, and every step where the lane began a new part of its instruction.
+
+A model that reads instructions part by part (``model.read_parts``,
+``model.read_route_parts``) is played as the benchmark plays it
+(:class:`agents.evaluation.model_policy.ModelPolicy`, :mod:`agents.evaluation.parts`):
+each lane reads the current part of its episode's instruction (a route part's ``gps``
+counted from where the part began); a ``stop`` sampled before the last part is not sent
+to the environment but ends the part: the lane's state is reset, it reads the next part on
+the same observation, and the action sampled there is the step's (and what is stored: the
+next part's words, ``gps`` and a reset). Without this, PPO would train a part reader on
+whole routes and sequences, which it never reads (routes 73 → 35 on ``small/val_unseen``
+in 30 minutes: docs/experiments/47-held-out-words-and-rl-from-the-light-quickstart.md).
 
 :class:`Lanes` also keeps what it takes to put the environment back exactly where it
 was (for ``--resume``): per lane, the state of its episode generator before it drew the
 current episode, and the actions taken in that episode; :meth:`Lanes.restore` redraws
-each episode and replays its actions.
+each episode and replays its actions, and where each lane is in its instruction's parts.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,10 +40,12 @@ import torch
 from gymnasium.utils import seeding
 from torch import Tensor
 
+from agents.evaluation.parts import Reading, as_read
 from agents.models import MultimodalTransformer, RecurrentState, autocast_context
 from agents.models.legacy import upgrade_state
 from agents.rl.config import RLEnvConfig
 from agents.train.errors import TrainError
+from vlnenv.actions import Action
 from vlnenv.env.config import EnvConfig as HouseEnvConfig  # agents.rl.config has an EnvConfig
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.registration import VECTOR_ENTRY_POINT
@@ -84,7 +99,10 @@ class Rollout(NamedTuple):
     ids: Tensor
     """``(T, N, L)`` int64 instruction ids."""
     starts: Tensor
-    """``(T, N)`` bool: the step's observation begins an episode (state reset before it)."""
+    """``(T, N)`` bool: the step's observation begins an episode."""
+    resets: Tensor
+    """``(T, N)`` bool: the recurrent state is reset before the step (an episode's start, or
+    a new part of its instruction)."""
     actions: Tensor
     """``(T, N)`` int64 sampled actions."""
     logp: Tensor
@@ -137,7 +155,8 @@ class Lanes:
 
     Args:
         env: the batched environment (same-step autoreset).
-        model: the policy (its recurrent state shape and instruction cache).
+        model: the policy (its recurrent state shape, its instruction cache, and whether it
+            reads instructions part by part: ``config.read_parts``, ``read_route_parts``).
         seed: lane ``i`` draws its episodes from a generator seeded ``seed + i``.
     """
 
@@ -151,6 +170,9 @@ class Lanes:
         self.next_draw = [_rng_state(env.generator(i)) for i in range(self.n)]
         self.actions: list[list[int]] = [[] for _ in range(self.n)]
         self.returns = np.zeros(self.n)  # (N,) return of the episode so far
+        config = model.config
+        self.by_parts = (bool(config.read_parts), bool(config.read_route_parts))
+        self.readings: list[Reading | None] = [None] * self.n  # where each lane reads
 
     # ------------------------------------------------------------------ playing
     def collect(self, model: MultimodalTransformer, steps: int,
@@ -164,6 +186,7 @@ class Lanes:
         device, T, N = model.device, steps, self.n
         obs_t: list[dict[str, Tensor]] = []
         starts = torch.zeros(T, N, dtype=torch.bool)
+        resets = torch.zeros(T, N, dtype=torch.bool)
         actions = torch.zeros(T, N, dtype=torch.long)
         logp = torch.zeros(T, N)
         values = torch.zeros(T, N)
@@ -175,30 +198,69 @@ class Lanes:
         model.eval()
         try:
             for t in range(T):
-                obs = self._tensors(model, self.obs)
-                obs_t.append(obs)
                 starts[t] = torch.from_numpy(self.starts)
-                state = state.reset(starts[t])
+                resets[t] = starts[t]
+                before = state.reset(resets[t])
+                obs = self._tensors(model, self._read(self.obs))
                 with torch.no_grad(), autocast_context(device):
-                    out = model(obs, state)  # logits (N, A), value (N,)
-                state = out.state.float()
+                    out = model(obs, before)  # logits (N, A), value (N,)
                 dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
                 action = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
+                moving = self._part_done(action)
+                while moving.any():  # a stop before the last part: read the next one here
+                    resets[t] |= moving
+                    obs = self._tensors(model, self._read(self.obs))
+                    with torch.no_grad(), autocast_context(device):
+                        out = model(obs, before.reset(resets[t]))  # the other rows as before
+                    dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
+                    again = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
+                    action = torch.where(moving, again, action)
+                    moving = self._part_done(action) & moving  # only those can move on
+                state = out.state.float()
+                obs_t.append(obs)
                 actions[t] = action
                 logp[t] = dist.gather(1, action[:, None])[:, 0]
                 values[t] = out.value.float().cpu()
                 rewards[t] = torch.from_numpy(self._step(action.numpy(), ended))
             with torch.no_grad(), autocast_context(device):
-                last = model(self._tensors(model, self.obs), state.reset(self.starts))
+                last = model(self._tensors(model, self._read(self.obs)),
+                             state.reset(self.starts))
         finally:
             model.train(was_training)
         self.state = state
         stacked = {k: torch.stack([o[k] for o in obs_t]) for k in obs_t[0]}  # (T, N, ...)
         rollout = Rollout(stacked["image"], stacked["direction"], stacked["carrying"],
-                          stacked["gps"], stacked["instruction"], starts, actions, logp,
+                          stacked["gps"], stacked["instruction"], starts, resets, actions, logp,
                           values, rewards, state0, last.value.float().cpu(),
                           torch.from_numpy(self.starts.copy()))
         return rollout, ended
+
+    def _read(self, obs: Mapping[str, Any]) -> dict[str, Any]:
+        """``obs`` as the model reads it: a lane whose episode has just begun starts reading
+        its instruction (cut into parts when the model reads parts); each lane is given its
+        current part (:func:`agents.evaluation.parts.as_read`)."""
+        if not any(self.by_parts):
+            return dict(obs)
+        for i, text in enumerate(obs["instruction"]):
+            if self.readings[i] is None:  # set to None where an episode ends
+                self.readings[i] = Reading.of(text, *self.by_parts)
+        return as_read(dict(obs), self.readings)
+
+    def _part_done(self, action: Tensor) -> Tensor:
+        """``(N,)`` bool: the lanes whose ``action`` is a stop before their last part; those
+        lanes move on to their next part (a route part's ``gps`` origin: where it is now)."""
+        done = torch.zeros(self.n, dtype=torch.bool)
+        if not any(self.by_parts):
+            return done
+        for i in np.flatnonzero(action.numpy() == int(Action.STOP)).tolist():
+            reading = self.readings[i]
+            if reading is not None and reading.more:
+                here = (tuple(int(v) for v in np.asarray(self.obs["gps"])[i]) if reading.route
+                        else reading.origin)
+                self.readings[i] = dataclasses.replace(reading, current=reading.current + 1,
+                                                       origin=here)
+                done[i] = True
+        return done
 
     @staticmethod
     def _tensors(model: MultimodalTransformer, obs: Mapping[str, Any]) -> dict[str, Tensor]:
@@ -223,6 +285,7 @@ class Lanes:
             ended.lengths.append(len(self.actions[i]))
             self.returns[i] = 0.0
             self.actions[i] = []
+            self.readings[i] = None
             self.draw_state[i] = self.next_draw[i]
             self.next_draw[i] = _rng_state(self.env.generator(i))
         self.starts = done
@@ -234,7 +297,9 @@ class Lanes:
         return {"draw_state": list(self.draw_state), "actions": [list(a) for a in self.actions],
                 "returns": torch.from_numpy(self.returns.copy()),
                 "starts": torch.from_numpy(self.starts.copy()),
-                "state": self.state.to("cpu").to_dict()}
+                "state": self.state.to("cpu").to_dict(),
+                "readings": [None if r is None else [r.current, *r.origin]
+                             for r in self.readings]}
 
     def load_state_dict(self, data: Mapping[str, Any]) -> None:
         """Put the environment and the books back as :meth:`state_dict` found them."""
@@ -250,6 +315,15 @@ class Lanes:
                                    "rollout state").to(self.state.hidden.device)
         self.obs = self.restore()
         self.next_draw = [_rng_state(self.env.generator(i)) for i in range(self.n)]
+        # where each lane was in its instruction's parts (none saved: every lane at its
+        # first part, as a checkpoint of a run that read whole instructions left them)
+        saved = data.get("readings") or [None] * self.n
+        self.readings = [None] * self.n
+        for i, where in enumerate(saved):
+            if where is not None and any(self.by_parts):
+                reading = Reading.of(self.obs["instruction"][i], *self.by_parts)
+                self.readings[i] = dataclasses.replace(reading, current=int(where[0]),
+                                                       origin=(int(where[1]), int(where[2])))
 
     def restore(self) -> dict[str, Any]:
         """Redraw every lane's current episode from its generator state and replay its

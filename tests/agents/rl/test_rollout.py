@@ -41,7 +41,7 @@ def test_sequence_replay_gives_the_step_by_step_logits_and_values(kind: str):
     assert ended.returns and b.starts[1:].any()  # episodes ended inside the roll-out
     assert b.state0.hidden.abs().sum() > 0
     with torch.no_grad():
-        out = model.forward_sequence(b.lanes(torch.arange(4)), b.state0, b.starts.T)
+        out = model.forward_sequence(b.lanes(torch.arange(4)), b.state0, b.resets.T)
     logp = torch.log_softmax(out.logits, -1).gather(-1, b.actions.T[..., None])[..., 0]
     torch.testing.assert_close(logp, b.logp.T, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(out.value, b.values.T, atol=1e-5, rtol=1e-5)
@@ -69,8 +69,52 @@ def test_starts_mark_exactly_the_steps_after_an_episode_ends():
     assert int(b.starts[1:].sum() + b.last_start.sum()) == len(ended.returns)
 
 
-def test_restore_puts_the_lanes_back_exactly():
+def test_a_part_reader_plays_each_part_and_its_replay_gives_the_step_by_step_logits():
+    model = _model("quickstart")  # reads sequences and routes part by part
+    assert model.config.read_parts and model.config.read_route_parts
+    lanes = _lanes(model, 8)
+    b, _ = lanes.collect(model, 40, torch.Generator().manual_seed(0))
+    moved = b.resets & ~b.starts  # (T, N): a new part of the same episode's instruction
+    assert moved.any()
+    for t, i in moved.nonzero().tolist():
+        if t > 0:  # the words read change there
+            assert not torch.equal(b.ids[t, i], b.ids[t - 1, i])
+    with torch.no_grad():
+        out = model.forward_sequence(b.lanes(torch.arange(8)), b.state0, b.resets.T)
+    logp = torch.log_softmax(out.logits, -1).gather(-1, b.actions.T[..., None])[..., 0]
+    torch.testing.assert_close(logp, b.logp.T, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out.value, b.values.T, atol=1e-5, rtol=1e-5)
+
+
+def test_a_part_reader_is_given_its_current_part_and_the_gps_from_where_it_began():
+    model = _model("quickstart")
+    lanes = _lanes(model, 8)
+    lanes.collect(model, 40, torch.Generator().manual_seed(0))
+    given = lanes._read(lanes.obs)
+    ids = lanes._tensors(model, given)["instruction"]  # (N, L)
+    later = 0
+    for i, reading in enumerate(lanes.readings):
+        assert reading.text == lanes.obs["instruction"][i]
+        assert given["instruction"][i] == reading.now
+        assert torch.equal(ids[i], torch.from_numpy(model.instructions.encode([reading.now]))[0])
+        np.testing.assert_array_equal(np.asarray(given["gps"])[i],
+                                      np.asarray(lanes.obs["gps"])[i] - reading.origin)
+        later += reading.current > 0
+    assert later  # some lane reads a part after its first
+
+
+def test_a_whole_reader_is_given_the_whole_instruction():
     model = _model()
+    assert not (model.config.read_parts or model.config.read_route_parts)
+    lanes = _lanes(model)
+    b, _ = lanes.collect(model, 12, torch.Generator().manual_seed(0))
+    assert torch.equal(b.resets, b.starts)
+    assert lanes._read(lanes.obs)["instruction"] == lanes.obs["instruction"]
+
+
+@pytest.mark.parametrize("kind", ["tiny", "quickstart"])
+def test_restore_puts_the_lanes_back_exactly(kind: str):
+    model = _model(kind)
     lanes = _lanes(model)
     gen = torch.Generator().manual_seed(0)
     lanes.collect(model, 11, gen)
