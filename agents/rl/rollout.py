@@ -139,6 +139,16 @@ class Episodes:
     """Its steps."""
 
 
+def _rows_from(state: RecurrentState, rows: Tensor, other: RecurrentState) -> RecurrentState:
+    """``state`` with its ``rows`` replaced by ``other``'s (one row each, in order); maps of
+    different sizes (``config.far.grow``) are first re-embedded in one grid
+    (:meth:`RecurrentState.cat`)."""
+    both = RecurrentState.cat([state, other])
+    full, part = both.select(slice(0, state.batch)), both.select(slice(state.batch, None))
+    return RecurrentState(*(None if x is None else x.index_copy(0, rows.to(x.device), y)
+                            for x, y in zip(full, part, strict=True)))
+
+
 def _rng_state(rng: np.random.Generator) -> str:
     return json.dumps(rng.bit_generator.state)
 
@@ -207,20 +217,25 @@ class Lanes:
                 dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
                 action = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
                 moving = self._part_done(action)
+                state, value = out.state.float(), out.value.float().cpu()  # (N, ...), (N,)
                 while moving.any():  # a stop before the last part: read the next one here
                     resets[t] |= moving
+                    rows = moving.nonzero()[:, 0]  # (M,) the lanes that moved on
                     obs = self._tensors(model, self._read(self.obs))
+                    sub = {k: v[rows] for k, v in obs.items()}
                     with torch.no_grad(), autocast_context(device):
-                        out = model(obs, before.reset(resets[t]))  # the other rows as before
-                    dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
-                    again = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
-                    action = torch.where(moving, again, action)
+                        part = model(sub, model.initial_state(len(rows)))  # logits (M, A)
+                    sub_dist = torch.log_softmax(part.logits.float().cpu(), dim=-1)  # (M, A)
+                    dist = dist.index_copy(0, rows, sub_dist)
+                    again = torch.multinomial(sub_dist.exp(), 1, generator=gen)[:, 0]  # (M,)
+                    action = action.index_copy(0, rows, again)
+                    value = value.index_copy(0, rows, part.value.float().cpu())
+                    state = _rows_from(state, rows, part.state.float())
                     moving = self._part_done(action) & moving  # only those can move on
-                state = out.state.float()
                 obs_t.append(obs)
                 actions[t] = action
                 logp[t] = dist.gather(1, action[:, None])[:, 0]
-                values[t] = out.value.float().cpu()
+                values[t] = value
                 rewards[t] = torch.from_numpy(self._step(action.numpy(), ended))
             with torch.no_grad(), autocast_context(device):
                 last = model(self._tensors(model, self._read(self.obs)),
