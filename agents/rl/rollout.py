@@ -210,10 +210,10 @@ class Lanes:
             for t in range(T):
                 starts[t] = torch.from_numpy(self.starts)
                 resets[t] = starts[t]
-                before = state.reset(resets[t])
+                state = state.reset(resets[t])
                 obs = self._tensors(model, self._read(self.obs))
                 with torch.no_grad(), autocast_context(device):
-                    out = model(obs, before)  # logits (N, A), value (N,)
+                    out = model(obs, state)  # logits (N, A), value (N,)
                 dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
                 action = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
                 moving = self._part_done(action)
