@@ -33,6 +33,29 @@ def test_ppo_flags_set_the_rl_config(tmp_path: Path):
     assert (config.ppo.kl_coef, config.env.dense_reward) == (0.05, 0.1)
 
 
+def test_the_shipped_ppo_from_bc_config_holds_the_measured_settings_and_flags_go_over_it(
+        tmp_path: Path):
+    def config(*flags: str) -> RLConfig:
+        args = build_parser().parse_args(["train", "ppo", "--config", "ppo_from_bc", "--init",
+                                          "runs/q/model", "--out", str(tmp_path), *flags])
+        return config_from_args(args, PPO_FLAGS, RLConfig())
+
+    shipped = config()
+    assert (shipped.ppo.value_warmup_updates, shipped.ppo.kl_coef, shipped.ppo.lr) == (
+        10, 0.5, 1e-4)
+    assert (shipped.run.time_budget_s, shipped.eval.every, shipped.ppo.total_frames) == (
+        1800.0, 0, 100_000_000)
+    mine = config("--time-budget", "600", "--set", "ppo.lr=3e-4")
+    assert (mine.run.time_budget_s, mine.ppo.lr, mine.ppo.kl_coef, mine.ppo.init) == (
+        600.0, 3e-4, 0.5, "runs/q/model")
+
+
+def test_the_ppo_config_is_refused_by_behaviour_cloning(tmp_path: Path, capsys):
+    code = main(["train", "bc", "--config", "ppo_from_bc", "--out", str(tmp_path / "r")])
+    assert code == 1
+    assert "ppo" in capsys.readouterr().err
+
+
 def test_ppo_refuses_minibatches_that_do_not_divide_the_lanes(tmp_path: Path, capsys):
     code = main(["train", "ppo", "--suite", "tiny", "--out", str(tmp_path / "r"),
                  "--set", "env.lanes=3", "--set", "ppo.minibatches=2"])
