@@ -53,7 +53,7 @@ def test_the_shipped_ppo_from_bc_config_holds_the_measured_settings_and_flags_go
 def test_the_ppo_config_is_refused_by_behaviour_cloning(tmp_path: Path, capsys):
     code = main(["train", "bc", "--config", "ppo_from_bc", "--out", str(tmp_path / "r")])
     assert code == 1
-    assert "ppo" in capsys.readouterr().err
+    assert "ppo_from_bc + overrides: unknown section(s) ['ppo']" in capsys.readouterr().err
 
 
 def test_ppo_refuses_minibatches_that_do_not_divide_the_lanes(tmp_path: Path, capsys):
