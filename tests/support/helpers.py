@@ -226,12 +226,22 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+#: What a rank prints when it aborts in torch's native threads (see :func:`run_two_ranks`).
+GLOO_ABORT = "terminate called without an active exception"
+
+
 def run_two_ranks(command: list[str], settings: Iterable[str], out: Path) -> dict:
     """``torchrun --standalone --nproc_per_node=2 -m agents.train COMMAND --device cpu
     --set ...`` (gloo, one thread a rank); returns the run's ``result.json`` once it has
-    checked that both ranks end with identical weights."""
+    checked that both ranks end with identical weights.
+
+    A run in which a rank dies in native code with ``terminate called without an active
+    exception`` (SIGABRT inside torch's gloo threads, no Python traceback: seen once in a
+    fresh-clone CI run on 2026-12-07, not reproduced in 14 runs alone) is run once more from
+    an empty ``out``; any other failure, or that one twice, fails the test."""
     import json
     import os
+    import shutil
     import subprocess
     import sys
 
@@ -240,7 +250,11 @@ def run_two_ranks(command: list[str], settings: Iterable[str], out: Path) -> dic
     for item in settings:
         cmd += ["--set", item]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    for _ in range(2):
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        if done.returncode == 0 or GLOO_ABORT not in done.stderr:
+            break
+        shutil.rmtree(out, ignore_errors=True)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((out / "result.json").read_text())
     digests = result["weight_digests"]
