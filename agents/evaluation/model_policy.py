@@ -11,7 +11,6 @@ policy is :class:`ModelPolicy` around several (:mod:`agents.evaluation.ensemble`
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -126,11 +125,8 @@ class ModelPolicy:
         rows = [model_state.select(b) for b in range(batch)]
         while moving:
             for b in moving:
-                here = readings[b].origin
-                if readings[b].route and "gps" in obs:
-                    here = tuple(int(v) for v in np.asarray(obs["gps"])[b])
-                readings[b] = dataclasses.replace(readings[b], current=readings[b].current + 1,
-                                                  origin=here)
+                readings[b] = readings[b].moved_on(np.asarray(obs["gps"])[b] if "gps" in obs
+                                                   else None)
             sub = as_read({k: _rows(v, moving) for k, v in obs.items()},
                            [readings[b] for b in moving])
             logits, fresh = self._logits(sub, self.model.initial_state(len(moving)))

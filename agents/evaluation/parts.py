@@ -29,6 +29,7 @@ and 25-routes-part-by-part.md.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,12 @@ class Reading:
     def more(self) -> bool:
         """Whether a part follows the one being read."""
         return self.current < len(self.parts) - 1
+
+    def moved_on(self, gps: Any = None) -> Reading:
+        """The reading of the next part, begun where the reader is: a route part counts
+        ``gps`` (the ``(2,)`` reading of now, when the observations have it) from there."""
+        here = self.origin if not self.route or gps is None else tuple(int(v) for v in gps)
+        return dataclasses.replace(self, current=self.current + 1, origin=here)
 
 
 def as_read(obs: dict[str, Any], readings: list[Reading]) -> dict[str, Any]:

@@ -270,10 +270,7 @@ class Lanes:
         for i in np.flatnonzero(action.numpy() == int(Action.STOP)).tolist():
             reading = self.readings[i]
             if reading is not None and reading.more:
-                here = (tuple(int(v) for v in np.asarray(self.obs["gps"])[i]) if reading.route
-                        else reading.origin)
-                self.readings[i] = dataclasses.replace(reading, current=reading.current + 1,
-                                                       origin=here)
+                self.readings[i] = reading.moved_on(np.asarray(self.obs["gps"])[i])
                 done[i] = True
         return done
 

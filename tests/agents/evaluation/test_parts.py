@@ -197,3 +197,14 @@ def test_vln_runs_driver_reads_routes_part_by_part_too():
     second = driver.act(obs, {})
     assert (first.action, second.action) == (Action.FORWARD, Action.STOP)
     assert [texts for texts, _ in model.calls] == [[TURN], [WALK], [WALK]]
+
+
+def test_moving_on_starts_the_next_part_where_the_reader_is_and_only_routes_count_gps_there():
+    sequence = Reading(SEQUENCE, [PART_1, PART_2], origin=(1, 2))
+    assert sequence.moved_on(np.array([5, -3])) == Reading(SEQUENCE, [PART_1, PART_2], 1,
+                                                          origin=(1, 2))
+    route = Reading("r", ["turn left", "walk two steps"], route=True)
+    moved = route.moved_on(np.array([5, -3]))
+    assert (moved.current, moved.origin, moved.now, moved.more) == (
+        1, (5, -3), "walk two steps", False)
+    assert route.moved_on(None).origin == (0, 0)  # observations without gps
