@@ -44,3 +44,32 @@ def gae(rewards: Tensor, values: Tensor, starts: Tensor, last_value: Tensor,
         next_adv = delta + gamma * lam * keep * next_adv  # (N,)
         advantages[t] = next_adv
     return advantages, advantages + values
+
+
+def stop_targets(returns: Tensor, step: Tensor, lane: Tensor,
+                 values: Tensor) -> tuple[Tensor, Tensor]:
+    """Advantages and returns of the part-ending stops (:class:`agents.rl.rollout.StopRows`).
+
+    A stop that ends part ``k`` at step ``t`` of lane ``i`` is not an environment step: the
+    lane reads part ``k + 1`` on the same observation and acts there (row ``(t, i)``, value
+    ``V_{k+1}``). So the stop is a transition with no reward and no discount into that row,
+    and GAE's link is taken whole (``lambda = 1``)::
+
+        A_stop = 0 + V_{k+1}(s_t) - V_k(s_t) + A_{t,i} = R_{t,i} - V_k(s_t)
+        R_stop = R_{t,i}
+
+    (a lane that moved on twice in one step: the same for each of its stops, since every
+    link adds its value back). The stop is credited with how the rest of the episode went
+    against how good staying on part ``k`` was judged to be.
+
+    Args:
+        returns: ``(T, N)`` the returns of the roll-out's rows (:func:`gae`).
+        step: ``(M,)`` the stops' steps.
+        lane: ``(M,)`` their lanes.
+        values: ``(M,)`` their values ``V_k``.
+
+    Returns:
+        ``(M,)`` advantages and ``(M,)`` returns.
+    """
+    ret = returns[step, lane]  # (M,)
+    return ret - values, ret

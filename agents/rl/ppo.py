@@ -4,13 +4,17 @@ One update (read top-down, as cleanrl's ``ppo_atari_lstm.py``):
 
 1. **roll out** ``ppo.rollout`` steps of every lane (:class:`agents.rl.rollout.Lanes`),
    actions sampled from the policy, the recurrent state carried and reset at episode
-   starts (and, for a model that reads instructions part by part, at each new part);
-2. **advantages** by GAE (:func:`agents.rl.gae.gae`);
+   starts (and, for a model that reads instructions part by part, at each new part: the
+   stops that ended a part are kept as stop rows, :class:`agents.rl.rollout.StopRows`);
+2. **advantages** by GAE (:func:`agents.rl.gae.gae`; a stop row's from the row it led
+   to, :func:`agents.rl.gae.stop_targets`);
 3. **optimise** ``ppo.epochs`` passes, each over ``ppo.minibatches`` minibatches of
    whole lane sequences replayed with ``forward_sequence`` from the state the lane
-   carried in: clipped policy loss on normalised advantages, clipped value loss, entropy
-   bonus, and with ``ppo.kl_coef`` the KL towards the initial policy; every head stays
-   trainable. The first ``ppo.value_warmup_updates`` updates step the value head alone.
+   carried in (and the lanes' stop rows, each one step from the state it read):
+   clipped policy loss on normalised advantages, clipped value loss, entropy bonus, and
+   with ``ppo.kl_coef`` the KL towards the initial policy, all over the rows and the stop
+   rows together; every head stays trainable. The first ``ppo.value_warmup_updates``
+   updates step the value head alone.
    Gradients are clipped and, under ``torchrun``, averaged across ranks (each rank plays
    its own lanes);
 4. **schedule** step (warm-up then cosine, :func:`agents.train.schedule.lr_factor`);
@@ -38,7 +42,7 @@ from torch import Tensor, nn
 
 from agents.models import MultimodalTransformer, autocast_context
 from agents.rl.config import RLConfig
-from agents.rl.gae import gae
+from agents.rl.gae import gae, stop_targets
 from agents.rl.losses import (
     clipped_policy_loss,
     clipped_value_loss,
@@ -46,7 +50,7 @@ from agents.rl.losses import (
     kl_to_reference,
     normalise,
 )
-from agents.rl.rollout import Episodes, Lanes, Rollout, make_env
+from agents.rl.rollout import Episodes, Lanes, Rollout, StopRows, make_env
 from agents.train import distributed
 from agents.train.checkpoint import (
     export_model,
@@ -61,6 +65,7 @@ from agents.train.errors import TrainError
 from agents.train.run_log import RunLogger
 from agents.train.schedule import lr_factor
 from agents.train.trainer import CONFIG_FORMAT, Trainer
+from vlnenv.actions import Action
 from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import load_suite
 from vlnenv.vector import BatchedGridHouseEnv
@@ -169,7 +174,11 @@ class PPOTrainer:
         # ---- advantages and returns, (T, N)
         b_adv, b_ret = gae(b.rewards, b.values, b.starts, b.last_value, b.last_start,
                            ppo.gamma, ppo.gae_lambda)
+        stops = b.stops
+        if stops is not None:  # (M,) each
+            s_adv, s_ret = stop_targets(b_ret, stops.step, stops.lane, stops.values)
         b_ref = self._reference_logits(b)  # (T, N, A) or None
+        s_ref = self._reference_stop_logits(stops)  # (M, A) or None
         # ---- optimise: epochs x minibatches of whole lane sequences
         warmup = self.step < ppo.value_warmup_updates
         N = b.actions.shape[1]
@@ -186,19 +195,39 @@ class PPOTrainer:
                 mb_old_v = b.values[:, mb].T.to(device)  # (n, T)
                 mb_adv = b_adv[:, mb].T.to(device)  # (n, T)
                 mb_ret = b_ret[:, mb].T.to(device)  # (n, T)
+                mb_ref = None if b_ref is None else b_ref[:, mb].transpose(0, 1).to(device)
                 with autocast_context(device):
                     out = self.net(mb_obs, b.state0.select(mb).to(device), mb_resets)
-                logits = out.logits.float()  # (n, T, A)
-                logp_all = torch.log_softmax(logits, dim=-1)  # (n, T, A)
-                new_logp = logp_all.gather(-1, mb_actions[..., None])[..., 0]  # (n, T)
+                logits = out.logits.float().flatten(0, 1)  # (n*T, A)
+                new_logp = torch.log_softmax(logits, dim=-1).gather(
+                    -1, mb_actions.reshape(-1, 1))[:, 0]  # (n*T,)
+                new_v = out.value.float().reshape(-1)  # (n*T,)
+                mb_old_logp, mb_old_v, mb_adv, mb_ret = (
+                    x.reshape(-1) for x in (mb_old_logp, mb_old_v, mb_adv, mb_ret))
+                mb_ref = None if mb_ref is None else mb_ref.flatten(0, 1)  # (n*T, A)
+                rows = None if stops is None else stops.rows_of(mb)  # (m,)
+                if rows is not None and len(rows):  # the lanes' stop rows, one step each
+                    mb_stops = stops.select(rows)
+                    with autocast_context(device):
+                        s_out = self.model(mb_stops.obs, mb_stops.state.to(device))
+                    s_logits = s_out.logits.float()  # (m, A)
+                    logits = torch.cat([logits, s_logits])
+                    new_logp = torch.cat([new_logp, torch.log_softmax(s_logits, dim=-1)[
+                        :, int(Action.STOP)]])
+                    new_v = torch.cat([new_v, s_out.value.float()])
+                    mb_old_logp = torch.cat([mb_old_logp, mb_stops.logp.to(device)])
+                    mb_old_v = torch.cat([mb_old_v, mb_stops.values.to(device)])
+                    mb_adv = torch.cat([mb_adv, s_adv[rows].to(device)])
+                    mb_ret = torch.cat([mb_ret, s_ret[rows].to(device)])
+                    if mb_ref is not None and s_ref is not None:
+                        mb_ref = torch.cat([mb_ref, s_ref[rows].to(device)])
                 if ppo.norm_adv:
                     mb_adv = normalise(mb_adv)
                 loss_policy = clipped_policy_loss(new_logp, mb_old_logp, mb_adv, ppo.clip)
-                loss_value = clipped_value_loss(out.value.float(), mb_old_v, mb_ret,
-                                                ppo.value_clip)
+                loss_value = clipped_value_loss(new_v, mb_old_v, mb_ret, ppo.value_clip)
                 ent = entropy(logits)
-                kl_init = (torch.zeros((), device=device) if b_ref is None else
-                           kl_to_reference(logits, b_ref[:, mb].transpose(0, 1).to(device)))
+                kl_init = (torch.zeros((), device=device) if mb_ref is None else
+                           kl_to_reference(logits, mb_ref))
                 loss = (ppo.vf_coef * loss_value if warmup else
                         loss_policy - ppo.ent_coef * ent + ppo.vf_coef * loss_value
                         + ppo.kl_coef * kl_init)
@@ -209,7 +238,7 @@ class PPOTrainer:
                              if ppo.grad_clip > 0 else math.nan)
                 self.optimizer.step()
                 with torch.no_grad():
-                    log_ratio = new_logp - mb_old_logp  # (n, T)
+                    log_ratio = new_logp - mb_old_logp  # (n*T + m,)
                     approx_kl = float(((log_ratio.exp() - 1) - log_ratio).mean())
                     clipfrac = float(((log_ratio.exp() - 1).abs() > ppo.clip).float().mean())
                 for key, value in (("loss", loss), ("loss_policy", loss_policy),
@@ -253,6 +282,18 @@ class PPOTrainer:
                                                   b.resets.T.to(device))
         self.ref_state = out.state.float()
         return out.logits.float().transpose(0, 1).cpu()  # (T, N, A)
+
+    def _reference_stop_logits(self, stops: StopRows | None) -> Tensor | None:
+        """``(M, A)`` logits of the initial policy at the stop rows, each one step from the
+        state the acting policy read there (the reference's own state at that step is not
+        kept: this is the KL of the step, given the state), or ``None`` without
+        ``ppo.kl_coef`` or stop rows."""
+        if self.reference is None or stops is None:
+            return None
+        device = self.ctx.device
+        with torch.no_grad(), autocast_context(device):
+            out = self.reference(stops.obs, stops.state.to(device))
+        return out.logits.float().cpu()
 
     def _episode_stats(self, ended: Episodes) -> dict[str, float | None]:
         """Mean return, success rate and length of the episodes that ended (all ranks)."""

@@ -19,6 +19,14 @@ next part's words, ``gps`` and a reset). Without this, PPO would train a part re
 whole routes and sequences, which it never reads (routes 73 → 35 on ``small/val_unseen``
 in 30 minutes: docs/experiments/47-held-out-words-and-rl-from-the-light-quickstart.md).
 
+The stop that ended a part is a decision too, and PPO must credit it (without it, the
+part-ending stops drift untrained: routes 73 → 7 in the same 30 minutes, page 47). Each is
+kept as a *stop row* (:class:`StopRows`): the view and words it was taken on, the
+recurrent state it read (the policy's, as stored recurrent-PPO implementations keep the
+state a step began from), its log-probability and the value of the part it ended. The
+env step's action is then ``(stop, a)``: ``pi_k(stop | h, o) * pi_{k+1}(a | 0, o)``, each
+factor its own PPO row (:func:`agents.rl.gae.stop_targets` gives the stop its advantage).
+
 :class:`Lanes` also keeps what it takes to put the environment back exactly where it
 was (for ``--resume``): per lane, the state of its episode generator before it drew the
 current episode, and the actions taken in that episode; :meth:`Lanes.restore` redraws
@@ -85,6 +93,42 @@ def make_env(config: RLEnvConfig, suite: Suite, lanes: int) -> BatchedGridHouseE
                                HouseEnvConfig(dense_reward=config.dense_reward))
 
 
+class StopRows(NamedTuple):
+    """The ``M`` part-ending stops of a roll-out (see the module docstring), in the order
+    they were taken; a lane that moved on twice in one step has two, the second read from
+    the initial state."""
+
+    step: Tensor
+    """``(M,)`` int64 roll-out step ``t`` of each."""
+    lane: Tensor
+    """``(M,)`` int64 lane of each."""
+    obs: dict[str, Tensor]
+    """The view and words each was taken on, ``(M, ...)`` as ``model.forward`` reads them
+    (``instruction`` ``(M, L)`` ids of the part it ended, ``gps`` counted from where that
+    part began)."""
+    state: RecurrentState
+    """``(M, ...)`` the recurrent state each read."""
+    logp: Tensor
+    """``(M,)`` log-probability of the stop under the acting policy."""
+    values: Tensor
+    """``(M,)`` value of the part it ended (``V_k``)."""
+
+    @property
+    def count(self) -> int:
+        """``M``."""
+        return int(self.step.shape[0])
+
+    def rows_of(self, lanes: Tensor) -> Tensor:
+        """``(m,)`` the indices of the stop rows of ``lanes``."""
+        return torch.isin(self.lane, lanes).nonzero()[:, 0]
+
+    def select(self, rows: Tensor) -> StopRows:
+        """The stop rows ``rows``."""
+        return StopRows(self.step[rows], self.lane[rows],
+                        {k: v[rows] for k, v in self.obs.items()}, self.state.select(rows),
+                        self.logp[rows], self.values[rows])
+
+
 class Rollout(NamedTuple):
     """``T`` steps of ``N`` lanes (time-major), and what follows them."""
 
@@ -117,6 +161,9 @@ class Rollout(NamedTuple):
     """``(N,)`` value of the observation after the last step."""
     last_start: Tensor
     """``(N,)`` whether that observation begins an episode."""
+    stops: StopRows | None = None
+    """The part-ending stops (a part reader's roll-out; ``None`` for one that reads whole
+    instructions)."""
 
     def lanes(self, index: Tensor) -> dict[str, Tensor]:
         """The observation sequences of lanes ``index``, lane-major ``(n, T, ...)``, as
@@ -147,6 +194,20 @@ def _rows_from(state: RecurrentState, rows: Tensor, other: RecurrentState) -> Re
     full, part = both.select(slice(0, state.batch)), both.select(slice(state.batch, None))
     return RecurrentState(*(None if x is None else x.index_copy(0, rows.to(x.device), y)
                             for x, y in zip(full, part, strict=True)))
+
+
+def _stop_rows(stops: list[tuple[int, Tensor, dict[str, Tensor], RecurrentState, Tensor,
+                                 Tensor]]) -> StopRows | None:
+    """The roll-out's stop rows from what each step kept ``(t, rows, obs, state, logp,
+    value)``; ``None`` when there were none."""
+    if not stops:
+        return None
+    step = torch.cat([torch.full((len(rows),), t, dtype=torch.long)
+                      for t, rows, *_ in stops])  # (M,)
+    return StopRows(step, torch.cat([s[1] for s in stops]),
+                    {k: torch.cat([s[2][k] for s in stops]) for k in stops[0][2]},
+                    RecurrentState.cat([s[3] for s in stops]),
+                    torch.cat([s[4] for s in stops]), torch.cat([s[5] for s in stops]))
 
 
 def _rng_state(rng: np.random.Generator) -> str:
@@ -203,6 +264,7 @@ class Lanes:
         rewards = torch.zeros(T, N)
         state0 = self.state.clone()
         ended = Episodes([], [], [])
+        stops: list[tuple[int, Tensor, dict[str, Tensor], RecurrentState, Tensor, Tensor]] = []
         state = self.state
         was_training = model.training
         model.eval()
@@ -217,14 +279,20 @@ class Lanes:
                 dist = torch.log_softmax(out.logits.float().cpu(), dim=-1)  # (N, A)
                 action = torch.multinomial(dist.exp(), 1, generator=gen)[:, 0]  # (N,)
                 moving = self._part_done(action)
+                read = state  # (N, ...) the state each lane's current row read
                 state, value = out.state.float(), out.value.float().cpu()  # (N, ...), (N,)
                 while moving.any():  # a stop before the last part: read the next one here
                     resets[t] |= moving
                     rows = moving.nonzero()[:, 0]  # (M,) the lanes that moved on
+                    stops.append((t, rows, {k: v[rows] for k, v in obs.items()},
+                                  read.select(rows).float().to("cpu"),
+                                  dist[rows, int(Action.STOP)], value[rows]))
+                    fresh = model.initial_state(len(rows))
+                    read = _rows_from(read.float(), rows, fresh.float())
                     obs = self._tensors(model, self._read(self.obs))
                     sub = {k: v[rows] for k, v in obs.items()}
                     with torch.no_grad(), autocast_context(device):
-                        part = model(sub, model.initial_state(len(rows)))  # logits (M, A)
+                        part = model(sub, fresh)  # logits (M, A)
                     sub_dist = torch.log_softmax(part.logits.float().cpu(), dim=-1)  # (M, A)
                     dist = dist.index_copy(0, rows, sub_dist)
                     again = torch.multinomial(sub_dist.exp(), 1, generator=gen)[:, 0]  # (M,)
@@ -247,7 +315,7 @@ class Lanes:
         rollout = Rollout(stacked["image"], stacked["direction"], stacked["carrying"],
                           stacked["gps"], stacked["instruction"], starts, resets, actions, logp,
                           values, rewards, state0, last.value.float().cpu(),
-                          torch.from_numpy(self.starts.copy()))
+                          torch.from_numpy(self.starts.copy()), _stop_rows(stops))
         return rollout, ended
 
     def _read(self, obs: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from agents.rl.gae import gae
+from agents.rl.gae import gae, stop_targets
 
 #: Five steps of one lane; the episode ends after step 2 (step 3 starts a new one).
 REWARDS = [1.0, 0.0, 2.0, 0.0, 1.0]
@@ -51,3 +51,11 @@ def test_gae_lanes_are_independent():
                  gamma=0.5, lam=0.5)
     assert adv[:, 0].tolist() == [0.9375, -0.25, 1.0, 1.25, 1.0]
     assert adv[:, 1].tolist() == [0.0] * 5
+
+
+def test_a_part_ending_stop_takes_the_return_of_the_row_it_led_to():
+    returns = torch.tensor([[1.0, 2.0], [3.0, 4.0]])  # (T, N)
+    adv, ret = stop_targets(returns, torch.tensor([1, 0, 1]), torch.tensor([0, 1, 0]),
+                            torch.tensor([0.5, 1.0, 2.0]))
+    assert ret.tolist() == [3.0, 2.0, 3.0]
+    assert adv.tolist() == [2.5, 1.0, 1.0]  # R_{t,i} - V_k

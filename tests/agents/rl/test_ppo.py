@@ -71,3 +71,28 @@ def test_ppo_raises_the_success_rate_on_a_tiny_house(config):
     assert len(sr) == 30
     assert sum(sr[:3]) / 3 < 0.1  # a random policy rarely walks three cells and stops
     assert sum(sr[-3:]) / 3 > 0.6
+
+
+def test_an_update_trains_the_part_ending_stops_by_their_advantage(config, monkeypatch):
+    from agents.rl import ppo as ppo_module
+    from agents.train import distributed
+
+    # a part reader; every row but the stop rows has advantage 0 and its return its value,
+    # so the stop rows are all the policy loss has to go on
+    cfg = config("model.read_parts=true", "model.read_route_parts=true", "model.gps=true",
+                 "env.lanes=8", "ppo.rollout=24", "ppo.epochs=1", "ppo.minibatches=1",
+                 "ppo.norm_adv=false", "ppo.ent_coef=0", "ppo.lr=1e-3", "ppo.warmup_updates=0")
+    seen = []
+    monkeypatch.setattr(ppo_module, "gae", lambda rewards, values, *a: (
+        torch.zeros_like(values), values.clone()))
+    trainer = ppo_module.PPOTrainer(cfg, distributed.setup("cpu"))
+    collect = trainer.lanes.collect
+    trainer.lanes.collect = lambda *a: seen.append(collect(*a)) or seen[-1]
+    trainer.update()
+    stops = seen[0][0].stops
+    assert stops is not None and stops.count >= 4
+    ret = seen[0][0].values[stops.step, stops.lane]  # the return of the row each led to
+    adv = ret - stops.values  # (M,) A_stop = R_{t,i} - V_k
+    with torch.no_grad():
+        after = torch.log_softmax(trainer.model(stops.obs, stops.state).logits.float(), -1)[:, 6]
+    assert float((adv * (after - stops.logp)).sum()) > 0  # raised where A > 0, lowered where < 0

@@ -86,6 +86,44 @@ def test_a_part_reader_plays_each_part_and_its_replay_gives_the_step_by_step_log
     torch.testing.assert_close(out.value, b.values.T, atol=1e-5, rtol=1e-5)
 
 
+def test_a_part_readers_part_ending_stops_are_kept_with_what_they_read():
+    model = _model("quickstart")
+    lanes = _lanes(model, 8)
+    b, _ = lanes.collect(model, 40, torch.Generator().manual_seed(0))
+    stops = b.stops
+    assert stops is not None and stops.count > 0
+    kept = set(zip(stops.step.tolist(), stops.lane.tolist(), strict=True))
+    assert {tuple(x) for x in (b.resets & ~b.starts).nonzero().tolist()} <= kept
+    assert all(b.resets[t, i] for t, i in kept)  # the row after a stop reads afresh
+    with torch.no_grad():
+        out = model(stops.obs, stops.state)
+    logp = torch.log_softmax(out.logits, -1)[:, 6]  # the stop's, from the view, words, state
+    torch.testing.assert_close(logp, stops.logp, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out.value, stops.values, atol=1e-5, rtol=1e-5)
+    checked, seen = 0, set()
+    for j, (t, i) in enumerate(zip(stops.step.tolist(), stops.lane.tolist(), strict=True)):
+        if (t, i) in seen:  # a second stop in the step: read from the initial state
+            assert not stops.state.select(j).hidden.any()
+            continue
+        seen.add((t, i))
+        if t == 0 or b.starts[t, i]:
+            continue  # a stop on a state the step reset
+        assert not torch.equal(stops.obs["instruction"][j], b.ids[t, i])  # the part it ended
+        lane = torch.tensor([i])
+        with torch.no_grad():  # the lane's rows before the stop, from the state it carried in
+            seq = model.forward_sequence({k: v[:, :t] for k, v in b.lanes(lane).items()},
+                                         b.state0.select(lane), b.resets[:t, i][None])
+        torch.testing.assert_close(seq.state, stops.state.select(j), atol=1e-5, rtol=1e-5)
+        checked += 1
+    assert checked
+
+
+def test_a_whole_readers_roll_out_has_no_stop_rows():
+    model = _model()
+    b, _ = _lanes(model).collect(model, 12, torch.Generator().manual_seed(0))
+    assert b.stops is None
+
+
 def test_a_part_reader_is_given_its_current_part_and_the_gps_from_where_it_began():
     model = _model("quickstart")
     lanes = _lanes(model, 8)
@@ -133,6 +171,13 @@ def test_restore_puts_the_lanes_back_exactly(kind: str):
         if name == "state0":  # a RecurrentState: every field that is on
             one, two = torch.cat(list(one.to_dict().values()), 1), torch.cat(
                 list(two.to_dict().values()), 1)
+        if name == "stops":  # a part reader's part-ending stops
+            assert (one is None) == (two is None)
+            if one is None:
+                continue
+            one, two = (torch.cat([x.step, x.lane, x.logp, x.values, x.state.hidden.flatten(),
+                                   *(v.flatten().float() for v in x.obs.values())])
+                        for x in (one, two))
         assert torch.equal(one, two), name
     assert (e1.returns, e1.successes, e1.lengths) == (e2.returns, e2.successes, e2.lengths)
     np.testing.assert_array_equal(lanes.env.world.poses(None), other.env.world.poses(None))
