@@ -34,7 +34,7 @@ import math
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -85,6 +85,33 @@ PPO_TB_KEYS: dict[str, str] = {
     "clipfrac": "losses/clipfrac", "explained_var": "losses/explained_variance",
     "lr": "charts/learning_rate", "grad_norm": "charts/grad_norm",
     "frames/s": "charts/SPS"}
+
+
+class Rows(NamedTuple):
+    """``R`` rows of a minibatch as the losses read them: the acting policy's, the new
+    policy's and the reference's numbers for each (a lane step or a stop row)."""
+
+    logits: Tensor
+    """``(R, A)`` the new policy's logits."""
+    new_logp: Tensor
+    """``(R,)`` the new policy's log-probability of the action taken."""
+    new_value: Tensor
+    """``(R,)`` the new value estimate."""
+    old_logp: Tensor
+    """``(R,)`` the acting policy's log-probability of it."""
+    old_value: Tensor
+    """``(R,)`` the acting policy's value estimate."""
+    adv: Tensor
+    """``(R,)`` advantages."""
+    ret: Tensor
+    """``(R,)`` returns."""
+    ref: Tensor | None
+    """``(R, A)`` the initial policy's logits (with ``ppo.kl_coef``), else ``None``."""
+
+    def cat(self, other: Rows) -> Rows:
+        """These rows, then ``other``'s."""
+        return Rows(*(None if a is None or b is None else torch.cat([a, b])
+                      for a, b in zip(self, other, strict=True)))
 
 
 def explained_variance(values: Tensor, returns: Tensor) -> float:
@@ -188,46 +215,19 @@ class PPOTrainer:
         for _ in range(ppo.epochs):
             order = torch.randperm(N, generator=self.gen)  # (N,)
             for mb in order.chunk(ppo.minibatches):
-                mb_obs = b.lanes(mb)  # (n, T, ...)
-                mb_resets = b.resets[:, mb].T.to(device)  # (n, T)
-                mb_actions = b.actions[:, mb].T.to(device)  # (n, T)
-                mb_old_logp = b.logp[:, mb].T.to(device)  # (n, T)
-                mb_old_v = b.values[:, mb].T.to(device)  # (n, T)
-                mb_adv = b_adv[:, mb].T.to(device)  # (n, T)
-                mb_ret = b_ret[:, mb].T.to(device)  # (n, T)
-                mb_ref = None if b_ref is None else b_ref[:, mb].transpose(0, 1).to(device)
-                with autocast_context(device):
-                    out = self.net(mb_obs, b.state0.select(mb).to(device), mb_resets)
-                logits = out.logits.float().flatten(0, 1)  # (n*T, A)
-                new_logp = torch.log_softmax(logits, dim=-1).gather(
-                    -1, mb_actions.reshape(-1, 1))[:, 0]  # (n*T,)
-                new_v = out.value.float().reshape(-1)  # (n*T,)
-                mb_old_logp, mb_old_v, mb_adv, mb_ret = (
-                    x.reshape(-1) for x in (mb_old_logp, mb_old_v, mb_adv, mb_ret))
-                mb_ref = None if mb_ref is None else mb_ref.flatten(0, 1)  # (n*T, A)
-                rows = None if stops is None else stops.rows_of(mb)  # (m,)
-                if rows is not None and len(rows):  # the lanes' stop rows, one step each
-                    mb_stops = stops.select(rows)
-                    with autocast_context(device):
-                        s_out = self.model(mb_stops.obs, mb_stops.state.to(device))
-                    s_logits = s_out.logits.float()  # (m, A)
-                    logits = torch.cat([logits, s_logits])
-                    new_logp = torch.cat([new_logp, torch.log_softmax(s_logits, dim=-1)[
-                        :, int(Action.STOP)]])
-                    new_v = torch.cat([new_v, s_out.value.float()])
-                    mb_old_logp = torch.cat([mb_old_logp, mb_stops.logp.to(device)])
-                    mb_old_v = torch.cat([mb_old_v, mb_stops.values.to(device)])
-                    mb_adv = torch.cat([mb_adv, s_adv[rows].to(device)])
-                    mb_ret = torch.cat([mb_ret, s_ret[rows].to(device)])
-                    if mb_ref is not None and s_ref is not None:
-                        mb_ref = torch.cat([mb_ref, s_ref[rows].to(device)])
-                if ppo.norm_adv:
-                    mb_adv = normalise(mb_adv)
-                loss_policy = clipped_policy_loss(new_logp, mb_old_logp, mb_adv, ppo.clip)
-                loss_value = clipped_value_loss(new_v, mb_old_v, mb_ret, ppo.value_clip)
-                ent = entropy(logits)
-                kl_init = (torch.zeros((), device=device) if mb_ref is None else
-                           kl_to_reference(logits, mb_ref))
+                x = self._sequence_rows(b, mb, b_adv, b_ret, b_ref)  # (n*T rows)
+                picked = None if stops is None else stops.rows_of(mb)  # (m,)
+                if picked is not None and len(picked):  # and the lanes' stop rows
+                    x = x.cat(self._stop_rows(stops.select(picked), s_adv[picked],
+                                              s_ret[picked],
+                                              None if s_ref is None else s_ref[picked]))
+                adv = normalise(x.adv) if ppo.norm_adv else x.adv
+                loss_policy = clipped_policy_loss(x.new_logp, x.old_logp, adv, ppo.clip)
+                loss_value = clipped_value_loss(x.new_value, x.old_value, x.ret,
+                                                ppo.value_clip)
+                ent = entropy(x.logits)
+                kl_init = (torch.zeros((), device=device) if x.ref is None else
+                           kl_to_reference(x.logits, x.ref))
                 loss = (ppo.vf_coef * loss_value if warmup else
                         loss_policy - ppo.ent_coef * ent + ppo.vf_coef * loss_value
                         + ppo.kl_coef * kl_init)
@@ -238,7 +238,7 @@ class PPOTrainer:
                              if ppo.grad_clip > 0 else math.nan)
                 self.optimizer.step()
                 with torch.no_grad():
-                    log_ratio = new_logp - mb_old_logp  # (n*T + m,)
+                    log_ratio = x.new_logp - x.old_logp  # (n*T + m,)
                     approx_kl = float(((log_ratio.exp() - 1) - log_ratio).mean())
                     clipfrac = float(((log_ratio.exp() - 1).abs() > ppo.clip).float().mean())
                 for key, value in (("loss", loss), ("loss_policy", loss_policy),
@@ -256,6 +256,38 @@ class PPOTrainer:
         row.update(lr=lr, explained_var=explained_variance(b.values.flatten(),
                                                            b_ret.flatten()))
         return row
+
+    def _sequence_rows(self, b: Rollout, mb: Tensor, adv: Tensor, ret: Tensor,
+                       ref: Tensor | None) -> Rows:
+        """The rows of lanes ``mb``: their sequences replayed with ``forward_sequence``
+        from the state each lane carried in (``adv``, ``ret`` ``(T, N)``; ``ref``
+        ``(T, N, A)`` or ``None``)."""
+        device = self.ctx.device
+        with autocast_context(device):
+            out = self.net(b.lanes(mb), b.state0.select(mb).to(device),
+                           b.resets[:, mb].T.to(device))
+        logits = out.logits.float().flatten(0, 1)  # (n*T, A)
+        actions = b.actions[:, mb].T.reshape(-1, 1).to(device)  # (n*T, 1)
+
+        def rows(x: Tensor) -> Tensor:  # (T, N, ...) -> (n*T, ...) lane by lane
+            return x[:, mb].transpose(0, 1).flatten(0, 1).to(device)
+
+        return Rows(logits, torch.log_softmax(logits, dim=-1).gather(-1, actions)[:, 0],
+                    out.value.float().reshape(-1), rows(b.logp), rows(b.values), rows(adv),
+                    rows(ret), None if ref is None else rows(ref))
+
+    def _stop_rows(self, stops: StopRows, adv: Tensor, ret: Tensor,
+                   ref: Tensor | None) -> Rows:
+        """The part-ending stops ``stops``, each replayed one step from the state it read
+        (``adv``, ``ret`` ``(m,)``: :func:`agents.rl.gae.stop_targets`; ``ref`` ``(m, A)``
+        or ``None``)."""
+        device = self.ctx.device
+        with autocast_context(device):
+            out = self.model(stops.obs, stops.state.to(device))
+        logits = out.logits.float()  # (m, A)
+        return Rows(logits, torch.log_softmax(logits, dim=-1)[:, int(Action.STOP)],
+                    out.value.float(), stops.logp.to(device), stops.values.to(device),
+                    adv.to(device), ret.to(device), None if ref is None else ref.to(device))
 
     def _trained_params(self, warmup: bool) -> list[nn.Parameter]:
         """The parameters this step changes: all (every head trainable), or during the

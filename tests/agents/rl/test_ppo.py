@@ -15,15 +15,19 @@ from agents.train.errors import TrainError
 
 from .conftest import corridor_env, rl_config
 
+#: A tiny model that reads sequences and routes part by part (its roll-outs keep stop rows).
+PART_READER = ("model.read_parts=true", "model.read_route_parts=true", "model.gps=true")
+
 
 @pytest.mark.slow
-def test_resumed_run_equals_the_uninterrupted_run_bit_for_bit(config, tmp_path: Path):
-    whole = train_ppo(config("ppo.value_warmup_updates=1", "ppo.kl_coef=0.1"))
+@pytest.mark.parametrize("reader", [(), PART_READER], ids=["whole", "parts"])
+def test_resumed_run_equals_the_uninterrupted_run_bit_for_bit(config, tmp_path: Path, reader):
+    whole = train_ppo(config("ppo.value_warmup_updates=1", "ppo.kl_coef=0.1", *reader))
     assert whole.steps == 4 and whole.samples == 128
-    cut = rl_config(tmp_path / "cut", "ppo.value_warmup_updates=1", "ppo.kl_coef=0.1")
+    cut = rl_config(tmp_path / "cut", "ppo.value_warmup_updates=1", "ppo.kl_coef=0.1", *reader)
     first = train_ppo(cut, stop_after=2)
     assert first.steps == 2 and first.stopped_by == "interrupted"
-    resumed = train_ppo(rl_config(tmp_path / "cut", "run.resume=true"))
+    resumed = train_ppo(rl_config(tmp_path / "cut", "run.resume=true", *reader))
     assert resumed.steps == 4
     assert resumed.weight_digests == whole.weight_digests
     assert resumed.final_eval == whole.final_eval
@@ -79,19 +83,19 @@ def test_an_update_trains_the_part_ending_stops_by_their_advantage(config, monke
 
     # a part reader; every row but the stop rows has advantage 0 and its return its value,
     # so the stop rows are all the policy loss has to go on
-    cfg = config("model.read_parts=true", "model.read_route_parts=true", "model.gps=true",
-                 "env.lanes=8", "ppo.rollout=24", "ppo.epochs=1", "ppo.minibatches=1",
-                 "ppo.norm_adv=false", "ppo.ent_coef=0", "ppo.lr=1e-3", "ppo.warmup_updates=0")
-    seen = []
+    cfg = config(*PART_READER, "env.lanes=8", "ppo.rollout=24", "ppo.epochs=1",
+                 "ppo.minibatches=1", "ppo.norm_adv=false", "ppo.ent_coef=0", "ppo.lr=1e-3")
     monkeypatch.setattr(ppo_module, "gae", lambda rewards, values, *a: (
         torch.zeros_like(values), values.clone()))
     trainer = ppo_module.PPOTrainer(cfg, distributed.setup("cpu"))
+    rollouts = []  # what the update collected: (Rollout, Episodes)
     collect = trainer.lanes.collect
-    trainer.lanes.collect = lambda *a: seen.append(collect(*a)) or seen[-1]
+    trainer.lanes.collect = lambda *args: rollouts.append(collect(*args)) or rollouts[-1]
     trainer.update()
-    stops = seen[0][0].stops
+    rollout = rollouts[0][0]
+    stops = rollout.stops
     assert stops is not None and stops.count >= 4
-    ret = seen[0][0].values[stops.step, stops.lane]  # the return of the row each led to
+    ret = rollout.values[stops.step, stops.lane]  # the return of the row each led to
     adv = ret - stops.values  # (M,) A_stop = R_{t,i} - V_k
     with torch.no_grad():
         after = torch.log_softmax(trainer.model(stops.obs, stops.state).logits.float(), -1)[:, 6]
