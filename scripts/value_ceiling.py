@@ -8,8 +8,9 @@ sampled actions, part by part for a part reader), takes the Monte-Carlo returns
 (``gamma``, GAE with lambda 1, bootstrapped after the last roll-out), and reports the
 explained variance ``EV = 1 - Var(R - V) / Var(R)`` of
 
-* a least-squares linear map of the features (with a bias), fitted on the first two
-  thirds of the rows and scored on the last third (other episodes);
+* a least-squares linear map of the features (with a bias), fitted on the rows of the
+  first two thirds of the roll-outs and scored on those of the last third (other
+  episodes, but for those that ran on across that cut);
 * the same of the progress head's estimate alone;
 * a two-layer tanh MLP of the standardised features (Adam, 3,000 steps of 512 rows), to
   see whether more capacity on the same features would help.
@@ -29,13 +30,9 @@ from torch import Tensor
 from agents.models import MultimodalTransformer
 from agents.rl.config import RLEnvConfig
 from agents.rl.gae import gae
+from agents.rl.ppo import explained_variance
 from agents.rl.rollout import Lanes, make_env
 from vlnenv.suites.load import load_suite
-
-
-def explained_variance(pred: Tensor, returns: Tensor) -> float:
-    """``1 - Var(R - V) / Var(R)``."""
-    return float(1 - (returns - pred).var() / returns.var())
 
 
 def collect(model: MultimodalTransformer, suite: str, lanes: int, rollouts: int, steps: int,

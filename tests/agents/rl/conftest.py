@@ -16,6 +16,9 @@ from vlnenv.env.config import EnvConfig
 from vlnenv.env.sources import EpisodeSource
 from vlnenv.vector import BatchedGridHouseEnv
 
+#: A tiny model that reads sequences and routes part by part (its roll-outs keep stop rows).
+PART_READER = ("model.read_parts=true", "model.read_route_parts=true", "model.gps=true")
+
 
 def rl_config(out: Path, *overrides: str) -> RLConfig:
     """A fast PPO config on the tiny suite writing to ``out``."""

@@ -13,10 +13,7 @@ from agents.rl.ppo_run import train_ppo
 from agents.train.checkpoint import load_checkpoint, model_of
 from agents.train.errors import TrainError
 
-from .conftest import corridor_env, rl_config
-
-#: A tiny model that reads sequences and routes part by part (its roll-outs keep stop rows).
-PART_READER = ("model.read_parts=true", "model.read_route_parts=true", "model.gps=true")
+from .conftest import PART_READER, corridor_env, rl_config
 
 
 @pytest.mark.slow
