@@ -128,6 +128,16 @@ class StopRows(NamedTuple):
                         {k: v[rows] for k, v in self.obs.items()}, self.state.select(rows),
                         self.logp[rows], self.values[rows])
 
+    @classmethod
+    def cat(cls, parts: list[StopRows]) -> StopRows | None:
+        """The rows of ``parts``, one after the other; ``None`` when there are none."""
+        if not parts:
+            return None
+        return cls(torch.cat([p.step for p in parts]), torch.cat([p.lane for p in parts]),
+                   {k: torch.cat([p.obs[k] for p in parts]) for k in parts[0].obs},
+                   RecurrentState.cat([p.state for p in parts]),
+                   torch.cat([p.logp for p in parts]), torch.cat([p.values for p in parts]))
+
 
 class Rollout(NamedTuple):
     """``T`` steps of ``N`` lanes (time-major), and what follows them."""
@@ -196,20 +206,6 @@ def _rows_from(state: RecurrentState, rows: Tensor, other: RecurrentState) -> Re
                             for x, y in zip(full, part, strict=True)))
 
 
-def _stop_rows(stops: list[tuple[int, Tensor, dict[str, Tensor], RecurrentState, Tensor,
-                                 Tensor]]) -> StopRows | None:
-    """The roll-out's stop rows from what each step kept ``(t, rows, obs, state, logp,
-    value)``; ``None`` when there were none."""
-    if not stops:
-        return None
-    step = torch.cat([torch.full((len(rows),), t, dtype=torch.long)
-                      for t, rows, *_ in stops])  # (M,)
-    return StopRows(step, torch.cat([s[1] for s in stops]),
-                    {k: torch.cat([s[2][k] for s in stops]) for k in stops[0][2]},
-                    RecurrentState.cat([s[3] for s in stops]),
-                    torch.cat([s[4] for s in stops]), torch.cat([s[5] for s in stops]))
-
-
 def _rng_state(rng: np.random.Generator) -> str:
     return json.dumps(rng.bit_generator.state)
 
@@ -264,7 +260,7 @@ class Lanes:
         rewards = torch.zeros(T, N)
         state0 = self.state.clone()
         ended = Episodes([], [], [])
-        stops: list[tuple[int, Tensor, dict[str, Tensor], RecurrentState, Tensor, Tensor]] = []
+        stops: list[StopRows] = []  # the part-ending stops of each step, in order
         state = self.state
         was_training = model.training
         model.eval()
@@ -284,9 +280,11 @@ class Lanes:
                 while moving.any():  # a stop before the last part: read the next one here
                     resets[t] |= moving
                     rows = moving.nonzero()[:, 0]  # (M,) the lanes that moved on
-                    stops.append((t, rows, {k: v[rows] for k, v in obs.items()},
-                                  read.select(rows).float().to("cpu"),
-                                  dist[rows, int(Action.STOP)], value[rows]))
+                    stops.append(StopRows(
+                        torch.full((len(rows),), t, dtype=torch.long), rows,
+                        {k: v[rows] for k, v in obs.items()},
+                        read.select(rows).float().to("cpu"), dist[rows, int(Action.STOP)],
+                        value[rows]))
                     fresh = model.initial_state(len(rows))
                     read = _rows_from(read.float(), rows, fresh.float())
                     obs = self._tensors(model, self._read(self.obs))
@@ -315,7 +313,7 @@ class Lanes:
         rollout = Rollout(stacked["image"], stacked["direction"], stacked["carrying"],
                           stacked["gps"], stacked["instruction"], starts, resets, actions, logp,
                           values, rewards, state0, last.value.float().cpu(),
-                          torch.from_numpy(self.starts.copy()), _stop_rows(stops))
+                          torch.from_numpy(self.starts.copy()), StopRows.cat(stops))
         return rollout, ended
 
     def _read(self, obs: Mapping[str, Any]) -> dict[str, Any]:
