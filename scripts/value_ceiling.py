@@ -13,7 +13,12 @@ explained variance ``EV = 1 - Var(R - V) / Var(R)`` of
   episodes, but for those that ran on across that cut);
 * the same of the progress head's estimate alone;
 * a two-layer tanh MLP of the standardised features (Adam, 3,000 steps of 512 rows), to
-  see whether more capacity on the same features would help.
+  see whether more capacity on the same features would help;
+* the same fits of *privileged* features, what the environment knows and the policy does
+  not (:func:`privileged`: the geodesic distance to the goal, the steps used and left, the
+  part being read, the family), alone and beside the policy's features: the ceiling of an
+  asymmetric critic (Pinto et al. 2018, "Asymmetric Actor Critic for Image-Based Robot
+  Learning") that reads the house.
 
 Usage::
 
@@ -24,32 +29,74 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import torch
 from torch import Tensor
 
+from agents.evaluation.parts import Reading
 from agents.models import MultimodalTransformer
 from agents.rl.config import RLEnvConfig
 from agents.rl.gae import gae
 from agents.rl.ppo import explained_variance
-from agents.rl.rollout import Lanes, make_env
+from agents.rl.rollout import Episodes, Lanes, make_env
+from vlnenv.language.instructions import FAMILIES
 from vlnenv.suites.load import load_suite
+from vlnenv.vector import BatchedGridHouseEnv
+
+#: The columns of :func:`privileged`, then one per family.
+PRIVILEGED = ("goal distance / 32", "gamma ** goal distance", "steps used / max_steps",
+              "steps left / 100", "gamma ** distance if it fits in the steps left, else 0",
+              "part read / parts", "parts left / 4", "carrying")
+
+
+def privileged(env: BatchedGridHouseEnv, readings: list[Reading | None],
+               gamma: float) -> np.ndarray:
+    """``(N, 8 + 5)`` what ``env``'s lanes know now that the policy does not: the columns
+    of :data:`PRIVILEGED` (the distance ``d`` is the geodesic cells to the nearest goal
+    cell, the ``goal_dist`` layer of ``distance_to_goal``), then the family one-hot."""
+    world = env.world
+    d = world.grids.layers["goal_dist"].take(world.pos).astype(np.float64)  # (N,)
+    left = (world.max_steps - world.steps).astype(np.float64)  # (N,)
+    part = np.array([0 if r is None else r.current for r in readings], np.float64)  # (N,)
+    parts = np.array([1 if r is None else len(r.parts) for r in readings], np.float64)
+    family = np.zeros((env.num_envs, len(FAMILIES)))  # (N, 5)
+    for i in range(env.num_envs):
+        family[i, FAMILIES.index(env.episode(i).family)] = 1.0
+    return np.column_stack([d / 32, gamma ** d, world.steps / world.max_steps, left / 100,
+                            np.where(d <= left, gamma ** d, 0.0), part / parts,
+                            (parts - part) / 4, world.carry_obs > 0, family])
+
+
+class PrivilegedLanes(Lanes):
+    """:class:`Lanes` that also keep :func:`privileged` of each step's observation."""
+
+    gamma = 0.99
+    rows: list[np.ndarray]
+
+    def _step(self, action: np.ndarray, ended: Episodes) -> np.ndarray:
+        self.rows.append(privileged(self.env, self.readings, self.gamma))  # before the step
+        return super()._step(action, ended)
 
 
 def collect(model: MultimodalTransformer, suite: str, lanes: int, rollouts: int, steps: int,
-            gamma: float, seed: int) -> tuple[Tensor, Tensor, Tensor]:
-    """``(rows, C)`` features, ``(rows,)`` Monte-Carlo returns and ``(rows,)`` progress
-    estimates of ``rollouts`` roll-outs of ``steps`` steps of ``lanes`` lanes, lane by
-    lane in time order."""
+            gamma: float, seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(rows, C)`` features, ``(rows,)`` Monte-Carlo returns, ``(rows,)`` progress
+    estimates and ``(rows, 13)`` privileged features of ``rollouts`` roll-outs of
+    ``steps`` steps of ``lanes`` lanes, lane by lane in time order."""
     env = make_env(RLEnvConfig(suite=suite, lanes=lanes), load_suite(suite), lanes)
-    play = Lanes(env, model, seed=seed)
+    play = PrivilegedLanes(env, model, seed=seed)
+    play.gamma, play.rows = gamma, []
     gen = torch.Generator().manual_seed(seed)
     seen: dict[str, Tensor] = {}
     hook = model.value_head.register_forward_hook(
         lambda _m, inputs, _out: seen.__setitem__("features", inputs[0].detach()))
-    feats, rets, progress = [], [], []
+    feats, rets, progress, priv = [], [], [], []
     try:
         for _ in range(rollouts):
+            play.rows.clear()
             b, _ = play.collect(model, steps, gen)
+            p = torch.from_numpy(np.stack(play.rows))  # (T, N, 13)
+            priv.append(p.transpose(0, 1).reshape(-1, p.shape[-1]))
             _, ret = gae(b.rewards, b.values, b.starts, b.last_value, b.last_start, gamma, 1.0)
             with torch.no_grad():
                 out = model.forward_sequence(b.lanes(torch.arange(lanes)), b.state0,
@@ -60,7 +107,8 @@ def collect(model: MultimodalTransformer, suite: str, lanes: int, rollouts: int,
             progress.append(out.progress.reshape(-1))
     finally:
         hook.remove()
-    return torch.cat(feats).double(), torch.cat(rets).double(), torch.cat(progress).double()
+    return (torch.cat(feats).double(), torch.cat(rets).double(), torch.cat(progress).double(),
+            torch.cat(priv).double())
 
 
 def linear_ev(x: Tensor, returns: Tensor, cut: int) -> tuple[float, float]:
@@ -108,7 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = MultimodalTransformer.from_pretrained(args.policy)
-    x, returns, progress = collect(model, args.suite, args.lanes, args.rollouts, args.steps,
+    x, returns, progress, priv = collect(model, args.suite, args.lanes, args.rollouts, args.steps,
                                    args.gamma, args.seed)
     cut = len(returns) * 2 // 3
     print(f"{len(returns)} rows ({args.lanes} lanes x {args.rollouts} x {args.steps} steps), "
@@ -118,7 +166,11 @@ def main() -> None:
             ("linear on the features", linear_ev(x, returns, cut)),
             ("linear on progress", linear_ev(progress[:, None], returns, cut)),
             ("MLP 64 on the features", mlp_ev(x, returns, cut, 64, args.seed)),
-            ("MLP 256 on the features", mlp_ev(x, returns, cut, 256, args.seed))):
+            ("MLP 256 on the features", mlp_ev(x, returns, cut, 256, args.seed)),
+            ("linear on privileged", linear_ev(priv, returns, cut)),
+            ("MLP 64 on privileged", mlp_ev(priv, returns, cut, 64, args.seed)),
+            ("linear on both", linear_ev(torch.cat([x, priv], 1), returns, cut)),
+            ("MLP 64 on both", mlp_ev(torch.cat([x, priv], 1), returns, cut, 64, args.seed))):
         print(f"{name:<25} {fit:>11.3f} {held:>15.3f}")
 
 
