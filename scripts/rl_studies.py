@@ -1,6 +1,8 @@
-"""The reinforcement-learning study of issue 26: PPO from scratch on ``vlnenv/GoToRoom-v0``,
-native (``vln train ppo``) against stable-baselines3 (``vln train sb3``), success rate on
-``small/val_unseen``'s ``go_to_room`` episodes against environment frames.
+"""The reinforcement-learning studies of issue 26.
+
+``curve``: PPO from scratch on ``vlnenv/GoToRoom-v0``, native (``vln train ppo``)
+against stable-baselines3 (``vln train sb3``), success rate on ``small/val_unseen``'s
+``go_to_room`` episodes against environment frames.
 
 The two runs are trained first (hours on a CPU; the commands are in docs/rl.md and in the
 study's page, docs/experiments/18-ppo-from-scratch.md); this script reads them and scores
@@ -21,6 +23,18 @@ them on the same episodes:
         --sb3 runs/rl/sb3_gotoroom --out runs/rl/gotoroom [--test]
 
 writes ``OUT/results.json``, ``OUT/curve.md`` (the table) and ``OUT/curve.png``.
+
+``minutes``: BC → PPO against more BC, success rate per family against the extra
+wall-clock minutes. Each arm is a run continued in segments (``--time-budget`` per
+invocation, ``--resume`` between them) whose model after each segment was scored with
+``vln benchmark``; this script reads those ``results.json`` files (``{m}`` in a pattern
+is each of ``--minutes``; the start's own score is minute 0 of every arm)::
+
+    python scripts/rl_studies.py minutes --start runs/rlb/start_val \
+        --arm "PPO=runs/rlb/ppo_{m}" --arm "more BC=runs/rlb/bc_{m}" --minutes 10 20 30 \
+        --out runs/rl/minutes
+
+writes ``OUT/minutes.json``, ``OUT/minutes.md`` (the table) and ``OUT/minutes.png``.
 """
 
 from __future__ import annotations
@@ -35,6 +49,8 @@ from vlnenv.fileio import write_text_atomic
 from vlnenv.suites.load import Suite, load_suite
 
 FAMILY = "go_to_room"
+#: The columns of the ``minutes`` table and panels of its plot.
+COLUMNS = ("go_to_room", "go_to_object", "fetch", "follow_route", "sequence", "overall")
 
 
 def native_points(run: Path) -> list[dict[str, Any]]:
@@ -128,6 +144,83 @@ def plot(native: list[dict[str, Any]], sb3: list[dict[str, Any]], path: Path) ->
     plt.close(fig)
 
 
+def family_sr(results: Path) -> dict[str, float]:
+    """SR (%) per family and overall of a ``vln benchmark`` ``results.json`` (or the folder
+    holding one).
+
+    Raises:
+        FileNotFoundError, KeyError: no results file there, or one without every column.
+    """
+    path = results / "results.json" if results.is_dir() else results
+    metrics = json.loads(path.read_text(encoding="utf-8"))["metrics"]
+    return {c: 100 * float(metrics[c]["sr"]["mean"]) for c in COLUMNS}
+
+
+def minutes_table(start: dict[str, float], arms: dict[str, dict[int, dict[str, float]]]) -> str:
+    """Markdown: per arm and minute (0: ``start``), SR (%) per column of :data:`COLUMNS`."""
+    lines = ["| arm | minutes | " + " | ".join(COLUMNS) + " |",
+             "|---|---:|" + "---:|" * len(COLUMNS)]
+    lines.append("| start | 0 | " + " | ".join(f"{start[c]:.0f}" for c in COLUMNS[:-1])
+                 + f" | {start['overall']:.1f} |")
+    for name, points in arms.items():
+        for minute, sr in sorted(points.items()):
+            lines.append(f"| {name} | {minute} | "
+                         + " | ".join(f"{sr[c]:.0f}" for c in COLUMNS[:-1])
+                         + f" | {sr['overall']:.1f} |")
+    return "\n".join(lines)
+
+
+def plot_minutes(start: dict[str, float], arms: dict[str, dict[int, dict[str, float]]],
+                 path: Path) -> None:
+    """One panel per column of :data:`COLUMNS`: SR against extra minutes, one line an arm."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(9, 5), sharex=True)
+    for ax, column in zip(axes.flat, COLUMNS, strict=True):
+        for name, points in arms.items():
+            minutes = [0, *sorted(points)]
+            ax.plot(minutes, [start[column], *(points[m][column] for m in minutes[1:])],
+                    marker="o", ms=3, label=name)
+        ax.set_title(column, fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("extra minutes")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("SR % (greedy)")
+    axes.flat[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def minutes_study(args: argparse.Namespace) -> int:
+    """The ``minutes`` subcommand (see the module docstring)."""
+    arms: dict[str, dict[int, dict[str, float]]] = {}
+    try:
+        start = family_sr(args.start)
+        for arm in args.arm:
+            name, sep, pattern = arm.partition("=")
+            if not sep or "{m}" not in pattern:
+                print(f"error: --arm {arm!r}: expected NAME=PATTERN with {{m}} in the "
+                      "pattern", file=sys.stderr)
+                return 2
+            arms[name] = {m: family_sr(Path(pattern.format(m=m))) for m in args.minutes}
+    except (OSError, KeyError, ValueError) as err:
+        print(f"error: a benchmark result is missing or not one: {err}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    text = minutes_table(start, arms)
+    write_text_atomic(args.out / "minutes.json", json.dumps(
+        {"start": start, "arms": arms}, indent=1))
+    write_text_atomic(args.out / "minutes.md", text + "\n")
+    plot_minutes(start, arms, args.out / "minutes.png")
+    print(text)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="study", required=True)
@@ -142,7 +235,16 @@ def main() -> int:
                        help="frames between the table's rows (default 200,000)")
     curve.add_argument("--test", action="store_true",
                        help="also score each run's policy chosen on val_unseen on test")
+    minutes = sub.add_parser("minutes", help="SR per family against extra minutes, per arm")
+    minutes.add_argument("--start", type=Path, required=True,
+                         help="the starting model's vln benchmark results (minute 0)")
+    minutes.add_argument("--arm", action="append", required=True,
+                         help="NAME=PATTERN: results of each minute, {m} in PATTERN")
+    minutes.add_argument("--minutes", type=int, nargs="+", required=True)
+    minutes.add_argument("--out", type=Path, required=True, help="folder for the results")
     args = parser.parse_args()
+    if args.study == "minutes":
+        return minutes_study(args)
 
     if not (args.native / "evals.jsonl").is_file() or not sb3_folders(args.sb3):
         print(f"error: expected a vln train ppo run with evaluations at {args.native} "

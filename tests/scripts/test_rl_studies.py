@@ -39,3 +39,43 @@ def test_the_table_holds_the_last_point_at_or_before_each_mark():
     rows = studies.table(native, sb3, 200_000).splitlines()[2:]
     assert rows == ["| 200,000 | 10 (102,400) | 0 (100,000) |",
                     "| 400,000 | 30 (204,800) | 50 (300,000) |"]
+
+
+def benchmark_results(folder: Path, sr: list[float]) -> Path:
+    """A results.json of ``vln benchmark`` with these SRs (the five families, overall)."""
+    folder.mkdir(parents=True)
+    metrics = {c: {"sr": {"mean": v, "ci": 0.0}} for c, v in zip(studies.COLUMNS, sr,
+                                                                   strict=True)}
+    (folder / "results.json").write_text(json.dumps({"metrics": metrics}))
+    return folder
+
+
+def test_the_minutes_table_has_the_start_then_each_arm_by_minute(tmp_path: Path):
+    start = studies.family_sr(benchmark_results(tmp_path / "s", [0.9, 0.8, 0.95, 0.7, 0.8,
+                                                                  0.83]))
+    later = studies.family_sr(benchmark_results(tmp_path / "p10", [1, 0.8, 0.9, 0.75, 0.8,
+                                                                    0.85]))
+    rows = studies.minutes_table(start, {"PPO": {10: later}}).splitlines()[2:]
+    assert rows == ["| start | 0 | 90 | 80 | 95 | 70 | 80 | 83.0 |",
+                    "| PPO | 10 | 100 | 80 | 90 | 75 | 80 | 85.0 |"]
+
+
+def test_the_minutes_study_writes_its_table_and_plot_and_refuses_bad_arms(
+        tmp_path: Path, monkeypatch, capsys):
+    benchmark_results(tmp_path / "s", [0.5] * 6)
+    for m in (10, 20):
+        benchmark_results(tmp_path / f"b{m}", [0.5 + m / 100] * 6)
+    out = tmp_path / "out"
+    argv = ["rl_studies.py", "minutes", "--start", str(tmp_path / "s"), "--minutes", "10",
+            "20", "--out", str(out), "--arm"]
+    monkeypatch.setattr("sys.argv", [*argv, f"BC={tmp_path}/b{{m}}"])
+    assert studies.main() == 0
+    assert (out / "minutes.png").stat().st_size > 0
+    assert (out / "minutes.md").read_text().splitlines()[-1] == (
+        "| BC | 20 | 70 | 70 | 70 | 70 | 70 | 70.0 |")
+    monkeypatch.setattr("sys.argv", [*argv, f"BC={tmp_path}/b10"])
+    assert studies.main() == 2
+    assert "expected NAME=PATTERN with {m}" in capsys.readouterr().err
+    monkeypatch.setattr("sys.argv", [*argv, f"BC={tmp_path}/missing{{m}}"])
+    assert studies.main() == 2
+    assert "a benchmark result is missing" in capsys.readouterr().err
