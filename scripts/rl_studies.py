@@ -178,13 +178,17 @@ def plot_minutes(start: dict[str, float], arms: dict[str, dict[int, dict[str, fl
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(9, 5), sharex=True)
+    # one scale for every panel, to 100%: differences of a few points read as such
+    lowest = min([start[c] for c in COLUMNS]
+                 + [sr[c] for points in arms.values() for sr in points.values() for c in COLUMNS])
+    fig, axes = plt.subplots(2, 3, figsize=(9, 5), sharex=True, sharey=True)
     for ax, column in zip(axes.flat, COLUMNS, strict=True):
         for name, points in arms.items():
             minutes = [0, *sorted(points)]
             ax.plot(minutes, [start[column], *(points[m][column] for m in minutes[1:])],
                     marker="o", ms=3, label=name)
         ax.set_title(column, fontsize=9)
+        ax.set_ylim(max(0.0, lowest - 5), 100)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("extra minutes")
