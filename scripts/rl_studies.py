@@ -129,6 +129,8 @@ def plot(native: list[dict[str, Any]], sb3: list[dict[str, Any]], path: Path) ->
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from agents.viz.plots import save_figure
+
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for points, label in ((native, "native recurrent PPO (vln train ppo)"),
                           (sb3, "SB3 PPO, project encoders (vln train sb3)")):
@@ -140,7 +142,7 @@ def plot(native: list[dict[str, Any]], sb3: list[dict[str, Any]], path: Path) ->
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)  # atomically
     plt.close(fig)
 
 
@@ -178,6 +180,8 @@ def plot_minutes(start: dict[str, float], arms: dict[str, dict[int, dict[str, fl
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from agents.viz.plots import save_figure
+
     # one scale for every panel, to 100%: differences of a few points read as such
     lowest = min([start[c] for c in COLUMNS]
                  + [sr[c] for points in arms.values() for sr in points.values() for c in COLUMNS])
@@ -196,7 +200,7 @@ def plot_minutes(start: dict[str, float], arms: dict[str, dict[int, dict[str, fl
         ax.set_ylabel("SR % (greedy)")
     axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, 110)  # atomically
     plt.close(fig)
 
 

@@ -22,7 +22,7 @@ explained variance ``EV = 1 - Var(R - V) / Var(R)`` of
 
 Usage::
 
-    python scripts/value_ceiling.py --policy runs/quickstart/model --suite small
+    python scripts/value_ceiling.py --policy runs/quickstart/model --suite small [--rollouts 24]
 """
 
 from __future__ import annotations
@@ -52,8 +52,10 @@ PRIVILEGED = ("goal distance / 32", "gamma ** goal distance", "steps used / max_
 def privileged(env: BatchedGridHouseEnv, readings: list[Reading | None],
                gamma: float) -> np.ndarray:
     """``(N, 8 + 5)`` what ``env``'s lanes know now that the policy does not: the columns
-    of :data:`PRIVILEGED` (the distance ``d`` is the geodesic cells to the nearest goal
-    cell, the ``goal_dist`` layer of ``distance_to_goal``), then the family one-hot."""
+    of :data:`PRIVILEGED` (the distance ``d`` is the geodesic cells to the nearest cell of
+    the instruction's goal, a route's or sequence's last: the ``goal_dist`` layer, as in
+    the ``distance_to_goal`` info), then the family one-hot. A lane that reads its
+    instruction whole (``readings[i]`` ``None``) reads part 0 of 1."""
     world = env.world
     d = world.grids.layers["goal_dist"].take(world.pos).astype(np.float64)  # (N,)
     left = (world.max_steps - world.steps).astype(np.float64)  # (N,)
@@ -68,10 +70,14 @@ def privileged(env: BatchedGridHouseEnv, readings: list[Reading | None],
 
 
 class PrivilegedLanes(Lanes):
-    """:class:`Lanes` that also keep :func:`privileged` of each step's observation."""
+    """:class:`Lanes` that also keep :func:`privileged` of each step's observation in
+    :attr:`rows` (``(N, 13)`` a step, in order)."""
 
-    gamma = 0.99
-    rows: list[np.ndarray]
+    def __init__(self, env: BatchedGridHouseEnv, model: MultimodalTransformer, seed: int,
+                 gamma: float) -> None:
+        super().__init__(env, model, seed)
+        self.gamma = gamma
+        self.rows: list[np.ndarray] = []
 
     def _step(self, action: np.ndarray, ended: Episodes) -> np.ndarray:
         self.rows.append(privileged(self.env, self.readings, self.gamma))  # before the step
@@ -84,8 +90,7 @@ def collect(model: MultimodalTransformer, suite: str, lanes: int, rollouts: int,
     estimates and ``(rows, 13)`` privileged features of ``rollouts`` roll-outs of
     ``steps`` steps of ``lanes`` lanes, lane by lane in time order."""
     env = make_env(RLEnvConfig(suite=suite, lanes=lanes), load_suite(suite), lanes)
-    play = PrivilegedLanes(env, model, seed=seed)
-    play.gamma, play.rows = gamma, []
+    play = PrivilegedLanes(env, model, seed, gamma)
     gen = torch.Generator().manual_seed(seed)
     seen: dict[str, Tensor] = {}
     hook = model.value_head.register_forward_hook(
@@ -156,8 +161,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = MultimodalTransformer.from_pretrained(args.policy)
-    x, returns, progress, priv = collect(model, args.suite, args.lanes, args.rollouts, args.steps,
-                                   args.gamma, args.seed)
+    x, returns, progress, priv = collect(model, args.suite, args.lanes, args.rollouts,
+                                         args.steps, args.gamma, args.seed)
     cut = len(returns) * 2 // 3
     print(f"{len(returns)} rows ({args.lanes} lanes x {args.rollouts} x {args.steps} steps), "
           f"returns mean {float(returns.mean()):.3f}, std {float(returns.std()):.3f}")
