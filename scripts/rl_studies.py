@@ -148,13 +148,15 @@ def plot(native: list[dict[str, Any]], sb3: list[dict[str, Any]], path: Path) ->
 
 def family_sr(results: Path) -> dict[str, float]:
     """SR (%) per family and overall of a ``vln benchmark`` ``results.json`` (or the folder
-    holding one).
+    holding one; read by :func:`agents.benchmark.report.load_results`).
 
     Raises:
-        FileNotFoundError, KeyError: no results file there, or one without every column.
+        ResultsError: no results file there, or not one.
+        KeyError: a results file without every column.
     """
-    path = results / "results.json" if results.is_dir() else results
-    metrics = json.loads(path.read_text(encoding="utf-8"))["metrics"]
+    from agents.benchmark.report import load_results
+
+    metrics = load_results(results)["metrics"]
     return {c: 100 * float(metrics[c]["sr"]["mean"]) for c in COLUMNS}
 
 
@@ -206,6 +208,8 @@ def plot_minutes(start: dict[str, float], arms: dict[str, dict[int, dict[str, fl
 
 def minutes_study(args: argparse.Namespace) -> int:
     """The ``minutes`` subcommand (see the module docstring)."""
+    from agents.benchmark.report import ResultsError
+
     arms: dict[str, dict[int, dict[str, float]]] = {}
     try:
         start = family_sr(args.start)
@@ -216,7 +220,7 @@ def minutes_study(args: argparse.Namespace) -> int:
                       "pattern", file=sys.stderr)
                 return 2
             arms[name] = {m: family_sr(Path(pattern.format(m=m))) for m in args.minutes}
-    except (OSError, KeyError, ValueError) as err:
+    except (ResultsError, KeyError) as err:
         print(f"error: a benchmark result is missing or not one: {err}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,7 @@ def benchmark_results(folder: Path, sr: list[float]) -> Path:
     folder.mkdir(parents=True)
     metrics = {c: {"sr": {"mean": v, "ci": 0.0}} for c, v in zip(studies.COLUMNS, sr,
                                                                    strict=True)}
-    (folder / "results.json").write_text(json.dumps({"metrics": metrics}))
+    (folder / "results.json").write_text(json.dumps({"metrics": metrics, "records": []}))
     return folder
 
 

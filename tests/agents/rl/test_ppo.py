@@ -12,6 +12,7 @@ import torch
 from agents.rl.ppo_run import train_ppo
 from agents.train.checkpoint import load_checkpoint, model_of
 from agents.train.errors import TrainError
+from vlnenv.actions import Action
 
 from .conftest import PART_READER, corridor_env, rl_config
 
@@ -95,5 +96,6 @@ def test_an_update_trains_the_part_ending_stops_by_their_advantage(config, monke
     ret = rollout.values[stops.step, stops.lane]  # the return of the row each led to
     adv = ret - stops.values  # (M,) A_stop = R_{t,i} - V_k
     with torch.no_grad():
-        after = torch.log_softmax(trainer.model(stops.obs, stops.state).logits.float(), -1)[:, 6]
+        after = torch.log_softmax(trainer.model(stops.obs, stops.state).logits.float(), -1)[
+            :, int(Action.STOP)]
     assert float((adv * (after - stops.logp)).sum()) > 0  # raised where A > 0, lowered where < 0
